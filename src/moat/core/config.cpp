@@ -1,0 +1,142 @@
+#include <moat/core/config.hpp>
+
+#include <moat/util/file.hpp>
+#include <moat/util/strings.hpp>
+
+#include <yaml-cpp/yaml.h>
+
+#include <system_error>
+
+namespace moat::core {
+
+namespace {
+
+constexpr std::size_t k_max_config_bytes = 1 << 20;
+
+std::unexpected<Error> node_error(const std::string& name, const YAML::Node& node,
+                                  const std::string& message) {
+  const auto& mark = node.Mark();
+  return fail(ErrorKind::parse, name, message, mark.line >= 0 ? mark.line + 1 : 0,
+              mark.column >= 0 ? mark.column + 1 : 0);
+}
+
+// A list of ids: a YAML sequence of strings, or one comma-separated string.
+Result<std::vector<std::string>> read_id_list(const std::string& name, const YAML::Node& node,
+                                              const std::string& key) {
+  std::vector<std::string> out;
+  if (node.IsScalar()) {
+    for (auto id : util::split_trimmed(node.Scalar(), ','))
+      out.emplace_back(id);
+    return out;
+  }
+  if (!node.IsSequence())
+    return node_error(name, node, "'" + key + "' must be a list of strings");
+  for (const auto& item : node) {
+    if (!item.IsScalar())
+      return node_error(name, item, "'" + key + "' must be a list of strings");
+    out.push_back(std::string(util::trim(item.Scalar())));
+  }
+  return out;
+}
+
+} // namespace
+
+Result<Config> parse_config(std::string_view text, const std::string& name) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(std::string(text));
+  } catch (const YAML::Exception& e) {
+    return fail(ErrorKind::parse, name, "invalid YAML: " + e.msg, e.mark.line + 1,
+                e.mark.column + 1);
+  }
+  Config config;
+  config.source = name;
+  if (root.IsNull())
+    return config;
+  if (!root.IsMap())
+    return node_error(name, root, "the configuration must be a mapping");
+  try {
+    for (const auto& entry : root) {
+      const std::string key = entry.first.as<std::string>();
+      const YAML::Node& value = entry.second;
+      if (key == "fail-on") {
+        if (!value.IsScalar())
+          return node_error(name, value, "'fail-on' must be a severity or none");
+        auto parsed = parse_fail_on(value.Scalar());
+        if (!parsed)
+          return node_error(name, value, parsed.error().message);
+        config.fail_on = *parsed;
+      } else if (key == "ignore" || key == "ignored") {
+        auto ids = read_id_list(name, value, key);
+        if (!ids)
+          return std::unexpected(ids.error());
+        config.ignores.insert(config.ignores.end(), ids->begin(), ids->end());
+      } else if (key == "severity" || key == "override") {
+        if (!value.IsMap())
+          return node_error(name, value, "'" + key + "' must map check ids to severities");
+        for (const auto& item : value) {
+          const auto id = item.first.as<std::string>();
+          if (!item.second.IsScalar())
+            return node_error(name, item.second, "severity for " + id + " must be a name");
+          auto s = parse_severity(item.second.Scalar());
+          if (!s)
+            return node_error(name, item.second,
+                              "unknown severity '" + item.second.Scalar() + "' for " + id);
+          config.overrides[util::to_upper(id)] = *s;
+        }
+      } else if (key == "allowed-registries" || key == "trustedRegistries") {
+        auto regs = read_id_list(name, value, key);
+        if (!regs)
+          return std::unexpected(regs.error());
+        config.allowed_registries.insert(config.allowed_registries.end(), regs->begin(),
+                                         regs->end());
+      } else {
+        return node_error(name, entry.first, "unknown key '" + key + "'");
+      }
+    }
+  } catch (const YAML::Exception& e) {
+    return fail(ErrorKind::parse, name, "invalid configuration: " + e.msg, e.mark.line + 1,
+                e.mark.column + 1);
+  }
+  return config;
+}
+
+Result<Config> load_config(const std::filesystem::path& path) {
+  auto text = util::read_file(path, k_max_config_bytes);
+  if (!text)
+    return fail(ErrorKind::io, path.string(), text.error());
+  return parse_config(*text, path.string());
+}
+
+std::optional<std::filesystem::path> find_config(const std::filesystem::path& start) {
+  std::error_code ec;
+  auto dir = std::filesystem::absolute(start, ec);
+  if (ec)
+    return std::nullopt;
+  if (!std::filesystem::is_directory(dir, ec))
+    dir = dir.parent_path();
+  for (;;) {
+    auto candidate = dir / ".moat.yaml";
+    if (std::filesystem::is_regular_file(candidate, ec))
+      return candidate;
+    auto alt = dir / ".moat.yml";
+    if (std::filesystem::is_regular_file(alt, ec))
+      return alt;
+    if (!dir.has_parent_path() || dir.parent_path() == dir)
+      return std::nullopt;
+    dir = dir.parent_path();
+  }
+}
+
+void merge_config(const Config& config, Policy& policy) {
+  if (config.fail_on)
+    policy.fail_on = *config.fail_on;
+  policy.ignores.insert(policy.ignores.end(), config.ignores.begin(), config.ignores.end());
+  for (const auto& [id, s] : config.overrides)
+    policy.overrides[id] = s;
+  policy.allowed_registries.insert(policy.allowed_registries.end(),
+                                   config.allowed_registries.begin(),
+                                   config.allowed_registries.end());
+}
+
+} // namespace moat::core

@@ -1,0 +1,32 @@
+#pragma once
+// A Finding says the target is insecure or sloppy. It is not an error: an
+// Error says moat could not do its job.
+
+#include <moat/core/check.hpp>
+#include <moat/core/location.hpp>
+#include <moat/core/severity.hpp>
+
+#include <string>
+#include <vector>
+
+namespace moat::core {
+
+struct Finding {
+  const CheckInfo* check = nullptr; // never null once emitted
+  Severity severity = Severity::info; // effective severity (after overrides)
+  std::string message;                // specific to this occurrence; secrets redacted
+  Location location;
+};
+
+// The findings for one target (a file, an image, ...), in report order.
+struct TargetReport {
+  std::string target;            // as named by the user
+  std::string kind;              // "dockerfile", "image", ...
+  std::vector<Finding> findings; // sorted by line, then column, then id
+  int suppressed = 0;            // findings removed by ignores
+};
+
+// Sorts findings by line, column, then check id.
+void sort_findings(std::vector<Finding>& findings);
+
+} // namespace moat::core

@@ -1,0 +1,59 @@
+#include <moat/core/policy.hpp>
+
+#include <moat/util/strings.hpp>
+
+#include <algorithm>
+
+namespace moat::core {
+
+bool Policy::is_ignored(const CheckInfo& check) const {
+  return std::any_of(ignores.begin(), ignores.end(),
+                     [&](const std::string& id) { return check_matches(check, id); });
+}
+
+Severity Policy::severity_for(const CheckInfo& check) const {
+  // The moat id wins over an alias when both are overridden.
+  for (const auto& [id, severity] : overrides)
+    if (util::iequals(id, check.id))
+      return severity;
+  for (const auto& [id, severity] : overrides)
+    if (check_matches(check, id))
+      return severity;
+  return check.severity;
+}
+
+Result<std::optional<Severity>> parse_fail_on(std::string_view text) {
+  if (util::iequals(text, "none"))
+    return std::optional<Severity>{};
+  if (auto s = parse_severity(text))
+    return std::optional<Severity>{*s};
+  return fail(ErrorKind::usage, "--fail-on",
+              "unknown severity '" + std::string(text) +
+                  "' (expected critical, high, medium, low, info or none)");
+}
+
+void apply_policy(const Policy& policy, TargetReport& report) {
+  std::vector<Finding> kept;
+  kept.reserve(report.findings.size());
+  for (auto& f : report.findings) {
+    if (policy.is_ignored(*f.check)) {
+      ++report.suppressed;
+      continue;
+    }
+    f.severity = policy.severity_for(*f.check);
+    kept.push_back(std::move(f));
+  }
+  report.findings = std::move(kept);
+}
+
+int exit_code_for(const Policy& policy, const std::vector<TargetReport>& reports) {
+  if (!policy.fail_on)
+    return 0;
+  for (const auto& r : reports)
+    for (const auto& f : r.findings)
+      if (f.severity >= *policy.fail_on)
+        return 1;
+  return 0;
+}
+
+} // namespace moat::core

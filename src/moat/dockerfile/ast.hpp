@@ -1,0 +1,80 @@
+#pragma once
+// The parse of a Dockerfile, as BuildKit's parser produces it.
+
+#include <moat/core/result.hpp>
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace moat::dockerfile {
+
+// A heredoc attached to an instruction (RUN <<EOF ... EOF).
+struct Heredoc {
+  std::string name;    // delimiter word, without quotes or "-"
+  std::string content; // body, with the trailing newline kept, as BuildKit keeps it
+  bool expand = true;  // false when the delimiter was quoted ('EOF' or "EOF")
+  bool chomp = false;  // true for <<-EOF (leading tabs removed from the body)
+  int start_line = 0;  // line of the first body line
+};
+
+// How an ENV or LABEL pair was written.
+struct KeyValue {
+  std::string key;
+  std::string value; // verbatim: quotes and escapes are removed later, by expansion
+  std::string sep;   // "=" for KEY=VALUE, "" for the legacy "KEY VALUE" form
+};
+
+// One instruction.
+struct Instruction {
+  std::string keyword;            // lower case: "from", "run", ...; unknown keywords kept
+  std::string original;           // the joined instruction text, continuations removed
+  std::vector<std::string> flags; // leading --flags as written, with "--": "--from=build"
+  // Arguments as BuildKit splits them (see the dump format). For ENV and LABEL
+  // these are the key/value/sep triples flattened; use `pairs` instead.
+  std::vector<std::string> args;
+  std::vector<KeyValue> pairs;    // ENV and LABEL only
+  bool json = false;              // exec (JSON array) form
+  std::vector<Heredoc> heredocs;
+  std::unique_ptr<Instruction> onbuild; // the trigger instruction of ONBUILD
+  int start_line = 0;             // 1-based
+  int end_line = 0;               // last line, including continuations and heredoc bodies
+  int column = 1;                 // 1-based column of the keyword
+  std::vector<std::string> comments; // comment lines directly above (text after '#', trimmed)
+};
+
+struct Directive {
+  std::string name;  // lower case: "syntax", "escape", "check"
+  std::string value;
+  int line = 0;
+};
+
+struct Comment {
+  std::string text; // after '#', leading space trimmed
+  int line = 0;
+};
+
+struct ParseWarning {
+  std::string message; // e.g. "empty continuation line"
+  int line = 0;
+};
+
+struct ParseResult {
+  std::vector<Instruction> instructions;
+  std::vector<Directive> directives;
+  std::vector<Comment> comments;      // every comment line, directives excluded
+  std::vector<ParseWarning> warnings;
+  char escape = '\\';
+};
+
+// Parses Dockerfile text as BuildKit's parser.Parse does. NAME is used in
+// errors. Fails on what BuildKit rejects: no instructions, ENV/LABEL without
+// a value, a JSON array holding a non-string, unterminated heredocs, ...
+[[nodiscard]] core::Result<ParseResult> parse(std::string_view text, const std::string& name);
+
+// The AST in BuildKit's Node.Dump() format, one line per instruction, ending
+// with a newline (the `result` files of BuildKit's parser tests).
+[[nodiscard]] std::string dump(const ParseResult& result);
+
+} // namespace moat::dockerfile

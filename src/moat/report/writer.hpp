@@ -1,0 +1,51 @@
+#pragma once
+// Report writers: the same findings rendered as text, JSON, SARIF 2.1.0 or
+// JUnit XML. One interface; the CLI picks a writer by --format name.
+
+#include <moat/core/finding.hpp>
+#include <moat/core/result.hpp>
+
+#include <memory>
+#include <optional>
+#include <ostream>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace moat::report {
+
+struct ReportInfo {
+  std::string tool_version;    // moat's version
+  std::string command;         // "lint", "image", ...
+  // Checks that were run, for SARIF rule descriptors and JUnit test cases.
+  std::vector<const core::CheckInfo*> checks;
+  std::optional<core::Severity> fail_on; // threshold, for the summary line and JUnit failures
+};
+
+struct TextOptions {
+  bool color = false; // ANSI colours (the CLI sets it for a tty unless --no-color)
+  bool quiet = false; // findings only, no summary line
+};
+
+class Writer {
+public:
+  virtual ~Writer() = default;
+  // Renders every report to OUT.
+  virtual void write(std::ostream& out, const ReportInfo& info,
+                     std::span<const core::TargetReport> reports) const = 0;
+};
+
+// The writer for a --format name ("text", "json", "sarif", "junit"); an
+// Error of kind usage for an unknown name.
+[[nodiscard]] core::Result<std::unique_ptr<Writer>> make_writer(std::string_view format,
+                                                                const TextOptions& text = {});
+
+// Names accepted by make_writer, for --help.
+[[nodiscard]] std::vector<std::string_view> writer_formats();
+
+// Writes CONTENT to PATH atomically: a temporary file in the same directory,
+// renamed over PATH once complete. Nothing is left behind on failure.
+[[nodiscard]] core::Status write_file_atomic(const std::string& path, std::string_view content);
+
+} // namespace moat::report

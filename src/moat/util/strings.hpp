@@ -1,0 +1,23 @@
+#pragma once
+// String helpers with no moat knowledge.
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace moat::util {
+
+[[nodiscard]] std::string_view trim(std::string_view s);
+[[nodiscard]] std::string_view trim_left(std::string_view s);
+[[nodiscard]] std::string_view trim_right(std::string_view s);
+[[nodiscard]] std::string to_lower(std::string_view s);
+[[nodiscard]] std::string to_upper(std::string_view s);
+[[nodiscard]] bool iequals(std::string_view a, std::string_view b);
+// Splits on SEP; keeps empty fields.
+[[nodiscard]] std::vector<std::string_view> split(std::string_view s, char sep);
+// Splits on SEP, trims each field and drops empty ones.
+[[nodiscard]] std::vector<std::string_view> split_trimmed(std::string_view s, char sep);
+// Shell-style glob match with '*' and '?' only.
+[[nodiscard]] bool glob_match(std::string_view pattern, std::string_view text);
+
+} // namespace moat::util
