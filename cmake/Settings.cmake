@@ -16,6 +16,14 @@ if(MOAT_SANITIZE)
   target_link_options(moat_sanitizers INTERFACE -fsanitize=address,undefined)
 endif()
 
+# Coverage instrumentation for libFuzzer; every library is built with it so
+# the fuzzers see inside moat's code.
+if(MOAT_BUILD_FUZZ)
+  target_compile_options(moat_sanitizers INTERFACE
+    -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer)
+  target_link_options(moat_sanitizers INTERFACE -fsanitize=address,undefined)
+endif()
+
 add_library(moat_hardening INTERFACE)
 target_compile_options(moat_hardening INTERFACE
   -fstack-protector-strong -fstack-clash-protection -fcf-protection

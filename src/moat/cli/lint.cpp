@@ -1,1 +1,175 @@
-// placeholder
+// moat lint: Dockerfiles.
+
+#include <moat/cli/common.hpp>
+#include <moat/cli/verbs.hpp>
+#include <moat/dockerfile/ast.hpp>
+#include <moat/dockerfile/lint.hpp>
+#include <moat/util/file.hpp>
+#include <moat/util/strings.hpp>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <iostream>
+#include <memory>
+
+namespace moat::cli {
+
+namespace {
+
+constexpr std::size_t k_max_dockerfile_bytes = 16U << 20;
+
+struct LintOptions {
+  CommonOptions common;
+  std::vector<std::string> paths;
+  bool ast = false;
+};
+
+// True for Dockerfile, Containerfile, *.Dockerfile, Dockerfile.* (any case).
+bool is_dockerfile_name(std::string_view name) {
+  auto lower = util::to_lower(name);
+  if (lower == "dockerfile" || lower == "containerfile")
+    return true;
+  if (lower.ends_with(".dockerignore"))
+    return false;
+  return lower.ends_with(".dockerfile") || lower.starts_with("dockerfile.") ||
+         lower.starts_with("containerfile.");
+}
+
+// Expands directories into the Dockerfiles below them, sorted.
+core::Result<std::vector<std::string>> collect_files(const std::vector<std::string>& paths) {
+  std::vector<std::string> files;
+  for (const auto& p : paths) {
+    if (p == "-") {
+      files.push_back(p);
+      continue;
+    }
+    std::error_code ec;
+    auto status = std::filesystem::status(p, ec);
+    if (ec || !std::filesystem::exists(status))
+      return core::fail(core::ErrorKind::io, p, "no such file or directory");
+    if (!std::filesystem::is_directory(status)) {
+      files.push_back(p);
+      continue;
+    }
+    std::vector<std::string> found;
+    auto options = std::filesystem::directory_options::skip_permission_denied;
+    for (auto it = std::filesystem::recursive_directory_iterator(p, options, ec);
+         !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
+      const auto name = it->path().filename().string();
+      if (it->is_directory(ec) && (name == ".git" || name == "node_modules")) {
+        it.disable_recursion_pending();
+        continue;
+      }
+      if (it->is_regular_file(ec) && is_dockerfile_name(name))
+        found.push_back(it->path().string());
+    }
+    if (ec)
+      return core::fail(core::ErrorKind::io, p, ec.message());
+    std::sort(found.begin(), found.end());
+    files.insert(files.end(), found.begin(), found.end());
+  }
+  return files;
+}
+
+core::Result<std::string> read_input(const std::string& path) {
+  if (path == "-") {
+    auto text = util::read_stream(std::cin, k_max_dockerfile_bytes);
+    if (!text)
+      return core::fail(core::ErrorKind::io, "-", text.error());
+    return *text;
+  }
+  auto text = util::read_file(path, k_max_dockerfile_bytes);
+  if (!text)
+    return core::fail(core::ErrorKind::io, path, text.error());
+  return *text;
+}
+
+int run_lint(LintOptions& opts) {
+  if (opts.paths.empty()) {
+    std::error_code ec;
+    if (!std::filesystem::exists("Dockerfile", ec))
+      return report_error(core::Error{core::ErrorKind::usage, "lint",
+                                      "no Dockerfile given and none in the current directory", 0, 0});
+    opts.paths.emplace_back("Dockerfile");
+  }
+  auto files = collect_files(opts.paths);
+  if (!files)
+    return report_error(files.error());
+  if (files->empty())
+    return report_error(core::Error{core::ErrorKind::usage, opts.paths.front(),
+                                    "no Dockerfiles found", 0, 0});
+
+  if (opts.ast) {
+    std::string out;
+    for (const auto& file : *files) {
+      auto text = read_input(file);
+      if (!text)
+        return report_error(text.error());
+      auto parsed = dockerfile::parse(*text, file);
+      if (!parsed)
+        return report_error(parsed.error());
+      out += dockerfile::dump(*parsed);
+    }
+    std::cout << out << std::flush;
+    return k_exit_clean;
+  }
+
+  const std::filesystem::path start = files->front() == "-" ? std::filesystem::current_path() : std::filesystem::path(files->front());
+  auto policy = build_policy(opts.common, start);
+  if (!policy)
+    return report_error(policy.error());
+
+  std::vector<core::TargetReport> reports;
+  reports.reserve(files->size());
+  for (const auto& file : *files) {
+    auto text = read_input(file);
+    if (!text)
+      return report_error(text.error());
+    dockerfile::LintInput input;
+    input.name = file;
+    input.text = std::move(*text);
+    if (file != "-") {
+      auto dir = std::filesystem::path(file).parent_path();
+      input.context_dir = dir.empty() ? std::filesystem::path(".") : dir;
+    }
+    auto report = dockerfile::lint(input, *policy);
+    if (!report)
+      return report_error(report.error());
+    core::apply_policy(*policy, *report);
+    reports.push_back(std::move(*report));
+  }
+  if (auto status = emit_reports(opts.common, "lint", dockerfile::checks(), *policy, reports); !status)
+    return report_error(status.error());
+  return core::exit_code_for(*policy, reports);
+}
+
+} // namespace
+
+void attach_lint(CLI::App& root, int& exit_code) {
+  auto opts = std::make_shared<LintOptions>();
+  auto* cmd = root.add_subcommand("lint", "Check Dockerfiles for security and correctness problems");
+  cmd->description(
+      "Check Dockerfiles for security and correctness problems.\n\n"
+      "Each PATH is a Dockerfile, a directory (searched recursively for Dockerfile,\n"
+      "Containerfile, *.Dockerfile and Dockerfile.*) or '-' for standard input. With no\n"
+      "PATH, ./Dockerfile is linted. The parser follows BuildKit exactly: heredocs,\n"
+      "parser directives, --mount and other flags, and ARG/ENV expansion in FROM.\n\n"
+      "Inline pragmas: '# moat ignore=ID[,ID]' above an instruction skips it for those\n"
+      "checks, '# moat global ignore=ID[,ID]' anywhere skips them for the file. The\n"
+      "'# hadolint ignore=' forms are honoured the same way; ids may be moat ids or\n"
+      "aliases (hadolint DL, Trivy DS, dockle CIS-DI/DKL-DI).");
+  cmd->add_option("PATH", opts->paths, "Dockerfiles or directories ('-' = stdin)");
+  cmd->add_flag("--ast", opts->ast,
+                "Print the parse in BuildKit's AST dump format instead of linting");
+  add_common_options(*cmd, opts->common, "text, json, sarif, junit");
+  cmd->footer(std::string("EXAMPLES:\n"
+                          "  moat lint Dockerfile\n"
+                          "  moat lint --format sarif --output moat.sarif .\n"
+                          "  moat lint --fail-on high --ignore DL3008,DF048 services/\n"
+                          "  cat Dockerfile | moat lint -\n\n") +
+              exit_status_help());
+  cmd->callback([opts, &exit_code] { exit_code = run_lint(*opts); });
+}
+
+} // namespace moat::cli

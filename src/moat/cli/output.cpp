@@ -1,1 +1,132 @@
-// placeholder
+#include <moat/cli/common.hpp>
+
+#include <moat/dockerfile/lint.hpp>
+#include <moat/report/writer.hpp>
+#include <moat/util/file.hpp>
+#include <moat/util/strings.hpp>
+
+#include <fmt/format.h>
+
+#include <array>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <sstream>
+#include <unistd.h>
+
+#ifndef MOAT_VERSION
+#define MOAT_VERSION "0.0.0"
+#endif
+
+namespace moat::cli {
+
+void add_common_options(CLI::App& app, CommonOptions& options, const std::string& formats) {
+  app.add_option("-f,--format", options.format, "Output format: " + formats)
+      ->default_str("text")
+      ->option_text("FORMAT");
+  app.add_option("-o,--output", options.output,
+                 "Write the report to FILE (atomically) instead of standard output")
+      ->option_text("FILE");
+  app.add_option("--fail-on", options.fail_on,
+                 "Exit with 1 when a finding is at or above this severity: critical, high, "
+                 "medium (default), low, info or none")
+      ->option_text("SEVERITY");
+  app.add_option("--ignore", options.ignore,
+                 "Ignore checks by moat id or alias (DL3008, DS-0002, CIS-DI-0001); "
+                 "comma-separated, repeatable")
+      ->allow_extra_args(false)
+      ->option_text("ID[,ID...]");
+  app.add_option("-c,--config", options.config,
+                 "Configuration file (default: .moat.yaml found upward from the target)")
+      ->option_text("FILE");
+  app.add_flag("-q,--quiet", options.quiet, "Print findings only, without the summary line");
+  app.add_flag("--no-color", options.no_color,
+               "Never colour the output (also: NO_COLOR environment variable)");
+}
+
+core::Result<core::Policy> build_policy(const CommonOptions& options,
+                                        const std::filesystem::path& start) {
+  core::Policy policy;
+  std::optional<std::filesystem::path> config_path;
+  if (!options.config.empty())
+    config_path = options.config;
+  else
+    config_path = core::find_config(start);
+  if (config_path) {
+    auto config = core::load_config(*config_path);
+    if (!config)
+      return std::unexpected(config.error());
+    core::merge_config(*config, policy);
+  }
+  if (!options.fail_on.empty()) {
+    auto fail_on = core::parse_fail_on(options.fail_on);
+    if (!fail_on)
+      return std::unexpected(fail_on.error());
+    policy.fail_on = *fail_on;
+  }
+  for (const auto& list : options.ignore)
+    for (auto id : util::split_trimmed(list, ','))
+      policy.ignores.emplace_back(id);
+  return policy;
+}
+
+bool use_color(const CommonOptions& options) {
+  if (options.no_color || !options.output.empty())
+    return false;
+  if (const char* no = std::getenv("NO_COLOR"); no != nullptr && *no != '\0')
+    return false;
+  if (const char* term = std::getenv("TERM"); term != nullptr && std::string_view(term) == "dumb")
+    return false;
+  return util::is_tty(STDOUT_FILENO);
+}
+
+core::Status emit_reports(const CommonOptions& options, const std::string& command,
+                          std::span<const core::CheckInfo> checks, const core::Policy& policy,
+                          std::span<const core::TargetReport> reports) {
+  report::TextOptions text;
+  text.color = use_color(options);
+  text.quiet = options.quiet;
+  auto writer = report::make_writer(options.format, text);
+  if (!writer)
+    return std::unexpected(writer.error());
+  report::ReportInfo info;
+  info.tool_version = MOAT_VERSION;
+  info.command = command;
+  info.fail_on = policy.fail_on;
+  for (const auto& c : checks)
+    info.checks.push_back(&c);
+  std::ostringstream out;
+  (*writer)->write(out, info, reports);
+  if (options.output.empty() || options.output == "-") {
+    std::cout << out.str() << std::flush;
+    if (!std::cout)
+      return core::fail(core::ErrorKind::io, "stdout", "write failed");
+    return {};
+  }
+  return report::write_file_atomic(options.output, out.str());
+}
+
+int report_error(const core::Error& error) {
+  std::string line = error.to_string();
+  // One line, whatever the message held.
+  for (auto& c : line)
+    if (c == '\n' || c == '\r')
+      c = ' ';
+  fmt::print(stderr, "moat: {}\n", line);
+  return k_exit_error;
+}
+
+std::span<const core::CheckTable> all_check_tables() {
+  static const std::array<core::CheckTable, 1> tables{{{"dockerfile", dockerfile::checks()}}};
+  return tables;
+}
+
+const char* exit_status_help() {
+  return "EXIT STATUS:\n"
+         "  0  no finding at or above the --fail-on severity\n"
+         "  1  at least one finding at or above it\n"
+         "  2  usage error, or an input could not be processed (one line on stderr names it;\n"
+         "     no report file is written)";
+}
+
+} // namespace moat::cli

@@ -1,1 +1,1303 @@
-// placeholder
+#include <moat/dockerfile/shell.hpp>
+
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <optional>
+#include <utility>
+
+// A recursive-descent reader for the POSIX shell grammar (plus the bash bits
+// that show up in Dockerfiles: [[ ]], (( )), $'...', <( ), |&, &>, function).
+// The lexer and the parser share one cursor: when a word contains $( ... ),
+// the lexer calls back into the parser, which reads the inner list up to the
+// closing parenthesis. Every loop either consumes input or stops, and every
+// recursion passes a nesting guard, so hostile input can neither hang the
+// reader nor exhaust the stack.
+
+namespace moat::dockerfile::shell {
+
+std::string Command::program() const {
+  if (argv.empty())
+    return {};
+  const auto &name = argv.front();
+  const auto slash = name.rfind('/');
+  return slash == std::string::npos ? name : name.substr(slash + 1);
+}
+
+namespace {
+
+constexpr int k_max_nesting = 32;
+
+// Text re-read as a script of its own (sh -c strings, backticks) is charged
+// against a budget: `sh -c "$(sh -c "$(...)")"` re-reads every inner level
+// once per outer level, which is exponential in the nesting.
+constexpr std::size_t k_reread_factor = 8;
+constexpr std::size_t k_reread_allowance = std::size_t{64} * 1024;
+
+constexpr std::array k_shells = {"sh", "bash", "dash", "ash", "zsh", "ksh", "mksh", "yash"};
+
+struct Shared {
+  int pipelines = 0;
+  int nesting = 0;
+  bool stopped = false;   // the nesting limit was hit: unwind and report incomplete
+  bool truncated = false; // some nested text was left unread for lack of budget
+  std::size_t budget = 0; // bytes that may still be re-read
+
+  // Takes SIZE bytes from the budget; false (and truncated) when they are not there.
+  bool charge(std::size_t size) {
+    if (size > budget) {
+      truncated = true;
+      return false;
+    }
+    budget -= size;
+    return true;
+  }
+};
+
+// A byte range [first, second) of a text.
+using Range = std::pair<std::size_t, std::size_t>;
+
+struct Word {
+  std::string raw;  // as written
+  std::string text; // after quote removal
+  std::size_t begin = 0;
+  bool quoted = false;         // some part was quoted or escaped: never a reserved word
+  std::vector<Command> nested; // commands of $( ), ` ` and <( ) inside the word
+  // Where TEXT holds expansions this shell performs ($( ), ${ }, ` `, <( )): when
+  // TEXT is handed to `sh -c`, the inner shell only sees their results.
+  std::vector<Range> expanded;
+};
+
+enum class TokenKind { word, op, newline, end };
+
+struct Token {
+  TokenKind kind = TokenKind::end;
+  std::string op;
+  Word word;
+  std::size_t begin = 0;
+};
+
+struct ArgInfo {
+  std::size_t begin = 0;       // where the word starts in the source
+  std::vector<Range> expanded; // see Word::expanded
+};
+
+struct Parsed {
+  bool consumed = false;
+  std::optional<std::size_t> last; // index in the output of the last simple command, if any
+};
+
+struct Heredoc {
+  std::string delimiter;
+  bool strip_tabs = false;
+};
+
+bool is_blank(char c) {
+  return c == ' ' || c == '\t' || c == '\r';
+}
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
+bool is_name_start(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+}
+bool is_name_char(char c) {
+  return is_name_start(c) || is_digit(c);
+}
+bool is_word_break(char c) {
+  return is_blank(c) || c == '\n' || c == ';' || c == '&' || c == '|' || c == '(' || c == ')' ||
+         c == '<' || c == '>';
+}
+
+bool is_redirect(std::string_view op) {
+  while (!op.empty() && is_digit(op.front()))
+    op.remove_prefix(1);
+  static constexpr std::array k_ops = {"<",  ">",  ">>", "<<", "<<-", "<<<",
+                                       "<&", ">&", "<>", ">|", "&>",  "&>>"};
+  return std::find(k_ops.begin(), k_ops.end(), op) != k_ops.end();
+}
+
+std::string_view basename(std::string_view path) {
+  const auto slash = path.rfind('/');
+  return slash == std::string_view::npos ? path : path.substr(slash + 1);
+}
+
+bool starts_with(std::string_view s, std::string_view prefix) {
+  return s.substr(0, prefix.size()) == prefix;
+}
+
+// NAME=value or NAME+=value, with NAME unquoted.
+bool is_assignment(const Word &w) {
+  const auto &raw = w.raw;
+  if (raw.empty() || !is_name_start(raw[0]))
+    return false;
+  std::size_t i = 1;
+  while (i < raw.size() && is_name_char(raw[i]))
+    ++i;
+  if (i < raw.size() && raw[i] == '=')
+    return true;
+  return i + 1 < raw.size() && raw[i] == '+' && raw[i + 1] == '=';
+}
+
+void append(std::vector<Command> &out, std::vector<Command> &&more) {
+  for (auto &c : more)
+    out.push_back(std::move(c));
+  more.clear();
+}
+
+class Reader {
+public:
+  // OPAQUE: sorted ranges of SRC that an outer shell has already expanded.
+  Reader(std::string_view src, int base_line, int depth, bool in_substitution, Shared &shared,
+         std::vector<Range> opaque = {})
+      : m_src(src), m_base_line(base_line), m_depth(depth), m_in_substitution(in_substitution),
+        m_shared(shared), m_opaque(std::move(opaque)) {
+    for (std::size_t i = 0; i < src.size(); ++i)
+      if (src[i] == '\n')
+        m_newlines.push_back(i);
+  }
+
+  // Reads the whole input, appending commands to OUT.
+  void read_all(std::vector<Command> &out) {
+    for (;;) {
+      parse_list(out);
+      if (m_shared.stopped)
+        break;
+      if (peek().kind == TokenKind::end)
+        break;
+      // a token no construct can take (a stray `)` or `fi`): note it and go on
+      m_complete = false;
+      next();
+    }
+    m_has_look = false;
+  }
+
+  [[nodiscard]] bool complete() const {
+    return m_complete && !m_shared.stopped && !m_shared.truncated;
+  }
+
+private:
+  // Nesting guard: bounds the recursion and sets the depth of what is read inside.
+  class Scope {
+  public:
+    Scope(Reader &r, bool deeper, bool substitution)
+        : m_r(r), m_depth(r.m_depth), m_substitution(r.m_in_substitution) {
+      m_ok = ++r.m_shared.nesting <= k_max_nesting;
+      if (!m_ok)
+        r.m_shared.stopped = true;
+      if (deeper)
+        ++r.m_depth;
+      if (substitution)
+        r.m_in_substitution = true;
+    }
+    ~Scope() {
+      --m_r.m_shared.nesting;
+      m_r.m_depth = m_depth;
+      m_r.m_in_substitution = m_substitution;
+    }
+    Scope(const Scope &) = delete;
+    Scope &operator=(const Scope &) = delete;
+    [[nodiscard]] bool ok() const { return m_ok; }
+
+  private:
+    Reader &m_r;
+    int m_depth;
+    bool m_substitution;
+    bool m_ok = true;
+  };
+
+  // ---- positions -------------------------------------------------------
+
+  int line_of(std::size_t offset) const {
+    const auto it = std::lower_bound(m_newlines.begin(), m_newlines.end(), offset);
+    return m_base_line + static_cast<int>(it - m_newlines.begin());
+  }
+
+  char at(std::size_t i) const { return i < m_src.size() ? m_src[i] : '\0'; }
+
+  // ---- lexer -----------------------------------------------------------
+
+  const Token &peek() {
+    if (!m_has_look) {
+      m_look = lex();
+      m_has_look = true;
+    }
+    return m_look;
+  }
+
+  Token next() {
+    peek();
+    m_has_look = false;
+    return std::move(m_look);
+  }
+
+  void skip_blanks() {
+    while (m_pos < m_src.size()) {
+      const char c = m_src[m_pos];
+      if (is_blank(c)) {
+        ++m_pos;
+      } else if (c == '\\' && at(m_pos + 1) == '\n') {
+        m_pos += 2;
+      } else if (c == '\\' && at(m_pos + 1) == '\r' && at(m_pos + 2) == '\n') {
+        m_pos += 3;
+      } else {
+        break;
+      }
+    }
+  }
+
+  Token lex() {
+    Token t;
+    for (;;) {
+      skip_blanks();
+      t.begin = m_pos;
+      if (m_shared.stopped || m_pos >= m_src.size()) {
+        t.kind = TokenKind::end;
+        m_expect_delimiter = false;
+        return t;
+      }
+      if (m_src[m_pos] != '#')
+        break;
+      while (m_pos < m_src.size() && m_src[m_pos] != '\n')
+        ++m_pos;
+    }
+    const char c = m_src[m_pos];
+    if (c == '\n') {
+      ++m_pos;
+      t.kind = TokenKind::newline;
+      m_expect_delimiter = false;
+      read_heredoc_bodies();
+      return t;
+    }
+    const bool process_substitution = (c == '<' || c == '>') && at(m_pos + 1) == '(';
+    if (!process_substitution &&
+        (c == ';' || c == '&' || c == '|' || c == '(' || c == ')' || c == '<' || c == '>')) {
+      t.kind = TokenKind::op;
+      t.op = lex_operator();
+      return t;
+    }
+    if (is_digit(c)) {
+      std::size_t j = m_pos;
+      while (j < m_src.size() && is_digit(m_src[j]))
+        ++j;
+      if ((at(j) == '<' || at(j) == '>') && at(j + 1) != '(') {
+        const auto digits = m_src.substr(m_pos, j - m_pos);
+        m_pos = j;
+        t.kind = TokenKind::op;
+        t.op = std::string(digits) + lex_operator();
+        return t;
+      }
+    }
+    t.kind = TokenKind::word;
+    t.word = lex_word();
+    if (m_expect_delimiter) {
+      m_heredocs.push_back({t.word.text, m_strip_tabs});
+      m_expect_delimiter = false;
+    }
+    return t;
+  }
+
+  std::string lex_operator() {
+    const char c = m_src[m_pos];
+    const char n1 = at(m_pos + 1);
+    const char n2 = at(m_pos + 2);
+    std::string op;
+    switch (c) {
+    case ';':
+      op = n1 == ';' ? (n2 == '&' ? ";;&" : ";;") : n1 == '&' ? ";&" : ";";
+      break;
+    case '&':
+      op = n1 == '&' ? "&&" : n1 == '>' ? (n2 == '>' ? "&>>" : "&>") : "&";
+      break;
+    case '|':
+      op = n1 == '|' ? "||" : n1 == '&' ? "|&" : "|";
+      break;
+    case '(':
+      op = n1 == '(' ? "((" : "(";
+      break;
+    case ')':
+      op = ")";
+      break;
+    case '<':
+      if (n1 == '<')
+        op = n2 == '<' ? "<<<" : n2 == '-' ? "<<-" : "<<";
+      else
+        op = n1 == '&' ? "<&" : n1 == '>' ? "<>" : "<";
+      break;
+    default: // '>'
+      op = n1 == '>' ? ">>" : n1 == '&' ? ">&" : n1 == '|' ? ">|" : ">";
+      break;
+    }
+    m_pos += op.size();
+    if (op == "<<" || op == "<<-") {
+      m_expect_delimiter = true;
+      m_strip_tabs = op == "<<-";
+    } else {
+      m_expect_delimiter = false;
+    }
+    return op;
+  }
+
+  // Skips the bodies of the here-documents opened on the line just ended.
+  // A here-document whose body never started (the script ends on its line)
+  // is not an error: Dockerfile heredocs keep their body outside the script.
+  void read_heredoc_bodies() {
+    for (const auto &doc : m_heredocs) {
+      bool found = false;
+      while (m_pos < m_src.size()) {
+        const auto eol = m_src.find('\n', m_pos);
+        auto line = m_src.substr(m_pos, eol == std::string_view::npos ? std::string_view::npos
+                                                                      : eol - m_pos);
+        m_pos = eol == std::string_view::npos ? m_src.size() : eol + 1;
+        if (doc.strip_tabs)
+          while (!line.empty() && line.front() == '\t')
+            line.remove_prefix(1);
+        if (!line.empty() && line.back() == '\r')
+          line.remove_suffix(1);
+        if (line == doc.delimiter) {
+          found = true;
+          break;
+        }
+      }
+      if (!found)
+        m_complete = false;
+    }
+    m_heredocs.clear();
+  }
+
+  Word lex_word() {
+    Word w;
+    w.begin = m_pos;
+    std::string text;
+    std::string *const outer_text = m_word_text;
+    m_word_text = &text;
+    while (m_pos < m_src.size() && !m_shared.stopped) {
+      const char c = m_src[m_pos];
+      if ((c == '<' || c == '>') && m_pos == w.begin && at(m_pos + 1) == '(') {
+        if (!skip_opaque(text)) {
+          m_pos += 2;
+          command_substitution(w);
+          text += m_src.substr(w.begin, m_pos - w.begin);
+        }
+        w.expanded.emplace_back(0, text.size());
+        continue;
+      }
+      if (is_word_break(c))
+        break;
+      switch (c) {
+      case '\\':
+        if (at(m_pos + 1) == '\n') {
+          m_pos += 2;
+        } else if (m_pos + 1 >= m_src.size()) {
+          text += c;
+          ++m_pos;
+        } else {
+          w.quoted = true;
+          text += m_src[m_pos + 1];
+          m_pos += 2;
+        }
+        break;
+      case '\'':
+        w.quoted = true;
+        single_quote(text);
+        break;
+      case '"':
+        w.quoted = true;
+        double_quote(w, text);
+        break;
+      case '$':
+        dollar(w, text, false);
+        break;
+      case '`':
+        backtick(w, text, false);
+        break;
+      default:
+        text += c;
+        ++m_pos;
+        break;
+      }
+    }
+    m_word_text = outer_text;
+    w.raw = std::string(m_src.substr(w.begin, m_pos - w.begin));
+    w.text = std::move(text);
+    return w;
+  }
+
+  // At the start of a range an outer shell already expanded: copies it as text.
+  bool skip_opaque(std::string &text) {
+    const auto it = std::lower_bound(m_opaque.begin(), m_opaque.end(), Range{m_pos, 0});
+    if (it == m_opaque.end() || it->first != m_pos || it->second <= m_pos)
+      return false;
+    const auto end = std::min(it->second, m_src.size());
+    text += m_src.substr(m_pos, end - m_pos);
+    m_pos = end;
+    return true;
+  }
+
+  // Notes that TEXT[from, end) holds an expansion, when TEXT is the word's own text.
+  void note_expansion(Word &w, const std::string &text, std::size_t from) {
+    if (&text == m_word_text && text.size() > from)
+      w.expanded.emplace_back(from, text.size());
+  }
+
+  void single_quote(std::string &text) {
+    ++m_pos;
+    const auto close = m_src.find('\'', m_pos);
+    if (close == std::string_view::npos) {
+      text += m_src.substr(m_pos);
+      m_pos = m_src.size();
+      m_complete = false;
+      return;
+    }
+    text += m_src.substr(m_pos, close - m_pos);
+    m_pos = close + 1;
+  }
+
+  void double_quote(Word &w, std::string &text) {
+    ++m_pos;
+    while (!m_shared.stopped) {
+      if (m_pos >= m_src.size()) {
+        m_complete = false;
+        return;
+      }
+      const char c = m_src[m_pos];
+      if (c == '"') {
+        ++m_pos;
+        return;
+      }
+      if (c == '\\') {
+        const char n = at(m_pos + 1);
+        if (n == '\n') {
+          m_pos += 2;
+        } else if (m_pos + 1 < m_src.size() && (n == '$' || n == '`' || n == '"' || n == '\\')) {
+          text += n;
+          m_pos += 2;
+        } else {
+          text += c;
+          ++m_pos;
+        }
+      } else if (c == '$') {
+        dollar(w, text, true);
+      } else if (c == '`') {
+        backtick(w, text, true);
+      } else {
+        text += c;
+        ++m_pos;
+      }
+    }
+  }
+
+  // $'...': bash's C-style escapes.
+  void ansi_c_quote(std::string &text) {
+    while (m_pos < m_src.size()) {
+      const char c = m_src[m_pos];
+      if (c == '\'') {
+        ++m_pos;
+        return;
+      }
+      if (c == '\\' && m_pos + 1 < m_src.size()) {
+        const char n = m_src[m_pos + 1];
+        m_pos += 2;
+        switch (n) {
+        case 'n':
+          text += '\n';
+          break;
+        case 't':
+          text += '\t';
+          break;
+        case 'r':
+          text += '\r';
+          break;
+        case 'a':
+          text += '\a';
+          break;
+        case 'b':
+          text += '\b';
+          break;
+        case 'f':
+          text += '\f';
+          break;
+        case 'v':
+          text += '\v';
+          break;
+        case 'e':
+        case 'E':
+          text += '\x1b';
+          break;
+        case '\\':
+        case '\'':
+        case '"':
+        case '?':
+          text += n;
+          break;
+        default:
+          text += '\\';
+          text += n;
+          break;
+        }
+        continue;
+      }
+      text += c;
+      ++m_pos;
+    }
+    m_complete = false;
+  }
+
+  // At `$`: expansions stay in the word as written; substitutions are read for commands.
+  void dollar(Word &w, std::string &text, bool in_double_quotes) {
+    const auto start = m_pos;
+    const auto from = text.size();
+    if (skip_opaque(text)) {
+      note_expansion(w, text, from);
+      return;
+    }
+    const char n1 = at(m_pos + 1);
+    if (n1 == '(' && at(m_pos + 2) == '(') {
+      m_pos += 3;
+      skip_arithmetic();
+    } else if (n1 == '(' || n1 == '{') {
+      m_pos += 2;
+      if (n1 == '(')
+        command_substitution(w);
+      else
+        parameter_expansion(w, in_double_quotes);
+      text += m_src.substr(start, m_pos - start);
+      note_expansion(w, text, from);
+      return;
+    } else if (n1 == '\'' && !in_double_quotes) {
+      m_pos += 2;
+      w.quoted = true;
+      ansi_c_quote(text);
+      return;
+    } else if (n1 == '"' && !in_double_quotes) {
+      ++m_pos;
+      w.quoted = true;
+      double_quote(w, text);
+      return;
+    } else if (is_name_start(n1)) {
+      ++m_pos;
+      while (m_pos < m_src.size() && is_name_char(m_src[m_pos]))
+        ++m_pos;
+    } else if (m_pos + 1 < m_src.size() &&
+               (is_digit(n1) || std::string_view("@*#?-$!").find(n1) != std::string_view::npos)) {
+      m_pos += 2;
+    } else {
+      ++m_pos; // a lone `$` is literal
+    }
+    text += m_src.substr(start, m_pos - start);
+  }
+
+  // After `((` or `$((`: up to the matching `))`. Arithmetic runs no commands.
+  void skip_arithmetic() {
+    int open = 2;
+    while (m_pos < m_src.size()) {
+      const char c = m_src[m_pos++];
+      if (c == '(') {
+        ++open;
+      } else if (c == ')') {
+        if (--open == 0)
+          return;
+      } else if (c == '\'' || c == '"') {
+        const auto close = m_src.find(c, m_pos);
+        m_pos = close == std::string_view::npos ? m_src.size() : close + 1;
+      }
+    }
+    m_complete = false;
+  }
+
+  // After `${`: up to the matching `}`, reading any substitution inside.
+  void parameter_expansion(Word &w, bool in_double_quotes) {
+    const Scope scope(*this, false, false);
+    if (!scope.ok())
+      return;
+    std::string scratch;
+    while (m_pos < m_src.size() && !m_shared.stopped) {
+      const char c = m_src[m_pos];
+      if (c == '}') {
+        ++m_pos;
+        return;
+      }
+      if (c == '\\') {
+        m_pos += m_pos + 1 < m_src.size() ? 2u : 1u;
+      } else if (c == '\'' && !in_double_quotes) {
+        single_quote(scratch);
+      } else if (c == '"') {
+        double_quote(w, scratch);
+      } else if (c == '$') {
+        dollar(w, scratch, in_double_quotes);
+      } else if (c == '`') {
+        backtick(w, scratch, in_double_quotes);
+      } else {
+        ++m_pos;
+      }
+    }
+    m_complete = false;
+  }
+
+  // After `$(` or `<(`: the commands up to the matching `)`.
+  void command_substitution(Word &w) {
+    const Scope scope(*this, true, true);
+    if (!scope.ok())
+      return;
+    for (;;) {
+      parse_list(w.nested);
+      const Token &t = peek();
+      if (t.kind == TokenKind::op && t.op == ")") {
+        next();
+        return;
+      }
+      if (t.kind == TokenKind::end) {
+        if (!m_shared.stopped)
+          m_complete = false;
+        m_has_look = false;
+        return;
+      }
+      m_complete = false;
+      next();
+    }
+  }
+
+  // `...`: the text up to the closing backtick, unescaped, is a script of its own.
+  void backtick(Word &w, std::string &text, bool in_double_quotes) {
+    const auto from = text.size();
+    if (skip_opaque(text)) {
+      note_expansion(w, text, from);
+      return;
+    }
+    const auto start = m_pos++;
+    std::string inner;
+    bool closed = false;
+    while (m_pos < m_src.size()) {
+      const char c = m_src[m_pos];
+      if (c == '\\' && m_pos + 1 < m_src.size()) {
+        const char n = m_src[m_pos + 1];
+        if (n != '`' && n != '\\' && n != '$' && !(in_double_quotes && n == '"'))
+          inner += c;
+        inner += n;
+        m_pos += 2;
+        continue;
+      }
+      ++m_pos;
+      if (c == '`') {
+        closed = true;
+        break;
+      }
+      inner += c;
+    }
+    if (!closed)
+      m_complete = false;
+    text += m_src.substr(start, m_pos - start);
+    note_expansion(w, text, from);
+
+    const Scope scope(*this, true, true);
+    if (!scope.ok() || !m_shared.charge(inner.size()))
+      return;
+    Reader sub(inner, line_of(start), m_depth, true, m_shared);
+    sub.read_all(w.nested);
+    if (!sub.complete())
+      m_complete = false;
+  }
+
+  // ---- parser ----------------------------------------------------------
+
+  static bool is_op(const Token &t, std::string_view op) {
+    return t.kind == TokenKind::op && t.op == op;
+  }
+
+  static bool is_reserved(const Token &t, std::string_view word) {
+    return t.kind == TokenKind::word && !t.word.quoted && t.word.text == word;
+  }
+
+  // Tokens that end a list: closers of the enclosing construct.
+  static bool ends_list(const Token &t) {
+    if (t.kind == TokenKind::end)
+      return true;
+    if (t.kind == TokenKind::op)
+      return t.op == ")" || t.op == ";;" || t.op == ";&" || t.op == ";;&";
+    if (t.kind != TokenKind::word || t.word.quoted)
+      return false;
+    static constexpr std::array k_closers = {"then", "elif", "else", "fi",
+                                             "do",   "done", "esac", "}"};
+    return std::find(k_closers.begin(), k_closers.end(), std::string_view(t.word.text)) !=
+           k_closers.end();
+  }
+
+  void skip_newlines() {
+    while (peek().kind == TokenKind::newline)
+      next();
+  }
+
+  bool expect_op(std::string_view op) {
+    if (is_op(peek(), op)) {
+      next();
+      return true;
+    }
+    m_complete = false;
+    return false;
+  }
+
+  bool expect_word(std::string_view word) {
+    if (is_reserved(peek(), word)) {
+      next();
+      return true;
+    }
+    m_complete = false;
+    return false;
+  }
+
+  // Returns the last simple command of the list when no separator follows it.
+  std::optional<std::size_t> parse_list(std::vector<Command> &out) {
+    std::optional<std::size_t> dangling;
+    for (;;) {
+      skip_newlines();
+      if (m_shared.stopped || ends_list(peek()))
+        break;
+      const auto r = parse_and_or(out);
+      if (!r.consumed)
+        break;
+      dangling = r.last;
+      const Token &sep = peek();
+      if (sep.kind == TokenKind::newline || is_op(sep, ";") || is_op(sep, "&")) {
+        if (r.last)
+          out[*r.last].next_op = sep.kind == TokenKind::newline ? "\n" : sep.op;
+        dangling.reset();
+        next();
+        continue;
+      }
+      break;
+    }
+    return dangling;
+  }
+
+  Parsed parse_and_or(std::vector<Command> &out) {
+    auto p = parse_pipeline(out);
+    if (!p.consumed)
+      return p;
+    for (;;) {
+      const Token &t = peek();
+      if (!is_op(t, "&&") && !is_op(t, "||"))
+        break;
+      if (p.last)
+        out[*p.last].next_op = t.op;
+      next();
+      skip_newlines();
+      const auto q = parse_pipeline(out);
+      if (!q.consumed) {
+        m_complete = false;
+        p.last.reset();
+        break;
+      }
+      p = q;
+    }
+    return p;
+  }
+
+  Parsed parse_pipeline(std::vector<Command> &out) {
+    const int index = m_shared.pipelines++;
+    bool negated = false;
+    if (is_reserved(peek(), "!")) {
+      next();
+      negated = true;
+    }
+    std::vector<std::optional<std::size_t>> members;
+    for (;;) {
+      const auto c = parse_command(out);
+      if (!c.consumed) {
+        if (!members.empty() || negated)
+          m_complete = false;
+        break;
+      }
+      members.push_back(c.last);
+      const Token &t = peek();
+      if (is_op(t, "|") || is_op(t, "|&")) {
+        if (c.last)
+          out[*c.last].next_op = t.op;
+        next();
+        skip_newlines();
+        continue;
+      }
+      break;
+    }
+    const auto length = static_cast<int>(members.size());
+    for (int k = 0; k < length; ++k) {
+      if (const auto idx = members[static_cast<std::size_t>(k)]) {
+        out[*idx].pipeline = index;
+        out[*idx].pipe_position = k;
+        out[*idx].pipe_length = length;
+      }
+    }
+    Parsed r;
+    r.consumed = !members.empty() || negated;
+    if (!members.empty())
+      r.last = members.back();
+    return r;
+  }
+
+  Parsed parse_command(std::vector<Command> &out) {
+    const Token &t = peek();
+    if (t.kind == TokenKind::op) {
+      if (t.op == "(")
+        return parse_subshell(out);
+      if (t.op == "((") {
+        next();
+        skip_arithmetic();
+        parse_trailing_redirects(out);
+        return {true, std::nullopt};
+      }
+      if (is_redirect(t.op))
+        return parse_simple(out);
+      return {};
+    }
+    if (t.kind != TokenKind::word)
+      return {};
+    if (!t.word.quoted) {
+      const std::string_view w = t.word.text;
+      if (w == "{")
+        return parse_group(out);
+      if (w == "if")
+        return parse_if(out);
+      if (w == "for" || w == "select")
+        return parse_for(out);
+      if (w == "while" || w == "until")
+        return parse_while(out);
+      if (w == "case")
+        return parse_case(out);
+      if (w == "function")
+        return parse_function(out);
+      if (ends_list(t))
+        return {};
+    }
+    return parse_simple(out);
+  }
+
+  // Redirections after a compound command (`done < file`, `} > log`): they
+  // belong to no simple command, but their targets may hold substitutions.
+  void parse_trailing_redirects(std::vector<Command> &out) {
+    while (peek().kind == TokenKind::op && is_redirect(peek().op)) {
+      next();
+      if (peek().kind == TokenKind::word)
+        append(out, std::move(next().word.nested));
+      else
+        m_complete = false;
+    }
+  }
+
+  Parsed parse_subshell(std::vector<Command> &out) {
+    next();
+    {
+      const Scope scope(*this, true, false);
+      if (!scope.ok())
+        return {true, std::nullopt};
+      parse_list(out);
+      expect_op(")");
+    }
+    parse_trailing_redirects(out);
+    return {true, std::nullopt};
+  }
+
+  Parsed parse_group(std::vector<Command> &out) {
+    next();
+    {
+      const Scope scope(*this, true, false);
+      if (!scope.ok())
+        return {true, std::nullopt};
+      parse_list(out);
+      expect_word("}");
+    }
+    parse_trailing_redirects(out);
+    return {true, std::nullopt};
+  }
+
+  Parsed parse_if(std::vector<Command> &out) {
+    next();
+    const Scope scope(*this, false, false);
+    if (!scope.ok())
+      return {true, std::nullopt};
+    for (;;) {
+      parse_list(out);
+      if (!expect_word("then"))
+        return {true, std::nullopt};
+      parse_list(out);
+      if (is_reserved(peek(), "elif")) {
+        next();
+        continue;
+      }
+      if (is_reserved(peek(), "else")) {
+        next();
+        parse_list(out);
+      }
+      if (!expect_word("fi"))
+        return {true, std::nullopt};
+      break;
+    }
+    parse_trailing_redirects(out);
+    return {true, std::nullopt};
+  }
+
+  // `do LIST done`, or bash's `{ LIST; }` body.
+  void parse_loop_body(std::vector<Command> &out) {
+    if (is_reserved(peek(), "{")) {
+      parse_group(out);
+      return;
+    }
+    if (!expect_word("do"))
+      return;
+    parse_list(out);
+    if (expect_word("done"))
+      parse_trailing_redirects(out);
+  }
+
+  Parsed parse_for(std::vector<Command> &out) {
+    next();
+    const Scope scope(*this, false, false);
+    if (!scope.ok())
+      return {true, std::nullopt};
+    if (is_op(peek(), "((")) {
+      next();
+      skip_arithmetic();
+    } else if (peek().kind == TokenKind::word) {
+      next();
+    } else {
+      m_complete = false;
+      return {true, std::nullopt};
+    }
+    skip_newlines();
+    if (is_reserved(peek(), "in")) {
+      next();
+      while (peek().kind == TokenKind::word)
+        append(out, std::move(next().word.nested));
+    }
+    if (is_op(peek(), ";"))
+      next();
+    skip_newlines();
+    parse_loop_body(out);
+    return {true, std::nullopt};
+  }
+
+  Parsed parse_while(std::vector<Command> &out) {
+    next();
+    const Scope scope(*this, false, false);
+    if (!scope.ok())
+      return {true, std::nullopt};
+    parse_list(out);
+    parse_loop_body(out);
+    return {true, std::nullopt};
+  }
+
+  Parsed parse_case(std::vector<Command> &out) {
+    next();
+    const Scope scope(*this, false, false);
+    if (!scope.ok())
+      return {true, std::nullopt};
+    if (peek().kind == TokenKind::word)
+      append(out, std::move(next().word.nested));
+    else
+      m_complete = false;
+    skip_newlines();
+    if (!expect_word("in"))
+      return {true, std::nullopt};
+    for (;;) {
+      skip_newlines();
+      if (m_shared.stopped)
+        break;
+      if (is_reserved(peek(), "esac")) {
+        next();
+        parse_trailing_redirects(out);
+        break;
+      }
+      if (is_op(peek(), "("))
+        next();
+      bool any_pattern = false;
+      while (peek().kind == TokenKind::word) {
+        append(out, std::move(next().word.nested));
+        any_pattern = true;
+        if (!is_op(peek(), "|"))
+          break;
+        next();
+      }
+      if (!any_pattern || !expect_op(")")) {
+        m_complete = false;
+        break;
+      }
+      const auto dangling = parse_list(out);
+      const Token &end = peek();
+      if (is_op(end, ";;") || is_op(end, ";&") || is_op(end, ";;&")) {
+        if (dangling)
+          out[*dangling].next_op = end.op;
+        next();
+        continue;
+      }
+      if (is_reserved(end, "esac"))
+        continue;
+      m_complete = false;
+      break;
+    }
+    return {true, std::nullopt};
+  }
+
+  // `function NAME [()] BODY`
+  Parsed parse_function(std::vector<Command> &out) {
+    next();
+    if (peek().kind == TokenKind::word)
+      next();
+    else
+      m_complete = false;
+    if (is_op(peek(), "(")) {
+      next();
+      expect_op(")");
+    }
+    return parse_function_body(out);
+  }
+
+  Parsed parse_function_body(std::vector<Command> &out) {
+    skip_newlines();
+    const Scope scope(*this, false, false);
+    if (!scope.ok())
+      return {true, std::nullopt};
+    if (!parse_command(out).consumed)
+      m_complete = false;
+    return {true, std::nullopt};
+  }
+
+  Parsed parse_simple(std::vector<Command> &out) {
+    Command cmd;
+    cmd.line = line_of(peek().begin);
+    cmd.depth = m_depth;
+    cmd.in_substitution = m_in_substitution;
+    std::vector<Command> nested;
+    std::vector<ArgInfo> args; // per argv word, for sh -c
+    bool in_test = false;      // inside [[ ... ]], where && < > are operands
+    for (;;) {
+      const Token &t = peek();
+      if (t.kind == TokenKind::word) {
+        Token tok = next();
+        Word &w = tok.word;
+        if (cmd.argv.empty() && is_assignment(w)) {
+          cmd.assignments.push_back(std::move(w.text));
+        } else {
+          if (!w.quoted && w.text == "[[" && cmd.argv.empty())
+            in_test = true;
+          else if (!w.quoted && w.text == "]]")
+            in_test = false;
+          cmd.argv.push_back(std::move(w.text));
+          cmd.raw.push_back(std::move(w.raw));
+          args.push_back({w.begin, std::move(w.expanded)});
+        }
+        append(nested, std::move(w.nested));
+        if (cmd.argv.size() == 1 && cmd.assignments.empty() && cmd.redirects.empty() && !in_test &&
+            is_op(peek(), "(")) {
+          // NAME() BODY defines a function; NAME is not run
+          next();
+          expect_op(")");
+          append(out, std::move(nested));
+          return parse_function_body(out);
+        }
+        continue;
+      }
+      if (in_test && t.kind == TokenKind::op) {
+        Token tok = next();
+        cmd.argv.push_back(tok.op);
+        cmd.raw.push_back(tok.op);
+        args.push_back({tok.begin, {}});
+        continue;
+      }
+      if (in_test && t.kind == TokenKind::newline) {
+        next();
+        continue;
+      }
+      if (t.kind == TokenKind::op && is_redirect(t.op)) {
+        cmd.redirects.push_back(next().op);
+        if (peek().kind == TokenKind::word) {
+          Token target = next();
+          cmd.redirects.push_back(std::move(target.word.text));
+          append(nested, std::move(target.word.nested));
+        } else {
+          m_complete = false;
+        }
+        continue;
+      }
+      break;
+    }
+    if (in_test)
+      m_complete = false;
+    if (cmd.argv.empty() && cmd.assignments.empty() && cmd.redirects.empty())
+      return {};
+    const auto index = out.size();
+    out.push_back(std::move(cmd));
+    append(out, std::move(nested));
+    read_command_string(out, index, args);
+    return {true, index};
+  }
+
+  // ---- sh -c STRING ------------------------------------------------------
+
+  // Index of the first argv word after wrappers such as sudo, env or gosu.
+  static std::size_t skip_wrappers(const std::vector<std::string> &argv) {
+    std::size_t i = 0;
+    const auto n = argv.size();
+    auto skip_options = [&](std::initializer_list<std::string_view> with_argument) {
+      while (i < n && argv[i].size() > 1 && argv[i][0] == '-') {
+        if (argv[i] == "--") {
+          ++i;
+          return;
+        }
+        const bool takes = std::find(with_argument.begin(), with_argument.end(),
+                                     std::string_view(argv[i])) != with_argument.end();
+        i += takes ? 2 : 1;
+      }
+    };
+    for (int guard = 0; i < n && guard < 16; ++guard) {
+      const auto prog = basename(argv[i]);
+      if (prog == "sudo") {
+        ++i;
+        skip_options({"-u", "-g", "-C", "-D", "-h", "-p", "-r", "-t", "-U", "-T"});
+      } else if (prog == "doas") {
+        ++i;
+        skip_options({"-u", "-C"});
+      } else if (prog == "env") {
+        ++i;
+        for (;;) {
+          skip_options({"-u", "-C", "-S", "--unset", "--chdir", "--split-string"});
+          if (i < n && argv[i].find('=') != std::string::npos && is_name_start(argv[i][0]))
+            ++i;
+          else
+            break;
+        }
+      } else if (prog == "exec") {
+        ++i;
+        skip_options({"-a"});
+      } else if (prog == "nice") {
+        ++i;
+        skip_options({"-n", "--adjustment"});
+      } else if (prog == "nohup" || prog == "time" || prog == "command" || prog == "busybox") {
+        ++i;
+        skip_options({});
+      } else if (prog == "gosu" || prog == "su-exec") {
+        i += 2; // USER COMMAND...
+      } else {
+        break;
+      }
+    }
+    return i;
+  }
+
+  // The command string of `sh -c STRING` / `su -c STRING`, as an argv index.
+  static std::optional<std::size_t> command_string(const std::vector<std::string> &argv) {
+    const auto n = argv.size();
+    const auto first = skip_wrappers(argv);
+    if (first >= n)
+      return std::nullopt;
+    const auto prog = basename(argv[first]);
+    if (prog == "su") {
+      for (std::size_t j = first + 1; j < n; ++j) {
+        const std::string_view a = argv[j];
+        if (a == "-c" || a == "--command")
+          return j + 1 < n ? std::optional(j + 1) : std::nullopt;
+        if (a == "-s" || a == "-g" || a == "-G" || a == "-w" || a == "--shell")
+          ++j;
+      }
+      return std::nullopt;
+    }
+    if (std::find(k_shells.begin(), k_shells.end(), prog) == k_shells.end())
+      return std::nullopt;
+    bool dash_c = false;
+    for (std::size_t j = first + 1; j < n; ++j) {
+      const std::string_view a = argv[j];
+      if (a == "--" || a == "-")
+        return dash_c && j + 1 < n ? std::optional(j + 1) : std::nullopt;
+      if (a.size() > 1 && (a[0] == '-' || a[0] == '+')) {
+        if (starts_with(a, "--")) {
+          if (a == "--rcfile" || a == "--init-file")
+            ++j;
+          continue;
+        }
+        bool takes_argument = false;
+        for (const char ch : a.substr(1)) {
+          if (ch == 'c' && a[0] == '-')
+            dash_c = true;
+          if (ch == 'o' || ch == 'O')
+            takes_argument = true;
+        }
+        if (takes_argument)
+          ++j;
+        continue;
+      }
+      return dash_c ? std::optional(j) : std::nullopt;
+    }
+    return std::nullopt;
+  }
+
+  void read_command_string(std::vector<Command> &out, std::size_t index,
+                           const std::vector<ArgInfo> &args) {
+    std::string script;
+    std::size_t begin = 0;
+    std::vector<Range> opaque;
+    {
+      const auto &argv = out[index].argv;
+      std::optional<std::size_t> which = command_string(argv);
+      if (!which) {
+        // su --command=STRING
+        if (skip_wrappers(argv) < argv.size() && basename(argv[skip_wrappers(argv)]) == "su") {
+          for (std::size_t j = 0; j < argv.size(); ++j)
+            if (starts_with(argv[j], "--command=")) {
+              constexpr std::size_t k_prefix = 10;
+              script = argv[j].substr(k_prefix);
+              begin = args[j].begin;
+              for (const auto &[first, last] : args[j].expanded)
+                if (first >= k_prefix)
+                  opaque.emplace_back(first - k_prefix, last - k_prefix);
+              which = j;
+              break;
+            }
+        }
+        if (!which)
+          return;
+      } else {
+        script = argv[*which];
+        begin = args[*which].begin;
+        opaque = args[*which].expanded;
+      }
+    }
+    const Scope scope(*this, true, false);
+    if (!scope.ok() || !m_shared.charge(script.size()))
+      return;
+    // the string is data to this script: its own imbalance does not make this one incomplete
+    std::sort(opaque.begin(), opaque.end());
+    Reader sub(script, line_of(begin), m_depth, m_in_substitution, m_shared, std::move(opaque));
+    std::vector<Command> inner;
+    sub.read_all(inner);
+    append(out, std::move(inner));
+  }
+
+  std::string_view m_src;
+  std::size_t m_pos = 0;
+  int m_base_line = 0;
+  int m_depth = 0;
+  bool m_in_substitution = false;
+  Shared &m_shared;
+  std::vector<Range> m_opaque;
+  std::string *m_word_text = nullptr; // the text of the word being lexed
+  std::vector<std::size_t> m_newlines;
+  bool m_complete = true;
+
+  Token m_look;
+  bool m_has_look = false;
+
+  std::vector<Heredoc> m_heredocs;
+  bool m_expect_delimiter = false;
+  bool m_strip_tabs = false;
+};
+
+} // namespace
+
+Script read(std::string_view script) {
+  Shared shared;
+  shared.budget = k_reread_factor * script.size() + k_reread_allowance;
+  Reader reader(script, 0, 0, false, shared);
+  Script out;
+  reader.read_all(out.commands);
+  out.complete = reader.complete();
+  return out;
+}
+
+} // namespace moat::dockerfile::shell

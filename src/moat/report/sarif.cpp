@@ -1,1 +1,185 @@
-// placeholder
+// SARIF 2.1.0 output, for GitHub code scanning and other SARIF consumers. The
+// level and security-severity mapping follows Trivy's, so dashboards rank
+// moat's results the way they rank Trivy's.
+
+#include <moat/report/writers.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <fmt/format.h>
+
+#include <map>
+#include <string>
+
+namespace moat::report {
+
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+constexpr std::string_view k_schema = "https://json.schemastore.org/sarif-2.1.0.json";
+constexpr std::string_view k_information_uri = "https://github.com/moat-security/moat";
+
+std::string_view level_of(core::Severity s) {
+  switch (s) {
+  case core::Severity::critical:
+  case core::Severity::high:
+    return "error";
+  case core::Severity::medium:
+    return "warning";
+  case core::Severity::low:
+  case core::Severity::info:
+    return "note";
+  }
+  return "note";
+}
+
+// GitHub sorts alerts by this CVSS-like score (a string, as GitHub requires).
+std::string_view security_severity_of(core::Severity s) {
+  switch (s) {
+  case core::Severity::critical:
+    return "9.0";
+  case core::Severity::high:
+    return "7.0";
+  case core::Severity::medium:
+    return "5.0";
+  case core::Severity::low:
+    return "3.0";
+  case core::Severity::info:
+    return "1.0";
+  }
+  return "1.0";
+}
+
+// A file path as a URI reference: bytes outside RFC 3986's unreserved set are
+// percent-encoded ('/' stays, as the segment separator; ':' is encoded so a
+// relative path never reads as a scheme). Absolute paths become file URIs.
+std::string uri_of(std::string_view path) {
+  std::string out;
+  if (!path.empty() && path.front() == '/')
+    out = "file://";
+  for (char ch : path) {
+    auto c = static_cast<unsigned char>(ch);
+    bool keep = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                c == '-' || c == '.' || c == '_' || c == '~' || c == '/';
+    if (keep)
+      out += ch;
+    else
+      out += fmt::format("%{:02X}", c);
+  }
+  return out;
+}
+
+Json string_array(const std::vector<std::string_view> &items) {
+  auto array = Json::array();
+  for (auto item : items)
+    array.push_back(std::string(item));
+  return array;
+}
+
+Json rule_json(const core::CheckInfo &check) {
+  Json rule = Json::object();
+  rule["id"] = std::string(check.id);
+  rule["name"] = std::string(check.id);
+  rule["shortDescription"] = {{"text", std::string(check.title)}};
+  rule["fullDescription"] = {{"text", std::string(check.rationale)}};
+
+  auto references = core::references_of(check);
+  std::string markdown =
+      fmt::format("{}\n\n**Remediation:** {}", check.rationale, check.remediation);
+  if (!references.empty()) {
+    markdown += "\n\n**References:**\n";
+    for (auto ref : references)
+      markdown += fmt::format("\n- <{}>", ref);
+  }
+  rule["help"] = {{"text", fmt::format("{}\nRemediation: {}", check.rationale, check.remediation)},
+                  {"markdown", markdown}};
+  if (!references.empty())
+    rule["helpUri"] = std::string(references.front());
+  rule["defaultConfiguration"] = {{"level", std::string(level_of(check.severity))}};
+
+  Json properties = Json::object();
+  properties["aliases"] = string_array(core::aliases_of(check));
+  properties["security-severity"] = std::string(security_severity_of(check.severity));
+  properties["tags"] = Json::array({"security"});
+  rule["properties"] = std::move(properties);
+  return rule;
+}
+
+Json result_json(const core::TargetReport &report, const core::Finding &finding,
+                 std::size_t rule_index) {
+  const auto &loc = finding.location;
+  Json physical = Json::object();
+  physical["artifactLocation"] = {{"uri", uri_of(file_of(report, finding))}};
+  if (loc.line > 0) {
+    Json region = Json::object();
+    region["startLine"] = loc.line;
+    if (loc.column > 0)
+      region["startColumn"] = loc.column;
+    if (loc.end_line >= loc.line)
+      region["endLine"] = loc.end_line;
+    physical["region"] = std::move(region);
+  }
+
+  Json result = Json::object();
+  result["ruleId"] = std::string(check_of(finding).id);
+  result["ruleIndex"] = rule_index;
+  result["level"] = std::string(level_of(finding.severity));
+  result["message"] = {{"text", std::string(message_of(finding))}};
+  result["locations"] = Json::array({Json{{"physicalLocation", std::move(physical)}}});
+  return result;
+}
+
+class SarifWriter final : public Writer {
+public:
+  void write(std::ostream &out, const ReportInfo &info,
+             std::span<const core::TargetReport> reports) const override {
+    // Rules: the checks that ran, then any other check a finding names, each
+    // once by id so ruleIndex points at the right descriptor.
+    std::vector<const core::CheckInfo *> rules;
+    std::map<std::string, std::size_t, std::less<>> index_by_id;
+    auto add_rule = [&](const core::CheckInfo &check) {
+      auto [it, inserted] = index_by_id.try_emplace(std::string(check.id), rules.size());
+      if (inserted)
+        rules.push_back(&check);
+      return it->second;
+    };
+    for (const auto *check : info.checks)
+      if (check != nullptr)
+        add_rule(*check);
+
+    auto results = Json::array();
+    for (const auto &report : reports)
+      for (const auto &finding : report.findings)
+        results.push_back(result_json(report, finding, add_rule(check_of(finding))));
+
+    auto rule_array = Json::array();
+    for (const auto *check : rules)
+      rule_array.push_back(rule_json(*check));
+
+    Json driver = Json::object();
+    driver["name"] = "moat";
+    driver["version"] = info.tool_version;
+    driver["informationUri"] = std::string(k_information_uri);
+    driver["rules"] = std::move(rule_array);
+
+    Json run = Json::object();
+    run["tool"] = {{"driver", std::move(driver)}};
+    run["results"] = std::move(results);
+
+    Json doc = Json::object();
+    doc["$schema"] = std::string(k_schema);
+    doc["version"] = "2.1.0";
+    doc["runs"] = Json::array({std::move(run)});
+    // Messages quote the input, which need not be valid UTF-8.
+    out << doc.dump(2, ' ', false, Json::error_handler_t::replace) << '\n';
+  }
+};
+
+} // namespace
+
+std::unique_ptr<Writer> make_sarif_writer() {
+  return std::make_unique<SarifWriter>();
+}
+
+} // namespace moat::report

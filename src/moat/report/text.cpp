@@ -1,1 +1,171 @@
-// placeholder
+// Text (tty) output, in the spirit of hadolint and trivy: findings grouped by
+// target, one aligned line each, then a one-line summary.
+
+#include <moat/report/writers.hpp>
+
+#include <moat/util/strings.hpp>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+namespace moat::report {
+
+namespace {
+
+constexpr std::string_view k_reset = "\x1b[0m";
+constexpr std::string_view k_bold = "\x1b[1m";
+constexpr std::size_t k_severity_width = 8; // "CRITICAL"
+constexpr std::size_t k_aliases_shown = 2;
+
+std::string_view color_of(core::Severity s) {
+  switch (s) {
+  case core::Severity::critical:
+    return "\x1b[1;31m";
+  case core::Severity::high:
+    return "\x1b[31m";
+  case core::Severity::medium:
+    return "\x1b[33m";
+  case core::Severity::low:
+    return "\x1b[34m";
+  case core::Severity::info:
+    return "\x1b[2m";
+  }
+  return "\x1b[2m";
+}
+
+// Makes untrusted text (file names, messages quoting the input) safe for a
+// terminal: control characters, including C1 controls such as CSI, are shown
+// as escapes instead of being sent to the terminal, which could act on them.
+std::string terminal_safe(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    auto c = static_cast<unsigned char>(text[i]);
+    if (c == '\t' || (c >= 0x20 && c != 0x7f && c != 0xc2)) {
+      out += text[i];
+    } else if (c == 0xc2 && i + 1 < text.size() &&
+               static_cast<unsigned char>(text[i + 1]) >= 0x80 &&
+               static_cast<unsigned char>(text[i + 1]) <= 0x9f) {
+      out += fmt::format("\\u{:04x}", static_cast<unsigned char>(text[i + 1]));
+      ++i;
+    } else if (c == 0xc2) {
+      out += text[i];
+    } else {
+      out += fmt::format("\\x{:02x}", c);
+    }
+  }
+  return out;
+}
+
+std::string position_of(const core::Location &loc) {
+  if (loc.line <= 0)
+    return "-";
+  if (loc.column <= 0)
+    return fmt::format("{}", loc.line);
+  return fmt::format("{}:{}", loc.line, loc.column);
+}
+
+std::string label_of(const core::CheckInfo &check) {
+  std::string label(check.id);
+  auto aliases = core::aliases_of(check);
+  if (aliases.empty())
+    return label;
+  aliases.resize(std::min(aliases.size(), k_aliases_shown));
+  return fmt::format("{} ({})", label, fmt::join(aliases, ", "));
+}
+
+std::string plural(std::size_t n, std::string_view word) {
+  return fmt::format("{} {}{}", n, word, n == 1 ? "" : "s");
+}
+
+class TextWriter final : public Writer {
+public:
+  explicit TextWriter(const TextOptions &options) : m_options(options) {}
+
+  void write(std::ostream &out, const ReportInfo & /*info*/,
+             std::span<const core::TargetReport> reports) const override {
+    bool first = true;
+    for (const auto &report : reports) {
+      if (report.findings.empty())
+        continue;
+      if (!first)
+        out << '\n';
+      first = false;
+      write_target(out, report);
+    }
+    if (m_options.quiet)
+      return;
+    if (!first)
+      out << '\n';
+    out << summary(reports) << '\n';
+  }
+
+private:
+  void write_target(std::ostream &out, const core::TargetReport &report) const {
+    auto name = terminal_safe(report.target);
+    if (m_options.color)
+      out << k_bold << name << k_reset << '\n';
+    else
+      out << name << '\n';
+
+    std::vector<std::string> positions;
+    std::size_t position_width = 0;
+    for (const auto &finding : report.findings) {
+      positions.push_back(position_of(finding.location));
+      position_width = std::max(position_width, positions.back().size());
+    }
+
+    for (std::size_t i = 0; i < report.findings.size(); ++i) {
+      const auto &finding = report.findings[i];
+      auto severity = util::to_upper(core::to_string(finding.severity));
+      auto label = label_of(check_of(finding));
+      std::string padding(k_severity_width - std::min(k_severity_width, severity.size()), ' ');
+
+      out << "  " << fmt::format("{:<{}}", positions[i], position_width) << "  ";
+      if (m_options.color)
+        out << color_of(finding.severity) << severity << k_reset;
+      else
+        out << severity;
+      out << padding << "  " << label << "  ";
+
+      // Continuation lines of a multi-line message start under its first line.
+      std::size_t indent = 2 + position_width + 2 + k_severity_width + 2 + label.size() + 2;
+      auto lines = util::split(util::trim_right(message_of(finding)), '\n');
+      for (std::size_t l = 0; l < lines.size(); ++l) {
+        if (l > 0)
+          out << std::string(indent, ' ');
+        auto line = lines[l];
+        if (line.ends_with('\r')) // CRLF input: the CR is part of the break, not the text
+          line.remove_suffix(1);
+        out << terminal_safe(line) << '\n';
+      }
+    }
+  }
+
+  static std::string summary(std::span<const core::TargetReport> reports) {
+    auto counts = count_findings(reports);
+    auto files = plural(reports.size(), "file");
+    if (counts.total == 0)
+      return fmt::format("no findings in {}", files);
+    std::vector<std::string> parts;
+    for (auto s : k_severities_descending)
+      if (counts.of(s) > 0)
+        parts.push_back(fmt::format("{} {}", counts.of(s), core::to_string(s)));
+    return fmt::format("{} in {}: {}", plural(counts.total, "finding"), files,
+                       fmt::join(parts, ", "));
+  }
+
+  TextOptions m_options;
+};
+
+} // namespace
+
+std::unique_ptr<Writer> make_text_writer(const TextOptions &options) {
+  return std::make_unique<TextWriter>(options);
+}
+
+} // namespace moat::report

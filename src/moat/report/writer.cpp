@@ -1,1 +1,70 @@
-// placeholder
+#include <moat/report/writer.hpp>
+
+#include <moat/report/writers.hpp>
+#include <moat/util/file.hpp>
+
+#include <fmt/format.h>
+
+namespace moat::report {
+
+namespace {
+constexpr core::CheckInfo k_unknown_check{"unknown",
+                                          "",
+                                          core::Severity::info,
+                                          "Unknown check",
+                                          "The finding did not name the check that produced it.",
+                                          "Report this as a bug in moat.",
+                                          ""};
+} // namespace
+
+core::Result<std::unique_ptr<Writer>> make_writer(std::string_view format,
+                                                  const TextOptions &text) {
+  if (format == "text")
+    return make_text_writer(text);
+  if (format == "json")
+    return make_json_writer();
+  if (format == "sarif")
+    return make_sarif_writer();
+  if (format == "junit")
+    return make_junit_writer();
+  return core::fail(
+      core::ErrorKind::usage, "--format",
+      fmt::format("unknown format '{}' (expected text, json, sarif or junit)", format));
+}
+
+std::vector<std::string_view> writer_formats() {
+  return {"text", "json", "sarif", "junit"};
+}
+
+core::Status write_file_atomic(const std::string &path, std::string_view content) {
+  if (path.empty())
+    return core::fail(core::ErrorKind::usage, path, "empty output path");
+  if (auto written = util::write_file_atomic(path, content); !written)
+    return core::fail(core::ErrorKind::io, path, fmt::format("cannot write: {}", written.error()));
+  return {};
+}
+
+SeverityCounts count_findings(std::span<const core::TargetReport> reports) {
+  SeverityCounts counts;
+  for (const auto &report : reports)
+    for (const auto &finding : report.findings) {
+      ++counts.by_severity[SeverityCounts::index_of(finding.severity)];
+      ++counts.total;
+    }
+  return counts;
+}
+
+const core::CheckInfo &check_of(const core::Finding &finding) {
+  return finding.check != nullptr ? *finding.check : k_unknown_check;
+}
+
+std::string_view file_of(const core::TargetReport &report, const core::Finding &finding) {
+  return finding.location.file.empty() ? std::string_view(report.target)
+                                       : std::string_view(finding.location.file);
+}
+
+std::string_view message_of(const core::Finding &finding) {
+  return finding.message.empty() ? check_of(finding).title : std::string_view(finding.message);
+}
+
+} // namespace moat::report

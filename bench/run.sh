@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Whole-process comparison: moat lint vs dockerfilelint (npm) over the whole
+# shared Dockerfile corpus, one process each, in the same run. Installs
+# dockerfilelint into bench/.peers (not committed). Prints the figures for
+# bench/RESULTS.md. Usage: bench/run.sh [RUNS]
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+runs=${1:-10}
+corpus="$root/../shared/corpus/dockerfiles"
+
+if [ ! -x bench/.peers/node_modules/.bin/dockerfilelint ]; then
+  mkdir -p bench/.peers
+  (cd bench/.peers && npm install --no-audit --no-fund --silent dockerfilelint@1.8.0 >/dev/null)
+fi
+command -v hyperfine >/dev/null || { echo "hyperfine is needed: apt-get install hyperfine" >&2; exit 2; }
+
+cmake --preset release >/dev/null
+cmake --build --preset release --target moat bench_dockerfile >/dev/null
+moat="$root/build/release/src/moat"
+dfl="$root/bench/.peers/node_modules/.bin/dockerfilelint"
+
+list="$(mktemp)"
+trap 'rm -f "$list"' EXIT
+find "$corpus" -type f ! -name SOURCE.md | sort >"$list"
+nfiles=$(wc -l <"$list")
+
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(uname -r)"
+echo "date:    $(date -u +%Y-%m-%d)"
+echo "files:   $nfiles ($(cat "$list" | xargs cat | wc -c) bytes)"
+echo "moat checks:           $("$moat" rules --format json | grep -c '"id"')"
+echo "dockerfilelint checks: $(grep -cE "^  '[a-zA-Z_.0-9-]+': \{" bench/.peers/node_modules/dockerfilelint/lib/reference.js)"
+echo
+
+hyperfine --warmup 2 --runs "$runs" --ignore-failure --export-markdown /dev/stdout \
+  -n "moat lint (${nfiles} files)" "xargs -a $list $moat lint --format json --fail-on none >/dev/null" \
+  -n "dockerfilelint (${nfiles} files)" "xargs -a $list $dfl -o json >/dev/null"
+
+echo
+"$root/build/release/bench/bench_dockerfile" --benchmark_min_time=1

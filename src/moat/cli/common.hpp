@@ -1,0 +1,61 @@
+#pragma once
+// Options and output handling shared by every verb.
+
+#include <moat/core/check.hpp>
+#include <moat/core/config.hpp>
+#include <moat/core/finding.hpp>
+#include <moat/core/policy.hpp>
+#include <moat/core/result.hpp>
+
+#include <CLI/CLI.hpp>
+
+#include <filesystem>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace moat::cli {
+
+// Exit codes: 0 clean, 1 findings at or above the threshold, 2 usage or tool error.
+inline constexpr int k_exit_clean = 0;
+inline constexpr int k_exit_findings = 1;
+inline constexpr int k_exit_error = 2;
+
+struct CommonOptions {
+  std::string format = "text";
+  std::string output;
+  std::string fail_on;
+  std::vector<std::string> ignore;
+  std::string config;
+  bool quiet = false;
+  bool no_color = false;
+};
+
+// Adds --format, --output, --fail-on, --ignore, --config, --quiet, --no-color.
+void add_common_options(CLI::App& app, CommonOptions& options, const std::string& formats);
+
+// Builds the policy: .moat.yaml (from --config or found upward from START), then
+// the command line on top of it.
+[[nodiscard]] core::Result<core::Policy> build_policy(const CommonOptions& options,
+                                                      const std::filesystem::path& start);
+
+// Renders REPORTS with the chosen writer to stdout or --output (atomically).
+[[nodiscard]] core::Status emit_reports(const CommonOptions& options, const std::string& command,
+                                        std::span<const core::CheckInfo> checks,
+                                        const core::Policy& policy,
+                                        std::span<const core::TargetReport> reports);
+
+// Prints "moat: MESSAGE" for an error on stderr and returns k_exit_error.
+int report_error(const core::Error& error);
+
+// Every check table, for `moat rules` and id lookups.
+[[nodiscard]] std::span<const core::CheckTable> all_check_tables();
+
+// True when colour should be used on stdout.
+[[nodiscard]] bool use_color(const CommonOptions& options);
+
+// The text of --help's "EXIT STATUS" section.
+[[nodiscard]] const char* exit_status_help();
+
+} // namespace moat::cli

@@ -1,0 +1,12 @@
+#pragma once
+// Each verb attaches a subcommand to the root app; its callback stores the
+// verb's exit code in EXIT_CODE.
+
+#include <CLI/CLI.hpp>
+
+namespace moat::cli {
+
+void attach_lint(CLI::App& root, int& exit_code);
+void attach_rules(CLI::App& root, int& exit_code);
+
+} // namespace moat::cli

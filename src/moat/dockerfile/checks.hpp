@@ -1,0 +1,52 @@
+#pragma once
+// Internal to the dockerfile module: the context the checks run in.
+
+#include <moat/core/finding.hpp>
+#include <moat/core/policy.hpp>
+#include <moat/dockerfile/ast.hpp>
+#include <moat/dockerfile/model.hpp>
+#include <moat/dockerfile/shell.hpp>
+
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace moat::dockerfile::detail {
+
+// A RUN instruction with the commands it runs.
+struct Run {
+  const Instruction* instruction = nullptr;
+  int stage = 0;
+  const Step* step = nullptr;
+  bool posix = true;              // run by a POSIX shell (not SHELL ["pwsh", ...], not exec form)
+  std::vector<shell::Command> commands;
+};
+
+struct Context {
+  Context(const ParseResult& a, const Model& m, const std::string& f, const core::Policy& p)
+      : ast(a), model(m), file(f), policy(p) {}
+
+  const ParseResult& ast;
+  const Model& model;
+  const std::string& file;
+  const core::Policy& policy;
+  bool dockerignore_known = false;   // context directory known
+  bool dockerignore_present = false; // a .dockerignore applies
+  std::vector<Run> runs;
+  std::vector<bool> in_final_image; // per stage: the final stage or one it builds on
+  std::vector<core::Finding> findings;
+
+  // Records a finding of check ID at an instruction.
+  void report(std::string_view id, const Instruction& ins, std::string message);
+  // Records a finding of check ID at a line (0 = the whole file).
+  void report_line(std::string_view id, int line, std::string message);
+};
+
+// The check table (sorted by id).
+[[nodiscard]] std::span<const core::CheckInfo> check_table();
+
+// Prepares RUN commands and stage facts, then runs every check.
+void run_checks(Context& ctx);
+
+} // namespace moat::dockerfile::detail

@@ -1,0 +1,67 @@
+#pragma once
+// The semantic model of a Dockerfile on top of its parse: build stages, what
+// each FROM refers to, and the variables in scope at every instruction, with
+// ARG and ENV scoping as BuildKit applies them.
+
+#include <moat/dockerfile/ast.hpp>
+#include <moat/dockerfile/expand.hpp>
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace moat::dockerfile {
+
+// An image reference split into its parts: [REGISTRY/]REPOSITORY[:TAG][@DIGEST].
+struct ImageRef {
+  std::string registry;   // empty for Docker Hub
+  std::string repository; // "library/ubuntu" is kept as written: "ubuntu"
+  std::string tag;        // empty when none
+  std::string digest;     // "sha256:..." or empty
+};
+
+// Splits an image reference; nullopt when it is not one (empty, spaces, ...).
+[[nodiscard]] std::optional<ImageRef> parse_image_ref(std::string_view text);
+
+// One instruction with the variables in scope when it runs.
+struct Step {
+  const Instruction* instruction = nullptr;
+  Env env; // ARG and ENV values visible to this instruction
+};
+
+struct Stage {
+  int index = 0;
+  std::string name;          // the AS name, lower case; empty when unnamed
+  std::string base_written;  // the FROM image as written
+  std::string base;          // after expansion with the global ARGs
+  bool base_resolved = true; // false when a variable in FROM had no value
+  int base_stage = -1;       // index of the earlier stage it builds on, or -1
+  bool is_scratch = false;
+  std::optional<ImageRef> image; // the base image when it is neither a stage nor scratch
+  std::string platform;      // --platform as written, empty when not given
+  const Instruction* from = nullptr;
+  std::vector<Step> steps;   // instructions after FROM, in order
+};
+
+struct Model {
+  const ParseResult* ast = nullptr;
+  Env global_args;                         // ARGs declared before the first FROM
+  std::vector<const Instruction*> preamble; // instructions before the first FROM
+  std::vector<Stage> stages;
+
+  // The stage a name refers to (case-insensitive), or an index as a number; -1 when none.
+  [[nodiscard]] int find_stage(std::string_view name_or_index, int before) const;
+};
+
+// Builds the model. Never fails: what cannot be resolved is marked so.
+[[nodiscard]] Model build_model(const ParseResult& ast);
+
+// Expands WORD in ENV with the escape character of the Dockerfile; on a
+// malformed word returns the word unchanged.
+[[nodiscard]] std::string expand_or_keep(std::string_view word, const Env& env, char escape);
+
+// The value of a --NAME=VALUE flag of an instruction, or nullopt.
+[[nodiscard]] std::optional<std::string> flag_value(const Instruction& ins, std::string_view name);
+
+} // namespace moat::dockerfile
