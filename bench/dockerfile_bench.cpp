@@ -45,7 +45,8 @@ void BM_ParseCorpus(benchmark::State& state) {
       benchmark::DoNotOptimize(r);
     }
   }
-  state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) * static_cast<int64_t>(corpus_bytes()));
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) *
+                          static_cast<int64_t>(corpus_bytes()));
   state.counters["files"] = static_cast<double>(corpus().size());
 }
 
@@ -58,7 +59,8 @@ void BM_LintCorpus(benchmark::State& state) {
       benchmark::DoNotOptimize(r);
     }
   }
-  state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) * static_cast<int64_t>(corpus_bytes()));
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) *
+                          static_cast<int64_t>(corpus_bytes()));
   state.counters["files"] = static_cast<double>(corpus().size());
 }
 

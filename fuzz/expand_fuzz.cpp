@@ -8,7 +8,8 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view text(reinterpret_cast<const char*>(data), size);
-  moat::dockerfile::Env env{{"A", "alpha"}, {"EMPTY", ""}, {"UNSET", std::nullopt}, {"PATH", "/usr/bin:/bin"}};
+  moat::dockerfile::Env env{
+      {"A", "alpha"}, {"EMPTY", ""}, {"UNSET", std::nullopt}, {"PATH", "/usr/bin:/bin"}};
   (void)moat::dockerfile::expand_word(text, env, '\\');
   (void)moat::dockerfile::expand_words(text, env, '`');
   return 0;

@@ -17,7 +17,8 @@ using ::testing::HasSubstr;
 namespace {
 const std::string k_insecure = "FROM ubuntu:latest\nRUN sudo apt-get install curl\nUSER root\n";
 const std::string k_clean =
-    "FROM debian:12.7-slim@sha256:ad86386827b083b3d71139050b47ffb32bbd9559ea9b1345a739b14fec2d9ecf\n"
+    "FROM "
+    "debian:12.7-slim@sha256:ad86386827b083b3d71139050b47ffb32bbd9559ea9b1345a739b14fec2d9ecf\n"
     "RUN useradd -r -u 10001 app\nUSER app\nHEALTHCHECK NONE\nCMD [\"sleep\", \"1\"]\n";
 } // namespace
 
@@ -194,7 +195,8 @@ TEST(Cli, RulesListsAndExplains) {
 }
 
 TEST(Cli, BundledExampleHasFindings) {
-  auto r = run_moat("lint --format json '" + (moat::test::source_dir() / "examples" / "Dockerfile").string() + "'");
+  auto r = run_moat("lint --format json '" +
+                    (moat::test::source_dir() / "examples" / "Dockerfile").string() + "'");
   EXPECT_EQ(r.exit_code, 1);
   auto j = nlohmann::json::parse(r.out);
   EXPECT_GE(j["targets"][0]["findings"].size(), 15U);

@@ -52,8 +52,12 @@ inline std::string read_text(const std::filesystem::path& path) {
   return ss.str();
 }
 
-inline std::filesystem::path shared_dir() { return MOAT_SHARED_DIR; }
-inline std::filesystem::path source_dir() { return MOAT_SOURCE_DIR; }
+inline std::filesystem::path shared_dir() {
+  return MOAT_SHARED_DIR;
+}
+inline std::filesystem::path source_dir() {
+  return MOAT_SOURCE_DIR;
+}
 
 struct RunResult {
   int exit_code = -1;

@@ -33,7 +33,8 @@ int run(int argc, char** argv) {
   CLI::App app{"moat: audit and harden Docker/OCI containers, from Dockerfile to runtime", "moat"};
   app.set_version_flag("-V,--version", "moat " MOAT_VERSION, "Print the version and exit");
   app.require_subcommand(1);
-  app.footer(std::string("Run 'moat COMMAND --help' for a command's options.\n\n") + exit_status_help());
+  app.footer(std::string("Run 'moat COMMAND --help' for a command's options.\n\n") +
+             exit_status_help());
   int exit_code = k_exit_clean;
   for (const auto& verb : k_verbs)
     verb.attach(app, exit_code);

@@ -90,15 +90,16 @@ int run_lint(LintOptions& opts) {
     std::error_code ec;
     if (!std::filesystem::exists("Dockerfile", ec))
       return report_error(core::Error{core::ErrorKind::usage, "lint",
-                                      "no Dockerfile given and none in the current directory", 0, 0});
+                                      "no Dockerfile given and none in the current directory", 0,
+                                      0});
     opts.paths.emplace_back("Dockerfile");
   }
   auto files = collect_files(opts.paths);
   if (!files)
     return report_error(files.error());
   if (files->empty())
-    return report_error(core::Error{core::ErrorKind::usage, opts.paths.front(),
-                                    "no Dockerfiles found", 0, 0});
+    return report_error(
+        core::Error{core::ErrorKind::usage, opts.paths.front(), "no Dockerfiles found", 0, 0});
 
   if (opts.ast) {
     std::string out;
@@ -115,7 +116,8 @@ int run_lint(LintOptions& opts) {
     return k_exit_clean;
   }
 
-  const std::filesystem::path start = files->front() == "-" ? std::filesystem::current_path() : std::filesystem::path(files->front());
+  const std::filesystem::path start = files->front() == "-" ? std::filesystem::current_path()
+                                                            : std::filesystem::path(files->front());
   auto policy = build_policy(opts.common, start);
   if (!policy)
     return report_error(policy.error());
@@ -139,7 +141,8 @@ int run_lint(LintOptions& opts) {
     core::apply_policy(*policy, *report);
     reports.push_back(std::move(*report));
   }
-  if (auto status = emit_reports(opts.common, "lint", dockerfile::checks(), *policy, reports); !status)
+  if (auto status = emit_reports(opts.common, "lint", dockerfile::checks(), *policy, reports);
+      !status)
     return report_error(status.error());
   return core::exit_code_for(*policy, reports);
 }
@@ -148,7 +151,8 @@ int run_lint(LintOptions& opts) {
 
 void attach_lint(CLI::App& root, int& exit_code) {
   auto opts = std::make_shared<LintOptions>();
-  auto* cmd = root.add_subcommand("lint", "Check Dockerfiles for security and correctness problems");
+  auto* cmd =
+      root.add_subcommand("lint", "Check Dockerfiles for security and correctness problems");
   cmd->description(
       "Check Dockerfiles for security and correctness problems.\n\n"
       "Each PATH is a Dockerfile, a directory (searched recursively for Dockerfile,\n"

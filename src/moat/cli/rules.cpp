@@ -41,12 +41,14 @@ nlohmann::json to_json(const core::CheckInfo& c, std::string_view module) {
 int run_rules(const RulesOptions& opts) {
   if (opts.format != "text" && opts.format != "json")
     return report_error(core::Error{core::ErrorKind::usage, "--format",
-                                    "unknown format '" + opts.format + "' (expected text or json)", 0, 0});
+                                    "unknown format '" + opts.format + "' (expected text or json)",
+                                    0, 0});
   const auto tables = all_check_tables();
   if (!opts.id.empty()) {
     const core::CheckInfo* check = core::find_check(tables, opts.id);
     if (check == nullptr)
-      return report_error(core::Error{core::ErrorKind::usage, "rules", "unknown check '" + opts.id + "'", 0, 0});
+      return report_error(
+          core::Error{core::ErrorKind::usage, "rules", "unknown check '" + opts.id + "'", 0, 0});
     std::string_view module;
     for (const auto& t : tables)
       for (const auto& c : t.checks)
@@ -60,7 +62,9 @@ int run_rules(const RulesOptions& opts) {
     out += fmt::format("Module:      {}\n", module);
     out += fmt::format("Severity:    {}\n", core::to_string(check->severity));
     auto aliases = core::aliases_of(*check);
-    out += fmt::format("Aliases:     {}\n\n", aliases.empty() ? std::string("-") : fmt::format("{}", fmt::join(aliases, ", ")));
+    out += fmt::format("Aliases:     {}\n\n", aliases.empty()
+                                                  ? std::string("-")
+                                                  : fmt::format("{}", fmt::join(aliases, ", ")));
     out += fmt::format("Why:\n  {}\n\n", check->rationale);
     out += fmt::format("Fix:\n  {}\n", check->remediation);
     auto refs = core::references_of(*check);
@@ -97,7 +101,8 @@ void attach_rules(CLI::App& root, int& exit_code) {
   cmd->description("List every check with its id, default severity, aliases and title, or\n"
                    "explain one check (by moat id or any alias) with its rationale and fix.");
   cmd->add_option("ID", opts->id, "A moat id (DF003) or an alias (DL3002, DS-0002)");
-  cmd->add_option("-f,--format", opts->format, "Output format: text or json")->option_text("FORMAT");
+  cmd->add_option("-f,--format", opts->format, "Output format: text or json")
+      ->option_text("FORMAT");
   cmd->footer("EXAMPLES:\n  moat rules\n  moat rules DL3008\n  moat rules --format json\n\n"
               "EXIT STATUS:\n  0  success\n  2  unknown check id or usage error");
   cmd->callback([opts, &exit_code] { exit_code = run_rules(*opts); });

@@ -12,7 +12,7 @@
 namespace moat::core {
 
 struct Finding {
-  const CheckInfo* check = nullptr; // never null once emitted
+  const CheckInfo* check = nullptr;   // never null once emitted
   Severity severity = Severity::info; // effective severity (after overrides)
   std::string message;                // specific to this occurrence; secrets redacted
   Location location;

@@ -35,17 +35,16 @@ template <class T> using Result = std::expected<T, Error>;
 using Status = std::expected<void, Error>;
 
 // Builds an unexpected Error for a return statement.
-[[nodiscard]] inline std::unexpected<Error> fail(ErrorKind kind, std::string input,
-                                                 std::string message, int line = 0,
-                                                 int column = 0) {
+[[nodiscard]] inline std::unexpected<Error>
+fail(ErrorKind kind, std::string input, std::string message, int line = 0, int column = 0) {
   return std::unexpected(Error{kind, std::move(input), std::move(message), line, column});
 }
 
 } // namespace moat::core
 
 // Evaluates EXPR (a Result); returns its error from the enclosing function.
-#define MOAT_TRY(expr)                                                                   \
-  do {                                                                                   \
-    if (auto moat_try_result_ = (expr); !moat_try_result_)                               \
-      return std::unexpected(std::move(moat_try_result_).error());                       \
+#define MOAT_TRY(expr)                                                                             \
+  do {                                                                                             \
+    if (auto moat_try_result_ = (expr); !moat_try_result_)                                         \
+      return std::unexpected(std::move(moat_try_result_).error());                                 \
   } while (false)

@@ -34,18 +34,18 @@ struct Instruction {
   // Arguments as BuildKit splits them (see the dump format). For ENV and LABEL
   // these are the key/value/sep triples flattened; use `pairs` instead.
   std::vector<std::string> args;
-  std::vector<KeyValue> pairs;    // ENV and LABEL only
-  bool json = false;              // exec (JSON array) form
+  std::vector<KeyValue> pairs; // ENV and LABEL only
+  bool json = false;           // exec (JSON array) form
   std::vector<Heredoc> heredocs;
   std::unique_ptr<Instruction> onbuild; // the trigger instruction of ONBUILD
-  int start_line = 0;             // 1-based
-  int end_line = 0;               // last line, including continuations and heredoc bodies
-  int column = 1;                 // 1-based column of the keyword
-  std::vector<std::string> comments; // comment lines directly above (text after '#', trimmed)
+  int start_line = 0;                   // 1-based
+  int end_line = 0;                     // last line, including continuations and heredoc bodies
+  int column = 1;                       // 1-based column of the keyword
+  std::vector<std::string> comments;    // comment lines directly above (text after '#', trimmed)
 };
 
 struct Directive {
-  std::string name;  // lower case: "syntax", "escape", "check"
+  std::string name; // lower case: "syntax", "escape", "check"
   std::string value;
   int line = 0;
 };
@@ -63,7 +63,7 @@ struct ParseWarning {
 struct ParseResult {
   std::vector<Instruction> instructions;
   std::vector<Directive> directives;
-  std::vector<Comment> comments;      // every comment line, directives excluded
+  std::vector<Comment> comments; // every comment line, directives excluded
   std::vector<ParseWarning> warnings;
   char escape = '\\';
 };

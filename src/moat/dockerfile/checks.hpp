@@ -19,7 +19,7 @@ struct Run {
   const Instruction* instruction = nullptr;
   int stage = 0;
   const Step* step = nullptr;
-  bool posix = true;              // run by a POSIX shell (not SHELL ["pwsh", ...], not exec form)
+  bool posix = true; // run by a POSIX shell (not SHELL ["pwsh", ...], not exec form)
   std::vector<shell::Command> commands;
 };
 

@@ -202,7 +202,7 @@ struct PatternToken {
 Outcome<std::vector<PatternToken>> compile_pattern(std::string_view pattern) {
   std::vector<PatternToken> out;
   const CodePoints points(pattern);
-  const auto &cps = points.cps;
+  const auto& cps = points.cps;
   for (std::size_t i = 0; i < cps.size(); ++i) {
     const auto cp = cps[i];
     if (cp == '*') {
@@ -232,8 +232,8 @@ Outcome<std::vector<PatternToken>> compile_pattern(std::string_view pattern) {
 // For every start index s, the end of the match Go's leftmost-first regexp
 // engine would pick when the match begins at s, or -1. Computed bottom-up:
 // a greedy star prefers taking one more character, a lazy one prefers stopping.
-Outcome<std::vector<long>> match_ends(const std::vector<PatternToken> &pattern,
-                                      const std::vector<std::uint32_t> &text, bool greedy) {
+Outcome<std::vector<long>> match_ends(const std::vector<PatternToken>& pattern,
+                                      const std::vector<std::uint32_t>& text, bool greedy) {
   const std::size_t n = text.size();
   if ((pattern.size() + 1) * (n + 1) > k_max_match_cells)
     return problem("pattern too complex for the value it is matched against",
@@ -243,7 +243,7 @@ Outcome<std::vector<long>> match_ends(const std::vector<PatternToken> &pattern,
     next[si] = static_cast<long>(si);
   std::vector<long> row(n + 1, -1);
   for (std::size_t pi = pattern.size(); pi-- > 0;) {
-    const auto &tok = pattern[pi];
+    const auto& tok = pattern[pi];
     for (std::size_t si = n + 1; si-- > 0;) {
       const bool can_take = si < n && text[si] != '\n';
       long r = -1;
@@ -275,7 +275,7 @@ Outcome<std::vector<long>> match_ends(const std::vector<PatternToken> &pattern,
 }
 
 // ${VAR#pat} / ${VAR##pat}: the value without its shortest/longest matching prefix.
-Outcome<std::string> trim_prefix(std::string_view pattern, const std::string &value, bool greedy) {
+Outcome<std::string> trim_prefix(std::string_view pattern, const std::string& value, bool greedy) {
   auto tokens = compile_pattern(pattern);
   if (!tokens)
     return problem(
@@ -291,7 +291,7 @@ Outcome<std::string> trim_prefix(std::string_view pattern, const std::string &va
 
 // ${VAR%pat} / ${VAR%%pat}: BuildKit reverses pattern and value to turn the
 // rightmost search into a leftmost one; so do we, on code points.
-Outcome<std::string> trim_suffix(std::string_view pattern, const std::string &value, bool greedy) {
+Outcome<std::string> trim_suffix(std::string_view pattern, const std::string& value, bool greedy) {
   auto tokens = compile_pattern(pattern);
   if (!tokens)
     return problem(
@@ -311,7 +311,7 @@ Outcome<std::string> trim_suffix(std::string_view pattern, const std::string &va
 // Go's Regexp.Expand for a pattern without groups: `$$` is a dollar, `$0` and
 // `${0}` the whole match, any other valid reference nothing, and a malformed
 // one a literal dollar.
-void expand_template(std::string &out, std::string_view templ, std::string_view match) {
+void expand_template(std::string& out, std::string_view templ, std::string_view match) {
   std::size_t i = 0;
   while (i < templ.size()) {
     const auto dollar = templ.find('$', i);
@@ -357,7 +357,7 @@ void expand_template(std::string &out, std::string_view templ, std::string_view 
 
 // ${VAR/pat/repl} and ${VAR//pat/repl}, with Go's rules for empty matches.
 Outcome<std::string> replace(std::string_view pattern, std::string_view replacement,
-                             const std::string &value, bool all) {
+                             const std::string& value, bool all) {
   auto tokens = compile_pattern(pattern);
   if (!tokens)
     return problem(
@@ -412,7 +412,7 @@ struct Piece {
 
 class Lexer {
 public:
-  Lexer(std::string_view src, const Env &env, char escape)
+  Lexer(std::string_view src, const Env& env, char escape)
       : m_src(src), m_env(env), m_escape(escape) {}
 
   Outcome<Piece> run() { return process_until(k_end, false); }
@@ -431,7 +431,7 @@ private:
   }
 
   // The value of NAME and whether it is set; unset names are remembered.
-  std::pair<std::string, bool> lookup(const std::string &name) {
+  std::pair<std::string, bool> lookup(const std::string& name) {
     const auto it = m_env.find(name);
     if (it != m_env.end() && it->second)
       return {*it->second, true};
@@ -610,7 +610,7 @@ private:
   }
 
   // ${NAME:-w} ${NAME-w} ${NAME:+w} ${NAME+w} ${NAME:?w} ${NAME?w} ${NAME#p} ${NAME%p} ...
-  Outcome<std::string> modified(const std::string &name, char op, std::string modifier) {
+  Outcome<std::string> modified(const std::string& name, char op, std::string modifier) {
     bool null_is_unset = false;
     if (op == ':') {
       null_is_unset = true;
@@ -627,7 +627,7 @@ private:
     }
     auto [value, set] = lookup(name);
     const bool empty_or_unset = !set || (null_is_unset && value.empty());
-    auto &text = word->text;
+    auto& text = word->text;
     switch (op) {
     case '-':
       return empty_or_unset ? text : value;
@@ -656,7 +656,7 @@ private:
   }
 
   // ${NAME/pattern/replacement} and ${NAME//pattern/replacement}
-  Outcome<std::string> substitute(const std::string &name) {
+  Outcome<std::string> substitute(const std::string& name) {
     const bool all = !at_end() && peek() == '/';
     if (all)
       ++m_pos;
@@ -678,14 +678,14 @@ private:
 
   std::string_view m_src;
   std::size_t m_pos = 0;
-  const Env &m_env;
+  const Env& m_env;
   char m_escape;
   bool m_raw_escapes = false;
   int m_nesting = 0;
   std::vector<std::string> m_unresolved;
 };
 
-core::Error to_error(std::string_view source, const Problem &p) {
+core::Error to_error(std::string_view source, const Problem& p) {
   // the word goes into a one-line message: keep it short, cut on a character boundary
   constexpr std::size_t k_shown = 120;
   std::string shown(source);
@@ -702,7 +702,7 @@ core::Error to_error(std::string_view source, const Problem &p) {
 
 } // namespace
 
-core::Result<Expansion> expand_word(std::string_view word, const Env &env, char escape) {
+core::Result<Expansion> expand_word(std::string_view word, const Env& env, char escape) {
   Lexer lexer(word, env, escape);
   auto piece = lexer.run();
   if (!piece)
@@ -710,7 +710,7 @@ core::Result<Expansion> expand_word(std::string_view word, const Env &env, char 
   return Expansion{std::move(piece->text), lexer.take_unresolved()};
 }
 
-core::Result<std::vector<std::string>> expand_words(std::string_view text, const Env &env,
+core::Result<std::vector<std::string>> expand_words(std::string_view text, const Env& env,
                                                     char escape) {
   Lexer lexer(text, env, escape);
   auto piece = lexer.run();

@@ -29,8 +29,7 @@ struct Expansion {
                                                   char escape = '\\');
 
 // Expands and splits into words on unquoted whitespace (for EXPOSE, VOLUME, ...).
-[[nodiscard]] core::Result<std::vector<std::string>> expand_words(std::string_view text,
-                                                                  const Env& env,
-                                                                  char escape = '\\');
+[[nodiscard]] core::Result<std::vector<std::string>>
+expand_words(std::string_view text, const Env& env, char escape = '\\');
 
 } // namespace moat::dockerfile

@@ -44,7 +44,8 @@ std::optional<Pragma> read_pragma(std::string_view comment) {
 }
 
 bool matches_any(const core::CheckInfo& check, const std::vector<std::string>& ids) {
-  return std::any_of(ids.begin(), ids.end(), [&](const std::string& id) { return core::check_matches(check, id); });
+  return std::any_of(ids.begin(), ids.end(),
+                     [&](const std::string& id) { return core::check_matches(check, id); });
 }
 
 bool has_dockerignore(const std::filesystem::path& dir, const std::string& dockerfile_name) {
@@ -58,7 +59,9 @@ bool has_dockerignore(const std::filesystem::path& dir, const std::string& docke
 
 } // namespace
 
-std::span<const core::CheckInfo> checks() { return detail::check_table(); }
+std::span<const core::CheckInfo> checks() {
+  return detail::check_table();
+}
 
 core::Result<core::TargetReport> lint(const LintInput& input, const core::Policy& policy) {
   auto ast = parse(input.text, input.name);
@@ -100,7 +103,8 @@ core::Result<core::TargetReport> lint(const LintInput& input, const core::Policy
   for (auto& f : ctx.findings) {
     bool ignored = matches_any(*f.check, global_ids);
     for (const auto& s : scoped)
-      if (!ignored && f.location.line >= s.first && f.location.line <= s.last && matches_any(*f.check, s.ids))
+      if (!ignored && f.location.line >= s.first && f.location.line <= s.last &&
+          matches_any(*f.check, s.ids))
         ignored = true;
     if (ignored) {
       ++report.suppressed;

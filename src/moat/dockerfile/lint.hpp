@@ -19,8 +19,8 @@ namespace moat::dockerfile {
 [[nodiscard]] std::span<const core::CheckInfo> checks();
 
 struct LintInput {
-  std::string name;  // as shown in reports ("-" for stdin)
-  std::string text;  // the Dockerfile
+  std::string name; // as shown in reports ("-" for stdin)
+  std::string text; // the Dockerfile
   // The build context directory, to look for .dockerignore; nullopt when
   // unknown (stdin), which disables checks that need it.
   std::optional<std::filesystem::path> context_dir;

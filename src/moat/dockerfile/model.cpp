@@ -16,9 +16,9 @@ bool looks_like_registry(std::string_view component) {
 
 // BuildKit predefines these in the global scope; their values depend on the
 // build machine, so they are declared without a value.
-constexpr std::string_view k_platform_args[] = {
-    "BUILDPLATFORM", "BUILDOS",       "BUILDARCH",  "BUILDVARIANT", "TARGETPLATFORM",
-    "TARGETOS",      "TARGETARCH",    "TARGETVARIANT"};
+constexpr std::string_view k_platform_args[] = {"BUILDPLATFORM", "BUILDOS",        "BUILDARCH",
+                                                "BUILDVARIANT",  "TARGETPLATFORM", "TARGETOS",
+                                                "TARGETARCH",    "TARGETVARIANT"};
 
 // Applies one ARG instruction to ENV. GLOBAL supplies defaults for ARGs that
 // are redeclared inside a stage without a value.
@@ -51,8 +51,8 @@ std::optional<ImageRef> parse_image_ref(std::string_view text) {
     ref.digest = std::string(text.substr(at + 1));
     text = text.substr(0, at);
   }
-  if (auto slash = text.find('/'); slash != std::string_view::npos &&
-                                   looks_like_registry(text.substr(0, slash))) {
+  if (auto slash = text.find('/');
+      slash != std::string_view::npos && looks_like_registry(text.substr(0, slash))) {
     ref.registry = std::string(text.substr(0, slash));
     text = text.substr(slash + 1);
   }
@@ -91,9 +91,11 @@ std::optional<std::string> flag_value(const Instruction& ins, std::string_view n
 }
 
 int Model::find_stage(std::string_view name_or_index, int before) const {
-  const auto limit = std::min<std::size_t>(stages.size(), static_cast<std::size_t>(std::max(before, 0)));
+  const auto limit =
+      std::min<std::size_t>(stages.size(), static_cast<std::size_t>(std::max(before, 0)));
   int index = -1;
-  auto [ptr, ec] = std::from_chars(name_or_index.data(), name_or_index.data() + name_or_index.size(), index);
+  auto [ptr, ec] =
+      std::from_chars(name_or_index.data(), name_or_index.data() + name_or_index.size(), index);
   if (ec == std::errc() && ptr == name_or_index.data() + name_or_index.size())
     return index >= 0 && static_cast<std::size_t>(index) < limit ? index : -1;
   for (std::size_t i = 0; i < limit; ++i)
@@ -137,7 +139,8 @@ Model build_model(const ParseResult& ast) {
         stage.is_scratch = true;
       if (stage.base_stage < 0 && !stage.is_scratch && stage.base_resolved)
         stage.image = parse_image_ref(stage.base);
-      env_only = stage.base_stage >= 0 ? stage_env_only[static_cast<std::size_t>(stage.base_stage)] : Env{};
+      env_only = stage.base_stage >= 0 ? stage_env_only[static_cast<std::size_t>(stage.base_stage)]
+                                       : Env{};
       env = env_only;
       model.stages.push_back(std::move(stage));
       stage_env_only.push_back(env_only);

@@ -39,14 +39,14 @@ struct Stage {
   int base_stage = -1;       // index of the earlier stage it builds on, or -1
   bool is_scratch = false;
   std::optional<ImageRef> image; // the base image when it is neither a stage nor scratch
-  std::string platform;      // --platform as written, empty when not given
+  std::string platform;          // --platform as written, empty when not given
   const Instruction* from = nullptr;
-  std::vector<Step> steps;   // instructions after FROM, in order
+  std::vector<Step> steps; // instructions after FROM, in order
 };
 
 struct Model {
   const ParseResult* ast = nullptr;
-  Env global_args;                         // ARGs declared before the first FROM
+  Env global_args;                          // ARGs declared before the first FROM
   std::vector<const Instruction*> preamble; // instructions before the first FROM
   std::vector<Stage> stages;
 

@@ -80,7 +80,7 @@ bool is_go_print(Rune r) {
   }};
   if ((r & 0xFFFE) == 0xFFFE)
     return false;
-  for (const auto &[lo, hi] : k_not_print)
+  for (const auto& [lo, hi] : k_not_print)
     if (in_range(r, lo, hi))
       return false;
   return true;
@@ -115,7 +115,7 @@ Rune to_lower_rune(Rune r) {
   return r;
 }
 
-void append_hex(std::string &out, std::string_view prefix, Rune value, int digits) {
+void append_hex(std::string& out, std::string_view prefix, Rune value, int digits) {
   out += prefix;
   static constexpr std::string_view k_hex = "0123456789abcdef";
   for (int shift = (digits - 1) * 4; shift >= 0; shift -= 4)
@@ -162,7 +162,7 @@ bool is_space_byte(char c) {
 }
 
 // Go's `string(rune(b))` on a byte: bytes past ASCII become the Latin-1 code point.
-void append_byte_as_rune(std::string &out, char c) {
+void append_byte_as_rune(std::string& out, char c) {
   append_rune(out, static_cast<unsigned char>(c));
 }
 
@@ -225,7 +225,7 @@ private:
       ++m_i;
   }
 
-  bool read_all(std::vector<std::string> &items) {
+  bool read_all(std::vector<std::string>& items) {
     Expect expect = Expect::value;
     for (;;) {
       skip_ws();
@@ -397,7 +397,7 @@ private:
   }
 
   // Reads the string at m_i (a quote); decodes it into OUT when given.
-  bool read_string(std::string *out) {
+  bool read_string(std::string* out) {
     ++m_i;
     for (;;) {
       if (m_i >= m_s.size())
@@ -830,7 +830,7 @@ DecodedRune decode_rune(std::string_view s, std::size_t pos) {
   return {k_rune_error, 1};
 }
 
-void append_rune(std::string &out, Rune r) {
+void append_rune(std::string& out, Rune r) {
   if (r > k_max_rune || in_range(r, 0xD800, 0xDFFF))
     r = k_rune_error;
   const auto put = [&](Rune v) { out += static_cast<char>(static_cast<unsigned char>(v)); };
@@ -1177,7 +1177,7 @@ std::expected<std::vector<HeredocWord>, std::string> heredocs_from_line(std::str
   auto words = shell_words(line, {.raw_quotes = true, .raw_escapes = true});
   if (!words)
     return found;
-  for (const std::string &word : *words) {
+  for (const std::string& word : *words) {
     auto heredoc = parse_heredoc_word(word);
     if (!heredoc)
       return std::unexpected(std::move(heredoc.error()));
@@ -1270,7 +1270,7 @@ std::optional<DirectiveMatch> match_directive(std::string_view line) {
     return std::nullopt;
   }
   DirectiveMatch match{std::string(key), std::string(value)};
-  for (char &c : match.name)
+  for (char& c : match.name)
     if (c >= 'A' && c <= 'Z')
       c = static_cast<char>(c - 'A' + 'a');
   return match;
@@ -1303,7 +1303,7 @@ SplitCommand split_command(std::string_view line) {
 using ArgError = std::expected<void, std::string>;
 
 // parseStringsWhitespaceDelimited.
-void parse_whitespace_list(std::string_view rest, Instruction &ins) {
+void parse_whitespace_list(std::string_view rest, Instruction& ins) {
   if (rest.empty())
     return;
   for (const std::string_view piece : detail::split_ascii_ws(rest, -1))
@@ -1311,7 +1311,7 @@ void parse_whitespace_list(std::string_view rest, Instruction &ins) {
 }
 
 // parseMaybeJSON (to_list false) and parseMaybeJSONToList (to_list true).
-ArgError parse_maybe_json(std::string_view rest, Instruction &ins, bool to_list) {
+ArgError parse_maybe_json(std::string_view rest, Instruction& ins, bool to_list) {
   if (rest.empty())
     return {};
   detail::JsonArrayResult json = detail::parse_json_array(rest);
@@ -1335,7 +1335,7 @@ ArgError parse_maybe_json(std::string_view rest, Instruction &ins, bool to_list)
 
 // parseNameVal, for ENV and LABEL.
 ArgError parse_name_val(std::string_view rest, std::string_view key, char escape,
-                        Instruction &ins) {
+                        Instruction& ins) {
   const std::vector<std::string> words = detail::parse_words(rest, escape);
   if (words.empty())
     return {};
@@ -1345,7 +1345,7 @@ ArgError parse_name_val(std::string_view rest, std::string_view key, char escape
       return std::unexpected(fmt::format("{} must have two arguments", key));
     ins.pairs.push_back({std::string(parts[0]), std::string(parts[1]), ""});
   } else {
-    for (const std::string &word : words) {
+    for (const std::string& word : words) {
       const std::size_t eq = word.find('=');
       if (eq == std::string::npos)
         return std::unexpected(
@@ -1354,7 +1354,7 @@ ArgError parse_name_val(std::string_view rest, std::string_view key, char escape
       ins.pairs.push_back({word.substr(0, eq), word.substr(eq + 1), "="});
     }
   }
-  for (const KeyValue &kv : ins.pairs) {
+  for (const KeyValue& kv : ins.pairs) {
     ins.args.push_back(kv.key);
     ins.args.push_back(kv.value);
     ins.args.push_back(kv.sep);
@@ -1364,7 +1364,7 @@ ArgError parse_name_val(std::string_view rest, std::string_view key, char escape
 
 // parseHealthConfig: the type word, then the command as for CMD. The loops
 // test single bytes, as BuildKit's do.
-ArgError parse_health_config(std::string_view rest, Instruction &ins) {
+ArgError parse_health_config(std::string_view rest, Instruction& ins) {
   std::size_t sep = 0;
   while (sep < rest.size() && !detail::is_space_byte(rest[sep]))
     ++sep;
@@ -1377,15 +1377,15 @@ ArgError parse_health_config(std::string_view rest, Instruction &ins) {
   if (auto st = parse_maybe_json(rest.substr(next), command, false); !st)
     return st;
   ins.args.emplace_back(rest.substr(0, sep));
-  for (std::string &arg : command.args)
+  for (std::string& arg : command.args)
     ins.args.push_back(std::move(arg));
   ins.json = command.json;
   return {};
 }
 
 // Fills the arguments of INS from REST according to its keyword.
-ArgError dispatch(std::string_view rest, char escape, Instruction &ins) {
-  const std::string &k = ins.keyword;
+ArgError dispatch(std::string_view rest, char escape, Instruction& ins) {
+  const std::string& k = ins.keyword;
   if (k == "add" || k == "copy" || k == "volume")
     return parse_maybe_json(rest, ins, true);
   if (k == "cmd" || k == "entrypoint" || k == "run" || k == "shell")
@@ -1464,11 +1464,11 @@ std::expected<Built, std::string> node_from_line(std::string_view line, char esc
   return built;
 }
 
-bool can_contain_heredoc(const Instruction &ins) {
-  const Instruction *target = &ins;
+bool can_contain_heredoc(const Instruction& ins) {
+  const Instruction* target = &ins;
   if (ins.keyword == "onbuild" && ins.onbuild)
     target = ins.onbuild.get();
-  const std::string &k = target->keyword;
+  const std::string& k = target->keyword;
   return (k == "run" || k == "copy" || k == "add") && !target->json;
 }
 
@@ -1487,7 +1487,7 @@ std::string chomp_tabs(std::string_view content) {
 
 class Parser {
 public:
-  Parser(std::string_view text, const std::string &name) : m_name(name) { split_lines(text); }
+  Parser(std::string_view text, const std::string& name) : m_name(name) { split_lines(text); }
 
   core::Result<ParseResult> run();
 
@@ -1532,7 +1532,7 @@ private:
       m_directives_done = true;
       return false;
     }
-    for (const Directive &seen : m_result.directives)
+    for (const Directive& seen : m_result.directives)
       if (seen.name == match->name)
         return std::unexpected(
             fmt::format("only one {} parser directive can be used", match->name));
@@ -1564,7 +1564,7 @@ private:
     return Processed{is_comment(token) ? std::string_view() : token, *found};
   }
 
-  core::Status read_heredocs(Instruction &ins, const std::string &line, int start_line);
+  core::Status read_heredocs(Instruction& ins, const std::string& line, int start_line);
 
   std::string m_name;
   std::vector<std::string_view> m_lines;
@@ -1575,11 +1575,11 @@ private:
   ParseResult m_result;
 };
 
-core::Status Parser::read_heredocs(Instruction &ins, const std::string &line, int start_line) {
+core::Status Parser::read_heredocs(Instruction& ins, const std::string& line, int start_line) {
   auto words = detail::heredocs_from_line(line);
   if (!words)
     return core::fail(core::ErrorKind::parse, m_name, std::move(words.error()), start_line);
-  for (detail::HeredocWord &word : *words) {
+  for (detail::HeredocWord& word : *words) {
     Heredoc heredoc;
     heredoc.name = std::move(word.name);
     heredoc.expand = word.expand;
@@ -1667,7 +1667,7 @@ core::Result<ParseResult> Parser::run() {
     auto built = node_from_line(line, m_result.escape);
     if (!built)
       return error(std::move(built.error()), start_line);
-    Instruction &ins = built->instruction;
+    Instruction& ins = built->instruction;
     if (can_contain_heredoc(ins) && line.find("<<") != std::string::npos) {
       if (auto st = read_heredocs(ins, line, start_line); !st)
         return std::unexpected(std::move(st.error()));
@@ -1682,7 +1682,7 @@ core::Result<ParseResult> Parser::run() {
     int trigger_column = column;
     if (built->trigger_offset < first_segment)
       trigger_column = column + static_cast<int>(built->trigger_offset);
-    for (Instruction *child = ins.onbuild.get(); child != nullptr; child = child->onbuild.get()) {
+    for (Instruction* child = ins.onbuild.get(); child != nullptr; child = child->onbuild.get()) {
       child->start_line = start_line;
       child->end_line = m_current_line;
       child->column = trigger_column;
@@ -1702,7 +1702,7 @@ core::Result<ParseResult> Parser::run() {
 }
 
 // The prefix of one instruction's dump: keyword, flags and arguments.
-void dump_prefix(const Instruction &ins, std::string &out) {
+void dump_prefix(const Instruction& ins, std::string& out) {
   out += ins.keyword;
   if (!ins.flags.empty()) {
     out += " [";
@@ -1713,7 +1713,7 @@ void dump_prefix(const Instruction &ins, std::string &out) {
     }
     out += ']';
   }
-  for (const std::string &arg : ins.args) {
+  for (const std::string& arg : ins.args) {
     out += ' ';
     out += detail::go_quote(arg);
   }
@@ -1721,16 +1721,16 @@ void dump_prefix(const Instruction &ins, std::string &out) {
 
 } // namespace
 
-core::Result<ParseResult> parse(std::string_view text, const std::string &name) {
+core::Result<ParseResult> parse(std::string_view text, const std::string& name) {
   return Parser(text, name).run();
 }
 
-std::string dump(const ParseResult &result) {
+std::string dump(const ParseResult& result) {
   std::string out;
-  for (const Instruction &top : result.instructions) {
+  for (const Instruction& top : result.instructions) {
     std::string body;
     std::size_t depth = 0;
-    for (const Instruction *ins = &top; ins != nullptr; ins = ins->onbuild.get()) {
+    for (const Instruction* ins = &top; ins != nullptr; ins = ins->onbuild.get()) {
       if (ins != &top)
         body += " (";
       dump_prefix(*ins, body);

@@ -25,7 +25,7 @@ struct DecodedRune {
 [[nodiscard]] DecodedRune decode_rune(std::string_view s, std::size_t pos);
 
 // Appends R as UTF-8 (U+FFFD for surrogates and values past U+10FFFF).
-void append_rune(std::string &out, Rune r);
+void append_rune(std::string& out, Rune r);
 
 // Go's unicode.IsSpace.
 [[nodiscard]] bool is_go_space(Rune r);

@@ -19,7 +19,7 @@ namespace moat::dockerfile::shell {
 std::string Command::program() const {
   if (argv.empty())
     return {};
-  const auto &name = argv.front();
+  const auto& name = argv.front();
   const auto slash = name.rfind('/');
   return slash == std::string::npos ? name : name.substr(slash + 1);
 }
@@ -127,8 +127,8 @@ bool starts_with(std::string_view s, std::string_view prefix) {
 }
 
 // NAME=value or NAME+=value, with NAME unquoted.
-bool is_assignment(const Word &w) {
-  const auto &raw = w.raw;
+bool is_assignment(const Word& w) {
+  const auto& raw = w.raw;
   if (raw.empty() || !is_name_start(raw[0]))
     return false;
   std::size_t i = 1;
@@ -139,8 +139,8 @@ bool is_assignment(const Word &w) {
   return i + 1 < raw.size() && raw[i] == '+' && raw[i + 1] == '=';
 }
 
-void append(std::vector<Command> &out, std::vector<Command> &&more) {
-  for (auto &c : more)
+void append(std::vector<Command>& out, std::vector<Command>&& more) {
+  for (auto& c : more)
     out.push_back(std::move(c));
   more.clear();
 }
@@ -148,7 +148,7 @@ void append(std::vector<Command> &out, std::vector<Command> &&more) {
 class Reader {
 public:
   // OPAQUE: sorted ranges of SRC that an outer shell has already expanded.
-  Reader(std::string_view src, int base_line, int depth, bool in_substitution, Shared &shared,
+  Reader(std::string_view src, int base_line, int depth, bool in_substitution, Shared& shared,
          std::vector<Range> opaque = {})
       : m_src(src), m_base_line(base_line), m_depth(depth), m_in_substitution(in_substitution),
         m_shared(shared), m_opaque(std::move(opaque)) {
@@ -158,7 +158,7 @@ public:
   }
 
   // Reads the whole input, appending commands to OUT.
-  void read_all(std::vector<Command> &out) {
+  void read_all(std::vector<Command>& out) {
     for (;;) {
       parse_list(out);
       if (m_shared.stopped)
@@ -180,7 +180,7 @@ private:
   // Nesting guard: bounds the recursion and sets the depth of what is read inside.
   class Scope {
   public:
-    Scope(Reader &r, bool deeper, bool substitution)
+    Scope(Reader& r, bool deeper, bool substitution)
         : m_r(r), m_depth(r.m_depth), m_substitution(r.m_in_substitution) {
       m_ok = ++r.m_shared.nesting <= k_max_nesting;
       if (!m_ok)
@@ -195,12 +195,12 @@ private:
       m_r.m_depth = m_depth;
       m_r.m_in_substitution = m_substitution;
     }
-    Scope(const Scope &) = delete;
-    Scope &operator=(const Scope &) = delete;
+    Scope(const Scope&) = delete;
+    Scope& operator=(const Scope&) = delete;
     [[nodiscard]] bool ok() const { return m_ok; }
 
   private:
-    Reader &m_r;
+    Reader& m_r;
     int m_depth;
     bool m_substitution;
     bool m_ok = true;
@@ -217,7 +217,7 @@ private:
 
   // ---- lexer -----------------------------------------------------------
 
-  const Token &peek() {
+  const Token& peek() {
     if (!m_has_look) {
       m_look = lex();
       m_has_look = true;
@@ -342,7 +342,7 @@ private:
   // A here-document whose body never started (the script ends on its line)
   // is not an error: Dockerfile heredocs keep their body outside the script.
   void read_heredoc_bodies() {
-    for (const auto &doc : m_heredocs) {
+    for (const auto& doc : m_heredocs) {
       bool found = false;
       while (m_pos < m_src.size()) {
         const auto eol = m_src.find('\n', m_pos);
@@ -369,7 +369,7 @@ private:
     Word w;
     w.begin = m_pos;
     std::string text;
-    std::string *const outer_text = m_word_text;
+    std::string* const outer_text = m_word_text;
     m_word_text = &text;
     while (m_pos < m_src.size() && !m_shared.stopped) {
       const char c = m_src[m_pos];
@@ -424,7 +424,7 @@ private:
   }
 
   // At the start of a range an outer shell already expanded: copies it as text.
-  bool skip_opaque(std::string &text) {
+  bool skip_opaque(std::string& text) {
     const auto it = std::lower_bound(m_opaque.begin(), m_opaque.end(), Range{m_pos, 0});
     if (it == m_opaque.end() || it->first != m_pos || it->second <= m_pos)
       return false;
@@ -435,12 +435,12 @@ private:
   }
 
   // Notes that TEXT[from, end) holds an expansion, when TEXT is the word's own text.
-  void note_expansion(Word &w, const std::string &text, std::size_t from) {
+  void note_expansion(Word& w, const std::string& text, std::size_t from) {
     if (&text == m_word_text && text.size() > from)
       w.expanded.emplace_back(from, text.size());
   }
 
-  void single_quote(std::string &text) {
+  void single_quote(std::string& text) {
     ++m_pos;
     const auto close = m_src.find('\'', m_pos);
     if (close == std::string_view::npos) {
@@ -453,7 +453,7 @@ private:
     m_pos = close + 1;
   }
 
-  void double_quote(Word &w, std::string &text) {
+  void double_quote(Word& w, std::string& text) {
     ++m_pos;
     while (!m_shared.stopped) {
       if (m_pos >= m_src.size()) {
@@ -488,7 +488,7 @@ private:
   }
 
   // $'...': bash's C-style escapes.
-  void ansi_c_quote(std::string &text) {
+  void ansi_c_quote(std::string& text) {
     while (m_pos < m_src.size()) {
       const char c = m_src[m_pos];
       if (c == '\'') {
@@ -544,7 +544,7 @@ private:
   }
 
   // At `$`: expansions stay in the word as written; substitutions are read for commands.
-  void dollar(Word &w, std::string &text, bool in_double_quotes) {
+  void dollar(Word& w, std::string& text, bool in_double_quotes) {
     const auto start = m_pos;
     const auto from = text.size();
     if (skip_opaque(text)) {
@@ -606,7 +606,7 @@ private:
   }
 
   // After `${`: up to the matching `}`, reading any substitution inside.
-  void parameter_expansion(Word &w, bool in_double_quotes) {
+  void parameter_expansion(Word& w, bool in_double_quotes) {
     const Scope scope(*this, false, false);
     if (!scope.ok())
       return;
@@ -635,13 +635,13 @@ private:
   }
 
   // After `$(` or `<(`: the commands up to the matching `)`.
-  void command_substitution(Word &w) {
+  void command_substitution(Word& w) {
     const Scope scope(*this, true, true);
     if (!scope.ok())
       return;
     for (;;) {
       parse_list(w.nested);
-      const Token &t = peek();
+      const Token& t = peek();
       if (t.kind == TokenKind::op && t.op == ")") {
         next();
         return;
@@ -658,7 +658,7 @@ private:
   }
 
   // `...`: the text up to the closing backtick, unescaped, is a script of its own.
-  void backtick(Word &w, std::string &text, bool in_double_quotes) {
+  void backtick(Word& w, std::string& text, bool in_double_quotes) {
     const auto from = text.size();
     if (skip_opaque(text)) {
       note_expansion(w, text, from);
@@ -700,16 +700,16 @@ private:
 
   // ---- parser ----------------------------------------------------------
 
-  static bool is_op(const Token &t, std::string_view op) {
+  static bool is_op(const Token& t, std::string_view op) {
     return t.kind == TokenKind::op && t.op == op;
   }
 
-  static bool is_reserved(const Token &t, std::string_view word) {
+  static bool is_reserved(const Token& t, std::string_view word) {
     return t.kind == TokenKind::word && !t.word.quoted && t.word.text == word;
   }
 
   // Tokens that end a list: closers of the enclosing construct.
-  static bool ends_list(const Token &t) {
+  static bool ends_list(const Token& t) {
     if (t.kind == TokenKind::end)
       return true;
     if (t.kind == TokenKind::op)
@@ -746,7 +746,7 @@ private:
   }
 
   // Returns the last simple command of the list when no separator follows it.
-  std::optional<std::size_t> parse_list(std::vector<Command> &out) {
+  std::optional<std::size_t> parse_list(std::vector<Command>& out) {
     std::optional<std::size_t> dangling;
     for (;;) {
       skip_newlines();
@@ -756,7 +756,7 @@ private:
       if (!r.consumed)
         break;
       dangling = r.last;
-      const Token &sep = peek();
+      const Token& sep = peek();
       if (sep.kind == TokenKind::newline || is_op(sep, ";") || is_op(sep, "&")) {
         if (r.last)
           out[*r.last].next_op = sep.kind == TokenKind::newline ? "\n" : sep.op;
@@ -769,12 +769,12 @@ private:
     return dangling;
   }
 
-  Parsed parse_and_or(std::vector<Command> &out) {
+  Parsed parse_and_or(std::vector<Command>& out) {
     auto p = parse_pipeline(out);
     if (!p.consumed)
       return p;
     for (;;) {
-      const Token &t = peek();
+      const Token& t = peek();
       if (!is_op(t, "&&") && !is_op(t, "||"))
         break;
       if (p.last)
@@ -792,7 +792,7 @@ private:
     return p;
   }
 
-  Parsed parse_pipeline(std::vector<Command> &out) {
+  Parsed parse_pipeline(std::vector<Command>& out) {
     const int index = m_shared.pipelines++;
     bool negated = false;
     if (is_reserved(peek(), "!")) {
@@ -808,7 +808,7 @@ private:
         break;
       }
       members.push_back(c.last);
-      const Token &t = peek();
+      const Token& t = peek();
       if (is_op(t, "|") || is_op(t, "|&")) {
         if (c.last)
           out[*c.last].next_op = t.op;
@@ -833,8 +833,8 @@ private:
     return r;
   }
 
-  Parsed parse_command(std::vector<Command> &out) {
-    const Token &t = peek();
+  Parsed parse_command(std::vector<Command>& out) {
+    const Token& t = peek();
     if (t.kind == TokenKind::op) {
       if (t.op == "(")
         return parse_subshell(out);
@@ -872,7 +872,7 @@ private:
 
   // Redirections after a compound command (`done < file`, `} > log`): they
   // belong to no simple command, but their targets may hold substitutions.
-  void parse_trailing_redirects(std::vector<Command> &out) {
+  void parse_trailing_redirects(std::vector<Command>& out) {
     while (peek().kind == TokenKind::op && is_redirect(peek().op)) {
       next();
       if (peek().kind == TokenKind::word)
@@ -882,7 +882,7 @@ private:
     }
   }
 
-  Parsed parse_subshell(std::vector<Command> &out) {
+  Parsed parse_subshell(std::vector<Command>& out) {
     next();
     {
       const Scope scope(*this, true, false);
@@ -895,7 +895,7 @@ private:
     return {true, std::nullopt};
   }
 
-  Parsed parse_group(std::vector<Command> &out) {
+  Parsed parse_group(std::vector<Command>& out) {
     next();
     {
       const Scope scope(*this, true, false);
@@ -908,7 +908,7 @@ private:
     return {true, std::nullopt};
   }
 
-  Parsed parse_if(std::vector<Command> &out) {
+  Parsed parse_if(std::vector<Command>& out) {
     next();
     const Scope scope(*this, false, false);
     if (!scope.ok())
@@ -935,7 +935,7 @@ private:
   }
 
   // `do LIST done`, or bash's `{ LIST; }` body.
-  void parse_loop_body(std::vector<Command> &out) {
+  void parse_loop_body(std::vector<Command>& out) {
     if (is_reserved(peek(), "{")) {
       parse_group(out);
       return;
@@ -947,7 +947,7 @@ private:
       parse_trailing_redirects(out);
   }
 
-  Parsed parse_for(std::vector<Command> &out) {
+  Parsed parse_for(std::vector<Command>& out) {
     next();
     const Scope scope(*this, false, false);
     if (!scope.ok())
@@ -974,7 +974,7 @@ private:
     return {true, std::nullopt};
   }
 
-  Parsed parse_while(std::vector<Command> &out) {
+  Parsed parse_while(std::vector<Command>& out) {
     next();
     const Scope scope(*this, false, false);
     if (!scope.ok())
@@ -984,7 +984,7 @@ private:
     return {true, std::nullopt};
   }
 
-  Parsed parse_case(std::vector<Command> &out) {
+  Parsed parse_case(std::vector<Command>& out) {
     next();
     const Scope scope(*this, false, false);
     if (!scope.ok())
@@ -1020,7 +1020,7 @@ private:
         break;
       }
       const auto dangling = parse_list(out);
-      const Token &end = peek();
+      const Token& end = peek();
       if (is_op(end, ";;") || is_op(end, ";&") || is_op(end, ";;&")) {
         if (dangling)
           out[*dangling].next_op = end.op;
@@ -1036,7 +1036,7 @@ private:
   }
 
   // `function NAME [()] BODY`
-  Parsed parse_function(std::vector<Command> &out) {
+  Parsed parse_function(std::vector<Command>& out) {
     next();
     if (peek().kind == TokenKind::word)
       next();
@@ -1049,7 +1049,7 @@ private:
     return parse_function_body(out);
   }
 
-  Parsed parse_function_body(std::vector<Command> &out) {
+  Parsed parse_function_body(std::vector<Command>& out) {
     skip_newlines();
     const Scope scope(*this, false, false);
     if (!scope.ok())
@@ -1059,7 +1059,7 @@ private:
     return {true, std::nullopt};
   }
 
-  Parsed parse_simple(std::vector<Command> &out) {
+  Parsed parse_simple(std::vector<Command>& out) {
     Command cmd;
     cmd.line = line_of(peek().begin);
     cmd.depth = m_depth;
@@ -1068,10 +1068,10 @@ private:
     std::vector<ArgInfo> args; // per argv word, for sh -c
     bool in_test = false;      // inside [[ ... ]], where && < > are operands
     for (;;) {
-      const Token &t = peek();
+      const Token& t = peek();
       if (t.kind == TokenKind::word) {
         Token tok = next();
-        Word &w = tok.word;
+        Word& w = tok.word;
         if (cmd.argv.empty() && is_assignment(w)) {
           cmd.assignments.push_back(std::move(w.text));
         } else {
@@ -1132,7 +1132,7 @@ private:
   // ---- sh -c STRING ------------------------------------------------------
 
   // Index of the first argv word after wrappers such as sudo, env or gosu.
-  static std::size_t skip_wrappers(const std::vector<std::string> &argv) {
+  static std::size_t skip_wrappers(const std::vector<std::string>& argv) {
     std::size_t i = 0;
     const auto n = argv.size();
     auto skip_options = [&](std::initializer_list<std::string_view> with_argument) {
@@ -1182,7 +1182,7 @@ private:
   }
 
   // The command string of `sh -c STRING` / `su -c STRING`, as an argv index.
-  static std::optional<std::size_t> command_string(const std::vector<std::string> &argv) {
+  static std::optional<std::size_t> command_string(const std::vector<std::string>& argv) {
     const auto n = argv.size();
     const auto first = skip_wrappers(argv);
     if (first >= n)
@@ -1227,13 +1227,13 @@ private:
     return std::nullopt;
   }
 
-  void read_command_string(std::vector<Command> &out, std::size_t index,
-                           const std::vector<ArgInfo> &args) {
+  void read_command_string(std::vector<Command>& out, std::size_t index,
+                           const std::vector<ArgInfo>& args) {
     std::string script;
     std::size_t begin = 0;
     std::vector<Range> opaque;
     {
-      const auto &argv = out[index].argv;
+      const auto& argv = out[index].argv;
       std::optional<std::size_t> which = command_string(argv);
       if (!which) {
         // su --command=STRING
@@ -1243,7 +1243,7 @@ private:
               constexpr std::size_t k_prefix = 10;
               script = argv[j].substr(k_prefix);
               begin = args[j].begin;
-              for (const auto &[first, last] : args[j].expanded)
+              for (const auto& [first, last] : args[j].expanded)
                 if (first >= k_prefix)
                   opaque.emplace_back(first - k_prefix, last - k_prefix);
               which = j;
@@ -1274,9 +1274,9 @@ private:
   int m_base_line = 0;
   int m_depth = 0;
   bool m_in_substitution = false;
-  Shared &m_shared;
+  Shared& m_shared;
   std::vector<Range> m_opaque;
-  std::string *m_word_text = nullptr; // the text of the word being lexed
+  std::string* m_word_text = nullptr; // the text of the word being lexed
   std::vector<std::size_t> m_newlines;
   bool m_complete = true;
 

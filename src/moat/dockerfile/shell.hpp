@@ -15,12 +15,12 @@ struct Command {
   std::vector<std::string> assignments; // leading NAME=value words, as written after quote removal
   std::vector<std::string> argv;        // words after quote removal; $VAR kept as text
   std::vector<std::string> raw;         // the same words as written (quotes kept)
-  int pipeline = 0;       // index of the pipeline this command belongs to (unique per script)
-  int pipe_position = 0;  // 0 for the first command of a pipeline
-  int pipe_length = 1;    // number of commands in the pipeline
-  int depth = 0;          // nesting: 0 top level; >0 inside ( ), { }, $( ), ` `, or sh -c "..."
+  int pipeline = 0;      // index of the pipeline this command belongs to (unique per script)
+  int pipe_position = 0; // 0 for the first command of a pipeline
+  int pipe_length = 1;   // number of commands in the pipeline
+  int depth = 0;         // nesting: 0 top level; >0 inside ( ), { }, $( ), ` `, or sh -c "..."
   bool in_substitution = false; // inside $( ) or backticks
-  int line = 0;           // 0-based line within the script where the command starts
+  int line = 0;                 // 0-based line within the script where the command starts
   // How this command is joined to the next one at the same level:
   // "&&", "||", ";", "&", "\n", or "" at the end.
   std::string next_op;

@@ -13,14 +13,14 @@ namespace {
 
 using Json = nlohmann::ordered_json;
 
-Json string_array(const std::vector<std::string_view> &items) {
+Json string_array(const std::vector<std::string_view>& items) {
   auto array = Json::array();
   for (auto item : items)
     array.push_back(std::string(item));
   return array;
 }
 
-Json location_json(const core::TargetReport &report, const core::Finding &finding) {
+Json location_json(const core::TargetReport& report, const core::Finding& finding) {
   Json loc = Json::object();
   loc["file"] = std::string(file_of(report, finding));
   if (finding.location.line > 0)
@@ -32,8 +32,8 @@ Json location_json(const core::TargetReport &report, const core::Finding &findin
   return loc;
 }
 
-Json finding_json(const core::TargetReport &report, const core::Finding &finding) {
-  const auto &check = check_of(finding);
+Json finding_json(const core::TargetReport& report, const core::Finding& finding) {
+  const auto& check = check_of(finding);
   Json f = Json::object();
   f["id"] = std::string(check.id);
   f["aliases"] = string_array(core::aliases_of(check));
@@ -48,7 +48,7 @@ Json finding_json(const core::TargetReport &report, const core::Finding &finding
 
 class JsonWriter final : public Writer {
 public:
-  void write(std::ostream &out, const ReportInfo &info,
+  void write(std::ostream& out, const ReportInfo& info,
              std::span<const core::TargetReport> reports) const override {
     Json doc = Json::object();
     doc["tool"] = "moat";
@@ -57,12 +57,12 @@ public:
 
     auto targets = Json::array();
     int suppressed = 0;
-    for (const auto &report : reports) {
+    for (const auto& report : reports) {
       Json target = Json::object();
       target["target"] = report.target;
       target["kind"] = report.kind;
       auto findings = Json::array();
-      for (const auto &finding : report.findings)
+      for (const auto& finding : report.findings)
         findings.push_back(finding_json(report, finding));
       target["findings"] = std::move(findings);
       target["suppressed"] = report.suppressed;

@@ -115,14 +115,14 @@ std::string attr(std::string_view text) {
   return xml_escape(text, XmlContext::attribute);
 }
 
-bool fails(const ReportInfo &info, const core::Finding &finding) {
+bool fails(const ReportInfo& info, const core::Finding& finding) {
   return info.fail_on.has_value() && finding.severity >= *info.fail_on;
 }
 
 // The body of a test case: where, what, why and how to fix it.
-std::string detail_of(const core::TargetReport &report, const core::Finding &finding) {
-  const auto &check = check_of(finding);
-  const auto &loc = finding.location;
+std::string detail_of(const core::TargetReport& report, const core::Finding& finding) {
+  const auto& check = check_of(finding);
+  const auto& loc = finding.location;
   std::string where(file_of(report, finding));
   if (loc.line > 0) {
     where += fmt::format(":{}", loc.line);
@@ -140,9 +140,9 @@ std::string detail_of(const core::TargetReport &report, const core::Finding &fin
   return detail;
 }
 
-void write_finding(std::ostream &out, const ReportInfo &info, const core::TargetReport &report,
-                   const core::Finding &finding) {
-  const auto &check = check_of(finding);
+void write_finding(std::ostream& out, const ReportInfo& info, const core::TargetReport& report,
+                   const core::Finding& finding) {
+  const auto& check = check_of(finding);
   out << "    <testcase classname=\"" << attr(report.target) << "\" name=\""
       << attr(fmt::format("{}: {}", check.id, check.title)) << "\" file=\""
       << attr(file_of(report, finding)) << '"';
@@ -160,11 +160,11 @@ void write_finding(std::ostream &out, const ReportInfo &info, const core::Target
 
 class JunitWriter final : public Writer {
 public:
-  void write(std::ostream &out, const ReportInfo &info,
+  void write(std::ostream& out, const ReportInfo& info,
              std::span<const core::TargetReport> reports) const override {
     std::size_t total_tests = 0;
     std::size_t total_failures = 0;
-    for (const auto &report : reports) {
+    for (const auto& report : reports) {
       total_tests += report.findings.empty() ? 1 : report.findings.size();
       total_failures += failures_in(info, report);
     }
@@ -172,13 +172,13 @@ public:
     out << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
     out << "<testsuites name=\"moat\" tests=\"" << total_tests << "\" failures=\"" << total_failures
         << "\">\n";
-    for (const auto &report : reports) {
+    for (const auto& report : reports) {
       auto tests = report.findings.empty() ? std::size_t{1} : report.findings.size();
       out << "  <testsuite name=\"" << attr(report.target) << "\" tests=\"" << tests
           << "\" failures=\"" << failures_in(info, report) << "\" errors=\"0\" skipped=\"0\">\n";
       if (report.findings.empty())
         out << "    <testcase classname=\"" << attr(report.target) << "\" name=\"no findings\"/>\n";
-      for (const auto &finding : report.findings)
+      for (const auto& finding : report.findings)
         write_finding(out, info, report, finding);
       out << "  </testsuite>\n";
     }
@@ -186,9 +186,9 @@ public:
   }
 
 private:
-  static std::size_t failures_in(const ReportInfo &info, const core::TargetReport &report) {
+  static std::size_t failures_in(const ReportInfo& info, const core::TargetReport& report) {
     std::size_t n = 0;
-    for (const auto &finding : report.findings)
+    for (const auto& finding : report.findings)
       if (fails(info, finding))
         ++n;
     return n;

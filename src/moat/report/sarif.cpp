@@ -70,14 +70,14 @@ std::string uri_of(std::string_view path) {
   return out;
 }
 
-Json string_array(const std::vector<std::string_view> &items) {
+Json string_array(const std::vector<std::string_view>& items) {
   auto array = Json::array();
   for (auto item : items)
     array.push_back(std::string(item));
   return array;
 }
 
-Json rule_json(const core::CheckInfo &check) {
+Json rule_json(const core::CheckInfo& check) {
   Json rule = Json::object();
   rule["id"] = std::string(check.id);
   rule["name"] = std::string(check.id);
@@ -106,9 +106,9 @@ Json rule_json(const core::CheckInfo &check) {
   return rule;
 }
 
-Json result_json(const core::TargetReport &report, const core::Finding &finding,
+Json result_json(const core::TargetReport& report, const core::Finding& finding,
                  std::size_t rule_index) {
-  const auto &loc = finding.location;
+  const auto& loc = finding.location;
   Json physical = Json::object();
   physical["artifactLocation"] = {{"uri", uri_of(file_of(report, finding))}};
   if (loc.line > 0) {
@@ -132,29 +132,29 @@ Json result_json(const core::TargetReport &report, const core::Finding &finding,
 
 class SarifWriter final : public Writer {
 public:
-  void write(std::ostream &out, const ReportInfo &info,
+  void write(std::ostream& out, const ReportInfo& info,
              std::span<const core::TargetReport> reports) const override {
     // Rules: the checks that ran, then any other check a finding names, each
     // once by id so ruleIndex points at the right descriptor.
-    std::vector<const core::CheckInfo *> rules;
+    std::vector<const core::CheckInfo*> rules;
     std::map<std::string, std::size_t, std::less<>> index_by_id;
-    auto add_rule = [&](const core::CheckInfo &check) {
+    auto add_rule = [&](const core::CheckInfo& check) {
       auto [it, inserted] = index_by_id.try_emplace(std::string(check.id), rules.size());
       if (inserted)
         rules.push_back(&check);
       return it->second;
     };
-    for (const auto *check : info.checks)
+    for (const auto* check : info.checks)
       if (check != nullptr)
         add_rule(*check);
 
     auto results = Json::array();
-    for (const auto &report : reports)
-      for (const auto &finding : report.findings)
+    for (const auto& report : reports)
+      for (const auto& finding : report.findings)
         results.push_back(result_json(report, finding, add_rule(check_of(finding))));
 
     auto rule_array = Json::array();
-    for (const auto *check : rules)
+    for (const auto* check : rules)
       rule_array.push_back(rule_json(*check));
 
     Json driver = Json::object();

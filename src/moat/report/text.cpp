@@ -61,7 +61,7 @@ std::string terminal_safe(std::string_view text) {
   return out;
 }
 
-std::string position_of(const core::Location &loc) {
+std::string position_of(const core::Location& loc) {
   if (loc.line <= 0)
     return "-";
   if (loc.column <= 0)
@@ -69,7 +69,7 @@ std::string position_of(const core::Location &loc) {
   return fmt::format("{}:{}", loc.line, loc.column);
 }
 
-std::string label_of(const core::CheckInfo &check) {
+std::string label_of(const core::CheckInfo& check) {
   std::string label(check.id);
   auto aliases = core::aliases_of(check);
   if (aliases.empty())
@@ -84,12 +84,12 @@ std::string plural(std::size_t n, std::string_view word) {
 
 class TextWriter final : public Writer {
 public:
-  explicit TextWriter(const TextOptions &options) : m_options(options) {}
+  explicit TextWriter(const TextOptions& options) : m_options(options) {}
 
-  void write(std::ostream &out, const ReportInfo & /*info*/,
+  void write(std::ostream& out, const ReportInfo& /*info*/,
              std::span<const core::TargetReport> reports) const override {
     bool first = true;
-    for (const auto &report : reports) {
+    for (const auto& report : reports) {
       if (report.findings.empty())
         continue;
       if (!first)
@@ -105,7 +105,7 @@ public:
   }
 
 private:
-  void write_target(std::ostream &out, const core::TargetReport &report) const {
+  void write_target(std::ostream& out, const core::TargetReport& report) const {
     auto name = terminal_safe(report.target);
     if (m_options.color)
       out << k_bold << name << k_reset << '\n';
@@ -114,13 +114,13 @@ private:
 
     std::vector<std::string> positions;
     std::size_t position_width = 0;
-    for (const auto &finding : report.findings) {
+    for (const auto& finding : report.findings) {
       positions.push_back(position_of(finding.location));
       position_width = std::max(position_width, positions.back().size());
     }
 
     for (std::size_t i = 0; i < report.findings.size(); ++i) {
-      const auto &finding = report.findings[i];
+      const auto& finding = report.findings[i];
       auto severity = util::to_upper(core::to_string(finding.severity));
       auto label = label_of(check_of(finding));
       std::string padding(k_severity_width - std::min(k_severity_width, severity.size()), ' ');
@@ -164,7 +164,7 @@ private:
 
 } // namespace
 
-std::unique_ptr<Writer> make_text_writer(const TextOptions &options) {
+std::unique_ptr<Writer> make_text_writer(const TextOptions& options) {
   return std::make_unique<TextWriter>(options);
 }
 

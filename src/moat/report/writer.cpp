@@ -18,7 +18,7 @@ constexpr core::CheckInfo k_unknown_check{"unknown",
 } // namespace
 
 core::Result<std::unique_ptr<Writer>> make_writer(std::string_view format,
-                                                  const TextOptions &text) {
+                                                  const TextOptions& text) {
   if (format == "text")
     return make_text_writer(text);
   if (format == "json")
@@ -36,7 +36,7 @@ std::vector<std::string_view> writer_formats() {
   return {"text", "json", "sarif", "junit"};
 }
 
-core::Status write_file_atomic(const std::string &path, std::string_view content) {
+core::Status write_file_atomic(const std::string& path, std::string_view content) {
   if (path.empty())
     return core::fail(core::ErrorKind::usage, path, "empty output path");
   if (auto written = util::write_file_atomic(path, content); !written)
@@ -46,24 +46,24 @@ core::Status write_file_atomic(const std::string &path, std::string_view content
 
 SeverityCounts count_findings(std::span<const core::TargetReport> reports) {
   SeverityCounts counts;
-  for (const auto &report : reports)
-    for (const auto &finding : report.findings) {
+  for (const auto& report : reports)
+    for (const auto& finding : report.findings) {
       ++counts.by_severity[SeverityCounts::index_of(finding.severity)];
       ++counts.total;
     }
   return counts;
 }
 
-const core::CheckInfo &check_of(const core::Finding &finding) {
+const core::CheckInfo& check_of(const core::Finding& finding) {
   return finding.check != nullptr ? *finding.check : k_unknown_check;
 }
 
-std::string_view file_of(const core::TargetReport &report, const core::Finding &finding) {
+std::string_view file_of(const core::TargetReport& report, const core::Finding& finding) {
   return finding.location.file.empty() ? std::string_view(report.target)
                                        : std::string_view(finding.location.file);
 }
 
-std::string_view message_of(const core::Finding &finding) {
+std::string_view message_of(const core::Finding& finding) {
   return finding.message.empty() ? check_of(finding).title : std::string_view(finding.message);
 }
 

@@ -16,8 +16,8 @@
 namespace moat::report {
 
 struct ReportInfo {
-  std::string tool_version;    // moat's version
-  std::string command;         // "lint", "image", ...
+  std::string tool_version; // moat's version
+  std::string command;      // "lint", "image", ...
   // Checks that were run, for SARIF rule descriptors and JUnit test cases.
   std::vector<const core::CheckInfo*> checks;
   std::optional<core::Severity> fail_on; // threshold, for the summary line and JUnit failures

@@ -13,7 +13,7 @@
 namespace moat::report {
 
 // The text (tty) writer: findings grouped by target, then a summary line.
-[[nodiscard]] std::unique_ptr<Writer> make_text_writer(const TextOptions &options);
+[[nodiscard]] std::unique_ptr<Writer> make_text_writer(const TextOptions& options);
 
 // The JSON writer: one pretty-printed document.
 [[nodiscard]] std::unique_ptr<Writer> make_json_writer();
@@ -48,13 +48,13 @@ struct SeverityCounts {
 
 // The finding's check; a stand-in "unknown" check when the pointer is null, so
 // a broken producer yields an odd report rather than a crash.
-[[nodiscard]] const core::CheckInfo &check_of(const core::Finding &finding);
+[[nodiscard]] const core::CheckInfo& check_of(const core::Finding& finding);
 
 // The file a finding is in: its location's file, else the report's target.
-[[nodiscard]] std::string_view file_of(const core::TargetReport &report,
-                                       const core::Finding &finding);
+[[nodiscard]] std::string_view file_of(const core::TargetReport& report,
+                                       const core::Finding& finding);
 
 // The finding's message, or its check's title when the message is empty.
-[[nodiscard]] std::string_view message_of(const core::Finding &finding);
+[[nodiscard]] std::string_view message_of(const core::Finding& finding);
 
 } // namespace moat::report

@@ -9,7 +9,9 @@
 namespace moat::util {
 
 namespace {
-std::string errno_text(int err) { return std::strerror(err); }
+std::string errno_text(int err) {
+  return std::strerror(err);
+}
 } // namespace
 
 std::expected<std::string, std::string> read_file(const std::filesystem::path& path,
@@ -102,6 +104,8 @@ std::expected<void, std::string> write_file_atomic(const std::filesystem::path& 
   return {};
 }
 
-bool is_tty(int fd) { return ::isatty(fd) == 1; }
+bool is_tty(int fd) {
+  return ::isatty(fd) == 1;
+}
 
 } // namespace moat::util

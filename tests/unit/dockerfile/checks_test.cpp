@@ -31,7 +31,8 @@ Policy policy_for(const std::filesystem::path& dir) {
 }
 
 // Ids of the findings of linting TEXT (with DIR as build context).
-std::multiset<std::string> lint_ids(const std::string& text, const std::optional<std::filesystem::path>& dir = std::nullopt,
+std::multiset<std::string> lint_ids(const std::string& text,
+                                    const std::optional<std::filesystem::path>& dir = std::nullopt,
                                     const Policy& policy = {}) {
   LintInput input{"Dockerfile", text, dir};
   auto report = moat::dockerfile::lint(input, policy);
@@ -64,10 +65,10 @@ TEST(DockerfileChecks, CoversTheHadolintRulesUsersRelyOn) {
     for (auto a : moat::core::aliases_of(c))
       aliases.emplace(a);
   std::vector<std::string> wanted;
-  for (int n : {3000, 3001, 3002, 3003, 3004, 3006, 3007, 3008, 3009, 3010, 3011, 3012, 3013, 3014, 3015, 3016,
-                3018, 3019, 3020, 3021, 3022, 3023, 3024, 3025, 3026, 3027, 3028, 3029, 3030, 3032, 3033, 3034,
-                3035, 3036, 3037, 3038, 3040, 3041, 3042, 3043, 3044, 3045, 3046, 3047, 3048, 3057, 3059, 3060,
-                3061, 3062, 4000, 4001, 4003, 4004, 4005, 4006})
+  for (int n : {3000, 3001, 3002, 3003, 3004, 3006, 3007, 3008, 3009, 3010, 3011, 3012, 3013, 3014,
+                3015, 3016, 3018, 3019, 3020, 3021, 3022, 3023, 3024, 3025, 3026, 3027, 3028, 3029,
+                3030, 3032, 3033, 3034, 3035, 3036, 3037, 3038, 3040, 3041, 3042, 3043, 3044, 3045,
+                3046, 3047, 3048, 3057, 3059, 3060, 3061, 3062, 4000, 4001, 4003, 4004, 4005, 4006})
     wanted.push_back("DL" + std::to_string(n));
   for (const auto& id : wanted)
     EXPECT_TRUE(aliases.count(id)) << id << " has no moat check";
@@ -80,8 +81,10 @@ TEST_P(CheckFixture, BadFixtureTriggersAndGoodFixtureDoesNot) {
   const auto dir = k_fixtures / id;
   ASSERT_TRUE(std::filesystem::exists(dir / "bad" / "Dockerfile")) << id << " has no bad fixture";
   ASSERT_TRUE(std::filesystem::exists(dir / "good" / "Dockerfile")) << id << " has no good fixture";
-  auto bad = lint_ids(moat::test::read_text(dir / "bad" / "Dockerfile"), dir / "bad", policy_for(dir / "bad"));
-  auto good = lint_ids(moat::test::read_text(dir / "good" / "Dockerfile"), dir / "good", policy_for(dir / "good"));
+  auto bad = lint_ids(moat::test::read_text(dir / "bad" / "Dockerfile"), dir / "bad",
+                      policy_for(dir / "bad"));
+  auto good = lint_ids(moat::test::read_text(dir / "good" / "Dockerfile"), dir / "good",
+                       policy_for(dir / "good"));
   EXPECT_TRUE(bad.count(id)) << id << " did not fire on its bad fixture";
   EXPECT_FALSE(good.count(id)) << id << " fired on its good fixture";
 }
@@ -138,7 +141,8 @@ TEST(DockerfileChecks, UserFromVariableIsExpanded) {
 }
 
 TEST(DockerfileChecks, SecretValuesAreRedacted) {
-  auto findings = lint_findings("FROM debian:12\nUSER app\nENV GITHUB_TOKEN=ghp_abcdefghijklmnopqrstuvwxyz0123456789\n");
+  auto findings = lint_findings(
+      "FROM debian:12\nUSER app\nENV GITHUB_TOKEN=ghp_abcdefghijklmnopqrstuvwxyz0123456789\n");
   bool saw = false;
   for (const auto& f : findings) {
     EXPECT_EQ(f.message.find("abcdefghijklmnop"), std::string::npos) << f.message;
@@ -149,21 +153,26 @@ TEST(DockerfileChecks, SecretValuesAreRedacted) {
 }
 
 TEST(DockerfileChecks, PrivateKeyInHeredocIsFound) {
-  auto ids = lint_ids("FROM debian:12\nUSER app\nCOPY <<EOF /root/.ssh/id_rsa\n-----BEGIN OPENSSH PRIVATE KEY-----\nabc\n-----END OPENSSH PRIVATE KEY-----\nEOF\n");
+  auto ids = lint_ids("FROM debian:12\nUSER app\nCOPY <<EOF /root/.ssh/id_rsa\n-----BEGIN OPENSSH "
+                      "PRIVATE KEY-----\nabc\n-----END OPENSSH PRIVATE KEY-----\nEOF\n");
   EXPECT_TRUE(ids.count("DF064"));
 }
 
 TEST(DockerfileChecks, RunHeredocScriptIsRead) {
   auto ids = lint_ids("FROM debian:12\nUSER app\nRUN <<EOF\nset -e\nsudo make install\nEOF\n");
   EXPECT_TRUE(ids.count("DF006"));
-  auto data = lint_ids("FROM debian:12\nUSER app\nRUN python3 <<EOF\nprint('sudo make install')\nEOF\n");
+  auto data =
+      lint_ids("FROM debian:12\nUSER app\nRUN python3 <<EOF\nprint('sudo make install')\nEOF\n");
   EXPECT_FALSE(data.count("DF006")) << "a python heredoc is not a shell script";
 }
 
 TEST(DockerfileChecks, CurlPipedIntoShellInSubstitution) {
-  EXPECT_TRUE(lint_ids("FROM debian:12\nRUN sh -c \"$(curl -fsSL https://x/install.sh)\"\n").count("DF070"));
-  EXPECT_TRUE(lint_ids("FROM debian:12\nRUN wget -qO- https://x/i.sh | bash -s --\n").count("DF070"));
-  EXPECT_FALSE(lint_ids("FROM debian:12\nRUN curl -fsSL https://x/k | gpg --dearmor -o k\n").count("DF070"));
+  EXPECT_TRUE(lint_ids("FROM debian:12\nRUN sh -c \"$(curl -fsSL https://x/install.sh)\"\n")
+                  .count("DF070"));
+  EXPECT_TRUE(
+      lint_ids("FROM debian:12\nRUN wget -qO- https://x/i.sh | bash -s --\n").count("DF070"));
+  EXPECT_FALSE(
+      lint_ids("FROM debian:12\nRUN curl -fsSL https://x/k | gpg --dearmor -o k\n").count("DF070"));
 }
 
 TEST(DockerfileChecks, ChmodModes) {
@@ -175,7 +184,8 @@ TEST(DockerfileChecks, ChmodModes) {
 }
 
 TEST(DockerfilePragmas, MoatIgnoreAppliesToTheNextInstructionOnly) {
-  const std::string text = "FROM debian:12\nUSER app\n# moat ignore=DF006\nRUN sudo true\nRUN sudo false\n";
+  const std::string text =
+      "FROM debian:12\nUSER app\n# moat ignore=DF006\nRUN sudo true\nRUN sudo false\n";
   auto findings = lint_findings(text);
   int sudo = 0;
   for (const auto& f : findings)
@@ -189,7 +199,8 @@ TEST(DockerfilePragmas, MoatIgnoreAppliesToTheNextInstructionOnly) {
 TEST(DockerfilePragmas, HadolintFormsAreHonouredByAlias) {
   auto ids = lint_ids("FROM debian:12\nUSER app\n# hadolint ignore=DL3004,DL3059\nRUN sudo true\n");
   EXPECT_FALSE(ids.count("DF006"));
-  auto global = lint_ids("# hadolint global ignore=DL3004\nFROM debian:12\nUSER app\nRUN sudo true\nRUN sudo x\n");
+  auto global = lint_ids(
+      "# hadolint global ignore=DL3004\nFROM debian:12\nUSER app\nRUN sudo true\nRUN sudo x\n");
   EXPECT_FALSE(global.count("DF006"));
   auto moat_global = lint_ids("FROM debian:12\n# moat global ignore=DF073,DS-0026\nUSER app\n");
   EXPECT_FALSE(moat_global.count("DF073"));

@@ -17,9 +17,9 @@ namespace {
 namespace fs = std::filesystem;
 
 // The case directories under DIR, sorted; files such as SOURCE.md are skipped.
-std::vector<fs::path> case_dirs(const fs::path &dir) {
+std::vector<fs::path> case_dirs(const fs::path& dir) {
   std::vector<fs::path> out;
-  for (const auto &entry : fs::directory_iterator(dir))
+  for (const auto& entry : fs::directory_iterator(dir))
     if (entry.is_directory())
       out.push_back(entry.path());
   std::sort(out.begin(), out.end());
@@ -32,7 +32,7 @@ TEST(BuildKitConformance, EveryCaseDumpsLikeBuildKit) {
   const std::vector<fs::path> cases = case_dirs(root);
   ASSERT_EQ(cases.size(), 33U) << "the shared BuildKit conformance data is incomplete";
   int passed = 0;
-  for (const fs::path &dir : cases) {
+  for (const fs::path& dir : cases) {
     SCOPED_TRACE(dir.filename().string());
     ASSERT_TRUE(fs::exists(dir / "Dockerfile"));
     ASSERT_TRUE(fs::exists(dir / "result"));
@@ -52,7 +52,7 @@ TEST(BuildKitConformance, EveryNegativeCaseIsRejected) {
   ASSERT_TRUE(fs::is_directory(root)) << root;
   const std::vector<fs::path> cases = case_dirs(root);
   ASSERT_EQ(cases.size(), 4U) << "the shared BuildKit negative cases are incomplete";
-  for (const fs::path &dir : cases) {
+  for (const fs::path& dir : cases) {
     SCOPED_TRACE(dir.filename().string());
     ASSERT_TRUE(fs::exists(dir / "Dockerfile"));
     const auto parsed = parse(test::read_text(dir / "Dockerfile"), "Dockerfile");

@@ -44,7 +44,7 @@ struct WordCase {
 class ExpandWord : public ::testing::TestWithParam<WordCase> {};
 
 TEST_P(ExpandWord, Expands) {
-  const auto &c = GetParam();
+  const auto& c = GetParam();
   const auto got = expand_word(c.word, k_env);
   ASSERT_TRUE(got.has_value()) << c.word << ": " << got.error().message;
   EXPECT_EQ(got->value, c.value) << c.word;
@@ -135,7 +135,7 @@ INSTANTIATE_TEST_SUITE_P(
 class ExpandWordBacktick : public ::testing::TestWithParam<WordCase> {};
 
 TEST_P(ExpandWordBacktick, Expands) {
-  const auto &c = GetParam();
+  const auto& c = GetParam();
   const auto got = expand_word(c.word, k_env, '`');
   ASSERT_TRUE(got.has_value()) << c.word << ": " << got.error().message;
   EXPECT_EQ(got->value, c.value) << c.word;
@@ -160,7 +160,7 @@ struct ErrorCase {
 class ExpandError : public ::testing::TestWithParam<ErrorCase> {};
 
 TEST_P(ExpandError, Fails) {
-  const auto &c = GetParam();
+  const auto& c = GetParam();
   const auto got = expand_word(c.word, k_env);
   ASSERT_FALSE(got.has_value()) << c.word << " gave " << got->value;
   EXPECT_EQ(got.error().kind, core::ErrorKind::parse);
@@ -204,7 +204,7 @@ struct WordsCase {
 class ExpandWords : public ::testing::TestWithParam<WordsCase> {};
 
 TEST_P(ExpandWords, Splits) {
-  const auto &c = GetParam();
+  const auto& c = GetParam();
   const auto got = expand_words(c.text, k_env);
   ASSERT_TRUE(got.has_value()) << c.text << ": " << got.error().message;
   EXPECT_EQ(*got, c.words) << c.text;

@@ -39,7 +39,7 @@ core::Error parse_error(std::string_view text) {
   return parsed.error();
 }
 
-const Instruction &at(const ParseResult &result, std::size_t index) {
+const Instruction& at(const ParseResult& result, std::size_t index) {
   static const Instruction k_none;
   if (index >= result.instructions.size()) {
     ADD_FAILURE() << "no instruction " << index << " (have " << result.instructions.size() << ")";
@@ -51,7 +51,7 @@ const Instruction &at(const ParseResult &result, std::size_t index) {
 using Strings = std::vector<std::string>;
 
 // Names a parameterised case after its `name` field.
-template <class Case> std::string case_name(const testing::TestParamInfo<Case> &param) {
+template <class Case> std::string case_name(const testing::TestParamInfo<Case>& param) {
   return param.param.name;
 }
 
@@ -59,19 +59,19 @@ template <class Case> std::string case_name(const testing::TestParamInfo<Case> &
 // Dumps: how each instruction's arguments are split.
 
 struct DumpCase {
-  const char *name;
+  const char* name;
   std::string text;
   std::string dump;
 };
 
-void PrintTo(const DumpCase &c, std::ostream *os) {
+void PrintTo(const DumpCase& c, std::ostream* os) {
   *os << c.name;
 }
 
 class DumpTest : public testing::TestWithParam<DumpCase> {};
 
 TEST_P(DumpTest, MatchesBuildKitDump) {
-  const DumpCase &c = GetParam();
+  const DumpCase& c = GetParam();
   EXPECT_EQ(dump(parse_ok(c.text)), c.dump) << detail::go_quote(c.text);
 }
 
@@ -165,11 +165,11 @@ TEST(ParserInstructions, JsonFlagFollowsTheForm) {
 
 TEST(ParserInstructions, OnbuildTriggerIsAFullInstruction) {
   const ParseResult r = parse_ok("FROM a\n  ONBUILD RUN --mount=type=cache,target=/c make\n");
-  const Instruction &onbuild = at(r, 1);
+  const Instruction& onbuild = at(r, 1);
   EXPECT_EQ(onbuild.keyword, "onbuild");
   EXPECT_TRUE(onbuild.args.empty());
   ASSERT_NE(onbuild.onbuild, nullptr);
-  const Instruction &trigger = *onbuild.onbuild;
+  const Instruction& trigger = *onbuild.onbuild;
   EXPECT_EQ(trigger.keyword, "run");
   EXPECT_EQ(trigger.original, "RUN --mount=type=cache,target=/c make");
   EXPECT_EQ(trigger.flags, Strings{"--mount=type=cache,target=/c"});
@@ -187,7 +187,7 @@ TEST(ParserInstructions, OnbuildChainsAreBounded) {
   ok += "RUN x\n";
   const ParseResult r = parse_ok(ok);
   int depth = 0;
-  for (const Instruction *i = &at(r, 1); i->onbuild; i = i->onbuild.get())
+  for (const Instruction* i = &at(r, 1); i->onbuild; i = i->onbuild.get())
     ++depth;
   EXPECT_EQ(depth, 16);
   const core::Error e = parse_error("FROM a\nONBUILD " + ok.substr(7));
@@ -204,14 +204,14 @@ struct FlagCase {
   Strings args;
 };
 
-void PrintTo(const FlagCase &c, std::ostream *os) {
+void PrintTo(const FlagCase& c, std::ostream* os) {
   *os << detail::go_quote(c.line);
 }
 
 class FlagTest : public testing::TestWithParam<FlagCase> {};
 
 TEST_P(FlagTest, FlagsAreKeptAsWritten) {
-  const FlagCase &c = GetParam();
+  const FlagCase& c = GetParam();
   const ParseResult r = parse_ok("FROM a\n" + c.line + "\n");
   EXPECT_EQ(at(r, 1).flags, c.flags) << c.line;
   EXPECT_EQ(at(r, 1).args, c.args) << c.line;
@@ -300,11 +300,11 @@ TEST(ParserDirectives, ByteOrderMarkIsSkipped) {
 }
 
 struct StopCase {
-  const char *name;
+  const char* name;
   std::string text;
 };
 
-void PrintTo(const StopCase &c, std::ostream *os) {
+void PrintTo(const StopCase& c, std::ostream* os) {
   *os << c.name;
 }
 
@@ -314,10 +314,10 @@ class DirectiveStopTest : public testing::TestWithParam<StopCase> {};
 TEST_P(DirectiveStopTest, LateEscapeIsAComment) {
   const ParseResult r = parse_ok(GetParam().text);
   EXPECT_EQ(r.escape, '\\');
-  for (const Directive &d : r.directives)
+  for (const Directive& d : r.directives)
     EXPECT_NE(d.name, "escape");
   const bool listed = std::any_of(r.comments.begin(), r.comments.end(),
-                                  [](const Comment &c) { return c.text == "escape=`"; });
+                                  [](const Comment& c) { return c.text == "escape=`"; });
   EXPECT_TRUE(listed) << "the late directive is kept as an ordinary comment";
 }
 
@@ -342,20 +342,20 @@ TEST(ParserDirectives, LateEscapeDoesNotContinueLines) {
 // Continuations.
 
 struct ContinuationCase {
-  const char *name;
+  const char* name;
   std::string text;
   Strings run_args; // of the instruction after FROM
   int end_line;
 };
 
-void PrintTo(const ContinuationCase &c, std::ostream *os) {
+void PrintTo(const ContinuationCase& c, std::ostream* os) {
   *os << c.name;
 }
 
 class ContinuationTest : public testing::TestWithParam<ContinuationCase> {};
 
 TEST_P(ContinuationTest, JoinsLines) {
-  const ContinuationCase &c = GetParam();
+  const ContinuationCase& c = GetParam();
   const ParseResult r = parse_ok(c.text);
   EXPECT_EQ(at(r, 1).args, c.run_args);
   EXPECT_EQ(at(r, 1).start_line, 2);
@@ -394,23 +394,23 @@ TEST(ParserContinuation, CommentLineIsNotAnEmptyContinuation) {
 // Heredocs.
 
 struct HeredocCase {
-  const char *name;
+  const char* name;
   std::string text;
   std::size_t instruction;
   std::vector<Heredoc> heredocs;
   int end_line;
 };
 
-void PrintTo(const HeredocCase &c, std::ostream *os) {
+void PrintTo(const HeredocCase& c, std::ostream* os) {
   *os << c.name;
 }
 
 class HeredocTest : public testing::TestWithParam<HeredocCase> {};
 
 TEST_P(HeredocTest, ReadsBodies) {
-  const HeredocCase &c = GetParam();
+  const HeredocCase& c = GetParam();
   const ParseResult r = parse_ok(c.text);
-  const Instruction &ins = at(r, c.instruction);
+  const Instruction& ins = at(r, c.instruction);
   ASSERT_EQ(ins.heredocs.size(), c.heredocs.size()) << dump(r);
   for (std::size_t i = 0; i < c.heredocs.size(); ++i) {
     SCOPED_TRACE(i);
@@ -554,16 +554,16 @@ struct PairCase {
   std::vector<KeyValue> pairs;
 };
 
-void PrintTo(const PairCase &c, std::ostream *os) {
+void PrintTo(const PairCase& c, std::ostream* os) {
   *os << detail::go_quote(c.line);
 }
 
 class PairTest : public testing::TestWithParam<PairCase> {};
 
 TEST_P(PairTest, SplitsPairs) {
-  const PairCase &c = GetParam();
+  const PairCase& c = GetParam();
   const ParseResult r = parse_ok("FROM a\n" + c.line + "\n");
-  const Instruction &ins = at(r, 1);
+  const Instruction& ins = at(r, 1);
   ASSERT_EQ(ins.pairs.size(), c.pairs.size()) << c.line;
   Strings flat;
   for (std::size_t i = 0; i < c.pairs.size(); ++i) {
@@ -629,20 +629,20 @@ TEST(ParserComments, EveryCommentLineIsListed) {
 }
 
 struct PrevCommentCase {
-  const char *name;
+  const char* name;
   std::string text;
   std::size_t instruction;
   Strings comments;
 };
 
-void PrintTo(const PrevCommentCase &c, std::ostream *os) {
+void PrintTo(const PrevCommentCase& c, std::ostream* os) {
   *os << c.name;
 }
 
 class PrevCommentTest : public testing::TestWithParam<PrevCommentCase> {};
 
 TEST_P(PrevCommentTest, CommentsAboveTheInstruction) {
-  const PrevCommentCase &c = GetParam();
+  const PrevCommentCase& c = GetParam();
   EXPECT_EQ(at(parse_ok(c.text), c.instruction).comments, c.comments);
 }
 
@@ -667,20 +667,20 @@ INSTANTIATE_TEST_SUITE_P(Parser, PrevCommentTest, testing::ValuesIn(k_prev_comme
 // Errors.
 
 struct ErrorCase {
-  const char *name;
+  const char* name;
   std::string text;
   std::string message;
   int line;
 };
 
-void PrintTo(const ErrorCase &c, std::ostream *os) {
+void PrintTo(const ErrorCase& c, std::ostream* os) {
   *os << c.name;
 }
 
 class ErrorTest : public testing::TestWithParam<ErrorCase> {};
 
 TEST_P(ErrorTest, RejectsWithBuildKitsMessage) {
-  const ErrorCase &c = GetParam();
+  const ErrorCase& c = GetParam();
   const core::Error e = parse_error(c.text);
   EXPECT_EQ(e.kind, core::ErrorKind::parse);
   EXPECT_EQ(e.input, "Dockerfile");
@@ -744,7 +744,7 @@ TEST(ParserDetail, GoQuote) {
       {"\xc2\xa0\xc2\xad\xe2\x80\x8b\xef\xbb\xbf", "\"\\u00a0\\u00ad\\u200b\\ufeff\""},
       {"\xee\x80\x80\xf3\xb0\x80\x80", "\"\\ue000\\U000f0000\""},
   };
-  for (const auto &[in, out] : cases)
+  for (const auto& [in, out] : cases)
     EXPECT_EQ(detail::go_quote(in), out) << out;
 }
 
@@ -773,7 +773,7 @@ TEST(ParserDetail, JsonArray) {
       {"{\"a\": 1}", JsonArray::invalid, {}},
       {"[\"a\"", JsonArray::invalid, {}},
   };
-  for (const auto &[in, kind, items] : cases) {
+  for (const auto& [in, kind, items] : cases) {
     const detail::JsonArrayResult result = detail::parse_json_array(in);
     EXPECT_EQ(result.kind, kind) << in;
     EXPECT_EQ(result.items, items) << in;
@@ -814,7 +814,7 @@ TEST(ParserDetail, HeredocWords) {
     auto found = detail::heredocs_from_line(line);
     EXPECT_TRUE(found.has_value()) << line;
     if (found)
-      for (const auto &h : *found)
+      for (const auto& h : *found)
         out.push_back(h.name);
     return out;
   };
@@ -855,14 +855,14 @@ void check_invariants(std::string_view text) {
                 parsed.error().kind == core::ErrorKind::limit);
     return;
   }
-  const ParseResult &r = *parsed;
+  const ParseResult& r = *parsed;
   ASSERT_FALSE(r.instructions.empty());
   int previous_end = 0;
-  for (const Instruction &ins : r.instructions) {
+  for (const Instruction& ins : r.instructions) {
     EXPECT_GT(ins.start_line, previous_end);
     EXPECT_LE(ins.start_line, ins.end_line);
     EXPECT_GE(ins.column, 1);
-    for (const Heredoc &h : ins.heredocs) {
+    for (const Heredoc& h : ins.heredocs) {
       EXPECT_GT(h.start_line, ins.start_line);
       EXPECT_LE(h.start_line, ins.end_line + 1);
     }
@@ -881,7 +881,7 @@ TEST(ParserRobustness, RandomBytes) {
   std::uniform_int_distribution<int> byte(0, 255);
   for (int round = 0; round < 2000; ++round) {
     std::string text(static_cast<std::size_t>(length(rng)), '\0');
-    for (char &c : text)
+    for (char& c : text)
       c = static_cast<char>(byte(rng));
     check_invariants(text);
   }

@@ -11,21 +11,21 @@ namespace {
 
 using Argv = std::vector<std::string>;
 
-std::vector<Argv> argvs(const Script &s) {
+std::vector<Argv> argvs(const Script& s) {
   std::vector<Argv> out;
-  for (const auto &c : s.commands)
+  for (const auto& c : s.commands)
     out.push_back(c.argv);
   return out;
 }
 
-std::string describe(const Script &s) {
+std::string describe(const Script& s) {
   std::string out;
-  for (const auto &c : s.commands) {
+  for (const auto& c : s.commands) {
     out += "[";
-    for (const auto &a : c.assignments)
+    for (const auto& a : c.assignments)
       out += a + "; ";
     out += "|";
-    for (const auto &a : c.argv)
+    for (const auto& a : c.argv)
       out += " <" + a + ">";
     out += " depth=" + std::to_string(c.depth) + " line=" + std::to_string(c.line) + "]\n";
   }
@@ -35,7 +35,7 @@ std::string describe(const Script &s) {
 // ---- argv table ----------------------------------------------------------
 
 struct ArgvCase {
-  const char *name;
+  const char* name;
   std::string_view script;
   std::vector<Argv> argv;
   bool complete = true;
@@ -44,7 +44,7 @@ struct ArgvCase {
 class ArgvTable : public ::testing::TestWithParam<ArgvCase> {};
 
 TEST_P(ArgvTable, Reads) {
-  const auto &c = GetParam();
+  const auto& c = GetParam();
   const auto script = read(c.script);
   EXPECT_EQ(argvs(script), c.argv) << describe(script);
   EXPECT_EQ(script.complete, c.complete) << describe(script);
@@ -165,7 +165,7 @@ const ArgvCase k_argv_cases[] = {
 };
 
 INSTANTIATE_TEST_SUITE_P(Shell, ArgvTable, ::testing::ValuesIn(k_argv_cases),
-                         [](const auto &param_info) { return std::string(param_info.param.name); });
+                         [](const auto& param_info) { return std::string(param_info.param.name); });
 
 // ---- structure -------------------------------------------------------------
 
@@ -176,7 +176,7 @@ TEST(ShellRead, AndListJoins) {
   EXPECT_EQ(s.commands[0].next_op, "&&");
   EXPECT_EQ(s.commands[1].next_op, "&&");
   EXPECT_EQ(s.commands[2].next_op, "");
-  for (const auto &c : s.commands) {
+  for (const auto& c : s.commands) {
     EXPECT_EQ(c.pipe_length, 1);
     EXPECT_EQ(c.pipe_position, 0);
     EXPECT_EQ(c.depth, 0);
@@ -216,7 +216,7 @@ TEST(ShellRead, PipefailThenPipeline) {
 TEST(ShellRead, PipelineIndicesAreUniquePerPipeline) {
   const auto s = read("a | b; c | d && e & f");
   ASSERT_EQ(s.commands.size(), 6u);
-  const auto &c = s.commands;
+  const auto& c = s.commands;
   EXPECT_EQ(c[0].pipeline, c[1].pipeline);
   EXPECT_EQ(c[2].pipeline, c[3].pipeline);
   EXPECT_NE(c[0].pipeline, c[2].pipeline);
@@ -329,7 +329,7 @@ TEST(ShellRead, SubshellAndGroupDepth) {
 TEST(ShellRead, CompoundCommandsKeepDepth) {
   const auto s = read("if a; then b; fi; for x in 1; do c; done");
   ASSERT_EQ(s.commands.size(), 3u);
-  for (const auto &c : s.commands)
+  for (const auto& c : s.commands)
     EXPECT_EQ(c.depth, 0);
 }
 
@@ -452,7 +452,7 @@ TEST(ShellRead, DeepNestingIsBoundedAndIncomplete) {
         return s;
       }(),
   };
-  for (const auto &in : inputs) {
+  for (const auto& in : inputs) {
     const auto s = read(in);
     EXPECT_FALSE(s.complete) << in.substr(0, 40);
   }
@@ -485,7 +485,7 @@ TEST(ShellRead, RandomBytesNeverCrash) {
       in += raw_bytes ? static_cast<char>(byte(rng)) : alphabet[pick(rng)];
     const auto s = read(in);
     commands += s.commands.size();
-    for (const auto &c : s.commands) {
+    for (const auto& c : s.commands) {
       EXPECT_EQ(c.argv.size(), c.raw.size());
       EXPECT_GE(c.depth, 0);
       EXPECT_GE(c.line, 0);

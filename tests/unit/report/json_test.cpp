@@ -40,7 +40,7 @@ std::vector<TargetReport> sample() {
   return reports;
 }
 
-std::string render(const std::vector<TargetReport> &reports) {
+std::string render(const std::vector<TargetReport>& reports) {
   auto writer = make_writer("json");
   EXPECT_TRUE(writer.has_value());
   std::ostringstream out;
@@ -70,7 +70,7 @@ TEST(JsonWriter, TopLevelFieldsAndPrettyPrinting) {
 
 TEST(JsonWriter, FindingFields) {
   auto doc = json::parse(render(sample()));
-  const auto &f = doc["targets"][0]["findings"][0];
+  const auto& f = doc["targets"][0]["findings"][0];
   EXPECT_EQ(f["id"], "DF001");
   EXPECT_EQ(f["aliases"], json::array({"DL3002", "DS-0002"}));
   EXPECT_EQ(f["severity"], "critical"); // effective, not the check's default
@@ -81,7 +81,7 @@ TEST(JsonWriter, FindingFields) {
   EXPECT_EQ(f["remediation"], "Add a USER instruction.");
   EXPECT_EQ(f["references"], json::array({"https://docs.docker.com/a", "https://example.com/b"}));
 
-  const auto &g = doc["targets"][0]["findings"][1];
+  const auto& g = doc["targets"][0]["findings"][1];
   EXPECT_EQ(g["aliases"], json::array());
   EXPECT_EQ(g["references"], json::array());
   EXPECT_EQ(g["location"], json({{"file", "Dockerfile"}, {"line", 7}}));
@@ -89,14 +89,14 @@ TEST(JsonWriter, FindingFields) {
 
 TEST(JsonWriter, PositionOmittedWhenUnknownAndFileDefaultsToTarget) {
   auto doc = json::parse(render(sample()));
-  const auto &loc = doc["targets"][1]["findings"][0]["location"];
+  const auto& loc = doc["targets"][1]["findings"][0]["location"];
   EXPECT_EQ(loc, json({{"file", "img.tar"}}));
   EXPECT_EQ(doc["targets"][1]["findings"][1]["location"]["file"], "etc/x");
 }
 
 TEST(JsonWriter, SummaryCountsEffectiveSeverities) {
   auto doc = json::parse(render(sample()));
-  const auto &s = doc["summary"];
+  const auto& s = doc["summary"];
   EXPECT_EQ(s["total"], 4);
   EXPECT_EQ(s["critical"], 1);
   EXPECT_EQ(s["high"], 0);

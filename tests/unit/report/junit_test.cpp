@@ -38,7 +38,7 @@ std::vector<TargetReport> sample() {
   return reports;
 }
 
-std::string render(const std::vector<TargetReport> &reports, std::optional<Severity> fail_on) {
+std::string render(const std::vector<TargetReport>& reports, std::optional<Severity> fail_on) {
   auto writer = make_writer("junit");
   EXPECT_TRUE(writer.has_value());
   std::ostringstream out;
@@ -46,7 +46,7 @@ std::string render(const std::vector<TargetReport> &reports, std::optional<Sever
   return out.str();
 }
 
-std::size_t count(const std::string &text, const std::string &needle) {
+std::size_t count(const std::string& text, const std::string& needle) {
   std::size_t n = 0;
   for (auto pos = text.find(needle); pos != std::string::npos; pos = text.find(needle, pos + 1))
     ++n;
@@ -58,8 +58,8 @@ bool have_xmllint() {
 }
 
 // Runs xmllint over XML with an XPath expression; returns its output.
-std::string xpath(const moat::test::TempDir &dir, const std::string &xml,
-                  const std::string &expression) {
+std::string xpath(const moat::test::TempDir& dir, const std::string& xml,
+                  const std::string& expression) {
   auto in = dir.write("report.xml", xml);
   auto out = dir.path() / "xpath.out";
   std::string cmd =

@@ -43,7 +43,7 @@ std::vector<TargetReport> sample() {
   return reports;
 }
 
-json render(const std::vector<TargetReport> &reports, std::string *raw = nullptr) {
+json render(const std::vector<TargetReport>& reports, std::string* raw = nullptr) {
   auto writer = make_writer("sarif");
   EXPECT_TRUE(writer.has_value());
   std::ostringstream out;
@@ -64,7 +64,7 @@ TEST(SarifWriter, EnvelopeAndDriver) {
   EXPECT_EQ(doc["$schema"], "https://json.schemastore.org/sarif-2.1.0.json");
   EXPECT_EQ(doc["version"], "2.1.0");
   ASSERT_EQ(doc["runs"].size(), 1U);
-  const auto &driver = doc["runs"][0]["tool"]["driver"];
+  const auto& driver = doc["runs"][0]["tool"]["driver"];
   EXPECT_EQ(driver["name"], "moat");
   EXPECT_EQ(driver["version"], "1.2.3");
   EXPECT_EQ(driver["informationUri"], "https://github.com/moat-security/moat");
@@ -72,7 +72,7 @@ TEST(SarifWriter, EnvelopeAndDriver) {
 
 TEST(SarifWriter, RulesFollowRunChecksThenExtraChecksOnce) {
   auto doc = render(sample());
-  const auto &rules = doc["runs"][0]["tool"]["driver"]["rules"];
+  const auto& rules = doc["runs"][0]["tool"]["driver"]["rules"];
   ASSERT_EQ(rules.size(), 4U);
   EXPECT_EQ(rules[0]["id"], "DF001");
   EXPECT_EQ(rules[1]["id"], "DF002");
@@ -82,8 +82,8 @@ TEST(SarifWriter, RulesFollowRunChecksThenExtraChecksOnce) {
 
 TEST(SarifWriter, RuleDescriptorFields) {
   auto doc = render(sample());
-  const auto &rules = doc["runs"][0]["tool"]["driver"]["rules"];
-  const auto &r = rules[0];
+  const auto& rules = doc["runs"][0]["tool"]["driver"]["rules"];
+  const auto& r = rules[0];
   EXPECT_EQ(r["name"], "DF001");
   EXPECT_EQ(r["shortDescription"]["text"], "Last user should not be root");
   EXPECT_EQ(r["fullDescription"]["text"], "Root in a container is root on the host.");
@@ -110,11 +110,11 @@ TEST(SarifWriter, RuleDescriptorFields) {
 
 TEST(SarifWriter, ResultsPointAtTheirRules) {
   auto doc = render(sample());
-  const auto &rules = doc["runs"][0]["tool"]["driver"]["rules"];
-  const auto &results = doc["runs"][0]["results"];
+  const auto& rules = doc["runs"][0]["tool"]["driver"]["rules"];
+  const auto& results = doc["runs"][0]["results"];
   ASSERT_EQ(results.size(), 5U);
   std::vector<std::string> ids;
-  for (const auto &result : results) {
+  for (const auto& result : results) {
     auto index = result["ruleIndex"].get<std::size_t>();
     ASSERT_LT(index, rules.size());
     EXPECT_EQ(rules[index]["id"], result["ruleId"]);
@@ -126,7 +126,7 @@ TEST(SarifWriter, ResultsPointAtTheirRules) {
 
 TEST(SarifWriter, LevelsFollowEffectiveSeverity) {
   auto doc = render(sample());
-  const auto &results = doc["runs"][0]["results"];
+  const auto& results = doc["runs"][0]["results"];
   EXPECT_EQ(results[0]["level"], "error");   // high
   EXPECT_EQ(results[1]["level"], "note");    // low
   EXPECT_EQ(results[2]["level"], "warning"); // medium
@@ -136,24 +136,24 @@ TEST(SarifWriter, LevelsFollowEffectiveSeverity) {
 
 TEST(SarifWriter, MessagesAndRegions) {
   auto doc = render(sample());
-  const auto &results = doc["runs"][0]["results"];
+  const auto& results = doc["runs"][0]["results"];
   EXPECT_EQ(results[0]["message"]["text"], k_tricky);
 
-  const auto &loc0 = results[0]["locations"][0]["physicalLocation"];
+  const auto& loc0 = results[0]["locations"][0]["physicalLocation"];
   EXPECT_EQ(loc0["artifactLocation"]["uri"], "Dockerfile");
   EXPECT_EQ(loc0["region"], json({{"startLine", 1}, {"startColumn", 1}}));
 
-  const auto &loc1 = results[1]["locations"][0]["physicalLocation"];
+  const auto& loc1 = results[1]["locations"][0]["physicalLocation"];
   EXPECT_EQ(loc1["region"], json({{"startLine", 12}, {"endLine", 14}}));
 
-  const auto &loc2 = results[2]["locations"][0]["physicalLocation"];
+  const auto& loc2 = results[2]["locations"][0]["physicalLocation"];
   EXPECT_FALSE(loc2.contains("region"));
   EXPECT_EQ(loc2["artifactLocation"]["uri"], "sub%20dir/Dockerfile%3Adev%231");
 }
 
 TEST(SarifWriter, UrisAreEncodedAndDefaultToTarget) {
   auto doc = render(sample());
-  const auto &results = doc["runs"][0]["results"];
+  const auto& results = doc["runs"][0]["results"];
   // No file on the location: the target names it.
   EXPECT_EQ(results[3]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
             "sub%20dir/Dockerfile%3Adev%231");

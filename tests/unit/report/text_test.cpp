@@ -20,7 +20,7 @@ constexpr std::array<CheckInfo, 3> k_checks{{
      ""},
 }};
 
-Finding finding(const CheckInfo &check, Severity severity, std::string message, int line,
+Finding finding(const CheckInfo& check, Severity severity, std::string message, int line,
                 int column = 0, int end_line = 0) {
   return Finding{&check, severity, std::move(message), Location{"", line, column, end_line}};
 }
@@ -42,7 +42,7 @@ std::vector<TargetReport> sample() {
   return reports;
 }
 
-std::string render(const std::vector<TargetReport> &reports, TextOptions options = {}) {
+std::string render(const std::vector<TargetReport>& reports, TextOptions options = {}) {
   auto writer = make_writer("text", options);
   EXPECT_TRUE(writer.has_value());
   std::ostringstream out;
@@ -51,7 +51,7 @@ std::string render(const std::vector<TargetReport> &reports, TextOptions options
 }
 
 // Removes ANSI CSI sequences ("ESC [ ... final byte").
-std::string strip_ansi(const std::string &text) {
+std::string strip_ansi(const std::string& text) {
   std::string out;
   for (std::size_t i = 0; i < text.size(); ++i) {
     if (text[i] == '\x1b' && i + 1 < text.size() && text[i + 1] == '[') {

@@ -58,7 +58,7 @@ TEST(WriteFileAtomic, WritesContentAndLeavesNoTemporaryFile) {
   ASSERT_TRUE(write_file_atomic(path, "second\ncontent\n").has_value());
   EXPECT_EQ(moat::test::read_text(path), "second\ncontent\n");
   std::size_t entries = 0;
-  for (const auto &entry : std::filesystem::directory_iterator(dir.path())) {
+  for (const auto& entry : std::filesystem::directory_iterator(dir.path())) {
     EXPECT_EQ(entry.path().filename(), "report.sarif");
     ++entries;
   }
