@@ -9,6 +9,7 @@ cd "$root"
 runs=${1:-10}
 corpus="$root/../shared/corpus/dockerfiles"
 
+command -v npm >/dev/null || { echo "npm (Node.js) is needed to install dockerfilelint" >&2; exit 2; }
 if [ ! -x bench/.peers/node_modules/.bin/dockerfilelint ]; then
   mkdir -p bench/.peers
   (cd bench/.peers && npm install --no-audit --no-fund --silent dockerfilelint@1.8.0 >/dev/null)

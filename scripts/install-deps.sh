@@ -10,4 +10,4 @@ $SUDO apt-get install -y -qq --no-install-recommends \
   libfmt-dev libcli11-dev nlohmann-json3-dev libyaml-cpp-dev \
   googletest libgtest-dev libgmock-dev libbenchmark-dev \
   clang-16 libclang-rt-16-dev clang-format-16 clang-tidy-16 \
-  hyperfine nodejs npm >/dev/null
+  hyperfine >/dev/null

@@ -17,7 +17,7 @@ cmake --build --preset dev
 
 step "clang-tidy"
 find src -name '*.cpp' | sort | xargs -P 2 -n 4 clang-tidy-16 -p build/dev --quiet \
-  --extra-arg=-D__cpp_concepts=202002L --extra-arg=-Wno-builtin-macro-redefined 2>/dev/null
+  --extra-arg=-std=c++2b --extra-arg=-include"$PWD/cmake/clang-expected-compat.hpp"
 
 step "build (asan-ubsan)"
 cmake --preset asan-ubsan >/dev/null

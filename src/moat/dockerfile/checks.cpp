@@ -2071,8 +2071,13 @@ void check_removed_later(Context& ctx) {
       const auto& ins = *step.instruction;
       auto resolve = [&](std::string p) {
         p = expand_or_keep(p, step.env, ctx.ast.escape);
-        if (!p.starts_with("/"))
-          p = (workdir.ends_with("/") ? workdir : workdir + "/") + p;
+        if (!p.starts_with("/")) {
+          std::string joined = workdir;
+          if (!joined.ends_with("/"))
+            joined += '/';
+          joined += p;
+          p = std::move(joined);
+        }
         while (p.size() > 1 && p.back() == '/')
           p.pop_back();
         return p;
