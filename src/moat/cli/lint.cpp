@@ -10,8 +10,10 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <atomic>
 #include <iostream>
 #include <memory>
+#include <thread>
 
 namespace moat::cli {
 
@@ -85,6 +87,24 @@ core::Result<std::string> read_input(const std::string& path) {
   return *text;
 }
 
+// Reads and lints one file, with the policy applied.
+core::Result<core::TargetReport> lint_one(const std::string& file, const core::Policy& policy) {
+  auto text = read_input(file);
+  if (!text)
+    return std::unexpected(text.error());
+  dockerfile::LintInput input;
+  input.name = file;
+  input.text = std::move(*text);
+  if (file != "-") {
+    auto dir = std::filesystem::path(file).parent_path();
+    input.context_dir = dir.empty() ? std::filesystem::path(".") : dir;
+  }
+  auto report = dockerfile::lint(input, policy);
+  if (report)
+    core::apply_policy(policy, *report);
+  return report;
+}
+
 int run_lint(LintOptions& opts) {
   if (opts.paths.empty()) {
     std::error_code ec;
@@ -122,24 +142,29 @@ int run_lint(LintOptions& opts) {
   if (!policy)
     return report_error(policy.error());
 
+  // Files are linted in parallel; reports keep the order of the files and the
+  // first error in that order wins, so the output does not depend on timing.
+  const auto& paths = *files;
+  std::vector<std::optional<core::Result<core::TargetReport>>> results(paths.size());
+  std::atomic<std::size_t> next{0};
+  auto worker = [&] {
+    for (std::size_t i = next++; i < paths.size(); i = next++)
+      results[i] = lint_one(paths[i], *policy);
+  };
+  const std::size_t threads =
+      std::min<std::size_t>(paths.size(), std::max(1U, std::thread::hardware_concurrency()));
+  std::vector<std::jthread> pool;
+  for (std::size_t t = 1; t < threads; ++t)
+    pool.emplace_back(worker);
+  worker();
+  pool.clear();
+
   std::vector<core::TargetReport> reports;
-  reports.reserve(files->size());
-  for (const auto& file : *files) {
-    auto text = read_input(file);
-    if (!text)
-      return report_error(text.error());
-    dockerfile::LintInput input;
-    input.name = file;
-    input.text = std::move(*text);
-    if (file != "-") {
-      auto dir = std::filesystem::path(file).parent_path();
-      input.context_dir = dir.empty() ? std::filesystem::path(".") : dir;
-    }
-    auto report = dockerfile::lint(input, *policy);
-    if (!report)
-      return report_error(report.error());
-    core::apply_policy(*policy, *report);
-    reports.push_back(std::move(*report));
+  reports.reserve(paths.size());
+  for (auto& result : results) {
+    if (!*result)
+      return report_error(result->error());
+    reports.push_back(std::move(**result));
   }
   if (auto status = emit_reports(opts.common, "lint", dockerfile::checks(), *policy, reports);
       !status)

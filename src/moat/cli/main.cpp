@@ -4,8 +4,11 @@
 
 #include <cstdio>
 #include <exception>
+#include <iostream>
 
 int main(int argc, char** argv) {
+  // Reports go through std::cout only; unsynchronised it buffers properly.
+  std::ios::sync_with_stdio(false);
   try {
     return moat::cli::run(argc, argv);
   } catch (const std::bad_alloc&) {

@@ -95,15 +95,17 @@ core::Status emit_reports(const CommonOptions& options, const std::string& comma
   info.fail_on = policy.fail_on;
   for (const auto& c : checks)
     info.checks.push_back(&c);
-  std::ostringstream out;
-  (*writer)->write(out, info, reports);
   if (options.output.empty() || options.output == "-") {
-    std::cout << out.str() << std::flush;
+    (*writer)->write(std::cout, info, reports);
+    std::cout.flush();
     if (!std::cout)
       return core::fail(core::ErrorKind::io, "stdout", "write failed");
     return {};
   }
-  return report::write_file_atomic(options.output, out.str());
+  // A file is written whole or not at all.
+  std::ostringstream out;
+  (*writer)->write(out, info, reports);
+  return report::write_file_atomic(options.output, std::move(out).str());
 }
 
 int report_error(const core::Error& error) {

@@ -108,7 +108,7 @@ std::vector<std::string> positionals(const Command& c,
 Command unwrap(const Command& c) {
   Command out = c;
   for (int guard = 0; guard < 8 && !out.argv.empty(); ++guard) {
-    const std::string prog = out.program();
+    const std::string_view prog = out.program();
     std::size_t skip = 0;
     if (prog == "sudo" || prog == "doas") {
       skip = 1;
@@ -155,13 +155,8 @@ bool has_variable(std::string_view s) {
 }
 
 // Unwrapped commands of a RUN.
-std::vector<Command> commands_of(const Run& run) {
-  std::vector<Command> out;
-  out.reserve(run.commands.size());
-  for (const auto& c : run.commands)
-    if (!c.argv.empty())
-      out.push_back(unwrap(c));
-  return out;
+const std::vector<Command>& commands_of(const Run& run) {
+  return run.unwrapped;
 }
 
 bool run_has_cache_mount(const Run& run, std::string_view target_part) {
@@ -307,7 +302,8 @@ struct SecretHit {
   std::string value;
 };
 
-std::optional<SecretHit> find_secret_value(std::string_view text) {
+// The secret that starts at TEXT[I], if any.
+std::optional<SecretHit> secret_at(std::string_view text, std::size_t i) {
   auto run_length = [&](std::size_t from, auto pred) {
     std::size_t n = 0;
     while (from + n < text.size() && pred(text[from + n]))
@@ -316,66 +312,82 @@ std::optional<SecretHit> find_secret_value(std::string_view text) {
   };
   static constexpr std::array<std::string_view, 9> aws_prefixes = {
       "AKIA", "ASIA", "AGPA", "AIDA", "AROA", "AIPA", "ANPA", "ANVA", "A3T"};
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    std::string_view rest = text.substr(i);
-    if (i > 0 && is_alnum(text[i - 1]))
-      continue; // tokens start at a word boundary
-    for (auto p : aws_prefixes) {
-      if (rest.starts_with(p)) {
-        std::size_t n = run_length(i, is_upper_alnum);
-        if (n == 20)
-          return SecretHit{"AWS access key id", std::string(rest.substr(0, n))};
-      }
+  std::string_view rest = text.substr(i);
+  for (auto p : aws_prefixes) {
+    if (rest.starts_with(p)) {
+      std::size_t n = run_length(i, is_upper_alnum);
+      if (n == 20)
+        return SecretHit{"AWS access key id", std::string(rest.substr(0, n))};
     }
-    if (rest.starts_with("-----BEGIN ") && rest.find("PRIVATE KEY-----") != std::string_view::npos)
-      return SecretHit{"private key",
-                       std::string(rest.substr(0, std::min<std::size_t>(rest.size(), 40)))};
-    if (rest.size() > 4 && rest[0] == 'g' && rest[1] == 'h' &&
-        std::string_view("pousr").find(rest[2]) != std::string_view::npos && rest[3] == '_') {
-      std::size_t n = run_length(i + 4, is_alnum);
-      if (n >= 36)
-        return SecretHit{"GitHub token", std::string(rest.substr(0, 4 + n))};
-    }
-    if (rest.starts_with("github_pat_")) {
-      std::size_t n = run_length(i + 11, [](char c) { return is_alnum(c) || c == '_'; });
-      if (n >= 60)
-        return SecretHit{"GitHub token", std::string(rest.substr(0, 11 + n))};
-    }
-    if (rest.starts_with("glpat-")) {
-      std::size_t n = run_length(i + 6, is_token_char);
-      if (n >= 20)
-        return SecretHit{"GitLab token", std::string(rest.substr(0, 6 + n))};
-    }
-    if (rest.size() > 5 && rest.starts_with("xox") &&
-        std::string_view("baprs").find(rest[3]) != std::string_view::npos && rest[4] == '-') {
-      std::size_t n = run_length(i + 5, is_token_char);
-      if (n >= 10)
-        return SecretHit{"Slack token", std::string(rest.substr(0, 5 + n))};
-    }
-    if (rest.starts_with("AIza")) {
-      std::size_t n = run_length(i + 4, is_token_char);
-      if (n == 35)
-        return SecretHit{"Google API key", std::string(rest.substr(0, 39))};
-    }
-    if (rest.starts_with("sk_live_") || rest.starts_with("rk_live_")) {
-      std::size_t n = run_length(i + 8, is_alnum);
-      if (n >= 24)
-        return SecretHit{"Stripe secret key", std::string(rest.substr(0, 8 + n))};
-    }
-    if (rest.starts_with("npm_")) {
-      std::size_t n = run_length(i + 4, is_alnum);
-      if (n == 36)
-        return SecretHit{"npm token", std::string(rest.substr(0, 40))};
-    }
-    if (rest.starts_with("hf_")) {
-      std::size_t n = run_length(i + 3, is_alnum);
-      if (n >= 34)
-        return SecretHit{"Hugging Face token", std::string(rest.substr(0, 3 + n))};
-    }
-    if (rest.starts_with("sk-") && rest.size() > 3) {
-      std::size_t n = run_length(i + 3, is_token_char);
-      if (n >= 40)
-        return SecretHit{"API secret key", std::string(rest.substr(0, 3 + n))};
+  }
+  if (rest.starts_with("-----BEGIN ") && rest.find("PRIVATE KEY-----") != std::string_view::npos)
+    return SecretHit{"private key",
+                     std::string(rest.substr(0, std::min<std::size_t>(rest.size(), 40)))};
+  if (rest.size() > 4 && rest[0] == 'g' && rest[1] == 'h' &&
+      std::string_view("pousr").find(rest[2]) != std::string_view::npos && rest[3] == '_') {
+    std::size_t n = run_length(i + 4, is_alnum);
+    if (n >= 36)
+      return SecretHit{"GitHub token", std::string(rest.substr(0, 4 + n))};
+  }
+  if (rest.starts_with("github_pat_")) {
+    std::size_t n = run_length(i + 11, [](char c) { return is_alnum(c) || c == '_'; });
+    if (n >= 60)
+      return SecretHit{"GitHub token", std::string(rest.substr(0, 11 + n))};
+  }
+  if (rest.starts_with("glpat-")) {
+    std::size_t n = run_length(i + 6, is_token_char);
+    if (n >= 20)
+      return SecretHit{"GitLab token", std::string(rest.substr(0, 6 + n))};
+  }
+  if (rest.size() > 5 && rest.starts_with("xox") &&
+      std::string_view("baprs").find(rest[3]) != std::string_view::npos && rest[4] == '-') {
+    std::size_t n = run_length(i + 5, is_token_char);
+    if (n >= 10)
+      return SecretHit{"Slack token", std::string(rest.substr(0, 5 + n))};
+  }
+  if (rest.starts_with("AIza")) {
+    std::size_t n = run_length(i + 4, is_token_char);
+    if (n == 35)
+      return SecretHit{"Google API key", std::string(rest.substr(0, 39))};
+  }
+  if (rest.starts_with("sk_live_") || rest.starts_with("rk_live_")) {
+    std::size_t n = run_length(i + 8, is_alnum);
+    if (n >= 24)
+      return SecretHit{"Stripe secret key", std::string(rest.substr(0, 8 + n))};
+  }
+  if (rest.starts_with("npm_")) {
+    std::size_t n = run_length(i + 4, is_alnum);
+    if (n == 36)
+      return SecretHit{"npm token", std::string(rest.substr(0, 40))};
+  }
+  if (rest.starts_with("hf_")) {
+    std::size_t n = run_length(i + 3, is_alnum);
+    if (n >= 34)
+      return SecretHit{"Hugging Face token", std::string(rest.substr(0, 3 + n))};
+  }
+  if (rest.starts_with("sk-") && rest.size() > 3) {
+    std::size_t n = run_length(i + 3, is_token_char);
+    if (n >= 40)
+      return SecretHit{"API secret key", std::string(rest.substr(0, 3 + n))};
+  }
+  return std::nullopt;
+}
+
+std::optional<SecretHit> find_secret_value(std::string_view text) {
+  // Every shape begins with one of these; searching for them is much faster
+  // than trying each position.
+  static constexpr std::array<std::string_view, 18> anchors = {
+      "AKIA",        "ASIA", "AGPA",   "AIDA", "AROA", "AIPA",   "ANPA", "ANVA", "A3T",
+      "-----BEGIN ", "gh",   "glpat-", "xox",  "AIza", "_live_", "npm_", "hf_",  "sk-"};
+  for (auto anchor : anchors) {
+    for (auto pos = text.find(anchor); pos != std::string_view::npos;
+         pos = text.find(anchor, pos + 1)) {
+      // "_live_" is found inside sk_live_/rk_live_.
+      std::size_t at = anchor == "_live_" ? (pos >= 2 ? pos - 2 : pos) : pos;
+      if (at > 0 && is_alnum(text[at - 1]))
+        continue; // tokens start at a word boundary
+      if (auto hit = secret_at(text, at))
+        return hit;
     }
   }
   return std::nullopt;
@@ -1013,7 +1025,7 @@ void check_runs(Context& ctx) {
       tools; // stage -> (first curl, first wget)
   for (const auto& run : ctx.runs) {
     const auto& ins = *run.instruction;
-    const auto cmds = commands_of(run);
+    const auto& cmds = commands_of(run);
     const bool final_image = ctx.in_final_image[static_cast<std::size_t>(run.stage)];
 
     bool apt_update = false, apt_install = false, apt_clean = false;
@@ -1033,7 +1045,7 @@ void check_runs(Context& ctx) {
         break;
       }
     for (const auto& c : cmds) {
-      const std::string prog = c.program();
+      const std::string_view prog = c.program();
       if (c.pipe_length > 1)
         has_pipe = true;
       if (prog == "set") {
@@ -1936,7 +1948,7 @@ void check_run_security(Context& ctx) {
   for (const auto& run : ctx.runs) {
     const auto& ins = *run.instruction;
     for (const auto& c : commands_of(run)) {
-      const std::string prog = c.program();
+      const std::string_view prog = c.program();
       // Plain-HTTP downloads.
       if (prog == "curl" || prog == "wget" || prog == "git" || is_pip(c) || prog == "npm" ||
           prog == "yarn") {
@@ -1977,15 +1989,19 @@ void check_run_security(Context& ctx) {
           break;
         }
       // Whole-system upgrades.
-      const auto sub = subcommand(
-          c, prog == "apk" ? k_apk_value_opts
-                           : (prog == "zypper" ? k_zypper_value_opts : k_yum_value_opts));
-      if (((prog == "apt-get" || prog == "apt") && sub == "upgrade") ||
-          (prog == "apk" && sub == "upgrade") ||
-          (prog == "zypper" && (sub == "update" || sub == "up")) ||
-          (is_one_of(prog, {"yum", "dnf", "microdnf", "tdnf"}) &&
-           is_one_of(sub, {"update", "upgrade"}) &&
-           packages_after(c, sub, k_yum_value_opts).empty()))
+      const bool package_manager =
+          is_one_of(prog, {"apt-get", "apt", "apk", "zypper", "yum", "dnf", "microdnf", "tdnf"});
+      const auto sub = !package_manager
+                           ? std::string()
+                           : subcommand(c, prog == "apk" ? k_apk_value_opts
+                                                         : (prog == "zypper" ? k_zypper_value_opts
+                                                                             : k_yum_value_opts));
+      if (package_manager && (((prog == "apt-get" || prog == "apt") && sub == "upgrade") ||
+                              (prog == "apk" && sub == "upgrade") ||
+                              (prog == "zypper" && (sub == "update" || sub == "up")) ||
+                              (is_one_of(prog, {"yum", "dnf", "microdnf", "tdnf"}) &&
+                               is_one_of(sub, {"update", "upgrade"}) &&
+                               packages_after(c, sub, k_yum_value_opts).empty())))
         ctx.report("DF096", ins, fmt::format("{} {} upgrades every installed package", prog, sub));
       // Keys and passwords baked in.
       if ((prog == "ssh-keygen" &&
@@ -2198,6 +2214,9 @@ void run_checks(Context& ctx) {
         for (const auto& text : run_scripts(ins))
           append_script(run, shell::read(text));
       }
+      for (const auto& c : run.commands)
+        if (!c.argv.empty())
+          run.unwrapped.push_back(unwrap(c));
       ctx.runs.push_back(std::move(run));
     }
   }

@@ -21,6 +21,7 @@ struct Run {
   const Step* step = nullptr;
   bool posix = true; // run by a POSIX shell (not SHELL ["pwsh", ...], not exec form)
   std::vector<shell::Command> commands;
+  std::vector<shell::Command> unwrapped; // commands with argv, wrappers (sudo, env, ...) removed
 };
 
 struct Context {

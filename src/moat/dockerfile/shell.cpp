@@ -16,12 +16,12 @@
 
 namespace moat::dockerfile::shell {
 
-std::string Command::program() const {
+std::string_view Command::program() const {
   if (argv.empty())
     return {};
-  const auto& name = argv.front();
+  std::string_view name = argv.front();
   const auto slash = name.rfind('/');
-  return slash == std::string::npos ? name : name.substr(slash + 1);
+  return slash == std::string_view::npos ? name : name.substr(slash + 1);
 }
 
 namespace {

@@ -28,7 +28,8 @@ struct Command {
   std::vector<std::string> redirects;
 
   // The program name: argv[0] with any directory removed ("/usr/bin/apt-get" -> "apt-get").
-  [[nodiscard]] std::string program() const;
+  // The view is valid as long as the command is.
+  [[nodiscard]] std::string_view program() const;
 };
 
 struct Script {

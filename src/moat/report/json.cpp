@@ -1,87 +1,254 @@
 // JSON output: one document with every target, its findings (aliases on each
 // finding, so tools can match on ids they already know) and a summary.
+//
+// The document is streamed rather than built as a DOM: a scan of a whole
+// repository can produce tens of thousands of findings.
 
 #include <moat/report/writers.hpp>
 
-#include <nlohmann/json.hpp>
+#include <fmt/format.h>
 
 #include <string>
+#include <string_view>
 
 namespace moat::report {
 
 namespace {
 
-using Json = nlohmann::ordered_json;
-
-Json string_array(const std::vector<std::string_view>& items) {
-  auto array = Json::array();
-  for (auto item : items)
-    array.push_back(std::string(item));
-  return array;
+// Length of the valid UTF-8 sequence at S[I], or 0 when it is not valid.
+std::size_t utf8_length(std::string_view s, std::size_t i) {
+  const auto b0 = static_cast<unsigned char>(s[i]);
+  std::size_t n = 0;
+  unsigned min = 0;
+  if (b0 >= 0xC2 && b0 <= 0xDF) {
+    n = 2;
+    min = 0x80;
+  } else if (b0 >= 0xE0 && b0 <= 0xEF) {
+    n = 3;
+    min = 0x800;
+  } else if (b0 >= 0xF0 && b0 <= 0xF4) {
+    n = 4;
+    min = 0x10000;
+  } else {
+    return 0;
+  }
+  if (i + n > s.size())
+    return 0;
+  unsigned cp = b0 & (n == 2 ? 0x1FU : n == 3 ? 0x0FU : 0x07U);
+  for (std::size_t k = 1; k < n; ++k) {
+    const auto b = static_cast<unsigned char>(s[i + k]);
+    if ((b & 0xC0U) != 0x80U)
+      return 0;
+    cp = (cp << 6U) | (b & 0x3FU);
+  }
+  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+    return 0;
+  return n;
 }
 
-Json location_json(const core::TargetReport& report, const core::Finding& finding) {
-  Json loc = Json::object();
-  loc["file"] = std::string(file_of(report, finding));
-  if (finding.location.line > 0)
-    loc["line"] = finding.location.line;
-  if (finding.location.column > 0)
-    loc["column"] = finding.location.column;
-  if (finding.location.end_line > 0)
-    loc["end_line"] = finding.location.end_line;
-  return loc;
+// Appends S as a JSON string; bytes that are not valid UTF-8 become U+FFFD.
+void append_string(std::string& out, std::string_view s) {
+  out += '"';
+  for (std::size_t i = 0; i < s.size();) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) {
+      switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
+      default:
+        if (c < 0x20)
+          out += fmt::format("\\u{:04x}", c);
+        else
+          out += static_cast<char>(c);
+      }
+      ++i;
+      continue;
+    }
+    if (auto n = utf8_length(s, i); n > 0) {
+      out.append(s.substr(i, n));
+      i += n;
+    } else {
+      out += "\xEF\xBF\xBD";
+      ++i;
+    }
+  }
+  out += '"';
 }
 
-Json finding_json(const core::TargetReport& report, const core::Finding& finding) {
-  const auto& check = check_of(finding);
-  Json f = Json::object();
-  f["id"] = std::string(check.id);
-  f["aliases"] = string_array(core::aliases_of(check));
-  f["severity"] = std::string(core::to_string(finding.severity));
-  f["title"] = std::string(check.title);
-  f["message"] = std::string(message_of(finding));
-  f["location"] = location_json(report, finding);
-  f["remediation"] = std::string(check.remediation);
-  f["references"] = string_array(core::references_of(check));
-  return f;
-}
+// A small pretty-printing emitter: 2-space indentation, as `jq .` prints.
+class Emitter {
+public:
+  explicit Emitter(std::string& out) : m_out(out) {}
+
+  void open(char bracket) {
+    m_out += bracket;
+    ++m_depth;
+    m_first = true;
+  }
+  void close(char bracket) {
+    --m_depth;
+    if (!m_first)
+      newline();
+    m_out += bracket;
+    m_first = false;
+  }
+  void key(std::string_view k) {
+    item();
+    append_string(m_out, k);
+    m_out += ": ";
+  }
+  // Starts an array element.
+  void element() { item(); }
+  void string(std::string_view v) { append_string(m_out, v); }
+  void number(std::size_t v) { m_out += std::to_string(v); }
+  void number(int v) { m_out += std::to_string(v); }
+  void field(std::string_view k, std::string_view v) {
+    key(k);
+    string(v);
+  }
+  void field(std::string_view k, int v) {
+    key(k);
+    number(v);
+  }
+  void field(std::string_view k, std::size_t v) {
+    key(k);
+    number(v);
+  }
+  void string_array(std::string_view k, const std::vector<std::string_view>& items) {
+    key(k);
+    if (items.empty()) {
+      m_out += "[]";
+      m_first = false;
+      return;
+    }
+    open('[');
+    for (auto item : items) {
+      element();
+      string(item);
+    }
+    close(']');
+  }
+
+private:
+  void item() {
+    if (!m_first)
+      m_out += ',';
+    newline();
+    m_first = false;
+  }
+  void newline() {
+    m_out += '\n';
+    m_out.append(static_cast<std::size_t>(m_depth) * 2, ' ');
+  }
+
+  std::string& m_out;
+  int m_depth = 0;
+  bool m_first = true;
+};
 
 class JsonWriter final : public Writer {
 public:
   void write(std::ostream& out, const ReportInfo& info,
              std::span<const core::TargetReport> reports) const override {
-    Json doc = Json::object();
-    doc["tool"] = "moat";
-    doc["version"] = info.tool_version;
-    doc["command"] = info.command;
-
-    auto targets = Json::array();
-    int suppressed = 0;
-    for (const auto& report : reports) {
-      Json target = Json::object();
-      target["target"] = report.target;
-      target["kind"] = report.kind;
-      auto findings = Json::array();
-      for (const auto& finding : report.findings)
-        findings.push_back(finding_json(report, finding));
-      target["findings"] = std::move(findings);
-      target["suppressed"] = report.suppressed;
-      suppressed += report.suppressed;
-      targets.push_back(std::move(target));
+    std::string text;
+    Emitter e(text);
+    e.open('{');
+    e.field("tool", "moat");
+    e.field("version", info.tool_version);
+    e.field("command", info.command);
+    e.key("targets");
+    if (reports.empty()) {
+      text += "[]";
+    } else {
+      e.open('[');
+      for (const auto& report : reports) {
+        e.element();
+        e.open('{');
+        e.field("target", report.target);
+        e.field("kind", report.kind);
+        e.key("findings");
+        if (report.findings.empty()) {
+          text += "[]";
+        } else {
+          e.open('[');
+          for (const auto& finding : report.findings) {
+            write_finding(e, report, finding);
+            flush_if_large(out, text);
+          }
+          e.close(']');
+        }
+        e.field("suppressed", report.suppressed);
+        e.close('}');
+      }
+      e.close(']');
     }
-    doc["targets"] = std::move(targets);
-
+    int suppressed = 0;
+    for (const auto& report : reports)
+      suppressed += report.suppressed;
     auto counts = count_findings(reports);
-    Json summary = Json::object();
-    summary["total"] = counts.total;
+    e.key("summary");
+    e.open('{');
+    e.field("total", counts.total);
     for (auto s : k_severities_descending)
-      summary[std::string(core::to_string(s))] = counts.of(s);
-    summary["suppressed"] = suppressed;
-    doc["summary"] = std::move(summary);
+      e.field(core::to_string(s), counts.of(s));
+    e.field("suppressed", suppressed);
+    e.close('}');
+    e.close('}');
+    text += '\n';
+    out << text;
+  }
 
-    // Findings quote the input, which need not be valid UTF-8; replacing bad
-    // bytes keeps the document valid instead of throwing.
-    out << doc.dump(2, ' ', false, Json::error_handler_t::replace) << '\n';
+private:
+  // Streams what has been built so far, so memory stays small for big reports.
+  static void flush_if_large(std::ostream& out, std::string& text) {
+    if (text.size() < (std::size_t{1} << 16))
+      return;
+    out.write(text.data(), static_cast<std::streamsize>(text.size()));
+    text.clear();
+  }
+
+  static void write_finding(Emitter& e, const core::TargetReport& report,
+                            const core::Finding& finding) {
+    const auto& check = check_of(finding);
+    e.element();
+    e.open('{');
+    e.field("id", check.id);
+    e.string_array("aliases", core::aliases_of(check));
+    e.field("severity", core::to_string(finding.severity));
+    e.field("title", check.title);
+    e.field("message", message_of(finding));
+    e.key("location");
+    e.open('{');
+    e.field("file", file_of(report, finding));
+    if (finding.location.line > 0)
+      e.field("line", finding.location.line);
+    if (finding.location.column > 0)
+      e.field("column", finding.location.column);
+    if (finding.location.end_line > 0)
+      e.field("end_line", finding.location.end_line);
+    e.close('}');
+    e.field("remediation", check.remediation);
+    e.string_array("references", core::references_of(check));
+    e.close('}');
   }
 };
 

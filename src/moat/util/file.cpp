@@ -76,7 +76,10 @@ std::expected<void, std::string> write_file_atomic(const std::filesystem::path& 
   auto dir = path.parent_path();
   if (dir.empty())
     dir = ".";
-  std::string tmpl = (dir / ("." + path.filename().string() + ".tmp.XXXXXX")).string();
+  std::string name = ".";
+  name += path.filename().string();
+  name += ".tmp.XXXXXX";
+  std::string tmpl = (dir / name).string();
   int fd = ::mkstemp(tmpl.data());
   if (fd < 0)
     return std::unexpected(errno_text(errno));
