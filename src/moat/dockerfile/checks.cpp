@@ -521,7 +521,7 @@ void check_user(Context& ctx) {
     for (const auto& stage : ctx.model.stages)
       for (const auto& step : stage.steps)
         if (step.instruction == last_user)
-          value = expand_or_keep(last_user_value, step.env, ctx.ast.escape);
+          value = expand_or_keep(last_user_value, step.env(), ctx.ast.escape);
     std::string user = value.substr(0, value.find(':'));
     if (user == "root" || user == "0")
       ctx.report("DF003", *last_user,
@@ -619,7 +619,7 @@ void check_workdir_volume(Context& ctx) {
     for (const auto& step : stage.steps) {
       const auto& ins = *step.instruction;
       if (ins.keyword == "workdir" && !ins.args.empty()) {
-        auto path = expand_or_keep(ins.args[0], step.env, ctx.ast.escape);
+        auto path = expand_or_keep(ins.args[0], step.env(), ctx.ast.escape);
         if (!path.starts_with("/") && !has_variable(path) && !is_windows_path(path) &&
             !path.empty())
           ctx.report("DF001", ins,
@@ -628,7 +628,7 @@ void check_workdir_volume(Context& ctx) {
           ctx.report("DF062", ins, fmt::format("WORKDIR '{}' is a host system directory", path));
       } else if (ins.keyword == "volume") {
         for (const auto& a : ins.args) {
-          auto path = expand_or_keep(a, step.env, ctx.ast.escape);
+          auto path = expand_or_keep(a, step.env(), ctx.ast.escape);
           if (is_sensitive(path))
             ctx.report("DF062", ins, fmt::format("VOLUME '{}' is a host system directory", path));
         }
@@ -643,7 +643,7 @@ void check_expose(Context& ctx) {
       if (ins.keyword != "expose")
         continue;
       for (const auto& a : ins.args) {
-        auto spec = expand_or_keep(a, step.env, ctx.ast.escape);
+        auto spec = expand_or_keep(a, step.env(), ctx.ast.escape);
         std::string_view port = spec;
         port = port.substr(0, port.find('/'));
         for (auto part : util::split(port, '-')) {
@@ -690,7 +690,7 @@ void check_env_label(Context& ctx) {
         }
       } else if (ins.keyword == "label") {
         for (const auto& pair : ins.pairs) {
-          auto key = expand_or_keep(pair.key, step.env, ctx.ast.escape);
+          auto key = expand_or_keep(pair.key, step.env(), ctx.ast.escape);
           bool valid = !key.empty() && is_alnum(key.front()) && is_alnum(key.back());
           for (std::size_t i = 0; valid && i < key.size(); ++i) {
             char c = key[i];
@@ -918,7 +918,7 @@ void check_copy_add(Context& ctx) {
       auto from = flag_value(ins, "from");
       const bool is_add = ins.keyword == "add";
       if (from && ins.keyword == "copy") {
-        auto f = expand_or_keep(*from, step.env, ctx.ast.escape);
+        auto f = expand_or_keep(*from, step.env(), ctx.ast.escape);
         int idx = ctx.model.find_stage(f, static_cast<int>(ctx.model.stages.size()));
         bool own_stage =
             (!stage.name.empty() && iequals(f, stage.name)) || f == std::to_string(stage.index);
@@ -937,7 +937,7 @@ void check_copy_add(Context& ctx) {
         ctx.report("DF021", ins,
                    fmt::format("{} with several sources needs a destination ending in '/'",
                                util::to_upper(ins.keyword)));
-      auto dest = expand_or_keep(args.dest, step.env, ctx.ast.escape);
+      auto dest = expand_or_keep(args.dest, step.env(), ctx.ast.escape);
       if (!workdir_set && !dest.empty() && !dest.starts_with("/") && !has_variable(dest) &&
           !is_windows_path(dest) && !args.sources.empty())
         ctx.report("DF043", ins,
@@ -1343,8 +1343,8 @@ void check_runs(Context& ctx) {
           ctx.report("DF067", ins,
                      "pip config trusted-host disables TLS certificate checks for that host");
         if (subcommand(view, k_pip_value_opts) == "install") {
-          auto env_it = run.step->env.find("PIP_NO_CACHE_DIR");
-          bool env_no_cache = env_it != run.step->env.end() && env_it->second &&
+          auto env_it = run.step->env().find("PIP_NO_CACHE_DIR");
+          bool env_no_cache = env_it != run.step->env().end() && env_it->second &&
                               !env_it->second->empty() && *env_it->second != "0" &&
                               to_lower(*env_it->second) != "false";
           if (!has_arg(view, {"--no-cache-dir"}) && !env_no_cache &&
@@ -1700,12 +1700,12 @@ void check_undefined_vars(Context& ctx) {
       std::set<std::string> reported;
       for (const auto& w : words) {
         for (const auto& name : referenced_names(w)) {
-          if (step.env.count(name) || is_builtin_arg(name) || reported.count(name))
+          if (step.env().count(name) || is_builtin_arg(name) || reported.count(name))
             continue;
           // A base image can define variables moat cannot see; only report
           // when the environment is fully known or the name is a likely typo.
           std::string suggestion;
-          for (const auto& [defined, value] : step.env)
+          for (const auto& [defined, value] : step.env())
             if (defined.size() > 2 && edit_distance(defined, name) <= 2 &&
                 iequals(defined.substr(0, 1), name.substr(0, 1)))
               suggestion = defined;
@@ -1768,7 +1768,7 @@ void check_instruction_values(Context& ctx) {
     for (const auto& step : stage.steps) {
       const auto& ins = *step.instruction;
       if (ins.keyword == "stopsignal" && !ins.args.empty()) {
-        auto sig = expand_or_keep(ins.args[0], step.env, ctx.ast.escape);
+        auto sig = expand_or_keep(ins.args[0], step.env(), ctx.ast.escape);
         if (!has_variable(sig) && !valid_signal(sig))
           ctx.report("DF087", ins, fmt::format("'{}' is not a signal", sig));
       } else if (ins.keyword == "healthcheck" && !ins.args.empty()) {
@@ -1803,7 +1803,7 @@ void check_instruction_values(Context& ctx) {
         }
       } else if (ins.keyword == "expose") {
         for (const auto& a : ins.args) {
-          auto spec = expand_or_keep(a, step.env, ctx.ast.escape);
+          auto spec = expand_or_keep(a, step.env(), ctx.ast.escape);
           if (spec.find(':') != std::string::npos)
             ctx.report(
                 "DF086", ins,
@@ -1930,7 +1930,7 @@ void check_urls_and_flags(Context& ctx) {
                 "ADD --keep-git-dir=true copies the repository's .git directory into the image");
         }
         if (auto from = flag_value(ins, "from"); from && ins.keyword == "copy") {
-          auto f = expand_or_keep(*from, step.env, ctx.ast.escape);
+          auto f = expand_or_keep(*from, step.env(), ctx.ast.escape);
           if ((f.find(':') != std::string::npos || f.find('/') != std::string::npos) &&
               !has_variable(f)) {
             if (auto ref = parse_image_ref(f);
@@ -2086,7 +2086,7 @@ void check_removed_later(Context& ctx) {
     for (const auto& step : stage.steps) {
       const auto& ins = *step.instruction;
       auto resolve = [&](std::string p) {
-        p = expand_or_keep(p, step.env, ctx.ast.escape);
+        p = expand_or_keep(p, step.env(), ctx.ast.escape);
         if (!p.starts_with("/")) {
           std::string joined = workdir;
           if (!joined.ends_with("/"))

@@ -57,6 +57,28 @@ bool has_dockerignore(const std::filesystem::path& dir, const std::string& docke
   return std::filesystem::exists(dir / specific, ec);
 }
 
+// True when one of the check's aliases is a BuildKit build-check name
+// (those are the aliases in UpperCamelCase).
+bool has_buildkit_alias(const core::CheckInfo& check) {
+  for (auto alias : core::aliases_of(check))
+    if (!alias.empty() && alias.front() >= 'A' && alias.front() <= 'Z' &&
+        alias.find_first_of("-0123456789") == std::string_view::npos)
+      return true;
+  return false;
+}
+
+// True when a COPY or ADD takes "." (the whole build context) as a source.
+bool copies_whole_context(const ParseResult& ast) {
+  for (const auto& ins : ast.instructions) {
+    if (ins.keyword != "copy" && ins.keyword != "add")
+      continue;
+    for (std::size_t i = 0; i + 1 < ins.args.size(); ++i)
+      if (ins.args[i] == "." || ins.args[i] == "./" || ins.args[i] == "./*" || ins.args[i] == "*")
+        return true;
+  }
+  return false;
+}
+
 } // namespace
 
 std::span<const core::CheckInfo> checks() {
@@ -69,7 +91,9 @@ core::Result<core::TargetReport> lint(const LintInput& input, const core::Policy
     return std::unexpected(ast.error());
   const Model model = build_model(*ast);
   detail::Context ctx(*ast, model, input.name, policy);
-  if (input.context_dir) {
+  // Looking for .dockerignore costs file-system calls; only COPY/ADD of the
+  // whole context needs the answer.
+  if (input.context_dir && copies_whole_context(*ast)) {
     ctx.dockerignore_known = true;
     ctx.dockerignore_present = has_dockerignore(*input.context_dir, input.name);
   }
@@ -80,6 +104,23 @@ core::Result<core::TargetReport> lint(const LintInput& input, const core::Policy
   for (const auto& c : ast->comments)
     if (auto p = read_pragma(c.text); p && p->global)
       global_ids.insert(global_ids.end(), p->ids.begin(), p->ids.end());
+  // BuildKit's "# check=skip=Rule1,Rule2" directive skips its build checks,
+  // which moat carries as aliases; "skip=all" skips every one of them.
+  bool skip_buildkit_all = false;
+  for (const auto& d : ast->directives) {
+    if (d.name != "check")
+      continue;
+    for (auto part : util::split_trimmed(d.value, ';')) {
+      if (!part.starts_with("skip="))
+        continue;
+      for (auto rule : util::split_trimmed(part.substr(5), ',')) {
+        if (util::iequals(rule, "all"))
+          skip_buildkit_all = true;
+        else
+          global_ids.emplace_back(rule);
+      }
+    }
+  }
   struct Scoped {
     int first = 0;
     int last = 0;
@@ -101,7 +142,8 @@ core::Result<core::TargetReport> lint(const LintInput& input, const core::Policy
   report.target = input.name;
   report.kind = "dockerfile";
   for (auto& f : ctx.findings) {
-    bool ignored = matches_any(*f.check, global_ids);
+    bool ignored =
+        matches_any(*f.check, global_ids) || (skip_buildkit_all && has_buildkit_alias(*f.check));
     for (const auto& s : scoped)
       if (!ignored && f.location.line >= s.first && f.location.line <= s.last &&
           matches_any(*f.check, s.ids))

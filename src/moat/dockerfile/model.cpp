@@ -114,6 +114,7 @@ Model build_model(const ParseResult& ast) {
   std::vector<Env> stage_env_only;
   Env env;      // everything in scope in the current stage
   Env env_only; // ENV values only (inherited by dependent stages)
+  std::shared_ptr<const Env> snapshot; // ENV as the current steps see it
 
   for (const auto& ins : ast.instructions) {
     if (ins.keyword == "from") {
@@ -142,6 +143,7 @@ Model build_model(const ParseResult& ast) {
       env_only = stage.base_stage >= 0 ? stage_env_only[static_cast<std::size_t>(stage.base_stage)]
                                        : Env{};
       env = env_only;
+      snapshot.reset();
       model.stages.push_back(std::move(stage));
       stage_env_only.push_back(env_only);
       continue;
@@ -153,10 +155,14 @@ Model build_model(const ParseResult& ast) {
       continue;
     }
     auto& stage = model.stages.back();
-    stage.steps.push_back(Step{&ins, env});
+    if (!snapshot)
+      snapshot = std::make_shared<const Env>(env);
+    stage.steps.push_back(Step{&ins, snapshot});
     if (ins.keyword == "arg") {
+      snapshot.reset();
       apply_arg(ins, env, &model.global_args, ast.escape);
     } else if (ins.keyword == "env") {
+      snapshot.reset();
       // Every pair of one ENV sees the variables as they were before the instruction.
       const Env before = env;
       for (const auto& pair : ins.pairs) {

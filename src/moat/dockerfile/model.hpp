@@ -6,6 +6,7 @@
 #include <moat/dockerfile/ast.hpp>
 #include <moat/dockerfile/expand.hpp>
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -27,7 +28,11 @@ struct ImageRef {
 // One instruction with the variables in scope when it runs.
 struct Step {
   const Instruction* instruction = nullptr;
-  Env env; // ARG and ENV values visible to this instruction
+  // ARG and ENV values visible to this instruction; shared by consecutive
+  // steps that see the same variables.
+  std::shared_ptr<const Env> vars;
+
+  [[nodiscard]] const Env& env() const { return *vars; }
 };
 
 struct Stage {

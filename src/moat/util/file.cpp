@@ -34,6 +34,30 @@ std::expected<std::string, std::string> read_file(const std::filesystem::path& p
     ::close(fd);
     return std::unexpected("file is larger than " + std::to_string(max_bytes) + " bytes");
   }
+  // A regular file is read in one call into a buffer of its size; the loop
+  // below only runs for pipes, devices and files that grew meanwhile.
+  if (S_ISREG(st.st_mode) && st.st_size > 0) {
+    out.resize(static_cast<std::size_t>(st.st_size));
+    std::size_t got = 0;
+    while (got < out.size()) {
+      ssize_t n = ::read(fd, out.data() + got, out.size() - got);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0) {
+        int err = errno;
+        ::close(fd);
+        return std::unexpected(errno_text(err));
+      }
+      if (n == 0)
+        break;
+      got += static_cast<std::size_t>(n);
+    }
+    out.resize(got);
+    if (got < static_cast<std::size_t>(st.st_size)) {
+      ::close(fd);
+      return out; // the file shrank while it was read
+    }
+  }
   char buf[65536];
   for (;;) {
     ssize_t n = ::read(fd, buf, sizeof buf);

@@ -226,3 +226,26 @@ TEST(DockerfileChecks, ParseErrorIsAnErrorNotAFinding) {
   ASSERT_FALSE(report.has_value());
   EXPECT_EQ(report.error().input, "bad.Dockerfile");
 }
+
+TEST(DockerfilePragmas, BuildKitCheckDirectiveSkipsByRuleName) {
+  const std::string body = "FROM debian:12 as Build\nUSER app\nCMD echo hi\n";
+  auto plain = lint_ids(body);
+  EXPECT_TRUE(plain.count("DF025"));
+  EXPECT_TRUE(plain.count("DF082"));
+  auto skipped = lint_ids("# check=skip=JSONArgsRecommended,StageNameCasing\n" + body);
+  EXPECT_FALSE(skipped.count("DF025"));
+  EXPECT_FALSE(skipped.count("DF082"));
+  EXPECT_TRUE(skipped.count("DF077")) << "FromAsCasing was not skipped";
+  auto all = lint_ids("# check=skip=all;error=true\n" + body);
+  EXPECT_FALSE(all.count("DF077"));
+  EXPECT_FALSE(all.count("DF025"));
+  EXPECT_TRUE(all.count("DF073")) << "checks without a BuildKit name still run";
+}
+
+TEST(DockerfilePragmas, IgnoreByBuildKitRuleNameOnTheCommandLineMatchesAliases) {
+  bool found = false;
+  for (const auto& c : moat::dockerfile::checks())
+    if (moat::core::check_matches(c, "undefinedvar"))
+      found = c.id == "DF084";
+  EXPECT_TRUE(found);
+}
