@@ -1,4 +1,5 @@
 #include <moat/dockerfile/expand.hpp>
+#include <moat/util/unicode.hpp>
 
 #include <fmt/format.h>
 
@@ -83,27 +84,8 @@ std::uint32_t decode(std::string_view unit) {
   return cp;
 }
 
-// Go's unicode.IsSpace, which BuildKit uses to split words.
 bool is_space_cp(std::uint32_t cp) {
-  switch (cp) {
-  case '\t':
-  case '\n':
-  case '\v':
-  case '\f':
-  case '\r':
-  case ' ':
-  case 0x85:
-  case 0xA0:
-  case 0x1680:
-  case 0x2028:
-  case 0x2029:
-  case 0x202F:
-  case 0x205F:
-  case 0x3000:
-    return true;
-  default:
-    return cp >= 0x2000 && cp <= 0x200A;
-  }
+  return util::is_unicode_space(static_cast<std::uint32_t>(cp));
 }
 
 bool is_ascii_digit(std::uint32_t cp) {

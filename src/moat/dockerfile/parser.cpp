@@ -6,6 +6,7 @@
 
 #include <moat/dockerfile/ast.hpp>
 #include <moat/dockerfile/parser_detail.hpp>
+#include <moat/util/unicode.hpp>
 
 #include <fmt/format.h>
 
@@ -852,25 +853,7 @@ void append_rune(std::string& out, Rune r) {
 }
 
 bool is_go_space(Rune r) {
-  switch (r) {
-  case '\t':
-  case '\n':
-  case '\v':
-  case '\f':
-  case '\r':
-  case ' ':
-  case 0x85:
-  case 0xA0:
-  case 0x1680:
-  case 0x2028:
-  case 0x2029:
-  case 0x202F:
-  case 0x205F:
-  case 0x3000:
-    return true;
-  default:
-    return in_range(r, 0x2000, 0x200A);
-  }
+  return util::is_unicode_space(static_cast<std::uint32_t>(r));
 }
 
 std::string_view trim_left_space(std::string_view s) {

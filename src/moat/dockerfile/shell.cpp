@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <array>
 #include <cstddef>
+#include <cstdint>
+#include <iterator>
 #include <optional>
 #include <utility>
 
@@ -13,6 +15,12 @@
 // closing parenthesis. Every loop either consumes input or stops, and every
 // recursion passes a nesting guard, so hostile input can neither hang the
 // reader nor exhaust the stack.
+//
+// The linter reads every RUN instruction through here, so the lexer avoids
+// per-character string building and per-token allocation: operators and
+// reserved words are classified once into enums, words and operators point
+// into the source, and the per-command scratch lists are stacks shared by
+// the recursion instead of fresh vectors.
 
 namespace moat::dockerfile::shell {
 
@@ -34,7 +42,8 @@ constexpr int k_max_nesting = 32;
 constexpr std::size_t k_reread_factor = 8;
 constexpr std::size_t k_reread_allowance = std::size_t{64} * 1024;
 
-constexpr std::array k_shells = {"sh", "bash", "dash", "ash", "zsh", "ksh", "mksh", "yash"};
+constexpr std::array<std::string_view, 8> k_shells = {"sh",  "bash", "dash", "ash",
+                                                      "zsh", "ksh",  "mksh", "yash"};
 
 struct Shared {
   int pipelines = 0;
@@ -58,8 +67,8 @@ struct Shared {
 using Range = std::pair<std::size_t, std::size_t>;
 
 struct Word {
-  std::string raw;  // as written
-  std::string text; // after quote removal
+  std::string_view raw; // as written: a view of the reader's source
+  std::string text;     // after quote removal
   std::size_t begin = 0;
   bool quoted = false;         // some part was quoted or escaped: never a reserved word
   std::vector<Command> nested; // commands of $( ), ` ` and <( ) inside the word
@@ -68,16 +77,75 @@ struct Word {
   std::vector<Range> expanded;
 };
 
-enum class TokenKind { word, op, newline, end };
+enum class TokenKind : std::uint8_t { word, op, newline, end };
+
+enum class Op : std::uint8_t {
+  none,
+  semi,          // ;
+  dsemi,         // ;;
+  dsemi_amp,     // ;;&
+  semi_amp,      // ;&
+  amp,           // &
+  and_if,        // &&
+  amp_great,     // &>
+  amp_dgreat,    // &>>
+  pipe,          // |
+  or_if,         // ||
+  pipe_amp,      // |&
+  lparen,        // (
+  dlparen,       // ((
+  rparen,        // )
+  less,          // <
+  dless,         // <<
+  dless_dash,    // <<-
+  tless,         // <<<
+  less_amp,      // <&
+  less_great,    // <>
+  great,         // >
+  dgreat,        // >>
+  great_amp,     // >&
+  great_clobber, // >|
+};
+
+// The words the grammar gives a meaning when they are unquoted.
+enum class Keyword : std::uint8_t {
+  none,
+  bang,
+  lbrace,
+  rbrace,
+  test_open,  // [[
+  test_close, // ]]
+  if_,
+  then_,
+  elif_,
+  else_,
+  fi_,
+  for_,
+  select_,
+  in_,
+  do_,
+  done_,
+  while_,
+  until_,
+  case_,
+  esac_,
+  function_,
+};
 
 struct Token {
   TokenKind kind = TokenKind::end;
-  std::string op;
+  Op op = Op::none;
+  // The operator as written, IO number included ("2>"): a view of the reader's source.
+  std::string_view op_text;
+  Keyword keyword = Keyword::none; // for an unquoted word
   Word word;
   std::size_t begin = 0;
 };
 
-struct ArgInfo {
+// A word of the simple command being read, kept until the command is complete.
+struct Arg {
+  std::string text;
+  std::string_view raw;
   std::size_t begin = 0;       // where the word starts in the source
   std::vector<Range> expanded; // see Word::expanded
 };
@@ -104,17 +172,86 @@ bool is_name_start(char c) {
 bool is_name_char(char c) {
   return is_name_start(c) || is_digit(c);
 }
-bool is_word_break(char c) {
-  return is_blank(c) || c == '\n' || c == ';' || c == '&' || c == '|' || c == '(' || c == ')' ||
-         c == '<' || c == '>';
+// How an unquoted character takes part in a word: a plain character is copied,
+// a break ends the word, anything else needs a look of its own.
+enum class WordChar : std::uint8_t { plain, brk, special };
+
+constexpr auto k_word_chars = [] {
+  std::array<WordChar, 256> table{};
+  for (const unsigned char c : std::string_view(" \t\r\n;&|()<>"))
+    table[c] = WordChar::brk;
+  for (const unsigned char c : std::string_view("\\'\"$`"))
+    table[c] = WordChar::special;
+  return table;
+}();
+
+WordChar word_char(char c) {
+  return k_word_chars[static_cast<unsigned char>(c)];
 }
 
-bool is_redirect(std::string_view op) {
-  while (!op.empty() && is_digit(op.front()))
-    op.remove_prefix(1);
-  static constexpr std::array k_ops = {"<",  ">",  ">>", "<<", "<<-", "<<<",
-                                       "<&", ">&", "<>", ">|", "&>",  "&>>"};
-  return std::find(k_ops.begin(), k_ops.end(), op) != k_ops.end();
+bool is_word_break(char c) {
+  return word_char(c) == WordChar::brk;
+}
+
+// Inside double quotes only these need a look of their own.
+bool is_double_quote_special(char c) {
+  return c == '"' || c == '\\' || c == '$' || c == '`';
+}
+
+bool is_redirect(Op op) {
+  switch (op) {
+  case Op::less:
+  case Op::great:
+  case Op::dgreat:
+  case Op::dless:
+  case Op::dless_dash:
+  case Op::tless:
+  case Op::less_amp:
+  case Op::great_amp:
+  case Op::less_great:
+  case Op::great_clobber:
+  case Op::amp_great:
+  case Op::amp_dgreat:
+    return true;
+  default:
+    return false;
+  }
+}
+
+Keyword classify(std::string_view w) {
+  switch (w.size()) {
+  case 1:
+    return w[0] == '!'   ? Keyword::bang
+           : w[0] == '{' ? Keyword::lbrace
+           : w[0] == '}' ? Keyword::rbrace
+                         : Keyword::none;
+  case 2:
+    return w == "if"   ? Keyword::if_
+           : w == "fi" ? Keyword::fi_
+           : w == "do" ? Keyword::do_
+           : w == "in" ? Keyword::in_
+           : w == "[[" ? Keyword::test_open
+           : w == "]]" ? Keyword::test_close
+                       : Keyword::none;
+  case 3:
+    return w == "for" ? Keyword::for_ : Keyword::none;
+  case 4:
+    return w == "then"   ? Keyword::then_
+           : w == "elif" ? Keyword::elif_
+           : w == "else" ? Keyword::else_
+           : w == "done" ? Keyword::done_
+           : w == "case" ? Keyword::case_
+           : w == "esac" ? Keyword::esac_
+                         : Keyword::none;
+  case 5:
+    return w == "while" ? Keyword::while_ : w == "until" ? Keyword::until_ : Keyword::none;
+  case 6:
+    return w == "select" ? Keyword::select_ : Keyword::none;
+  case 8:
+    return w == "function" ? Keyword::function_ : Keyword::none;
+  default:
+    return Keyword::none;
+  }
 }
 
 std::string_view basename(std::string_view path) {
@@ -140,8 +277,14 @@ bool is_assignment(const Word& w) {
 }
 
 void append(std::vector<Command>& out, std::vector<Command>&& more) {
-  for (auto& c : more)
-    out.push_back(std::move(c));
+  if (more.empty())
+    return;
+  if (out.empty()) {
+    out.swap(more);
+  } else {
+    out.insert(out.end(), std::make_move_iterator(more.begin()),
+               std::make_move_iterator(more.end()));
+  }
   more.clear();
 }
 
