@@ -39,6 +39,20 @@ Result<std::vector<std::string>> read_id_list(const std::string& name, const YAM
   return out;
 }
 
+// A severity by moat name, or by the name hadolint gives the same level
+// (error, warning, info, style), so a .hadolint.yaml-style file reads the same.
+std::optional<Severity> config_severity(std::string_view name) {
+  if (auto s = parse_severity(name))
+    return s;
+  if (util::iequals(name, "error"))
+    return Severity::high;
+  if (util::iequals(name, "warning"))
+    return Severity::medium;
+  if (util::iequals(name, "style"))
+    return Severity::info;
+  return std::nullopt;
+}
+
 } // namespace
 
 Result<Config> parse_config(std::string_view text, const std::string& name) {
@@ -59,9 +73,13 @@ Result<Config> parse_config(std::string_view text, const std::string& name) {
     for (const auto& entry : root) {
       const std::string key = entry.first.as<std::string>();
       const YAML::Node& value = entry.second;
-      if (key == "fail-on") {
+      if (key == "fail-on" || key == "failure-threshold") {
         if (!value.IsScalar())
-          return node_error(name, value, "'fail-on' must be a severity or none");
+          return node_error(name, value, "'" + key + "' must be a severity or none");
+        if (auto level = config_severity(value.Scalar()); level && key == "failure-threshold") {
+          config.fail_on = std::optional<Severity>{*level};
+          continue;
+        }
         auto parsed = parse_fail_on(value.Scalar());
         if (!parsed)
           return node_error(name, value, parsed.error().message);
@@ -75,14 +93,26 @@ Result<Config> parse_config(std::string_view text, const std::string& name) {
         if (!value.IsMap())
           return node_error(name, value, "'" + key + "' must map check ids to severities");
         for (const auto& item : value) {
-          const auto id = item.first.as<std::string>();
+          const auto first = item.first.as<std::string>();
+          // hadolint's form: a severity mapped to a list of ids.
+          if (item.second.IsSequence()) {
+            auto level = config_severity(first);
+            if (!level)
+              return node_error(name, item.first, "unknown severity '" + first + "'");
+            for (const auto& id : item.second) {
+              if (!id.IsScalar())
+                return node_error(name, id, "'" + key + "' lists must hold check ids");
+              config.overrides[util::to_upper(id.Scalar())] = *level;
+            }
+            continue;
+          }
           if (!item.second.IsScalar())
-            return node_error(name, item.second, "severity for " + id + " must be a name");
-          auto s = parse_severity(item.second.Scalar());
-          if (!s)
+            return node_error(name, item.second, "severity for " + first + " must be a name");
+          auto level = config_severity(item.second.Scalar());
+          if (!level)
             return node_error(name, item.second,
-                              "unknown severity '" + item.second.Scalar() + "' for " + id);
-          config.overrides[util::to_upper(id)] = *s;
+                              "unknown severity '" + item.second.Scalar() + "' for " + first);
+          config.overrides[util::to_upper(first)] = *level;
         }
       } else if (key == "allowed-registries" || key == "trustedRegistries") {
         auto regs = read_id_list(name, value, key);

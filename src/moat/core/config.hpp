@@ -6,6 +6,10 @@
 //   severity:                  # per-check overrides
 //     DL3059: info
 //   allowed-registries: [docker.io, ghcr.io]
+//
+// hadolint's keys are read too: failure-threshold, ignored, override
+// ({error: [DL3008]}) and trustedRegistries, with error/warning/info/style
+// taken as high/medium/low/info.
 
 #include <moat/core/policy.hpp>
 #include <moat/core/result.hpp>
