@@ -222,3 +222,11 @@ TEST(Corpus, EveryFileLintsWithoutErrorOrCrash) {
   }
   EXPECT_GT(files, 500);
 }
+
+// docs/checks.md is generated from the check tables and must stay in step.
+TEST(Cli, ChecksReferenceIsUpToDate) {
+  auto r = run_moat("rules --format markdown");
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.out, read_text(moat::test::source_dir() / "docs" / "checks.md"))
+      << "regenerate with: moat rules --format markdown > docs/checks.md";
+}

@@ -42,6 +42,11 @@ constexpr int k_max_nesting = 32;
 constexpr std::size_t k_reread_factor = 8;
 constexpr std::size_t k_reread_allowance = std::size_t{64} * 1024;
 
+// Room made at once for the words of the commands being read, and for the
+// commands of a script: most RUN scripts fit, which saves the growth steps.
+constexpr std::size_t k_args_reserve = 16;
+constexpr std::size_t k_commands_reserve = 8;
+
 constexpr std::array<std::string_view, 8> k_shells = {"sh",  "bash", "dash", "ash",
                                                       "zsh", "ksh",  "mksh", "yash"};
 
@@ -178,19 +183,15 @@ enum class WordChar : std::uint8_t { plain, brk, special };
 
 constexpr auto k_word_chars = [] {
   std::array<WordChar, 256> table{};
-  for (const unsigned char c : std::string_view(" \t\r\n;&|()<>"))
-    table[c] = WordChar::brk;
-  for (const unsigned char c : std::string_view("\\'\"$`"))
-    table[c] = WordChar::special;
+  for (const char c : std::string_view(" \t\r\n;&|()<>"))
+    table[static_cast<unsigned char>(c)] = WordChar::brk;
+  for (const char c : std::string_view("\\'\"$`"))
+    table[static_cast<unsigned char>(c)] = WordChar::special;
   return table;
 }();
 
 WordChar word_char(char c) {
   return k_word_chars[static_cast<unsigned char>(c)];
-}
-
-bool is_word_break(char c) {
-  return word_char(c) == WordChar::brk;
 }
 
 // Inside double quotes only these need a look of their own.
@@ -294,11 +295,7 @@ public:
   Reader(std::string_view src, int base_line, int depth, bool in_substitution, Shared& shared,
          std::vector<Range> opaque = {})
       : m_src(src), m_base_line(base_line), m_depth(depth), m_in_substitution(in_substitution),
-        m_shared(shared), m_opaque(std::move(opaque)) {
-    for (std::size_t i = 0; i < src.size(); ++i)
-      if (src[i] == '\n')
-        m_newlines.push_back(i);
-  }
+        m_shared(shared), m_opaque(std::move(opaque)) {}
 
   // Reads the whole input, appending commands to OUT.
   void read_all(std::vector<Command>& out) {
@@ -310,7 +307,7 @@ public:
         break;
       // a token no construct can take (a stray `)` or `fi`): note it and go on
       m_complete = false;
-      next();
+      skip();
     }
     m_has_look = false;
   }
@@ -351,9 +348,20 @@ private:
 
   // ---- positions -------------------------------------------------------
 
-  int line_of(std::size_t offset) const {
-    const auto it = std::lower_bound(m_newlines.begin(), m_newlines.end(), offset);
-    return m_base_line + static_cast<int>(it - m_newlines.begin());
+  // Lines are counted from the last offset asked about: the offsets asked for
+  // mostly grow, so the source is scanned about once in all.
+  int line_of(std::size_t offset) {
+    offset = std::min(offset, m_src.size());
+    const char* const data = m_src.data();
+    if (offset >= m_line_offset) {
+      m_line_count +=
+          static_cast<std::size_t>(std::count(data + m_line_offset, data + offset, '\n'));
+    } else {
+      m_line_count -=
+          static_cast<std::size_t>(std::count(data + offset, data + m_line_offset, '\n'));
+    }
+    m_line_offset = offset;
+    return m_base_line + static_cast<int>(m_line_count);
   }
 
   char at(std::size_t i) const { return i < m_src.size() ? m_src[i] : '\0'; }
@@ -362,16 +370,24 @@ private:
 
   const Token& peek() {
     if (!m_has_look) {
-      m_look = lex();
+      lex();
       m_has_look = true;
     }
     return m_look;
   }
 
-  Token next() {
+  // Consumes the next token.
+  void skip() {
     peek();
     m_has_look = false;
-    return std::move(m_look);
+  }
+
+  // Consumes the next token and hands it over: it stays valid (and its parts
+  // may be moved out) until the next peek.
+  Token& take() {
+    peek();
+    m_has_look = false;
+    return m_look;
   }
 
   void skip_blanks() {
@@ -389,92 +405,140 @@ private:
     }
   }
 
-  Token lex() {
-    Token t;
+  // Lexes the next token into m_look. A word is built apart and moved in at the
+  // end, because the substitutions inside it lex (and so overwrite m_look) too.
+  void lex() {
+    std::size_t begin = 0;
     for (;;) {
       skip_blanks();
-      t.begin = m_pos;
+      begin = m_pos;
       if (m_shared.stopped || m_pos >= m_src.size()) {
-        t.kind = TokenKind::end;
+        set_look(TokenKind::end, begin);
         m_expect_delimiter = false;
-        return t;
+        return;
       }
       if (m_src[m_pos] != '#')
         break;
-      while (m_pos < m_src.size() && m_src[m_pos] != '\n')
-        ++m_pos;
+      const auto eol = m_src.find('\n', m_pos);
+      m_pos = eol == std::string_view::npos ? m_src.size() : eol;
     }
     const char c = m_src[m_pos];
     if (c == '\n') {
       ++m_pos;
-      t.kind = TokenKind::newline;
+      set_look(TokenKind::newline, begin);
       m_expect_delimiter = false;
       read_heredoc_bodies();
-      return t;
+      return;
     }
     const bool process_substitution = (c == '<' || c == '>') && at(m_pos + 1) == '(';
     if (!process_substitution &&
         (c == ';' || c == '&' || c == '|' || c == '(' || c == ')' || c == '<' || c == '>')) {
-      t.kind = TokenKind::op;
-      t.op = lex_operator();
-      return t;
+      set_look(TokenKind::op, begin);
+      m_look.op = lex_operator();
+      m_look.op_text = m_src.substr(begin, m_pos - begin);
+      return;
     }
     if (is_digit(c)) {
       std::size_t j = m_pos;
       while (j < m_src.size() && is_digit(m_src[j]))
         ++j;
       if ((at(j) == '<' || at(j) == '>') && at(j + 1) != '(') {
-        const auto digits = m_src.substr(m_pos, j - m_pos);
         m_pos = j;
-        t.kind = TokenKind::op;
-        t.op = std::string(digits) + lex_operator();
-        return t;
+        set_look(TokenKind::op, begin);
+        m_look.op = lex_operator();
+        m_look.op_text = m_src.substr(begin, m_pos - begin);
+        return;
       }
     }
-    t.kind = TokenKind::word;
-    t.word = lex_word();
+    Word w;
+    lex_word(w);
     if (m_expect_delimiter) {
-      m_heredocs.push_back({t.word.text, m_strip_tabs});
+      m_heredocs.push_back({w.text, m_strip_tabs});
       m_expect_delimiter = false;
     }
-    return t;
+    set_look(TokenKind::word, begin);
+    if (!w.quoted)
+      m_look.keyword = classify(w.text);
+    m_look.word = std::move(w);
   }
 
-  std::string lex_operator() {
+  // Resets m_look to a token of KIND with no operator, keyword or word.
+  void set_look(TokenKind kind, std::size_t begin) {
+    m_look.kind = kind;
+    m_look.op = Op::none;
+    m_look.op_text = {};
+    m_look.keyword = Keyword::none;
+    m_look.begin = begin;
+    if (kind != TokenKind::word) {
+      m_look.word.raw = {};
+      m_look.word.text.clear();
+      m_look.word.begin = 0;
+      m_look.word.quoted = false;
+      m_look.word.nested.clear();
+      m_look.word.expanded.clear();
+    }
+  }
+
+  // At an operator character: reads the operator and returns its kind.
+  Op lex_operator() {
     const char c = m_src[m_pos];
     const char n1 = at(m_pos + 1);
     const char n2 = at(m_pos + 2);
-    std::string op;
+    Op op = Op::none;
+    std::size_t size = 1;
     switch (c) {
     case ';':
-      op = n1 == ';' ? (n2 == '&' ? ";;&" : ";;") : n1 == '&' ? ";&" : ";";
+      if (n1 == ';') {
+        op = n2 == '&' ? Op::dsemi_amp : Op::dsemi;
+        size = n2 == '&' ? 3 : 2;
+      } else {
+        op = n1 == '&' ? Op::semi_amp : Op::semi;
+        size = n1 == '&' ? 2 : 1;
+      }
       break;
     case '&':
-      op = n1 == '&' ? "&&" : n1 == '>' ? (n2 == '>' ? "&>>" : "&>") : "&";
+      if (n1 == '&') {
+        op = Op::and_if;
+        size = 2;
+      } else if (n1 == '>') {
+        op = n2 == '>' ? Op::amp_dgreat : Op::amp_great;
+        size = n2 == '>' ? 3 : 2;
+      } else {
+        op = Op::amp;
+      }
       break;
     case '|':
-      op = n1 == '|' ? "||" : n1 == '&' ? "|&" : "|";
+      op = n1 == '|' ? Op::or_if : n1 == '&' ? Op::pipe_amp : Op::pipe;
+      size = op == Op::pipe ? 1 : 2;
       break;
     case '(':
-      op = n1 == '(' ? "((" : "(";
+      op = n1 == '(' ? Op::dlparen : Op::lparen;
+      size = op == Op::lparen ? 1 : 2;
       break;
     case ')':
-      op = ")";
+      op = Op::rparen;
       break;
     case '<':
-      if (n1 == '<')
-        op = n2 == '<' ? "<<<" : n2 == '-' ? "<<-" : "<<";
-      else
-        op = n1 == '&' ? "<&" : n1 == '>' ? "<>" : "<";
+      if (n1 == '<') {
+        op = n2 == '<' ? Op::tless : n2 == '-' ? Op::dless_dash : Op::dless;
+        size = op == Op::dless ? 2 : 3;
+      } else {
+        op = n1 == '&' ? Op::less_amp : n1 == '>' ? Op::less_great : Op::less;
+        size = op == Op::less ? 1 : 2;
+      }
       break;
     default: // '>'
-      op = n1 == '>' ? ">>" : n1 == '&' ? ">&" : n1 == '|' ? ">|" : ">";
+      op = n1 == '>'   ? Op::dgreat
+           : n1 == '&' ? Op::great_amp
+           : n1 == '|' ? Op::great_clobber
+                       : Op::great;
+      size = op == Op::great ? 1 : 2;
       break;
     }
-    m_pos += op.size();
-    if (op == "<<" || op == "<<-") {
+    m_pos += size;
+    if (op == Op::dless || op == Op::dless_dash) {
       m_expect_delimiter = true;
-      m_strip_tabs = op == "<<-";
+      m_strip_tabs = op == Op::dless_dash;
     } else {
       m_expect_delimiter = false;
     }
@@ -508,10 +572,9 @@ private:
     m_heredocs.clear();
   }
 
-  Word lex_word() {
-    Word w;
+  void lex_word(Word& w) {
     w.begin = m_pos;
-    std::string text;
+    std::string& text = w.text;
     std::string* const outer_text = m_word_text;
     m_word_text = &text;
     while (m_pos < m_src.size() && !m_shared.stopped) {
@@ -525,8 +588,18 @@ private:
         w.expanded.emplace_back(0, text.size());
         continue;
       }
-      if (is_word_break(c))
+      const WordChar kind = word_char(c);
+      if (kind == WordChar::brk)
         break;
+      if (kind == WordChar::plain) {
+        // a run of plain characters is copied at once
+        std::size_t end = m_pos + 1;
+        while (end < m_src.size() && word_char(m_src[end]) == WordChar::plain)
+          ++end;
+        text.append(m_src.data() + m_pos, end - m_pos);
+        m_pos = end;
+        continue;
+      }
       switch (c) {
       case '\\':
         if (at(m_pos + 1) == '\n') {
@@ -551,19 +624,13 @@ private:
       case '$':
         dollar(w, text, false);
         break;
-      case '`':
+      default: // '`'
         backtick(w, text, false);
-        break;
-      default:
-        text += c;
-        ++m_pos;
         break;
       }
     }
     m_word_text = outer_text;
-    w.raw = std::string(m_src.substr(w.begin, m_pos - w.begin));
-    w.text = std::move(text);
-    return w;
+    w.raw = m_src.substr(w.begin, m_pos - w.begin);
   }
 
   // At the start of a range an outer shell already expanded: copies it as text.
@@ -624,8 +691,11 @@ private:
       } else if (c == '`') {
         backtick(w, text, true);
       } else {
-        text += c;
-        ++m_pos;
+        std::size_t end = m_pos + 1;
+        while (end < m_src.size() && !is_double_quote_special(m_src[end]))
+          ++end;
+        text.append(m_src.data() + m_pos, end - m_pos);
+        m_pos = end;
       }
     }
   }
@@ -680,8 +750,11 @@ private:
         }
         continue;
       }
-      text += c;
-      ++m_pos;
+      std::size_t end = m_pos + 1;
+      while (end < m_src.size() && m_src[end] != '\'' && m_src[end] != '\\')
+        ++end;
+      text.append(m_src.data() + m_pos, end - m_pos);
+      m_pos = end;
     }
     m_complete = false;
   }
@@ -785,8 +858,8 @@ private:
     for (;;) {
       parse_list(w.nested);
       const Token& t = peek();
-      if (t.kind == TokenKind::op && t.op == ")") {
-        next();
+      if (t.kind == TokenKind::op && t.op == Op::rparen) {
+        skip();
         return;
       }
       if (t.kind == TokenKind::end) {
@@ -796,7 +869,7 @@ private:
         return;
       }
       m_complete = false;
-      next();
+      skip();
     }
   }
 
@@ -843,45 +916,57 @@ private:
 
   // ---- parser ----------------------------------------------------------
 
-  static bool is_op(const Token& t, std::string_view op) {
-    return t.kind == TokenKind::op && t.op == op;
-  }
+  static bool is_op(const Token& t, Op op) { return t.kind == TokenKind::op && t.op == op; }
 
-  static bool is_reserved(const Token& t, std::string_view word) {
-    return t.kind == TokenKind::word && !t.word.quoted && t.word.text == word;
+  // Only unquoted words have a keyword.
+  static bool is_reserved(const Token& t, Keyword word) {
+    return t.kind == TokenKind::word && t.keyword == word;
   }
 
   // Tokens that end a list: closers of the enclosing construct.
   static bool ends_list(const Token& t) {
-    if (t.kind == TokenKind::end)
+    switch (t.kind) {
+    case TokenKind::end:
       return true;
-    if (t.kind == TokenKind::op)
-      return t.op == ")" || t.op == ";;" || t.op == ";&" || t.op == ";;&";
-    if (t.kind != TokenKind::word || t.word.quoted)
+    case TokenKind::op:
+      return t.op == Op::rparen || t.op == Op::dsemi || t.op == Op::semi_amp ||
+             t.op == Op::dsemi_amp;
+    case TokenKind::word:
+      switch (t.keyword) {
+      case Keyword::then_:
+      case Keyword::elif_:
+      case Keyword::else_:
+      case Keyword::fi_:
+      case Keyword::do_:
+      case Keyword::done_:
+      case Keyword::esac_:
+      case Keyword::rbrace:
+        return true;
+      default:
+        return false;
+      }
+    default:
       return false;
-    static constexpr std::array k_closers = {"then", "elif", "else", "fi",
-                                             "do",   "done", "esac", "}"};
-    return std::find(k_closers.begin(), k_closers.end(), std::string_view(t.word.text)) !=
-           k_closers.end();
+    }
   }
 
   void skip_newlines() {
     while (peek().kind == TokenKind::newline)
-      next();
+      skip();
   }
 
-  bool expect_op(std::string_view op) {
+  bool expect_op(Op op) {
     if (is_op(peek(), op)) {
-      next();
+      skip();
       return true;
     }
     m_complete = false;
     return false;
   }
 
-  bool expect_word(std::string_view word) {
+  bool expect_word(Keyword word) {
     if (is_reserved(peek(), word)) {
-      next();
+      skip();
       return true;
     }
     m_complete = false;
@@ -900,11 +985,12 @@ private:
         break;
       dangling = r.last;
       const Token& sep = peek();
-      if (sep.kind == TokenKind::newline || is_op(sep, ";") || is_op(sep, "&")) {
+      if (sep.kind == TokenKind::newline || is_op(sep, Op::semi) || is_op(sep, Op::amp)) {
         if (r.last)
-          out[*r.last].next_op = sep.kind == TokenKind::newline ? "\n" : sep.op;
+          out[*r.last].next_op =
+              sep.kind == TokenKind::newline ? std::string_view("\n") : sep.op_text;
         dangling.reset();
-        next();
+        skip();
         continue;
       }
       break;
@@ -918,11 +1004,11 @@ private:
       return p;
     for (;;) {
       const Token& t = peek();
-      if (!is_op(t, "&&") && !is_op(t, "||"))
+      if (!is_op(t, Op::and_if) && !is_op(t, Op::or_if))
         break;
       if (p.last)
-        out[*p.last].next_op = t.op;
-      next();
+        out[*p.last].next_op = t.op_text;
+      skip();
       skip_newlines();
       const auto q = parse_pipeline(out);
       if (!q.consumed) {
@@ -938,51 +1024,54 @@ private:
   Parsed parse_pipeline(std::vector<Command>& out) {
     const int index = m_shared.pipelines++;
     bool negated = false;
-    if (is_reserved(peek(), "!")) {
-      next();
+    if (is_reserved(peek(), Keyword::bang)) {
+      skip();
       negated = true;
     }
-    std::vector<std::optional<std::size_t>> members;
+    // this pipeline's members sit on top of m_members; inner pipelines pop theirs
+    const std::size_t base = m_members.size();
     for (;;) {
       const auto c = parse_command(out);
       if (!c.consumed) {
-        if (!members.empty() || negated)
+        if (m_members.size() > base || negated)
           m_complete = false;
         break;
       }
-      members.push_back(c.last);
+      m_members.push_back(c.last);
       const Token& t = peek();
-      if (is_op(t, "|") || is_op(t, "|&")) {
+      if (is_op(t, Op::pipe) || is_op(t, Op::pipe_amp)) {
         if (c.last)
-          out[*c.last].next_op = t.op;
-        next();
+          out[*c.last].next_op = t.op_text;
+        skip();
         skip_newlines();
         continue;
       }
       break;
     }
-    const auto length = static_cast<int>(members.size());
-    for (int k = 0; k < length; ++k) {
-      if (const auto idx = members[static_cast<std::size_t>(k)]) {
+    const auto count = m_members.size() - base;
+    const auto length = static_cast<int>(count);
+    for (std::size_t k = 0; k < count; ++k) {
+      if (const auto idx = m_members[base + k]) {
         out[*idx].pipeline = index;
-        out[*idx].pipe_position = k;
+        out[*idx].pipe_position = static_cast<int>(k);
         out[*idx].pipe_length = length;
       }
     }
     Parsed r;
-    r.consumed = !members.empty() || negated;
-    if (!members.empty())
-      r.last = members.back();
+    r.consumed = count > 0 || negated;
+    if (count > 0)
+      r.last = m_members.back();
+    m_members.resize(base);
     return r;
   }
 
   Parsed parse_command(std::vector<Command>& out) {
     const Token& t = peek();
     if (t.kind == TokenKind::op) {
-      if (t.op == "(")
+      if (t.op == Op::lparen)
         return parse_subshell(out);
-      if (t.op == "((") {
-        next();
+      if (t.op == Op::dlparen) {
+        skip();
         skip_arithmetic();
         parse_trailing_redirects(out);
         return {true, std::nullopt};
@@ -993,83 +1082,85 @@ private:
     }
     if (t.kind != TokenKind::word)
       return {};
-    if (!t.word.quoted) {
-      const std::string_view w = t.word.text;
-      if (w == "{")
-        return parse_group(out);
-      if (w == "if")
-        return parse_if(out);
-      if (w == "for" || w == "select")
-        return parse_for(out);
-      if (w == "while" || w == "until")
-        return parse_while(out);
-      if (w == "case")
-        return parse_case(out);
-      if (w == "function")
-        return parse_function(out);
+    switch (t.keyword) {
+    case Keyword::lbrace:
+      return parse_group(out);
+    case Keyword::if_:
+      return parse_if(out);
+    case Keyword::for_:
+    case Keyword::select_:
+      return parse_for(out);
+    case Keyword::while_:
+    case Keyword::until_:
+      return parse_while(out);
+    case Keyword::case_:
+      return parse_case(out);
+    case Keyword::function_:
+      return parse_function(out);
+    default:
       if (ends_list(t))
         return {};
+      return parse_simple(out);
     }
-    return parse_simple(out);
   }
 
   // Redirections after a compound command (`done < file`, `} > log`): they
   // belong to no simple command, but their targets may hold substitutions.
   void parse_trailing_redirects(std::vector<Command>& out) {
     while (peek().kind == TokenKind::op && is_redirect(peek().op)) {
-      next();
+      skip();
       if (peek().kind == TokenKind::word)
-        append(out, std::move(next().word.nested));
+        append(out, std::move(take().word.nested));
       else
         m_complete = false;
     }
   }
 
   Parsed parse_subshell(std::vector<Command>& out) {
-    next();
+    skip();
     {
       const Scope scope(*this, true, false);
       if (!scope.ok())
         return {true, std::nullopt};
       parse_list(out);
-      expect_op(")");
+      expect_op(Op::rparen);
     }
     parse_trailing_redirects(out);
     return {true, std::nullopt};
   }
 
   Parsed parse_group(std::vector<Command>& out) {
-    next();
+    skip();
     {
       const Scope scope(*this, true, false);
       if (!scope.ok())
         return {true, std::nullopt};
       parse_list(out);
-      expect_word("}");
+      expect_word(Keyword::rbrace);
     }
     parse_trailing_redirects(out);
     return {true, std::nullopt};
   }
 
   Parsed parse_if(std::vector<Command>& out) {
-    next();
+    skip();
     const Scope scope(*this, false, false);
     if (!scope.ok())
       return {true, std::nullopt};
     for (;;) {
       parse_list(out);
-      if (!expect_word("then"))
+      if (!expect_word(Keyword::then_))
         return {true, std::nullopt};
       parse_list(out);
-      if (is_reserved(peek(), "elif")) {
-        next();
+      if (is_reserved(peek(), Keyword::elif_)) {
+        skip();
         continue;
       }
-      if (is_reserved(peek(), "else")) {
-        next();
+      if (is_reserved(peek(), Keyword::else_)) {
+        skip();
         parse_list(out);
       }
-      if (!expect_word("fi"))
+      if (!expect_word(Keyword::fi_))
         return {true, std::nullopt};
       break;
     }
@@ -1079,46 +1170,46 @@ private:
 
   // `do LIST done`, or bash's `{ LIST; }` body.
   void parse_loop_body(std::vector<Command>& out) {
-    if (is_reserved(peek(), "{")) {
+    if (is_reserved(peek(), Keyword::lbrace)) {
       parse_group(out);
       return;
     }
-    if (!expect_word("do"))
+    if (!expect_word(Keyword::do_))
       return;
     parse_list(out);
-    if (expect_word("done"))
+    if (expect_word(Keyword::done_))
       parse_trailing_redirects(out);
   }
 
   Parsed parse_for(std::vector<Command>& out) {
-    next();
+    skip();
     const Scope scope(*this, false, false);
     if (!scope.ok())
       return {true, std::nullopt};
-    if (is_op(peek(), "((")) {
-      next();
+    if (is_op(peek(), Op::dlparen)) {
+      skip();
       skip_arithmetic();
     } else if (peek().kind == TokenKind::word) {
-      next();
+      skip();
     } else {
       m_complete = false;
       return {true, std::nullopt};
     }
     skip_newlines();
-    if (is_reserved(peek(), "in")) {
-      next();
+    if (is_reserved(peek(), Keyword::in_)) {
+      skip();
       while (peek().kind == TokenKind::word)
-        append(out, std::move(next().word.nested));
+        append(out, std::move(take().word.nested));
     }
-    if (is_op(peek(), ";"))
-      next();
+    if (is_op(peek(), Op::semi))
+      skip();
     skip_newlines();
     parse_loop_body(out);
     return {true, std::nullopt};
   }
 
   Parsed parse_while(std::vector<Command>& out) {
-    next();
+    skip();
     const Scope scope(*this, false, false);
     if (!scope.ok())
       return {true, std::nullopt};
@@ -1128,49 +1219,49 @@ private:
   }
 
   Parsed parse_case(std::vector<Command>& out) {
-    next();
+    skip();
     const Scope scope(*this, false, false);
     if (!scope.ok())
       return {true, std::nullopt};
     if (peek().kind == TokenKind::word)
-      append(out, std::move(next().word.nested));
+      append(out, std::move(take().word.nested));
     else
       m_complete = false;
     skip_newlines();
-    if (!expect_word("in"))
+    if (!expect_word(Keyword::in_))
       return {true, std::nullopt};
     for (;;) {
       skip_newlines();
       if (m_shared.stopped)
         break;
-      if (is_reserved(peek(), "esac")) {
-        next();
+      if (is_reserved(peek(), Keyword::esac_)) {
+        skip();
         parse_trailing_redirects(out);
         break;
       }
-      if (is_op(peek(), "("))
-        next();
+      if (is_op(peek(), Op::lparen))
+        skip();
       bool any_pattern = false;
       while (peek().kind == TokenKind::word) {
-        append(out, std::move(next().word.nested));
+        append(out, std::move(take().word.nested));
         any_pattern = true;
-        if (!is_op(peek(), "|"))
+        if (!is_op(peek(), Op::pipe))
           break;
-        next();
+        skip();
       }
-      if (!any_pattern || !expect_op(")")) {
+      if (!any_pattern || !expect_op(Op::rparen)) {
         m_complete = false;
         break;
       }
       const auto dangling = parse_list(out);
       const Token& end = peek();
-      if (is_op(end, ";;") || is_op(end, ";&") || is_op(end, ";;&")) {
+      if (is_op(end, Op::dsemi) || is_op(end, Op::semi_amp) || is_op(end, Op::dsemi_amp)) {
         if (dangling)
-          out[*dangling].next_op = end.op;
-        next();
+          out[*dangling].next_op = end.op_text;
+        skip();
         continue;
       }
-      if (is_reserved(end, "esac"))
+      if (is_reserved(end, Keyword::esac_))
         continue;
       m_complete = false;
       break;
@@ -1180,14 +1271,14 @@ private:
 
   // `function NAME [()] BODY`
   Parsed parse_function(std::vector<Command>& out) {
-    next();
+    skip();
     if (peek().kind == TokenKind::word)
-      next();
+      skip();
     else
       m_complete = false;
-    if (is_op(peek(), "(")) {
-      next();
-      expect_op(")");
+    if (is_op(peek(), Op::lparen)) {
+      skip();
+      expect_op(Op::rparen);
     }
     return parse_function_body(out);
   }
@@ -1208,50 +1299,52 @@ private:
     cmd.depth = m_depth;
     cmd.in_substitution = m_in_substitution;
     std::vector<Command> nested;
-    std::vector<ArgInfo> args; // per argv word, for sh -c
-    bool in_test = false;      // inside [[ ... ]], where && < > are operands
+    // the argv words sit on top of m_args (they are kept for sh -c); the
+    // simple commands read inside them push and pop theirs above
+    if (m_args.capacity() == 0)
+      m_args.reserve(k_args_reserve);
+    const std::size_t base = m_args.size();
+    bool in_test = false; // inside [[ ... ]], where && < > are operands
     for (;;) {
       const Token& t = peek();
       if (t.kind == TokenKind::word) {
-        Token tok = next();
+        Token& tok = take();
         Word& w = tok.word;
-        if (cmd.argv.empty() && is_assignment(w)) {
+        const bool no_argv = m_args.size() == base;
+        if (no_argv && is_assignment(w)) {
           cmd.assignments.push_back(std::move(w.text));
         } else {
-          if (!w.quoted && w.text == "[[" && cmd.argv.empty())
+          if (tok.keyword == Keyword::test_open && no_argv)
             in_test = true;
-          else if (!w.quoted && w.text == "]]")
+          else if (tok.keyword == Keyword::test_close)
             in_test = false;
-          cmd.argv.push_back(std::move(w.text));
-          cmd.raw.push_back(std::move(w.raw));
-          args.push_back({w.begin, std::move(w.expanded)});
+          m_args.push_back({std::move(w.text), w.raw, w.begin, std::move(w.expanded)});
         }
         append(nested, std::move(w.nested));
-        if (cmd.argv.size() == 1 && cmd.assignments.empty() && cmd.redirects.empty() && !in_test &&
-            is_op(peek(), "(")) {
+        if (m_args.size() == base + 1 && cmd.assignments.empty() && cmd.redirects.empty() &&
+            !in_test && is_op(peek(), Op::lparen)) {
           // NAME() BODY defines a function; NAME is not run
-          next();
-          expect_op(")");
+          m_args.resize(base);
+          skip();
+          expect_op(Op::rparen);
           append(out, std::move(nested));
           return parse_function_body(out);
         }
         continue;
       }
       if (in_test && t.kind == TokenKind::op) {
-        Token tok = next();
-        cmd.argv.push_back(tok.op);
-        cmd.raw.push_back(tok.op);
-        args.push_back({tok.begin, {}});
+        const Token& tok = take();
+        m_args.push_back({std::string(tok.op_text), tok.op_text, tok.begin, {}});
         continue;
       }
       if (in_test && t.kind == TokenKind::newline) {
-        next();
+        skip();
         continue;
       }
       if (t.kind == TokenKind::op && is_redirect(t.op)) {
-        cmd.redirects.push_back(next().op);
+        cmd.redirects.emplace_back(take().op_text);
         if (peek().kind == TokenKind::word) {
-          Token target = next();
+          Token& target = take();
           cmd.redirects.push_back(std::move(target.word.text));
           append(nested, std::move(target.word.nested));
         } else {
@@ -1263,12 +1356,20 @@ private:
     }
     if (in_test)
       m_complete = false;
-    if (cmd.argv.empty() && cmd.assignments.empty() && cmd.redirects.empty())
+    const std::size_t count = m_args.size() - base;
+    if (count == 0 && cmd.assignments.empty() && cmd.redirects.empty())
       return {};
+    cmd.argv.reserve(count);
+    cmd.raw.reserve(count);
+    for (std::size_t k = base; k < m_args.size(); ++k) {
+      cmd.argv.push_back(std::move(m_args[k].text));
+      cmd.raw.emplace_back(m_args[k].raw);
+    }
     const auto index = out.size();
     out.push_back(std::move(cmd));
     append(out, std::move(nested));
-    read_command_string(out, index, args);
+    read_command_string(out, index, base);
+    m_args.resize(base);
     return {true, index};
   }
 
@@ -1325,11 +1426,10 @@ private:
   }
 
   // The command string of `sh -c STRING` / `su -c STRING`, as an argv index.
-  static std::optional<std::size_t> command_string(const std::vector<std::string>& argv) {
+  // FIRST is skip_wrappers(argv), below argv.size().
+  static std::optional<std::size_t> command_string(const std::vector<std::string>& argv,
+                                                   std::size_t first) {
     const auto n = argv.size();
-    const auto first = skip_wrappers(argv);
-    if (first >= n)
-      return std::nullopt;
     const auto prog = basename(argv[first]);
     if (prog == "su") {
       for (std::size_t j = first + 1; j < n; ++j) {
@@ -1370,25 +1470,29 @@ private:
     return std::nullopt;
   }
 
-  void read_command_string(std::vector<Command>& out, std::size_t index,
-                           const std::vector<ArgInfo>& args) {
+  // ARGS_BASE: where the command's words start in m_args.
+  void read_command_string(std::vector<Command>& out, std::size_t index, std::size_t args_base) {
     std::string script;
     std::size_t begin = 0;
     std::vector<Range> opaque;
     {
       const auto& argv = out[index].argv;
-      std::optional<std::size_t> which = command_string(argv);
+      const auto first = skip_wrappers(argv);
+      if (first >= argv.size())
+        return;
+      std::optional<std::size_t> which = command_string(argv, first);
       if (!which) {
         // su --command=STRING
-        if (skip_wrappers(argv) < argv.size() && basename(argv[skip_wrappers(argv)]) == "su") {
+        if (basename(argv[first]) == "su") {
           for (std::size_t j = 0; j < argv.size(); ++j)
             if (starts_with(argv[j], "--command=")) {
               constexpr std::size_t k_prefix = 10;
               script = argv[j].substr(k_prefix);
-              begin = args[j].begin;
-              for (const auto& [first, last] : args[j].expanded)
-                if (first >= k_prefix)
-                  opaque.emplace_back(first - k_prefix, last - k_prefix);
+              const Arg& arg = m_args[args_base + j];
+              begin = arg.begin;
+              for (const auto& [from, to] : arg.expanded)
+                if (from >= k_prefix)
+                  opaque.emplace_back(from - k_prefix, to - k_prefix);
               which = j;
               break;
             }
@@ -1396,9 +1500,10 @@ private:
         if (!which)
           return;
       } else {
+        const Arg& arg = m_args[args_base + *which];
         script = argv[*which];
-        begin = args[*which].begin;
-        opaque = args[*which].expanded;
+        begin = arg.begin;
+        opaque = arg.expanded;
       }
     }
     const Scope scope(*this, true, false);
@@ -1407,9 +1512,8 @@ private:
     // the string is data to this script: its own imbalance does not make this one incomplete
     std::sort(opaque.begin(), opaque.end());
     Reader sub(script, line_of(begin), m_depth, m_in_substitution, m_shared, std::move(opaque));
-    std::vector<Command> inner;
-    sub.read_all(inner);
-    append(out, std::move(inner));
+    // the inner reader appends after everything read so far, as a copy would
+    sub.read_all(out);
   }
 
   std::string_view m_src;
@@ -1420,7 +1524,8 @@ private:
   Shared& m_shared;
   std::vector<Range> m_opaque;
   std::string* m_word_text = nullptr; // the text of the word being lexed
-  std::vector<std::size_t> m_newlines;
+  std::size_t m_line_offset = 0;      // line_of: the offset last asked about
+  std::size_t m_line_count = 0;       // and the newlines before it
   bool m_complete = true;
 
   Token m_look;
@@ -1429,6 +1534,10 @@ private:
   std::vector<Heredoc> m_heredocs;
   bool m_expect_delimiter = false;
   bool m_strip_tabs = false;
+
+  // Stacks of scratch space (see parse_simple and parse_pipeline).
+  std::vector<Arg> m_args;
+  std::vector<std::optional<std::size_t>> m_members;
 };
 
 } // namespace
@@ -1438,6 +1547,7 @@ Script read(std::string_view script) {
   shared.budget = k_reread_factor * script.size() + k_reread_allowance;
   Reader reader(script, 0, 0, false, shared);
   Script out;
+  out.commands.reserve(k_commands_reserve);
   reader.read_all(out.commands);
   out.complete = reader.complete();
   return out;

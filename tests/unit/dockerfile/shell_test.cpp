@@ -411,6 +411,20 @@ TEST(ShellRead, MultiLineScriptLines) {
   EXPECT_EQ(s.commands[5].line, 5);
 }
 
+TEST(ShellRead, LinesOfAWordThatSpansLines) {
+  // the backtick's line is counted while its word is read, before the line of
+  // the command that word starts
+  const auto s = read("true\nFOO=\"a\n`id`\" env\n\necho `date` done");
+  ASSERT_EQ(s.commands.size(), 5u) << describe(s);
+  EXPECT_EQ(s.commands[1].argv, (Argv{"env"}));
+  EXPECT_EQ(s.commands[1].line, 1);
+  EXPECT_EQ(s.commands[2].argv, (Argv{"id"}));
+  EXPECT_EQ(s.commands[2].line, 2);
+  EXPECT_EQ(s.commands[3].argv, (Argv{"echo", "`date`", "done"}));
+  EXPECT_EQ(s.commands[3].line, 4);
+  EXPECT_EQ(s.commands[4].line, 4);
+}
+
 TEST(ShellRead, ProgramStripsDirectory) {
   Command c;
   EXPECT_EQ(c.program(), "");
