@@ -112,8 +112,8 @@ Model build_model(const ParseResult& ast) {
 
   // ENV values each stage ends with, for stages built on it.
   std::vector<Env> stage_env_only;
-  Env env;      // everything in scope in the current stage
-  Env env_only; // ENV values only (inherited by dependent stages)
+  Env env;                             // everything in scope in the current stage
+  Env env_only;                        // ENV values only (inherited by dependent stages)
   std::shared_ptr<const Env> snapshot; // ENV as the current steps see it
 
   for (const auto& ins : ast.instructions) {
