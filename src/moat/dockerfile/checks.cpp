@@ -124,6 +124,17 @@ Command unwrap(const Command& c) {
       while (skip < out.argv.size() &&
              (out.argv[skip].starts_with("-") || out.argv[skip].find('=') != std::string::npos))
         ++skip;
+    } else if (prog == "xargs") {
+      // xargs runs the command with arguments from its input.
+      skip = 1;
+      while (skip < out.argv.size() && out.argv[skip].starts_with("-")) {
+        const auto& o = out.argv[skip];
+        ++skip;
+        if ((o == "-I" || o == "-n" || o == "-P" || o == "-L" || o == "-d" || o == "-E" ||
+             o == "-s" || o == "-a") &&
+            skip < out.argv.size())
+          ++skip;
+      }
     } else if (prog == "nohup" || prog == "time" || prog == "exec" || prog == "command" ||
                prog == "nice") {
       skip = 1;
@@ -797,6 +808,11 @@ CopyArgs copy_args(const Instruction& ins) {
   return out;
 }
 
+// A destination written as a directory: "/app/" or, on Windows, "C:\\app\\".
+bool ends_with_separator(std::string_view dest) {
+  return dest.ends_with("/") || dest.ends_with("\\");
+}
+
 bool is_url(std::string_view s) {
   return s.starts_with("http://") || s.starts_with("https://") || s.starts_with("git@") ||
          s.starts_with("git://");
@@ -928,12 +944,12 @@ void check_copy_add(Context& ctx) {
                  f.find('/') == std::string::npos && (idx < 0 || idx >= stage.index))
           ctx.report("DF022", ins, fmt::format("COPY --from={} does not name an earlier stage", f));
       }
-      if (args.sources.size() >= 2 && !args.dest.ends_with("/") && !has_variable(args.dest) &&
+      if (args.sources.size() >= 2 && !ends_with_separator(args.dest) && !has_variable(args.dest) &&
           !ins.json)
         ctx.report("DF021", ins,
                    fmt::format("{} with several sources needs a destination ending in '/'",
                                util::to_upper(ins.keyword)));
-      if (args.sources.size() >= 2 && !args.dest.ends_with("/") && ins.json)
+      if (args.sources.size() >= 2 && !ends_with_separator(args.dest) && ins.json)
         ctx.report("DF021", ins,
                    fmt::format("{} with several sources needs a destination ending in '/'",
                                util::to_upper(ins.keyword)));
@@ -967,8 +983,9 @@ void check_copy_add(Context& ctx) {
           if (!name.empty())
             ctx.report(
                 "DF065", ins,
-                fmt::format("{} copies '{}', which holds credentials or keys, into the image",
-                            util::to_upper(ins.keyword), s));
+                fmt::format(
+                    "{} copies '{}', which can hold credentials, keys or history, into the image",
+                    util::to_upper(ins.keyword), s));
         }
         bool copies_context =
             std::any_of(args.sources.begin(), args.sources.end(), [](const std::string& s) {
@@ -1156,7 +1173,7 @@ void check_runs(Context& ctx) {
           ctx.report(
               "DF059", ins,
               fmt::format("{} {} upgrades the whole distribution inside the image", prog, sub));
-        if (sub == "clean" || sub == "autoclean")
+        if (sub == "clean" || sub == "autoclean" || sub == "dist-clean" || sub == "distclean")
           apt_clean = true;
         if (has_arg(c, {"--allow-unauthenticated", "--allow-insecure-repositories", "--force-yes",
                         "--allow-downgrades"}))
@@ -1169,7 +1186,10 @@ void check_runs(Context& ctx) {
               c.argv[i + 1].find("=false") == std::string::npos)
             ctx.report("DF068", ins,
                        fmt::format("{} -o {} disables signature checks", prog, c.argv[i + 1]));
-        if (sub == "install") {
+        // A simulated install (-s) installs nothing and asks nothing.
+        const bool simulate =
+            has_arg(c, {"-s", "--simulate", "--just-print", "--dry-run", "--recon", "--no-act"});
+        if (sub == "install" && !simulate) {
           apt_install = true;
           auto pkgs = packages_after(c, "install", k_apt_value_opts);
           if (is_apt_get(c)) {
@@ -1228,7 +1248,16 @@ void check_runs(Context& ctx) {
           apk_update = true;
         if (sub == "add") {
           apk_add = true;
-          if (has_arg(c, {"--allow-untrusted"}))
+          // Local .apk files built in an earlier stage cannot carry a signature
+          // the image trusts; --allow-untrusted for them is expected.
+          const auto apk_args = packages_after(c, "add", k_apk_value_opts);
+          const bool local_only =
+              !apk_args.empty() &&
+              std::all_of(apk_args.begin(), apk_args.end(), [](const std::string& p) {
+                return (p.starts_with("/") || p.starts_with("./")) &&
+                       p.find(".apk") != std::string::npos;
+              });
+          if (has_arg(c, {"--allow-untrusted"}) && !local_only)
             ctx.report(
                 "DF068", ins,
                 "apk add --allow-untrusted installs packages without verifying their signatures");
@@ -1616,8 +1645,8 @@ void check_casing_and_form(Context& ctx) {
       for (const auto& pair : ins.pairs)
         if (pair.sep.empty()) {
           ctx.report("DF079", ins,
-                     fmt::format("'{} {}' uses the legacy space-separated form; write {}={}",
-                                 util::to_upper(ins.keyword), pair.key, pair.key, pair.key));
+                     fmt::format("'{} {} ...' uses the legacy space-separated form; write {}=...",
+                                 util::to_upper(ins.keyword), pair.key, pair.key));
           break;
         }
     if (ins.keyword == "shell" && !ins.json)
@@ -1633,7 +1662,7 @@ void check_casing_and_form(Context& ctx) {
 void check_from_buildkit(Context& ctx) {
   for (const auto& stage : ctx.model.stages) {
     const auto& ins = *stage.from;
-    if (ins.args.size() >= 3) {
+    if (ins.args.size() >= 3 && iequals(ins.args[1], "as")) {
       auto from_w = written_keyword(ins);
       const auto& as_w = ins.args[1];
       if ((all_upper(from_w) && !all_upper(as_w)) || (all_lower(from_w) && !all_lower(as_w)))
@@ -1982,9 +2011,12 @@ void check_run_security(Context& ctx) {
       }
       if (prog == "apt-key")
         ctx.report("DF094", ins, "apt-key trusts the key for every repository and is deprecated");
+      // A local repository (file:, copy:) built during the same step is the
+      // common, harmless use of trusted=yes.
       for (const auto& a : c.argv)
-        if (a.find("trusted=yes") != std::string::npos ||
-            a.find("allow-insecure=yes") != std::string::npos) {
+        if ((a.find("trusted=yes") != std::string::npos ||
+             a.find("allow-insecure=yes") != std::string::npos) &&
+            a.find("file:") == std::string::npos && a.find("copy:") == std::string::npos) {
           ctx.report("DF095", ins, "a package source marked trusted=yes accepts unsigned packages");
           break;
         }

@@ -249,3 +249,35 @@ TEST(DockerfilePragmas, IgnoreByBuildKitRuleNameOnTheCommandLineMatchesAliases) 
       found = c.id == "DF084";
   EXPECT_TRUE(found);
 }
+
+// Cases taken from the official images in the shared corpus, where a first
+// version of the checks was wrong.
+TEST(DockerfileChecks, OfficialImagePatternsAreUnderstood) {
+  // apt-get dist-clean (apt 2.7+) removes the lists.
+  EXPECT_FALSE(lint_ids("FROM debian:13\nRUN apt-get update && apt-get install -y "
+                        "--no-install-recommends curl=8 && apt-get dist-clean\n")
+                   .count("DF010"));
+  // xargs runs apt-get install, so the update is not alone.
+  EXPECT_FALSE(lint_ids("FROM debian:12\nRUN apt-get update; xargs -rt apt-get install -y "
+                        "--no-install-recommends < deps.txt; rm -rf /var/lib/apt/lists/*\n")
+                   .count("DF058"));
+  // A Windows destination ends with a backslash.
+  EXPECT_FALSE(lint_ids("# escape=`\nFROM mcr.microsoft.com/windows/nanoserver:ltsc2022\n"
+                        "COPY a.dll b.dll C:\\Windows\\System32\\\n")
+                   .count("DF021"));
+  // A local repository built in the same step may be trusted.
+  EXPECT_FALSE(lint_ids("FROM debian:12\nRUN echo \"deb [ trusted=yes ] file:///tmp/repo ./\" > "
+                        "/etc/apt/sources.list.d/temp.list\n")
+                   .count("DF095"));
+  // apt-get install -s only simulates.
+  EXPECT_FALSE(lint_ids("FROM debian:12\nRUN if apt-get install -s pkg >/dev/null; then true; fi\n")
+                   .count("DF015"));
+  // FROM without AS has no AS to compare casing with.
+  EXPECT_FALSE(lint_ids("FROM debian:12 as\n").count("DF077"));
+  // Local .apk files from a build stage cannot be signed for the image.
+  EXPECT_FALSE(lint_ids("FROM alpine:3.20\nRUN apk add --no-cache --allow-untrusted "
+                        "/tmp/packages/mod-1.0.apk\n")
+                   .count("DF068"));
+  EXPECT_TRUE(
+      lint_ids("FROM alpine:3.20\nRUN apk add --no-cache --allow-untrusted curl\n").count("DF068"));
+}
