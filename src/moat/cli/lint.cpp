@@ -178,26 +178,30 @@ void attach_lint(CLI::App& root, int& exit_code) {
   auto opts = std::make_shared<LintOptions>();
   auto* cmd =
       root.add_subcommand("lint", "Check Dockerfiles for security and correctness problems");
-  cmd->description(
-      "Check Dockerfiles for security and correctness problems.\n\n"
-      "Each PATH is a Dockerfile, a directory (searched recursively for Dockerfile,\n"
-      "Containerfile, *.Dockerfile and Dockerfile.*) or '-' for standard input. With no\n"
-      "PATH, ./Dockerfile is linted. The parser follows BuildKit exactly: heredocs,\n"
-      "parser directives, --mount and other flags, and ARG/ENV expansion in FROM.\n\n"
-      "Inline pragmas: '# moat ignore=ID[,ID]' above an instruction skips it for those\n"
-      "checks, '# moat global ignore=ID[,ID]' anywhere skips them for the file. The\n"
-      "'# hadolint ignore=' forms are honoured the same way; ids may be moat ids or\n"
-      "aliases (hadolint DL, Trivy DS, dockle CIS-DI/DKL-DI).");
+
   cmd->add_option("PATH", opts->paths, "Dockerfiles or directories ('-' = stdin)");
   cmd->add_flag("--ast", opts->ast,
                 "Print the parse in BuildKit's AST dump format instead of linting");
   add_common_options(*cmd, opts->common, "text, json, sarif, junit");
-  cmd->footer(std::string("EXAMPLES:\n"
-                          "  moat lint Dockerfile\n"
-                          "  moat lint --format sarif --output moat.sarif .\n"
-                          "  moat lint --fail-on high --ignore DL3008,DF048 services/\n"
-                          "  cat Dockerfile | moat lint -\n\n") +
-              exit_status_help());
+  cmd->footer(
+      std::string(
+          "DESCRIPTION:\n"
+          "  Each PATH is a Dockerfile, a directory (searched recursively for Dockerfile,\n"
+          "  Containerfile, *.Dockerfile and Dockerfile.*) or '-' for standard input. With\n"
+          "  no PATH, ./Dockerfile is linted. The parser follows BuildKit exactly: heredocs,\n"
+          "  parser directives, --mount and other flags, and ARG/ENV expansion in FROM.\n"
+          "  A .dockerignore beside the Dockerfile is taken as its build context's.\n\n"
+          "  Inline pragmas: '# moat ignore=ID[,ID]' above an instruction skips it for\n"
+          "  those checks, '# moat global ignore=ID[,ID]' anywhere skips them for the file.\n"
+          "  The '# hadolint ignore=' forms and BuildKit's '# check=skip=' directive are\n"
+          "  honoured too. Ids may be moat ids or aliases: hadolint DL, Trivy DS, dockle\n"
+          "  CIS-DI/DKL-DI, or BuildKit check names. 'moat rules ID' explains a check.\n\n"
+          "EXAMPLES:\n"
+          "  moat lint Dockerfile\n"
+          "  moat lint --format sarif --output moat.sarif .\n"
+          "  moat lint --fail-on high --ignore DL3008,DF048 services/\n"
+          "  cat Dockerfile | moat lint -\n\n") +
+      exit_status_help());
   cmd->callback([opts, &exit_code] { exit_code = run_lint(*opts); });
 }
 

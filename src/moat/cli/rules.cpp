@@ -129,13 +129,16 @@ int run_rules(const RulesOptions& opts) {
 void attach_rules(CLI::App& root, int& exit_code) {
   auto opts = std::make_shared<RulesOptions>();
   auto* cmd = root.add_subcommand("rules", "List every check, or explain one");
-  cmd->description("List every check with its id, default severity, aliases and title, or\n"
-                   "explain one check (by moat id or any alias) with its rationale and fix.");
+
   cmd->add_option("ID", opts->id, "A moat id (DF003) or an alias (DL3002, DS-0002)");
   cmd->add_option("-f,--format", opts->format, "Output format: text, json or markdown")
       ->option_text("FORMAT");
-  cmd->footer("EXAMPLES:\n  moat rules\n  moat rules DL3008\n  moat rules --format json\n\n"
-              "EXIT STATUS:\n  0  success\n  2  unknown check id or usage error");
+  cmd->footer(
+      "DESCRIPTION:\n  Lists every check with its id, default severity, aliases and title, or\n"
+      "  explains one check (by moat id or any alias) with its rationale and fix.\n"
+      "  '--format markdown' prints the reference page docs/checks.md.\n\n"
+      "EXAMPLES:\n  moat rules\n  moat rules DL3008\n  moat rules --format json\n\n"
+      "EXIT STATUS:\n  0  success\n  2  unknown check id or usage error");
   cmd->callback([opts, &exit_code] { exit_code = run_rules(*opts); });
 }
 
