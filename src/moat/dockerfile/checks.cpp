@@ -36,6 +36,11 @@ void Context::report(std::string_view id, const Instruction& ins, std::string me
   findings.push_back(std::move(f));
 }
 
+const Run* Context::run_of(const Instruction& ins) const {
+  auto it = run_index.find(&ins);
+  return it == run_index.end() ? nullptr : &runs[it->second];
+}
+
 void Context::report_line(std::string_view id, int line, std::string message) {
   Instruction pseudo;
   pseudo.start_line = line;
@@ -105,8 +110,8 @@ std::vector<std::string> positionals(const Command& c,
 }
 
 // Drops wrappers that run another command: sudo, env, nohup, time, ...
-Command unwrap(const Command& c) {
-  Command out = c;
+Command unwrap(Command c) {
+  Command out = std::move(c);
   for (int guard = 0; guard < 8 && !out.argv.empty(); ++guard) {
     const std::string_view prog = out.program();
     std::size_t skip = 0;
@@ -1013,10 +1018,8 @@ void check_copy_add(Context& ctx) {
             const auto& later = *stage.steps[sj].instruction;
             if (later.keyword != "run")
               continue;
-            for (const auto& run : ctx.runs) {
-              if (run.instruction != &later)
-                continue;
-              for (const auto& c : commands_of(run)) {
+            if (const Run* run = ctx.run_of(later)) {
+              for (const auto& c : commands_of(*run)) {
                 if ((c.program() == "tar" || c.program() == "gunzip" || c.program() == "unzip") &&
                     std::any_of(c.argv.begin(), c.argv.end(),
                                 [&](const std::string& a) { return base_name(a) == name; }))
@@ -1054,13 +1057,9 @@ void check_runs(Context& ctx) {
     bool pipefail = false, has_pipe = false;
     std::string dnf_prog;
 
-    // sudo is seen before unwrapping drops it.
-    for (const auto& raw : run.commands)
-      if (raw.program() == "sudo") {
-        ctx.report("DF006", ins,
-                   "sudo in a build step; run the step as root before USER, or use gosu");
-        break;
-      }
+    if (run.uses_sudo)
+      ctx.report("DF006", ins,
+                 "sudo in a build step; run the step as root before USER, or use gosu");
     for (const auto& c : cmds) {
       const std::string_view prog = c.program();
       if (c.pipe_length > 1)
@@ -1519,21 +1518,7 @@ void check_runs(Context& ctx) {
           "DF049", ins,
           "yarn install without 'yarn cache clean' in the same RUN leaves the cache in the image");
     if (has_pipe && !pipefail && run.posix) {
-      // The stage's SHELL may already set -o pipefail.
-      bool shell_pipefail = false;
-      const auto& stage = ctx.model.stages[static_cast<std::size_t>(run.stage)];
-      for (const auto* i2 : chain_instructions(ctx, stage.index)) {
-        if (i2 == &ins)
-          break;
-        if (i2->keyword == "shell") {
-          shell_pipefail = false;
-          for (std::size_t k = 0; k + 1 < i2->args.size(); ++k)
-            if (i2->args[k].starts_with("-") && i2->args[k].ends_with("o") &&
-                i2->args[k + 1] == "pipefail")
-              shell_pipefail = true;
-        }
-      }
-      if (!shell_pipefail)
+      if (!run.shell_pipefail)
         ctx.report("DF057", ins,
                    "a pipe in RUN without 'set -o pipefail': a failing download is hidden by the "
                    "next command");
@@ -2144,10 +2129,8 @@ void check_removed_later(Context& ctx) {
           added[dest] = &ins;
         }
       } else if (ins.keyword == "run") {
-        for (const auto& run : ctx.runs) {
-          if (run.instruction != &ins)
-            continue;
-          for (const auto& c : commands_of(run)) {
+        if (const Run* run = ctx.run_of(ins)) {
+          for (const auto& c : commands_of(*run)) {
             if (c.program() != "rm" && c.program() != "shred")
               continue;
             for (const auto& p : positionals(c, {})) {
@@ -2216,14 +2199,28 @@ void run_checks(Context& ctx) {
       s = ctx.model.stages[static_cast<std::size_t>(s)].base_stage;
     }
   }
-  // Read every RUN once.
+  // Read every RUN once. The SHELL in effect (POSIX or not, with pipefail
+  // or not) carries over to stages built on a stage.
+  struct ShellState {
+    bool posix = true;
+    bool pipefail = false;
+  };
+  std::vector<ShellState> final_shell;
   for (const auto& stage : ctx.model.stages) {
-    bool posix = ctx.ast.escape != '`';
+    ShellState shell_state{ctx.ast.escape != '`', false};
+    if (stage.base_stage >= 0 && static_cast<std::size_t>(stage.base_stage) < final_shell.size())
+      shell_state = final_shell[static_cast<std::size_t>(stage.base_stage)];
+    bool& posix = shell_state.posix;
     for (const auto& step : stage.steps) {
       const auto& ins = *step.instruction;
       if (ins.keyword == "shell" && !ins.args.empty()) {
         auto sh = to_lower(std::string(base_name(ins.args[0])));
         posix = is_one_of(sh, {"sh", "bash", "ash", "dash", "zsh", "ksh"});
+        shell_state.pipefail = false;
+        for (std::size_t k = 0; k + 1 < ins.args.size(); ++k)
+          if (ins.args[k].starts_with("-") && ins.args[k].ends_with("o") &&
+              ins.args[k + 1] == "pipefail")
+            shell_state.pipefail = true;
       }
       if (ins.keyword != "run")
         continue;
@@ -2232,6 +2229,7 @@ void run_checks(Context& ctx) {
       run.stage = stage.index;
       run.step = &step;
       run.posix = posix && !ins.json;
+      run.shell_pipefail = shell_state.pipefail;
       if (ins.json) {
         shell::Command c;
         c.argv = ins.args;
@@ -2246,11 +2244,21 @@ void run_checks(Context& ctx) {
         for (const auto& text : run_scripts(ins))
           append_script(run, shell::read(text));
       }
-      for (const auto& c : run.commands)
-        if (!c.argv.empty())
-          run.unwrapped.push_back(unwrap(c));
+      // Only the unwrapped commands are kept: a hostile file can hold a
+      // million commands. sudo is noted before unwrapping drops it.
+      run.unwrapped.reserve(run.commands.size());
+      for (auto& c : run.commands) {
+        if (c.argv.empty())
+          continue;
+        if (c.program() == "sudo")
+          run.uses_sudo = true;
+        run.unwrapped.push_back(unwrap(std::move(c)));
+      }
+      run.commands = {};
+      ctx.run_index.emplace(&ins, ctx.runs.size());
       ctx.runs.push_back(std::move(run));
     }
+    final_shell.push_back(shell_state);
   }
   check_instruction_order(ctx);
   check_unknown_and_deprecated(ctx);

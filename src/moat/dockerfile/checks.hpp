@@ -10,6 +10,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace moat::dockerfile::detail {
@@ -19,9 +20,11 @@ struct Run {
   const Instruction* instruction = nullptr;
   int stage = 0;
   const Step* step = nullptr;
-  bool posix = true; // run by a POSIX shell (not SHELL ["pwsh", ...], not exec form)
-  std::vector<shell::Command> commands;
+  bool posix = true;           // run by a POSIX shell (not SHELL ["pwsh", ...], not exec form)
+  bool shell_pipefail = false; // the SHELL in effect sets -o pipefail
+  std::vector<shell::Command> commands;  // as read; emptied once unwrapped
   std::vector<shell::Command> unwrapped; // commands with argv, wrappers (sudo, env, ...) removed
+  bool uses_sudo = false;
 };
 
 struct Context {
@@ -35,9 +38,12 @@ struct Context {
   bool dockerignore_known = false;   // context directory known
   bool dockerignore_present = false; // a .dockerignore applies
   std::vector<Run> runs;
+  std::unordered_map<const Instruction*, std::size_t> run_index; // RUN instruction -> runs[i]
   std::vector<bool> in_final_image; // per stage: the final stage or one it builds on
   std::vector<core::Finding> findings;
 
+  // The RUN read from INS, or nullptr.
+  [[nodiscard]] const Run* run_of(const Instruction& ins) const;
   // Records a finding of check ID at an instruction.
   void report(std::string_view id, const Instruction& ins, std::string message);
   // Records a finding of check ID at a line (0 = the whole file).
