@@ -11,11 +11,11 @@ trap 'rm -rf "$work"' EXIT
 
 mkdir -p "$work/dockerfiles" "$work/yaml"
 i=0
-for f in "$shared"/conformance/buildkit-parser/*/Dockerfile "$shared"/conformance/buildkit-parser-negative/*/Dockerfile \
-         "$root"/tests/fixtures/dockerfile/*/*.Dockerfile; do
-  [ -f "$f" ] || continue
+while IFS= read -r f; do
   cp "$f" "$work/dockerfiles/$i"; i=$((i+1))
-done
+done < <(find "$shared"/conformance/buildkit-parser "$shared"/conformance/buildkit-parser-negative \
+              "$root"/tests/fixtures/dockerfile "$shared"/corpus/dockerfiles \
+              -type f \( -name Dockerfile -o -path '*/corpus/*' \) ! -name SOURCE.md | sort)
 printf 'fail-on: high\nignore: [DL3008]\nseverity:\n  DF001: low\n' >"$work/yaml/1"
 
 run() {

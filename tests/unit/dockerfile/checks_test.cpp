@@ -281,3 +281,15 @@ TEST(DockerfileChecks, OfficialImagePatternsAreUnderstood) {
   EXPECT_TRUE(
       lint_ids("FROM alpine:3.20\nRUN apk add --no-cache --allow-untrusted curl\n").count("DF068"));
 }
+
+TEST(DockerfileChecks, ShellFromABaseStageCarriesPipefail) {
+  const std::string base =
+      "FROM debian:12 AS base\nSHELL [\"/bin/bash\", \"-o\", \"pipefail\", \"-c\"]\n";
+  EXPECT_FALSE(lint_ids(base + "FROM base\nRUN curl -fsSL https://x | tar -x\n").count("DF057"));
+  EXPECT_TRUE(
+      lint_ids(base + "FROM debian:12\nRUN curl -fsSL https://x | tar -x\n").count("DF057"));
+  // A non-POSIX SHELL in the base stage means RUN is not read as sh.
+  EXPECT_FALSE(lint_ids("FROM mcr.microsoft.com/powershell:7.4 AS ps\nSHELL [\"pwsh\", \"-c\"]\n"
+                        "FROM ps\nRUN Get-Item x | Remove-Item\n")
+                   .count("DF057"));
+}
