@@ -986,11 +986,11 @@ void check_copy_add(Context& ctx) {
         for (const auto& s : args.sources) {
           auto name = sensitive_source(s);
           if (!name.empty())
-            ctx.report(
-                "DF065", ins,
-                fmt::format(
-                    "{} copies '{}', which can hold credentials, keys or history, into the image",
-                    util::to_upper(ins.keyword), s));
+            ctx.report("DF065", ins,
+                       fmt::format("{} copies '{}', which {}, into the image",
+                                   util::to_upper(ins.keyword), s,
+                                   name == ".git" ? "holds the repository's whole history"
+                                                  : "holds credentials or keys"));
         }
         bool copies_context =
             std::any_of(args.sources.begin(), args.sources.end(), [](const std::string& s) {

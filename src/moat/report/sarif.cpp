@@ -18,7 +18,6 @@ namespace {
 using Json = nlohmann::ordered_json;
 
 constexpr std::string_view k_schema = "https://json.schemastore.org/sarif-2.1.0.json";
-constexpr std::string_view k_information_uri = "https://github.com/moat-security/moat";
 
 std::string_view level_of(core::Severity s) {
   switch (s) {
@@ -160,7 +159,6 @@ public:
     Json driver = Json::object();
     driver["name"] = "moat";
     driver["version"] = info.tool_version;
-    driver["informationUri"] = std::string(k_information_uri);
     driver["rules"] = std::move(rule_array);
 
     Json run = Json::object();
