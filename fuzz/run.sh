@@ -17,6 +17,8 @@ done < <(find "$shared"/conformance/buildkit-parser "$shared"/conformance/buildk
               "$root"/tests/fixtures/dockerfile "$shared"/corpus/dockerfiles \
               -type f \( -name Dockerfile -o -path '*/corpus/*' \) ! -name SOURCE.md | sort)
 printf 'fail-on: high\nignore: [DL3008]\nseverity:\n  DF001: low\n' >"$work/yaml/1"
+mkdir -p "$work/dpkg"
+printf 'Package: libc6\nStatus: install ok installed\nSource: glibc (2.36-9)\nVersion: 2.36-9+b1\nArchitecture: amd64\nDescription: x\n y\n\n' >"$work/dpkg/1"
 
 run() {
   local name=$1 corpus=$2
@@ -32,3 +34,4 @@ run fuzz_dockerfile_lint "$work/dockerfiles"
 run fuzz_shell "$work/dockerfiles"
 run fuzz_expand "$work/dockerfiles"
 run fuzz_config "$work/yaml"
+run fuzz_dpkg_status "$work/dpkg"
