@@ -7,8 +7,9 @@ namespace moat::core {
 
 void sort_findings(std::vector<Finding>& findings) {
   std::stable_sort(findings.begin(), findings.end(), [](const Finding& a, const Finding& b) {
-    return std::tuple(a.location.file, a.location.line, a.location.column, a.check->id) <
-           std::tuple(b.location.file, b.location.line, b.location.column, b.check->id);
+    // References, not copies: this runs for every comparison of the sort.
+    return std::tie(a.location.file, a.location.line, a.location.column, a.check->id) <
+           std::tie(b.location.file, b.location.line, b.location.column, b.check->id);
   });
 }
 

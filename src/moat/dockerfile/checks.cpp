@@ -36,6 +36,12 @@ void Context::report(std::string_view id, const Instruction& ins, std::string me
   findings.push_back(std::move(f));
 }
 
+bool Context::dockerignore_present() {
+  if (!m_dockerignore)
+    m_dockerignore = find_dockerignore();
+  return *m_dockerignore;
+}
+
 const Run* Context::run_of(const Instruction& ins) const {
   auto it = run_index.find(&ins);
   return it == run_index.end() ? nullptr : &runs[it->second];
@@ -319,6 +325,10 @@ struct SecretHit {
 };
 
 // The secret that starts at TEXT[I], if any.
+// The prefixes of AWS access key ids.
+constexpr std::array<std::string_view, 9> k_aws_prefixes = {"AKIA", "ASIA", "AGPA", "AIDA", "AROA",
+                                                            "AIPA", "ANPA", "ANVA", "A3T"};
+
 std::optional<SecretHit> secret_at(std::string_view text, std::size_t i) {
   auto run_length = [&](std::size_t from, auto pred) {
     std::size_t n = 0;
@@ -326,10 +336,8 @@ std::optional<SecretHit> secret_at(std::string_view text, std::size_t i) {
       ++n;
     return n;
   };
-  static constexpr std::array<std::string_view, 9> aws_prefixes = {
-      "AKIA", "ASIA", "AGPA", "AIDA", "AROA", "AIPA", "ANPA", "ANVA", "A3T"};
   std::string_view rest = text.substr(i);
-  for (auto p : aws_prefixes) {
+  for (auto p : k_aws_prefixes) {
     if (rest.starts_with(p)) {
       std::size_t n = run_length(i, is_upper_alnum);
       if (n == 20)
@@ -392,10 +400,9 @@ std::optional<SecretHit> secret_at(std::string_view text, std::size_t i) {
 std::optional<SecretHit> find_secret_value(std::string_view text) {
   // Every shape begins with one of these; searching for them is much faster
   // than trying each position.
-  static constexpr std::array<std::string_view, 18> anchors = {
-      "AKIA",        "ASIA", "AGPA",   "AIDA", "AROA", "AIPA",   "ANPA", "ANVA", "A3T",
-      "-----BEGIN ", "gh",   "glpat-", "xox",  "AIza", "_live_", "npm_", "hf_",  "sk-"};
-  for (auto anchor : anchors) {
+  static constexpr std::array<std::string_view, 9> other_anchors = {
+      "-----BEGIN ", "gh", "glpat-", "xox", "AIza", "_live_", "npm_", "hf_", "sk-"};
+  auto search = [&](std::string_view anchor) -> std::optional<SecretHit> {
     for (auto pos = text.find(anchor); pos != std::string_view::npos;
          pos = text.find(anchor, pos + 1)) {
       // "_live_" is found inside sk_live_/rk_live_.
@@ -405,7 +412,14 @@ std::optional<SecretHit> find_secret_value(std::string_view text) {
       if (auto hit = secret_at(text, at))
         return hit;
     }
-  }
+    return std::nullopt;
+  };
+  for (auto anchor : k_aws_prefixes)
+    if (auto hit = search(anchor))
+      return hit;
+  for (auto anchor : other_anchors)
+    if (auto hit = search(anchor))
+      return hit;
   return std::nullopt;
 }
 
@@ -429,7 +443,7 @@ bool is_secret_name(std::string_view name) {
         "PRIVATE_KEY", "CREDENTIAL", "AUTH_KEY", "CLIENT_SECRET", "DB_PASS", "_PASS", "_PWD"})
     if (n.find(word) != std::string::npos)
       return n != "_PWD";
-  return n == "PASS" || n == "PWD_SECRET";
+  return n == "PASS";
 }
 
 // ---------------------------------------------------------------------------
@@ -918,15 +932,12 @@ ModeFacts mode_facts(std::string_view mode) {
 
 void check_copy_add(Context& ctx) {
   for (const auto& stage : ctx.model.stages) {
+    // A WORKDIR in a stage this one builds on counts as set.
     bool workdir_set = false;
-    // WORKDIR in this stage or any stage it builds on.
-    auto chain = chain_instructions(ctx, stage.index);
-    std::set<const Instruction*> own;
-    for (const auto& step : stage.steps)
-      own.insert(step.instruction);
-    for (const auto* ins : chain)
-      if (ins->keyword == "workdir" && own.count(ins) == 0)
-        workdir_set = true;
+    if (stage.base_stage >= 0)
+      for (const auto* ins : chain_instructions(ctx, stage.base_stage))
+        if (ins->keyword == "workdir")
+          workdir_set = true;
 
     for (std::size_t si = 0; si < stage.steps.size(); ++si) {
       const auto& step = stage.steps[si];
@@ -949,12 +960,9 @@ void check_copy_add(Context& ctx) {
                  f.find('/') == std::string::npos && (idx < 0 || idx >= stage.index))
           ctx.report("DF022", ins, fmt::format("COPY --from={} does not name an earlier stage", f));
       }
-      if (args.sources.size() >= 2 && !ends_with_separator(args.dest) && !has_variable(args.dest) &&
-          !ins.json)
-        ctx.report("DF021", ins,
-                   fmt::format("{} with several sources needs a destination ending in '/'",
-                               util::to_upper(ins.keyword)));
-      if (args.sources.size() >= 2 && !ends_with_separator(args.dest) && ins.json)
+      // In JSON form a variable in the destination is not expanded.
+      if (args.sources.size() >= 2 && !ends_with_separator(args.dest) &&
+          (ins.json || !has_variable(args.dest)))
         ctx.report("DF021", ins,
                    fmt::format("{} with several sources needs a destination ending in '/'",
                                util::to_upper(ins.keyword)));
@@ -996,7 +1004,7 @@ void check_copy_add(Context& ctx) {
             std::any_of(args.sources.begin(), args.sources.end(), [](const std::string& s) {
               return s == "." || s == "./" || s == "./*" || s == "*";
             });
-        if (copies_context && ctx.dockerignore_known && !ctx.dockerignore_present)
+        if (copies_context && ctx.find_dockerignore && !ctx.dockerignore_present())
           ctx.report("DF066", ins,
                      "the whole build context is copied and there is no .dockerignore: secrets, "
                      ".git and local files end up in the image");
@@ -1547,15 +1555,6 @@ void check_runs(Context& ctx) {
 
 // ---------------------------------------------------------------------------
 // BuildKit's own build checks and instruction validity
-
-constexpr std::array<std::string_view, 8> k_platform_arg_names = {
-    "BUILDPLATFORM",  "BUILDOS",  "BUILDARCH",  "BUILDVARIANT",
-    "TARGETPLATFORM", "TARGETOS", "TARGETARCH", "TARGETVARIANT"};
-
-bool is_platform_arg(std::string_view name) {
-  return std::find(k_platform_arg_names.begin(), k_platform_arg_names.end(), name) !=
-         k_platform_arg_names.end();
-}
 
 // Proxy variables BuildKit passes to every build without an ARG.
 bool is_builtin_arg(std::string_view name) {

@@ -7,6 +7,8 @@
 #include <moat/dockerfile/model.hpp>
 #include <moat/dockerfile/shell.hpp>
 
+#include <functional>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -35,19 +37,25 @@ struct Context {
   const Model& model;
   const std::string& file;
   const core::Policy& policy;
-  bool dockerignore_known = false;   // context directory known
-  bool dockerignore_present = false; // a .dockerignore applies
+  // Looks for a .dockerignore in the build context; empty when the context
+  // is unknown (stdin), which turns off the checks that need it.
+  std::function<bool()> find_dockerignore;
   std::vector<Run> runs;
   std::unordered_map<const Instruction*, std::size_t> run_index; // RUN instruction -> runs[i]
   std::vector<bool> in_final_image; // per stage: the final stage or one it builds on
   std::vector<core::Finding> findings;
 
+  // Whether a .dockerignore applies; asked once, and only when a check needs it.
+  [[nodiscard]] bool dockerignore_present();
   // The RUN read from INS, or nullptr.
   [[nodiscard]] const Run* run_of(const Instruction& ins) const;
   // Records a finding of check ID at an instruction.
   void report(std::string_view id, const Instruction& ins, std::string message);
   // Records a finding of check ID at a line (0 = the whole file).
   void report_line(std::string_view id, int line, std::string message);
+
+private:
+  std::optional<bool> m_dockerignore;
 };
 
 // The check table (sorted by id).

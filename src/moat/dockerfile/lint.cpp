@@ -67,18 +67,6 @@ bool has_buildkit_alias(const core::CheckInfo& check) {
   return false;
 }
 
-// True when a COPY or ADD takes "." (the whole build context) as a source.
-bool copies_whole_context(const ParseResult& ast) {
-  for (const auto& ins : ast.instructions) {
-    if (ins.keyword != "copy" && ins.keyword != "add")
-      continue;
-    for (std::size_t i = 0; i + 1 < ins.args.size(); ++i)
-      if (ins.args[i] == "." || ins.args[i] == "./" || ins.args[i] == "./*" || ins.args[i] == "*")
-        return true;
-  }
-  return false;
-}
-
 } // namespace
 
 std::span<const core::CheckInfo> checks() {
@@ -91,12 +79,8 @@ core::Result<core::TargetReport> lint(const LintInput& input, const core::Policy
     return std::unexpected(ast.error());
   const Model model = build_model(*ast);
   detail::Context ctx(*ast, model, input.name, policy);
-  // Looking for .dockerignore costs file-system calls; only COPY/ADD of the
-  // whole context needs the answer.
-  if (input.context_dir && copies_whole_context(*ast)) {
-    ctx.dockerignore_known = true;
-    ctx.dockerignore_present = has_dockerignore(*input.context_dir, input.name);
-  }
+  if (input.context_dir)
+    ctx.find_dockerignore = [&input] { return has_dockerignore(*input.context_dir, input.name); };
   detail::run_checks(ctx);
 
   // Inline pragmas: global ones anywhere, others for the next instruction.

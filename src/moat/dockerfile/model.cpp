@@ -20,6 +20,15 @@ constexpr std::string_view k_platform_args[] = {"BUILDPLATFORM", "BUILDOS",     
                                                 "BUILDVARIANT",  "TARGETPLATFORM", "TARGETOS",
                                                 "TARGETARCH",    "TARGETVARIANT"};
 
+} // namespace
+
+bool is_platform_arg(std::string_view name) {
+  return std::find(std::begin(k_platform_args), std::end(k_platform_args), name) !=
+         std::end(k_platform_args);
+}
+
+namespace {
+
 // Applies one ARG instruction to ENV. GLOBAL supplies defaults for ARGs that
 // are redeclared inside a stage without a value.
 void apply_arg(const Instruction& ins, Env& env, const Env* global, char escape) {

@@ -62,6 +62,9 @@ struct Model {
 // Builds the model. Never fails: what cannot be resolved is marked so.
 [[nodiscard]] Model build_model(const ParseResult& ast);
 
+// True for the platform ARGs BuildKit predefines (BUILDPLATFORM, TARGETARCH, ...).
+[[nodiscard]] bool is_platform_arg(std::string_view name);
+
 // Expands WORD in ENV with the escape character of the Dockerfile; on a
 // malformed word returns the word unchanged.
 [[nodiscard]] std::string expand_or_keep(std::string_view word, const Env& env, char escape);
