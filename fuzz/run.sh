@@ -35,3 +35,28 @@ run fuzz_shell "$work/dockerfiles"
 run fuzz_expand "$work/dockerfiles"
 run fuzz_config "$work/yaml"
 run fuzz_dpkg_status "$work/dpkg"
+
+# Package databases and binaries.
+mkdir -p "$work/apk" "$work/python" "$work/rpm" "$work/go" "$work/jar" "$work/layer" "$work/tar"
+printf 'C:Q1abc=\nP:musl\nV:1.2.5-r0\nA:x86_64\nL:MIT\no:musl\nF:lib\nR:ld-musl-x86_64.so.1\n\n' >"$work/apk/1"
+printf 'Metadata-Version: 2.1\nName: requests\nVersion: 2.31.0\nLicense: Apache 2.0\n\nbody\n' >"$work/python/1"
+printf '\0\0\0\1\0\0\0\4\0\0\3\350\0\0\0\6\0\0\0\0\0\0\0\1abc\0' >"$work/rpm/1"
+for f in /usr/sbin/runc /usr/bin/docker-registry; do
+  [ -f "$f" ] && head -c 65536 "$f" >"$work/go/$(basename "$f")"
+done
+printf '\377 Go buildinf:\10\2' >"$work/go/magic"
+[ -f /usr/share/java/commons-lang3.jar ] && head -c 65536 /usr/share/java/commons-lang3.jar >"$work/jar/1"
+printf 'PK\3\4' >"$work/jar/2"
+# Layers: a tiny tar, gzip and zstd of it; and the outer archive form.
+mkdir -p "$work/src/etc" && printf 'root::0:0::/root:/bin/sh\n' >"$work/src/etc/passwd"
+tar -C "$work/src" -cf "$work/layer/plain" etc
+gzip -c "$work/layer/plain" >"$work/layer/gz"
+if command -v zstd >/dev/null; then zstd -q -c "$work/layer/plain" >"$work/layer/zst"; fi
+cp "$work/layer/plain" "$work/tar/1"
+run fuzz_apk_installed "$work/apk"
+run fuzz_python_metadata "$work/python"
+run fuzz_rpm_header "$work/rpm"
+run fuzz_go_buildinfo "$work/go"
+run fuzz_jar "$work/jar"
+run fuzz_layer "$work/layer"
+run fuzz_outer_tar "$work/tar"

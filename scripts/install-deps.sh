@@ -10,4 +10,12 @@ $SUDO apt-get install -y -qq --no-install-recommends \
   libfmt-dev libcli11-dev nlohmann-json3-dev libyaml-cpp-dev \
   googletest libgtest-dev libgmock-dev libbenchmark-dev \
   clang-16 libclang-rt-16-dev clang-format-16 clang-tidy-16 \
+  libarchive-dev libssl-dev libsqlite3-dev libcurl4-openssl-dev zlib1g-dev libzstd-dev \
   hyperfine >/dev/null
+# Real components for the image tests: a Debian rootfs, image packers, a
+# Docker daemon and a registry, rpm for a real rpmdb, and real Go and Java
+# binaries built by Debian for the catalogers.
+$SUDO apt-get install -y -qq --no-install-recommends \
+  debootstrap umoci skopeo busybox-static zstd openssl openssh-client \
+  docker.io docker-registry apache2-utils rpm runc libcommons-lang3-java \
+  python3 >/dev/null

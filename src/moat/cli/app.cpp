@@ -22,9 +22,11 @@ struct Verb {
 };
 
 // Every verb, in the order --help lists them.
-constexpr std::array<Verb, 2> k_verbs{{
+constexpr std::array<Verb, 4> k_verbs{{
+    {"image", attach_image},
     {"lint", attach_lint},
     {"rules", attach_rules},
+    {"sbom", attach_sbom},
 }};
 
 } // namespace

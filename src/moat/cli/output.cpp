@@ -1,6 +1,7 @@
 #include <moat/cli/common.hpp>
 
 #include <moat/dockerfile/lint.hpp>
+#include <moat/image/checks.hpp>
 #include <moat/report/writer.hpp>
 #include <moat/util/file.hpp>
 #include <moat/util/strings.hpp>
@@ -119,7 +120,8 @@ int report_error(const core::Error& error) {
 }
 
 std::span<const core::CheckTable> all_check_tables() {
-  static const std::array<core::CheckTable, 1> tables{{{"dockerfile", dockerfile::checks()}}};
+  static const std::array<core::CheckTable, 2> tables{
+      {{"dockerfile", dockerfile::checks()}, {"image", image::checks()}}};
   return tables;
 }
 

@@ -4,6 +4,7 @@
 
 #include <moat/core/check.hpp>
 #include <moat/core/location.hpp>
+#include <moat/core/package.hpp>
 #include <moat/core/severity.hpp>
 
 #include <string>
@@ -20,10 +21,14 @@ struct Finding {
 
 // The findings for one target (a file, an image, ...), in report order.
 struct TargetReport {
-  std::string target;            // as named by the user
-  std::string kind;              // "dockerfile", "image", ...
-  std::vector<Finding> findings; // sorted by line, then column, then id
-  int suppressed = 0;            // findings removed by ignores
+  std::string target;             // as named by the user
+  std::string kind;               // "dockerfile", "image", ...
+  std::vector<Finding> findings;  // sorted by line, then column, then id
+  int suppressed = 0;             // findings removed by ignores
+  std::vector<std::string> notes; // what moat saw and could not read ("a BerkeleyDB rpmdb ...")
+  bool list_packages = false;     // image reports with --list-packages
+  std::string os;                 // "debian 12 (bookworm)"; empty when unknown
+  std::vector<Package> packages;  // the inventory, when list_packages
 };
 
 // Sorts findings by line, column, then check id.

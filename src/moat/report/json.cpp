@@ -210,6 +210,19 @@ public:
           e.close(']');
         }
         e.field("suppressed", report.suppressed);
+        if (!report.os.empty())
+          e.field("os", report.os);
+        if (!report.notes.empty()) {
+          std::vector<std::string_view> notes(report.notes.begin(), report.notes.end());
+          e.string_array("notes", notes);
+        }
+        if (report.list_packages) {
+          e.key("packages");
+          e.open('[');
+          for (const auto& p : report.packages)
+            write_package(e, p);
+          e.close(']');
+        }
         e.close('}');
       }
       e.close(']');
@@ -239,6 +252,30 @@ private:
     text.clear();
   }
 
+  static void write_package(Emitter& e, const core::Package& p) {
+    e.element();
+    e.open('{');
+    e.field("name", p.name);
+    e.field("version", p.version);
+    e.field("type", p.type);
+    e.field("ecosystem", p.ecosystem);
+    e.field("purl", p.purl);
+    if (!p.architecture.empty())
+      e.field("architecture", p.architecture);
+    if (!p.source_name.empty())
+      e.field("source_name", p.source_name);
+    if (!p.source_version.empty())
+      e.field("source_version", p.source_version);
+    if (!p.license.empty())
+      e.field("license", p.license);
+    e.field("found_at", p.found_at);
+    if (p.layer >= 0) {
+      e.field("layer", p.layer);
+      e.field("layer_digest", p.layer_digest);
+    }
+    e.close('}');
+  }
+
   static void write_finding(Emitter& e, const core::TargetReport& report,
                             const core::Finding& finding) {
     const auto& check = check_of(finding);
@@ -258,6 +295,18 @@ private:
       e.field("column", finding.location.column);
     if (finding.location.end_line > 0)
       e.field("end_line", finding.location.end_line);
+    if (!finding.location.path.empty())
+      e.field("path", finding.location.path);
+    if (finding.location.history >= 0)
+      e.field("history", finding.location.history);
+    if (finding.location.layer >= 0) {
+      e.key("layer");
+      e.open('{');
+      e.field("index", finding.location.layer);
+      e.field("digest", finding.location.layer_digest);
+      e.field("created_by", finding.location.created_by);
+      e.close('}');
+    }
     e.close('}');
     e.field("remediation", check.remediation);
     e.string_array("references", core::references_of(check));

@@ -109,7 +109,11 @@ Json result_json(const core::TargetReport& report, const core::Finding& finding,
                  std::size_t rule_index) {
   const auto& loc = finding.location;
   Json physical = Json::object();
-  physical["artifactLocation"] = {{"uri", uri_of(file_of(report, finding))}};
+  physical["artifactLocation"] = {
+      {"uri", loc.path.empty()
+                  ? uri_of(file_of(report, finding))
+                  // A path inside an image: relative, it is not on this machine.
+                  : uri_of(std::string_view(loc.path).substr(loc.path.starts_with('/') ? 1 : 0))}};
   if (loc.line > 0) {
     Json region = Json::object();
     region["startLine"] = loc.line;
@@ -126,6 +130,13 @@ Json result_json(const core::TargetReport& report, const core::Finding& finding,
   result["level"] = std::string(level_of(finding.severity));
   result["message"] = {{"text", std::string(message_of(finding))}};
   result["locations"] = Json::array({Json{{"physicalLocation", std::move(physical)}}});
+  if (loc.layer >= 0) {
+    Json layer = Json::object();
+    layer["index"] = loc.layer;
+    layer["digest"] = loc.layer_digest;
+    layer["createdBy"] = loc.created_by;
+    result["properties"] = {{"layer", std::move(layer)}};
+  }
   return result;
 }
 

@@ -62,6 +62,10 @@ std::string terminal_safe(std::string_view text) {
 }
 
 std::string position_of(const core::Location& loc) {
+  if (!loc.path.empty())
+    return loc.path;
+  if (loc.history >= 0)
+    return fmt::format("history[{}]", loc.history);
   if (loc.line <= 0)
     return "-";
   if (loc.column <= 0)
@@ -90,7 +94,7 @@ public:
              std::span<const core::TargetReport> reports) const override {
     bool first = true;
     for (const auto& report : reports) {
-      if (report.findings.empty())
+      if (report.findings.empty() && report.notes.empty() && !report.list_packages)
         continue;
       if (!first)
         out << '\n';
@@ -144,11 +148,28 @@ private:
         out << terminal_safe(line) << '\n';
       }
     }
+    for (const auto& note : report.notes)
+      out << "  note: " << terminal_safe(note) << '\n';
+    if (report.list_packages) {
+      out << fmt::format("  {} packages{}\n", report.packages.size(),
+                         report.os.empty() ? std::string() : " on " + terminal_safe(report.os));
+      std::size_t name_width = 0;
+      std::size_t version_width = 0;
+      for (const auto& p : report.packages) {
+        name_width = std::max(name_width, p.name.size());
+        version_width = std::max(version_width, p.version.size());
+      }
+      for (const auto& p : report.packages)
+        out << fmt::format("    {:<{}}  {:<{}}  {:<6}  {}\n", terminal_safe(p.name), name_width,
+                           terminal_safe(p.version), version_width, p.type,
+                           terminal_safe(p.found_at));
+    }
   }
 
   static std::string summary(std::span<const core::TargetReport> reports) {
     auto counts = count_findings(reports);
-    auto files = plural(reports.size(), "file");
+    const bool images = !reports.empty() && reports.front().kind == "image";
+    auto files = plural(reports.size(), images ? "target" : "file");
     if (counts.total == 0)
       return fmt::format("no findings in {}", files);
     std::vector<std::string> parts;

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Whole-process comparison for `moat image`: a full scan of a large image
+# against plain decompression of the same layers (`gzip -dc`/`zstd -dc` into
+# `tar -t`, one layer after another) in the same hyperfine run. The image is
+# a debootstrap bookworm rootfs with a few hundred packages, packed by umoci
+# in three layers (gzip), and copied by skopeo with zstd layers. Needs root
+# and the Debian mirror. Usage: bench/image.sh [RUNS]
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+runs=${1:-10}
+cache=${MOAT_BENCH_CACHE:-/var/cache/moat-bench}
+mirror=${MOAT_DEBIAN_MIRROR:-http://deb.debian.org/debian}
+packages=python3,perl,git,curl,openssl,ca-certificates,gnupg,build-essential,libssl-dev,\
+procps,less,vim-tiny,iproute2,iputils-ping,net-tools,rsync,unzip,xz-utils,zstd,file,\
+python3-pip,python3-venv,python3-requests,python3-yaml,runc
+
+for tool in debootstrap umoci skopeo hyperfine zstd; do
+  command -v "$tool" >/dev/null || { echo "bench/image.sh: $tool is needed" >&2; exit 2; }
+done
+
+cmake --preset release >/dev/null
+cmake --build --preset release --target moat >/dev/null
+moat="$root/build/release/src/moat"
+
+mkdir -p "$cache"
+if [ ! -d "$cache/rootfs/usr" ]; then
+  rm -rf "$cache/rootfs"
+  debootstrap --variant=minbase --include="$packages" bookworm "$cache/rootfs" "$mirror" >/dev/null
+  rm -rf "$cache/rootfs/dev/"* "$cache/rootfs/proc/"* "$cache/rootfs/sys/"*
+fi
+if [ ! -f "$cache/oci/index.json" ]; then
+  rm -rf "$cache/oci" "$cache/oci-zstd" "$cache/bundle"
+  umoci init --layout "$cache/oci"
+  umoci new --image "$cache/oci:big"
+  umoci unpack --image "$cache/oci:big" "$cache/bundle"
+  # Three layers: /usr/lib, then /usr/share, then the rest.
+  for part in usr/lib usr/share .; do
+    mkdir -p "$cache/bundle/rootfs/$part"
+    tar -C "$cache/rootfs" --numeric-owner -cf - "$part" | tar -C "$cache/bundle/rootfs" -xf -
+    umoci repack --image "$cache/oci:big" --refresh-bundle "$cache/bundle"
+  done
+  rm -rf "$cache/bundle"
+  umoci gc --layout "$cache/oci"
+  skopeo copy --quiet --dest-compress-format zstd "oci:$cache/oci:big" "oci:$cache/oci-zstd:big"
+fi
+
+layers() { # the layer blobs of an OCI layout's only image, in order
+  local layout=$1 manifest
+  manifest=$(sed -n 's/.*"digest":"sha256:\([0-9a-f]*\)".*/\1/p' "$layout/index.json" | head -1)
+  tr ',' '\n' <"$layout/blobs/sha256/$manifest" | sed -n 's/.*"digest":"sha256:\([0-9a-f]*\)".*/\1/p' |
+    tail -n +2 | sed "s|^|$layout/blobs/sha256/|"
+}
+gz_layers=$(layers "$cache/oci" | tr '\n' ' ')
+zst_layers=$(layers "$cache/oci-zstd" | tr '\n' ' ')
+npkg=$("$moat" image --no-progress --list-packages --format json --fail-on none "$cache/oci" |
+  grep -c '"purl"')
+size_gz=$(du -cb $gz_layers | tail -1 | cut -f1)
+size_raw=$(for l in $gz_layers; do gzip -dc "$l"; done | wc -c)
+
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(uname -r)"
+echo "date: $(date -u +%Y-%m-%d)"
+echo "image: $npkg packages, 3 layers, $size_gz bytes gzip, $size_raw bytes of tar"
+hyperfine --warmup 2 --runs "$runs" --export-markdown "$root/bench/.image.md" \
+  -n "moat image (gzip layers)" "$moat image --no-progress --format json --fail-on none $cache/oci >/dev/null" \
+  -n "gzip -dc | tar -t (same layers)" "for l in $gz_layers; do gzip -dc \$l | tar -t >/dev/null; done" \
+  -n "moat image (zstd layers)" "$moat image --no-progress --format json --fail-on none $cache/oci-zstd >/dev/null" \
+  -n "zstd -dc | tar -t (same layers)" "for l in $zst_layers; do zstd -qdc \$l | tar -t >/dev/null; done"
+cat "$root/bench/.image.md"
+# Peak memory of one full scan.
+/usr/bin/time -f "moat image peak RSS: %M KiB" "$moat" image --no-progress --format json --fail-on none "$cache/oci" >/dev/null

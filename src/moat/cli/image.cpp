@@ -1,0 +1,91 @@
+// moat image: container images.
+#include <moat/cli/common.hpp>
+#include <moat/cli/image_common.hpp>
+#include <moat/cli/verbs.hpp>
+#include <moat/dockerfile/lint.hpp>
+#include <moat/image/catalog.hpp>
+#include <moat/image/checks.hpp>
+#include <moat/image/source.hpp>
+#include <moat/image/union.hpp>
+#include <moat/util/file.hpp>
+
+#include <fmt/format.h>
+
+#include <memory>
+#include <unistd.h>
+
+namespace moat::cli {
+
+namespace {
+
+struct ImageOptions {
+  CommonOptions common;
+  ImageSourceOptions source;
+  std::string target;
+  bool list_packages = false;
+};
+
+int run_image(ImageOptions& opts) {
+  auto policy = build_policy(opts.common, image_config_start(opts.target));
+  if (!policy)
+    return report_error(policy.error());
+  auto scanned = load_image_with_progress(opts.target, opts.source, opts.common);
+  if (!scanned)
+    return report_error(scanned.error());
+  const image::UnionView view(scanned->layers);
+  auto inventory = image::catalog_image(*scanned, view);
+  if (!inventory)
+    return report_error(inventory.error());
+  auto report = image::check_image(*scanned, view, *inventory, *policy);
+  core::apply_policy(*policy, report);
+  report.notes = inventory->notes;
+  report.os = describe_os(*inventory);
+  if (opts.list_packages) {
+    report.list_packages = true;
+    report.packages = inventory->packages;
+  }
+  std::vector<core::TargetReport> reports;
+  reports.push_back(std::move(report));
+  // Findings come from the image table and, for the history, the Dockerfile table.
+  std::vector<core::CheckInfo> all(image::checks().begin(), image::checks().end());
+  all.insert(all.end(), dockerfile::checks().begin(), dockerfile::checks().end());
+  if (auto status = emit_reports(opts.common, "image", all, *policy, reports); !status)
+    return report_error(status.error());
+  return core::exit_code_for(*policy, reports);
+}
+
+} // namespace
+
+void attach_image(CLI::App& root, int& exit_code) {
+  auto opts = std::make_shared<ImageOptions>();
+  auto* cmd = root.add_subcommand(
+      "image", "Check a container image: configuration, history, files and packages");
+  cmd->add_option("TARGET", opts->target, "The image (see TARGETS below)")->required();
+  add_image_source_options(*cmd, opts->source);
+  cmd->add_flag("--list-packages", opts->list_packages,
+                "Include the package inventory (SBOM) in the report");
+  add_common_options(*cmd, opts->common, "text, json, sarif, junit");
+  cmd->footer(
+      std::string("DESCRIPTION:\n"
+                  "  Reads the image in one streamed pass, layers in parallel, nothing\n"
+                  "  extracted to disk, every blob's digest verified. Checks the config\n"
+                  "  (user, HEALTHCHECK, secrets in ENV, volumes, port 22, latest tag),\n"
+                  "  the build history (rebuilt as a Dockerfile and run through the\n"
+                  "  Dockerfile checks), and the files of every layer: setuid/setgid,\n"
+                  "  world-writable, private keys found by content, credential files,\n"
+                  "  empty passwords, duplicate UIDs/GIDs, package caches, unneeded files,\n"
+                  "  hostile archive entries, and secrets that a later layer deleted or\n"
+                  "  overwrote (still in the image for anyone who pulls it). Each finding\n"
+                  "  names the layer (digest and history created_by) and the path.\n\n") +
+      image_targets_help() +
+      "EXAMPLES:\n"
+      "  moat image app.tar\n"
+      "  moat image --platform linux/arm64 ./oci-layout\n"
+      "  moat image docker://nginx:1.27 --format sarif --output image.sarif\n"
+      "  moat image registry://127.0.0.1:5000/team/app:1.4 --insecure\n"
+      "  moat image dir:///srv/rootfs --list-packages\n\n" +
+      exit_status_help());
+  cmd->callback([opts, &exit_code] { exit_code = run_image(*opts); });
+}
+
+} // namespace moat::cli

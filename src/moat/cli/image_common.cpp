@@ -1,0 +1,82 @@
+#include <moat/cli/image_common.hpp>
+
+#include <moat/util/file.hpp>
+
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <unistd.h>
+
+namespace moat::cli {
+
+void add_image_source_options(CLI::App& cmd, ImageSourceOptions& options) {
+  cmd.add_option("--platform", options.platform,
+                 "Image of a multi-platform index to read (default: the host's)")
+      ->option_text("OS/ARCH[/VARIANT]");
+  cmd.add_option("--ca-cert", options.ca_cert, "Registry TLS: trust this CA certificate (PEM)")
+      ->option_text("FILE");
+  cmd.add_flag("--insecure", options.insecure,
+               "Registry over plain HTTP; allowed for loopback addresses only");
+  cmd.add_flag("--no-progress", options.no_progress, "Never draw the progress bar");
+}
+
+core::Result<image::ScannedImage> load_image_with_progress(const std::string& target,
+                                                           const ImageSourceOptions& options,
+                                                           const CommonOptions& common) {
+  image::SourceOptions source;
+  source.platform = options.platform;
+  source.ca_cert = options.ca_cert;
+  source.insecure = options.insecure;
+  const bool bar = !options.no_progress && !common.quiet && util::is_tty(STDERR_FILENO);
+  if (bar) {
+    source.progress = [](std::size_t done, std::size_t total) {
+      constexpr std::size_t k_width = 30;
+      const std::size_t filled = total == 0 ? k_width : done * k_width / total;
+      fmt::print(stderr, "\r\033[Kscanning layers [{}{}] {}/{}", std::string(filled, '#'),
+                 std::string(k_width - filled, '.'), done, total);
+      std::fflush(stderr);
+    };
+  }
+  auto scanned = image::load_image(target, source);
+  if (bar) {
+    fmt::print(stderr, "\r\033[K");
+    std::fflush(stderr);
+  }
+  return scanned;
+}
+
+std::filesystem::path image_config_start(const std::string& target) {
+  if (target.starts_with("dir://"))
+    return std::filesystem::path(target.substr(6));
+  if (target.find("://") != std::string::npos)
+    return std::filesystem::current_path();
+  return std::filesystem::path(target);
+}
+
+std::string describe_os(const image::Inventory& inventory) {
+  if (!inventory.os)
+    return {};
+  const auto& os = *inventory.os;
+  std::string out = os.id;
+  if (!os.version_id.empty())
+    out += " " + os.version_id;
+  if (!os.version_codename.empty())
+    out += " (" + os.version_codename + ")";
+  return out;
+}
+
+std::string image_targets_help() {
+  return "TARGETS:\n"
+         "  FILE                    a docker save archive (classic or OCI form) or an OCI\n"
+         "                          layout in a tar\n"
+         "  DIR                     an OCI image layout (oci-layout, index.json, blobs/)\n"
+         "  PATH:REF                the image named REF in an OCI layout\n"
+         "  dir://PATH              a root file system directory\n"
+         "  docker://NAME[:TAG]     an image of the local Docker daemon (DOCKER_HOST or\n"
+         "                          /var/run/docker.sock), streamed, never saved to disk\n"
+         "  registry://HOST[:PORT]/REPO[:TAG|@DIGEST]\n"
+         "                          a registry (Distribution API; credentials from\n"
+         "                          ~/.docker/config.json; --ca-cert, --insecure)\n\n";
+}
+
+} // namespace moat::cli

@@ -1,0 +1,38 @@
+#pragma once
+// What `moat image` and `moat sbom` share: the source options, loading with
+// a progress bar on a terminal, and the TARGETS help text.
+
+#include <moat/cli/common.hpp>
+#include <moat/image/catalog.hpp>
+#include <moat/image/source.hpp>
+
+#include <filesystem>
+#include <string>
+
+namespace moat::cli {
+
+struct ImageSourceOptions {
+  std::string platform;
+  std::string ca_cert;
+  bool insecure = false;
+  bool no_progress = false;
+};
+
+// Adds --platform, --ca-cert, --insecure, --no-progress.
+void add_image_source_options(CLI::App& cmd, ImageSourceOptions& options);
+
+// Loads TARGET, drawing a progress bar on stderr when it is a terminal.
+[[nodiscard]] core::Result<image::ScannedImage>
+load_image_with_progress(const std::string& target, const ImageSourceOptions& options,
+                         const CommonOptions& common);
+
+// Where to look upward for .moat.yaml: the target's directory for files, else the current one.
+[[nodiscard]] std::filesystem::path image_config_start(const std::string& target);
+
+// "debian 12 (bookworm)"; empty when unknown.
+[[nodiscard]] std::string describe_os(const image::Inventory& inventory);
+
+// The TARGETS section of --help.
+[[nodiscard]] std::string image_targets_help();
+
+} // namespace moat::cli

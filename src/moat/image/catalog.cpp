@@ -1,0 +1,267 @@
+#include <moat/image/catalog.hpp>
+
+#include <moat/core/purl.hpp>
+#include <moat/inventory/apk.hpp>
+#include <moat/inventory/dpkg.hpp>
+#include <moat/inventory/npm.hpp>
+#include <moat/inventory/python.hpp>
+#include <moat/inventory/rpm.hpp>
+#include <moat/util/strings.hpp>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+namespace moat::image {
+
+using core::ErrorKind;
+using core::fail;
+
+namespace {
+
+struct Captured {
+  int layer;
+  const FileEntry* entry;
+  const std::string* content;
+  bool visible;
+};
+
+// Every captured file, bottom layer first, with whether it is visible at the end.
+std::vector<Captured> captured_files(const ScannedImage& scanned, const UnionView& view) {
+  std::vector<Captured> out;
+  for (std::size_t l = 0; l < scanned.layers.size(); ++l) {
+    const auto& layer = scanned.layers[l];
+    for (const auto& c : layer.captured) {
+      const bool visible = view.hidden_by(static_cast<int>(l), c.entry) == -1;
+      out.push_back(Captured{static_cast<int>(l), &layer.entries[c.entry], &c.content, visible});
+    }
+  }
+  return out;
+}
+
+std::string distro_qualifier(const std::optional<inventory::OsRelease>& os) {
+  if (!os || os->id.empty())
+    return {};
+  return os->version_id.empty() ? os->id : os->id + "-" + os->version_id;
+}
+
+std::string os_ecosystem(const std::optional<inventory::OsRelease>& os, std::string_view fallback) {
+  if (!os)
+    return std::string(fallback);
+  if (os->id == "ubuntu")
+    return "Ubuntu";
+  if (os->id == "debian")
+    return "Debian";
+  if (os->id == "alpine")
+    return "Alpine";
+  return std::string(fallback);
+}
+
+} // namespace
+
+core::Result<Inventory> catalog_image(const ScannedImage& scanned, const UnionView& view) {
+  Inventory inv;
+  const auto files = captured_files(scanned, view);
+  const std::string& name = scanned.image.name;
+  auto layer_digest = [&](int layer) -> std::string {
+    return layer >= 0 && static_cast<std::size_t>(layer) < scanned.image.layers.size()
+               ? scanned.image.layers[static_cast<std::size_t>(layer)].digest
+               : std::string();
+  };
+
+  // os-release: /etc/os-release wins over /usr/lib/os-release (it is usually a link to it).
+  for (const std::string_view path : {"etc/os-release", "usr/lib/os-release"}) {
+    if (inv.os)
+      break;
+    for (const auto& f : files)
+      if (f.visible && f.entry->path == path) {
+        auto os = inventory::parse_os_release(*f.content, fmt::format("{}: /{}", name, path));
+        if (!os)
+          return std::unexpected(os.error());
+        inv.os = std::move(*os);
+      }
+  }
+
+  // dpkg: the database is rewritten by every layer that installs packages;
+  // a package was installed by the lowest layer whose database lists it
+  // with the final version.
+  std::map<std::string, int> first_layer; // "name:arch=version" -> layer
+  std::vector<std::pair<inventory::DpkgPackage, std::string>> final_packages; // with found_at
+  for (const auto& f : files) {
+    const auto& path = f.entry->path;
+    const bool status = path == "var/lib/dpkg/status";
+    const bool status_d = path.starts_with("var/lib/dpkg/status.d/");
+    if (!status && !status_d)
+      continue;
+    auto parsed = inventory::parse_dpkg_status(*f.content, fmt::format("{}: /{}", name, path));
+    if (!parsed)
+      return std::unexpected(parsed.error());
+    for (auto& p : *parsed) {
+      if (p.state != "installed" && p.state != "half-configured" && p.state != "unpacked")
+        continue;
+      first_layer.try_emplace(fmt::format("{}:{}={}", p.name, p.architecture, p.version), f.layer);
+      if (f.visible)
+        final_packages.emplace_back(std::move(p), "/" + path);
+    }
+  }
+  // File lists: /var/lib/dpkg/info/NAME.list or NAME:ARCH.list.
+  std::map<std::string, const std::string*, std::less<>> lists;
+  for (const auto& f : files)
+    if (f.visible && f.entry->path.starts_with("var/lib/dpkg/info/") &&
+        f.entry->path.ends_with(".list")) {
+      auto base = std::string_view(f.entry->path).substr(18);
+      base.remove_suffix(5);
+      lists[std::string(base)] = f.content;
+    }
+  const auto distro = distro_qualifier(inv.os);
+  for (auto& [p, found_at] : final_packages) {
+    core::Package pkg;
+    pkg.name = p.name;
+    pkg.version = p.version;
+    pkg.type = "deb";
+    pkg.ecosystem = os_ecosystem(inv.os, "Debian");
+    pkg.namespace_ = inv.os && !inv.os->id.empty() ? inv.os->id : "debian";
+    pkg.architecture = p.architecture;
+    pkg.source_name = p.source_name;
+    pkg.source_version = p.source_version;
+    pkg.found_at = found_at;
+    pkg.purl = core::make_purl("deb", pkg.namespace_, pkg.name, pkg.version,
+                               {{"arch", pkg.architecture}, {"distro", distro}});
+    const auto it = first_layer.find(fmt::format("{}:{}={}", p.name, p.architecture, p.version));
+    pkg.layer = it != first_layer.end() ? it->second : -1;
+    pkg.layer_digest = layer_digest(pkg.layer);
+    const std::string* list = nullptr;
+    if (auto l = lists.find(p.name + ":" + p.architecture); l != lists.end())
+      list = l->second;
+    else if (auto l2 = lists.find(p.name); l2 != lists.end())
+      list = l2->second;
+    if (list != nullptr) {
+      for (auto line : util::split(*list, '\n')) {
+        line = util::trim(line);
+        if (line.empty() || line == "/.")
+          continue;
+        pkg.files.emplace_back(line);
+        inv.owners.try_emplace(std::string(line.substr(1)), pkg.name);
+      }
+    }
+    inv.packages.push_back(std::move(pkg));
+  }
+
+  // apk and rpm: one database each; the layer that installed a package is
+  // the lowest whose database lists it at its final version.
+  auto attribute = [&](const std::vector<core::Package>& final_list,
+                       const std::map<std::string, int>& first) {
+    for (auto pkg : final_list) {
+      const auto it = first.find(pkg.name + "=" + pkg.version);
+      pkg.layer = it != first.end() ? it->second : -1;
+      pkg.layer_digest = layer_digest(pkg.layer);
+      inv.packages.push_back(std::move(pkg));
+    }
+  };
+  {
+    std::map<std::string, int> first;
+    std::vector<core::Package> final_list;
+    for (const auto& f : files) {
+      if (f.entry->path != "lib/apk/db/installed")
+        continue;
+      auto parsed = inventory::parse_apk_installed(*f.content, "/" + f.entry->path);
+      if (!parsed)
+        return fail(ErrorKind::parse, name, parsed.error().to_string());
+      for (auto& p : *parsed) {
+        first.try_emplace(p.name + "=" + p.version, f.layer);
+        if (f.visible) {
+          p.ecosystem = os_ecosystem(inv.os, "Alpine");
+          p.purl = core::make_purl("apk", "alpine", p.name, p.version,
+                                   {{"arch", p.architecture}, {"distro", distro}});
+          final_list.push_back(std::move(p));
+        }
+      }
+    }
+    attribute(final_list, first);
+  }
+  {
+    std::map<std::string, int> first;
+    std::vector<core::Package> final_list;
+    for (const auto& f : files) {
+      if (!f.entry->path.ends_with("rpm/rpmdb.sqlite"))
+        continue;
+      auto parsed =
+          inventory::parse_rpmdb_sqlite(std::as_bytes(std::span(*f.content)), "/" + f.entry->path);
+      if (!parsed)
+        return fail(ErrorKind::parse, name, parsed.error().to_string());
+      for (auto& p : *parsed) {
+        first.try_emplace(p.name + "=" + p.version, f.layer);
+        if (f.visible) {
+          if (inv.os && !inv.os->id.empty()) {
+            p.namespace_ = inv.os->id;
+            // purl: version-release, with epoch and arch as qualifiers.
+            const auto colon = p.version.find(':');
+            const auto epoch =
+                colon == std::string::npos ? std::string() : p.version.substr(0, colon);
+            const auto version =
+                colon == std::string::npos ? p.version : p.version.substr(colon + 1);
+            p.purl =
+                core::make_purl("rpm", p.namespace_, p.name, version,
+                                {{"arch", p.architecture}, {"epoch", epoch}, {"distro", distro}});
+          }
+          final_list.push_back(std::move(p));
+        }
+      }
+    }
+    attribute(final_list, first);
+  }
+  // Language packages: one metadata file each, visible in the final image.
+  for (const auto& f : files) {
+    if (!f.visible)
+      continue;
+    const auto& path = f.entry->path;
+    std::optional<core::Package> pkg;
+    if (path.ends_with("/METADATA") || path.ends_with("/PKG-INFO") || path.ends_with(".egg-info")) {
+      auto parsed = inventory::parse_python_metadata(*f.content, "/" + path);
+      if (!parsed) {
+        inv.notes.push_back(parsed.error().to_string());
+        continue;
+      }
+      pkg = std::move(*parsed);
+    } else if (path.ends_with("/package.json")) {
+      auto parsed = inventory::parse_npm_package_json(*f.content, "/" + path);
+      if (!parsed) {
+        inv.notes.push_back(parsed.error().to_string());
+        continue;
+      }
+      pkg = std::move(*parsed);
+    }
+    if (!pkg)
+      continue;
+    pkg->layer = f.layer;
+    pkg->layer_digest = layer_digest(f.layer);
+    inv.packages.push_back(std::move(*pkg));
+  }
+  // Packages found in binaries and archives, where the file is still visible.
+  for (std::size_t l = 0; l < scanned.layers.size(); ++l) {
+    for (const auto& p : scanned.layers[l].packages) {
+      std::string_view file = p.found_at;
+      file = file.substr(0, file.find('!'));
+      if (file.starts_with('/'))
+        file.remove_prefix(1);
+      const auto ref = view.find_ref(file);
+      if (!ref || ref->layer != static_cast<int>(l))
+        continue;
+      core::Package pkg = p;
+      pkg.layer = static_cast<int>(l);
+      pkg.layer_digest = layer_digest(pkg.layer);
+      inv.packages.push_back(std::move(pkg));
+    }
+  }
+  for (const auto& layer : scanned.layers)
+    for (const auto& note : layer.notes)
+      inv.notes.push_back(note);
+  std::ranges::stable_sort(inv.packages, [](const core::Package& a, const core::Package& b) {
+    return std::tie(a.type, a.name, a.version) < std::tie(b.type, b.name, b.version);
+  });
+  return inv;
+}
+
+} // namespace moat::image

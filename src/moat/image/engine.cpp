@@ -1,0 +1,214 @@
+#include <moat/image/engine.hpp>
+
+#include <moat/util/strings.hpp>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <optional>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <system_error>
+#include <unistd.h>
+
+namespace moat::image {
+
+namespace {
+
+using core::ErrorKind;
+using core::fail;
+
+constexpr std::size_t k_max_inspect_bytes = std::size_t{16} * 1024 * 1024;
+
+std::string env(const char* name) {
+  const char* value = std::getenv(name);
+  return value == nullptr ? std::string() : std::string(value);
+}
+
+// Why a unix socket cannot be reached, as the kernel says it; empty when it can.
+std::string unix_connect_problem(const std::string& path) {
+  sockaddr_un addr{};
+  if (path.size() >= sizeof(addr.sun_path))
+    return "socket path is too long";
+  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0)
+    return util::to_lower(std::strerror(errno));
+  addr.sun_family = AF_UNIX;
+  std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+  std::string problem;
+  // sockaddr_un is the documented argument type of connect for AF_UNIX.
+  if (::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)) != 0)
+    problem = util::to_lower(std::strerror(errno));
+  ::close(fd);
+  return problem;
+}
+
+// Image names, ids and digests never hold these; refusing them keeps the
+// name from reshaping the request path or query.
+bool is_safe_image_name(std::string_view name) {
+  if (name.empty() || name.size() > 1024 || name.find("..") != std::string_view::npos ||
+      name.front() == '/')
+    return false;
+  for (char c : name) {
+    auto u = static_cast<unsigned char>(c);
+    if (u <= 0x20 || u == 0x7f || c == '?' || c == '#' || c == '%' || c == '\\')
+      return false;
+  }
+  return true;
+}
+
+} // namespace
+
+core::Result<DockerHost> parse_docker_host(std::string_view text) {
+  const std::string input = "DOCKER_HOST=" + std::string(text);
+  DockerHost host;
+  host.text = std::string(text);
+  if (text.starts_with("unix://")) {
+    host.kind = DockerHost::Kind::unix_socket;
+    host.address = std::string(text.substr(7));
+    if (host.address.empty() || host.address.front() != '/')
+      return fail(ErrorKind::usage, input, "expected unix:///ABSOLUTE/PATH");
+    return host;
+  }
+  if (text.starts_with("tcp://")) {
+    host.kind = DockerHost::Kind::tcp;
+    auto address = text.substr(6);
+    while (address.ends_with('/'))
+      address.remove_suffix(1);
+    if (address.empty() || address.find_first_of("/?#@ ") != std::string_view::npos)
+      return fail(ErrorKind::usage, input, "expected tcp://HOST:PORT");
+    host.address = std::string(address);
+    // Docker's own default port for a plain tcp:// address.
+    bool has_port = address.front() == '[' ? address.find("]:") != std::string_view::npos
+                                           : address.find(':') != std::string_view::npos;
+    if (!has_port)
+      host.address += ":2375";
+    return host;
+  }
+  return fail(ErrorKind::usage, input,
+              "unsupported Docker host; moat reaches the daemon through unix:// or tcp:// only");
+}
+
+core::Result<EngineClient> EngineClient::open(std::string docker_host) {
+  EngineOptions options;
+  options.docker_host = std::move(docker_host);
+  return open(std::move(options));
+}
+
+core::Result<EngineClient> EngineClient::open(EngineOptions options) {
+  if (options.docker_host.empty())
+    options.docker_host = env("DOCKER_HOST");
+  if (options.docker_host.empty())
+    options.docker_host = std::string(k_default_docker_host);
+  auto host = parse_docker_host(options.docker_host);
+  if (!host)
+    return std::unexpected(std::move(host).error());
+
+  HttpOptions http_options;
+  std::string base;
+  if (host->kind == DockerHost::Kind::unix_socket) {
+    http_options.unix_socket = host->address;
+    // The host name is ignored on a unix socket but HTTP/1.1 needs one.
+    base = "http://localhost";
+  } else {
+    std::string cert_path = options.cert_path;
+    if (cert_path.empty())
+      cert_path = env("DOCKER_CERT_PATH");
+    if (cert_path.empty() && !env("DOCKER_TLS_VERIFY").empty() && !env("HOME").empty())
+      cert_path = (std::filesystem::path(env("HOME")) / ".docker").string();
+    if (!cert_path.empty()) {
+      std::filesystem::path dir(cert_path);
+      for (const char* file : {"ca.pem", "cert.pem", "key.pem"}) {
+        std::error_code ec;
+        if (!std::filesystem::is_regular_file(dir / file, ec))
+          return fail(ErrorKind::usage, "DOCKER_CERT_PATH=" + cert_path,
+                      fmt::format("{} is missing", (dir / file).string()));
+      }
+      http_options.ca_file = (dir / "ca.pem").string();
+      http_options.client_cert = (dir / "cert.pem").string();
+      http_options.client_key = (dir / "key.pem").string();
+      base = "https://" + host->address;
+    } else {
+      base = "http://" + host->address;
+    }
+  }
+  auto http = HttpClient::create(std::move(http_options));
+  if (!http)
+    return std::unexpected(std::move(http).error());
+  return EngineClient(std::move(*host), std::move(*http), std::move(base));
+}
+
+core::Error EngineClient::request_error(std::string_view name, core::Error error) const {
+  error.input = fmt::format("docker://{}", name);
+  if (error.kind == ErrorKind::io) {
+    std::string reason = error.message;
+    if (m_host.kind == DockerHost::Kind::unix_socket) {
+      // libcurl words a failed socket connect as a TCP one to localhost:80.
+      if (auto problem = unix_connect_problem(m_host.address); !problem.empty())
+        reason = problem;
+    }
+    error.message =
+        fmt::format("cannot connect to the Docker daemon at {}: {}", m_host.text, reason);
+  } else if (error.kind == ErrorKind::limit) {
+    error.message = fmt::format("the daemon's answer is larger than {} bytes", k_max_inspect_bytes);
+  }
+  return error;
+}
+
+core::Error EngineClient::response_error(std::string_view name,
+                                         const HttpResponse& response) const {
+  std::string input = fmt::format("docker://{}", name);
+  if (response.status == 404)
+    return core::Error{ErrorKind::io, std::move(input), "no such image"};
+  std::string message;
+  auto doc = nlohmann::json::parse(response.body, nullptr, false);
+  if (!doc.is_discarded() && doc.is_object()) {
+    if (auto it = doc.find("message"); it != doc.end() && it->is_string())
+      message = it->get<std::string>();
+  }
+  if (message.empty())
+    message = "the Docker daemon refused the request";
+  return core::Error{ErrorKind::io, std::move(input),
+                     fmt::format("{} (HTTP {})", message, response.status)};
+}
+
+core::Result<std::string> EngineClient::image_inspect(std::string_view name) {
+  if (!is_safe_image_name(name))
+    return fail(ErrorKind::usage, fmt::format("docker://{}", name), "invalid image name");
+  HttpRequest request{
+      m_base + "/images/" + percent_encode(name, "/:@") + "/json", {}, false, false};
+  auto response = m_http.get(request, k_max_inspect_bytes);
+  if (!response)
+    return std::unexpected(request_error(name, std::move(response).error()));
+  if (!response->ok())
+    return std::unexpected(response_error(name, *response));
+  return std::move(response->body);
+}
+
+core::Status EngineClient::export_image(std::string_view name, const ByteSink& sink) {
+  if (!is_safe_image_name(name))
+    return fail(ErrorKind::usage, fmt::format("docker://{}", name), "invalid image name");
+  HttpRequest request{m_base + "/images/get?names=" + percent_encode(name), {}, false, false};
+  // The sink's own error goes back as it is, not dressed as a connection failure.
+  std::optional<core::Error> sink_error;
+  ByteSink forward = [&](std::span<const std::byte> bytes) -> core::Status {
+    auto status = sink(bytes);
+    if (!status)
+      sink_error = status.error();
+    return status;
+  };
+  auto response = m_http.get_streaming(request, forward);
+  if (sink_error)
+    return std::unexpected(std::move(*sink_error));
+  if (!response)
+    return std::unexpected(request_error(name, std::move(response).error()));
+  if (!response->ok())
+    return std::unexpected(response_error(name, *response));
+  return {};
+}
+
+} // namespace moat::image

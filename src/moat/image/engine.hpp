@@ -1,0 +1,60 @@
+#pragma once
+// Reads images from a Docker daemon through the Engine API: over its unix
+// socket, or over TCP (plain, or TLS with client certificates).
+
+#include <moat/core/result.hpp>
+#include <moat/image/http.hpp>
+
+#include <string>
+#include <string_view>
+
+namespace moat::image {
+
+inline constexpr std::string_view k_default_docker_host = "unix:///var/run/docker.sock";
+
+// Where the daemon listens, as DOCKER_HOST says.
+struct DockerHost {
+  enum class Kind { unix_socket, tcp };
+  Kind kind = Kind::unix_socket;
+  std::string address; // socket path, or host:port
+  std::string text;    // as written, e.g. "unix:///var/run/docker.sock"
+};
+
+// Parses DOCKER_HOST: unix:///PATH or tcp://HOST:PORT (ssh:// and npipe:// are refused).
+[[nodiscard]] core::Result<DockerHost> parse_docker_host(std::string_view text);
+
+struct EngineOptions {
+  std::string docker_host; // empty: $DOCKER_HOST, else unix:///var/run/docker.sock
+  // Directory with ca.pem, cert.pem and key.pem; when set, tcp:// uses TLS.
+  // Empty: $DOCKER_CERT_PATH, or ~/.docker when $DOCKER_TLS_VERIFY is set.
+  std::string cert_path;
+};
+
+class EngineClient {
+public:
+  // Prepares a client for DOCKER_HOST (empty: environment or default); no request is made yet.
+  [[nodiscard]] static core::Result<EngineClient> open(std::string docker_host = {});
+  [[nodiscard]] static core::Result<EngineClient> open(EngineOptions options);
+
+  // GET /images/{name}/json: the image's inspect JSON.
+  [[nodiscard]] core::Result<std::string> image_inspect(std::string_view name);
+
+  // GET /images/get?names=NAME: streams the `docker save` tar of the image to SINK.
+  [[nodiscard]] core::Status export_image(std::string_view name, const ByteSink& sink);
+
+  // The daemon address, e.g. "unix:///var/run/docker.sock".
+  [[nodiscard]] const std::string& host() const { return m_host.text; }
+
+private:
+  EngineClient(DockerHost host, HttpClient http, std::string base)
+      : m_host(std::move(host)), m_http(std::move(http)), m_base(std::move(base)) {}
+
+  core::Error request_error(std::string_view name, core::Error error) const;
+  core::Error response_error(std::string_view name, const HttpResponse& response) const;
+
+  DockerHost m_host;
+  HttpClient m_http;
+  std::string m_base; // "http://localhost" for a socket, "https://HOST:PORT" for TLS
+};
+
+} // namespace moat::image

@@ -1,0 +1,220 @@
+#include <moat/image/http.hpp>
+
+#include <moat/util/strings.hpp>
+
+#include <curl/curl.h>
+#include <fmt/format.h>
+
+#include <array>
+#include <cctype>
+#include <mutex>
+#include <optional>
+
+namespace moat::image {
+
+namespace {
+
+constexpr std::size_t k_error_body_cap = std::size_t{64} * 1024;
+constexpr long k_max_redirects = 10;
+
+void global_init() {
+  static std::once_flag once;
+  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+}
+
+// State shared with the libcurl callbacks of one transfer.
+struct Transfer {
+  CURL* curl = nullptr;
+  HttpResponse* response = nullptr;
+  const ByteSink* sink = nullptr;
+  std::size_t max_body = 0;
+  std::optional<core::Error> error;
+};
+
+std::size_t on_header(char* data, std::size_t size, std::size_t count, void* user) {
+  auto* transfer = static_cast<Transfer*>(user);
+  const std::size_t n = size * count;
+  std::string_view line(data, n);
+  // Every response (a redirect, a 100 Continue, the final one) starts with a
+  // status line; only the last response's headers are kept.
+  if (line.starts_with("HTTP/")) {
+    transfer->response->headers.clear();
+    return n;
+  }
+  auto colon = line.find(':');
+  if (colon == std::string_view::npos)
+    return n;
+  auto name = util::to_lower(util::trim(line.substr(0, colon)));
+  auto value = std::string(util::trim(line.substr(colon + 1)));
+  transfer->response->headers.emplace_back(std::move(name), std::move(value));
+  return n;
+}
+
+std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user) {
+  auto* transfer = static_cast<Transfer*>(user);
+  const std::size_t n = size * count;
+  long status = 0;
+  curl_easy_getinfo(transfer->curl, CURLINFO_RESPONSE_CODE, &status);
+  const bool success = status >= 200 && status < 300;
+  if (transfer->sink != nullptr && success) {
+    std::span<const std::byte> bytes(reinterpret_cast<const std::byte*>(data), n);
+    if (auto st = (*transfer->sink)(bytes); !st) {
+      transfer->error = std::move(st).error();
+      return 0; // makes libcurl stop with CURLE_WRITE_ERROR
+    }
+    return n;
+  }
+  auto& body = transfer->response->body;
+  if (transfer->sink != nullptr) {
+    // An error body only feeds the message; the rest is read and dropped.
+    body.append(data, std::min(n, k_error_body_cap - std::min(k_error_body_cap, body.size())));
+    return n;
+  }
+  if (body.size() + n > transfer->max_body) {
+    transfer->error =
+        core::Error{core::ErrorKind::limit, "",
+                    fmt::format("response is larger than {} bytes", transfer->max_body)};
+    return 0;
+  }
+  body.append(data, n);
+  return n;
+}
+
+std::string lower_first(std::string text) {
+  if (!text.empty())
+    text[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(text[0])));
+  return text;
+}
+
+// Frees a curl_slist when the transfer ends, whichever way.
+struct HeaderList {
+  curl_slist* list = nullptr;
+  HeaderList() = default;
+  HeaderList(const HeaderList&) = delete;
+  HeaderList& operator=(const HeaderList&) = delete;
+  ~HeaderList() { curl_slist_free_all(list); }
+};
+
+} // namespace
+
+std::string_view HttpResponse::header(std::string_view name) const {
+  std::string_view found;
+  for (const auto& [key, value] : headers)
+    if (key == name)
+      found = value;
+  return found;
+}
+
+std::vector<std::string_view> HttpResponse::header_values(std::string_view name) const {
+  std::vector<std::string_view> out;
+  for (const auto& [key, value] : headers)
+    if (key == name)
+      out.emplace_back(value);
+  return out;
+}
+
+void HttpClient::CurlDeleter::operator()(void* handle) const {
+  curl_easy_cleanup(static_cast<CURL*>(handle));
+}
+
+core::Result<HttpClient> HttpClient::create(HttpOptions options) {
+  global_init();
+  CURL* handle = curl_easy_init();
+  if (handle == nullptr)
+    return core::fail(core::ErrorKind::internal, "", "cannot initialise libcurl");
+  return HttpClient(std::move(options), handle);
+}
+
+core::Result<HttpResponse> HttpClient::get(const HttpRequest& request, std::size_t max_body) {
+  return perform(request, max_body, nullptr);
+}
+
+core::Result<HttpResponse> HttpClient::get_streaming(const HttpRequest& request,
+                                                     const ByteSink& sink) {
+  return perform(request, 0, &sink);
+}
+
+core::Result<HttpResponse> HttpClient::perform(const HttpRequest& request, std::size_t max_body,
+                                               const ByteSink* sink) {
+  auto* curl = static_cast<CURL*>(m_curl.get());
+  // A reset drops every option of the previous request but keeps the open
+  // connections, so no state leaks from one request to the next.
+  curl_easy_reset(curl);
+
+  HttpResponse response;
+  Transfer transfer{curl, &response, sink, max_body, std::nullopt};
+  std::array<char, CURL_ERROR_SIZE> error_buffer{};
+  HeaderList headers;
+  for (const auto& header : request.headers) {
+    auto* grown = curl_slist_append(headers.list, header.c_str());
+    if (grown == nullptr)
+      return core::fail(core::ErrorKind::internal, "", "out of memory building a request");
+    headers.list = grown;
+  }
+
+  curl_easy_setopt(curl, CURLOPT_URL, request.url.c_str());
+  curl_easy_setopt(curl, CURLOPT_HTTPGET, 1L);
+  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(curl, CURLOPT_USERAGENT, "moat");
+  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error_buffer.data());
+  curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, m_options.connect_timeout_seconds);
+  curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
+  curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, m_options.stall_timeout_seconds);
+  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers.list);
+  curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
+  curl_easy_setopt(curl, CURLOPT_HEADERDATA, &transfer);
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &transfer);
+  if (request.follow_redirects) {
+    curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 1L);
+    curl_easy_setopt(curl, CURLOPT_MAXREDIRS, k_max_redirects);
+    // libcurl drops a custom Authorization header when a redirect changes
+    // host, so registry credentials never reach a blob store's CDN.
+    curl_easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR,
+                     request.allow_plain_redirect ? "http,https" : "https");
+  }
+  if (!m_options.unix_socket.empty())
+    curl_easy_setopt(curl, CURLOPT_UNIX_SOCKET_PATH, m_options.unix_socket.c_str());
+  if (!m_options.ca_file.empty())
+    curl_easy_setopt(curl, CURLOPT_CAINFO, m_options.ca_file.c_str());
+  if (!m_options.client_cert.empty())
+    curl_easy_setopt(curl, CURLOPT_SSLCERT, m_options.client_cert.c_str());
+  if (!m_options.client_key.empty())
+    curl_easy_setopt(curl, CURLOPT_SSLKEY, m_options.client_key.c_str());
+
+  CURLcode rc = curl_easy_perform(curl);
+  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response.status);
+  char* effective = nullptr;
+  if (curl_easy_getinfo(curl, CURLINFO_EFFECTIVE_URL, &effective) == CURLE_OK &&
+      effective != nullptr)
+    response.effective_url = effective;
+  // The handle still points at this frame's error buffer, header list and
+  // transfer state; drop those pointers before they dangle.
+  curl_easy_reset(curl);
+  if (transfer.error)
+    return std::unexpected(std::move(*transfer.error));
+  if (rc != CURLE_OK) {
+    std::string message = error_buffer[0] != '\0' ? std::string(error_buffer.data())
+                                                  : std::string(curl_easy_strerror(rc));
+    return core::fail(core::ErrorKind::io, "", lower_first(std::move(message)));
+  }
+  return response;
+}
+
+std::string percent_encode(std::string_view text, std::string_view keep) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    auto u = static_cast<unsigned char>(c);
+    bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    if (alnum || c == '-' || c == '.' || c == '_' || c == '~' ||
+        keep.find(c) != std::string_view::npos)
+      out += c;
+    else
+      out += fmt::format("%{:02X}", u);
+  }
+  return out;
+}
+
+} // namespace moat::image

@@ -1,0 +1,556 @@
+#include <moat/image/layer.hpp>
+
+#include <moat/inventory/gobin.hpp>
+#include <moat/inventory/java.hpp>
+#include <moat/util/sha256.hpp>
+#include <moat/util/strings.hpp>
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <filesystem>
+#include <memory>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace moat::image {
+
+using core::ErrorKind;
+using core::fail;
+
+namespace {
+
+bool is_python_metadata(std::string_view path) {
+  return (path.ends_with("/METADATA") && path.find(".dist-info/") != std::string_view::npos) ||
+         (path.ends_with("/PKG-INFO") && path.find(".egg-info/") != std::string_view::npos) ||
+         path.ends_with(".egg-info");
+}
+
+// node_modules/NAME/package.json or node_modules/@SCOPE/NAME/package.json.
+bool is_npm_manifest(std::string_view path) {
+  if (!path.ends_with("/package.json"))
+    return false;
+  const auto dir = path.substr(0, path.size() - std::string_view("/package.json").size());
+  const auto nm = dir.rfind("node_modules/");
+  if (nm == std::string_view::npos || (nm != 0 && dir[nm - 1] != '/'))
+    return false;
+  const auto rest = dir.substr(nm + std::string_view("node_modules/").size());
+  const auto slashes = std::ranges::count(rest, '/');
+  return rest.starts_with('@') ? slashes == 1 : slashes == 0;
+}
+
+std::string_view base_name(std::string_view path) {
+  const auto slash = path.rfind('/');
+  return slash == std::string_view::npos ? path : path.substr(slash + 1);
+}
+
+} // namespace
+
+Capture capture_kind(std::string_view path) {
+  static constexpr std::array<std::string_view, 10> k_text = {
+      "etc/os-release",     "usr/lib/os-release", "etc/passwd",          "etc/shadow",
+      "etc/group",          "etc/gshadow",        "var/lib/dpkg/status", "lib/apk/db/installed",
+      "etc/alpine-release", "etc/debian_version"};
+  if (std::ranges::find(k_text, path) != k_text.end())
+    return Capture::text;
+  if (path.starts_with("var/lib/dpkg/status.d/") && !path.ends_with(".md5sums"))
+    return Capture::text;
+  if (path.starts_with("var/lib/dpkg/info/") && path.ends_with(".list"))
+    return Capture::text;
+  if (path.ends_with("rpm/rpmdb.sqlite"))
+    return Capture::database;
+  if (is_python_metadata(path) || is_npm_manifest(path))
+    return Capture::text;
+  const auto name = base_name(path);
+  static constexpr std::array<std::string_view, 10> k_credentials = {
+      ".env",    ".npmrc", ".git-credentials", ".pypirc",  ".netrc",
+      ".pgpass", "id_rsa", "id_dsa",           "id_ecdsa", "id_ed25519"};
+  if (std::ranges::find(k_credentials, name) != k_credentials.end() ||
+      path.ends_with(".docker/config.json") || path.ends_with(".aws/credentials"))
+    return Capture::credential;
+  if (name.ends_with(".jar") || name.ends_with(".war") || name.ends_with(".ear"))
+    return Capture::archive;
+  return Capture::none;
+}
+
+bool normalize_entry_path(std::string_view raw, std::string& out, bool& absolute,
+                          std::string& problem) {
+  out.clear();
+  absolute = raw.starts_with('/');
+  std::vector<std::string_view> parts;
+  while (!raw.empty()) {
+    const auto slash = raw.find('/');
+    const auto part = raw.substr(0, slash);
+    raw = slash == std::string_view::npos ? std::string_view() : raw.substr(slash + 1);
+    if (part.empty() || part == ".")
+      continue;
+    if (part == "..") {
+      if (parts.empty()) {
+        problem = "path traversal: the name leaves the root through '..'";
+        return false;
+      }
+      parts.pop_back();
+      continue;
+    }
+    parts.push_back(part);
+  }
+  for (const auto part : parts) {
+    if (!out.empty())
+      out.push_back('/');
+    out.append(part);
+  }
+  return true;
+}
+
+std::string find_private_key(std::string_view text) {
+  static constexpr std::string_view k_begin = "-----BEGIN ";
+  for (auto pos = text.find(k_begin); pos != std::string_view::npos;
+       pos = text.find(k_begin, pos + 1)) {
+    auto rest = text.substr(pos + k_begin.size());
+    const auto end = rest.find("-----");
+    if (end == std::string_view::npos || end > 40)
+      continue;
+    const auto label = rest.substr(0, end);
+    if (!label.ends_with("PRIVATE KEY") || !std::ranges::all_of(label, [](char c) {
+          return (c >= 'A' && c <= 'Z') || c == ' ' || (c >= '0' && c <= '9');
+        }))
+      continue;
+    rest.remove_prefix(end + 5);
+    // The body: optional RFC 1421 headers, then base64 lines.
+    std::size_t base64_run = 0;
+    bool first = true;
+    while (!rest.empty() && base64_run < 40) {
+      const auto nl = rest.find('\n');
+      auto line = rest.substr(0, nl);
+      rest = nl == std::string_view::npos ? std::string_view() : rest.substr(nl + 1);
+      if (!line.empty() && line.back() == '\r')
+        line.remove_suffix(1);
+      if (first) {
+        first = false;
+        if (!line.empty())
+          break; // the marker must end its line
+        continue;
+      }
+      if (line.empty() || line.find(':') != std::string_view::npos)
+        continue;
+      const bool base64 = std::ranges::all_of(line, [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '+' || c == '/' || c == '=';
+      });
+      if (!base64)
+        break;
+      base64_run += line.size();
+    }
+    if (base64_run < 40)
+      continue;
+    const auto prefix = label.substr(0, label.size() - std::string_view("PRIVATE KEY").size());
+    if (prefix.empty())
+      return "private key";
+    if (prefix == "OPENSSH ")
+      return "OpenSSH private key";
+    if (prefix == "ENCRYPTED ")
+      return "encrypted private key";
+    return fmt::format("{}private key", prefix);
+  }
+  return {};
+}
+
+namespace {
+
+// What the scan does with every entry, whether it comes from a tar or a directory.
+class EntryProcessor {
+public:
+  EntryProcessor(LayerScan& scan, const ScanLimits& limits) : m_scan(scan), m_limits(limits) {}
+
+  // Registers an entry; returns true when its content should be fed.
+  bool begin(FileEntry entry) {
+    m_scan.entries.push_back(std::move(entry));
+    const auto& e = m_scan.entries.back();
+    m_index = m_scan.entries.size() - 1;
+    m_buffer.clear();
+    m_overflow = false;
+    m_go.reset();
+    m_first_chunk = true;
+    if (e.type != EntryType::file)
+      return false;
+    m_capture = capture_kind(e.path);
+    m_key_scan = e.size <= m_limits.max_key_scan;
+    m_cap = cap_for(m_capture);
+    if (m_capture != Capture::none && e.size > m_cap) {
+      m_scan.notes.push_back(fmt::format("/{}: {} bytes, larger than the {} byte limit; not read",
+                                         e.path, e.size, m_cap));
+      m_capture = Capture::none;
+    }
+    if (e.path.ends_with("var/lib/rpm/Packages"))
+      m_scan.notes.push_back(
+          fmt::format("/{}: a BerkeleyDB rpm database; moat reads only the SQLite rpmdb", e.path));
+    else if (e.path.ends_with("rpm/Packages.db"))
+      m_scan.notes.push_back(
+          fmt::format("/{}: an NDB rpm database; moat reads only the SQLite rpmdb", e.path));
+    // Executables are looked at for Go build info; that needs their bytes.
+    m_maybe_binary = e.size >= 64 && (e.mode & 0111U) != 0;
+    return m_capture != Capture::none || m_key_scan || m_maybe_binary;
+  }
+
+  void feed(std::span<const std::byte> data) {
+    if (m_first_chunk) {
+      m_first_chunk = false;
+      if (m_maybe_binary && inventory::looks_like_elf(data))
+        m_go.emplace();
+    }
+    if (m_go)
+      m_go->feed(data);
+    if (m_overflow || (m_capture == Capture::none && !m_key_scan))
+      return;
+    const std::size_t limit =
+        std::max(m_capture != Capture::none ? m_cap : 0, m_key_scan ? m_limits.max_key_scan : 0);
+    if (m_buffer.size() + data.size() > limit) {
+      m_overflow = true; // the entry is larger than its header said
+      return;
+    }
+    m_buffer.append(reinterpret_cast<const char*>(data.data()), data.size());
+  }
+
+  void end() {
+    const auto& path = m_scan.entries[m_index].path;
+    if (m_go) {
+      auto info = m_go->finish("/" + path);
+      if (!info)
+        m_scan.notes.push_back(info.error().to_string());
+      else if (*info)
+        for (auto& p : inventory::go_packages(**info, "/" + path))
+          m_scan.packages.push_back(std::move(p));
+      m_go.reset();
+    }
+    if (m_overflow)
+      return;
+    if (m_capture == Capture::archive) {
+      auto packages = inventory::parse_jar(std::as_bytes(std::span(m_buffer)), "/" + path);
+      if (!packages)
+        m_scan.notes.push_back(packages.error().to_string());
+      else
+        for (auto& p : *packages)
+          m_scan.packages.push_back(std::move(p));
+    }
+    if (m_key_scan) {
+      if (auto kind = find_private_key(m_buffer); !kind.empty())
+        m_scan.keys.push_back(KeyHit{m_index, std::move(kind)});
+    }
+    if (m_capture != Capture::none && m_capture != Capture::archive)
+      m_scan.captured.push_back(CapturedFile{m_index, m_buffer});
+  }
+
+private:
+  std::size_t cap_for(Capture c) const {
+    switch (c) {
+    case Capture::database:
+      return m_limits.max_database;
+    case Capture::archive:
+      return m_limits.max_archive;
+    case Capture::credential:
+    case Capture::text:
+      return m_limits.max_capture;
+    case Capture::none:
+      break;
+    }
+    return 0;
+  }
+
+  LayerScan& m_scan;
+  const ScanLimits& m_limits;
+  std::size_t m_index = 0;
+  std::string m_buffer;
+  Capture m_capture = Capture::none;
+  std::size_t m_cap = 0;
+  bool m_key_scan = false;
+  bool m_overflow = false;
+  bool m_maybe_binary = false;
+  bool m_first_chunk = true;
+  std::optional<inventory::GoBuildInfoScanner> m_go;
+};
+
+// Feeds a ByteReader to libarchive, hashing and counting what passes.
+struct BlobFeed {
+  explicit BlobFeed(ByteReader& r) : reader(r) {}
+  ByteReader& reader;
+  util::Sha256 hash;
+  std::vector<std::byte> buffer = std::vector<std::byte>(std::size_t{256} << 10U);
+  std::uint64_t bytes = 0;
+  std::optional<core::Error> error;
+};
+
+la_ssize_t feed_read(archive* a, void* data, const void** out) {
+  auto& feed = *static_cast<BlobFeed*>(data);
+  auto got = feed.reader.read(feed.buffer);
+  if (!got) {
+    feed.error = got.error();
+    archive_set_error(a, EIO, "%s", got.error().message.c_str());
+    return -1;
+  }
+  feed.hash.update(std::span(feed.buffer).first(*got));
+  feed.bytes += *got;
+  *out = feed.buffer.data();
+  return static_cast<la_ssize_t>(*got);
+}
+
+struct ArchiveDeleter {
+  void operator()(archive* a) const { archive_read_free(a); }
+};
+
+EntryType type_of(archive_entry* entry) {
+  if (archive_entry_hardlink(entry) != nullptr)
+    return EntryType::hardlink;
+  switch (archive_entry_filetype(entry)) {
+  case AE_IFDIR:
+    return EntryType::directory;
+  case AE_IFLNK:
+    return EntryType::symlink;
+  case AE_IFCHR:
+    return EntryType::char_device;
+  case AE_IFBLK:
+    return EntryType::block_device;
+  case AE_IFIFO:
+    return EntryType::fifo;
+  default:
+    return EntryType::file;
+  }
+}
+
+// True when a relative symlink TARGET placed at PATH resolves above the root.
+bool link_escapes(std::string_view path, std::string_view target) {
+  if (target.starts_with('/'))
+    return false; // absolute targets resolve inside the container's root
+  auto depth = static_cast<long>(std::ranges::count(path, '/'));
+  while (!target.empty()) {
+    const auto slash = target.find('/');
+    const auto part = target.substr(0, slash);
+    target = slash == std::string_view::npos ? std::string_view() : target.substr(slash + 1);
+    if (part == "..") {
+      if (--depth < 0)
+        return true;
+    } else if (!part.empty() && part != ".") {
+      ++depth;
+    }
+  }
+  return false;
+}
+
+} // namespace
+
+core::Result<LayerScan> scan_layer(ByteReader& blob, std::string_view expected_digest,
+                                   const ScanLimits& limits,
+                                   std::atomic<std::uint64_t>& entry_budget) {
+  const std::string& input = blob.name();
+  if (!expected_digest.empty() && !expected_digest.starts_with("sha256:"))
+    return fail(ErrorKind::parse, input,
+                fmt::format("unsupported digest algorithm in '{}'", expected_digest));
+  LayerScan scan;
+  BlobFeed feed(blob);
+  std::unique_ptr<archive, ArchiveDeleter> a(archive_read_new());
+  archive_read_support_filter_gzip(a.get());
+  archive_read_support_filter_zstd(a.get());
+  archive_read_support_format_tar(a.get());
+  archive_read_support_format_empty(a.get());
+  if (archive_read_open(a.get(), &feed, nullptr, feed_read, nullptr) != ARCHIVE_OK)
+    return fail(ErrorKind::parse, input,
+                feed.error ? feed.error->message
+                           : fmt::format("not a layer tar: {}", archive_error_string(a.get())));
+  EntryProcessor processor(scan, limits);
+  auto archive_error = [&](std::string_view what) -> core::Error {
+    if (feed.error)
+      return *feed.error;
+    const char* text = archive_error_string(a.get());
+    return core::Error{ErrorKind::parse, input,
+                       fmt::format("{}: {}", what, text != nullptr ? text : "unreadable archive")};
+  };
+  auto check_bomb = [&]() -> core::Status {
+    const auto out = static_cast<std::uint64_t>(archive_filter_bytes(a.get(), 0));
+    if (out > limits.max_uncompressed)
+      return fail(ErrorKind::limit, input,
+                  fmt::format("layer expands beyond {} bytes", limits.max_uncompressed));
+    if (out > limits.ratio_floor && out / std::max<std::uint64_t>(feed.bytes, 1) > limits.max_ratio)
+      return fail(ErrorKind::limit, input,
+                  fmt::format("decompression bomb: {} bytes from {} compressed (over {}:1)", out,
+                              feed.bytes, limits.max_ratio));
+    return {};
+  };
+
+  archive_entry* entry = nullptr;
+  std::string path;
+  std::string problem;
+  for (;;) {
+    const int rc = archive_read_next_header(a.get(), &entry);
+    if (rc == ARCHIVE_EOF)
+      break;
+    if (rc != ARCHIVE_OK && rc != ARCHIVE_WARN)
+      return std::unexpected(archive_error("malformed layer tar"));
+    MOAT_TRY(check_bomb());
+    if (entry_budget.fetch_sub(1) == 0 || entry_budget.load() > limits.max_entries) {
+      entry_budget.store(0);
+      return fail(ErrorKind::limit, input,
+                  fmt::format("more than {} files in the image", limits.max_entries));
+    }
+    const char* raw_name = archive_entry_pathname(entry);
+    const std::string raw = raw_name != nullptr ? raw_name : "";
+    bool absolute = false;
+    if (!normalize_entry_path(raw, path, absolute, problem)) {
+      scan.anomalies.push_back(Anomaly{raw, problem});
+      continue;
+    }
+    if (absolute)
+      scan.anomalies.push_back(
+          Anomaly{raw, "absolute path: a careless extractor writes outside its target"});
+    FileEntry e;
+    e.type = type_of(entry);
+    e.size = archive_entry_size_is_set(entry) != 0
+                 ? static_cast<std::uint64_t>(archive_entry_size(entry))
+                 : 0;
+    e.mode = static_cast<std::uint32_t>(archive_entry_perm(entry)) & 07777U;
+    e.uid = static_cast<std::uint32_t>(archive_entry_uid(entry));
+    e.gid = static_cast<std::uint32_t>(archive_entry_gid(entry));
+    if (const char* hl = archive_entry_hardlink(entry); hl != nullptr) {
+      e.link = hl;
+      std::string target;
+      bool target_absolute = false;
+      if (!normalize_entry_path(e.link, target, target_absolute, problem))
+        scan.anomalies.push_back(
+            Anomaly{raw, fmt::format("hard link to '{}' leaves the root", e.link)});
+    } else if (const char* sl = archive_entry_symlink(entry); sl != nullptr) {
+      e.link = sl;
+      if (link_escapes(path, e.link))
+        scan.anomalies.push_back(
+            Anomaly{raw, fmt::format("symbolic link to '{}' points above the root", e.link)});
+    }
+    if (e.type == EntryType::char_device || e.type == EntryType::block_device)
+      scan.anomalies.push_back(Anomaly{raw, "device node"});
+    const auto name = base_name(path);
+    if (name.starts_with(".wh.")) {
+      const auto dir = path.substr(0, path.size() - name.size());
+      if (name == ".wh..wh..opq") {
+        e.type = EntryType::opaque;
+        e.path = dir.empty() ? std::string() : std::string(dir.substr(0, dir.size() - 1));
+      } else if (name.starts_with(".wh..wh.")) {
+        continue; // aufs bookkeeping, not a whiteout
+      } else {
+        e.type = EntryType::whiteout;
+        e.path = std::string(dir) + std::string(name.substr(4));
+      }
+    } else {
+      e.path = path;
+    }
+    const bool wants = processor.begin(std::move(e));
+    // Every entry's data is read (not skipped) so the bomb checks see it.
+    const void* block = nullptr;
+    std::size_t size = 0;
+    la_int64_t offset = 0;
+    for (;;) {
+      const int data_rc = archive_read_data_block(a.get(), &block, &size, &offset);
+      if (data_rc == ARCHIVE_EOF)
+        break;
+      if (data_rc != ARCHIVE_OK && data_rc != ARCHIVE_WARN)
+        return std::unexpected(archive_error(fmt::format("cannot read '{}'", raw)));
+      if (wants)
+        processor.feed(std::span(static_cast<const std::byte*>(block), size));
+      MOAT_TRY(check_bomb());
+    }
+    if (wants)
+      processor.end();
+  }
+  scan.uncompressed_bytes = static_cast<std::uint64_t>(archive_filter_bytes(a.get(), 0));
+  // What follows the end-of-archive blocks still belongs to the blob's digest.
+  for (;;) {
+    auto got = blob.read(feed.buffer);
+    if (!got)
+      return std::unexpected(got.error());
+    if (*got == 0)
+      break;
+    feed.hash.update(std::span(feed.buffer).first(*got));
+    feed.bytes += *got;
+  }
+  scan.compressed_bytes = feed.bytes;
+  scan.digest = "sha256:" + feed.hash.hex();
+  if (!expected_digest.empty() && scan.digest != expected_digest)
+    return fail(
+        ErrorKind::parse, input,
+        fmt::format("digest mismatch: expected {}, content is {}", expected_digest, scan.digest));
+  return scan;
+}
+
+core::Result<LayerScan> scan_directory(const std::string& root, const std::string& name,
+                                       const ScanLimits& limits) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (!fs::is_directory(root, ec))
+    return fail(ErrorKind::io, name, "not a directory");
+  LayerScan scan;
+  EntryProcessor processor(scan, limits);
+  fs::recursive_directory_iterator it(root, fs::directory_options::none, ec);
+  if (ec)
+    return fail(ErrorKind::io, name, ec.message());
+  std::vector<std::byte> buffer(std::size_t{256} << 10U);
+  for (; it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    if (ec)
+      return fail(ErrorKind::io, name, fmt::format("{}: {}", it->path().string(), ec.message()));
+    if (scan.entries.size() >= limits.max_entries)
+      return fail(ErrorKind::limit, name,
+                  fmt::format("more than {} files in the image", limits.max_entries));
+    struct stat st {};
+    if (::lstat(it->path().c_str(), &st) != 0)
+      continue; // removed while walking
+    FileEntry e;
+    e.path = fs::relative(it->path(), root, ec).generic_string();
+    e.mode = static_cast<std::uint32_t>(st.st_mode) & 07777U;
+    e.uid = st.st_uid;
+    e.gid = st.st_gid;
+    e.size = static_cast<std::uint64_t>(st.st_size);
+    switch (st.st_mode & S_IFMT) {
+    case S_IFDIR:
+      e.type = EntryType::directory;
+      break;
+    case S_IFLNK: {
+      e.type = EntryType::symlink;
+      std::string target(static_cast<std::size_t>(PATH_MAX), '\0');
+      const auto n = ::readlink(it->path().c_str(), target.data(), target.size());
+      if (n > 0)
+        e.link = target.substr(0, static_cast<std::size_t>(n));
+      break;
+    }
+    case S_IFCHR:
+      e.type = EntryType::char_device;
+      break;
+    case S_IFBLK:
+      e.type = EntryType::block_device;
+      break;
+    case S_IFIFO:
+      e.type = EntryType::fifo;
+      break;
+    case S_IFREG:
+      e.type = EntryType::file;
+      break;
+    default:
+      continue; // sockets
+    }
+    const std::string full = it->path().string();
+    if (!processor.begin(std::move(e)))
+      continue;
+    const int fd = ::open(full.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0)
+      continue;
+    for (;;) {
+      const ssize_t got = ::read(fd, buffer.data(), buffer.size());
+      if (got <= 0)
+        break;
+      processor.feed(std::span(buffer).first(static_cast<std::size_t>(got)));
+      scan.uncompressed_bytes += static_cast<std::uint64_t>(got);
+    }
+    ::close(fd);
+    processor.end();
+  }
+  return scan;
+}
+
+} // namespace moat::image

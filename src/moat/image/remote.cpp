@@ -1,0 +1,248 @@
+#include <moat/image/remote.hpp>
+
+#include <moat/image/engine.hpp>
+#include <moat/image/registry.hpp>
+#include <moat/image/tar.hpp>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cstring>
+#include <map>
+#include <thread>
+
+namespace moat::image {
+
+using core::ErrorKind;
+using core::fail;
+using nlohmann::json;
+
+namespace {
+
+constexpr std::size_t k_max_json = std::size_t{8} << 20U;
+
+// A pipe whose producer is a thread running PRODUCE(sink); the thread is
+// stopped and joined when the reader goes away.
+class ProducerReader final : public ByteReader {
+public:
+  ProducerReader(std::string name, std::function<core::Status(const ByteSink&)> produce)
+      : m_pipe(std::move(name)) {
+    m_thread = std::jthread([this, produce = std::move(produce)] {
+      auto status = produce([this](std::span<const std::byte> data) -> core::Status {
+        if (!m_pipe.push(data))
+          return fail(ErrorKind::internal, m_pipe.name(), "reader went away");
+        return {};
+      });
+      m_pipe.close(status ? std::nullopt : std::optional<core::Error>(status.error()));
+    });
+  }
+  ~ProducerReader() override {
+    m_pipe.abandon();
+    if (m_thread.joinable())
+      m_thread.join();
+  }
+  ProducerReader(const ProducerReader&) = delete;
+  ProducerReader& operator=(const ProducerReader&) = delete;
+  [[nodiscard]] core::Result<std::size_t> read(std::span<std::byte> buffer) override {
+    return m_pipe.read(buffer);
+  }
+  [[nodiscard]] const std::string& name() const override { return m_pipe.name(); }
+
+private:
+  PipeReader m_pipe;
+  std::jthread m_thread;
+};
+
+// Yields PREFIX, then the rest of INNER.
+class PrefixReader final : public ByteReader {
+public:
+  PrefixReader(std::vector<std::byte> prefix, ByteReader& inner)
+      : m_prefix(std::move(prefix)), m_inner(inner) {}
+  [[nodiscard]] core::Result<std::size_t> read(std::span<std::byte> buffer) override {
+    if (m_offset < m_prefix.size()) {
+      const auto n = std::min(buffer.size(), m_prefix.size() - m_offset);
+      std::memcpy(buffer.data(), m_prefix.data() + m_offset, n);
+      m_offset += n;
+      return n;
+    }
+    return m_inner.read(buffer);
+  }
+  [[nodiscard]] const std::string& name() const override { return m_inner.name(); }
+
+private:
+  std::vector<std::byte> m_prefix;
+  std::size_t m_offset = 0;
+  ByteReader& m_inner;
+};
+
+std::string string_at(const json& object, const char* key) {
+  const auto it = object.find(key);
+  return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+core::Result<ScannedImage> load_registry(const std::string& target, const SourceOptions& options) {
+  auto ref = parse_registry_ref(std::string_view(target).substr(11));
+  if (!ref)
+    return fail(ref.error().kind, target, ref.error().message);
+  RegistryOptions ro;
+  ro.ca_cert = options.ca_cert;
+  ro.insecure = options.insecure;
+  ro.platform = options.platform;
+  auto client = RegistryClient::open(*ref, ro);
+  if (!client)
+    return std::unexpected(client.error());
+  auto manifest = client->get_image_manifest();
+  if (!manifest)
+    return std::unexpected(manifest.error());
+  Image image;
+  image.name = target;
+  image.manifest_digest = manifest->digest;
+  if (ref->digest.empty())
+    image.tags.push_back(ref->host + "/" + ref->repository + ":" + ref->tag);
+  auto config_digest = apply_manifest(image, manifest->body, target);
+  if (!config_digest)
+    return std::unexpected(config_digest.error());
+  image.config_digest = *config_digest;
+  auto config = client->get_blob_text(*config_digest, k_max_json);
+  if (!config)
+    return std::unexpected(config.error());
+  auto parsed = parse_image_config(*config, target);
+  if (!parsed)
+    return std::unexpected(parsed.error());
+  MOAT_TRY(attach_config(image, std::move(*parsed)));
+  // One client per layer: layers download and decompress in parallel.
+  std::vector<ReaderFactory> blobs;
+  blobs.reserve(image.layers.size());
+  for (const auto& layer : image.layers) {
+    blobs.emplace_back([ref = *ref, ro, digest = layer.digest,
+                        name = fmt::format("{}: layer {}", target, layer.digest)]()
+                           -> core::Result<std::unique_ptr<ByteReader>> {
+      auto layer_client = RegistryClient::open(ref, ro);
+      if (!layer_client)
+        return std::unexpected(layer_client.error());
+      return std::make_unique<ProducerReader>(
+          name, [c = std::make_shared<RegistryClient>(std::move(*layer_client)),
+                 digest](const ByteSink& sink) { return c->get_blob(digest, sink); });
+    });
+  }
+  auto scans = scan_layers(image, blobs, options);
+  if (!scans)
+    return std::unexpected(scans.error());
+  return ScannedImage{std::move(image), std::move(*scans)};
+}
+
+// docker save output, streamed: blobs are scanned as they pass and put in
+// order by manifest.json at the end.
+core::Result<ScannedImage> load_daemon(const std::string& target, const SourceOptions& options) {
+  const std::string name = target.substr(9);
+  if (name.empty())
+    return fail(ErrorKind::usage, target, "no image name after docker://");
+  auto engine = EngineClient::open(options.docker_host);
+  if (!engine)
+    return std::unexpected(engine.error());
+  // Inspect first: a missing image is a clear error before any streaming.
+  if (auto inspect = engine->image_inspect(name); !inspect)
+    return fail(inspect.error().kind, target, inspect.error().message);
+  ProducerReader stream(target,
+                        [client = std::make_shared<EngineClient>(std::move(*engine)),
+                         name](const ByteSink& sink) { return client->export_image(name, sink); });
+  TarReader tar(stream);
+  std::map<std::string, std::string, std::less<>> texts;
+  std::map<std::string, LayerScan, std::less<>> scans;
+  std::atomic<std::uint64_t> budget{options.limits.max_entries};
+  for (;;) {
+    auto header = tar.next();
+    if (!header)
+      return fail(header.error().kind, target, header.error().message);
+    if (!*header)
+      break;
+    const auto& h = **header;
+    if (h.type != '0' && h.type != '\0')
+      continue;
+    // Peek: JSON documents are kept, anything else is a layer.
+    std::vector<std::byte> head(std::min<std::uint64_t>(h.size, 512));
+    std::size_t filled = 0;
+    while (filled < head.size()) {
+      auto got = tar.data().read(std::span(head).subspan(filled));
+      if (!got)
+        return fail(got.error().kind, target, got.error().message);
+      filled += *got;
+    }
+    std::size_t first = 0;
+    while (first < head.size() && std::isspace(std::to_integer<unsigned char>(head[first])) != 0)
+      ++first;
+    const bool is_json =
+        first < head.size() && (head[first] == std::byte{'{'} || head[first] == std::byte{'['});
+    if (is_json && h.size <= k_max_json) {
+      std::string text(reinterpret_cast<const char*>(head.data()), head.size());
+      auto rest = read_all(tar.data(), k_max_json);
+      if (!rest)
+        return std::unexpected(rest.error());
+      texts[h.path] = text + *rest;
+      continue;
+    }
+    // Layers are "ID/layer.tar" (classic) or "blobs/sha256/HEX" (OCI form);
+    // other files (VERSION, legacy per-layer json) are not needed.
+    if (h.size == 0 || !(h.path.ends_with("/layer.tar") || h.path.starts_with("blobs/")))
+      continue;
+    PrefixReader blob(std::move(head), tar.data());
+    auto scan = scan_layer(blob, "", options.limits, budget);
+    if (!scan)
+      return fail(scan.error().kind, target, fmt::format("{}: {}", h.path, scan.error().message));
+    scans[h.path] = std::move(*scan);
+  }
+  const auto manifest_text = texts.find("manifest.json");
+  if (manifest_text == texts.end())
+    return fail(ErrorKind::parse, target, "the daemon's export has no manifest.json");
+  json doc = json::parse(manifest_text->second, nullptr, false);
+  if (doc.is_discarded() || !doc.is_array() || doc.empty() || !doc.front().is_object())
+    return fail(ErrorKind::parse, target, "manifest.json is not a list of images");
+  const auto& entry = doc.front();
+  const auto config_path = string_at(entry, "Config");
+  const auto config = texts.find(config_path);
+  if (config == texts.end())
+    return fail(ErrorKind::parse, target,
+                fmt::format("the export has no config '{}'", config_path));
+  Image image;
+  image.name = target;
+  image.tags.push_back(name);
+  auto parsed = parse_image_config(config->second, target);
+  if (!parsed)
+    return std::unexpected(parsed.error());
+  std::vector<std::string> paths;
+  if (const auto layers = entry.find("Layers"); layers != entry.end() && layers->is_array())
+    for (const auto& l : *layers)
+      if (l.is_string())
+        paths.push_back(l.get<std::string>());
+  image.layers.resize(paths.size());
+  MOAT_TRY(attach_config(image, std::move(*parsed)));
+  ScannedImage out;
+  for (std::size_t i = 0; i < paths.size(); ++i) {
+    auto& layer = image.layers[i];
+    const auto it = scans.find(paths[i]);
+    if (it == scans.end())
+      return fail(ErrorKind::parse, target, fmt::format("the export has no layer '{}'", paths[i]));
+    // Classic exports name layers by directory; the blob is the uncompressed tar.
+    const std::string expected =
+        paths[i].starts_with("blobs/sha256/") ? "sha256:" + paths[i].substr(13) : layer.diff_id;
+    if (it->second.digest != expected)
+      return fail(ErrorKind::parse, target,
+                  fmt::format("{}: digest mismatch: expected {}, content is {}", paths[i], expected,
+                              it->second.digest));
+    layer.digest = it->second.digest;
+    out.layers.push_back(it->second); // a layer may be listed twice
+  }
+  out.image = std::move(image);
+  return out;
+}
+
+} // namespace
+
+core::Result<ScannedImage> load_remote(const std::string& target, const SourceOptions& options) {
+  if (target.starts_with("registry://"))
+    return load_registry(target, options);
+  return load_daemon(target, options);
+}
+
+} // namespace moat::image

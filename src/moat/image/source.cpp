@@ -1,0 +1,593 @@
+#include <moat/image/source.hpp>
+
+#include <moat/image/remote.hpp>
+#include <moat/image/tar.hpp>
+#include <moat/util/sha256.hpp>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <thread>
+#include <unistd.h>
+
+namespace moat::image {
+
+using core::ErrorKind;
+using core::fail;
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr std::size_t k_max_json = std::size_t{8} << 20U; // manifests, configs, indexes
+
+bool valid_digest(std::string_view digest) {
+  if (!digest.starts_with("sha256:") || digest.size() != 7 + 64)
+    return false;
+  return std::ranges::all_of(
+      digest.substr(7), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+}
+
+// An owned file descriptor.
+class Fd {
+public:
+  explicit Fd(int fd = -1) : m_fd(fd) {}
+  ~Fd() {
+    if (m_fd >= 0)
+      ::close(m_fd);
+  }
+  Fd(Fd&& other) noexcept : m_fd(std::exchange(other.m_fd, -1)) {}
+  Fd& operator=(Fd&& other) noexcept {
+    std::swap(m_fd, other.m_fd);
+    return *this;
+  }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  [[nodiscard]] int get() const { return m_fd; }
+
+private:
+  int m_fd;
+};
+
+core::Result<Fd> open_file(const std::string& path, const std::string& name) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return fail(ErrorKind::io, name, fmt::format("cannot open: {}", std::strerror(errno)));
+  return Fd(fd);
+}
+
+// Where blobs and named files of a layout or archive are.
+class Store {
+public:
+  virtual ~Store() = default;
+  // Opens a file by its path inside the layout/archive.
+  virtual core::Result<std::unique_ptr<ByteReader>> open_path(const std::string& path) = 0;
+  virtual bool has_path(const std::string& path) = 0;
+
+  core::Result<std::unique_ptr<ByteReader>> open_blob(std::string_view digest) {
+    if (!valid_digest(digest))
+      return fail(ErrorKind::parse, m_name, fmt::format("invalid blob digest '{}'", digest));
+    return open_path(fmt::format("blobs/sha256/{}", digest.substr(7)));
+  }
+  // Reads a small file; when EXPECTED_DIGEST is not empty the content must match it.
+  core::Result<std::string> read_text(const std::string& path, std::string_view expected_digest) {
+    auto reader = open_path(path);
+    if (!reader)
+      return std::unexpected(reader.error());
+    auto text = read_all(**reader, k_max_json);
+    if (!text)
+      return text;
+    if (!expected_digest.empty()) {
+      const auto actual = "sha256:" + util::sha256_hex(*text);
+      if (actual != expected_digest)
+        return fail(ErrorKind::parse, m_name,
+                    fmt::format("{}: digest mismatch: expected {}, content is {}", path,
+                                expected_digest, actual));
+    }
+    return text;
+  }
+  core::Result<std::string> read_blob_text(std::string_view digest) {
+    if (!valid_digest(digest))
+      return fail(ErrorKind::parse, m_name, fmt::format("invalid blob digest '{}'", digest));
+    return read_text(fmt::format("blobs/sha256/{}", digest.substr(7)), digest);
+  }
+  [[nodiscard]] const std::string& name() const { return m_name; }
+
+protected:
+  explicit Store(std::string name) : m_name(std::move(name)) {}
+  std::string m_name;
+};
+
+class DirStore final : public Store {
+public:
+  DirStore(fs::path root, std::string name) : Store(std::move(name)), m_root(std::move(root)) {}
+  core::Result<std::unique_ptr<ByteReader>> open_path(const std::string& path) override {
+    const auto full = (m_root / path).string();
+    // O_NOFOLLOW on the last component; blob names are validated, so the
+    // path has no '..' either.
+    const int fd = ::open(full.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0)
+      return fail(ErrorKind::io, m_name, fmt::format("{}: {}", path, std::strerror(errno)));
+    struct stat st {};
+    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+      ::close(fd);
+      return fail(ErrorKind::parse, m_name, fmt::format("{}: not a regular file", path));
+    }
+    {
+      const std::lock_guard lock(m_mutex);
+      m_fds.emplace_back(fd);
+    }
+    return std::make_unique<FileRangeReader>(fd, 0, static_cast<std::uint64_t>(st.st_size),
+                                             fmt::format("{}: {}", m_name, path));
+  }
+  bool has_path(const std::string& path) override {
+    std::error_code ec;
+    return fs::is_regular_file(m_root / path, ec);
+  }
+
+private:
+  fs::path m_root;
+  std::mutex m_mutex;
+  std::vector<Fd> m_fds;
+};
+
+class TarStore final : public Store {
+public:
+  static core::Result<std::unique_ptr<TarStore>> open(const std::string& path,
+                                                      const std::string& name) {
+    auto fd = open_file(path, name);
+    if (!fd)
+      return std::unexpected(fd.error());
+    struct stat st {};
+    if (::fstat(fd->get(), &st) != 0)
+      return fail(ErrorKind::io, name, std::strerror(errno));
+    auto store = std::unique_ptr<TarStore>(new TarStore(std::move(*fd), name));
+    FileRangeReader whole(store->m_fd.get(), 0, static_cast<std::uint64_t>(st.st_size), name);
+    TarReader tar(whole);
+    for (;;) {
+      auto header = tar.next();
+      if (!header)
+        return std::unexpected(header.error());
+      if (!*header)
+        break;
+      std::string key;
+      bool absolute = false;
+      std::string problem;
+      if (!normalize_entry_path((*header)->path, key, absolute, problem))
+        return fail(ErrorKind::parse, name, fmt::format("'{}': {}", (*header)->path, problem));
+      if ((*header)->type == '0' || (*header)->type == '\0' || (*header)->type == '7')
+        store->m_files[key] = {(*header)->data_offset, (*header)->size};
+      else if ((*header)->type == '2' || (*header)->type == '1')
+        store->m_links[key] = (*header)->link;
+    }
+    return store;
+  }
+  core::Result<std::unique_ptr<ByteReader>> open_path(const std::string& path) override {
+    std::string key = path;
+    // docker save (classic) links duplicate layers to the first copy.
+    for (int hops = 0; hops < 8 && !m_files.contains(key); ++hops) {
+      const auto link = m_links.find(key);
+      if (link == m_links.end())
+        break;
+      std::string target;
+      bool absolute = false;
+      std::string problem;
+      const auto dir = fs::path(key).parent_path();
+      const auto joined =
+          link->second.starts_with('/') ? link->second : (dir / link->second).generic_string();
+      if (!normalize_entry_path(joined, target, absolute, problem))
+        return fail(ErrorKind::parse, m_name, fmt::format("'{}': link leaves the archive", path));
+      key = target;
+    }
+    const auto it = m_files.find(key);
+    if (it == m_files.end())
+      return fail(ErrorKind::parse, m_name, fmt::format("'{}' is missing from the archive", path));
+    return std::make_unique<FileRangeReader>(m_fd.get(), it->second.first, it->second.second,
+                                             fmt::format("{}: {}", m_name, path));
+  }
+  bool has_path(const std::string& path) override {
+    return m_files.contains(path) || m_links.contains(path);
+  }
+
+private:
+  TarStore(Fd fd, std::string name) : Store(std::move(name)), m_fd(std::move(fd)) {}
+  Fd m_fd;
+  std::map<std::string, std::pair<std::uint64_t, std::uint64_t>, std::less<>> m_files;
+  std::map<std::string, std::string, std::less<>> m_links;
+};
+
+std::string string_at(const json& object, const char* key) {
+  const auto it = object.find(key);
+  return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+core::Result<json> parse_json(std::string_view text, const std::string& name,
+                              std::string_view what) {
+  json doc = json::parse(text, nullptr, false);
+  if (doc.is_discarded() || !doc.is_object())
+    return fail(ErrorKind::parse, name, fmt::format("{} is not valid JSON", what));
+  return doc;
+}
+
+bool is_index_media_type(std::string_view media_type) {
+  return media_type == "application/vnd.oci.image.index.v1+json" ||
+         media_type == "application/vnd.docker.distribution.manifest.list.v2+json";
+}
+
+} // namespace
+
+core::Result<std::string> apply_manifest(Image& image, std::string_view text,
+                                         const std::string& name) {
+  auto doc = parse_json(text, name, "the image manifest");
+  if (!doc)
+    return std::unexpected(doc.error());
+  const auto config = doc->find("config");
+  const auto layers = doc->find("layers");
+  if (config == doc->end() || !config->is_object() || layers == doc->end() || !layers->is_array())
+    return fail(ErrorKind::parse, name, "the image manifest has no config or layers");
+  for (const auto& layer : *layers) {
+    if (!layer.is_object())
+      return fail(ErrorKind::parse, name, "a manifest layer is not an object");
+    LayerInfo info;
+    info.digest = string_at(layer, "digest");
+    info.media_type = string_at(layer, "mediaType");
+    if (const auto size = layer.find("size"); size != layer.end() && size->is_number_unsigned())
+      info.size = size->get<std::uint64_t>();
+    if (!valid_digest(info.digest))
+      return fail(ErrorKind::parse, name, fmt::format("invalid layer digest '{}'", info.digest));
+    if (info.media_type.find("foreign") != std::string::npos ||
+        info.media_type.find("nondistributable") != std::string::npos)
+      return fail(ErrorKind::parse, name,
+                  fmt::format("layer {} is non-distributable and not in the image", info.digest));
+    image.layers.push_back(std::move(info));
+  }
+  const auto digest = string_at(*config, "digest");
+  if (!valid_digest(digest))
+    return fail(ErrorKind::parse, name, fmt::format("invalid config digest '{}'", digest));
+  return digest;
+}
+
+namespace {
+
+// The descriptor of the image in an OCI layout's index.json.
+core::Result<std::string> select_from_index(Store& store, const std::string& ref,
+                                            const std::string& platform) {
+  auto text = store.read_text("index.json", "");
+  if (!text)
+    return std::unexpected(text.error());
+  auto doc = parse_json(*text, store.name(), "index.json");
+  if (!doc)
+    return std::unexpected(doc.error());
+  const auto manifests = doc->find("manifests");
+  if (manifests == doc->end() || !manifests->is_array() || manifests->empty())
+    return fail(ErrorKind::parse, store.name(), "index.json lists no manifests");
+  std::vector<const json*> candidates;
+  for (const auto& m : *manifests) {
+    if (!m.is_object())
+      return fail(ErrorKind::parse, store.name(), "index.json: a manifest is not an object");
+    if (!ref.empty()) {
+      const auto annotations = m.find("annotations");
+      if (annotations == m.end() || !annotations->is_object() ||
+          string_at(*annotations, "org.opencontainers.image.ref.name") != ref)
+        continue;
+    }
+    candidates.push_back(&m);
+  }
+  if (candidates.empty())
+    return fail(ErrorKind::usage, store.name(),
+                fmt::format("no image named '{}' in the layout", ref));
+  std::string digest;
+  std::string media_type;
+  if (candidates.size() == 1) {
+    digest = string_at(*candidates.front(), "digest");
+    media_type = string_at(*candidates.front(), "mediaType");
+  } else if (std::ranges::none_of(candidates,
+                                  [](const json* c) { return c->contains("platform"); })) {
+    std::vector<std::string> names;
+    for (const auto* c : candidates)
+      if (const auto a = c->find("annotations"); a != c->end() && a->is_object())
+        names.push_back(string_at(*a, "org.opencontainers.image.ref.name"));
+    return fail(ErrorKind::usage, store.name(),
+                fmt::format("the layout holds {} images ({}); name one as PATH:REF",
+                            candidates.size(), fmt::join(names, ", ")));
+  } else {
+    json list = json::object();
+    list["manifests"] = json::array();
+    for (const auto* c : candidates)
+      list["manifests"].push_back(*c);
+    auto chosen = select_platform(list.dump(), platform, store.name());
+    if (!chosen)
+      return chosen;
+    digest = *chosen;
+    for (const auto* c : candidates)
+      if (string_at(*c, "digest") == digest)
+        media_type = string_at(*c, "mediaType");
+  }
+  // Nested indexes (multi-platform images) are followed down to a manifest.
+  for (int depth = 0; is_index_media_type(media_type); ++depth) {
+    if (depth > 4)
+      return fail(ErrorKind::parse, store.name(), "image indexes nested too deeply");
+    auto nested = store.read_blob_text(digest);
+    if (!nested)
+      return std::unexpected(nested.error());
+    auto chosen = select_platform(*nested, platform, store.name());
+    if (!chosen)
+      return chosen;
+    auto nested_doc = parse_json(*nested, store.name(), "an image index");
+    media_type.clear();
+    for (const auto& m : (*nested_doc)["manifests"])
+      if (string_at(m, "digest") == *chosen)
+        media_type = string_at(m, "mediaType");
+    digest = *chosen;
+  }
+  return digest;
+}
+
+core::Result<ScannedImage> finish(Image image, Store& store, const std::string& config_text,
+                                  const std::vector<std::string>& layer_paths,
+                                  const SourceOptions& options) {
+  auto parsed = parse_image_config(config_text, store.name());
+  if (!parsed)
+    return std::unexpected(parsed.error());
+  if (image.layers.empty()) // docker save classic: layers come from manifest.json paths
+    image.layers.resize(layer_paths.size());
+  MOAT_TRY(attach_config(image, std::move(*parsed)));
+  std::vector<ReaderFactory> blobs;
+  for (std::size_t i = 0; i < image.layers.size(); ++i) {
+    auto& layer = image.layers[i];
+    std::string path = i < layer_paths.size() ? layer_paths[i] : std::string();
+    if (path.empty())
+      path = fmt::format("blobs/sha256/{}", layer.digest.substr(7));
+    else if (layer.digest.empty()) {
+      // The classic form names layers by directory; an OCI-form path names the blob.
+      if (path.starts_with("blobs/sha256/"))
+        layer.digest = "sha256:" + path.substr(13);
+      else
+        layer.digest = layer.diff_id;
+    }
+    blobs.emplace_back([&store, path] { return store.open_path(path); });
+  }
+  auto scans = scan_layers(image, blobs, options);
+  if (!scans)
+    return std::unexpected(scans.error());
+  return ScannedImage{std::move(image), std::move(*scans)};
+}
+
+core::Result<ScannedImage> load_oci(Store& store, const std::string& name, const std::string& ref,
+                                    const SourceOptions& options) {
+  auto digest =
+      select_from_index(store, ref, options.platform.empty() ? host_platform() : options.platform);
+  if (!digest)
+    return std::unexpected(digest.error());
+  Image image;
+  image.name = name;
+  image.manifest_digest = *digest;
+  auto manifest = store.read_blob_text(*digest);
+  if (!manifest)
+    return std::unexpected(manifest.error());
+  auto config_digest = apply_manifest(image, *manifest, name);
+  if (!config_digest)
+    return std::unexpected(config_digest.error());
+  image.config_digest = *config_digest;
+  auto config = store.read_blob_text(*config_digest);
+  if (!config)
+    return std::unexpected(config.error());
+  if (!ref.empty())
+    image.tags.push_back(ref == "latest" ? "latest" : ":" + ref);
+  return finish(std::move(image), store, std::move(*config), {}, options);
+}
+
+core::Result<ScannedImage> load_docker_archive(Store& store, const std::string& name,
+                                               const SourceOptions& options) {
+  auto text = store.read_text("manifest.json", "");
+  if (!text)
+    return std::unexpected(text.error());
+  json doc = json::parse(*text, nullptr, false);
+  if (doc.is_discarded() || !doc.is_array() || doc.empty() || !doc.front().is_object())
+    return fail(ErrorKind::parse, name, "manifest.json is not a list of images");
+  const auto& entry = doc.front();
+  Image image;
+  image.name = name;
+  const auto config_path = string_at(entry, "Config");
+  if (config_path.empty())
+    return fail(ErrorKind::parse, name, "manifest.json names no Config");
+  if (const auto tags = entry.find("RepoTags"); tags != entry.end() && tags->is_array())
+    for (const auto& t : *tags)
+      if (t.is_string())
+        image.tags.push_back(t.get<std::string>());
+  std::vector<std::string> layer_paths;
+  if (const auto layers = entry.find("Layers"); layers != entry.end() && layers->is_array())
+    for (const auto& l : *layers)
+      if (l.is_string())
+        layer_paths.push_back(l.get<std::string>());
+  // The config's name is its digest: "HEX.json" (classic) or "blobs/sha256/HEX".
+  std::string expected;
+  const auto base = fs::path(config_path).filename().string();
+  const auto hex = base.ends_with(".json") ? base.substr(0, base.size() - 5) : base;
+  if (valid_digest("sha256:" + hex))
+    expected = "sha256:" + hex;
+  auto config = store.read_text(config_path, expected);
+  if (!config)
+    return std::unexpected(config.error());
+  image.config_digest = expected.empty() ? "sha256:" + util::sha256_hex(*config) : expected;
+  return finish(std::move(image), store, std::move(*config), layer_paths, options);
+}
+
+core::Result<ScannedImage> load_directory(const std::string& root, const std::string& name,
+                                          const SourceOptions& options) {
+  auto scan = scan_directory(root, name, options.limits);
+  if (!scan)
+    return std::unexpected(scan.error());
+  ScannedImage out;
+  out.image.name = name;
+  out.image.is_directory = true;
+  out.image.layers.push_back(LayerInfo{});
+  out.layers.push_back(std::move(*scan));
+  return out;
+}
+
+} // namespace
+
+std::string host_platform() {
+  struct utsname u {};
+  std::string arch = "amd64";
+  if (::uname(&u) == 0) {
+    const std::string_view m = u.machine;
+    if (m == "aarch64" || m == "arm64")
+      arch = "arm64/v8";
+    else if (m.starts_with("armv7"))
+      arch = "arm/v7";
+    else if (m == "i686" || m == "i386")
+      arch = "386";
+    else if (m == "ppc64le" || m == "s390x" || m == "riscv64")
+      arch = std::string(m);
+  }
+  return "linux/" + arch;
+}
+
+core::Result<std::string> select_platform(std::string_view index_json, std::string_view platform,
+                                          const std::string& name) {
+  auto doc = parse_json(index_json, name, "the image index");
+  if (!doc)
+    return std::unexpected(doc.error());
+  const auto manifests = doc->find("manifests");
+  if (manifests == doc->end() || !manifests->is_array())
+    return fail(ErrorKind::parse, name, "the image index has no manifests");
+  std::vector<std::string_view> want;
+  for (std::size_t start = 0; start <= platform.size();) {
+    const auto slash = platform.find('/', start);
+    want.push_back(platform.substr(start, slash == std::string_view::npos ? slash : slash - start));
+    if (slash == std::string_view::npos)
+      break;
+    start = slash + 1;
+  }
+  if (want.size() < 2 || want.size() > 3 || want[0].empty() || want[1].empty())
+    return fail(ErrorKind::usage, name,
+                fmt::format("invalid platform '{}': expected os/arch[/variant]", platform));
+  std::vector<std::string> seen;
+  std::string fallback; // matching os/arch with another variant
+  for (const auto& m : *manifests) {
+    if (!m.is_object())
+      continue;
+    const auto p = m.find("platform");
+    if (p == m.end() || !p->is_object())
+      continue;
+    const auto os = string_at(*p, "os");
+    const auto arch = string_at(*p, "architecture");
+    const auto variant = string_at(*p, "variant");
+    seen.push_back(variant.empty() ? fmt::format("{}/{}", os, arch)
+                                   : fmt::format("{}/{}/{}", os, arch, variant));
+    if (os != want[0] || arch != want[1])
+      continue;
+    if (want.size() == 3 ? variant == want[2] : true)
+      return string_at(m, "digest");
+    if (fallback.empty())
+      fallback = string_at(m, "digest");
+  }
+  if (!fallback.empty())
+    return fallback;
+  return fail(ErrorKind::usage, name,
+              fmt::format("no image for platform {} (the index has: {})", platform,
+                          seen.empty() ? std::string("no platforms")
+                                       : fmt::format("{}", fmt::join(seen, ", "))));
+}
+
+core::Result<std::vector<LayerScan>> scan_layers(const Image& image,
+                                                 const std::vector<ReaderFactory>& blobs,
+                                                 const SourceOptions& options) {
+  std::vector<std::optional<core::Result<LayerScan>>> results(blobs.size());
+  std::atomic<std::size_t> next{0};
+  std::atomic<std::size_t> done{0};
+  std::atomic<std::uint64_t> budget{options.limits.max_entries};
+  std::atomic<bool> failed{false};
+  std::mutex progress_mutex;
+  auto work = [&] {
+    for (std::size_t i = next++; i < blobs.size() && !failed; i = next++) {
+      auto reader = blobs[i]();
+      if (!reader) {
+        results[i] = std::unexpected(reader.error());
+      } else {
+        results[i] = scan_layer(**reader, image.layers[i].digest, options.limits, budget);
+      }
+      if (!*results[i])
+        failed = true;
+      const auto finished = ++done;
+      if (options.progress) {
+        const std::lock_guard lock(progress_mutex);
+        options.progress(finished, blobs.size());
+      }
+    }
+  };
+  unsigned threads =
+      options.threads != 0 ? options.threads : std::max(1U, std::thread::hardware_concurrency());
+  threads = static_cast<unsigned>(std::min<std::size_t>(threads, blobs.size()));
+  {
+    std::vector<std::jthread> pool;
+    for (unsigned t = 1; t < threads; ++t)
+      pool.emplace_back(work);
+    work();
+  }
+  std::vector<LayerScan> out;
+  out.reserve(blobs.size());
+  for (auto& r : results) {
+    if (r && !*r)
+      return std::unexpected(r->error());
+  }
+  for (auto& r : results) {
+    if (!r)
+      return fail(ErrorKind::internal, image.name, "a layer was not scanned");
+    out.push_back(std::move(**r));
+  }
+  return out;
+}
+
+core::Result<ScannedImage> load_image(const std::string& target, const SourceOptions& options) {
+  if (target.starts_with("dir://"))
+    return load_directory(target.substr(6), target, options);
+  if (target.starts_with("docker://") || target.starts_with("registry://"))
+    return load_remote(target, options);
+  std::error_code ec;
+  std::string path = target;
+  std::string ref;
+  if (!fs::exists(path, ec)) {
+    // PATH:REF names one image of an OCI layout.
+    const auto colon = target.rfind(':');
+    if (colon != std::string::npos && colon > 0 && fs::exists(target.substr(0, colon), ec)) {
+      path = target.substr(0, colon);
+      ref = target.substr(colon + 1);
+    } else {
+      return fail(ErrorKind::io, target, "no such file or directory");
+    }
+  }
+  if (fs::is_directory(path, ec)) {
+    DirStore store(path, target);
+    if (store.has_path("oci-layout") && store.has_path("index.json"))
+      return load_oci(store, target, ref, options);
+    if (store.has_path("manifest.json"))
+      return load_docker_archive(store, target, options);
+    return fail(ErrorKind::usage, target,
+                "not an OCI image layout (no oci-layout and index.json); use dir://PATH to scan a "
+                "root file system");
+  }
+  auto store = TarStore::open(path, target);
+  if (!store)
+    return std::unexpected(store.error());
+  if ((*store)->has_path("manifest.json") && ref.empty())
+    return load_docker_archive(**store, target, options);
+  if ((*store)->has_path("index.json"))
+    return load_oci(**store, target, ref, options);
+  return fail(ErrorKind::parse, target,
+              "not an image archive: no manifest.json (docker save) or index.json (OCI layout)");
+}
+
+} // namespace moat::image

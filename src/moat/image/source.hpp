@@ -1,0 +1,60 @@
+#pragma once
+// Sources: turn a target into an Image and its scanned layers.
+//
+//   PATH (a file)       docker save archive (classic manifest.json or OCI form) or OCI layout tar
+//   PATH (a directory)  OCI image layout
+//   PATH:REF            an OCI layout's image named REF (org.opencontainers.image.ref.name)
+//   dir://PATH          a root file system directory
+//   docker://NAME[:TAG] the local Docker daemon (Engine API)
+//   registry://HOST[:PORT]/REPO[:TAG|@DIGEST]  a registry (Distribution API)
+
+#include <moat/core/result.hpp>
+#include <moat/image/image.hpp>
+#include <moat/image/layer.hpp>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace moat::image {
+
+struct SourceOptions {
+  std::string platform;    // "os/arch[/variant]"; empty: the host's
+  std::string ca_cert;     // registry TLS: an extra CA file
+  bool insecure = false;   // registry over plain HTTP (loopback only)
+  std::string docker_host; // empty: DOCKER_HOST or the default socket
+  ScanLimits limits;
+  unsigned threads = 0; // layers scanned in parallel; 0: the number of cores
+  // Called as layers finish (done, total), for a progress bar.
+  std::function<void(std::size_t, std::size_t)> progress;
+};
+
+struct ScannedImage {
+  Image image;
+  std::vector<LayerScan> layers; // parallel to image.layers
+};
+
+// Opens TARGET, reads its manifest and config, and scans every layer.
+[[nodiscard]] core::Result<ScannedImage> load_image(const std::string& target,
+                                                    const SourceOptions& options);
+
+// The host's platform ("linux/amd64", "linux/arm64/v8").
+[[nodiscard]] std::string host_platform();
+
+// Picks the manifest for PLATFORM from an OCI index or Docker manifest list
+// (JSON text); returns its digest. NAME is used in errors.
+[[nodiscard]] core::Result<std::string>
+select_platform(std::string_view index_json, std::string_view platform, const std::string& name);
+
+// Reads an image manifest (OCI or Docker v2) into IMAGE's layers; returns
+// the config digest. NAME is used in errors.
+[[nodiscard]] core::Result<std::string> apply_manifest(Image& image, std::string_view text,
+                                                       const std::string& name);
+
+// Scans BLOBS (one reader factory per layer) on up to THREADS threads.
+using ReaderFactory = std::function<core::Result<std::unique_ptr<ByteReader>>()>;
+[[nodiscard]] core::Result<std::vector<LayerScan>>
+scan_layers(const Image& image, const std::vector<ReaderFactory>& blobs,
+            const SourceOptions& options);
+
+} // namespace moat::image
