@@ -157,19 +157,40 @@ void check_history(const ScannedImage& scanned, const core::Policy& policy, Repo
       r.add("IM005", fmt::format("history: {}", ins.size() > 100 ? ins.substr(0, 97) + "..." : ins),
             r.at_history(static_cast<int>(h)));
   }
-  const auto df = history_dockerfile(history);
+  auto df = history_dockerfile(history);
   core::Policy lint_policy = policy;
   lint_policy.ignores.clear(); // the caller applies the policy to the whole report
   auto report = dockerfile::lint(dockerfile::LintInput{scanned.image.name, df.text, std::nullopt},
                                  lint_policy);
+  // History text is not always a valid Dockerfile (old builders recorded
+  // LABEL values unquoted, say): a line the parser rejects becomes a comment,
+  // so line numbers still map to history entries, and the rest is linted.
+  for (int retry = 0; !report && retry < 32; ++retry) {
+    const int bad = report.error().line;
+    if (bad < 2 || static_cast<std::size_t>(bad) > df.lines.size())
+      return;
+    auto lines = util::split(df.text, '\n');
+    std::string text;
+    for (std::size_t i = 0; i < lines.size(); ++i) {
+      if (i + 1 == lines.size() && lines[i].empty())
+        break;
+      text += static_cast<int>(i + 1) == bad ? std::string("#") : std::string(lines[i]);
+      text += '\n';
+    }
+    df.text = std::move(text);
+    report = dockerfile::lint(dockerfile::LintInput{scanned.image.name, df.text, std::nullopt},
+                              lint_policy);
+  }
   if (!report)
-    return; // the reconstruction is best effort: history text is not a Dockerfile
+    return;
   // Checks that concern the file as a whole, its FROM line, or style: they
   // say nothing true about a history, or the image checks say it better.
   static const std::set<std::string_view> k_skip = {
-      "DF003", "DF004", "DF007", "DF008", "DF020", "DF025", "DF026", "DF047", "DF048",
-      "DF050", "DF060", "DF062", "DF066", "DF073", "DF074", "DF075", "DF076", "DF077",
-      "DF078", "DF079", "DF081", "DF082", "DF083", "DF084", "DF089", "DF097"};
+      // A history holds the base image's CMD, ENTRYPOINT and HEALTHCHECK
+      // as well as the application's, so "several in a stage" is normal.
+      "DF013", "DF054", "DF055", "DF003", "DF004", "DF007", "DF008", "DF020", "DF025", "DF026",
+      "DF047", "DF048", "DF050", "DF060", "DF062", "DF066", "DF073", "DF074", "DF075", "DF076",
+      "DF077", "DF078", "DF079", "DF081", "DF082", "DF083", "DF084", "DF089", "DF097"};
   for (auto& f : report->findings) {
     if (f.check == nullptr || k_skip.contains(f.check->id))
       continue;
@@ -263,7 +284,7 @@ std::string credential_problem(std::string_view path, std::string_view content) 
 void check_files(const ScannedImage& scanned, const UnionView& view, const Inventory& inventory,
                  Reporter& r) {
   const auto& layers = scanned.layers;
-  std::set<std::string> caches;
+  std::map<std::string, int> caches; // cache directory -> a layer that filled it
   std::set<std::string> unneeded;
   bool apt_lists = false;
   int apt_lists_layer = -1;
@@ -303,7 +324,7 @@ void check_files(const ScannedImage& scanned, const UnionView& view, const Inven
       apt_lists_layer = std::max(apt_lists_layer, ref.layer);
     }
     if (e.type == EntryType::file && is_cache_path(path))
-      caches.insert(cache_root(path));
+      caches.try_emplace(cache_root(path), ref.layer);
     const auto slash = path.rfind('/');
     const auto base = slash == std::string::npos ? std::string_view(path)
                                                  : std::string_view(path).substr(slash + 1);
@@ -315,9 +336,8 @@ void check_files(const ScannedImage& scanned, const UnionView& view, const Inven
   if (apt_lists)
     r.add("IM007", "/var/lib/apt/lists holds package indexes",
           r.at_layer(apt_lists_layer, "var/lib/apt/lists"));
-  for (const auto& c : caches)
-    r.add("IM017", fmt::format("/{} holds a package cache", c),
-          r.at_layer(view.find_ref(c) ? view.find_ref(c)->layer : -1, c));
+  for (const auto& [c, layer] : caches)
+    r.add("IM017", fmt::format("/{} holds a package cache", c), r.at_layer(layer, c));
   for (const auto& u : unneeded)
     r.add("IM018", fmt::format("/{} should not be in the image", u),
           r.at_layer(view.find_ref(u)->layer, u));
@@ -437,6 +457,18 @@ std::string instruction_from_history(std::string_view created_by) {
   text = strip_args(text);
   if (text.starts_with("/bin/sh -c #(nop) ")) {
     auto body = util::trim(text.substr(18));
+    // The classic builder prints HEALTHCHECK as a Go struct ("&{[...] 30s ...}").
+    if (body.starts_with("HEALTHCHECK &{"))
+      return {};
+    // ... and SHELL as a Go slice: "SHELL [/bin/bash -o pipefail -c]".
+    if (body.starts_with("SHELL [") && body.ends_with(']') &&
+        body.find('"') == std::string_view::npos) {
+      std::vector<std::string> items;
+      for (auto item : util::split(body.substr(7, body.size() - 8), ' '))
+        if (!item.empty())
+          items.push_back(fmt::format("\"{}\"", item));
+      return fmt::format("SHELL [{}]", fmt::join(items, ", "));
+    }
     // "ADD file:abc in /dest" and "COPY dir:abc in /dest".
     if (body.starts_with("ADD ") || body.starts_with("COPY ")) {
       const auto in = body.find(" in ");

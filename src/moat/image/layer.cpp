@@ -355,18 +355,41 @@ core::Result<LayerScan> scan_layer(ByteReader& blob, std::string_view expected_d
   archive_read_support_filter_zstd(a.get());
   archive_read_support_format_tar(a.get());
   archive_read_support_format_empty(a.get());
-  if (archive_read_open(a.get(), &feed, nullptr, feed_read, nullptr) != ARCHIVE_OK)
-    return fail(ErrorKind::parse, input,
-                feed.error ? feed.error->message
-                           : fmt::format("not a layer tar: {}", archive_error_string(a.get())));
-  EntryProcessor processor(scan, limits);
+  // Reads what libarchive left of the blob into the digest; the mismatch
+  // error when the blob is not what its digest says.
+  auto drain_and_verify = [&]() -> std::optional<core::Error> {
+    for (;;) {
+      auto got = blob.read(feed.buffer);
+      if (!got)
+        return got.error();
+      if (*got == 0)
+        break;
+      feed.hash.update(std::span(feed.buffer).first(*got));
+      feed.bytes += *got;
+    }
+    scan.compressed_bytes = feed.bytes;
+    scan.digest = "sha256:" + feed.hash.hex();
+    if (!expected_digest.empty() && scan.digest != expected_digest)
+      return core::Error{
+          ErrorKind::parse, input,
+          fmt::format("digest mismatch: expected {}, content is {}", expected_digest, scan.digest)};
+    return std::nullopt;
+  };
+  // A damaged blob usually fails to decompress before its end is reached:
+  // when its digest is wrong, that is the error to report.
   auto archive_error = [&](std::string_view what) -> core::Error {
     if (feed.error)
       return *feed.error;
     const char* text = archive_error_string(a.get());
-    return core::Error{ErrorKind::parse, input,
-                       fmt::format("{}: {}", what, text != nullptr ? text : "unreadable archive")};
+    core::Error error{ErrorKind::parse, input,
+                      fmt::format("{}: {}", what, text != nullptr ? text : "unreadable archive")};
+    if (auto mismatch = drain_and_verify())
+      return *mismatch;
+    return error;
   };
+  if (archive_read_open(a.get(), &feed, nullptr, feed_read, nullptr) != ARCHIVE_OK)
+    return std::unexpected(archive_error("not a layer tar"));
+  EntryProcessor processor(scan, limits);
   auto check_bomb = [&]() -> core::Status {
     const auto out = static_cast<std::uint64_t>(archive_filter_bytes(a.get(), 0));
     if (out > limits.max_uncompressed)
@@ -462,21 +485,8 @@ core::Result<LayerScan> scan_layer(ByteReader& blob, std::string_view expected_d
   }
   scan.uncompressed_bytes = static_cast<std::uint64_t>(archive_filter_bytes(a.get(), 0));
   // What follows the end-of-archive blocks still belongs to the blob's digest.
-  for (;;) {
-    auto got = blob.read(feed.buffer);
-    if (!got)
-      return std::unexpected(got.error());
-    if (*got == 0)
-      break;
-    feed.hash.update(std::span(feed.buffer).first(*got));
-    feed.bytes += *got;
-  }
-  scan.compressed_bytes = feed.bytes;
-  scan.digest = "sha256:" + feed.hash.hex();
-  if (!expected_digest.empty() && scan.digest != expected_digest)
-    return fail(
-        ErrorKind::parse, input,
-        fmt::format("digest mismatch: expected {}, content is {}", expected_digest, scan.digest));
+  if (auto error = drain_and_verify())
+    return std::unexpected(*error);
   return scan;
 }
 
@@ -502,7 +512,7 @@ core::Result<LayerScan> scan_directory(const std::string& root, const std::strin
     if (::lstat(it->path().c_str(), &st) != 0)
       continue; // removed while walking
     FileEntry e;
-    e.path = fs::relative(it->path(), root, ec).generic_string();
+    e.path = it->path().lexically_relative(root).generic_string();
     e.mode = static_cast<std::uint32_t>(st.st_mode) & 07777U;
     e.uid = st.st_uid;
     e.gid = st.st_gid;

@@ -112,7 +112,13 @@ class DirStore final : public Store {
 public:
   DirStore(fs::path root, std::string name) : Store(std::move(name)), m_root(std::move(root)) {}
   core::Result<std::unique_ptr<ByteReader>> open_path(const std::string& path) override {
-    const auto full = (m_root / path).string();
+    // Names come from manifest.json and index.json: they must stay inside the layout.
+    std::string relative;
+    bool absolute = false;
+    std::string problem;
+    if (!normalize_entry_path(path, relative, absolute, problem) || absolute)
+      return fail(ErrorKind::parse, m_name, fmt::format("'{}' leaves the image directory", path));
+    const auto full = (m_root / relative).string();
     // O_NOFOLLOW on the last component; blob names are validated, so the
     // path has no '..' either.
     const int fd = ::open(full.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
@@ -384,7 +390,7 @@ core::Result<ScannedImage> load_oci(Store& store, const std::string& name, const
     return std::unexpected(config.error());
   if (!ref.empty())
     image.tags.push_back(ref == "latest" ? "latest" : ":" + ref);
-  return finish(std::move(image), store, std::move(*config), {}, options);
+  return finish(std::move(image), store, *config, {}, options);
 }
 
 core::Result<ScannedImage> load_docker_archive(Store& store, const std::string& name,
@@ -420,7 +426,7 @@ core::Result<ScannedImage> load_docker_archive(Store& store, const std::string& 
   if (!config)
     return std::unexpected(config.error());
   image.config_digest = expected.empty() ? "sha256:" + util::sha256_hex(*config) : expected;
-  return finish(std::move(image), store, std::move(*config), layer_paths, options);
+  return finish(std::move(image), store, *config, layer_paths, options);
 }
 
 core::Result<ScannedImage> load_directory(const std::string& root, const std::string& name,

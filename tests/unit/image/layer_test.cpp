@@ -1,0 +1,656 @@
+// scan_layer and its helpers: one streamed pass over a layer blob, nothing
+// extracted, hostile entries noted, limits enforced, the digest verified.
+
+#include "image_builder.hpp"
+#include "testutil.hpp"
+
+#include <moat/image/layer.hpp>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+using namespace moat::image;
+using moat::core::ErrorKind;
+using namespace moat::test;
+namespace fs = std::filesystem;
+
+namespace {
+
+ScanLimits default_limits() {
+  return ScanLimits{};
+}
+
+moat::core::Result<LayerScan> scan(const std::string& blob, std::string_view digest = {},
+                                   const ScanLimits& limits = default_limits(),
+                                   std::size_t chunk = std::size_t{1} << 30U) {
+  StringReader reader(blob, "layer.tar", chunk);
+  std::atomic<std::uint64_t> budget{limits.max_entries};
+  return scan_layer(reader, digest, limits, budget);
+}
+
+const FileEntry* entry_at(const LayerScan& s, std::string_view path) {
+  for (const auto& e : s.entries)
+    if (e.path == path)
+      return &e;
+  return nullptr;
+}
+
+const std::string* captured_at(const LayerScan& s, std::string_view path) {
+  for (const auto& c : s.captured)
+    if (s.entries[c.entry].path == path)
+      return &c.content;
+  return nullptr;
+}
+
+std::vector<TarEntry> sample_entries() {
+  return {
+      tar_dir("etc"),
+      tar_file("etc/passwd", "root:x:0:0:root:/root:/bin/sh\n"),
+      tar_file("usr/bin/su", std::string(100, 's'), 04755),
+      tar_file("home/app/notes.txt", "hello", 0600, 1000, 1000),
+      tar_symlink("usr/bin/sh", "busybox"),
+      tar_hardlink("usr/bin/su2", "usr/bin/su"),
+      tar_device("dev/null", EntryKind::char_device, 1, 3),
+      tar_device("dev/sda", EntryKind::block_device, 8, 0),
+      [] {
+        TarEntry f;
+        f.path = "run/fifo";
+        f.kind = EntryKind::fifo;
+        return f;
+      }(),
+      tar_whiteout("etc/old.conf"),
+      tar_opaque("var/cache"),
+      tar_file("var/.wh..wh.plnk", ""), // aufs bookkeeping, not a whiteout
+      tar_file("./leading/dot", "x"),
+  };
+}
+
+// --- same entries whatever the compression -----------------------------------
+
+TEST(ScanLayer, SameEntriesForGzipZstdAndPlain) {
+  const auto entries = sample_entries();
+  std::vector<LayerScan> scans;
+  for (const auto c : {Compression::none, Compression::gzip, Compression::zstd}) {
+    const auto blob = make_tar(entries, c);
+    auto s = scan(blob, sha256_digest(blob));
+    ASSERT_TRUE(s) << s.error().to_string();
+    EXPECT_EQ(s->digest, sha256_digest(blob));
+    EXPECT_EQ(s->compressed_bytes, blob.size());
+    EXPECT_GT(s->uncompressed_bytes, 0U);
+    scans.push_back(std::move(*s));
+  }
+  const auto& plain = scans[0];
+  for (std::size_t k = 1; k < scans.size(); ++k) {
+    ASSERT_EQ(scans[k].entries.size(), plain.entries.size());
+    for (std::size_t i = 0; i < plain.entries.size(); ++i) {
+      const auto& a = plain.entries[i];
+      const auto& b = scans[k].entries[i];
+      EXPECT_EQ(a.path, b.path);
+      EXPECT_EQ(a.type, b.type) << a.path;
+      EXPECT_EQ(a.mode, b.mode) << a.path;
+      EXPECT_EQ(a.uid, b.uid) << a.path;
+      EXPECT_EQ(a.gid, b.gid) << a.path;
+      EXPECT_EQ(a.size, b.size) << a.path;
+      EXPECT_EQ(a.link, b.link) << a.path;
+    }
+    EXPECT_EQ(scans[k].uncompressed_bytes, plain.uncompressed_bytes);
+  }
+
+  // What the entries are, once.
+  EXPECT_EQ(plain.entries.size(), entries.size() - 1); // the aufs entry is dropped
+  ASSERT_NE(entry_at(plain, "etc"), nullptr);
+  EXPECT_EQ(entry_at(plain, "etc")->type, EntryType::directory);
+  ASSERT_NE(entry_at(plain, "usr/bin/su"), nullptr);
+  EXPECT_EQ(entry_at(plain, "usr/bin/su")->mode, 04755U);
+  EXPECT_EQ(entry_at(plain, "usr/bin/su")->size, 100U);
+  ASSERT_NE(entry_at(plain, "home/app/notes.txt"), nullptr);
+  EXPECT_EQ(entry_at(plain, "home/app/notes.txt")->uid, 1000U);
+  EXPECT_EQ(entry_at(plain, "home/app/notes.txt")->gid, 1000U);
+  EXPECT_EQ(entry_at(plain, "home/app/notes.txt")->mode, 0600U);
+  ASSERT_NE(entry_at(plain, "usr/bin/sh"), nullptr);
+  EXPECT_EQ(entry_at(plain, "usr/bin/sh")->type, EntryType::symlink);
+  EXPECT_EQ(entry_at(plain, "usr/bin/sh")->link, "busybox");
+  ASSERT_NE(entry_at(plain, "usr/bin/su2"), nullptr);
+  EXPECT_EQ(entry_at(plain, "usr/bin/su2")->type, EntryType::hardlink);
+  EXPECT_EQ(entry_at(plain, "usr/bin/su2")->link, "usr/bin/su");
+  EXPECT_EQ(entry_at(plain, "dev/null")->type, EntryType::char_device);
+  EXPECT_EQ(entry_at(plain, "dev/sda")->type, EntryType::block_device);
+  EXPECT_EQ(entry_at(plain, "run/fifo")->type, EntryType::fifo);
+  ASSERT_NE(entry_at(plain, "etc/old.conf"), nullptr);
+  EXPECT_EQ(entry_at(plain, "etc/old.conf")->type, EntryType::whiteout);
+  ASSERT_NE(entry_at(plain, "var/cache"), nullptr);
+  EXPECT_EQ(entry_at(plain, "var/cache")->type, EntryType::opaque);
+  EXPECT_EQ(entry_at(plain, "var/.wh..wh.plnk"), nullptr);
+  EXPECT_NE(entry_at(plain, "leading/dot"), nullptr);
+  // Captured by path.
+  ASSERT_NE(captured_at(plain, "etc/passwd"), nullptr);
+  EXPECT_EQ(*captured_at(plain, "etc/passwd"), "root:x:0:0:root:/root:/bin/sh\n");
+  EXPECT_EQ(captured_at(plain, "home/app/notes.txt"), nullptr);
+}
+
+TEST(ScanLayer, SmallReadsGiveTheSameScan) {
+  const auto blob = make_tar(sample_entries(), Compression::gzip);
+  auto whole = scan(blob);
+  auto chunked = scan(blob, sha256_digest(blob), default_limits(), 13);
+  ASSERT_TRUE(whole && chunked) << (chunked ? "" : chunked.error().to_string());
+  EXPECT_EQ(whole->entries.size(), chunked->entries.size());
+  EXPECT_EQ(whole->captured.size(), chunked->captured.size());
+}
+
+TEST(ScanLayer, OpaqueMarkerAtTheRoot) {
+  auto s = scan(make_tar({tar_file(".wh..wh..opq", ""), tar_file("a", "x")}));
+  ASSERT_TRUE(s) << s.error().to_string();
+  ASSERT_EQ(s->entries.size(), 2U);
+  EXPECT_EQ(s->entries[0].type, EntryType::opaque);
+  EXPECT_EQ(s->entries[0].path, "");
+}
+
+// --- digests ---------------------------------------------------------------
+
+TEST(ScanLayer, DigestVerified) {
+  const auto blob = make_tar({tar_file("a", "x")}, Compression::gzip);
+  auto right = scan(blob, sha256_digest(blob));
+  ASSERT_TRUE(right) << right.error().to_string();
+
+  const auto wrong_digest = sha256_digest("something else");
+  auto wrong = scan(blob, wrong_digest);
+  ASSERT_FALSE(wrong);
+  EXPECT_EQ(wrong.error().kind, ErrorKind::parse);
+  EXPECT_EQ(wrong.error().input, "layer.tar");
+  EXPECT_NE(wrong.error().message.find("digest mismatch"), std::string::npos);
+  EXPECT_NE(wrong.error().message.find(wrong_digest), std::string::npos);
+  EXPECT_NE(wrong.error().message.find(sha256_digest(blob)), std::string::npos);
+
+  auto other_algorithm = scan(blob, "sha512:" + std::string(128, 'a'));
+  ASSERT_FALSE(other_algorithm);
+  EXPECT_NE(other_algorithm.error().message.find("unsupported digest"), std::string::npos);
+}
+
+TEST(ScanLayer, DigestCoversBytesAfterTheEndOfArchive) {
+  // Real layer blobs carry padding after the end blocks; it is part of the digest.
+  const auto blob = make_tar({tar_file("a", "x")}) + std::string(9216, '\0');
+  auto s = scan(blob, sha256_digest(blob));
+  ASSERT_TRUE(s) << s.error().to_string();
+  EXPECT_EQ(s->compressed_bytes, blob.size());
+}
+
+TEST(ScanLayer, CorruptedGzipBlobReportsDigestMismatch) {
+  std::vector<TarEntry> entries;
+  for (int i = 0; i < 20; ++i)
+    entries.push_back(tar_file(fmt::format("f{}", i), fmt::format("content {}\n", i * 7919)));
+  const auto good = make_tar(entries, Compression::gzip);
+  auto corrupted = good;
+  corrupted[corrupted.size() / 2] = static_cast<char>(corrupted[corrupted.size() / 2] ^ 0x55);
+  auto s = scan(corrupted, sha256_digest(good));
+  ASSERT_FALSE(s);
+  if (s.error().message.find("digest mismatch") == std::string::npos)
+    FAIL() << "regression: a corrupted gzip layer with a known digest is reported as '"
+           << s.error().message
+           << "' instead of a digest mismatch (layer.cpp scan_layer returns the "
+              "decompression error before the digest is compared)";
+}
+
+// --- capture_kind and normalize_entry_path -----------------------------------
+
+TEST(CaptureKind, Table) {
+  const std::vector<std::pair<std::string, Capture>> cases = {
+      {"etc/os-release", Capture::text},
+      {"usr/lib/os-release", Capture::text},
+      {"etc/passwd", Capture::text},
+      {"etc/shadow", Capture::text},
+      {"etc/group", Capture::text},
+      {"etc/gshadow", Capture::text},
+      {"var/lib/dpkg/status", Capture::text},
+      {"var/lib/dpkg/status.d/base", Capture::text},
+      {"var/lib/dpkg/status.d/base.md5sums", Capture::none},
+      {"var/lib/dpkg/info/bash.list", Capture::text},
+      {"var/lib/dpkg/info/bash.md5sums", Capture::none},
+      {"lib/apk/db/installed", Capture::text},
+      {"etc/alpine-release", Capture::text},
+      {"etc/debian_version", Capture::text},
+      {"var/lib/rpm/rpmdb.sqlite", Capture::database},
+      {"usr/lib/sysimage/rpm/rpmdb.sqlite", Capture::database},
+      {"usr/lib/python3/dist-packages/requests-2.0.dist-info/METADATA", Capture::text},
+      {"usr/lib/python3/site-packages/foo.egg-info/PKG-INFO", Capture::text},
+      {"usr/lib/python3/site-packages/foo.egg-info", Capture::text},
+      {"app/METADATA", Capture::none},
+      {"app/node_modules/left-pad/package.json", Capture::text},
+      {"app/node_modules/@scope/pkg/package.json", Capture::text},
+      {"node_modules/left-pad/package.json", Capture::text},
+      {"app/package.json", Capture::none},
+      {"app/node_modules/a/lib/package.json", Capture::none},
+      {"app/xnode_modules/a/package.json", Capture::none},
+      {"app/.env", Capture::credential},
+      {"root/.npmrc", Capture::credential},
+      {"root/.git-credentials", Capture::credential},
+      {"root/.pypirc", Capture::credential},
+      {"root/.netrc", Capture::credential},
+      {"root/.pgpass", Capture::credential},
+      {"root/.ssh/id_rsa", Capture::credential},
+      {"root/.ssh/id_ed25519", Capture::credential},
+      {"root/.ssh/id_rsa.pub", Capture::none},
+      {"root/.docker/config.json", Capture::credential},
+      {"root/.aws/credentials", Capture::credential},
+      {"root/.aws/config", Capture::none},
+      {"opt/app/lib/app.jar", Capture::archive},
+      {"opt/app/app.war", Capture::archive},
+      {"opt/app/app.ear", Capture::archive},
+      {"etc/passwd-", Capture::none},
+      {"usr/share/doc/os-release", Capture::none},
+      {"", Capture::none},
+  };
+  for (const auto& [path, want] : cases)
+    EXPECT_EQ(capture_kind(path), want) << path;
+}
+
+TEST(NormalizeEntryPath, Table) {
+  struct Case {
+    std::string raw;
+    bool ok;
+    std::string out;
+    bool absolute;
+  };
+  const std::vector<Case> cases = {
+      {"a/b", true, "a/b", false},
+      {"./a/b", true, "a/b", false},
+      {"a//b/./c/", true, "a/b/c", false},
+      {"/etc/passwd", true, "etc/passwd", true},
+      {"//etc", true, "etc", true},
+      {"a/../b", true, "b", false},
+      {"a/b/../../c", true, "c", false},
+      {"/a/..", true, "", true},
+      {".", true, "", false},
+      {"./", true, "", false},
+      {"", true, "", false},
+      {"..", false, "", false},
+      {"../x", false, "", false},
+      {"a/../../x", false, "", false},
+      {"/../etc/passwd", false, "", true},
+      {"a/./../..", false, "", false},
+      {"..a/b..", true, "..a/b..", false},
+  };
+  for (const auto& c : cases) {
+    std::string out = "junk";
+    bool absolute = !c.absolute;
+    std::string problem;
+    const bool ok = normalize_entry_path(c.raw, out, absolute, problem);
+    EXPECT_EQ(ok, c.ok) << c.raw;
+    EXPECT_EQ(absolute, c.absolute) << c.raw;
+    if (c.ok) {
+      EXPECT_EQ(out, c.out) << c.raw;
+    } else {
+      EXPECT_NE(problem.find("traversal"), std::string::npos) << c.raw << ": " << problem;
+    }
+  }
+}
+
+// --- private keys ---------------------------------------------------------------
+
+// PEM texts made by openssl once per run (no key material in the source tree).
+struct Pems {
+  std::string pkcs8;         // "PRIVATE KEY"
+  std::string ec;            // "EC PRIVATE KEY"
+  std::string rsa;           // "RSA PRIVATE KEY"
+  std::string rsa_encrypted; // "RSA PRIVATE KEY" with Proc-Type/DEK-Info headers
+  std::string encrypted;     // "ENCRYPTED PRIVATE KEY"
+  std::string openssh;       // "OPENSSH PRIVATE KEY" (empty when ssh-keygen is missing)
+  std::string public_key;
+  std::string certificate;
+  bool ok = false;
+};
+
+const Pems& pems() {
+  static const Pems p = [] {
+    Pems out;
+    TempDir dir;
+    const auto d = dir.path().string();
+    auto run = [](const std::string& cmd) { return command_output(cmd + " 2>/dev/null"); };
+    auto pkcs8 =
+        run("openssl genpkey -algorithm ed25519 -out '" + d + "/k.pem' && cat '" + d + "/k.pem'");
+    auto ec = run("openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 | openssl ec");
+    auto rsa = run("openssl genrsa -traditional 1024");
+    auto rsa_enc = run("openssl genrsa -traditional -aes128 -passout pass:x 1024");
+    auto enc = run("openssl genpkey -algorithm ed25519 -aes-128-cbc -pass pass:x");
+    auto pub = run("openssl pkey -in '" + d + "/k.pem' -pubout");
+    auto cert = run("openssl req -x509 -new -key '" + d + "/k.pem' -subj /CN=moat-test -days 1");
+    auto ssh =
+        run("ssh-keygen -q -t ed25519 -N '' -C test -f '" + d + "/id' && cat '" + d + "/id'");
+    if (!pkcs8 || !ec || !rsa || !rsa_enc || !enc || !pub || !cert)
+      return out;
+    out = Pems{*pkcs8, *ec, *rsa, *rsa_enc, *enc, ssh.value_or(""), *pub, *cert, true};
+    return out;
+  }();
+  return p;
+}
+
+TEST(FindPrivateKey, RealKeysOfEveryKind) {
+  const auto& p = pems();
+  if (!p.ok)
+    GTEST_SKIP() << "openssl is not available to make test keys";
+  EXPECT_EQ(find_private_key(p.pkcs8), "private key");
+  EXPECT_EQ(find_private_key(p.ec), "EC private key");
+  EXPECT_EQ(find_private_key(p.rsa), "RSA private key");
+  EXPECT_EQ(find_private_key(p.rsa_encrypted), "RSA private key");
+  EXPECT_EQ(find_private_key(p.encrypted), "encrypted private key");
+  if (!p.openssh.empty()) {
+    EXPECT_EQ(find_private_key(p.openssh), "OpenSSH private key");
+  }
+  // Inside other text, with Windows line ends, after a public key.
+  EXPECT_EQ(find_private_key("config:\n" + p.rsa + "\nmore"), "RSA private key");
+  std::string crlf;
+  for (const char c : p.pkcs8) {
+    if (c == '\n')
+      crlf += '\r';
+    crlf += c;
+  }
+  EXPECT_EQ(find_private_key(crlf), "private key");
+  EXPECT_EQ(find_private_key(p.public_key + p.certificate + p.ec), "EC private key");
+}
+
+TEST(FindPrivateKey, NotKeys) {
+  const auto& p = pems();
+  if (!p.ok)
+    GTEST_SKIP() << "openssl is not available to make test keys";
+  EXPECT_EQ(find_private_key(p.public_key), "");
+  EXPECT_EQ(find_private_key(p.certificate), "");
+  EXPECT_EQ(find_private_key(""), "");
+  // The marker alone, the way parsers and tests mention it.
+  EXPECT_EQ(find_private_key("if (line == \"-----BEGIN RSA PRIVATE KEY-----\") {\n  return "
+                             "parse_rsa(lines);\n}\n"),
+            "");
+  EXPECT_EQ(find_private_key("PEM_HEADER = '''\n-----BEGIN PRIVATE KEY-----\n'''\n"
+                             "def load(text):\n    return text\n"),
+            "");
+  EXPECT_EQ(find_private_key("-----BEGIN PRIVATE KEY-----\n-----END PRIVATE KEY-----\n"), "");
+  // A truncated body: too short to be a key.
+  const auto first_line_end = p.rsa.find('\n');
+  EXPECT_EQ(find_private_key(p.rsa.substr(0, first_line_end + 1) + "MIICXAIBAAKBgQ\n"), "");
+  // Lower-case or odd labels are not PEM private keys.
+  EXPECT_EQ(find_private_key("-----BEGIN my private key-----\n" + std::string(64, 'A') + "\n"), "");
+  EXPECT_EQ(find_private_key("-----BEGIN PRIVATE KEY BLOCK-----\n" + std::string(64, 'A') + "\n"),
+            "");
+}
+
+TEST(ScanLayer, FindsKeysByContentWithinTheSizeLimit) {
+  const auto& p = pems();
+  if (!p.ok)
+    GTEST_SKIP() << "openssl is not available to make test keys";
+  ScanLimits limits;
+  limits.max_key_scan = 4096;
+  const std::string padded = std::string(5000, '#') + "\n" + p.rsa;
+  auto s =
+      scan(make_tar({tar_file("srv/tls/server.pem", p.rsa), tar_file("srv/pub.pem", p.public_key),
+                     tar_file("srv/big.pem", padded), tar_file("root/.ssh/id_ecdsa", p.ec)},
+                    Compression::gzip),
+           {}, limits);
+  ASSERT_TRUE(s) << s.error().to_string();
+  std::map<std::string, std::string> found;
+  for (const auto& k : s->keys)
+    found[s->entries[k.entry].path] = k.kind;
+  EXPECT_EQ(found.size(), 2U);
+  EXPECT_EQ(found["srv/tls/server.pem"], "RSA private key");
+  EXPECT_EQ(found["root/.ssh/id_ecdsa"], "EC private key");
+  EXPECT_FALSE(found.contains("srv/pub.pem"));
+  EXPECT_FALSE(found.contains("srv/big.pem")); // over max_key_scan: not read for keys
+}
+
+// --- captures and limits on them -------------------------------------------------
+
+TEST(ScanLayer, CapturesOnlyWhatFitsItsLimit) {
+  ScanLimits limits;
+  limits.max_capture = 64;
+  auto s = scan(
+      make_tar({tar_file("etc/passwd", std::string(100, 'p')), tar_file("etc/group", "root:x:0:\n"),
+                tar_file("root/.npmrc", "//registry.npmjs.org/:_authToken=abc\n")}),
+      {}, limits);
+  ASSERT_TRUE(s) << s.error().to_string();
+  EXPECT_EQ(captured_at(*s, "etc/passwd"), nullptr);
+  ASSERT_NE(captured_at(*s, "etc/group"), nullptr);
+  ASSERT_NE(captured_at(*s, "root/.npmrc"), nullptr);
+  ASSERT_EQ(s->notes.size(), 1U);
+  EXPECT_NE(s->notes[0].find("/etc/passwd"), std::string::npos) << s->notes[0];
+}
+
+TEST(ScanLayer, NotesRpmDatabasesItCannotRead) {
+  auto s = scan(make_tar({tar_file("var/lib/rpm/Packages", "bdb"),
+                          tar_file("usr/lib/sysimage/rpm/Packages.db", "ndb")}));
+  ASSERT_TRUE(s) << s.error().to_string();
+  ASSERT_EQ(s->notes.size(), 2U);
+  EXPECT_NE(s->notes[0].find("BerkeleyDB"), std::string::npos);
+  EXPECT_NE(s->notes[1].find("NDB"), std::string::npos);
+}
+
+// --- hostile archives ---------------------------------------------------------
+
+TEST(ScanLayer, HostileEntriesAreAnomaliesAndTheScanContinues) {
+  const std::vector<TarEntry> entries = {
+      tar_file("../evil", "x"),
+      tar_file("a/../../evil2", "x"),
+      tar_file("/abs/file", "x"),
+      tar_dir("a"),
+      tar_symlink("a/b", "../../../etc"),
+      tar_symlink("a/ok", "../etc/passwd"), // stays inside
+      tar_symlink("a/abs", "/etc/passwd"),  // absolute targets resolve in the root
+      tar_hardlink("h", "../x"),
+      tar_hardlink("h2", "a/../a/ok"), // inside
+      tar_device("dev/kmem", EntryKind::char_device, 1, 2),
+      tar_device("dev/sda", EntryKind::block_device, 8, 0),
+      tar_file("after/ok.txt", "still scanned"),
+  };
+  for (const auto c : {Compression::none, Compression::gzip}) {
+    auto s = scan(make_tar(entries, c));
+    ASSERT_TRUE(s) << s.error().to_string();
+    std::map<std::string, std::string> problems;
+    for (const auto& a : s->anomalies)
+      problems[a.path] += a.problem + ";";
+    EXPECT_EQ(problems.size(), 7U);
+    EXPECT_NE(problems["../evil"].find("traversal"), std::string::npos);
+    EXPECT_NE(problems["a/../../evil2"].find("traversal"), std::string::npos);
+    EXPECT_NE(problems["/abs/file"].find("absolute"), std::string::npos);
+    EXPECT_NE(problems["a/b"].find("above the root"), std::string::npos);
+    EXPECT_NE(problems["h"].find("hard link"), std::string::npos);
+    EXPECT_NE(problems["dev/kmem"].find("device"), std::string::npos);
+    EXPECT_NE(problems["dev/sda"].find("device"), std::string::npos);
+    // Traversal entries are not entries of the image; the others are, normalised.
+    EXPECT_EQ(entry_at(*s, "evil"), nullptr);
+    EXPECT_EQ(entry_at(*s, "../evil"), nullptr);
+    EXPECT_NE(entry_at(*s, "abs/file"), nullptr);
+    ASSERT_NE(entry_at(*s, "a/b"), nullptr);
+    EXPECT_EQ(entry_at(*s, "a/b")->link, "../../../etc");
+    EXPECT_NE(entry_at(*s, "dev/kmem"), nullptr);
+    EXPECT_NE(entry_at(*s, "after/ok.txt"), nullptr);
+  }
+}
+
+TEST(ScanLayer, WritesNothingToDisk) {
+  TempDir work;
+  const auto cwd = fs::current_path();
+  const auto escaped = work.path().filename().string() + "-escaped";
+  const auto absolute = work.path() / "sub" / "abs-written";
+  const auto blob =
+      make_tar({tar_file("plain.txt", "x"), tar_dir("d"), tar_file("../" + escaped, "x"),
+                tar_file(absolute.string(), "x"), tar_symlink("link", "../../../../tmp"),
+                tar_file("link/through-link", "x"), tar_hardlink("hl", "../../etc/passwd"),
+                tar_device("dev/null", EntryKind::char_device, 1, 3)},
+               Compression::gzip);
+  fs::create_directories(work.path() / "cwd");
+  fs::current_path(work.path() / "cwd");
+  auto s = scan(blob);
+  fs::current_path(cwd);
+  ASSERT_TRUE(s) << s.error().to_string();
+  EXPECT_TRUE(fs::is_empty(work.path() / "cwd"));
+  EXPECT_FALSE(fs::exists(work.path() / escaped));
+  EXPECT_FALSE(fs::exists(work.path().parent_path() / escaped));
+  EXPECT_FALSE(fs::exists(absolute));
+  EXPECT_FALSE(fs::exists(work.path() / "sub"));
+}
+
+// --- limits -------------------------------------------------------------------
+
+TEST(ScanLayer, DecompressionBombIsALimitError) {
+  ScanLimits limits;
+  limits.ratio_floor = std::uint64_t{1} << 20U;
+  limits.max_ratio = 100;
+  for (const auto c : {Compression::gzip, Compression::zstd}) {
+    const auto bomb = make_tar({tar_zeros("zeros", std::uint64_t{64} << 20U)}, c);
+    ASSERT_LT(bomb.size(), std::size_t{1} << 20U); // it is a bomb
+    auto s = scan(bomb, sha256_digest(bomb), limits);
+    ASSERT_FALSE(s);
+    EXPECT_EQ(s.error().kind, ErrorKind::limit);
+    EXPECT_NE(s.error().message.find("decompression bomb"), std::string::npos) << s.error().message;
+  }
+  // Under the floor, a high ratio is fine.
+  const auto small = make_tar({tar_zeros("zeros", std::uint64_t{512} << 10U)}, Compression::gzip);
+  auto ok = scan(small, {}, limits);
+  EXPECT_TRUE(ok) << ok.error().to_string();
+}
+
+TEST(ScanLayer, MaxUncompressedIsALimitError) {
+  ScanLimits limits;
+  limits.max_uncompressed = std::uint64_t{1} << 20U;
+  auto s = scan(make_tar({tar_zeros("zeros", std::uint64_t{4} << 20U)}), {}, limits);
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error().kind, ErrorKind::limit);
+  EXPECT_NE(s.error().message.find("expands beyond"), std::string::npos) << s.error().message;
+}
+
+TEST(ScanLayer, EntryCountLimit) {
+  ScanLimits limits;
+  limits.max_entries = 3;
+  std::vector<TarEntry> five;
+  for (int i = 0; i < 5; ++i)
+    five.push_back(tar_file(fmt::format("f{}", i), "x"));
+  auto s = scan(make_tar(five), {}, limits);
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error().kind, ErrorKind::limit);
+  EXPECT_NE(s.error().message.find("more than 3 files"), std::string::npos) << s.error().message;
+
+  // Exactly the limit is fine.
+  five.resize(3);
+  EXPECT_TRUE(scan(make_tar(five), {}, limits));
+
+  // The budget is shared by the layers of an image.
+  std::atomic<std::uint64_t> budget{limits.max_entries};
+  const auto two = make_tar({tar_file("a", "x"), tar_file("b", "y")});
+  StringReader first(two);
+  StringReader second(two);
+  EXPECT_TRUE(scan_layer(first, {}, limits, budget));
+  auto over = scan_layer(second, {}, limits, budget);
+  ASSERT_FALSE(over);
+  EXPECT_EQ(over.error().kind, ErrorKind::limit);
+}
+
+// --- malformed and empty input ------------------------------------------------
+
+TEST(ScanLayer, TruncatedGzipIsAParseError) {
+  std::vector<TarEntry> entries;
+  for (int i = 0; i < 50; ++i)
+    entries.push_back(
+        tar_file(fmt::format("dir/file{}", i), std::string(2000, static_cast<char>('a' + i % 26))));
+  const auto blob = make_tar(entries, Compression::gzip);
+  auto s = scan(blob.substr(0, blob.size() / 2));
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error().kind, ErrorKind::parse);
+  EXPECT_EQ(s.error().input, "layer.tar");
+}
+
+TEST(ScanLayer, TruncatedPlainTarIsAParseError) {
+  const auto blob = make_tar({tar_file("big", std::string(10000, 'b'))});
+  auto s = scan(blob.substr(0, 4000));
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error().kind, ErrorKind::parse);
+}
+
+TEST(ScanLayer, GarbageIsAnError) {
+  for (const std::string& junk :
+       {std::string(4096, 'A'), std::string("\x1f\x8b garbage that claims to be gzip"),
+        std::string("{\"schemaVersion\": 2}")}) {
+    auto s = scan(junk);
+    ASSERT_FALSE(s) << junk.substr(0, 10);
+    EXPECT_EQ(s.error().kind, ErrorKind::parse);
+  }
+}
+
+TEST(ScanLayer, EmptyLayersHaveNoEntries) {
+  auto empty = scan("", sha256_digest(""));
+  ASSERT_TRUE(empty) << empty.error().to_string();
+  EXPECT_TRUE(empty->entries.empty());
+  EXPECT_EQ(empty->digest,
+            "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+
+  const std::string zeros(1024, '\0');
+  auto end_only = scan(zeros, sha256_digest(zeros));
+  ASSERT_TRUE(end_only) << end_only.error().to_string();
+  EXPECT_TRUE(end_only->entries.empty());
+  EXPECT_EQ(end_only->compressed_bytes, 1024U);
+
+  const auto gz = make_tar({}, Compression::gzip);
+  auto empty_gzip = scan(gz, sha256_digest(gz));
+  ASSERT_TRUE(empty_gzip) << empty_gzip.error().to_string();
+  EXPECT_TRUE(empty_gzip->entries.empty());
+}
+
+// --- directories (dir:// targets) ----------------------------------------------
+
+TEST(ScanDirectory, ReadsARootFileSystem) {
+  TempDir root;
+  root.write("etc/passwd", "root:x:0:0::/root:/bin/sh\n");
+  root.write("usr/bin/tool", "#!/bin/sh\n");
+  fs::permissions(root.path() / "usr/bin/tool", fs::perms(04755), fs::perm_options::replace);
+  auto s = scan_directory(root.path().string(), "dir://root", ScanLimits{});
+  ASSERT_TRUE(s) << s.error().to_string();
+  EXPECT_EQ(s->entries.size(), 5U); // etc, etc/passwd, usr, usr/bin, usr/bin/tool
+  ASSERT_NE(entry_at(*s, "etc/passwd"), nullptr);
+  ASSERT_NE(entry_at(*s, "etc"), nullptr);
+  EXPECT_EQ(entry_at(*s, "etc")->type, EntryType::directory);
+  ASSERT_NE(entry_at(*s, "usr/bin/tool"), nullptr);
+  EXPECT_EQ(entry_at(*s, "usr/bin/tool")->mode, 04755U);
+  EXPECT_EQ(entry_at(*s, "usr/bin/tool")->type, EntryType::file);
+  ASSERT_NE(captured_at(*s, "etc/passwd"), nullptr);
+  EXPECT_EQ(*captured_at(*s, "etc/passwd"), "root:x:0:0::/root:/bin/sh\n");
+
+  auto missing = scan_directory((root.path() / "nope").string(), "dir://nope", ScanLimits{});
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().input, "dir://nope");
+
+  ScanLimits tiny;
+  tiny.max_entries = 2;
+  auto over = scan_directory(root.path().string(), "dir://root", tiny);
+  ASSERT_FALSE(over);
+  EXPECT_EQ(over.error().kind, ErrorKind::limit);
+}
+
+TEST(ScanDirectory, SymlinksKeepTheirOwnPath) {
+  TempDir root;
+  root.write("usr/bin/tool", "#!/bin/sh\n");
+  fs::create_symlink("tool", root.path() / "usr/bin/alias"); // relative, inside
+  fs::create_symlink("/etc/hostname",
+                     root.path() / "usr/bin/host"); // absolute: the image's, not the host's
+  auto s = scan_directory(root.path().string(), "dir://root", ScanLimits{});
+  ASSERT_TRUE(s) << s.error().to_string();
+  std::vector<std::string> paths;
+  for (const auto& e : s->entries)
+    paths.push_back(e.path);
+  const auto* alias = entry_at(*s, "usr/bin/alias");
+  const auto* host = entry_at(*s, "usr/bin/host");
+  if (alias == nullptr || host == nullptr)
+    FAIL() << "regression: scan_directory names a symlink by its resolved target (layer.cpp:505 "
+              "uses fs::relative, which follows symlinks, even into the host's own file "
+              "system for absolute targets); entries: "
+           << fmt::format("{}", fmt::join(paths, ", "));
+  EXPECT_EQ(alias->type, EntryType::symlink);
+  EXPECT_EQ(alias->link, "tool");
+  EXPECT_EQ(host->type, EntryType::symlink);
+  EXPECT_EQ(host->link, "/etc/hostname");
+  for (const auto& p : paths)
+    EXPECT_FALSE(p.starts_with("..")) << p;
+}
+
+} // namespace
