@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Whole-process comparison for `moat image`: a full scan of a large image
 # against plain decompression of the same layers (`gzip -dc`/`zstd -dc` into
-# `tar -t`, one layer after another) in the same hyperfine run. The image is
+# `tar -t`, one layer after another, and libarchive's own bsdtar -t, which
+# inflates with the same library moat uses) in the same hyperfine run. The image is
 # a debootstrap bookworm rootfs with a few hundred packages, packed by umoci
 # in three layers (gzip), and copied by skopeo with zstd layers. Needs root
 # and the Debian mirror. Usage: bench/image.sh [RUNS]
@@ -15,7 +16,7 @@ packages=python3,perl,git,curl,openssl,ca-certificates,gnupg,build-essential,lib
 procps,less,vim-tiny,iproute2,iputils-ping,net-tools,rsync,unzip,xz-utils,zstd,file,\
 python3-pip,python3-venv,python3-requests,python3-yaml,runc
 
-for tool in debootstrap umoci skopeo hyperfine zstd; do
+for tool in debootstrap umoci skopeo hyperfine zstd bsdtar; do
   command -v "$tool" >/dev/null || { echo "bench/image.sh: $tool is needed" >&2; exit 2; }
 done
 
@@ -64,6 +65,8 @@ echo "image: $npkg packages, 3 layers, $size_gz bytes gzip, $size_raw bytes of t
 hyperfine --warmup 2 --runs "$runs" --export-markdown "$root/bench/.image.md" \
   -n "moat image (gzip layers)" "$moat image --no-progress --format json --fail-on none $cache/oci >/dev/null" \
   -n "gzip -dc | tar -t (same layers)" "for l in $gz_layers; do gzip -dc \$l | tar -t >/dev/null; done" \
+  -n "bsdtar -tf, one layer after another (libarchive, same layers)" "for l in $gz_layers; do bsdtar -tf \$l >/dev/null; done" \
+  -n "bsdtar -tf, layers in parallel (same layers)" "for l in $gz_layers; do bsdtar -tf \$l >/dev/null & done; wait" \
   -n "moat image (zstd layers)" "$moat image --no-progress --format json --fail-on none $cache/oci-zstd >/dev/null" \
   -n "zstd -dc | tar -t (same layers)" "for l in $zst_layers; do zstd -qdc \$l | tar -t >/dev/null; done"
 cat "$root/bench/.image.md"

@@ -281,6 +281,13 @@ struct BlobFeed {
   std::vector<std::byte> buffer = std::vector<std::byte>(std::size_t{256} << 10U);
   std::uint64_t bytes = 0;
   std::optional<core::Error> error;
+  std::atomic<std::uint64_t>* progress = nullptr;
+
+  void count(std::size_t n) {
+    bytes += n;
+    if (progress != nullptr)
+      progress->fetch_add(n, std::memory_order_relaxed);
+  }
 };
 
 la_ssize_t feed_read(archive* a, void* data, const void** out) {
@@ -292,7 +299,7 @@ la_ssize_t feed_read(archive* a, void* data, const void** out) {
     return -1;
   }
   feed.hash.update(std::span(feed.buffer).first(*got));
-  feed.bytes += *got;
+  feed.count(*got);
   *out = feed.buffer.data();
   return static_cast<la_ssize_t>(*got);
 }
@@ -343,13 +350,15 @@ bool link_escapes(std::string_view path, std::string_view target) {
 
 core::Result<LayerScan> scan_layer(ByteReader& blob, std::string_view expected_digest,
                                    const ScanLimits& limits,
-                                   std::atomic<std::uint64_t>& entry_budget) {
+                                   std::atomic<std::uint64_t>& entry_budget,
+                                   std::atomic<std::uint64_t>* bytes_read) {
   const std::string& input = blob.name();
   if (!expected_digest.empty() && !expected_digest.starts_with("sha256:"))
     return fail(ErrorKind::parse, input,
                 fmt::format("unsupported digest algorithm in '{}'", expected_digest));
   LayerScan scan;
   BlobFeed feed(blob);
+  feed.progress = bytes_read;
   std::unique_ptr<archive, ArchiveDeleter> a(archive_read_new());
   archive_read_support_filter_gzip(a.get());
   archive_read_support_filter_zstd(a.get());
@@ -365,7 +374,7 @@ core::Result<LayerScan> scan_layer(ByteReader& blob, std::string_view expected_d
       if (*got == 0)
         break;
       feed.hash.update(std::span(feed.buffer).first(*got));
-      feed.bytes += *got;
+      feed.count(*got);
     }
     scan.compressed_bytes = feed.bytes;
     scan.digest = "sha256:" + feed.hash.hex();

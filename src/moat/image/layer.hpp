@@ -91,9 +91,11 @@ enum class Capture : std::uint8_t { none, text, database, credential, archive };
 
 // Scans one layer blob. EXPECTED_DIGEST ("sha256:...") is verified when not
 // empty. ENTRY_BUDGET is shared by the image's layers (ScanLimits::max_entries).
+// BYTES_READ, when given, counts the blob bytes read, for progress.
 [[nodiscard]] core::Result<LayerScan> scan_layer(ByteReader& blob, std::string_view expected_digest,
                                                  const ScanLimits& limits,
-                                                 std::atomic<std::uint64_t>& entry_budget);
+                                                 std::atomic<std::uint64_t>& entry_budget,
+                                                 std::atomic<std::uint64_t>* bytes_read = nullptr);
 
 // Scans a root file system directory as one layer (dir:// targets).
 [[nodiscard]] core::Result<LayerScan>

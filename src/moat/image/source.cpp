@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <fcntl.h>
 #include <filesystem>
@@ -73,6 +74,8 @@ public:
   // Opens a file by its path inside the layout/archive.
   virtual core::Result<std::unique_ptr<ByteReader>> open_path(const std::string& path) = 0;
   virtual bool has_path(const std::string& path) = 0;
+  // The size of a file, 0 when unknown.
+  virtual std::uint64_t size_of(const std::string& path) = 0;
 
   core::Result<std::unique_ptr<ByteReader>> open_blob(std::string_view digest) {
     if (!valid_digest(digest))
@@ -140,6 +143,11 @@ public:
     std::error_code ec;
     return fs::is_regular_file(m_root / path, ec);
   }
+  std::uint64_t size_of(const std::string& path) override {
+    std::error_code ec;
+    const auto size = fs::file_size(m_root / path, ec);
+    return ec ? 0 : size;
+  }
 
 private:
   fs::path m_root;
@@ -203,6 +211,10 @@ public:
   }
   bool has_path(const std::string& path) override {
     return m_files.contains(path) || m_links.contains(path);
+  }
+  std::uint64_t size_of(const std::string& path) override {
+    const auto it = m_files.find(path);
+    return it == m_files.end() ? 0 : it->second.second;
   }
 
 private:
@@ -361,6 +373,8 @@ core::Result<ScannedImage> finish(Image image, Store& store, const std::string& 
       else
         layer.digest = layer.diff_id;
     }
+    if (layer.size == 0)
+      layer.size = store.size_of(path);
     blobs.emplace_back([&store, path] { return store.open_path(path); });
   }
   auto scans = scan_layers(image, blobs, options);
@@ -517,13 +531,21 @@ core::Result<std::vector<LayerScan>> scan_layers(const Image& image,
   std::atomic<std::uint64_t> budget{options.limits.max_entries};
   std::atomic<bool> failed{false};
   std::mutex progress_mutex;
+  std::atomic<std::uint64_t> bytes_read{0};
+  std::uint64_t total_bytes = 0;
+  for (const auto& layer : image.layers)
+    total_bytes =
+        layer.size == 0 || total_bytes == UINT64_MAX ? UINT64_MAX : total_bytes + layer.size;
+  if (total_bytes == UINT64_MAX)
+    total_bytes = 0;
   auto work = [&] {
     for (std::size_t i = next++; i < blobs.size() && !failed; i = next++) {
       auto reader = blobs[i]();
       if (!reader) {
         results[i] = std::unexpected(reader.error());
       } else {
-        results[i] = scan_layer(**reader, image.layers[i].digest, options.limits, budget);
+        results[i] =
+            scan_layer(**reader, image.layers[i].digest, options.limits, budget, &bytes_read);
       }
       if (!*results[i])
         failed = true;
@@ -538,10 +560,27 @@ core::Result<std::vector<LayerScan>> scan_layers(const Image& image,
       options.threads != 0 ? options.threads : std::max(1U, std::thread::hardware_concurrency());
   threads = static_cast<unsigned>(std::min<std::size_t>(threads, blobs.size()));
   {
+    std::jthread ticker;
+    if (options.progress_bytes)
+      ticker = std::jthread([&](const std::stop_token& stop) {
+        while (!stop.stop_requested()) {
+          {
+            const std::lock_guard lock(progress_mutex);
+            options.progress_bytes(bytes_read.load(), total_bytes);
+          }
+          std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+      });
     std::vector<std::jthread> pool;
     for (unsigned t = 1; t < threads; ++t)
       pool.emplace_back(work);
     work();
+    pool.clear();
+    if (ticker.joinable()) {
+      ticker.request_stop();
+      ticker.join();
+      options.progress_bytes(bytes_read.load(), total_bytes);
+    }
   }
   std::vector<LayerScan> out;
   out.reserve(blobs.size());

@@ -27,6 +27,9 @@ struct SourceOptions {
   unsigned threads = 0; // layers scanned in parallel; 0: the number of cores
   // Called as layers finish (done, total), for a progress bar.
   std::function<void(std::size_t, std::size_t)> progress;
+  // Called about ten times a second while layers are read (blob bytes read,
+  // total blob bytes; the total is 0 when the source does not say).
+  std::function<void(std::uint64_t, std::uint64_t)> progress_bytes;
 };
 
 struct ScannedImage {

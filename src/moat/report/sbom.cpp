@@ -552,6 +552,13 @@ Json cyclonedx_package(const core::Package& pkg, const std::string& ref) {
   add_property(properties, "moat:source-version", pkg.source_version);
   if (!properties.empty())
     component["properties"] = std::move(properties);
+  // The files the package database lists for it (CycloneDX 1.5 evidence).
+  if (!pkg.files.empty()) {
+    Json occurrences = Json::array();
+    for (const auto& file : pkg.files)
+      occurrences.push_back(Json{{"location", text(file)}});
+    component["evidence"] = Json{{"occurrences", std::move(occurrences)}};
+  }
   return component;
 }
 
@@ -737,8 +744,10 @@ core::Status write_spdx(const SbomDocument& doc, std::ostream& out) {
     // The index keeps ids unique; type and name only make them readable.
     std::string id = "SPDXRef-Package";
     for (std::string_view part : {std::string_view(pkg.type), std::string_view(pkg.name)})
-      if (!part.empty())
-        id += "-" + spdx_id_part(part, 64);
+      if (!part.empty()) {
+        id += '-';
+        id += spdx_id_part(part, 64);
+      }
     id += fmt::format("-{}", i + 1);
 
     Json package = spdx_package(id, pkg.name, pkg.version, "LIBRARY");

@@ -663,6 +663,20 @@ TEST(LoadImage, ScanLayersReportsProgressAndFailsOnAnyLayer) {
   ASSERT_EQ(calls.size(), 2U);
   EXPECT_EQ(calls.back(), (std::pair<std::size_t, std::size_t>{2, 2}));
 
+  // Bytes: the last report covers every blob byte, out of the manifest's total.
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> bytes;
+  options.progress_bytes = [&](std::uint64_t done, std::uint64_t total) {
+    bytes.emplace_back(done, total);
+  };
+  auto again = load_image(dir.path().string(), options);
+  ASSERT_TRUE(again) << again.error().to_string();
+  ASSERT_FALSE(bytes.empty());
+  const std::uint64_t total = b.layers[0].blob.size() + b.layers[1].blob.size();
+  EXPECT_EQ(bytes.back(), (std::pair<std::uint64_t, std::uint64_t>{total, total}));
+  for (const auto& [done, all] : bytes)
+    EXPECT_LE(done, all);
+  options.progress_bytes = nullptr;
+
   // The entry budget covers the whole image, not one layer.
   options.progress = nullptr;
   options.limits.max_entries = 4; // layer 1 has 3 entries, layer 2 has 2

@@ -537,3 +537,41 @@ TEST(Spdx, StreamFailureIsAnIoError) {
   ASSERT_FALSE(status.has_value());
   EXPECT_EQ(status.error().kind, ErrorKind::io);
 }
+
+namespace moat::report {
+namespace {
+
+TEST(CycloneDx, ListedFilesBecomeEvidenceOccurrences) {
+  SbomDocument doc;
+  doc.name = "img.tar";
+  doc.target_kind = "image";
+  doc.created = "2026-01-01T00:00:00Z";
+  core::Package with_files;
+  with_files.name = "coreutils";
+  with_files.version = "9.1-1";
+  with_files.purl = "pkg:deb/debian/coreutils@9.1-1";
+  with_files.files = {"/bin/ls", "/bin/cat"};
+  core::Package without = with_files;
+  without.name = "nofiles";
+  without.purl = "pkg:deb/debian/nofiles@9.1-1";
+  without.files.clear();
+  doc.packages = {with_files, without};
+  std::ostringstream out;
+  ASSERT_TRUE(write_cyclonedx(doc, out));
+  const auto bom = nlohmann::json::parse(out.str());
+  bool seen = false;
+  for (const auto& c : bom["components"]) {
+    if (c["name"] == "coreutils") {
+      seen = true;
+      ASSERT_EQ(c["evidence"]["occurrences"].size(), 2U);
+      EXPECT_EQ(c["evidence"]["occurrences"][0]["location"], "/bin/ls");
+      EXPECT_EQ(c["evidence"]["occurrences"][1]["location"], "/bin/cat");
+    } else if (c["name"] == "nofiles") {
+      EXPECT_FALSE(c.contains("evidence"));
+    }
+  }
+  EXPECT_TRUE(seen);
+}
+
+} // namespace
+} // namespace moat::report
