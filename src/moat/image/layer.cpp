@@ -6,6 +6,9 @@
 #include <moat/util/strings.hpp>
 
 #include <archive.h>
+#ifdef MOAT_HAVE_ISAL
+#include <isa-l/igzip_lib.h>
+#endif
 #include <archive_entry.h>
 #include <fmt/format.h>
 
@@ -273,33 +276,149 @@ private:
   std::optional<inventory::GoBuildInfoScanner> m_go;
 };
 
-// Feeds a ByteReader to libarchive, hashing and counting what passes.
+// Feeds a ByteReader to libarchive, hashing and counting the blob's bytes
+// as they pass. With ISA-L, gzip blobs are inflated here (ISA-L's inflate is
+// several times faster than zlib's) and libarchive reads the plain tar.
 struct BlobFeed {
   explicit BlobFeed(ByteReader& r) : reader(r) {}
   ByteReader& reader;
   util::Sha256 hash;
   std::vector<std::byte> buffer = std::vector<std::byte>(std::size_t{256} << 10U);
   std::uint64_t bytes = 0;
-  std::optional<core::Error> error;
+  std::optional<core::Error> error;        // reading the blob failed
+  std::optional<std::string> decode_error; // the blob is not valid gzip
   std::atomic<std::uint64_t>* progress = nullptr;
+  bool started = false;
+#ifdef MOAT_HAVE_ISAL
+  std::unique_ptr<inflate_state> gzip; // set when the blob is gzip
+  std::vector<std::byte> input = std::vector<std::byte>(std::size_t{256} << 10U);
+  bool input_done = false;
+#endif
 
   void count(std::size_t n) {
     bytes += n;
     if (progress != nullptr)
       progress->fetch_add(n, std::memory_order_relaxed);
   }
+  // Reads blob bytes into OUT, hashed and counted.
+  core::Result<std::size_t> read_raw(std::span<std::byte> out) {
+    auto got = reader.read(out);
+    if (got) {
+      hash.update(out.first(*got));
+      count(*got);
+    }
+    return got;
+  }
 };
+
+#ifdef MOAT_HAVE_ISAL
+la_ssize_t inflate_gzip(archive* a, BlobFeed& feed, const void** out) {
+  auto& gz = *feed.gzip;
+  for (;;) {
+    if (gz.avail_in == 0 && !feed.input_done) {
+      auto got = feed.read_raw(feed.input);
+      if (!got) {
+        feed.error = got.error();
+        archive_set_error(a, EIO, "%s", got.error().message.c_str());
+        return -1;
+      }
+      if (*got == 0)
+        feed.input_done = true;
+      gz.next_in = reinterpret_cast<std::uint8_t*>(feed.input.data());
+      gz.avail_in = static_cast<std::uint32_t>(*got);
+    }
+    if (gz.block_state == ISAL_BLOCK_FINISH) {
+      if (gz.avail_in == 0) {
+        if (feed.input_done)
+          return 0;
+        continue;
+      }
+      // A read may have ended inside the next member's two-byte magic.
+      if (gz.avail_in < 2 && !feed.input_done) {
+        const auto kept = gz.avail_in;
+        std::memmove(feed.input.data(), gz.next_in, kept);
+        auto got = feed.read_raw(std::span(feed.input).subspan(kept));
+        if (!got) {
+          feed.error = got.error();
+          archive_set_error(a, EIO, "%s", got.error().message.c_str());
+          return -1;
+        }
+        if (*got == 0)
+          feed.input_done = true;
+        gz.next_in = reinterpret_cast<std::uint8_t*>(feed.input.data());
+        gz.avail_in = static_cast<std::uint32_t>(kept + *got);
+        continue;
+      }
+      // Another gzip member follows (concatenated streams), or padding that
+      // gzip itself ignores.
+      if (gz.avail_in >= 2 && gz.next_in[0] == 0x1F && gz.next_in[1] == 0x8B) {
+        auto* next = gz.next_in;
+        const auto avail = gz.avail_in;
+        isal_inflate_reset(&gz);
+        gz.crc_flag = ISAL_GZIP;
+        gz.next_in = next;
+        gz.avail_in = avail;
+        continue;
+      }
+      gz.avail_in = 0;
+      feed.input_done = true; // the rest is hashed by the caller's drain
+      return 0;
+    }
+    gz.next_out = reinterpret_cast<std::uint8_t*>(feed.buffer.data());
+    gz.avail_out = static_cast<std::uint32_t>(feed.buffer.size());
+    const int rc = isal_inflate(&gz);
+    if (rc != ISAL_DECOMP_OK) {
+      feed.decode_error = rc == ISAL_INCORRECT_CHECKSUM
+                              ? "gzip checksum mismatch"
+                              : fmt::format("invalid gzip data (ISA-L error {})", rc);
+      archive_set_error(a, EINVAL, "%s", feed.decode_error->c_str());
+      return -1;
+    }
+    const std::size_t produced = feed.buffer.size() - gz.avail_out;
+    if (produced > 0) {
+      *out = feed.buffer.data();
+      return static_cast<la_ssize_t>(produced);
+    }
+    if (gz.avail_in == 0 && feed.input_done && gz.block_state != ISAL_BLOCK_FINISH) {
+      feed.decode_error = "truncated gzip data";
+      archive_set_error(a, EINVAL, "%s", feed.decode_error->c_str());
+      return -1;
+    }
+  }
+}
+#endif
 
 la_ssize_t feed_read(archive* a, void* data, const void** out) {
   auto& feed = *static_cast<BlobFeed*>(data);
-  auto got = feed.reader.read(feed.buffer);
+#ifdef MOAT_HAVE_ISAL
+  if (!feed.started) {
+    feed.started = true;
+    auto got = feed.read_raw(feed.input);
+    if (!got) {
+      feed.error = got.error();
+      archive_set_error(a, EIO, "%s", got.error().message.c_str());
+      return -1;
+    }
+    if (*got >= 2 && feed.input[0] == std::byte{0x1F} && feed.input[1] == std::byte{0x8B}) {
+      feed.gzip = std::make_unique<inflate_state>();
+      isal_inflate_init(feed.gzip.get());
+      feed.gzip->crc_flag = ISAL_GZIP;
+      feed.gzip->next_in = reinterpret_cast<std::uint8_t*>(feed.input.data());
+      feed.gzip->avail_in = static_cast<std::uint32_t>(*got);
+    } else {
+      *out = feed.input.data();
+      return static_cast<la_ssize_t>(*got);
+    }
+  }
+  if (feed.gzip)
+    return inflate_gzip(a, feed, out);
+#endif
+  auto got = feed.read_raw(feed.buffer);
   if (!got) {
     feed.error = got.error();
     archive_set_error(a, EIO, "%s", got.error().message.c_str());
     return -1;
   }
-  feed.hash.update(std::span(feed.buffer).first(*got));
-  feed.count(*got);
   *out = feed.buffer.data();
   return static_cast<la_ssize_t>(*got);
 }
@@ -368,13 +487,11 @@ core::Result<LayerScan> scan_layer(ByteReader& blob, std::string_view expected_d
   // error when the blob is not what its digest says.
   auto drain_and_verify = [&]() -> std::optional<core::Error> {
     for (;;) {
-      auto got = blob.read(feed.buffer);
+      auto got = feed.read_raw(feed.buffer);
       if (!got)
         return got.error();
       if (*got == 0)
         break;
-      feed.hash.update(std::span(feed.buffer).first(*got));
-      feed.count(*got);
     }
     scan.compressed_bytes = feed.bytes;
     scan.digest = "sha256:" + feed.hash.hex();
@@ -390,8 +507,11 @@ core::Result<LayerScan> scan_layer(ByteReader& blob, std::string_view expected_d
     if (feed.error)
       return *feed.error;
     const char* text = archive_error_string(a.get());
-    core::Error error{ErrorKind::parse, input,
-                      fmt::format("{}: {}", what, text != nullptr ? text : "unreadable archive")};
+    core::Error error{
+        ErrorKind::parse, input,
+        feed.decode_error
+            ? fmt::format("{}: {}", what, *feed.decode_error)
+            : fmt::format("{}: {}", what, text != nullptr ? text : "unreadable archive")};
     if (auto mismatch = drain_and_verify())
       return *mismatch;
     return error;

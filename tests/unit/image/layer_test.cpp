@@ -654,3 +654,85 @@ TEST(ScanDirectory, SymlinksKeepTheirOwnPath) {
 }
 
 } // namespace
+
+namespace moat::test {
+namespace {
+
+// gzip of DATA by the gzip program (a second, independent compressor).
+std::optional<std::string> gzip_of(const std::string& data) {
+  TempDir dir;
+  write_file(dir.path() / "in", data);
+  return command_output("gzip -c -n '" + (dir.path() / "in").string() + "'");
+}
+
+std::vector<std::string> paths_of(const LayerScan& s) {
+  std::vector<std::string> out;
+  for (const auto& e : s.entries)
+    out.push_back(e.path);
+  return out;
+}
+
+const std::vector<TarEntry>& two_files() {
+  static const std::vector<TarEntry> entries = {tar_file("etc/a", std::string(70000, 'a')),
+                                                tar_file("etc/b", "bee\n")};
+  return entries;
+}
+
+// Concatenated gzip members are one stream (gzip -dc reads them so).
+TEST(ScanLayerGzip, ConcatenatedMembersAreOneStream) {
+  const auto tar = make_tar(two_files(), Compression::none);
+  const auto first = gzip_of(tar.substr(0, 1000));
+  const auto second = gzip_of(tar.substr(1000));
+  if (!first || !second)
+    GTEST_SKIP() << "gzip is not installed";
+  const auto blob = *first + *second;
+  for (const std::size_t chunk : {std::size_t{1} << 30U, std::size_t{7}, std::size_t{4096}}) {
+    auto s = scan(blob, sha256_digest(blob), default_limits(), chunk);
+    ASSERT_TRUE(s) << s.error().to_string();
+    EXPECT_EQ(paths_of(*s), (std::vector<std::string>{"etc/a", "etc/b"})) << chunk;
+    EXPECT_EQ(s->compressed_bytes, blob.size());
+  }
+}
+
+// Zero padding after the gzip stream is ignored, as gzip -d does, and still
+// counts in the blob's digest.
+TEST(ScanLayerGzip, TrailingZerosAreIgnoredButDigested) {
+  const auto gz = gzip_of(make_tar(two_files(), Compression::none));
+  if (!gz)
+    GTEST_SKIP() << "gzip is not installed";
+  const auto blob = *gz + std::string(512, '\0');
+  auto s = scan(blob, sha256_digest(blob));
+  ASSERT_TRUE(s) << s.error().to_string();
+  EXPECT_EQ(paths_of(*s), (std::vector<std::string>{"etc/a", "etc/b"}));
+  EXPECT_FALSE(scan(blob, sha256_digest(*gz)));
+}
+
+// A wrong CRC in the gzip trailer is an error, not a silent continue.
+TEST(ScanLayerGzip, BadChecksumIsAnError) {
+  const auto gz = gzip_of(make_tar(two_files(), Compression::none));
+  if (!gz)
+    GTEST_SKIP() << "gzip is not installed";
+  auto blob = *gz;
+  blob[blob.size() - 8] = static_cast<char>(blob[blob.size() - 8] ^ 0x01); // CRC32 byte
+  auto s = scan(blob);
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error().kind, moat::core::ErrorKind::parse);
+  // With the digest the manifest gave, the damage is named for what it is.
+  auto named = scan(blob, sha256_digest(*gz));
+  ASSERT_FALSE(named);
+  EXPECT_NE(named.error().message.find("digest mismatch"), std::string::npos)
+      << named.error().message;
+}
+
+// Truncated gzip data is an error.
+TEST(ScanLayerGzip, TruncatedStreamIsAnError) {
+  const auto gz = gzip_of(make_tar(two_files(), Compression::none));
+  if (!gz)
+    GTEST_SKIP() << "gzip is not installed";
+  auto s = scan(gz->substr(0, gz->size() / 2));
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error().kind, moat::core::ErrorKind::parse);
+}
+
+} // namespace
+} // namespace moat::test
