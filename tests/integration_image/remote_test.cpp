@@ -65,6 +65,13 @@ TEST(Daemon, StreamsTheImageFromDockerd) {
   r = run_moat("image --no-progress --format json docker://moat/planted:1", cwd.path());
   EXPECT_TRUE(fs::is_empty(cwd.path()));
 
+  // The archive dockerd itself writes with docker save reads the same.
+  const auto saved = dir.path() / "saved.tar";
+  ASSERT_EQ(daemon.docker("save -o " + shell_quote(saved.string()) + " moat/planted:1").exit_code, 0);
+  r = run_moat("image --no-progress --format json '" + saved.string() + "'");
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_EQ(ids(r.out), reference_ids());
+
   r = run_moat("image --no-progress docker://moat/missing:1");
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("no such image"), std::string::npos) << r.err;

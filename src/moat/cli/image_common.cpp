@@ -56,11 +56,16 @@ core::Result<image::ScannedImage> load_image_with_progress(const std::string& ta
 }
 
 std::filesystem::path image_config_start(const std::string& target) {
-  if (target.starts_with("dir://"))
-    return std::filesystem::path(target.substr(6));
+  // Never from inside the scanned content: a .moat.yaml shipped in a root
+  // file system or an image layout must not silence its own findings.
   if (target.find("://") != std::string::npos)
     return std::filesystem::current_path();
-  return std::filesystem::path(target);
+  auto path = std::filesystem::path(target);
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) // PATH:REF
+    path = std::filesystem::path(target.substr(0, target.rfind(':')));
+  auto parent = std::filesystem::absolute(path, ec).lexically_normal().parent_path();
+  return parent.empty() ? std::filesystem::current_path() : parent;
 }
 
 std::string describe_os(const image::Inventory& inventory) {

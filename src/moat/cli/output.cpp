@@ -111,10 +111,11 @@ core::Status emit_reports(const CommonOptions& options, const std::string& comma
 
 int report_error(const core::Error& error) {
   std::string line = error.to_string();
-  // One line, whatever the message held.
+  // One line, whatever the message held, and no terminal escapes from
+  // names that came out of an archive.
   for (auto& c : line)
-    if (c == '\n' || c == '\r')
-      c = ' ';
+    if (static_cast<unsigned char>(c) < 0x20 || c == '\x7f')
+      c = c == '\n' || c == '\r' || c == '\t' ? ' ' : '?';
   fmt::print(stderr, "moat: {}\n", line);
   return k_exit_error;
 }

@@ -62,8 +62,12 @@ int run_sbom(SbomOptions& opts) {
   auto inventory = image::catalog_image(*scanned, view);
   if (!inventory)
     return report_error(inventory.error());
-  for (const auto& note : inventory->notes)
+  for (auto note : inventory->notes) {
+    for (auto& c : note) // names from the image: no control characters on the terminal
+      if (static_cast<unsigned char>(c) < 0x20 || c == '\x7f')
+        c = '?';
     fmt::print(stderr, "moat: note: {}: {}\n", opts.target, note);
+  }
 
   report::SbomDocument doc;
   doc.name = opts.target;

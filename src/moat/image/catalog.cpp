@@ -41,6 +41,40 @@ std::vector<Captured> captured_files(const ScannedImage& scanned, const UnionVie
   return out;
 }
 
+// Which layer installed a package: a database file (one path) is rewritten
+// by every layer that changes it. The package was installed by the lowest
+// layer of the unbroken run of versions of that file, ending at the visible
+// one, that list it at its final version (an upgrade, a downgrade or a
+// reinstall in between starts the run again).
+class Attribution {
+public:
+  // Records that the copy of database PATH in LAYER lists KEY.
+  void add(const std::string& path, int layer, const std::string& key) {
+    auto& versions = m_files[path];
+    if (versions.empty() || versions.back().first != layer)
+      versions.emplace_back(layer, std::set<std::string>{});
+    versions.back().second.insert(key);
+  }
+  // Records that LAYER has a copy of PATH (possibly listing nothing).
+  void touch(const std::string& path, int layer) {
+    auto& versions = m_files[path];
+    if (versions.empty() || versions.back().first != layer)
+      versions.emplace_back(layer, std::set<std::string>{});
+  }
+  [[nodiscard]] int installing_layer(const std::string& path, const std::string& key) const {
+    const auto it = m_files.find(path);
+    if (it == m_files.end())
+      return -1;
+    int layer = -1;
+    for (auto v = it->second.rbegin(); v != it->second.rend() && v->second.contains(key); ++v)
+      layer = v->first;
+    return layer;
+  }
+
+private:
+  std::map<std::string, std::vector<std::pair<int, std::set<std::string>>>, std::less<>> m_files;
+};
+
 std::string distro_qualifier(const std::optional<inventory::OsRelease>& os) {
   if (!os || os->id.empty())
     return {};
@@ -87,7 +121,7 @@ core::Result<Inventory> catalog_image(const ScannedImage& scanned, const UnionVi
   // dpkg: the database is rewritten by every layer that installs packages;
   // a package was installed by the lowest layer whose database lists it
   // with the final version.
-  std::map<std::string, int> first_layer; // "name:arch=version" -> layer
+  Attribution dpkg_layers;
   std::vector<std::pair<inventory::DpkgPackage, std::string>> final_packages; // with found_at
   for (const auto& f : files) {
     const auto& path = f.entry->path;
@@ -98,10 +132,11 @@ core::Result<Inventory> catalog_image(const ScannedImage& scanned, const UnionVi
     auto parsed = inventory::parse_dpkg_status(*f.content, fmt::format("{}: /{}", name, path));
     if (!parsed)
       return std::unexpected(parsed.error());
+    dpkg_layers.touch(path, f.layer);
     for (auto& p : *parsed) {
       if (p.state != "installed" && p.state != "half-configured" && p.state != "unpacked")
         continue;
-      first_layer.try_emplace(fmt::format("{}:{}={}", p.name, p.architecture, p.version), f.layer);
+      dpkg_layers.add(path, f.layer, fmt::format("{}:{}={}", p.name, p.architecture, p.version));
       if (f.visible)
         final_packages.emplace_back(std::move(p), "/" + path);
     }
@@ -129,8 +164,8 @@ core::Result<Inventory> catalog_image(const ScannedImage& scanned, const UnionVi
     pkg.found_at = found_at;
     pkg.purl = core::make_purl("deb", pkg.namespace_, pkg.name, pkg.version,
                                {{"arch", pkg.architecture}, {"distro", distro}});
-    const auto it = first_layer.find(fmt::format("{}:{}={}", p.name, p.architecture, p.version));
-    pkg.layer = it != first_layer.end() ? it->second : -1;
+    pkg.layer = dpkg_layers.installing_layer(
+        found_at.substr(1), fmt::format("{}:{}={}", p.name, p.architecture, p.version));
     pkg.layer_digest = layer_digest(pkg.layer);
     const std::string* list = nullptr;
     if (auto l = lists.find(p.name + ":" + p.architecture); l != lists.end())
@@ -151,17 +186,15 @@ core::Result<Inventory> catalog_image(const ScannedImage& scanned, const UnionVi
 
   // apk and rpm: one database each; the layer that installed a package is
   // the lowest whose database lists it at its final version.
-  auto attribute = [&](const std::vector<core::Package>& final_list,
-                       const std::map<std::string, int>& first) {
+  auto attribute = [&](const std::vector<core::Package>& final_list, const Attribution& first) {
     for (auto pkg : final_list) {
-      const auto it = first.find(pkg.name + "=" + pkg.version);
-      pkg.layer = it != first.end() ? it->second : -1;
+      pkg.layer = first.installing_layer(pkg.found_at.substr(1), pkg.name + "=" + pkg.version);
       pkg.layer_digest = layer_digest(pkg.layer);
       inv.packages.push_back(std::move(pkg));
     }
   };
   {
-    std::map<std::string, int> first;
+    Attribution first;
     std::vector<core::Package> final_list;
     for (const auto& f : files) {
       if (f.entry->path != "lib/apk/db/installed")
@@ -169,8 +202,9 @@ core::Result<Inventory> catalog_image(const ScannedImage& scanned, const UnionVi
       auto parsed = inventory::parse_apk_installed(*f.content, "/" + f.entry->path);
       if (!parsed)
         return fail(ErrorKind::parse, name, parsed.error().to_string());
+      first.touch(f.entry->path, f.layer);
       for (auto& p : *parsed) {
-        first.try_emplace(p.name + "=" + p.version, f.layer);
+        first.add(f.entry->path, f.layer, p.name + "=" + p.version);
         if (f.visible) {
           p.ecosystem = os_ecosystem(inv.os, "Alpine");
           p.purl = core::make_purl("apk", "alpine", p.name, p.version,
@@ -182,7 +216,7 @@ core::Result<Inventory> catalog_image(const ScannedImage& scanned, const UnionVi
     attribute(final_list, first);
   }
   {
-    std::map<std::string, int> first;
+    Attribution first;
     std::vector<core::Package> final_list;
     for (const auto& f : files) {
       if (!f.entry->path.ends_with("rpm/rpmdb.sqlite"))
@@ -191,8 +225,9 @@ core::Result<Inventory> catalog_image(const ScannedImage& scanned, const UnionVi
           inventory::parse_rpmdb_sqlite(std::as_bytes(std::span(*f.content)), "/" + f.entry->path);
       if (!parsed)
         return fail(ErrorKind::parse, name, parsed.error().to_string());
+      first.touch(f.entry->path, f.layer);
       for (auto& p : *parsed) {
-        first.try_emplace(p.name + "=" + p.version, f.layer);
+        first.add(f.entry->path, f.layer, p.name + "=" + p.version);
         if (f.visible) {
           if (inv.os && !inv.os->id.empty()) {
             p.namespace_ = inv.os->id;

@@ -344,6 +344,13 @@ void check_files(const ScannedImage& scanned, const UnionView& view, const Inven
 
   // Keys and credential files, in every layer: visible ones, and the ones a
   // later layer only hid.
+  // True when layer BY put an entry at PATH itself (rather than deleting it).
+  auto replaced_in = [&](int by, std::string_view path) {
+    for (const auto& other : layers[static_cast<std::size_t>(by)].entries)
+      if (other.path == path)
+        return other.type != EntryType::whiteout;
+    return false;
+  };
   auto report_secret = [&](int l, std::size_t entry, const std::string& what,
                            std::string_view visible_id) {
     const auto& e = layers[static_cast<std::size_t>(l)].entries[entry];
@@ -354,8 +361,7 @@ void check_files(const ScannedImage& scanned, const UnionView& view, const Inven
     } else if (by >= 0) {
       r.add("IM014",
             fmt::format("/{}: {} added in {} and {} in {}; it is still in the image", e.path, what,
-                        r.describe_layer(l),
-                        view.find(e.path) != nullptr ? "overwritten" : "deleted",
+                        r.describe_layer(l), replaced_in(by, e.path) ? "overwritten" : "deleted",
                         r.describe_layer(by)),
             r.at_layer(l, e.path));
     }
@@ -438,10 +444,13 @@ std::string instruction_from_history(std::string_view created_by) {
       return s;
     std::size_t i = 1;
     int count = 0;
-    while (i < s.size() && s[i] >= '0' && s[i] <= '9')
-      count = count * 10 + (s[i++] - '0');
+    while (i < s.size() && s[i] >= '0' && s[i] <= '9') {
+      if (count < 100000) // far more arguments than any text holds
+        count = count * 10 + (s[i] - '0');
+      ++i;
+    }
     s.remove_prefix(i);
-    for (int n = 0; n < count; ++n) {
+    for (int n = 0; n < count && !s.empty(); ++n) {
       s = util::trim_left(s);
       const auto space = s.find(' ');
       s = space == std::string_view::npos ? std::string_view() : s.substr(space);

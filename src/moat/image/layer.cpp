@@ -18,8 +18,10 @@
 #include <fcntl.h>
 #include <filesystem>
 #include <memory>
+#include <set>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <unordered_map>
 
 namespace moat::image {
 
@@ -127,7 +129,9 @@ std::string find_private_key(std::string_view text) {
     // The body: optional RFC 1421 headers, then base64 lines.
     std::size_t base64_run = 0;
     bool first = true;
-    while (!rest.empty() && base64_run < 40) {
+    // RFC 1421 headers are a few lines right after the marker; looking
+    // further would make crafted files quadratic.
+    for (int lines = 0; !rest.empty() && base64_run < 40 && lines < 16; ++lines) {
       const auto nl = rest.find('\n');
       auto line = rest.substr(0, nl);
       rest = nl == std::string_view::npos ? std::string_view() : rest.substr(nl + 1);
@@ -167,7 +171,12 @@ namespace {
 // What the scan does with every entry, whether it comes from a tar or a directory.
 class EntryProcessor {
 public:
-  EntryProcessor(LayerScan& scan, const ScanLimits& limits) : m_scan(scan), m_limits(limits) {}
+  EntryProcessor(LayerScan& scan, const ScanLimits& limits,
+                 std::atomic<std::uint64_t>& capture_budget)
+      : m_scan(scan), m_limits(limits), m_capture_budget(capture_budget) {}
+
+  // Set when the image's captured files outgrow ScanLimits::max_captured.
+  [[nodiscard]] const std::optional<std::string>& error() const { return m_error; }
 
   // Registers an entry; returns true when its content should be fed.
   bool begin(FileEntry entry) {
@@ -243,8 +252,19 @@ public:
       if (auto kind = find_private_key(m_buffer); !kind.empty())
         m_scan.keys.push_back(KeyHit{m_index, std::move(kind)});
     }
-    if (m_capture != Capture::none && m_capture != Capture::archive)
+    if (m_capture != Capture::none && m_capture != Capture::archive) {
+      // Many small metadata files can add up: the image as a whole has a budget.
+      std::uint64_t left = m_capture_budget.load();
+      while (left >= m_buffer.size() &&
+             !m_capture_budget.compare_exchange_weak(left, left - m_buffer.size())) {
+      }
+      if (left < m_buffer.size()) {
+        m_error = fmt::format("the files moat keeps (package databases, metadata) exceed {} bytes",
+                              m_limits.max_captured);
+        return;
+      }
       m_scan.captured.push_back(CapturedFile{m_index, m_buffer});
+    }
   }
 
 private:
@@ -274,6 +294,8 @@ private:
   bool m_maybe_binary = false;
   bool m_first_chunk = true;
   std::optional<inventory::GoBuildInfoScanner> m_go;
+  std::atomic<std::uint64_t>& m_capture_budget;
+  std::optional<std::string> m_error;
 };
 
 // Feeds a ByteReader to libarchive, hashing and counting the blob's bytes
@@ -470,8 +492,11 @@ bool link_escapes(std::string_view path, std::string_view target) {
 core::Result<LayerScan> scan_layer(ByteReader& blob, std::string_view expected_digest,
                                    const ScanLimits& limits,
                                    std::atomic<std::uint64_t>& entry_budget,
-                                   std::atomic<std::uint64_t>* bytes_read) {
+                                   std::atomic<std::uint64_t>* bytes_read,
+                                   std::atomic<std::uint64_t>* capture_budget) {
   const std::string& input = blob.name();
+  std::atomic<std::uint64_t> own_budget{limits.max_captured};
+  auto& captures = capture_budget != nullptr ? *capture_budget : own_budget;
   if (!expected_digest.empty() && !expected_digest.starts_with("sha256:"))
     return fail(ErrorKind::parse, input,
                 fmt::format("unsupported digest algorithm in '{}'", expected_digest));
@@ -518,7 +543,7 @@ core::Result<LayerScan> scan_layer(ByteReader& blob, std::string_view expected_d
   };
   if (archive_read_open(a.get(), &feed, nullptr, feed_read, nullptr) != ARCHIVE_OK)
     return std::unexpected(archive_error("not a layer tar"));
-  EntryProcessor processor(scan, limits);
+  EntryProcessor processor(scan, limits, captures);
   auto check_bomb = [&]() -> core::Status {
     const auto out = static_cast<std::uint64_t>(archive_filter_bytes(a.get(), 0));
     if (out > limits.max_uncompressed)
@@ -534,6 +559,8 @@ core::Result<LayerScan> scan_layer(ByteReader& blob, std::string_view expected_d
   archive_entry* entry = nullptr;
   std::string path;
   std::string problem;
+  std::vector<std::pair<std::size_t, std::string>> hardlinks; // entry index, normalised target
+  std::set<std::string, std::less<>> symlinks;
   for (;;) {
     const int rc = archive_read_next_header(a.get(), &entry);
     if (rc == ARCHIVE_EOF)
@@ -568,9 +595,15 @@ core::Result<LayerScan> scan_layer(ByteReader& blob, std::string_view expected_d
       e.link = hl;
       std::string target;
       bool target_absolute = false;
-      if (!normalize_entry_path(e.link, target, target_absolute, problem))
+      if (!normalize_entry_path(e.link, target, target_absolute, problem)) {
         scan.anomalies.push_back(
             Anomaly{raw, fmt::format("hard link to '{}' leaves the root", e.link)});
+      } else {
+        if (target_absolute)
+          scan.anomalies.push_back(
+              Anomaly{raw, fmt::format("hard link to the absolute path '{}'", e.link)});
+        hardlinks.emplace_back(scan.entries.size(), std::move(target));
+      }
     } else if (const char* sl = archive_entry_symlink(entry); sl != nullptr) {
       e.link = sl;
       if (link_escapes(path, e.link))
@@ -579,6 +612,18 @@ core::Result<LayerScan> scan_layer(ByteReader& blob, std::string_view expected_d
     }
     if (e.type == EntryType::char_device || e.type == EntryType::block_device)
       scan.anomalies.push_back(Anomaly{raw, "device node"});
+    // A symlink followed by an entry beneath it makes a careless extractor
+    // write wherever the link points.
+    if (!symlinks.empty())
+      for (auto slash = path.rfind('/'); slash != std::string::npos && slash > 0;
+           slash = path.rfind('/', slash - 1))
+        if (symlinks.contains(std::string_view(path).substr(0, slash))) {
+          scan.anomalies.push_back(Anomaly{
+              raw, fmt::format("written through the symbolic link '{}'", path.substr(0, slash))});
+          break;
+        }
+    if (e.type == EntryType::symlink)
+      symlinks.insert(path);
     const auto name = base_name(path);
     if (name.starts_with(".wh.")) {
       const auto dir = path.substr(0, path.size() - name.size());
@@ -609,10 +654,34 @@ core::Result<LayerScan> scan_layer(ByteReader& blob, std::string_view expected_d
         processor.feed(std::span(static_cast<const std::byte*>(block), size));
       MOAT_TRY(check_bomb());
     }
-    if (wants)
+    if (wants) {
       processor.end();
+      if (processor.error())
+        return fail(ErrorKind::limit, input, *processor.error());
+    }
   }
   scan.uncompressed_bytes = static_cast<std::uint64_t>(archive_filter_bytes(a.get(), 0));
+  // A hard link is the same file as its target: same mode, same owner, so a
+  // setuid file stays visible under its other name.
+  if (!hardlinks.empty()) {
+    std::unordered_map<std::string_view, std::size_t> files;
+    for (std::size_t i = 0; i < scan.entries.size(); ++i)
+      if (scan.entries[i].type == EntryType::file && scan.entries[i].link.empty())
+        files.emplace(scan.entries[i].path, i);
+    for (const auto& [index, target] : hardlinks) {
+      const auto it = files.find(target);
+      if (index >= scan.entries.size() || it == files.end() ||
+          scan.entries[index].type != EntryType::hardlink)
+        continue;
+      auto& e = scan.entries[index];
+      const auto& t = scan.entries[it->second];
+      e.type = EntryType::file;
+      e.mode = t.mode;
+      e.uid = t.uid;
+      e.gid = t.gid;
+      e.size = t.size;
+    }
+  }
   // What follows the end-of-archive blocks still belongs to the blob's digest.
   if (auto error = drain_and_verify())
     return std::unexpected(*error);
@@ -626,7 +695,8 @@ core::Result<LayerScan> scan_directory(const std::string& root, const std::strin
   if (!fs::is_directory(root, ec))
     return fail(ErrorKind::io, name, "not a directory");
   LayerScan scan;
-  EntryProcessor processor(scan, limits);
+  std::atomic<std::uint64_t> captures{limits.max_captured};
+  EntryProcessor processor(scan, limits, captures);
   fs::recursive_directory_iterator it(root, fs::directory_options::none, ec);
   if (ec)
     return fail(ErrorKind::io, name, ec.message());
@@ -688,7 +758,13 @@ core::Result<LayerScan> scan_directory(const std::string& root, const std::strin
     }
     ::close(fd);
     processor.end();
+    if (processor.error())
+      return fail(ErrorKind::limit, name, *processor.error());
   }
+  // increment(ec) ends the walk on an error (an unreadable directory): the
+  // scan is then incomplete, which is an error, not a clean result.
+  if (ec)
+    return fail(ErrorKind::io, name, fmt::format("cannot walk the directory: {}", ec.message()));
   return scan;
 }
 

@@ -77,7 +77,10 @@ struct ScanLimits {
   std::size_t max_capture = std::size_t{8} << 20U;     // a captured text file
   std::size_t max_database = std::size_t{64} << 20U;   // a captured package database
   std::size_t max_key_scan = std::size_t{1} << 20U;    // files scanned for private keys
-  std::size_t max_archive = std::size_t{32} << 20U;    // a Java archive read for packages
+  std::size_t max_archive = std::size_t{32} << 20U;
+  std::uint64_t max_captured =
+      std::uint64_t{128}
+      << 20U; // all captured files of the image    // a Java archive read for packages
 };
 
 // What to do with a file's content, decided from its path.
@@ -92,10 +95,11 @@ enum class Capture : std::uint8_t { none, text, database, credential, archive };
 // Scans one layer blob. EXPECTED_DIGEST ("sha256:...") is verified when not
 // empty. ENTRY_BUDGET is shared by the image's layers (ScanLimits::max_entries).
 // BYTES_READ, when given, counts the blob bytes read, for progress.
-[[nodiscard]] core::Result<LayerScan> scan_layer(ByteReader& blob, std::string_view expected_digest,
-                                                 const ScanLimits& limits,
-                                                 std::atomic<std::uint64_t>& entry_budget,
-                                                 std::atomic<std::uint64_t>* bytes_read = nullptr);
+[[nodiscard]] core::Result<LayerScan>
+scan_layer(ByteReader& blob, std::string_view expected_digest, const ScanLimits& limits,
+           std::atomic<std::uint64_t>& entry_budget,
+           std::atomic<std::uint64_t>* bytes_read = nullptr,
+           std::atomic<std::uint64_t>* capture_budget = nullptr);
 
 // Scans a root file system directory as one layer (dir:// targets).
 [[nodiscard]] core::Result<LayerScan>

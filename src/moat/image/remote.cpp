@@ -3,6 +3,7 @@
 #include <moat/image/engine.hpp>
 #include <moat/image/registry.hpp>
 #include <moat/image/tar.hpp>
+#include <moat/util/sha256.hpp>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -29,11 +30,16 @@ public:
   ProducerReader(std::string name, std::function<core::Status(const ByteSink&)> produce)
       : m_pipe(std::move(name)) {
     m_thread = std::jthread([this, produce = std::move(produce)] {
-      auto status = produce([this](std::span<const std::byte> data) -> core::Status {
-        if (!m_pipe.push(data))
-          return fail(ErrorKind::internal, m_pipe.name(), "reader went away");
-        return {};
-      });
+      core::Status status;
+      try {
+        status = produce([this](std::span<const std::byte> data) -> core::Status {
+          if (!m_pipe.push(data))
+            return fail(ErrorKind::internal, m_pipe.name(), "reader went away");
+          return {};
+        });
+      } catch (const std::exception& e) { // must not escape the thread
+        status = fail(ErrorKind::internal, m_pipe.name(), e.what());
+      }
       m_pipe.close(status ? std::nullopt : std::optional<core::Error>(status.error()));
     });
   }
@@ -75,6 +81,27 @@ private:
   std::size_t m_offset = 0;
   ByteReader& m_inner;
 };
+
+// True when BLOCK starts with a tar header whose checksum is right.
+bool looks_like_tar(std::span<const std::byte> block) {
+  if (block.size() < 512)
+    return false;
+  unsigned stored = 0;
+  bool digits = false;
+  for (std::size_t i = 148; i < 156; ++i) {
+    const auto c = std::to_integer<char>(block[i]);
+    if (c >= '0' && c <= '7') {
+      stored = stored * 8 + static_cast<unsigned>(c - '0');
+      digits = true;
+    } else if (c != ' ' && c != '\0') {
+      return false;
+    }
+  }
+  unsigned sum = 0;
+  for (std::size_t i = 0; i < 512; ++i)
+    sum += (i >= 148 && i < 156) ? ' ' : std::to_integer<unsigned>(block[i]);
+  return digits && sum == stored;
+}
 
 std::string string_at(const json& object, const char* key) {
   const auto it = object.find(key);
@@ -151,6 +178,7 @@ core::Result<ScannedImage> load_daemon(const std::string& target, const SourceOp
   std::map<std::string, std::string, std::less<>> texts;
   std::map<std::string, LayerScan, std::less<>> scans;
   std::atomic<std::uint64_t> budget{options.limits.max_entries};
+  std::atomic<std::uint64_t> captures{options.limits.max_captured};
   for (;;) {
     auto header = tar.next();
     if (!header)
@@ -172,8 +200,14 @@ core::Result<ScannedImage> load_daemon(const std::string& target, const SourceOp
     std::size_t first = 0;
     while (first < head.size() && std::isspace(std::to_integer<unsigned char>(head[first])) != 0)
       ++first;
-    const bool is_json =
-        first < head.size() && (head[first] == std::byte{'{'} || head[first] == std::byte{'['});
+    // A layer is a tar (a valid header block) or gzip/zstd; a tar whose first
+    // file name starts with '{' is still a layer.
+    const bool compressed =
+        head.size() >= 4 && ((head[0] == std::byte{0x1F} && head[1] == std::byte{0x8B}) ||
+                             (head[0] == std::byte{0x28} && head[1] == std::byte{0xB5} &&
+                              head[2] == std::byte{0x2F} && head[3] == std::byte{0xFD}));
+    const bool is_json = !compressed && !looks_like_tar(head) && first < head.size() &&
+                         (head[first] == std::byte{'{'} || head[first] == std::byte{'['});
     if (is_json && h.size <= k_max_json) {
       std::string text(reinterpret_cast<const char*>(head.data()), head.size());
       auto rest = read_all(tar.data(), k_max_json);
@@ -187,7 +221,7 @@ core::Result<ScannedImage> load_daemon(const std::string& target, const SourceOp
     if (h.size == 0 || !(h.path.ends_with("/layer.tar") || h.path.starts_with("blobs/")))
       continue;
     PrefixReader blob(std::move(head), tar.data());
-    auto scan = scan_layer(blob, "", options.limits, budget);
+    auto scan = scan_layer(blob, "", options.limits, budget, nullptr, &captures);
     if (!scan)
       return fail(scan.error().kind, target, fmt::format("{}: {}", h.path, scan.error().message));
     scans[h.path] = std::move(*scan);
@@ -207,6 +241,19 @@ core::Result<ScannedImage> load_daemon(const std::string& target, const SourceOp
   Image image;
   image.name = target;
   image.tags.push_back(name);
+  // The config is named by its digest: "HEX.json" (classic) or "blobs/sha256/HEX".
+  {
+    std::string hex =
+        config_path.starts_with("blobs/sha256/") ? config_path.substr(13) : config_path;
+    if (hex.ends_with(".json"))
+      hex.resize(hex.size() - 5);
+    const auto actual = "sha256:" + util::sha256_hex(config->second);
+    if (actual != "sha256:" + hex)
+      return fail(
+          ErrorKind::parse, target,
+          fmt::format("{}: digest mismatch: the config's content is {}", config_path, actual));
+    image.config_digest = actual;
+  }
   auto parsed = parse_image_config(config->second, target);
   if (!parsed)
     return std::unexpected(parsed.error());

@@ -364,6 +364,8 @@ core::Result<ScannedImage> finish(Image image, Store& store, const std::string& 
   for (std::size_t i = 0; i < image.layers.size(); ++i) {
     auto& layer = image.layers[i];
     std::string path = i < layer_paths.size() ? layer_paths[i] : std::string();
+    if (path.empty() && !valid_digest(layer.digest))
+      return fail(ErrorKind::parse, store.name(), fmt::format("layer {} names no blob", i + 1));
     if (path.empty())
       path = fmt::format("blobs/sha256/{}", layer.digest.substr(7));
     else if (layer.digest.empty()) {
@@ -373,6 +375,12 @@ core::Result<ScannedImage> finish(Image image, Store& store, const std::string& 
       else
         layer.digest = layer.diff_id;
     }
+    // Every layer is checked against a digest: the blob's name, or the
+    // config's diff_id for the classic docker save form.
+    if (!valid_digest(layer.digest))
+      return fail(ErrorKind::parse, store.name(),
+                  fmt::format("layer {} ('{}') has no valid digest to verify it against ('{}')",
+                              i + 1, path, layer.digest));
     if (layer.size == 0)
       layer.size = store.size_of(path);
     blobs.emplace_back([&store, path] { return store.open_path(path); });
@@ -532,6 +540,7 @@ core::Result<std::vector<LayerScan>> scan_layers(const Image& image,
   std::atomic<bool> failed{false};
   std::mutex progress_mutex;
   std::atomic<std::uint64_t> bytes_read{0};
+  std::atomic<std::uint64_t> captures{options.limits.max_captured};
   std::uint64_t total_bytes = 0;
   for (const auto& layer : image.layers)
     total_bytes =
@@ -540,12 +549,22 @@ core::Result<std::vector<LayerScan>> scan_layers(const Image& image,
     total_bytes = 0;
   auto work = [&] {
     for (std::size_t i = next++; i < blobs.size() && !failed; i = next++) {
-      auto reader = blobs[i]();
-      if (!reader) {
-        results[i] = std::unexpected(reader.error());
-      } else {
+      // An exception must not escape a thread (it would abort moat): it
+      // becomes the layer's error.
+      try {
+        auto reader = blobs[i]();
+        if (!reader) {
+          results[i] = std::unexpected(reader.error());
+        } else {
+          results[i] = scan_layer(**reader, image.layers[i].digest, options.limits, budget,
+                                  &bytes_read, &captures);
+        }
+      } catch (const std::bad_alloc&) {
         results[i] =
-            scan_layer(**reader, image.layers[i].digest, options.limits, budget, &bytes_read);
+            fail(ErrorKind::limit, image.name, fmt::format("layer {}: out of memory", i + 1));
+      } catch (const std::exception& e) {
+        results[i] =
+            fail(ErrorKind::internal, image.name, fmt::format("layer {}: {}", i + 1, e.what()));
       }
       if (!*results[i])
         failed = true;

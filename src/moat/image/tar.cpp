@@ -166,7 +166,11 @@ core::Result<std::optional<TarHeader>> TarReader::next() {
       return fail(ErrorKind::parse, m_input.name(), "malformed tar entry size");
     TarHeader header;
     header.type = std::to_integer<char>(block[156]);
-    header.size = pax_size.value_or(*size);
+    // A pax size belongs to the entry the extended header describes, not
+    // to another extended or long-name header in between.
+    const bool meta =
+        header.type == 'L' || header.type == 'K' || header.type == 'x' || header.type == 'g';
+    header.size = meta ? *size : pax_size.value_or(*size);
     const auto magic = field(block, 257, 6);
     std::string name{field(block, 0, 100)};
     if (magic == "ustar") {

@@ -60,6 +60,18 @@ UnionView::UnionView(std::span<const LayerScan> layers) : m_layers(layers) {
           by = closest({by, root->second.opaque});
       hidden[i] = by;
     }
+    // Within one layer a later entry for the same path replaces an earlier one.
+    {
+      std::unordered_map<std::string_view, bool> later;
+      for (std::size_t i = scan.entries.size(); i-- > 0;) {
+        const auto& e = scan.entries[i];
+        if (hidden[i] == -2)
+          continue;
+        auto [it, first] = later.try_emplace(e.path, e.type == EntryType::directory);
+        if (!first && hidden[i] == -1 && !(e.type == EntryType::directory && it->second))
+          hidden[i] = l;
+      }
+    }
     for (const auto& e : scan.entries) {
       auto& mark = marks[e.path];
       switch (e.type) {

@@ -767,3 +767,77 @@ TEST(ImageChecks, RootDirectoryHasFileFindingsWithoutLayers) {
 }
 
 } // namespace
+
+namespace {
+
+// A setuid file deleted by name is still in the image under its hard link.
+TEST(ImageReview, HardLinkKeepsASetuidFileVisible) {
+  auto in = clean_plus_layer(
+      {tar_file("app/helper", "ELF", 04755), tar_hardlink("app/alias", "app/helper")},
+      {tar_whiteout("app/helper")});
+  const auto r = run(in);
+  const auto setuid = r->with_id("IM010");
+  ASSERT_EQ(setuid.size(), 1U) << r->ids();
+  EXPECT_EQ(setuid[0]->location.path, "/app/alias");
+}
+
+// The same path twice in one layer: the first copy is overwritten within
+// the layer, and is reported as hidden, not as visible.
+TEST(ImageReview, KeyOverwrittenWithinItsOwnLayerIsShadowed) {
+  auto in = clean({tar_file("app/key.pem", fake_key()), tar_file("app/key.pem", "gone\n")});
+  const auto r = run(in);
+  EXPECT_FALSE(r->has("IM012")) << r->ids();
+  ASSERT_TRUE(r->has("IM014")) << r->ids();
+  EXPECT_NE(r->with_id("IM014")[0]->message.find("overwritten"), std::string::npos);
+}
+
+// Deleted, then created again later: the key was deleted, not overwritten.
+TEST(ImageReview, DeletedThenRecreatedSaysDeleted) {
+  auto in = clean_plus_layer({tar_file("app/key.pem", fake_key())}, {tar_whiteout("app/key.pem")});
+  in.image.layer({tar_file("app/key.pem", "placeholder\n")}, "COPY key.pem /app/ # buildkit");
+  const auto r = run(in);
+  ASSERT_TRUE(r->has("IM014")) << r->ids();
+  const auto& message = r->with_id("IM014")[0]->message;
+  EXPECT_NE(message.find("deleted in layer 3"), std::string::npos) << message;
+}
+
+// An entry written beneath a symlink of the same layer is the classic
+// extractor escape.
+TEST(ImageReview, WriteThroughASymlinkIsHostile) {
+  auto in =
+      clean({tar_symlink("app/etc", "/etc"), tar_file("app/etc/cron.d/x", "* * * * * root sh\n")});
+  const auto r = run(in);
+  bool seen = false;
+  for (const auto* f : r->with_id("IM019"))
+    seen =
+        seen || f->message.find("written through the symbolic link 'app/etc'") != std::string::npos;
+  EXPECT_TRUE(seen) << r->ids();
+}
+
+// A package upgraded in one layer and downgraded in the next was installed
+// (at its final version) by the last layer.
+TEST(ImageReview, DowngradedPackageBelongsToTheLayerThatDowngradedIt) {
+  auto status = [](const std::string& version) {
+    return "Package: tool\nStatus: install ok installed\nVersion: " + version +
+           "\nArchitecture: amd64\nDescription: x\n\n";
+  };
+  auto in = clean();
+  in.image.layer({tar_file("var/lib/dpkg/status", status("1.0"))},
+                 "RUN /bin/sh -c install # buildkit");
+  in.image.layer({tar_file("var/lib/dpkg/status", status("2.0"))},
+                 "RUN /bin/sh -c upgrade # buildkit");
+  in.image.layer({tar_file("var/lib/dpkg/status", status("1.0"))},
+                 "RUN /bin/sh -c downgrade # buildkit");
+  const auto r = run(in);
+  ASSERT_EQ(r->inventory.packages.size(), 1U);
+  EXPECT_EQ(r->inventory.packages[0].version, "1.0");
+  EXPECT_EQ(r->inventory.packages[0].layer, 4);
+}
+
+// The history's "|N" argument count cannot make moat loop for ever.
+TEST(ImageReview, HugeBuildArgumentCountIsBounded) {
+  EXPECT_EQ(instruction_from_history("|99999999999999999999 x"), "");
+  EXPECT_EQ(instruction_from_history("RUN |2000000000 A=1 /bin/sh -c make"), "RUN ");
+}
+
+} // namespace

@@ -686,3 +686,55 @@ TEST(LoadImage, ScanLayersReportsProgressAndFailsOnAnyLayer) {
 }
 
 } // namespace
+
+namespace {
+
+// The files moat keeps have one budget for the whole image.
+TEST(LoadImageReview, CapturedFilesHaveAnImageWideBudget) {
+  TempDir dir;
+  OciLayout layout;
+  layout.list(layout.add_image(sample_image()));
+  layout.write_dir(dir.path());
+  SourceOptions options;
+  options.platform = "linux/amd64";
+  options.limits.max_captured = 10; // less than /etc/passwd alone
+  auto s = load_image(dir.path().string(), options);
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error().kind, ErrorKind::limit);
+  EXPECT_NE(s.error().message.find("exceed 10 bytes"), std::string::npos) << s.error().message;
+}
+
+// A classic docker save whose config gives no diff_id leaves its layer
+// nothing to be verified against: an error, not an unverified scan.
+TEST(LoadImageReview, ClassicLayerWithoutADigestIsAnError) {
+  TempDir dir;
+  auto b = sample_image();
+  auto entries = docker_save_classic(b, {"x:1"});
+  // Rewrite the config with empty diff_ids, under its new digest.
+  auto config = nlohmann::json::parse(b.config_text());
+  config["rootfs"]["diff_ids"] = {"", ""};
+  const auto text = config.dump();
+  const auto config_name = hex_of(sha256_digest(text)) + ".json";
+  std::string old_config;
+  for (auto& e : entries) {
+    if (e.path.ends_with(".json") && e.path != "manifest.json" &&
+        e.path.find('/') == std::string::npos) {
+      old_config = e.path;
+      e.path = config_name;
+      e.content = text;
+    }
+  }
+  for (auto& e : entries)
+    if (e.path == "manifest.json") {
+      auto m = nlohmann::json::parse(e.content);
+      m[0]["Config"] = config_name;
+      e.content = m.dump();
+    }
+  ASSERT_FALSE(old_config.empty());
+  const auto path = dir.write("image.tar", make_tar(entries));
+  auto s = load(path.string());
+  ASSERT_FALSE(s);
+  EXPECT_NE(s.error().message.find("no valid digest"), std::string::npos) << s.error().message;
+}
+
+} // namespace
