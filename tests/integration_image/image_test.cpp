@@ -1,5 +1,6 @@
 // moat image and moat sbom on real images: a debootstrap bookworm rootfs
 // packed by umoci and skopeo (tests/images/build.sh), with planted problems.
+#include "images.hpp"
 #include "testutil.hpp"
 
 #include <gtest/gtest.h>
@@ -15,39 +16,6 @@ namespace {
 
 using nlohmann::json;
 namespace fs = std::filesystem;
-
-fs::path images_dir() {
-  return fs::path(MOAT_BINARY).parent_path().parent_path() / "test-images";
-}
-
-fs::path cache_dir() {
-  const char* env = std::getenv("MOAT_TEST_CACHE");
-  return env != nullptr && *env != '\0' ? fs::path(env) : fs::path("/var/cache/moat-test");
-}
-
-// Builds the images once (build.sh locks and reuses them across processes);
-// the skip reason when they cannot be built here.
-const std::string& images_unavailable() {
-  static const std::string reason = [] {
-    const std::string log = (images_dir().parent_path() / "test-images.log").string();
-    fs::create_directories(images_dir());
-    const std::string cmd = "bash '" + (source_dir() / "tests/images/build.sh").string() + "' '" +
-                            cache_dir().string() + "' '" + images_dir().string() + "' >'" + log +
-                            "' 2>&1";
-    const int status = std::system(cmd.c_str());
-    const int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    if (code == 0)
-      return std::string();
-    return "test images not built (exit " + std::to_string(code) + "): " + read_text(log);
-  }();
-  return reason;
-}
-
-#define REQUIRE_IMAGES()                                                                           \
-  do {                                                                                             \
-    if (!images_unavailable().empty())                                                             \
-      GTEST_SKIP() << images_unavailable();                                                        \
-  } while (false)
 
 json scan_json(const std::string& target, const std::string& extra = "") {
   auto r = run_moat("image --no-progress --format json " + extra + " '" + target + "'");

@@ -1,5 +1,6 @@
 // moat image on docker:// and registry:// targets: a real dockerd and a real
 // registry on 127.0.0.1, fed the planted test image.
+#include "images.hpp"
 #include "services.hpp"
 #include "testutil.hpp"
 
@@ -14,23 +15,6 @@ namespace {
 
 using nlohmann::json;
 namespace fs = std::filesystem;
-
-fs::path images_dir() {
-  return fs::path(MOAT_BINARY).parent_path().parent_path() / "test-images";
-}
-
-// The images are built by image_test's fixture; a separate process builds
-// them again only if needed (build.sh is idempotent and locked).
-std::string images_unavailable() {
-  const char* env = std::getenv("MOAT_TEST_CACHE");
-  const std::string cache = env != nullptr && *env != '\0' ? env : "/var/cache/moat-test";
-  fs::create_directories(images_dir());
-  const std::string cmd = "bash '" + (source_dir() / "tests/images/build.sh").string() + "' '" +
-                          cache + "' '" + images_dir().string() + "' >/dev/null 2>&1";
-  const int status = std::system(cmd.c_str());
-  return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? std::string()
-                                                       : "test images could not be built";
-}
 
 std::multiset<std::string> ids(const std::string& json_text) {
   std::multiset<std::string> out;
@@ -47,8 +31,7 @@ std::multiset<std::string> reference_ids() {
 }
 
 TEST(Daemon, StreamsTheImageFromDockerd) {
-  if (auto why = images_unavailable(); !why.empty())
-    GTEST_SKIP() << why;
+  REQUIRE_IMAGES();
   TempDir dir;
   DockerDaemon daemon;
   if (auto ok = daemon.start(dir.path() / "d"); !ok)
@@ -67,7 +50,8 @@ TEST(Daemon, StreamsTheImageFromDockerd) {
 
   // The archive dockerd itself writes with docker save reads the same.
   const auto saved = dir.path() / "saved.tar";
-  ASSERT_EQ(daemon.docker("save -o " + shell_quote(saved.string()) + " moat/planted:1").exit_code, 0);
+  ASSERT_EQ(daemon.docker("save -o " + shell_quote(saved.string()) + " moat/planted:1").exit_code,
+            0);
   r = run_moat("image --no-progress --format json '" + saved.string() + "'");
   EXPECT_EQ(r.exit_code, 1) << r.err;
   EXPECT_EQ(ids(r.out), reference_ids());
@@ -88,8 +72,7 @@ TEST(Daemon, UnreachableDaemonIsAClearError) {
 }
 
 TEST(Registry, PullsLayersInParallelAndVerifiesThem) {
-  if (auto why = images_unavailable(); !why.empty())
-    GTEST_SKIP() << why;
+  REQUIRE_IMAGES();
   TempDir dir;
   RegistryService registry;
   if (auto ok = registry.start(dir.path() / "r"); !ok)
@@ -117,8 +100,7 @@ TEST(Registry, PullsLayersInParallelAndVerifiesThem) {
 }
 
 TEST(Registry, TamperedLayerIsAnError) {
-  if (auto why = images_unavailable(); !why.empty())
-    GTEST_SKIP() << why;
+  REQUIRE_IMAGES();
   TempDir dir;
   RegistryService registry;
   if (auto ok = registry.start(dir.path() / "r"); !ok)

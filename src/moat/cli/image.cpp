@@ -29,20 +29,18 @@ int run_image(ImageOptions& opts) {
   auto policy = build_policy(opts.common, image_config_start(opts.target));
   if (!policy)
     return report_error(policy.error());
-  auto scanned = load_image_with_progress(opts.target, opts.source, opts.common);
-  if (!scanned)
-    return report_error(scanned.error());
-  const image::UnionView view(scanned->layers);
-  auto inventory = image::catalog_image(*scanned, view);
-  if (!inventory)
-    return report_error(inventory.error());
-  auto report = image::check_image(*scanned, view, *inventory, *policy);
+  auto loaded = load_and_catalog(opts.target, opts.source, opts.common);
+  if (!loaded)
+    return report_error(loaded.error());
+  const auto& scanned = (*loaded)->scanned;
+  const auto& inventory = (*loaded)->inventory;
+  auto report = image::check_image(scanned, *(*loaded)->view, inventory, *policy);
   core::apply_policy(*policy, report);
-  report.notes = inventory->notes;
-  report.os = describe_os(*inventory);
+  report.notes = inventory.notes;
+  report.os = describe_os(inventory);
   if (opts.list_packages) {
     report.list_packages = true;
-    report.packages = inventory->packages;
+    report.packages = inventory.packages;
   }
   std::vector<core::TargetReport> reports;
   reports.push_back(std::move(report));

@@ -55,6 +55,22 @@ core::Result<image::ScannedImage> load_image_with_progress(const std::string& ta
   return scanned;
 }
 
+core::Result<std::unique_ptr<CataloguedImage>> load_and_catalog(const std::string& target,
+                                                                const ImageSourceOptions& options,
+                                                                const CommonOptions& common) {
+  auto scanned = load_image_with_progress(target, options, common);
+  if (!scanned)
+    return std::unexpected(scanned.error());
+  auto out = std::make_unique<CataloguedImage>();
+  out->scanned = std::move(*scanned);
+  out->view.emplace(out->scanned.layers);
+  auto inventory = image::catalog_image(out->scanned, *out->view);
+  if (!inventory)
+    return std::unexpected(inventory.error());
+  out->inventory = std::move(*inventory);
+  return out;
+}
+
 std::filesystem::path image_config_start(const std::string& target) {
   // Never from inside the scanned content: a .moat.yaml shipped in a root
   // file system or an image layout must not silence its own findings.

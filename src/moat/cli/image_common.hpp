@@ -6,7 +6,11 @@
 #include <moat/image/catalog.hpp>
 #include <moat/image/source.hpp>
 
+#include <moat/image/union.hpp>
+
 #include <filesystem>
+#include <memory>
+#include <optional>
 #include <string>
 
 namespace moat::cli {
@@ -25,6 +29,19 @@ void add_image_source_options(CLI::App& cmd, ImageSourceOptions& options);
 [[nodiscard]] core::Result<image::ScannedImage>
 load_image_with_progress(const std::string& target, const ImageSourceOptions& options,
                          const CommonOptions& common);
+
+// A loaded image with its union view and inventory. The view points into
+// SCANNED, so the object stays where it was made.
+struct CataloguedImage {
+  image::ScannedImage scanned;
+  std::optional<image::UnionView> view;
+  image::Inventory inventory;
+};
+
+// Loads TARGET (with the progress bar) and catalogues its packages.
+[[nodiscard]] core::Result<std::unique_ptr<CataloguedImage>>
+load_and_catalog(const std::string& target, const ImageSourceOptions& options,
+                 const CommonOptions& common);
 
 // Where to look upward for .moat.yaml: the target's directory for files, else the current one.
 [[nodiscard]] std::filesystem::path image_config_start(const std::string& target);

@@ -55,13 +55,11 @@ int run_sbom(SbomOptions& opts) {
                     fmt::format("unknown format '{}': use cyclonedx or spdx", opts.format), 0, 0});
   CommonOptions common;
   common.quiet = opts.quiet;
-  auto scanned = load_image_with_progress(opts.target, opts.source, common);
-  if (!scanned)
-    return report_error(scanned.error());
-  const image::UnionView view(scanned->layers);
-  auto inventory = image::catalog_image(*scanned, view);
-  if (!inventory)
-    return report_error(inventory.error());
+  auto loaded = load_and_catalog(opts.target, opts.source, common);
+  if (!loaded)
+    return report_error(loaded.error());
+  const auto& scanned = (*loaded)->scanned;
+  auto* inventory = &(*loaded)->inventory;
   for (auto note : inventory->notes) {
     for (auto& c : note) // names from the image: no control characters on the terminal
       if (static_cast<unsigned char>(c) < 0x20 || c == '\x7f')
@@ -71,9 +69,9 @@ int run_sbom(SbomOptions& opts) {
 
   report::SbomDocument doc;
   doc.name = opts.target;
-  doc.target_kind = scanned->image.is_directory ? "directory" : "image";
-  doc.digest = !scanned->image.manifest_digest.empty() ? scanned->image.manifest_digest
-                                                       : scanned->image.config_digest;
+  doc.target_kind = scanned.image.is_directory ? "directory" : "image";
+  doc.digest = !scanned.image.manifest_digest.empty() ? scanned.image.manifest_digest
+                                                      : scanned.image.config_digest;
   if (inventory->os) {
     doc.os_id = inventory->os->id;
     doc.os_version = inventory->os->version_id;

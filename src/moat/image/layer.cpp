@@ -333,22 +333,36 @@ struct BlobFeed {
   }
 };
 
+// Records a failed read of the blob for libarchive and for the caller.
+void read_failed(archive* a, BlobFeed& feed, const core::Error& error) {
+  feed.error = error;
+  archive_set_error(a, EIO, "%s", error.message.c_str());
+}
+
 #ifdef MOAT_HAVE_ISAL
+// Moves the unread input to the front of the buffer and reads more after it.
+bool refill(archive* a, BlobFeed& feed) {
+  auto& gz = *feed.gzip;
+  const std::size_t kept = gz.avail_in;
+  if (kept > 0)
+    std::memmove(feed.input.data(), gz.next_in, kept);
+  auto got = feed.read_raw(std::span(feed.input).subspan(kept));
+  if (!got) {
+    read_failed(a, feed, got.error());
+    return false;
+  }
+  if (*got == 0)
+    feed.input_done = true;
+  gz.next_in = reinterpret_cast<std::uint8_t*>(feed.input.data());
+  gz.avail_in = static_cast<std::uint32_t>(kept + *got);
+  return true;
+}
+
 la_ssize_t inflate_gzip(archive* a, BlobFeed& feed, const void** out) {
   auto& gz = *feed.gzip;
   for (;;) {
-    if (gz.avail_in == 0 && !feed.input_done) {
-      auto got = feed.read_raw(feed.input);
-      if (!got) {
-        feed.error = got.error();
-        archive_set_error(a, EIO, "%s", got.error().message.c_str());
-        return -1;
-      }
-      if (*got == 0)
-        feed.input_done = true;
-      gz.next_in = reinterpret_cast<std::uint8_t*>(feed.input.data());
-      gz.avail_in = static_cast<std::uint32_t>(*got);
-    }
+    if (gz.avail_in == 0 && !feed.input_done && !refill(a, feed))
+      return -1;
     if (gz.block_state == ISAL_BLOCK_FINISH) {
       if (gz.avail_in == 0) {
         if (feed.input_done)
@@ -357,18 +371,8 @@ la_ssize_t inflate_gzip(archive* a, BlobFeed& feed, const void** out) {
       }
       // A read may have ended inside the next member's two-byte magic.
       if (gz.avail_in < 2 && !feed.input_done) {
-        const auto kept = gz.avail_in;
-        std::memmove(feed.input.data(), gz.next_in, kept);
-        auto got = feed.read_raw(std::span(feed.input).subspan(kept));
-        if (!got) {
-          feed.error = got.error();
-          archive_set_error(a, EIO, "%s", got.error().message.c_str());
+        if (!refill(a, feed))
           return -1;
-        }
-        if (*got == 0)
-          feed.input_done = true;
-        gz.next_in = reinterpret_cast<std::uint8_t*>(feed.input.data());
-        gz.avail_in = static_cast<std::uint32_t>(kept + *got);
         continue;
       }
       // Another gzip member follows (concatenated streams), or padding that
@@ -417,8 +421,7 @@ la_ssize_t feed_read(archive* a, void* data, const void** out) {
     feed.started = true;
     auto got = feed.read_raw(feed.input);
     if (!got) {
-      feed.error = got.error();
-      archive_set_error(a, EIO, "%s", got.error().message.c_str());
+      read_failed(a, feed, got.error());
       return -1;
     }
     if (*got >= 2 && feed.input[0] == std::byte{0x1F} && feed.input[1] == std::byte{0x8B}) {
@@ -437,8 +440,7 @@ la_ssize_t feed_read(archive* a, void* data, const void** out) {
 #endif
   auto got = feed.read_raw(feed.buffer);
   if (!got) {
-    feed.error = got.error();
-    archive_set_error(a, EIO, "%s", got.error().message.c_str());
+    read_failed(a, feed, got.error());
     return -1;
   }
   *out = feed.buffer.data();
