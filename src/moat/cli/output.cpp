@@ -114,9 +114,9 @@ int report_error(const core::Error& error) {
   // One line, whatever the message held, and no terminal escapes from
   // names that came out of an archive.
   for (auto& c : line)
-    if (static_cast<unsigned char>(c) < 0x20 || c == '\x7f')
-      c = c == '\n' || c == '\r' || c == '\t' ? ' ' : '?';
-  fmt::print(stderr, "moat: {}\n", line);
+    if (c == '\n' || c == '\r')
+      c = ' ';
+  fmt::print(stderr, "moat: {}\n", util::terminal_safe(line));
   return k_exit_error;
 }
 

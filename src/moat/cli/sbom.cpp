@@ -7,6 +7,7 @@
 #include <moat/image/union.hpp>
 #include <moat/report/sbom.hpp>
 #include <moat/report/writer.hpp>
+#include <moat/util/strings.hpp>
 
 #include <fmt/chrono.h>
 #include <fmt/format.h>
@@ -60,12 +61,8 @@ int run_sbom(SbomOptions& opts) {
     return report_error(loaded.error());
   const auto& scanned = (*loaded)->scanned;
   auto* inventory = &(*loaded)->inventory;
-  for (auto note : inventory->notes) {
-    for (auto& c : note) // names from the image: no control characters on the terminal
-      if (static_cast<unsigned char>(c) < 0x20 || c == '\x7f')
-        c = '?';
-    fmt::print(stderr, "moat: note: {}: {}\n", opts.target, note);
-  }
+  for (const auto& note : inventory->notes) // names from the image: escaped for the terminal
+    fmt::print(stderr, "moat: note: {}\n", util::terminal_safe(opts.target + ": " + note));
 
   report::SbomDocument doc;
   doc.name = opts.target;

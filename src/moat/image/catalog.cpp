@@ -50,16 +50,14 @@ class Attribution {
 public:
   // Records that the copy of database PATH in LAYER lists KEY.
   void add(const std::string& path, int layer, const std::string& key) {
-    auto& versions = m_files[path];
-    if (versions.empty() || versions.back().first != layer)
-      versions.emplace_back(layer, std::set<std::string>{});
-    versions.back().second.insert(key);
+    touch(path, layer).insert(key);
   }
-  // Records that LAYER has a copy of PATH (possibly listing nothing).
-  void touch(const std::string& path, int layer) {
+  // Records that LAYER has a copy of PATH (possibly listing nothing); returns its keys.
+  std::set<std::string>& touch(const std::string& path, int layer) {
     auto& versions = m_files[path];
     if (versions.empty() || versions.back().first != layer)
       versions.emplace_back(layer, std::set<std::string>{});
+    return versions.back().second;
   }
   [[nodiscard]] int installing_layer(const std::string& path, const std::string& key) const {
     const auto it = m_files.find(path);
@@ -184,69 +182,60 @@ core::Result<Inventory> catalog_image(const ScannedImage& scanned, const UnionVi
     inv.packages.push_back(std::move(pkg));
   }
 
-  // apk and rpm: one database each; the layer that installed a package is
-  // the lowest whose database lists it at its final version.
-  auto attribute = [&](const std::vector<core::Package>& final_list, const Attribution& first) {
-    for (auto pkg : final_list) {
-      pkg.layer = first.installing_layer(pkg.found_at.substr(1), pkg.name + "=" + pkg.version);
+  // apk and rpm: one database file each. PARSE reads a copy of it, COMPLETE
+  // finishes a package of the visible copy (purl, ecosystem).
+  auto catalog_database = [&](auto is_database, auto parse, auto complete) -> core::Status {
+    Attribution layers_of;
+    std::vector<core::Package> final_list;
+    for (const auto& f : files) {
+      if (!is_database(f.entry->path))
+        continue;
+      core::Result<std::vector<core::Package>> parsed = parse(f);
+      if (!parsed)
+        return fail(ErrorKind::parse, name, parsed.error().to_string());
+      layers_of.touch(f.entry->path, f.layer);
+      for (auto& p : *parsed) {
+        layers_of.add(f.entry->path, f.layer, p.name + "=" + p.version);
+        if (f.visible) {
+          complete(p);
+          final_list.push_back(std::move(p));
+        }
+      }
+    }
+    for (auto& pkg : final_list) {
+      pkg.layer = layers_of.installing_layer(pkg.found_at.substr(1), pkg.name + "=" + pkg.version);
       pkg.layer_digest = layer_digest(pkg.layer);
       inv.packages.push_back(std::move(pkg));
     }
+    return {};
   };
-  {
-    Attribution first;
-    std::vector<core::Package> final_list;
-    for (const auto& f : files) {
-      if (f.entry->path != "lib/apk/db/installed")
-        continue;
-      auto parsed = inventory::parse_apk_installed(*f.content, "/" + f.entry->path);
-      if (!parsed)
-        return fail(ErrorKind::parse, name, parsed.error().to_string());
-      first.touch(f.entry->path, f.layer);
-      for (auto& p : *parsed) {
-        first.add(f.entry->path, f.layer, p.name + "=" + p.version);
-        if (f.visible) {
-          p.ecosystem = os_ecosystem(inv.os, "Alpine");
-          p.purl = core::make_purl("apk", "alpine", p.name, p.version,
-                                   {{"arch", p.architecture}, {"distro", distro}});
-          final_list.push_back(std::move(p));
-        }
-      }
-    }
-    attribute(final_list, first);
-  }
-  {
-    Attribution first;
-    std::vector<core::Package> final_list;
-    for (const auto& f : files) {
-      if (!f.entry->path.ends_with("rpm/rpmdb.sqlite"))
-        continue;
-      auto parsed =
-          inventory::parse_rpmdb_sqlite(std::as_bytes(std::span(*f.content)), "/" + f.entry->path);
-      if (!parsed)
-        return fail(ErrorKind::parse, name, parsed.error().to_string());
-      first.touch(f.entry->path, f.layer);
-      for (auto& p : *parsed) {
-        first.add(f.entry->path, f.layer, p.name + "=" + p.version);
-        if (f.visible) {
-          if (inv.os && !inv.os->id.empty()) {
-            p.namespace_ = inv.os->id;
-            // purl: version-release, with epoch and arch as qualifiers.
-            const auto colon = p.version.find(':');
-            const auto epoch =
-                colon == std::string::npos ? std::string() : p.version.substr(0, colon);
-            const auto version =
-                colon == std::string::npos ? p.version : p.version.substr(colon + 1);
-            p.purl =
-                core::make_purl("rpm", p.namespace_, p.name, version,
-                                {{"arch", p.architecture}, {"epoch", epoch}, {"distro", distro}});
-          }
-          final_list.push_back(std::move(p));
-        }
-      }
-    }
-    attribute(final_list, first);
-  }
+  MOAT_TRY(
+      catalog_database([](std::string_view path) { return path == "lib/apk/db/installed"; },
+                       [](const Captured& f) {
+                         return inventory::parse_apk_installed(*f.content, "/" + f.entry->path);
+                       },
+                       [&](core::Package& p) {
+                         p.ecosystem = os_ecosystem(inv.os, "Alpine");
+                         p.purl = core::make_purl("apk", "alpine", p.name, p.version,
+                                                  {{"arch", p.architecture}, {"distro", distro}});
+                       }));
+  MOAT_TRY(catalog_database(
+      [](std::string_view path) { return path.ends_with("rpm/rpmdb.sqlite"); },
+      [](const Captured& f) {
+        return inventory::parse_rpmdb_sqlite(std::as_bytes(std::span(*f.content)),
+                                             "/" + f.entry->path);
+      },
+      [&](core::Package& p) {
+        if (!inv.os || inv.os->id.empty())
+          return;
+        p.namespace_ = inv.os->id;
+        // purl: version-release, with epoch and arch as qualifiers.
+        const auto colon = p.version.find(':');
+        const auto epoch = colon == std::string::npos ? std::string() : p.version.substr(0, colon);
+        const auto version = colon == std::string::npos ? p.version : p.version.substr(colon + 1);
+        p.purl = core::make_purl("rpm", p.namespace_, p.name, version,
+                                 {{"arch", p.architecture}, {"epoch", epoch}, {"distro", distro}});
+      }));
   // Language packages: one metadata file each, visible in the final image.
   for (const auto& f : files) {
     if (!f.visible)

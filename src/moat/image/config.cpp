@@ -1,6 +1,9 @@
 #include <moat/image/image.hpp>
+#include <moat/image/json_fields.hpp>
 
 #include <fmt/format.h>
+
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 namespace moat::image {
@@ -10,11 +13,6 @@ using core::fail;
 using nlohmann::json;
 
 namespace {
-
-std::string string_at(const json& object, const char* key) {
-  const auto it = object.find(key);
-  return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
 
 std::vector<std::string> strings_at(const json& object, const char* key) {
   std::vector<std::string> out;
@@ -41,6 +39,53 @@ std::vector<std::string> keys_at(const json& object, const char* key) {
 }
 
 } // namespace
+
+namespace {
+
+bool is_lower_hex(std::string_view s) {
+  return std::ranges::all_of(
+      s, [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+}
+
+} // namespace
+
+bool is_valid_digest(std::string_view digest) {
+  if (digest.starts_with("sha256:"))
+    return digest.size() == 7 + 64 && is_lower_hex(digest.substr(7));
+  if (digest.starts_with("sha512:"))
+    return digest.size() == 7 + 128 && is_lower_hex(digest.substr(7));
+  return false;
+}
+
+bool is_sha256_digest(std::string_view digest) {
+  return digest.starts_with("sha256:") && is_valid_digest(digest);
+}
+
+std::string digest_from_name(std::string_view path) {
+  auto base = path.substr(path.rfind('/') + 1); // npos + 1 == 0
+  if (base.ends_with(".json"))
+    base.remove_suffix(5);
+  std::string digest = "sha256:" + std::string(base);
+  return is_sha256_digest(digest) ? digest : std::string();
+}
+
+core::Result<DockerManifest> parse_docker_manifest(std::string_view text, const std::string& name) {
+  json doc = json::parse(text, nullptr, false);
+  if (doc.is_discarded() || !doc.is_array() || doc.empty() || !doc.front().is_object())
+    return fail(ErrorKind::parse, name, "manifest.json is not a list of images");
+  const auto& entry = doc.front();
+  DockerManifest out;
+  out.config = string_at(entry, "Config");
+  if (out.config.empty())
+    return fail(ErrorKind::parse, name, "manifest.json names no Config");
+  for (const auto& [key, list] :
+       {std::pair{"RepoTags", &out.tags}, std::pair{"Layers", &out.layers}})
+    if (const auto it = entry.find(key); it != entry.end() && it->is_array())
+      for (const auto& item : *it)
+        if (item.is_string())
+          list->push_back(item.get<std::string>());
+  return out;
+}
 
 core::Result<ParsedConfig> parse_image_config(std::string_view text, const std::string& name) {
   json doc = json::parse(text, nullptr, false);

@@ -8,6 +8,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace moat::image {
@@ -60,6 +61,28 @@ struct ParsedConfig {
   std::vector<HistoryEntry> history;
   std::vector<std::string> diff_ids;
 };
+
+// True for "sha256:<64 hex>" and "sha512:<128 hex>" (lower-case hex).
+[[nodiscard]] bool is_valid_digest(std::string_view digest);
+
+// True for a valid sha256 digest, the only kind moat reads blobs by.
+[[nodiscard]] bool is_sha256_digest(std::string_view digest);
+
+// The digest a docker save archive names a file by: ".../HEX" (the OCI form's
+// blobs/sha256/HEX) or ".../HEX.json" (a classic config); empty when the
+// name is not a sha256 digest.
+[[nodiscard]] std::string digest_from_name(std::string_view path);
+
+// The first image of a docker save manifest.json.
+struct DockerManifest {
+  std::string config;              // path of the config in the archive
+  std::vector<std::string> tags;   // RepoTags
+  std::vector<std::string> layers; // paths of the layer tars, bottom first
+};
+
+// Parses manifest.json of a docker save archive. NAME is used in errors.
+[[nodiscard]] core::Result<DockerManifest> parse_docker_manifest(std::string_view text,
+                                                                 const std::string& name);
 
 // Parses an image configuration (OCI image config / Docker image JSON). NAME is used in errors.
 [[nodiscard]] core::Result<ParsedConfig> parse_image_config(std::string_view text,

@@ -304,7 +304,7 @@ private:
 struct BlobFeed {
   explicit BlobFeed(ByteReader& r) : reader(r) {}
   ByteReader& reader;
-  util::Sha256 hash;
+  util::Digest hash;
   std::vector<std::byte> buffer = std::vector<std::byte>(std::size_t{256} << 10U);
   std::uint64_t bytes = 0;
   std::optional<core::Error> error;        // reading the blob failed

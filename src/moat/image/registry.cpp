@@ -1,11 +1,11 @@
 #include <moat/image/registry.hpp>
+#include <moat/util/sha256.hpp>
 
 #include <moat/util/file.hpp>
 #include <moat/util/strings.hpp>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
-#include <openssl/evp.h>
 
 #include <algorithm>
 #include <array>
@@ -24,13 +24,6 @@ using core::fail;
 
 constexpr std::size_t k_max_config_file_bytes = std::size_t{4} * 1024 * 1024;
 constexpr std::size_t k_max_tag_length = 128;
-
-bool is_lower_hex(std::string_view s) {
-  for (char c : s)
-    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
-      return false;
-  return true;
-}
 
 bool is_alnum(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
@@ -129,42 +122,6 @@ std::string_view strip_port(std::string_view host_port) {
     return host_port; // a bare IPv6 address
   return host_port.substr(0, host_port.find(':'));
 }
-
-// Incremental sha256/sha512 through OpenSSL.
-class Hasher {
-public:
-  explicit Hasher(std::string_view algorithm) : m_algorithm(algorithm), m_ctx(EVP_MD_CTX_new()) {
-    const EVP_MD* md = algorithm == "sha512" ? EVP_sha512() : EVP_sha256();
-    if (m_ctx == nullptr || EVP_DigestInit_ex(m_ctx, md, nullptr) != 1)
-      m_failed = true;
-  }
-  Hasher(const Hasher&) = delete;
-  Hasher& operator=(const Hasher&) = delete;
-  ~Hasher() { EVP_MD_CTX_free(m_ctx); }
-
-  void update(std::span<const std::byte> bytes) {
-    if (!m_failed && EVP_DigestUpdate(m_ctx, bytes.data(), bytes.size()) != 1)
-      m_failed = true;
-  }
-  void update(std::string_view text) { update(std::as_bytes(std::span(text.data(), text.size()))); }
-
-  // "ALGORITHM:HEX", or an empty string when OpenSSL failed.
-  std::string finish() {
-    std::array<unsigned char, EVP_MAX_MD_SIZE> out{};
-    unsigned int length = 0;
-    if (m_failed || EVP_DigestFinal_ex(m_ctx, out.data(), &length) != 1)
-      return {};
-    std::string hex = m_algorithm + ":";
-    for (unsigned int i = 0; i < length; ++i)
-      hex += fmt::format("{:02x}", out[i]);
-    return hex;
-  }
-
-private:
-  std::string m_algorithm;
-  EVP_MD_CTX* m_ctx;
-  bool m_failed = false;
-};
 
 std::string digest_algorithm(std::string_view digest) {
   auto colon = digest.find(':');
@@ -354,14 +311,6 @@ std::string RegistryRef::to_string() const {
   if (!digest.empty())
     out += "@" + digest;
   return out;
-}
-
-bool is_valid_digest(std::string_view digest) {
-  if (digest.starts_with("sha256:"))
-    return digest.size() == 7 + 64 && is_lower_hex(digest.substr(7));
-  if (digest.starts_with("sha512:"))
-    return digest.size() == 7 + 128 && is_lower_hex(digest.substr(7));
-  return false;
 }
 
 bool is_loopback_host(std::string_view host_port) {
@@ -769,9 +718,9 @@ core::Result<Manifest> RegistryClient::get_manifest(std::string_view reference) 
                             "formats are not read)",
                             manifest.media_type.empty() ? content_type : manifest.media_type));
 
-  Hasher hasher(by_digest ? digest_algorithm(reference) : std::string("sha256"));
+  util::Digest hasher(by_digest ? digest_algorithm(reference) : std::string("sha256"));
   hasher.update(manifest.body);
-  manifest.digest = hasher.finish();
+  manifest.digest = hasher.digest();
   if (manifest.digest.empty())
     return fail(ErrorKind::internal, input, "cannot compute a digest");
   if (by_digest && manifest.digest != reference)
@@ -833,7 +782,7 @@ core::Status RegistryClient::get_blob(std::string_view digest, const ByteSink& s
   if (!is_valid_digest(digest))
     return fail(ErrorKind::usage, input,
                 fmt::format("invalid blob digest '{}' (expected sha256:<64 hex digits>)", digest));
-  Hasher hasher(digest_algorithm(digest));
+  util::Digest hasher(digest_algorithm(digest));
   // The sink's own error goes back as it is, not dressed as a transport failure.
   std::optional<core::Error> sink_error;
   ByteSink hashing = [&](std::span<const std::byte> bytes) -> core::Status {
@@ -850,7 +799,7 @@ core::Status RegistryClient::get_blob(std::string_view digest, const ByteSink& s
     return std::unexpected(std::move(response).error());
   if (!response->ok())
     return fail(ErrorKind::io, input, fmt::format("blob {}: {}", digest, http_failure(*response)));
-  auto got = hasher.finish();
+  auto got = hasher.digest();
   if (got != digest)
     return fail(ErrorKind::parse, input,
                 fmt::format("blob {}: digest mismatch, the registry sent content with digest {}",

@@ -4,6 +4,7 @@
 
 #include <moat/core/result.hpp>
 #include <moat/image/http.hpp>
+#include <moat/image/image.hpp>
 
 #include <cstddef>
 #include <filesystem>
@@ -41,9 +42,6 @@ struct RegistryRef {
 
 // Parses "HOST[:PORT]/REPO[:TAG|@DIGEST]" (the part after registry://).
 [[nodiscard]] core::Result<RegistryRef> parse_registry_ref(std::string_view text);
-
-// True for "sha256:<64 hex>" and "sha512:<128 hex>" (lower-case hex).
-[[nodiscard]] bool is_valid_digest(std::string_view digest);
 
 // True for a host (with or without port) naming this machine: localhost, 127.0.0.0/8, ::1.
 [[nodiscard]] bool is_loopback_host(std::string_view host_port);

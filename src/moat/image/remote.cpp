@@ -1,12 +1,12 @@
 #include <moat/image/remote.hpp>
 
 #include <moat/image/engine.hpp>
+#include <moat/image/json_fields.hpp>
 #include <moat/image/registry.hpp>
 #include <moat/image/tar.hpp>
 #include <moat/util/sha256.hpp>
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <cstring>
@@ -17,7 +17,6 @@ namespace moat::image {
 
 using core::ErrorKind;
 using core::fail;
-using nlohmann::json;
 
 namespace {
 
@@ -81,32 +80,6 @@ private:
   std::size_t m_offset = 0;
   ByteReader& m_inner;
 };
-
-// True when BLOCK starts with a tar header whose checksum is right.
-bool looks_like_tar(std::span<const std::byte> block) {
-  if (block.size() < 512)
-    return false;
-  unsigned stored = 0;
-  bool digits = false;
-  for (std::size_t i = 148; i < 156; ++i) {
-    const auto c = std::to_integer<char>(block[i]);
-    if (c >= '0' && c <= '7') {
-      stored = stored * 8 + static_cast<unsigned>(c - '0');
-      digits = true;
-    } else if (c != ' ' && c != '\0') {
-      return false;
-    }
-  }
-  unsigned sum = 0;
-  for (std::size_t i = 0; i < 512; ++i)
-    sum += (i >= 148 && i < 156) ? ' ' : std::to_integer<unsigned>(block[i]);
-  return digits && sum == stored;
-}
-
-std::string string_at(const json& object, const char* key) {
-  const auto it = object.find(key);
-  return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
 
 core::Result<ScannedImage> load_registry(const std::string& target, const SourceOptions& options) {
   auto ref = parse_registry_ref(std::string_view(target).substr(11));
@@ -206,7 +179,7 @@ core::Result<ScannedImage> load_daemon(const std::string& target, const SourceOp
         head.size() >= 4 && ((head[0] == std::byte{0x1F} && head[1] == std::byte{0x8B}) ||
                              (head[0] == std::byte{0x28} && head[1] == std::byte{0xB5} &&
                               head[2] == std::byte{0x2F} && head[3] == std::byte{0xFD}));
-    const bool is_json = !compressed && !looks_like_tar(head) && first < head.size() &&
+    const bool is_json = !compressed && !is_tar_header(head) && first < head.size() &&
                          (head[first] == std::byte{'{'} || head[first] == std::byte{'['});
     if (is_json && h.size <= k_max_json) {
       std::string text(reinterpret_cast<const char*>(head.data()), head.size());
@@ -229,39 +202,26 @@ core::Result<ScannedImage> load_daemon(const std::string& target, const SourceOp
   const auto manifest_text = texts.find("manifest.json");
   if (manifest_text == texts.end())
     return fail(ErrorKind::parse, target, "the daemon's export has no manifest.json");
-  json doc = json::parse(manifest_text->second, nullptr, false);
-  if (doc.is_discarded() || !doc.is_array() || doc.empty() || !doc.front().is_object())
-    return fail(ErrorKind::parse, target, "manifest.json is not a list of images");
-  const auto& entry = doc.front();
-  const auto config_path = string_at(entry, "Config");
-  const auto config = texts.find(config_path);
+  auto manifest = parse_docker_manifest(manifest_text->second, target);
+  if (!manifest)
+    return std::unexpected(manifest.error());
+  const auto config = texts.find(manifest->config);
   if (config == texts.end())
     return fail(ErrorKind::parse, target,
-                fmt::format("the export has no config '{}'", config_path));
+                fmt::format("the export has no config '{}'", manifest->config));
   Image image;
   image.name = target;
   image.tags.push_back(name);
   // The config is named by its digest: "HEX.json" (classic) or "blobs/sha256/HEX".
-  {
-    std::string hex =
-        config_path.starts_with("blobs/sha256/") ? config_path.substr(13) : config_path;
-    if (hex.ends_with(".json"))
-      hex.resize(hex.size() - 5);
-    const auto actual = "sha256:" + util::sha256_hex(config->second);
-    if (actual != "sha256:" + hex)
-      return fail(
-          ErrorKind::parse, target,
-          fmt::format("{}: digest mismatch: the config's content is {}", config_path, actual));
-    image.config_digest = actual;
-  }
+  image.config_digest = "sha256:" + util::sha256_hex(config->second);
+  if (image.config_digest != digest_from_name(manifest->config))
+    return fail(ErrorKind::parse, target,
+                fmt::format("{}: digest mismatch: the config's content is {}", manifest->config,
+                            image.config_digest));
   auto parsed = parse_image_config(config->second, target);
   if (!parsed)
     return std::unexpected(parsed.error());
-  std::vector<std::string> paths;
-  if (const auto layers = entry.find("Layers"); layers != entry.end() && layers->is_array())
-    for (const auto& l : *layers)
-      if (l.is_string())
-        paths.push_back(l.get<std::string>());
+  const auto& paths = manifest->layers;
   image.layers.resize(paths.size());
   MOAT_TRY(attach_config(image, std::move(*parsed)));
   ScannedImage out;
@@ -271,8 +231,9 @@ core::Result<ScannedImage> load_daemon(const std::string& target, const SourceOp
     if (it == scans.end())
       return fail(ErrorKind::parse, target, fmt::format("the export has no layer '{}'", paths[i]));
     // Classic exports name layers by directory; the blob is the uncompressed tar.
-    const std::string expected =
-        paths[i].starts_with("blobs/sha256/") ? "sha256:" + paths[i].substr(13) : layer.diff_id;
+    std::string expected = digest_from_name(paths[i]);
+    if (expected.empty())
+      expected = layer.diff_id;
     if (it->second.digest != expected)
       return fail(ErrorKind::parse, target,
                   fmt::format("{}: digest mismatch: expected {}, content is {}", paths[i], expected,

@@ -1,5 +1,6 @@
 #include <moat/image/source.hpp>
 
+#include <moat/image/json_fields.hpp>
 #include <moat/image/remote.hpp>
 #include <moat/image/tar.hpp>
 #include <moat/util/sha256.hpp>
@@ -31,13 +32,6 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr std::size_t k_max_json = std::size_t{8} << 20U; // manifests, configs, indexes
-
-bool valid_digest(std::string_view digest) {
-  if (!digest.starts_with("sha256:") || digest.size() != 7 + 64)
-    return false;
-  return std::ranges::all_of(
-      digest.substr(7), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
-}
 
 // An owned file descriptor.
 class Fd {
@@ -78,7 +72,7 @@ public:
   virtual std::uint64_t size_of(const std::string& path) = 0;
 
   core::Result<std::unique_ptr<ByteReader>> open_blob(std::string_view digest) {
-    if (!valid_digest(digest))
+    if (!is_sha256_digest(digest))
       return fail(ErrorKind::parse, m_name, fmt::format("invalid blob digest '{}'", digest));
     return open_path(fmt::format("blobs/sha256/{}", digest.substr(7)));
   }
@@ -100,7 +94,7 @@ public:
     return text;
   }
   core::Result<std::string> read_blob_text(std::string_view digest) {
-    if (!valid_digest(digest))
+    if (!is_sha256_digest(digest))
       return fail(ErrorKind::parse, m_name, fmt::format("invalid blob digest '{}'", digest));
     return read_text(fmt::format("blobs/sha256/{}", digest.substr(7)), digest);
   }
@@ -224,11 +218,6 @@ private:
   std::map<std::string, std::string, std::less<>> m_links;
 };
 
-std::string string_at(const json& object, const char* key) {
-  const auto it = object.find(key);
-  return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
 core::Result<json> parse_json(std::string_view text, const std::string& name,
                               std::string_view what) {
   json doc = json::parse(text, nullptr, false);
@@ -261,7 +250,7 @@ core::Result<std::string> apply_manifest(Image& image, std::string_view text,
     info.media_type = string_at(layer, "mediaType");
     if (const auto size = layer.find("size"); size != layer.end() && size->is_number_unsigned())
       info.size = size->get<std::uint64_t>();
-    if (!valid_digest(info.digest))
+    if (!is_sha256_digest(info.digest))
       return fail(ErrorKind::parse, name, fmt::format("invalid layer digest '{}'", info.digest));
     if (info.media_type.find("foreign") != std::string::npos ||
         info.media_type.find("nondistributable") != std::string::npos)
@@ -270,7 +259,7 @@ core::Result<std::string> apply_manifest(Image& image, std::string_view text,
     image.layers.push_back(std::move(info));
   }
   const auto digest = string_at(*config, "digest");
-  if (!valid_digest(digest))
+  if (!is_sha256_digest(digest))
     return fail(ErrorKind::parse, name, fmt::format("invalid config digest '{}'", digest));
   return digest;
 }
@@ -364,20 +353,20 @@ core::Result<ScannedImage> finish(Image image, Store& store, const std::string& 
   for (std::size_t i = 0; i < image.layers.size(); ++i) {
     auto& layer = image.layers[i];
     std::string path = i < layer_paths.size() ? layer_paths[i] : std::string();
-    if (path.empty() && !valid_digest(layer.digest))
+    if (path.empty() && !is_sha256_digest(layer.digest))
       return fail(ErrorKind::parse, store.name(), fmt::format("layer {} names no blob", i + 1));
     if (path.empty())
       path = fmt::format("blobs/sha256/{}", layer.digest.substr(7));
     else if (layer.digest.empty()) {
-      // The classic form names layers by directory; an OCI-form path names the blob.
-      if (path.starts_with("blobs/sha256/"))
-        layer.digest = "sha256:" + path.substr(13);
-      else
+      // The classic form names layers by directory (its tar is the diff_id);
+      // an OCI-form path names the blob.
+      layer.digest = digest_from_name(path);
+      if (layer.digest.empty())
         layer.digest = layer.diff_id;
     }
     // Every layer is checked against a digest: the blob's name, or the
     // config's diff_id for the classic docker save form.
-    if (!valid_digest(layer.digest))
+    if (!is_sha256_digest(layer.digest))
       return fail(ErrorKind::parse, store.name(),
                   fmt::format("layer {} ('{}') has no valid digest to verify it against ('{}')",
                               i + 1, path, layer.digest));
@@ -420,35 +409,19 @@ core::Result<ScannedImage> load_docker_archive(Store& store, const std::string& 
   auto text = store.read_text("manifest.json", "");
   if (!text)
     return std::unexpected(text.error());
-  json doc = json::parse(*text, nullptr, false);
-  if (doc.is_discarded() || !doc.is_array() || doc.empty() || !doc.front().is_object())
-    return fail(ErrorKind::parse, name, "manifest.json is not a list of images");
-  const auto& entry = doc.front();
+  auto manifest = parse_docker_manifest(*text, name);
+  if (!manifest)
+    return std::unexpected(manifest.error());
   Image image;
   image.name = name;
-  const auto config_path = string_at(entry, "Config");
-  if (config_path.empty())
-    return fail(ErrorKind::parse, name, "manifest.json names no Config");
-  if (const auto tags = entry.find("RepoTags"); tags != entry.end() && tags->is_array())
-    for (const auto& t : *tags)
-      if (t.is_string())
-        image.tags.push_back(t.get<std::string>());
-  std::vector<std::string> layer_paths;
-  if (const auto layers = entry.find("Layers"); layers != entry.end() && layers->is_array())
-    for (const auto& l : *layers)
-      if (l.is_string())
-        layer_paths.push_back(l.get<std::string>());
+  image.tags = manifest->tags;
   // The config's name is its digest: "HEX.json" (classic) or "blobs/sha256/HEX".
-  std::string expected;
-  const auto base = fs::path(config_path).filename().string();
-  const auto hex = base.ends_with(".json") ? base.substr(0, base.size() - 5) : base;
-  if (valid_digest("sha256:" + hex))
-    expected = "sha256:" + hex;
-  auto config = store.read_text(config_path, expected);
+  const auto expected = digest_from_name(manifest->config);
+  auto config = store.read_text(manifest->config, expected);
   if (!config)
     return std::unexpected(config.error());
   image.config_digest = expected.empty() ? "sha256:" + util::sha256_hex(*config) : expected;
-  return finish(std::move(image), store, *config, layer_paths, options);
+  return finish(std::move(image), store, *config, manifest->layers, options);
 }
 
 core::Result<ScannedImage> load_directory(const std::string& root, const std::string& name,

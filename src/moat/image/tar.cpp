@@ -56,6 +56,8 @@ std::optional<std::uint64_t> number(std::span<const std::byte> block, std::size_
 }
 
 bool checksum_ok(std::span<const std::byte> block) {
+  if (block.size() < k_block)
+    return false;
   const auto stored = number(block, 148, 8);
   if (!stored)
     return false;
@@ -105,6 +107,10 @@ core::Status apply_pax(std::string_view text, const std::string& input, std::str
 }
 
 } // namespace
+
+bool is_tar_header(std::span<const std::byte> block) {
+  return checksum_ok(block);
+}
 
 TarReader::TarReader(ByteReader& input) : m_input(input) {}
 

@@ -22,6 +22,9 @@ struct TarHeader {
   std::uint64_t data_offset = 0; // offset of the data from the start of the archive
 };
 
+// True when BLOCK starts with a tar header block whose checksum is right.
+[[nodiscard]] bool is_tar_header(std::span<const std::byte> block);
+
 class TarReader {
 public:
   explicit TarReader(ByteReader& input);

@@ -60,18 +60,6 @@ UnionView::UnionView(std::span<const LayerScan> layers) : m_layers(layers) {
           by = closest({by, root->second.opaque});
       hidden[i] = by;
     }
-    // Within one layer a later entry for the same path replaces an earlier one.
-    {
-      std::unordered_map<std::string_view, bool> later;
-      for (std::size_t i = scan.entries.size(); i-- > 0;) {
-        const auto& e = scan.entries[i];
-        if (hidden[i] == -2)
-          continue;
-        auto [it, first] = later.try_emplace(e.path, e.type == EntryType::directory);
-        if (!first && hidden[i] == -1 && !(e.type == EntryType::directory && it->second))
-          hidden[i] = l;
-      }
-    }
     for (const auto& e : scan.entries) {
       auto& mark = marks[e.path];
       switch (e.type) {
@@ -95,10 +83,16 @@ UnionView::UnionView(std::span<const LayerScan> layers) : m_layers(layers) {
     for (std::size_t i = 0; i < layers[l].entries.size(); ++i)
       if (m_hidden_by[l][i] == -1) {
         const EntryRef ref{static_cast<int>(l), i};
-        // Within one layer a later entry for the same path wins.
         auto [it, inserted] = m_by_path.try_emplace(layers[l].entries[i].path, ref);
-        if (!inserted)
-          it->second = ref;
+        if (inserted)
+          continue;
+        // Within one layer a later entry for the same path replaces an
+        // earlier one (two directories merge).
+        const auto& earlier = entry(it->second);
+        if (it->second.layer == ref.layer &&
+            !(earlier.type == EntryType::directory && entry(ref).type == EntryType::directory))
+          m_hidden_by[l][it->second.entry] = ref.layer;
+        it->second = ref;
       }
   m_visible.reserve(m_by_path.size());
   for (const auto& [path, ref] : m_by_path)

@@ -37,30 +37,6 @@ std::string_view color_of(core::Severity s) {
   return "\x1b[2m";
 }
 
-// Makes untrusted text (file names, messages quoting the input) safe for a
-// terminal: control characters, including C1 controls such as CSI, are shown
-// as escapes instead of being sent to the terminal, which could act on them.
-std::string terminal_safe(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    auto c = static_cast<unsigned char>(text[i]);
-    if (c == '\t' || (c >= 0x20 && c != 0x7f && c != 0xc2)) {
-      out += text[i];
-    } else if (c == 0xc2 && i + 1 < text.size() &&
-               static_cast<unsigned char>(text[i + 1]) >= 0x80 &&
-               static_cast<unsigned char>(text[i + 1]) <= 0x9f) {
-      out += fmt::format("\\u{:04x}", static_cast<unsigned char>(text[i + 1]));
-      ++i;
-    } else if (c == 0xc2) {
-      out += text[i];
-    } else {
-      out += fmt::format("\\x{:02x}", c);
-    }
-  }
-  return out;
-}
-
 std::string position_of(const core::Location& loc) {
   if (!loc.path.empty())
     return loc.path;
@@ -110,7 +86,7 @@ public:
 
 private:
   void write_target(std::ostream& out, const core::TargetReport& report) const {
-    auto name = terminal_safe(report.target);
+    auto name = util::terminal_safe(report.target);
     if (m_options.color)
       out << k_bold << name << k_reset << '\n';
     else
@@ -145,14 +121,15 @@ private:
         auto line = lines[l];
         if (line.ends_with('\r')) // CRLF input: the CR is part of the break, not the text
           line.remove_suffix(1);
-        out << terminal_safe(line) << '\n';
+        out << util::terminal_safe(line) << '\n';
       }
     }
     for (const auto& note : report.notes)
-      out << "  note: " << terminal_safe(note) << '\n';
+      out << "  note: " << util::terminal_safe(note) << '\n';
     if (report.list_packages) {
       out << fmt::format("  {} packages{}\n", report.packages.size(),
-                         report.os.empty() ? std::string() : " on " + terminal_safe(report.os));
+                         report.os.empty() ? std::string()
+                                           : " on " + util::terminal_safe(report.os));
       std::size_t name_width = 0;
       std::size_t version_width = 0;
       for (const auto& p : report.packages) {
@@ -160,9 +137,9 @@ private:
         version_width = std::max(version_width, p.version.size());
       }
       for (const auto& p : report.packages)
-        out << fmt::format("    {:<{}}  {:<{}}  {:<6}  {}\n", terminal_safe(p.name), name_width,
-                           terminal_safe(p.version), version_width, p.type,
-                           terminal_safe(p.found_at));
+        out << fmt::format("    {:<{}}  {:<{}}  {:<6}  {}\n", util::terminal_safe(p.name),
+                           name_width, util::terminal_safe(p.version), version_width, p.type,
+                           util::terminal_safe(p.found_at));
     }
   }
 

@@ -6,33 +6,36 @@
 
 namespace moat::util {
 
-struct Sha256::State {
+struct Digest::State {
   EVP_MD_CTX* ctx = nullptr;
-  State() : ctx(EVP_MD_CTX_new()) {
-    if (ctx == nullptr || EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr) != 1)
-      throw std::runtime_error("openssl: cannot initialise sha256");
+  std::string algorithm;
+  explicit State(std::string_view name)
+      : ctx(EVP_MD_CTX_new()), algorithm(name == "sha512" ? "sha512" : "sha256") {
+    const EVP_MD* md = algorithm == "sha512" ? EVP_sha512() : EVP_sha256();
+    if (ctx == nullptr || EVP_DigestInit_ex(ctx, md, nullptr) != 1)
+      throw std::runtime_error("openssl: cannot initialise " + algorithm);
   }
   ~State() { EVP_MD_CTX_free(ctx); }
   State(const State&) = delete;
   State& operator=(const State&) = delete;
 };
 
-Sha256::Sha256() : m_state(std::make_unique<State>()) {}
-Sha256::~Sha256() = default;
-Sha256::Sha256(Sha256&&) noexcept = default;
-Sha256& Sha256::operator=(Sha256&&) noexcept = default;
+Digest::Digest(std::string_view algorithm) : m_state(std::make_unique<State>(algorithm)) {}
+Digest::~Digest() = default;
+Digest::Digest(Digest&&) noexcept = default;
+Digest& Digest::operator=(Digest&&) noexcept = default;
 
-void Sha256::update(std::span<const std::byte> data) {
+void Digest::update(std::span<const std::byte> data) {
   if (!data.empty())
     EVP_DigestUpdate(m_state->ctx, data.data(), data.size());
 }
 
-void Sha256::update(std::string_view data) {
+void Digest::update(std::string_view data) {
   if (!data.empty())
     EVP_DigestUpdate(m_state->ctx, data.data(), data.size());
 }
 
-std::string Sha256::hex() {
+std::string Digest::hex() {
   std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
   unsigned int length = 0;
   EVP_DigestFinal_ex(m_state->ctx, digest.data(), &length);
@@ -46,6 +49,11 @@ std::string Sha256::hex() {
   return out;
 }
 
+std::string Digest::digest() {
+  const std::string algorithm = m_state->algorithm;
+  return algorithm + ":" + hex();
+}
+
 std::array<std::uint8_t, 20> sha1_digest(std::string_view data) {
   std::array<std::uint8_t, 20> out{};
   unsigned int length = 0;
@@ -54,7 +62,7 @@ std::array<std::uint8_t, 20> sha1_digest(std::string_view data) {
 }
 
 std::string sha256_hex(std::string_view data) {
-  Sha256 hash;
+  Digest hash;
   hash.update(data);
   return hash.hex();
 }

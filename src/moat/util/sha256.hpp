@@ -1,5 +1,5 @@
 #pragma once
-// SHA-256, incrementally, for blob digests (OpenSSL underneath).
+// SHA-256 and SHA-512, incrementally, for blob digests (OpenSSL underneath).
 
 #include <array>
 #include <cstddef>
@@ -11,20 +11,24 @@
 
 namespace moat::util {
 
-class Sha256 {
+// An incremental SHA-256 (default) or SHA-512, the algorithms OCI digests use.
+class Digest {
 public:
-  Sha256();
-  ~Sha256();
-  Sha256(Sha256&&) noexcept;
-  Sha256& operator=(Sha256&&) noexcept;
-  Sha256(const Sha256&) = delete;
-  Sha256& operator=(const Sha256&) = delete;
+  // ALGORITHM is "sha256" or "sha512"; anything else is taken as sha256.
+  explicit Digest(std::string_view algorithm = "sha256");
+  ~Digest();
+  Digest(Digest&&) noexcept;
+  Digest& operator=(Digest&&) noexcept;
+  Digest(const Digest&) = delete;
+  Digest& operator=(const Digest&) = delete;
 
   // Adds DATA to the digest.
   void update(std::span<const std::byte> data);
   void update(std::string_view data);
-  // The digest as 64 lower-case hex digits; the object cannot be updated afterwards.
+  // The digest as lower-case hex digits; the object cannot be updated afterwards.
   [[nodiscard]] std::string hex();
+  // "ALGORITHM:HEX", as OCI writes digests.
+  [[nodiscard]] std::string digest();
 
 private:
   struct State;

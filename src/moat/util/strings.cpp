@@ -1,5 +1,7 @@
 #include <moat/util/strings.hpp>
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cctype>
 
@@ -93,6 +95,27 @@ bool glob_match(std::string_view pattern, std::string_view text) {
   while (p < pattern.size() && pattern[p] == '*')
     ++p;
   return p == pattern.size();
+}
+
+std::string terminal_safe(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    auto c = static_cast<unsigned char>(text[i]);
+    if (c == '\t' || (c >= 0x20 && c != 0x7f && c != 0xc2)) {
+      out += text[i];
+    } else if (c == 0xc2 && i + 1 < text.size() &&
+               static_cast<unsigned char>(text[i + 1]) >= 0x80 &&
+               static_cast<unsigned char>(text[i + 1]) <= 0x9f) {
+      out += fmt::format("\\u{:04x}", static_cast<unsigned char>(text[i + 1]));
+      ++i;
+    } else if (c == 0xc2) {
+      out += text[i];
+    } else {
+      out += fmt::format("\\x{:02x}", c);
+    }
+  }
+  return out;
 }
 
 } // namespace moat::util

@@ -20,4 +20,8 @@ namespace moat::util {
 // Shell-style glob match with '*' and '?' only.
 [[nodiscard]] bool glob_match(std::string_view pattern, std::string_view text);
 
+// TEXT with control characters (C0, DEL and C1, but not tab) escaped as
+// \xNN or \uNNNN, so it cannot move the cursor or recolour a terminal.
+[[nodiscard]] std::string terminal_safe(std::string_view text);
+
 } // namespace moat::util

@@ -160,3 +160,36 @@ TEST(ImageConfig, HistoryAttachesToLayersSkippingEmptyOnes) {
 }
 
 } // namespace
+
+namespace {
+
+TEST(DockerManifest, DigestsFromNames) {
+  const std::string hex(64, 'a');
+  EXPECT_EQ(digest_from_name("blobs/sha256/" + hex), "sha256:" + hex);
+  EXPECT_EQ(digest_from_name(hex + ".json"), "sha256:" + hex);
+  EXPECT_EQ(digest_from_name("x/" + hex + ".json"), "sha256:" + hex);
+  EXPECT_EQ(digest_from_name("0123abcd/layer.tar"), "");
+  EXPECT_EQ(digest_from_name("config.json"), "");
+  EXPECT_EQ(digest_from_name("blobs/sha256/" + std::string(64, 'G')), "");
+  EXPECT_TRUE(is_valid_digest("sha512:" + std::string(128, '0')));
+  EXPECT_FALSE(is_sha256_digest("sha512:" + std::string(128, '0')));
+  EXPECT_FALSE(is_valid_digest("sha256:" + std::string(63, '0')));
+}
+
+TEST(DockerManifest, ParsesTheFirstImage) {
+  auto m = parse_docker_manifest(
+      R"([{"Config":"c.json","RepoTags":["a:1",7],"Layers":["l1/layer.tar","l2/layer.tar"]},
+          {"Config":"other.json"}])",
+      "img.tar");
+  ASSERT_TRUE(m) << m.error().to_string();
+  EXPECT_EQ(m->config, "c.json");
+  EXPECT_EQ(m->tags, (std::vector<std::string>{"a:1"}));
+  EXPECT_EQ(m->layers, (std::vector<std::string>{"l1/layer.tar", "l2/layer.tar"}));
+  for (const char* bad : {"{}", "[]", "[1]", R"([{"Layers":[]}])", "not json"}) {
+    auto e = parse_docker_manifest(bad, "img.tar");
+    ASSERT_FALSE(e) << bad;
+    EXPECT_EQ(e.error().input, "img.tar");
+  }
+}
+
+} // namespace

@@ -34,3 +34,11 @@ TEST(Strings, GlobMatch) {
   EXPECT_TRUE(glob_match("a?c", "abc"));
   EXPECT_FALSE(glob_match("a?c", "ac"));
 }
+
+TEST(Strings, TerminalSafeEscapesControlCharacters) {
+  EXPECT_EQ(terminal_safe("plain text\tand tab"), "plain text\tand tab");
+  EXPECT_EQ(terminal_safe("a\x1b[31mred"), "a\\x1b[31mred");
+  EXPECT_EQ(terminal_safe("line\nbreak\x7f"), "line\\x0abreak\\x7f");
+  EXPECT_EQ(terminal_safe("csi \xc2\x9b here"), "csi \\u009b here");
+  EXPECT_EQ(terminal_safe("caf\xc3\xa9 \xc2\xa0"), "caf\xc3\xa9 \xc2\xa0");
+}
