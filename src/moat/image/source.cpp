@@ -416,11 +416,16 @@ core::Result<ScannedImage> load_docker_archive(Store& store, const std::string& 
   image.name = name;
   image.tags = manifest->tags;
   // The config's name is its digest: "HEX.json" (classic) or "blobs/sha256/HEX".
-  const auto expected = digest_from_name(manifest->config);
-  auto config = store.read_text(manifest->config, expected);
+  // A config not named by its digest could not be verified: an error, as
+  // for any other blob.
+  image.config_digest = digest_from_name(manifest->config);
+  if (image.config_digest.empty())
+    return fail(
+        ErrorKind::parse, name,
+        fmt::format("manifest.json: the config '{}' is not named by its digest", manifest->config));
+  auto config = store.read_text(manifest->config, image.config_digest);
   if (!config)
     return std::unexpected(config.error());
-  image.config_digest = expected.empty() ? "sha256:" + util::sha256_hex(*config) : expected;
   return finish(std::move(image), store, *config, manifest->layers, options);
 }
 

@@ -737,4 +737,29 @@ TEST(LoadImageReview, ClassicLayerWithoutADigestIsAnError) {
   EXPECT_NE(s.error().message.find("no valid digest"), std::string::npos) << s.error().message;
 }
 
+// A config that is not named by its digest cannot be verified: an error.
+TEST(LoadImageReview, ClassicConfigNotNamedByItsDigestIsAnError) {
+  TempDir dir;
+  auto entries = docker_save_classic(sample_image(), {"x:1"});
+  std::string old_name;
+  for (auto& e : entries)
+    if (e.path.ends_with(".json") && e.path != "manifest.json" &&
+        e.path.find('/') == std::string::npos) {
+      old_name = e.path;
+      e.path = "config.json";
+    }
+  ASSERT_FALSE(old_name.empty());
+  for (auto& e : entries)
+    if (e.path == "manifest.json") {
+      auto m = nlohmann::json::parse(e.content);
+      m[0]["Config"] = "config.json";
+      e.content = m.dump();
+    }
+  auto s = load(dir.write("image.tar", make_tar(entries)).string());
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error().kind, ErrorKind::parse);
+  EXPECT_NE(s.error().message.find("not named by its digest"), std::string::npos)
+      << s.error().message;
+}
+
 } // namespace
