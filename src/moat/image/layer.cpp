@@ -2,6 +2,7 @@
 
 #include <moat/inventory/gobin.hpp>
 #include <moat/inventory/java.hpp>
+#include <moat/inventory/rpm.hpp>
 #include <moat/util/sha256.hpp>
 #include <moat/util/strings.hpp>
 
@@ -197,12 +198,11 @@ public:
                                          e.path, e.size, m_cap));
       m_capture = Capture::none;
     }
-    if (e.path.ends_with("var/lib/rpm/Packages"))
-      m_scan.notes.push_back(
-          fmt::format("/{}: a BerkeleyDB rpm database; moat reads only the SQLite rpmdb", e.path));
-    else if (e.path.ends_with("rpm/Packages.db"))
-      m_scan.notes.push_back(
-          fmt::format("/{}: an NDB rpm database; moat reads only the SQLite rpmdb", e.path));
+    if (const auto kind = inventory::rpmdb_kind(e.path);
+        kind == inventory::RpmdbKind::berkeley_db || kind == inventory::RpmdbKind::ndb)
+      m_scan.notes.push_back(fmt::format(
+          "/{}: {} {} rpm database; moat reads only the SQLite rpmdb", e.path,
+          kind == inventory::RpmdbKind::ndb ? "an" : "a", inventory::rpmdb_kind_name(kind)));
     // Executables are looked at for Go build info; that needs their bytes.
     m_maybe_binary = e.size >= 64 && (e.mode & 0111U) != 0;
     return m_capture != Capture::none || m_key_scan || m_maybe_binary;

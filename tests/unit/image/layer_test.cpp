@@ -738,3 +738,23 @@ TEST(ScanLayerGzip, TruncatedStreamIsAnError) {
 
 } // namespace
 } // namespace moat::test
+
+namespace moat::test {
+namespace {
+
+// rpm databases moat cannot read are named in a note, never silently skipped.
+TEST(ScanLayerNotes, UnreadRpmDatabasesAreNamed) {
+  auto s = scan(make_tar({tar_file("var/lib/rpm/Packages", "bdb"),
+                          tar_file("usr/lib/sysimage/rpm/Packages.db", "ndb"),
+                          tar_file("var/lib/rpm/rpmdb.sqlite", "sqlite")},
+                         Compression::none));
+  ASSERT_TRUE(s) << s.error().to_string();
+  ASSERT_EQ(s->notes.size(), 2U);
+  EXPECT_EQ(s->notes[0],
+            "/var/lib/rpm/Packages: a BerkeleyDB rpm database; moat reads only the SQLite rpmdb");
+  EXPECT_EQ(s->notes[1], "/usr/lib/sysimage/rpm/Packages.db: an NDB rpm database; moat reads only "
+                         "the SQLite rpmdb");
+}
+
+} // namespace
+} // namespace moat::test
