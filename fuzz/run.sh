@@ -60,3 +60,28 @@ run fuzz_go_buildinfo "$work/go"
 run fuzz_jar "$work/jar"
 run fuzz_layer "$work/layer"
 run fuzz_outer_tar "$work/tar"
+
+# Vulnerability data: version vectors, real advisories, feeds, VEX, SBOMs.
+mkdir -p "$work/versions" "$work/osv" "$work/feeds" "$work/cvss" "$work/vex" "$work/sbom"
+i=0
+for f in "$shared"/conformance/versions/*.tsv; do
+  head -n 40 "$f" | tail -n +2 | cut -f1,2 | tr '\t' '\n' | head -c 4096 >"$work/versions/$i"; i=$((i+1))
+done
+find "$shared/vulndata/go" -name '*.json' | sort | head -n 40 | xargs -I{} cp {} "$work/osv/"
+find "$shared/vulndata/pypi" -name '*.yaml' | sort | head -n 40 | xargs -I{} cp {} "$work/osv/"
+printf '{"openssl":{"CVE-2024-1":{"description":"x","releases":{"bookworm":{"status":"resolved","fixed_version":"3.0.13-1~deb12u1","urgency":"high","repositories":{"bookworm":"3.0.11-1~deb12u2"}}}}}}' >"$work/feeds/debian"
+printf '{"distroversion":"v3.18","reponame":"main","urlprefix":"x","packages":[{"pkg":{"name":"openssl","secfixes":{"3.1.1-r0":["CVE-2023-2650"],"0":["CVE-2022-1"]}}}]}' >"$work/feeds/alpine"
+printf 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H' >"$work/cvss/3"
+printf 'CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N' >"$work/cvss/4"
+printf 'AV:N/AC:L/Au:N/C:P/I:P/A:P' >"$work/cvss/2"
+printf '{"@context":"https://openvex.dev/ns/v0.2.0","statements":[{"vulnerability":{"name":"CVE-1"},"products":[{"@id":"pkg:pypi/a@1"}],"status":"not_affected","justification":"component_not_present"}]}' >"$work/vex/1"
+printf 'CVE-2023-1 pkg:pypi/requests path:/usr exp:2030-01-01 # ok\n' >"$work/vex/2"
+printf '{"bomFormat":"CycloneDX","specVersion":"1.5","components":[{"type":"library","name":"a","version":"1","purl":"pkg:deb/debian/a@1?distro=debian-12&upstream=b"}]}' >"$work/sbom/1"
+printf '{"spdxVersion":"SPDX-2.3","packages":[{"name":"a","versionInfo":"1","externalRefs":[{"referenceCategory":"PACKAGE-MANAGER","referenceType":"purl","referenceLocator":"pkg:pypi/a@1"}]}]}' >"$work/sbom/2"
+run fuzz_version_os "$work/versions"
+run fuzz_version_lang "$work/versions"
+run fuzz_cvss "$work/cvss"
+run fuzz_osv "$work/osv"
+run fuzz_distro_feeds "$work/feeds"
+run fuzz_vex "$work/vex"
+run fuzz_sbom_input "$work/sbom"

@@ -22,11 +22,13 @@ struct Verb {
 };
 
 // Every verb, in the order --help lists them.
-constexpr std::array<Verb, 4> k_verbs{{
+constexpr std::array<Verb, 6> k_verbs{{
+    {"db", attach_db},
     {"image", attach_image},
     {"lint", attach_lint},
     {"rules", attach_rules},
     {"sbom", attach_sbom},
+    {"vuln", attach_vuln},
 }};
 
 } // namespace

@@ -2,6 +2,7 @@
 #include <moat/cli/common.hpp>
 #include <moat/cli/image_common.hpp>
 #include <moat/cli/verbs.hpp>
+#include <moat/cli/vuln_common.hpp>
 #include <moat/dockerfile/lint.hpp>
 #include <moat/image/catalog.hpp>
 #include <moat/image/checks.hpp>
@@ -21,6 +22,7 @@ namespace {
 struct ImageOptions {
   CommonOptions common;
   ImageSourceOptions source;
+  VulnOptions vuln;
   std::string target;
   bool list_packages = false;
 };
@@ -29,12 +31,29 @@ int run_image(ImageOptions& opts) {
   auto policy = build_policy(opts.common, image_config_start(opts.target));
   if (!policy)
     return report_error(policy.error());
+  // Vulnerabilities are part of the image report whenever a database is
+  // there (--db names one that must exist).
+  std::optional<vuln::Database> db;
+  if (!opts.vuln.skip) {
+    auto opened = open_vuln_db(opts.vuln, !opts.vuln.db.empty());
+    if (!opened)
+      return report_error(opened.error());
+    db = std::move(*opened);
+  }
   auto loaded = load_and_catalog(opts.target, opts.source, opts.common);
   if (!loaded)
     return report_error(loaded.error());
   const auto& scanned = (*loaded)->scanned;
   const auto& inventory = (*loaded)->inventory;
   auto report = image::check_image(scanned, *(*loaded)->view, inventory, *policy);
+  if (db) {
+    vuln::Distro distro;
+    if (inventory.os)
+      distro = vuln::Distro{inventory.os->id, inventory.os->version_id};
+    if (auto status = add_vulnerabilities(*db, inventory.packages, distro, opts.vuln, report);
+        !status)
+      return report_error(status.error());
+  }
   core::apply_policy(*policy, report);
   report.notes = inventory.notes;
   report.os = describe_os(inventory);
@@ -62,6 +81,7 @@ void attach_image(CLI::App& root, int& exit_code) {
   add_image_source_options(*cmd, opts->source);
   cmd->add_flag("--list-packages", opts->list_packages,
                 "Include the package inventory (SBOM) in the report");
+  add_vuln_options(*cmd, opts->vuln, true);
   add_common_options(*cmd, opts->common, "text, json, sarif, junit");
   cmd->footer(
       std::string("DESCRIPTION:\n"
@@ -74,8 +94,10 @@ void attach_image(CLI::App& root, int& exit_code) {
                   "  empty passwords, duplicate UIDs/GIDs, package caches, unneeded files,\n"
                   "  hostile archive entries, and secrets that a later layer deleted or\n"
                   "  overwrote (still in the image for anyone who pulls it). Each finding\n"
-                  "  names the layer (digest and history created_by) and the path.\n\n") +
-      image_targets_help() +
+                  "  names the layer (digest and history created_by) and the path.\n"
+                  "  When a vulnerability database is there, the packages are matched\n"
+                  "  against it too, as `moat vuln` does.\n\n") +
+      image_targets_help() + vuln_db_help() +
       "EXAMPLES:\n"
       "  moat image app.tar\n"
       "  moat image --platform linux/arm64 ./oci-layout\n"

@@ -6,9 +6,11 @@
 
 namespace moat::cli {
 
+void attach_db(CLI::App& root, int& exit_code);
 void attach_image(CLI::App& root, int& exit_code);
 void attach_lint(CLI::App& root, int& exit_code);
 void attach_rules(CLI::App& root, int& exit_code);
 void attach_sbom(CLI::App& root, int& exit_code);
+void attach_vuln(CLI::App& root, int& exit_code);
 
 } // namespace moat::cli

@@ -6,7 +6,9 @@
 #include <moat/core/location.hpp>
 #include <moat/core/package.hpp>
 #include <moat/core/severity.hpp>
+#include <moat/core/vulnerability.hpp>
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -17,6 +19,8 @@ struct Finding {
   Severity severity = Severity::info; // effective severity (after overrides)
   std::string message;                // specific to this occurrence; secrets redacted
   Location location;
+  // Vulnerability findings: the advisory and the package; null for checks.
+  std::shared_ptr<const Vulnerability> vulnerability{};
 };
 
 // The findings for one target (a file, an image, ...), in report order.
@@ -29,6 +33,9 @@ struct TargetReport {
   bool list_packages = false;     // image reports with --list-packages
   std::string os;                 // "debian 12 (bookworm)"; empty when unknown
   std::vector<Package> packages;  // the inventory, when list_packages
+  // Vulnerability findings a VEX statement or ignore rule suppressed, kept
+  // only with --show-suppressed; they never decide the exit code.
+  std::vector<Finding> suppressed_findings;
 };
 
 // Sorts findings by line, column, then check id.

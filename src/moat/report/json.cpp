@@ -146,6 +146,11 @@ public:
     key(k);
     number(v);
   }
+  // A score with one decimal, as CVSS writes them.
+  void decimal(std::string_view k, double v) {
+    key(k);
+    m_out += fmt::format("{:.1f}", v);
+  }
   void string_array(std::string_view k, const std::vector<std::string_view>& items) {
     key(k);
     if (items.empty()) {
@@ -210,6 +215,13 @@ public:
           e.close(']');
         }
         e.field("suppressed", report.suppressed);
+        if (!report.suppressed_findings.empty()) {
+          e.key("suppressed_findings");
+          e.open('[');
+          for (const auto& finding : report.suppressed_findings)
+            write_finding(e, report, finding);
+          e.close(']');
+        }
         if (!report.os.empty())
           e.field("os", report.os);
         if (!report.notes.empty()) {
@@ -308,9 +320,39 @@ private:
       e.close('}');
     }
     e.close('}');
+    if (finding.vulnerability)
+      write_vulnerability(e, *finding.vulnerability);
     e.field("remediation", check.remediation);
     e.string_array("references", core::references_of(check));
     e.close('}');
+  }
+
+  // The vulnerability fields of a vulnerability finding, beside id and aliases.
+  static void write_vulnerability(Emitter& e, const core::Vulnerability& v) {
+    e.key("package");
+    e.open('{');
+    e.field("name", v.package_name);
+    e.field("version", v.package_version);
+    e.field("purl", v.package_purl);
+    e.field("ecosystem", v.package_ecosystem);
+    if (!v.package_path.empty())
+      e.field("path", v.package_path);
+    e.close('}');
+    e.field("installed_version", v.package_version);
+    e.field("fixed_version", v.fixed_version);
+    e.field("state", v.state);
+    e.field("rating", v.severity);
+    if (v.score >= 0.0)
+      e.decimal("score", v.score);
+    if (!v.vector.empty())
+      e.field("cvss_vector", v.vector);
+    if (!v.severity_source.empty())
+      e.field("severity_source", v.severity_source);
+    e.field("source", v.source);
+    if (!v.suppressed_by.empty()) {
+      e.field("suppressed_by", v.suppressed_by);
+      e.field("justification", v.justification);
+    }
   }
 };
 

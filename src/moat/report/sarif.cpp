@@ -130,13 +130,34 @@ Json result_json(const core::TargetReport& report, const core::Finding& finding,
   result["level"] = std::string(level_of(finding.severity));
   result["message"] = {{"text", std::string(message_of(finding))}};
   result["locations"] = Json::array({Json{{"physicalLocation", std::move(physical)}}});
+  Json properties = Json::object();
   if (loc.layer >= 0) {
     Json layer = Json::object();
     layer["index"] = loc.layer;
     layer["digest"] = loc.layer_digest;
     layer["createdBy"] = loc.created_by;
-    result["properties"] = {{"layer", std::move(layer)}};
+    properties["layer"] = std::move(layer);
   }
+  if (const auto& v = finding.vulnerability) {
+    properties["package"] = {{"name", v->package_name},
+                             {"version", v->package_version},
+                             {"purl", v->package_purl},
+                             {"ecosystem", v->package_ecosystem}};
+    properties["fixedVersion"] = v->fixed_version;
+    properties["state"] = v->state;
+    properties["rating"] = v->severity;
+    if (v->score >= 0.0)
+      properties["security-severity"] = fmt::format("{:.1f}", v->score);
+    if (!v->vector.empty())
+      properties["cvssVector"] = v->vector;
+    if (!v->suppressed_by.empty())
+      result["suppressions"] = Json::array(
+          {Json{{"kind", "external"},
+                {"status", "accepted"},
+                {"justification", fmt::format("{}: {}", v->suppressed_by, v->justification)}}});
+  }
+  if (!properties.empty())
+    result["properties"] = std::move(properties);
   return result;
 }
 
@@ -160,8 +181,9 @@ public:
 
     auto results = Json::array();
     for (const auto& report : reports)
-      for (const auto& finding : report.findings)
-        results.push_back(result_json(report, finding, add_rule(check_of(finding))));
+      for (const auto* list : {&report.findings, &report.suppressed_findings})
+        for (const auto& finding : *list)
+          results.push_back(result_json(report, finding, add_rule(check_of(finding))));
 
     auto rule_array = Json::array();
     for (const auto* check : rules)

@@ -70,7 +70,8 @@ public:
              std::span<const core::TargetReport> reports) const override {
     bool first = true;
     for (const auto& report : reports) {
-      if (report.findings.empty() && report.notes.empty() && !report.list_packages)
+      if (report.findings.empty() && report.notes.empty() && !report.list_packages &&
+          report.suppressed_findings.empty())
         continue;
       if (!first)
         out << '\n';
@@ -126,6 +127,14 @@ private:
     }
     for (const auto& note : report.notes)
       out << "  note: " << util::terminal_safe(note) << '\n';
+    for (const auto& finding : report.suppressed_findings) {
+      const auto& v = *finding.vulnerability;
+      out << "  suppressed: " << util::terminal_safe(v.id) << "  "
+          << util::terminal_safe(message_of(finding)) << "  ("
+          << util::terminal_safe(v.suppressed_by)
+          << (v.justification.empty() ? std::string() : ": " + util::terminal_safe(v.justification))
+          << ")\n";
+    }
     if (report.list_packages) {
       out << fmt::format("  {} packages{}\n", report.packages.size(),
                          report.os.empty() ? std::string()

@@ -1,0 +1,123 @@
+// moat vuln: known vulnerabilities of an image or an SBOM.
+#include <moat/cli/common.hpp>
+#include <moat/cli/image_common.hpp>
+#include <moat/cli/verbs.hpp>
+#include <moat/cli/vuln_common.hpp>
+#include <moat/util/file.hpp>
+#include <moat/util/strings.hpp>
+#include <moat/vuln/sbom_input.hpp>
+
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <fstream>
+#include <memory>
+
+namespace moat::cli {
+
+namespace {
+
+struct VulnCommandOptions {
+  CommonOptions common;
+  ImageSourceOptions source;
+  VulnOptions vuln;
+  std::string target;
+};
+
+constexpr std::size_t k_max_sbom = 1U << 30;
+
+// An SBOM is a JSON document; every image form moat reads is a tar, a
+// directory or a scheme:// reference.
+bool is_sbom_file(const std::string& target) {
+  std::error_code ec;
+  if (target.find("://") != std::string::npos || !std::filesystem::is_regular_file(target, ec))
+    return false;
+  std::ifstream in(target, std::ios::binary);
+  std::string head(64, '\0');
+  in.read(head.data(), static_cast<std::streamsize>(head.size()));
+  head.resize(static_cast<std::size_t>(in.gcount()));
+  auto text = util::trim_left(head);
+  return !text.empty() && text.front() == '{';
+}
+
+int run_vuln(VulnCommandOptions& opts) {
+  auto policy = build_policy(opts.common, image_config_start(opts.target));
+  if (!policy)
+    return report_error(policy.error());
+  auto db = open_vuln_db(opts.vuln, true);
+  if (!db)
+    return report_error(db.error());
+
+  core::TargetReport report;
+  report.target = opts.target;
+  std::vector<core::Package> packages;
+  vuln::Distro distro;
+  std::unique_ptr<CataloguedImage> image;
+  if (is_sbom_file(opts.target)) {
+    auto text = util::read_file(opts.target, k_max_sbom);
+    if (!text)
+      return report_error(core::Error{core::ErrorKind::io, opts.target, text.error(), 0, 0});
+    auto sbom = vuln::read_sbom(*text, opts.target);
+    if (!sbom)
+      return report_error(sbom.error());
+    report.kind = "sbom";
+    distro = vuln::Distro{sbom->os_id, sbom->os_version};
+    if (!sbom->os_id.empty())
+      report.os = sbom->os_id + (sbom->os_version.empty() ? "" : " " + sbom->os_version);
+    packages = std::move(sbom->packages);
+  } else {
+    auto loaded = load_and_catalog(opts.target, opts.source, opts.common);
+    if (!loaded)
+      return report_error(loaded.error());
+    report.kind = "image";
+    report.os = describe_os((*loaded)->inventory);
+    report.notes = (*loaded)->inventory.notes;
+    if (const auto& os = (*loaded)->inventory.os)
+      distro = vuln::Distro{os->id, os->version_id};
+    packages = std::move((*loaded)->inventory.packages);
+  }
+  if (auto status = add_vulnerabilities(**db, packages, distro, opts.vuln, report); !status)
+    return report_error(status.error());
+  core::apply_policy(*policy, report);
+  std::vector<core::TargetReport> reports;
+  reports.push_back(std::move(report));
+  if (auto status = emit_reports(opts.common, "vuln", {}, *policy, reports); !status)
+    return report_error(status.error());
+  return core::exit_code_for(*policy, reports);
+}
+
+} // namespace
+
+void attach_vuln(CLI::App& root, int& exit_code) {
+  auto opts = std::make_shared<VulnCommandOptions>();
+  auto* cmd = root.add_subcommand(
+      "vuln", "Find known vulnerabilities in an image or an SBOM (offline database)");
+  cmd->add_option("TARGET", opts->target,
+                  "An image (see TARGETS below) or an SBOM file (CycloneDX or SPDX JSON)")
+      ->required();
+  add_vuln_options(*cmd, opts->vuln, false);
+  add_image_source_options(*cmd, opts->source);
+  add_common_options(*cmd, opts->common, "text, json, sarif, junit");
+  cmd->footer(
+      std::string("DESCRIPTION:\n"
+                  "  Catalogues the packages (as `moat sbom` does) or reads them from an SBOM\n"
+                  "  written by moat, Syft or Trivy, and matches them against the local\n"
+                  "  advisory database. OS packages match by source package and version in\n"
+                  "  the image's release (Debian 12 = Debian:12), so fixes backported by the\n"
+                  "  distribution are not reported; language packages match with OSV's range\n"
+                  "  rules under their ecosystem's version scheme. Each finding names the\n"
+                  "  advisory (rule id) and its aliases, the package, the installed and fixed\n"
+                  "  versions, the fix state (fixed, affected, will_not_fix, deferred,\n"
+                  "  end_of_life), the severity (distribution urgency, else computed from\n"
+                  "  the CVSS vector, else the source's rating) and the layer.\n\n") +
+      vuln_db_help() + image_targets_help() +
+      "EXAMPLES:\n"
+      "  moat db import ./osv-go ./debian-tracker.json\n"
+      "  moat vuln app.tar --ignore-unfixed\n"
+      "  moat vuln app.cdx.json --vex app.openvex.json --show-suppressed\n"
+      "  moat vuln docker://python:3.12 --format sarif --output vulns.sarif\n\n" +
+      exit_status_help());
+  cmd->callback([opts, &exit_code] { exit_code = run_vuln(*opts); });
+}
+
+} // namespace moat::cli

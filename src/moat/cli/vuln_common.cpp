@@ -1,0 +1,105 @@
+#include <moat/cli/vuln_common.hpp>
+
+#include <moat/util/file.hpp>
+#include <moat/vuln/suppress.hpp>
+
+#include <fmt/format.h>
+
+#include <filesystem>
+
+namespace moat::cli {
+
+namespace {
+
+constexpr std::size_t k_max_suppression_file = 64U << 20;
+
+} // namespace
+
+void add_vuln_options(CLI::App& cmd, VulnOptions& options, bool for_image) {
+  cmd.add_option("--db", options.db,
+                 "Vulnerability database (default: $XDG_CACHE_HOME/moat/vuln.db)")
+      ->option_text("FILE");
+  cmd.add_flag("--ignore-unfixed", options.ignore_unfixed,
+               "Report only vulnerabilities that have a fixed version");
+  cmd.add_option("--vex", options.vex,
+                 "OpenVEX or CycloneDX VEX document; not_affected statements suppress "
+                 "findings (repeatable)")
+      ->option_text("FILE")
+      ->allow_extra_args(false);
+  cmd.add_option("--ignore-file", options.ignore_file,
+                 "Ignore file of advisory ids with optional package/path scope and expiry "
+                 "(default: .moatignore in the working directory)")
+      ->option_text("FILE");
+  cmd.add_flag("--show-suppressed", options.show_suppressed,
+               "List suppressed vulnerabilities with the VEX justification or ignore rule");
+  if (for_image)
+    cmd.add_flag("--skip-vulns", options.skip,
+                 "Do not match packages against the vulnerability database");
+}
+
+core::Result<std::optional<vuln::Database>> open_vuln_db(const VulnOptions& options,
+                                                         bool required) {
+  const bool chosen = !options.db.empty();
+  const auto path = chosen ? std::filesystem::path(options.db) : vuln::default_db_path();
+  std::error_code ec;
+  if (!required && !chosen && !std::filesystem::exists(path, ec))
+    return std::optional<vuln::Database>{};
+  auto db = vuln::Database::open(path, false);
+  if (!db)
+    return std::unexpected(db.error());
+  return std::optional<vuln::Database>(std::move(*db));
+}
+
+core::Status add_vulnerabilities(const vuln::Database& db, std::span<const core::Package> packages,
+                                 const vuln::Distro& distro, const VulnOptions& options,
+                                 core::TargetReport& report) {
+  vuln::FindingOptions fo;
+  fo.file = report.target;
+  fo.ignore_unfixed = options.ignore_unfixed;
+  fo.show_suppressed = options.show_suppressed;
+  std::string ignore_path = options.ignore_file;
+  std::error_code ec;
+  if (ignore_path.empty() && std::filesystem::is_regular_file(".moatignore", ec))
+    ignore_path = ".moatignore";
+  if (!ignore_path.empty()) {
+    auto text = util::read_file(ignore_path, k_max_suppression_file);
+    if (!text)
+      return core::fail(core::ErrorKind::io, ignore_path, text.error());
+    auto rules = vuln::parse_ignore_file(*text, ignore_path);
+    if (!rules)
+      return std::unexpected(rules.error());
+    fo.ignores = std::move(*rules);
+    fo.ignore_file = ignore_path;
+  }
+  for (const auto& file : options.vex) {
+    auto text = util::read_file(file, k_max_suppression_file);
+    if (!text)
+      return core::fail(core::ErrorKind::io, file, text.error());
+    auto statements = vuln::parse_vex(*text, file);
+    if (!statements)
+      return std::unexpected(statements.error());
+    fo.vex.emplace_back(file, std::move(*statements));
+  }
+  auto matched = vuln::match_packages(db, packages, distro);
+  if (!matched)
+    return std::unexpected(matched.error());
+  vuln::add_findings(*matched, packages, fo, report);
+  return {};
+}
+
+std::string vuln_db_help() {
+  return "DATABASE:\n"
+         "  Advisories are matched offline against a local SQLite database, by\n"
+         "  default $XDG_CACHE_HOME/moat/vuln.db (else ~/.cache/moat/vuln.db).\n"
+         "  Fill it with `moat db import PATH...` (OSV JSON/YAML, Debian Security\n"
+         "  Tracker JSON, Alpine secdb JSON; files, directories or zip archives)\n"
+         "  or `moat db update` when a network is there.\n\n"
+         "SUPPRESSION:\n"
+         "  .moatignore, one rule a line:\n"
+         "    ID [pkg:PURL | package:NAME] [path:PREFIX] [exp:YYYY-MM-DD] [# why]\n"
+         "  --vex FILE: OpenVEX or CycloneDX VEX; a not_affected statement for the\n"
+         "  advisory (or an alias) and the package's purl suppresses the finding.\n"
+         "  Suppressed findings never fail the run; --show-suppressed lists them.\n\n";
+}
+
+} // namespace moat::cli

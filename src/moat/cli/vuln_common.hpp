@@ -1,0 +1,45 @@
+#pragma once
+// What `moat vuln` and `moat image` share for vulnerabilities: the database
+// and suppression options, and matching an inventory into a report.
+
+#include <moat/cli/common.hpp>
+#include <moat/core/package.hpp>
+#include <moat/vuln/db.hpp>
+#include <moat/vuln/match.hpp>
+
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace moat::cli {
+
+struct VulnOptions {
+  std::string db;               // --db
+  bool ignore_unfixed = false;  // --ignore-unfixed
+  std::vector<std::string> vex; // --vex, repeatable
+  std::string ignore_file;      // --ignore-file; default .moatignore in the working directory
+  bool show_suppressed = false; // --show-suppressed
+  bool skip = false;            // --skip-vulns (moat image)
+};
+
+// Adds --db, --ignore-unfixed, --vex, --ignore-file, --show-suppressed;
+// with FOR_IMAGE also --skip-vulns.
+void add_vuln_options(CLI::App& cmd, VulnOptions& options, bool for_image);
+
+// Opens --db, or the default database. With REQUIRED a missing database is
+// an error; without it, a missing default database gives nullopt.
+[[nodiscard]] core::Result<std::optional<vuln::Database>> open_vuln_db(const VulnOptions& options,
+                                                                       bool required);
+
+// Matches PACKAGES and adds the findings (with suppression) to REPORT.
+[[nodiscard]] core::Status add_vulnerabilities(const vuln::Database& db,
+                                               std::span<const core::Package> packages,
+                                               const vuln::Distro& distro,
+                                               const VulnOptions& options,
+                                               core::TargetReport& report);
+
+// The DATABASE section of --help.
+[[nodiscard]] std::string vuln_db_help();
+
+} // namespace moat::cli

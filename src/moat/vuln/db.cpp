@@ -1,0 +1,588 @@
+#include <moat/vuln/db.hpp>
+
+#include <moat/util/sha256.hpp>
+#include <moat/util/strings.hpp>
+
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+#include <sqlite3.h>
+
+#include <array>
+#include <cstdlib>
+#include <ctime>
+#include <optional>
+#include <system_error>
+
+namespace moat::vuln {
+
+namespace {
+
+using Json = nlohmann::json;
+
+struct StatementFinalizer {
+  void operator()(sqlite3_stmt* st) const { sqlite3_finalize(st); }
+};
+using Statement = std::unique_ptr<sqlite3_stmt, StatementFinalizer>;
+
+constexpr std::string_view k_schema = R"sql(
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS advisory(
+  rowid INTEGER PRIMARY KEY,
+  feed TEXT NOT NULL,
+  id TEXT NOT NULL,
+  modified TEXT NOT NULL,
+  digest TEXT NOT NULL,
+  origin TEXT NOT NULL,
+  published TEXT NOT NULL,
+  summary TEXT NOT NULL,
+  aliases TEXT NOT NULL,
+  severity TEXT NOT NULL,
+  refs TEXT NOT NULL,
+  UNIQUE(feed, id));
+CREATE TABLE IF NOT EXISTS affected(
+  advisory INTEGER NOT NULL REFERENCES advisory(rowid) ON DELETE CASCADE,
+  ecosystem TEXT NOT NULL,
+  name TEXT NOT NULL,
+  spec TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS affected_package ON affected(ecosystem, name);
+CREATE INDEX IF NOT EXISTS affected_advisory ON affected(advisory);
+)sql";
+
+std::string_view event_key(Event::Kind kind) {
+  switch (kind) {
+  case Event::Kind::introduced:
+    return "i";
+  case Event::Kind::fixed:
+    return "f";
+  case Event::Kind::last_affected:
+    return "l";
+  case Event::Kind::limit:
+    return "m";
+  }
+  return "i";
+}
+
+std::optional<Event::Kind> event_kind(std::string_view key) {
+  if (key == "i")
+    return Event::Kind::introduced;
+  if (key == "f")
+    return Event::Kind::fixed;
+  if (key == "l")
+    return Event::Kind::last_affected;
+  if (key == "m")
+    return Event::Kind::limit;
+  return std::nullopt;
+}
+
+std::string_view range_key(Range::Type type) {
+  switch (type) {
+  case Range::Type::ecosystem:
+    return "E";
+  case Range::Type::semver:
+    return "S";
+  case Range::Type::git:
+    return "G";
+  }
+  return "E";
+}
+
+constexpr std::array k_states{FixState::fixed,    FixState::affected,    FixState::will_not_fix,
+                              FixState::deferred, FixState::end_of_life, FixState::not_affected};
+
+// The stored form of one affected entry: compact JSON, read back by decode_spec.
+std::string encode_spec(const Affected& a) {
+  Json ranges = Json::array();
+  for (const auto& r : a.ranges) {
+    if (r.type == Range::Type::git)
+      continue; // commits cannot be compared with installed versions
+    Json events = Json::array();
+    for (const auto& e : r.events)
+      events.push_back(Json::array({event_key(e.kind), e.version}));
+    ranges.push_back(Json{{"t", range_key(r.type)}, {"e", std::move(events)}});
+  }
+  Json spec{{"r", std::move(ranges)}, {"s", to_string(a.state)}};
+  if (!a.versions.empty())
+    spec["v"] = a.versions;
+  if (!a.severity.empty())
+    spec["sev"] = a.severity;
+  if (!a.purl.empty())
+    spec["p"] = a.purl;
+  spec["n"] = a.name;
+  spec["eco"] = a.ecosystem;
+  return spec.dump();
+}
+
+bool decode_spec(std::string_view text, Affected& a) {
+  auto spec = Json::parse(text, nullptr, false);
+  if (!spec.is_object())
+    return false;
+  for (const auto& r : spec.value("r", Json::array())) {
+    Range range;
+    const auto t = r.value("t", std::string("E"));
+    range.type = t == "S" ? Range::Type::semver : Range::Type::ecosystem;
+    for (const auto& e : r.value("e", Json::array())) {
+      if (!e.is_array() || e.size() != 2 || !e[0].is_string() || !e[1].is_string())
+        return false;
+      auto kind = event_kind(e[0].get_ref<const std::string&>());
+      if (!kind)
+        return false;
+      range.events.push_back(Event{*kind, e[1].get<std::string>()});
+    }
+    a.ranges.push_back(std::move(range));
+  }
+  if (auto v = spec.find("v"); v != spec.end() && v->is_array())
+    for (const auto& s : *v)
+      if (s.is_string())
+        a.versions.push_back(s.get<std::string>());
+  const auto state = spec.value("s", std::string("fixed"));
+  for (auto s : k_states)
+    if (to_string(s) == state)
+      a.state = s;
+  a.severity = spec.value("sev", std::string());
+  a.purl = spec.value("p", std::string());
+  a.name = spec.value("n", std::string());
+  a.ecosystem = spec.value("eco", std::string());
+  return true;
+}
+
+std::string join_lines(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& s : items) {
+    if (!out.empty())
+      out += '\n';
+    out += s;
+  }
+  return out;
+}
+
+std::vector<std::string> split_lines(std::string_view text) {
+  std::vector<std::string> out;
+  if (text.empty())
+    return out;
+  for (auto part : util::split(text, '\n'))
+    out.emplace_back(part);
+  return out;
+}
+
+std::string encode_severity(const std::vector<SeverityEntry>& entries) {
+  std::string out;
+  for (const auto& e : entries) {
+    if (!out.empty())
+      out += '\n';
+    out += e.type;
+    out += '\t';
+    out += e.value;
+  }
+  return out;
+}
+
+std::vector<SeverityEntry> decode_severity(std::string_view text) {
+  std::vector<SeverityEntry> out;
+  for (const auto& line : split_lines(text)) {
+    const auto tab = line.find('\t');
+    if (tab == std::string::npos)
+      continue;
+    out.push_back(SeverityEntry{line.substr(0, tab), line.substr(tab + 1)});
+  }
+  return out;
+}
+
+std::string now_rfc3339() {
+  const std::time_t seconds = std::time(nullptr);
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", utc);
+}
+
+std::string_view column_text(sqlite3_stmt* st, int column) {
+  const auto* text = sqlite3_column_text(st, column);
+  if (text == nullptr)
+    return {};
+  return {reinterpret_cast<const char*>(text),
+          static_cast<size_t>(sqlite3_column_bytes(st, column))};
+}
+
+} // namespace
+
+std::filesystem::path default_db_path() {
+  if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg != nullptr && *xdg == '/')
+    return std::filesystem::path(xdg) / "moat" / "vuln.db";
+  if (const char* home = std::getenv("HOME"); home != nullptr && *home != '\0')
+    return std::filesystem::path(home) / ".cache" / "moat" / "vuln.db";
+  return std::filesystem::path("/var/cache/moat/vuln.db");
+}
+
+std::string ecosystem_key(std::string_view ecosystem) {
+  std::string out(util::trim(ecosystem));
+  // Ubuntu's OSV data marks LTS releases; the release number alone selects them.
+  if (out.starts_with("Ubuntu:") && out.ends_with(":LTS"))
+    out.resize(out.size() - 4);
+  return out;
+}
+
+std::string name_key(std::string_view ecosystem, std::string_view name) {
+  if (ecosystem != "PyPI")
+    return std::string(name);
+  // PEP 503: lower case, runs of '-', '_' and '.' become one '-'.
+  std::string out;
+  bool in_run = false;
+  for (char c : name) {
+    if (c == '-' || c == '_' || c == '.') {
+      in_run = true;
+      continue;
+    }
+    if (in_run && !out.empty())
+      out += '-';
+    in_run = false;
+    out += static_cast<char>((c >= 'A' && c <= 'Z') ? c - 'A' + 'a' : c);
+  }
+  return out;
+}
+
+struct Database::Impl {
+  sqlite3* db = nullptr;
+  std::string name;
+  Statement find_advisory;
+  Statement insert_advisory;
+  Statement update_advisory;
+  Statement delete_advisory;
+  Statement delete_affected;
+  Statement insert_affected;
+  Statement lookup;
+
+  ~Impl() {
+    find_advisory.reset();
+    insert_advisory.reset();
+    update_advisory.reset();
+    delete_advisory.reset();
+    delete_affected.reset();
+    insert_affected.reset();
+    lookup.reset();
+    if (db != nullptr)
+      sqlite3_close(db);
+  }
+
+  core::Error error(std::string_view doing) const {
+    return core::Error{core::ErrorKind::io, name,
+                       fmt::format("vulnerability database: {}: {}", doing, sqlite3_errmsg(db))};
+  }
+
+  core::Status exec(std::string_view sql, std::string_view doing) {
+    char* message = nullptr;
+    if (sqlite3_exec(db, std::string(sql).c_str(), nullptr, nullptr, &message) != SQLITE_OK) {
+      std::string text = message != nullptr ? message : sqlite3_errmsg(db);
+      sqlite3_free(message);
+      return core::fail(core::ErrorKind::io, name,
+                        fmt::format("vulnerability database: {}: {}", doing, text));
+    }
+    return {};
+  }
+
+  core::Result<Statement> prepare(std::string_view sql) {
+    sqlite3_stmt* raw = nullptr;
+    if (sqlite3_prepare_v2(db, sql.data(), static_cast<int>(sql.size()), &raw, nullptr) !=
+        SQLITE_OK)
+      return std::unexpected(error("preparing a query"));
+    return Statement(raw);
+  }
+};
+
+namespace {
+
+// Not called bind: std::bind would win overload resolution for std::string by ADL.
+void bind_text(sqlite3_stmt* st, int index, std::string_view text) {
+  sqlite3_bind_text(st, index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
+}
+
+} // namespace
+
+Database::Database(std::filesystem::path path, std::unique_ptr<Impl> impl)
+    : m_path(std::move(path)), m_impl(std::move(impl)) {}
+Database::Database(Database&&) noexcept = default;
+Database& Database::operator=(Database&&) noexcept = default;
+Database::~Database() = default;
+
+core::Result<Database> Database::open(const std::filesystem::path& path, bool writable) {
+  auto impl = std::make_unique<Impl>();
+  impl->name = path.string();
+  std::error_code ec;
+  if (!writable && !std::filesystem::exists(path, ec))
+    return core::fail(core::ErrorKind::usage, path.string(),
+                      "no vulnerability database here; create one with `moat db import` or "
+                      "`moat db update`");
+  if (writable && path.has_parent_path()) {
+    std::filesystem::create_directories(path.parent_path(), ec);
+    if (ec)
+      return core::fail(core::ErrorKind::io, path.parent_path().string(),
+                        fmt::format("cannot create the directory: {}", ec.message()));
+  }
+  const int flags = writable ? (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) : SQLITE_OPEN_READONLY;
+  if (sqlite3_open_v2(path.c_str(), &impl->db, flags, nullptr) != SQLITE_OK)
+    return std::unexpected(impl->error("opening"));
+  sqlite3_busy_timeout(impl->db, 5000);
+  // The schema version tells a moat database from any other SQLite file.
+  Statement version;
+  {
+    sqlite3_stmt* raw = nullptr;
+    const auto rc = sqlite3_prepare_v2(
+        impl->db, "SELECT value FROM meta WHERE key = 'schema_version'", -1, &raw, nullptr);
+    version.reset(raw);
+    if (rc == SQLITE_NOTADB)
+      return core::fail(core::ErrorKind::parse, path.string(),
+                        "not a moat vulnerability database (not an SQLite file)");
+    if (rc != SQLITE_OK) {
+      const bool empty = std::filesystem::file_size(path, ec) == 0;
+      if (!writable || !empty) {
+        if (std::string_view(sqlite3_errmsg(impl->db)).starts_with("no such table"))
+          return core::fail(core::ErrorKind::parse, path.string(),
+                            "not a moat vulnerability database (no schema version)");
+        return std::unexpected(impl->error("reading the schema version"));
+      }
+    }
+  }
+  if (version) {
+    const int rc = sqlite3_step(version.get());
+    if (rc == SQLITE_ROW) {
+      const auto text = column_text(version.get(), 0);
+      if (text != std::to_string(k_schema_version))
+        return core::fail(core::ErrorKind::parse, path.string(),
+                          fmt::format("vulnerability database schema version {}, moat reads {}; "
+                                      "delete it and import again",
+                                      text, k_schema_version));
+    } else if (rc != SQLITE_DONE) {
+      return std::unexpected(impl->error("reading the schema version"));
+    } else {
+      return core::fail(core::ErrorKind::parse, path.string(),
+                        "not a moat vulnerability database (no schema version)");
+    }
+  } else {
+    MOAT_TRY(impl->exec(k_schema, "creating the schema"));
+    MOAT_TRY(impl->exec(fmt::format("INSERT INTO meta(key, value) VALUES('schema_version', '{}')",
+                                    k_schema_version),
+                        "creating the schema"));
+  }
+  version.reset();
+  MOAT_TRY(impl->exec("PRAGMA foreign_keys = ON", "setting up"));
+  auto lookup =
+      impl->prepare("SELECT a.feed, a.id, a.aliases, a.summary, a.severity, a.refs, a.modified, "
+                    "a.published, f.spec FROM affected f JOIN advisory a ON a.rowid = f.advisory "
+                    "WHERE f.ecosystem = ?1 AND f.name = ?2 ORDER BY a.feed, a.id");
+  if (!lookup)
+    return std::unexpected(lookup.error());
+  impl->lookup = std::move(*lookup);
+  if (writable) {
+    const std::pair<Statement*, std::string_view> statements[] = {
+        {&impl->find_advisory,
+         "SELECT rowid, modified, digest FROM advisory WHERE feed = ?1 AND id = ?2"},
+        {&impl->insert_advisory,
+         "INSERT INTO advisory(feed, id, modified, digest, origin, published, summary, aliases, "
+         "severity, refs) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"},
+        {&impl->update_advisory,
+         "UPDATE advisory SET modified = ?3, digest = ?4, origin = ?5, published = ?6, "
+         "summary = ?7, aliases = ?8, severity = ?9, refs = ?10 WHERE feed = ?1 AND id = ?2"},
+        {&impl->delete_advisory, "DELETE FROM advisory WHERE rowid = ?1"},
+        {&impl->delete_affected, "DELETE FROM affected WHERE advisory = ?1"},
+        {&impl->insert_affected,
+         "INSERT INTO affected(advisory, ecosystem, name, spec) VALUES(?1, ?2, ?3, ?4)"},
+    };
+    for (const auto& [target, sql] : statements) {
+      auto st = impl->prepare(sql);
+      if (!st)
+        return std::unexpected(st.error());
+      *target = std::move(*st);
+    }
+  }
+  return Database(path, std::move(impl));
+}
+
+core::Status Database::begin() {
+  return m_impl->exec("BEGIN IMMEDIATE", "starting the import");
+}
+
+core::Status Database::commit() {
+  MOAT_TRY(m_impl->exec(fmt::format("INSERT INTO meta(key, value) VALUES('updated', '{}') "
+                                    "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                                    now_rfc3339()),
+                        "recording the import"));
+  return m_impl->exec("COMMIT", "committing the import");
+}
+
+void Database::rollback() {
+  (void)m_impl->exec("ROLLBACK", "abandoning the import");
+}
+
+core::Status Database::put(const Advisory& adv, std::string_view feed, std::string_view origin,
+                           ImportCounts& counts) {
+  auto& impl = *m_impl;
+  std::vector<std::pair<std::string, std::string>> rows; // (ecosystem, name) -> spec below
+  std::vector<std::string> specs;
+  std::string canonical = fmt::format("{}\n{}\n{}\n{}\n{}\n{}\n", adv.id, adv.published,
+                                      adv.summary, join_lines(adv.aliases),
+                                      encode_severity(adv.severity), join_lines(adv.references));
+  for (const auto& a : adv.affected) {
+    const auto eco = ecosystem_key(a.ecosystem);
+    rows.emplace_back(eco, name_key(eco, a.name));
+    specs.push_back(encode_spec(a));
+    canonical += specs.back();
+    canonical += '\n';
+  }
+  const auto digest = util::sha256_hex(canonical);
+
+  sqlite3_stmt* find = impl.find_advisory.get();
+  sqlite3_reset(find);
+  bind_text(find, 1, feed);
+  bind_text(find, 2, adv.id);
+  sqlite3_int64 existing = -1;
+  std::string old_modified;
+  std::string old_digest;
+  if (const int rc = sqlite3_step(find); rc == SQLITE_ROW) {
+    existing = sqlite3_column_int64(find, 0);
+    old_modified = column_text(find, 1);
+    old_digest = column_text(find, 2);
+  } else if (rc != SQLITE_DONE) {
+    return std::unexpected(impl.error("looking up an advisory"));
+  }
+  sqlite3_reset(find);
+
+  if (!adv.withdrawn.empty()) {
+    ++counts.withdrawn;
+    if (existing >= 0) {
+      sqlite3_stmt* del = impl.delete_advisory.get();
+      sqlite3_reset(del);
+      sqlite3_bind_int64(del, 1, existing);
+      if (sqlite3_step(del) != SQLITE_DONE)
+        return std::unexpected(impl.error("removing a withdrawn advisory"));
+    }
+    return {};
+  }
+  if (existing >= 0) {
+    // RFC 3339 timestamps in UTC order as strings; an older copy never
+    // replaces a newer one.
+    if (!adv.modified.empty() && !old_modified.empty() && adv.modified < old_modified) {
+      ++counts.older;
+      return {};
+    }
+    if (old_digest == digest) {
+      ++counts.unchanged;
+      return {};
+    }
+  }
+
+  sqlite3_stmt* write = existing >= 0 ? impl.update_advisory.get() : impl.insert_advisory.get();
+  sqlite3_reset(write);
+  bind_text(write, 1, feed);
+  bind_text(write, 2, adv.id);
+  bind_text(write, 3, adv.modified);
+  bind_text(write, 4, digest);
+  bind_text(write, 5, origin);
+  bind_text(write, 6, adv.published);
+  bind_text(write, 7, adv.summary);
+  const auto aliases = join_lines(adv.aliases);
+  bind_text(write, 8, aliases);
+  const auto severity = encode_severity(adv.severity);
+  bind_text(write, 9, severity);
+  const auto refs = join_lines(adv.references);
+  bind_text(write, 10, refs);
+  if (sqlite3_step(write) != SQLITE_DONE) {
+    return std::unexpected(impl.error("writing an advisory"));
+  }
+  sqlite3_int64 rowid = existing;
+  if (existing >= 0) {
+    sqlite3_stmt* del = impl.delete_affected.get();
+    sqlite3_reset(del);
+    sqlite3_bind_int64(del, 1, existing);
+    if (sqlite3_step(del) != SQLITE_DONE)
+      return std::unexpected(impl.error("replacing an advisory"));
+    ++counts.updated;
+  } else {
+    rowid = sqlite3_last_insert_rowid(impl.db);
+    ++counts.added;
+  }
+  sqlite3_stmt* ins = impl.insert_affected.get();
+  for (size_t i = 0; i < rows.size(); ++i) {
+    sqlite3_reset(ins);
+    sqlite3_bind_int64(ins, 1, rowid);
+    bind_text(ins, 2, rows[i].first);
+    bind_text(ins, 3, rows[i].second);
+    bind_text(ins, 4, specs[i]);
+    if (sqlite3_step(ins) != SQLITE_DONE)
+      return std::unexpected(impl.error("writing an affected package"));
+  }
+  return {};
+}
+
+core::Result<std::vector<Candidate>> Database::lookup(std::string_view ecosystem,
+                                                      std::string_view name) const {
+  std::vector<Candidate> out;
+  sqlite3_stmt* st = m_impl->lookup.get();
+  sqlite3_reset(st);
+  bind_text(st, 1, ecosystem);
+  bind_text(st, 2, name);
+  for (;;) {
+    const int rc = sqlite3_step(st);
+    if (rc == SQLITE_DONE)
+      break;
+    if (rc != SQLITE_ROW)
+      return std::unexpected(m_impl->error("looking up a package"));
+    Candidate c;
+    c.feed = column_text(st, 0);
+    c.advisory.id = column_text(st, 1);
+    c.advisory.aliases = split_lines(column_text(st, 2));
+    c.advisory.summary = column_text(st, 3);
+    c.advisory.severity = decode_severity(column_text(st, 4));
+    c.advisory.references = split_lines(column_text(st, 5));
+    c.advisory.modified = column_text(st, 6);
+    c.advisory.published = column_text(st, 7);
+    Affected a;
+    if (!decode_spec(column_text(st, 8), a))
+      return core::fail(core::ErrorKind::parse, m_impl->name,
+                        fmt::format("damaged record for advisory {}", c.advisory.id));
+    c.advisory.affected.push_back(std::move(a));
+    out.push_back(std::move(c));
+  }
+  sqlite3_reset(st);
+  return out;
+}
+
+core::Result<Stats> Database::stats() const {
+  auto& impl = *m_impl;
+  Stats s;
+  s.path = m_path.string();
+  s.schema = k_schema_version;
+  auto one = [&](std::string_view sql, auto&& row) -> core::Status {
+    auto st = impl.prepare(sql);
+    if (!st)
+      return std::unexpected(st.error());
+    for (;;) {
+      const int rc = sqlite3_step(st->get());
+      if (rc == SQLITE_DONE)
+        return {};
+      if (rc != SQLITE_ROW)
+        return std::unexpected(impl.error("reading statistics"));
+      row(st->get());
+    }
+  };
+  MOAT_TRY(one("SELECT count(*), coalesce(max(modified), '') FROM advisory", [&](sqlite3_stmt* st) {
+    s.advisories = sqlite3_column_int64(st, 0);
+    s.newest_modified = column_text(st, 1);
+  }));
+  MOAT_TRY(one("SELECT value FROM meta WHERE key = 'updated'",
+               [&](sqlite3_stmt* st) { s.updated = column_text(st, 0); }));
+  MOAT_TRY(one("SELECT a.feed, f.ecosystem, count(DISTINCT a.rowid), count(*) FROM affected f "
+               "JOIN advisory a ON a.rowid = f.advisory GROUP BY a.feed, f.ecosystem "
+               "ORDER BY a.feed, f.ecosystem",
+               [&](sqlite3_stmt* st) {
+                 s.rows.push_back(
+                     StatsRow{std::string(column_text(st, 0)), std::string(column_text(st, 1)),
+                              sqlite3_column_int64(st, 2), sqlite3_column_int64(st, 3)});
+               }));
+  MOAT_TRY(one("SELECT origin, count(*) FROM advisory GROUP BY origin ORDER BY origin",
+               [&](sqlite3_stmt* st) {
+                 s.origins.emplace_back(std::string(column_text(st, 0)),
+                                        sqlite3_column_int64(st, 1));
+               }));
+  return s;
+}
+
+} // namespace moat::vuln

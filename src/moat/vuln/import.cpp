@@ -1,0 +1,340 @@
+#include <moat/vuln/import.hpp>
+
+#include <moat/util/file.hpp>
+#include <moat/util/strings.hpp>
+#include <moat/vuln/feeds.hpp>
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <atomic>
+#include <filesystem>
+#include <memory>
+#include <thread>
+
+namespace moat::vuln {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+// One document larger than this is refused: the Debian tracker's export,
+// the largest real feed, is under 100 MiB.
+constexpr std::uint64_t k_max_document = 1ULL << 30;
+// Documents parsed in parallel before they are stored in order.
+constexpr size_t k_batch = 256;
+
+struct Document {
+  std::string name; // path, or "ARCHIVE:MEMBER"
+  std::string text;
+  std::string origin;
+  std::uint64_t weight = 0; // bytes of input it accounts for, for progress
+};
+
+bool importable_name(std::string_view name) {
+  const auto lower = util::to_lower(name);
+  return lower.ends_with(".json") || lower.ends_with(".yaml") || lower.ends_with(".yml");
+}
+
+bool is_zip(const fs::path& path) {
+  return util::to_lower(path.extension().string()) == ".zip";
+}
+
+// The first JSON string at POS (after whitespace), or empty.
+std::string_view next_key(std::string_view text, size_t& pos) {
+  while (pos < text.size() &&
+         (text[pos] == ' ' || text[pos] == '\n' || text[pos] == '\r' || text[pos] == '\t'))
+    ++pos;
+  if (pos >= text.size() || text[pos] != '"')
+    return {};
+  const size_t start = ++pos;
+  while (pos < text.size() && text[pos] != '"') {
+    if (text[pos] == '\\')
+      ++pos;
+    ++pos;
+  }
+  if (pos >= text.size())
+    return {};
+  return text.substr(start, pos++ - start);
+}
+
+void skip_space(std::string_view text, size_t& pos) {
+  while (pos < text.size() &&
+         (text[pos] == ' ' || text[pos] == '\n' || text[pos] == '\r' || text[pos] == '\t'))
+    ++pos;
+}
+
+using Parsed = core::Result<std::vector<Advisory>>;
+
+Parsed parse_document(const Document& doc) {
+  const auto format = detect_format(doc.name, doc.text);
+  if (!format)
+    return std::vector<Advisory>{};
+  try {
+    switch (*format) {
+    case FeedFormat::osv_json: {
+      auto adv = parse_osv_json(doc.text, doc.name);
+      if (!adv)
+        return std::unexpected(adv.error());
+      return std::vector<Advisory>{std::move(*adv)};
+    }
+    case FeedFormat::osv_yaml: {
+      auto adv = parse_osv_yaml(doc.text, doc.name);
+      if (!adv)
+        return std::unexpected(adv.error());
+      return std::vector<Advisory>{std::move(*adv)};
+    }
+    case FeedFormat::debian_tracker:
+      return parse_debian_tracker(doc.text, doc.name);
+    case FeedFormat::alpine_secdb:
+      return parse_alpine_secdb(doc.text, doc.name);
+    }
+  } catch (const std::exception& e) {
+    return core::fail(core::ErrorKind::parse, doc.name, e.what());
+  }
+  return std::vector<Advisory>{};
+}
+
+class Importer {
+public:
+  Importer(Database& db, const ImportProgress& progress, std::uint64_t total)
+      : m_db(db), m_progress(progress), m_total(total) {}
+
+  core::Status add(Document doc) {
+    m_batch.push_back(std::move(doc));
+    if (m_batch.size() >= k_batch)
+      return flush();
+    return {};
+  }
+
+  core::Status flush() {
+    std::vector<std::optional<Parsed>> parsed(m_batch.size());
+    std::atomic<size_t> next{0};
+    auto work = [&] {
+      for (size_t i = next++; i < m_batch.size(); i = next++)
+        parsed[i] = parse_document(m_batch[i]);
+    };
+    const size_t threads =
+        std::min<size_t>(std::max(1U, std::thread::hardware_concurrency()), m_batch.size());
+    std::vector<std::thread> pool;
+    for (size_t t = 1; t < threads; ++t)
+      pool.emplace_back(work);
+    work();
+    for (auto& t : pool)
+      t.join();
+    for (size_t i = 0; i < m_batch.size(); ++i) {
+      if (!*parsed[i])
+        return std::unexpected(parsed[i]->error());
+      const auto format = detect_format(m_batch[i].name, m_batch[i].text);
+      const auto feed = format ? feed_of(*format) : std::string_view("osv");
+      for (const auto& adv : **parsed[i])
+        MOAT_TRY(m_db.put(adv, feed, m_batch[i].origin, m_result.counts));
+      ++m_result.documents;
+      m_done += m_batch[i].weight;
+      if (m_progress)
+        m_progress(static_cast<size_t>(m_done), static_cast<size_t>(m_total));
+    }
+    m_batch.clear();
+    return {};
+  }
+
+  void account(std::uint64_t bytes) {
+    m_done += bytes;
+    if (m_progress)
+      m_progress(static_cast<size_t>(m_done), static_cast<size_t>(m_total));
+  }
+
+  [[nodiscard]] const ImportResult& result() const { return m_result; }
+
+private:
+  Database& m_db;
+  const ImportProgress& m_progress;
+  std::uint64_t m_total;
+  std::uint64_t m_done = 0;
+  std::vector<Document> m_batch;
+  ImportResult m_result;
+};
+
+struct ArchiveFree {
+  void operator()(archive* a) const { archive_read_free(a); }
+};
+
+core::Status import_zip(Importer& importer, const fs::path& path, const std::string& origin) {
+  std::unique_ptr<archive, ArchiveFree> a(archive_read_new());
+  archive_read_support_format_zip(a.get());
+  const auto name = path.string();
+  if (archive_read_open_filename(a.get(), name.c_str(), 1 << 16) != ARCHIVE_OK)
+    return core::fail(
+        core::ErrorKind::parse, name,
+        fmt::format("cannot read the zip archive: {}", archive_error_string(a.get())));
+  std::uint64_t accounted = 0;
+  archive_entry* entry = nullptr;
+  for (;;) {
+    const int rc = archive_read_next_header(a.get(), &entry);
+    if (rc == ARCHIVE_EOF)
+      break;
+    if (rc < ARCHIVE_WARN)
+      return core::fail(core::ErrorKind::parse, name,
+                        fmt::format("damaged zip archive: {}", archive_error_string(a.get())));
+    const char* member = archive_entry_pathname(entry);
+    if (member == nullptr || archive_entry_filetype(entry) != AE_IFREG || !importable_name(member))
+      continue;
+    Document doc;
+    doc.name = fmt::format("{}:{}", name, member);
+    doc.origin = origin;
+    std::array<char, 1 << 16> buffer{};
+    for (;;) {
+      const auto n = archive_read_data(a.get(), buffer.data(), buffer.size());
+      if (n == 0)
+        break;
+      if (n < 0)
+        return core::fail(core::ErrorKind::parse, doc.name,
+                          fmt::format("damaged zip member: {}", archive_error_string(a.get())));
+      doc.text.append(buffer.data(), static_cast<size_t>(n));
+      if (doc.text.size() > k_max_document)
+        return core::fail(core::ErrorKind::limit, doc.name,
+                          fmt::format("member expands beyond {} MiB", k_max_document >> 20));
+    }
+    const auto position = static_cast<std::uint64_t>(archive_filter_bytes(a.get(), -1));
+    doc.weight = position > accounted ? position - accounted : 0;
+    accounted = std::max(accounted, position);
+    MOAT_TRY(importer.add(std::move(doc)));
+  }
+  std::error_code ec;
+  const auto size = fs::file_size(path, ec);
+  if (!ec && size > accounted)
+    importer.account(size - accounted);
+  return {};
+}
+
+core::Status import_file(Importer& importer, const fs::path& path, const std::string& origin) {
+  if (is_zip(path))
+    return import_zip(importer, path, origin);
+  auto text = util::read_file(path, k_max_document);
+  if (!text)
+    return core::fail(core::ErrorKind::io, path.string(), text.error());
+  Document doc{path.string(), std::move(*text), origin, 0};
+  doc.weight = doc.text.size();
+  return importer.add(std::move(doc));
+}
+
+} // namespace
+
+std::optional<FeedFormat> detect_format(std::string_view name, std::string_view text) {
+  const auto lower = util::to_lower(name);
+  if (lower.ends_with(".yaml") || lower.ends_with(".yml"))
+    return FeedFormat::osv_yaml;
+  size_t pos = 0;
+  skip_space(text, pos);
+  if (pos >= text.size() || text[pos] != '{')
+    return FeedFormat::osv_json; // the OSV parser names what is wrong
+  // Alpine secdb documents are small; their keys come in any order.
+  if (text.substr(0, 4096).find("\"distroversion\"") != std::string_view::npos &&
+      text.substr(0, 4096).find("\"packages\"") != std::string_view::npos)
+    return FeedFormat::alpine_secdb;
+  ++pos;
+  const auto first = next_key(text, pos);
+  skip_space(text, pos);
+  if (first.empty() || pos >= text.size() || text[pos] != ':')
+    return FeedFormat::osv_json;
+  ++pos;
+  skip_space(text, pos);
+  if (pos >= text.size() || text[pos] != '{')
+    return FeedFormat::osv_json;
+  ++pos;
+  const auto nested = next_key(text, pos);
+  if (nested.starts_with("CVE-") || nested.starts_with("TEMP-"))
+    return FeedFormat::debian_tracker;
+  return FeedFormat::osv_json;
+}
+
+std::string_view feed_of(FeedFormat format) {
+  switch (format) {
+  case FeedFormat::osv_json:
+  case FeedFormat::osv_yaml:
+    return "osv";
+  case FeedFormat::debian_tracker:
+    return "debian";
+  case FeedFormat::alpine_secdb:
+    return "alpine";
+  }
+  return "osv";
+}
+
+core::Result<ImportResult> import_paths(Database& db, const std::vector<std::string>& paths,
+                                        const ImportProgress& progress) {
+  // Everything to read, in a fixed order, with its size for the progress bar.
+  struct Input {
+    fs::path path;
+    std::string origin;
+  };
+  std::vector<Input> inputs;
+  std::uint64_t total = 0;
+  for (const auto& arg : paths) {
+    std::error_code ec;
+    const fs::path root(arg);
+    const auto status = fs::status(root, ec);
+    if (ec || !fs::exists(status))
+      return core::fail(core::ErrorKind::io, arg, "no such file or directory");
+    if (fs::is_directory(status)) {
+      std::vector<fs::path> found;
+      fs::recursive_directory_iterator it(root, ec), end;
+      for (; !ec && it != end; it.increment(ec)) {
+        if (!it->is_regular_file(ec))
+          continue;
+        const auto file = it->path().filename().string();
+        if (file.starts_with('.'))
+          continue;
+        if (importable_name(file) || is_zip(it->path()))
+          found.push_back(it->path());
+      }
+      if (ec)
+        return core::fail(core::ErrorKind::io, arg,
+                          fmt::format("cannot list the directory: {}", ec.message()));
+      std::sort(found.begin(), found.end());
+      for (auto& f : found)
+        inputs.push_back(Input{std::move(f), arg});
+    } else if (fs::is_regular_file(status)) {
+      inputs.push_back(Input{root, arg});
+    } else {
+      return core::fail(core::ErrorKind::io, arg, "not a file or directory");
+    }
+  }
+  for (const auto& in : inputs) {
+    std::error_code ec;
+    total += fs::file_size(in.path, ec);
+  }
+  MOAT_TRY(db.begin());
+  Importer importer(db, progress, total);
+  auto run = [&]() -> core::Status {
+    for (const auto& in : inputs)
+      MOAT_TRY(import_file(importer, in.path, in.origin));
+    return importer.flush();
+  };
+  if (auto status = run(); !status) {
+    db.rollback();
+    return std::unexpected(status.error());
+  }
+  if (auto status = db.commit(); !status) {
+    db.rollback();
+    return std::unexpected(status.error());
+  }
+  return importer.result();
+}
+
+core::Status import_document(Database& db, std::string_view name, std::string_view text,
+                             std::string_view origin, ImportCounts& counts) {
+  Document doc{std::string(name), std::string(text), std::string(origin), 0};
+  auto parsed = parse_document(doc);
+  if (!parsed)
+    return std::unexpected(parsed.error());
+  const auto format = detect_format(name, text);
+  const auto feed = format ? feed_of(*format) : std::string_view("osv");
+  for (const auto& adv : *parsed)
+    MOAT_TRY(db.put(adv, feed, origin, counts));
+  return {};
+}
+
+} // namespace moat::vuln

@@ -1,0 +1,51 @@
+#pragma once
+// Importing advisories from files, directories and zip archives into the
+// database, whatever their upstream format.
+
+#include <moat/core/result.hpp>
+#include <moat/vuln/db.hpp>
+
+#include <cstddef>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace moat::vuln {
+
+// The feed formats moat reads.
+enum class FeedFormat { osv_json, osv_yaml, debian_tracker, alpine_secdb };
+
+// Tells a document's format from its name and first bytes: YAML by
+// extension; a JSON object with "distroversion" is Alpine secdb; one whose
+// first member is an object keyed by CVE/TEMP ids is the Debian tracker;
+// any other JSON is OSV. nullopt for names moat does not import.
+[[nodiscard]] std::optional<FeedFormat> detect_format(std::string_view name, std::string_view text);
+
+// The feed a format's records belong to: "osv", "debian", "alpine".
+[[nodiscard]] std::string_view feed_of(FeedFormat format);
+
+// Called after each document with the documents done and the total known so far.
+using ImportProgress = std::function<void(size_t done, size_t total)>;
+
+struct ImportResult {
+  ImportCounts counts;
+  size_t documents = 0;
+};
+
+// Imports every document under PATHS (files, directories walked
+// recursively, .zip archives) in one transaction: a malformed document
+// aborts the whole import with an error naming it, and the database is
+// left as it was. Documents are parsed in parallel and stored in a fixed
+// order, so the result does not depend on timing.
+[[nodiscard]] core::Result<ImportResult> import_paths(Database& db,
+                                                      const std::vector<std::string>& paths,
+                                                      const ImportProgress& progress = {});
+
+// Imports one document already in memory; ORIGIN is recorded with its records.
+[[nodiscard]] core::Status import_document(Database& db, std::string_view name,
+                                           std::string_view text, std::string_view origin,
+                                           ImportCounts& counts);
+
+} // namespace moat::vuln

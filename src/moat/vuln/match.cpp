@@ -1,0 +1,503 @@
+#include <moat/vuln/match.hpp>
+
+#include <moat/util/strings.hpp>
+#include <moat/vuln/cvss.hpp>
+#include <moat/vuln/sbom_input.hpp>
+#include <moat/vuln/version.hpp>
+
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <ctime>
+#include <map>
+#include <set>
+
+namespace moat::vuln {
+
+namespace {
+
+bool is_os_type(std::string_view type) {
+  return type == "deb" || type == "apk" || type == "rpm";
+}
+
+// The scheme a range's versions are compared under.
+std::optional<Scheme> range_scheme(Range::Type type, std::string_view ecosystem) {
+  auto eco = scheme_for_ecosystem(ecosystem);
+  if (type == Range::Type::semver) {
+    if (eco == Scheme::go || eco == Scheme::npm)
+      return eco;
+    return Scheme::semver;
+  }
+  return eco;
+}
+
+int event_rank(Event::Kind kind) {
+  // At one version: introduced opens, then last_affected/fixed/limit close.
+  switch (kind) {
+  case Event::Kind::introduced:
+    return 0;
+  case Event::Kind::last_affected:
+    return 1;
+  case Event::Kind::fixed:
+    return 2;
+  case Event::Kind::limit:
+    return 3;
+  }
+  return 0;
+}
+
+// Evaluates one range; nullopt when its versions cannot be compared.
+std::optional<Verdict> evaluate_range(const Range& range, Scheme scheme, std::string_view version) {
+  struct Item {
+    const Event* event;
+    bool zero; // introduced "0": before every version
+    bool star; // limit "*": after every version
+  };
+  std::vector<Item> items;
+  for (const auto& e : range.events) {
+    const bool zero = e.kind == Event::Kind::introduced && e.version == "0";
+    const bool star = e.kind == Event::Kind::limit && e.version == "*";
+    if (!zero && !star && check(scheme, e.version))
+      return std::nullopt;
+    items.push_back(Item{&e, zero, star});
+  }
+  bool failed = false;
+  auto cmp = [&](std::string_view a, std::string_view b) {
+    auto order = compare(scheme, a, b);
+    if (!order) {
+      failed = true;
+      return 0;
+    }
+    return *order;
+  };
+  std::stable_sort(items.begin(), items.end(), [&](const Item& a, const Item& b) {
+    if (a.zero != b.zero)
+      return a.zero;
+    if (a.star != b.star)
+      return b.star;
+    if (!a.zero && !a.star) {
+      if (const int c = cmp(a.event->version, b.event->version); c != 0)
+        return c < 0;
+    }
+    return event_rank(a.event->kind) < event_rank(b.event->kind);
+  });
+  if (failed)
+    return std::nullopt;
+  Verdict verdict;
+  bool has_limit = false;
+  bool below_limit = false;
+  for (const auto& item : items) {
+    const auto& e = *item.event;
+    if (e.kind == Event::Kind::limit) {
+      has_limit = true;
+      if (item.star || cmp(version, e.version) < 0)
+        below_limit = true;
+      continue;
+    }
+    const int c = item.zero ? 1 : cmp(version, e.version);
+    switch (e.kind) {
+    case Event::Kind::introduced:
+      if (c >= 0) {
+        verdict.affected = true;
+        verdict.fixed_version.clear();
+      }
+      break;
+    case Event::Kind::fixed:
+      if (c >= 0)
+        verdict.affected = false;
+      else if (verdict.affected && verdict.fixed_version.empty())
+        verdict.fixed_version = e.version;
+      break;
+    case Event::Kind::last_affected:
+      if (c > 0)
+        verdict.affected = false;
+      break;
+    case Event::Kind::limit:
+      break;
+    }
+  }
+  if (failed)
+    return std::nullopt;
+  if (has_limit && !below_limit)
+    verdict.affected = false;
+  if (!verdict.affected)
+    verdict.fixed_version.clear();
+  return verdict;
+}
+
+std::string_view severity_word(std::string_view text) {
+  const auto lower = util::to_lower(util::trim(text));
+  if (lower == "critical")
+    return "critical";
+  if (lower == "high" || lower == "important")
+    return "high";
+  if (lower == "medium" || lower == "moderate")
+    return "medium";
+  if (lower == "low")
+    return "low";
+  if (lower.starts_with("unimportant") || lower == "negligible")
+    return "negligible";
+  return {};
+}
+
+// Debian urgencies carry "*"/"**" marks for data quality; the word is what counts.
+std::string_view urgency_word(std::string_view urgency) {
+  while (!urgency.empty() && (urgency.back() == '*' || urgency.back() == ' '))
+    urgency.remove_suffix(1);
+  return severity_word(urgency);
+}
+
+std::string state_phrase(const core::Vulnerability& v) {
+  if (!v.fixed_version.empty())
+    return fmt::format("fixed in {}", v.fixed_version);
+  if (v.state == "will_not_fix")
+    return "will not be fixed";
+  if (v.state == "deferred")
+    return "fix deferred";
+  if (v.state == "end_of_life")
+    return "end of life";
+  return "no fix yet";
+}
+
+std::string today_utc() {
+  const std::time_t seconds = std::time(nullptr);
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  return fmt::format("{:%Y-%m-%d}", utc);
+}
+
+// The ids a vulnerability is known by (its id and aliases), upper-cased.
+std::set<std::string> ids_of(const core::Vulnerability& v) {
+  std::set<std::string> out{util::to_upper(v.id)};
+  for (const auto& a : v.aliases)
+    out.insert(util::to_upper(a));
+  return out;
+}
+
+bool names_vulnerability(const std::set<std::string>& ids, std::string_view id,
+                         const std::vector<std::string>& aliases) {
+  if (ids.contains(util::to_upper(id)))
+    return true;
+  return std::any_of(aliases.begin(), aliases.end(),
+                     [&](const std::string& a) { return ids.contains(util::to_upper(a)); });
+}
+
+} // namespace
+
+std::string distro_ecosystem(const Distro& distro) {
+  const auto id = util::to_lower(distro.id);
+  if (distro.version.empty())
+    return {};
+  if (id == "debian") {
+    const auto major = distro.version.substr(0, distro.version.find('.'));
+    return "Debian:" + major;
+  }
+  if (id == "ubuntu")
+    return "Ubuntu:" + distro.version;
+  if (id == "alpine") {
+    const auto parts = util::split(distro.version, '.');
+    if (parts.size() < 2)
+      return {};
+    return fmt::format("Alpine:v{}.{}", parts[0], parts[1]);
+  }
+  return {};
+}
+
+Verdict evaluate(const Affected& affected, std::string_view ecosystem, std::string_view version,
+                 int* skipped) {
+  Verdict out;
+  if (affected.state == FixState::not_affected)
+    return out;
+  const auto eco_scheme = scheme_for_ecosystem(ecosystem);
+  for (const auto& v : affected.versions) {
+    bool same = v == version;
+    if (!same && eco_scheme) {
+      auto order = compare(*eco_scheme, v, version);
+      same = order && *order == 0;
+    }
+    if (same) {
+      out.affected = true;
+      break;
+    }
+  }
+  for (const auto& range : affected.ranges) {
+    if (range.type == Range::Type::git)
+      continue;
+    const auto scheme = range_scheme(range.type, ecosystem);
+    if (!scheme || check(*scheme, version)) {
+      if (skipped != nullptr)
+        ++*skipped;
+      continue;
+    }
+    auto verdict = evaluate_range(range, *scheme, version);
+    if (!verdict) {
+      if (skipped != nullptr)
+        ++*skipped;
+      continue;
+    }
+    if (verdict->affected) {
+      if (!out.affected || out.fixed_version.empty())
+        out.fixed_version = verdict->fixed_version;
+      out.affected = true;
+    }
+  }
+  return out;
+}
+
+core::Result<MatchResult>
+match_packages(const Database& db, std::span<const core::Package> packages, const Distro& distro) {
+  MatchResult result;
+  const auto os_ecosystem = ecosystem_key(distro_ecosystem(distro));
+  int no_version = 0;
+  int invalid = 0;
+  int skipped_ranges = 0;
+  bool os_unmatched = false;
+  std::set<std::string> unknown_schemes;
+  for (size_t index = 0; index < packages.size(); ++index) {
+    const auto& pkg = packages[index];
+    std::string ecosystem;
+    std::string name;
+    std::string version;
+    if (is_os_type(pkg.type)) {
+      if (os_ecosystem.empty()) {
+        os_unmatched = true;
+        continue;
+      }
+      ecosystem = os_ecosystem;
+      // Distribution advisories name source packages and their versions.
+      name = pkg.source_name.empty() ? pkg.name : pkg.source_name;
+      version = pkg.source_version.empty() ? pkg.version : pkg.source_version;
+    } else {
+      ecosystem = pkg.ecosystem;
+      name = pkg.type == "maven" && !pkg.namespace_.empty() ? pkg.namespace_ + ":" + pkg.name
+                                                            : pkg.name;
+      version = pkg.version;
+    }
+    if (ecosystem.empty())
+      continue;
+    if (version.empty()) {
+      ++no_version;
+      continue;
+    }
+    const auto scheme = scheme_for_ecosystem(ecosystem);
+    if (!scheme) {
+      unknown_schemes.insert(ecosystem);
+      continue;
+    }
+    if (auto reason = check(*scheme, version)) {
+      ++invalid;
+      result.notes.push_back(fmt::format("{} {}: not matched: {}", pkg.name, version, *reason));
+      continue;
+    }
+    auto candidates = db.lookup(ecosystem, name_key(ecosystem, name));
+    if (!candidates)
+      return std::unexpected(candidates.error());
+    std::vector<Match> found;
+    for (auto& c : *candidates) {
+      const auto& affected = c.advisory.affected.front();
+      auto verdict = evaluate(affected, ecosystem, version, &skipped_ranges);
+      if (!verdict.affected)
+        continue;
+      Match m;
+      m.package = index;
+      m.feed = c.feed;
+      m.ecosystem = ecosystem;
+      m.fixed_version = verdict.fixed_version;
+      m.state = !verdict.fixed_version.empty()      ? FixState::fixed
+                : affected.state == FixState::fixed ? FixState::affected
+                                                    : affected.state;
+      m.advisory = std::move(c.advisory);
+      found.push_back(std::move(m));
+    }
+    // One finding per vulnerability and package: the distribution's own
+    // feed first, then OSV; a record whose id or aliases name a kept one is
+    // the same vulnerability.
+    std::stable_sort(found.begin(), found.end(), [](const Match& a, const Match& b) {
+      return (a.feed == "osv") < (b.feed == "osv");
+    });
+    std::vector<Match> kept;
+    std::set<std::string> seen;
+    for (auto& m : found) {
+      if (names_vulnerability(seen, m.advisory.id, m.advisory.aliases))
+        continue;
+      seen.insert(util::to_upper(m.advisory.id));
+      for (const auto& a : m.advisory.aliases)
+        seen.insert(util::to_upper(a));
+      kept.push_back(std::move(m));
+    }
+    std::sort(kept.begin(), kept.end(),
+              [](const Match& a, const Match& b) { return a.advisory.id < b.advisory.id; });
+    for (auto& m : kept)
+      result.matches.push_back(std::move(m));
+  }
+  if (os_unmatched)
+    result.notes.push_back(
+        distro.id.empty() ? "OS packages were not matched: the operating system is unknown"
+                          : fmt::format("OS packages were not matched: no advisory feed for {} {}",
+                                        distro.id, distro.version));
+  if (no_version > 0)
+    result.notes.push_back(
+        fmt::format("{} package(s) without a version were not matched", no_version));
+  for (const auto& eco : unknown_schemes)
+    result.notes.push_back(fmt::format(
+        "{} packages were not matched: moat does not know how {} orders versions", eco, eco));
+  if (skipped_ranges > 0)
+    result.notes.push_back(
+        fmt::format("{} advisory range(s) with versions invalid under their scheme were skipped",
+                    skipped_ranges));
+  (void)invalid;
+  return result;
+}
+
+core::Severity core_severity(std::string_view severity) {
+  if (severity == "critical")
+    return core::Severity::critical;
+  if (severity == "high")
+    return core::Severity::high;
+  if (severity == "low")
+    return core::Severity::low;
+  if (severity == "negligible")
+    return core::Severity::info;
+  return core::Severity::medium;
+}
+
+void rate(const Match& match, bool os_package, core::Vulnerability& v) {
+  const auto& adv = match.advisory;
+  const auto& affected = adv.affected.front();
+  if (os_package && !affected.severity.empty()) {
+    if (auto word = urgency_word(affected.severity); !word.empty()) {
+      v.severity = word;
+      v.severity_source = match.feed;
+    }
+  }
+  // The most recent CVSS version the advisory gives.
+  std::optional<cvss::Score> best;
+  std::string best_vector;
+  for (std::string_view type : {"CVSS_V4", "CVSS_V3", "CVSS_V2"}) {
+    for (const auto& s : adv.severity) {
+      if (s.type != type)
+        continue;
+      if (auto score = cvss::score(s.value)) {
+        best = *score;
+        best_vector = s.value;
+        break;
+      }
+    }
+    if (best)
+      break;
+  }
+  if (best) {
+    v.score = best->base;
+    v.vector = best_vector;
+    if (v.severity.empty()) {
+      v.severity = best->rating == "none" ? "negligible" : best->rating;
+      v.severity_source = "cvss:" + best->version;
+    }
+  }
+  if (v.severity.empty()) {
+    for (const auto& s : adv.severity) {
+      if (s.type != "rating")
+        continue;
+      if (auto word = severity_word(s.value); !word.empty()) {
+        v.severity = word;
+        v.severity_source = match.feed;
+        break;
+      }
+    }
+  }
+  if (v.severity.empty() && !affected.severity.empty()) {
+    if (auto word = urgency_word(affected.severity); !word.empty()) {
+      v.severity = word;
+      v.severity_source = match.feed;
+    }
+  }
+  if (v.severity.empty())
+    v.severity = "unknown";
+}
+
+void add_findings(const MatchResult& result, std::span<const core::Package> packages,
+                  const FindingOptions& options, core::TargetReport& report) {
+  const auto today = options.today.empty() ? today_utc() : options.today;
+  for (const auto& m : result.matches) {
+    if (options.ignore_unfixed && m.fixed_version.empty())
+      continue;
+    const auto& pkg = packages[m.package];
+    const bool os_package = is_os_type(pkg.type);
+    core::Vulnerability v;
+    v.id = m.advisory.id;
+    v.aliases = m.advisory.aliases;
+    v.title = m.advisory.summary;
+    v.package_name = pkg.name;
+    v.package_version = pkg.version;
+    v.package_purl = pkg.purl;
+    v.package_ecosystem = m.ecosystem;
+    v.package_path = pkg.found_at;
+    v.fixed_version = m.fixed_version;
+    v.state = std::string(to_string(m.state));
+    v.source = m.feed;
+    v.links = m.advisory.references;
+    if (m.feed == "osv")
+      v.links.insert(v.links.begin(), "https://osv.dev/vulnerability/" + m.advisory.id);
+    rate(m, os_package, v);
+
+    // Suppression: the ignore file first, then VEX.
+    const auto ids = ids_of(v);
+    for (const auto& rule : options.ignores) {
+      if (!rule_active(rule, today) || !ids.contains(util::to_upper(rule.id)))
+        continue;
+      if (!rule.purl.empty() && !purl_covers(rule.purl, pkg.purl))
+        continue;
+      if (!rule.package.empty() && rule.package != pkg.name && rule.package != pkg.source_name)
+        continue;
+      if (!rule.path.empty() && !pkg.found_at.starts_with(rule.path))
+        continue;
+      v.suppressed_by = fmt::format("{}:{}", options.ignore_file, rule.line);
+      v.justification = rule.comment;
+      break;
+    }
+    for (const auto& [file, statements] : options.vex) {
+      if (!v.suppressed_by.empty())
+        break;
+      for (const auto& s : statements) {
+        if (s.status != "not_affected" || !names_vulnerability(ids, s.vulnerability, s.aliases))
+          continue;
+        const bool covers =
+            std::any_of(s.products.begin(), s.products.end(), [&](const std::string& p) {
+              return !pkg.purl.empty() && purl_covers(p, pkg.purl);
+            });
+        if (!covers)
+          continue;
+        v.suppressed_by = fmt::format("VEX {}", file);
+        v.justification = s.justification;
+        if (!s.detail.empty())
+          v.justification += v.justification.empty() ? s.detail : ": " + s.detail;
+        break;
+      }
+    }
+
+    const auto severity = core_severity(v.severity);
+    core::Finding f;
+    f.severity = severity;
+    f.location.file = options.file;
+    f.location.path = pkg.found_at;
+    f.location.layer = pkg.layer;
+    f.location.layer_digest = pkg.layer_digest;
+    f.message = fmt::format("{} {} is affected by {}{}; {}", pkg.name, pkg.version, v.id,
+                            v.title.empty() ? "" : " (" + v.title + ")", state_phrase(v));
+    const bool suppressed = !v.suppressed_by.empty();
+    f.vulnerability = core::make_vulnerability(std::move(v), severity);
+    f.check = &f.vulnerability->info;
+    if (suppressed) {
+      ++report.suppressed;
+      if (options.show_suppressed)
+        report.suppressed_findings.push_back(std::move(f));
+      continue;
+    }
+    report.findings.push_back(std::move(f));
+  }
+  for (const auto& note : result.notes)
+    report.notes.push_back(note);
+}
+
+} // namespace moat::vuln

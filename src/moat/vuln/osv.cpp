@@ -1,0 +1,491 @@
+// OSV advisories (https://ossf.github.io/osv-schema/) in JSON and YAML.
+//
+// Both formats are read into one nlohmann::json document and mapped by the
+// same code, so a field means the same thing whichever syntax carried it. The
+// YAML reader keeps every scalar as the text the file wrote: OSV fields are
+// all strings, and YAML's implicit typing would otherwise turn the version
+// 1.10 into the float 1.1 and dates into timestamps.
+
+#include <moat/util/strings.hpp>
+#include <moat/vuln/feeds.hpp>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+#include <yaml-cpp/eventhandler.h>
+#include <yaml-cpp/exceptions.h>
+#include <yaml-cpp/mark.h>
+#include <yaml-cpp/parser.h>
+
+#include <algorithm>
+#include <climits>
+#include <cstddef>
+#include <optional>
+#include <span>
+#include <spanstream>
+#include <string>
+#include <utility>
+
+namespace moat::vuln {
+
+std::string_view to_string(FixState state) {
+  switch (state) {
+  case FixState::fixed:
+    return "fixed";
+  case FixState::affected:
+    return "affected";
+  case FixState::will_not_fix:
+    return "will_not_fix";
+  case FixState::deferred:
+    return "deferred";
+  case FixState::end_of_life:
+    return "end_of_life";
+  case FixState::not_affected:
+    return "not_affected";
+  }
+  return "unknown"; // only for a value cast from outside the enumeration
+}
+
+namespace {
+
+using Json = nlohmann::json;
+
+// Where a value sits in the document ("affected[0].ranges[1].type"). Built on
+// the stack as the mapper descends and rendered only when an error names it,
+// so a successful parse pays nothing for it.
+struct Path {
+  const Path* parent = nullptr;
+  std::string_view key; // member name; empty for an array index
+  std::size_t index = 0;
+
+  [[nodiscard]] Path member(std::string_view name) const { return Path{this, name, 0}; }
+  [[nodiscard]] Path at(std::size_t i) const { return Path{this, {}, i}; }
+
+  [[nodiscard]] std::string render() const {
+    if (parent == nullptr)
+      return {};
+    std::string out = parent->render();
+    if (key.empty())
+      out += fmt::format("[{}]", index);
+    else if (out.empty())
+      out += key;
+    else
+      out += fmt::format(".{}", key);
+    return out;
+  }
+};
+
+// The member KEY of OBJ, or nullptr when it is absent or null (YAML writes an
+// empty value as null, and OSV producers write null for "none").
+Json* member(Json& obj, std::string_view key) {
+  auto it = obj.find(key);
+  if (it == obj.end() || it->is_null())
+    return nullptr;
+  return &*it;
+}
+
+// Maps one OSV document onto an Advisory, moving strings out of the document.
+class OsvMapper {
+public:
+  explicit OsvMapper(std::string_view name) : m_name(name) {}
+
+  core::Result<Advisory> map(Json& doc) {
+    Path root;
+    if (!doc.is_object())
+      return core::fail(core::ErrorKind::parse, std::string(m_name),
+                        "the advisory is not an object");
+    Advisory adv;
+    MOAT_TRY(take_string(doc, "id", root, adv.id));
+    if (adv.id.empty())
+      return bad(root.member("id"), "is missing");
+    MOAT_TRY(take_strings(doc, "aliases", root, adv.aliases));
+    std::erase(adv.aliases, adv.id);
+    MOAT_TRY(take_string(doc, "summary", root, adv.summary));
+    MOAT_TRY(take_string(doc, "details", root, adv.details));
+    MOAT_TRY(take_string(doc, "published", root, adv.published));
+    MOAT_TRY(take_string(doc, "modified", root, adv.modified));
+    MOAT_TRY(take_string(doc, "withdrawn", root, adv.withdrawn));
+    MOAT_TRY(take_severity(doc, root, adv.severity));
+    if (auto rating = free_form_severity(doc, "database_specific"))
+      adv.severity.push_back(SeverityEntry{"rating", std::move(*rating)});
+    MOAT_TRY(take_affected(doc, root, adv.affected));
+    MOAT_TRY(take_references(doc, root, adv.references));
+    return adv;
+  }
+
+private:
+  std::string_view m_name;
+
+  [[nodiscard]] std::unexpected<core::Error> bad(const Path& where,
+                                                 std::string_view problem) const {
+    return core::fail(core::ErrorKind::parse, std::string(m_name),
+                      fmt::format("field {} {}", where.render(), problem));
+  }
+
+  // Moves the string member KEY of OBJ into OUT; absent leaves OUT alone.
+  core::Status take_string(Json& obj, std::string_view key, const Path& where, std::string& out) {
+    Json* value = member(obj, key);
+    if (value == nullptr)
+      return {};
+    if (!value->is_string())
+      return bad(where.member(key), "is not a string");
+    out = std::move(value->get_ref<std::string&>());
+    return {};
+  }
+
+  // Like take_string, but the member must be there.
+  core::Status need_string(Json& obj, std::string_view key, const Path& where, std::string& out) {
+    if (member(obj, key) == nullptr)
+      return bad(where.member(key), "is missing");
+    return take_string(obj, key, where, out);
+  }
+
+  // Appends the string array member KEY of OBJ to OUT.
+  core::Status take_strings(Json& obj, std::string_view key, const Path& where,
+                            std::vector<std::string>& out) {
+    Json* list = member(obj, key);
+    if (list == nullptr)
+      return {};
+    Path here = where.member(key);
+    if (!list->is_array())
+      return bad(here, "is not an array");
+    out.reserve(out.size() + list->size());
+    std::size_t i = 0;
+    for (Json& item : *list) {
+      if (!item.is_string())
+        return bad(here.at(i), "is not a string");
+      out.push_back(std::move(item.get_ref<std::string&>()));
+      ++i;
+    }
+    return {};
+  }
+
+  // OBJ's member KEY as an array (nullptr when absent), or an error.
+  core::Result<Json*> array_member(Json& obj, std::string_view key, const Path& where) {
+    Json* list = member(obj, key);
+    if (list != nullptr && !list->is_array())
+      return bad(where.member(key), "is not an array");
+    return list;
+  }
+
+  core::Status take_severity(Json& doc, const Path& root, std::vector<SeverityEntry>& out) {
+    auto list = array_member(doc, "severity", root);
+    if (!list)
+      return std::unexpected(std::move(list).error());
+    if (*list == nullptr)
+      return {};
+    Path here = root.member("severity");
+    std::size_t i = 0;
+    for (Json& item : **list) {
+      Path at = here.at(i++);
+      if (!item.is_object())
+        return bad(at, "is not an object");
+      SeverityEntry entry;
+      MOAT_TRY(need_string(item, "type", at, entry.type));
+      MOAT_TRY(need_string(item, "score", at, entry.value));
+      out.push_back(std::move(entry));
+    }
+    return {};
+  }
+
+  // OBJ's KEY.severity when that is a string. database_specific and
+  // ecosystem_specific are free-form by the schema, so a severity of another
+  // shape is some database's own idea and is skipped rather than rejected.
+  static std::optional<std::string> free_form_severity(Json& obj, std::string_view key) {
+    Json* specific = member(obj, key);
+    if (specific == nullptr || !specific->is_object())
+      return std::nullopt;
+    Json* severity = member(*specific, "severity");
+    if (severity == nullptr || !severity->is_string())
+      return std::nullopt;
+    return std::move(severity->get_ref<std::string&>());
+  }
+
+  core::Status take_affected(Json& doc, const Path& root, std::vector<Affected>& out) {
+    auto list = array_member(doc, "affected", root);
+    if (!list)
+      return std::unexpected(std::move(list).error());
+    if (*list == nullptr)
+      return {};
+    Path here = root.member("affected");
+    out.reserve((*list)->size());
+    std::size_t i = 0;
+    for (Json& item : **list) {
+      Path at = here.at(i++);
+      if (!item.is_object())
+        return bad(at, "is not an object");
+      Affected affected;
+      if (Json* package = member(item, "package")) {
+        Path package_path = at.member("package");
+        if (!package->is_object())
+          return bad(package_path, "is not an object");
+        MOAT_TRY(take_string(*package, "ecosystem", package_path, affected.ecosystem));
+        MOAT_TRY(take_string(*package, "name", package_path, affected.name));
+        MOAT_TRY(take_string(*package, "purl", package_path, affected.purl));
+      }
+      MOAT_TRY(take_ranges(item, at, affected.ranges));
+      MOAT_TRY(take_strings(item, "versions", at, affected.versions));
+      auto rating = free_form_severity(item, "ecosystem_specific");
+      if (!rating)
+        rating = free_form_severity(item, "database_specific");
+      if (rating)
+        affected.severity = util::to_lower(*rating);
+      out.push_back(std::move(affected));
+    }
+    return {};
+  }
+
+  core::Status take_ranges(Json& affected, const Path& where, std::vector<Range>& out) {
+    auto list = array_member(affected, "ranges", where);
+    if (!list)
+      return std::unexpected(std::move(list).error());
+    if (*list == nullptr)
+      return {};
+    Path here = where.member("ranges");
+    out.reserve((*list)->size());
+    std::size_t i = 0;
+    for (Json& item : **list) {
+      Path at = here.at(i++);
+      if (!item.is_object())
+        return bad(at, "is not an object");
+      Range range;
+      std::string type;
+      MOAT_TRY(need_string(item, "type", at, type));
+      if (type == "ECOSYSTEM")
+        range.type = Range::Type::ecosystem;
+      else if (type == "SEMVER")
+        range.type = Range::Type::semver;
+      else if (type == "GIT")
+        range.type = Range::Type::git;
+      else
+        return bad(at.member("type"), fmt::format("has unknown range type \"{}\"", type));
+      if (member(item, "events") == nullptr)
+        return bad(at.member("events"), "is missing");
+      MOAT_TRY(take_events(item, at, range.events));
+      out.push_back(std::move(range));
+    }
+    return {};
+  }
+
+  core::Status take_events(Json& range, const Path& where, std::vector<Event>& out) {
+    auto list = array_member(range, "events", where);
+    if (!list)
+      return std::unexpected(std::move(list).error());
+    Path here = where.member("events");
+    out.reserve((**list).size());
+    std::size_t i = 0;
+    for (Json& item : **list) {
+      Path at = here.at(i++);
+      if (!item.is_object())
+        return bad(at, "is not an object");
+      // The schema gives each event exactly one of the four keys; anything
+      // else would make the range ambiguous.
+      if (item.size() != 1)
+        return bad(at, "must have exactly one of introduced, fixed, last_affected, limit");
+      auto& [key, value] = *item.get_ref<Json::object_t&>().begin();
+      Event event;
+      if (key == "introduced")
+        event.kind = Event::Kind::introduced;
+      else if (key == "fixed")
+        event.kind = Event::Kind::fixed;
+      else if (key == "last_affected")
+        event.kind = Event::Kind::last_affected;
+      else if (key == "limit")
+        event.kind = Event::Kind::limit;
+      else
+        return bad(at, fmt::format("has unknown event \"{}\"", key));
+      if (!value.is_string())
+        return bad(at.member(key), "is not a string");
+      event.version = std::move(value.get_ref<std::string&>());
+      out.push_back(std::move(event));
+    }
+    return {};
+  }
+
+  core::Status take_references(Json& doc, const Path& root, std::vector<std::string>& out) {
+    auto list = array_member(doc, "references", root);
+    if (!list)
+      return std::unexpected(std::move(list).error());
+    if (*list == nullptr)
+      return {};
+    Path here = root.member("references");
+    out.reserve((*list)->size());
+    std::size_t i = 0;
+    for (Json& item : **list) {
+      Path at = here.at(i++);
+      if (!item.is_object())
+        return bad(at, "is not an object");
+      std::string url;
+      MOAT_TRY(need_string(item, "url", at, url));
+      out.push_back(std::move(url));
+    }
+    return {};
+  }
+};
+
+int clamp_to_int(std::size_t n) {
+  return static_cast<int>(std::min<std::size_t>(n, INT_MAX));
+}
+
+// A JSON syntax error as an Error, positioned at the byte nlohmann stopped on.
+core::Error json_syntax_error(const Json::parse_error& e, std::string_view text,
+                              std::string_view name) {
+  // e.byte is 1-based and may point one past the end for truncated input.
+  std::size_t offset = std::min<std::size_t>(e.byte == 0 ? 0 : e.byte - 1, text.size());
+  std::string_view before = text.substr(0, offset);
+  std::size_t newlines = static_cast<std::size_t>(std::count(before.begin(), before.end(), '\n'));
+  std::size_t line_start = before.rfind('\n');
+  std::size_t column = line_start == std::string_view::npos ? offset : offset - line_start - 1;
+  // what() reads "[json.exception.parse_error.101] parse error at line 1,
+  // column 2: syntax error ..."; keep only the part after the position.
+  std::string_view what = e.what();
+  std::size_t colon = what.find(": ");
+  std::string_view detail = colon == std::string_view::npos ? what : what.substr(colon + 2);
+  return core::Error{core::ErrorKind::parse, std::string(name),
+                     fmt::format("invalid json: {}", detail), clamp_to_int(newlines + 1),
+                     clamp_to_int(column + 1)};
+}
+
+// Builds a Json document from yaml-cpp's parse events. Events are void, so
+// the first problem is recorded and everything after it ignored.
+class YamlToJson final : public YAML::EventHandler {
+public:
+  [[nodiscard]] Json& root() { return m_root; }
+  [[nodiscard]] const std::optional<std::pair<std::string, YAML::Mark>>& problem() const {
+    return m_problem;
+  }
+
+  void OnDocumentStart(const YAML::Mark& mark) override {
+    if (++m_documents > 1)
+      set_problem(mark, "more than one yaml document");
+  }
+  void OnDocumentEnd() override {}
+
+  void OnNull(const YAML::Mark& /*mark*/, YAML::anchor_t /*anchor*/) override {
+    if (m_problem)
+      return;
+    if (in_key_position()) {
+      m_stack.back().key.clear();
+      m_stack.back().want_key = false;
+      return;
+    }
+    place(Json());
+  }
+
+  // Anchors and aliases are never needed by OSV, and expanding aliases is
+  // the classic way to make a small YAML file explode in memory.
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t /*anchor*/) override {
+    set_problem(mark, "yaml aliases are not supported");
+  }
+
+  void OnScalar(const YAML::Mark& /*mark*/, const std::string& /*tag*/, YAML::anchor_t /*anchor*/,
+                const std::string& value) override {
+    if (m_problem)
+      return;
+    if (in_key_position()) {
+      m_stack.back().key = value;
+      m_stack.back().want_key = false;
+      return;
+    }
+    place(Json(value));
+  }
+
+  void OnSequenceStart(const YAML::Mark& mark, const std::string& /*tag*/,
+                       YAML::anchor_t /*anchor*/, YAML::EmitterStyle::value /*style*/) override {
+    open(mark, Json::array());
+  }
+  void OnSequenceEnd() override { close(); }
+
+  void OnMapStart(const YAML::Mark& mark, const std::string& /*tag*/, YAML::anchor_t /*anchor*/,
+                  YAML::EmitterStyle::value /*style*/) override {
+    open(mark, Json::object());
+  }
+  void OnMapEnd() override { close(); }
+
+private:
+  struct Frame {
+    Json* node = nullptr; // an array or object owned by m_root
+    bool want_key = true; // objects only: the next scalar is a key
+    std::string key;
+  };
+
+  Json m_root;
+  // Pointers stay valid: a container is only appended to while it is the top
+  // of the stack, after every child pointer above it has been popped.
+  std::vector<Frame> m_stack;
+  int m_documents = 0;
+  std::optional<std::pair<std::string, YAML::Mark>> m_problem;
+
+  void set_problem(const YAML::Mark& mark, std::string message) {
+    if (!m_problem)
+      m_problem.emplace(std::move(message), mark);
+  }
+
+  [[nodiscard]] bool in_key_position() const {
+    return !m_stack.empty() && m_stack.back().node->is_object() && m_stack.back().want_key;
+  }
+
+  // Stores VALUE where the document expects the next one; returns it in place.
+  Json* place(Json&& value) {
+    if (m_stack.empty()) {
+      m_root = std::move(value);
+      return &m_root;
+    }
+    Frame& top = m_stack.back();
+    if (top.node->is_array()) {
+      top.node->push_back(std::move(value));
+      return &top.node->back();
+    }
+    top.want_key = true;
+    auto& object = top.node->get_ref<Json::object_t&>();
+    return &object.insert_or_assign(std::move(top.key), std::move(value)).first->second;
+  }
+
+  void open(const YAML::Mark& mark, Json&& container) {
+    if (m_problem)
+      return;
+    if (in_key_position()) {
+      set_problem(mark, "mapping keys must be scalars");
+      return;
+    }
+    m_stack.push_back(Frame{place(std::move(container)), true, {}});
+  }
+
+  void close() {
+    if (!m_problem && !m_stack.empty())
+      m_stack.pop_back();
+  }
+};
+
+} // namespace
+
+core::Result<Advisory> parse_osv_json(std::string_view text, std::string_view name) {
+  try {
+    Json doc = Json::parse(text.begin(), text.end());
+    return OsvMapper(name).map(doc);
+  } catch (const Json::parse_error& e) {
+    return std::unexpected(json_syntax_error(e, text, name));
+  } catch (const Json::exception& e) {
+    return core::fail(core::ErrorKind::parse, std::string(name),
+                      fmt::format("invalid json: {}", e.what()));
+  }
+}
+
+core::Result<Advisory> parse_osv_yaml(std::string_view text, std::string_view name) {
+  YamlToJson builder;
+  try {
+    std::ispanstream in(std::span<const char>(text.data(), text.size()));
+    YAML::Parser parser(in);
+    // The second call only looks for a further document, which is refused.
+    if (parser.HandleNextDocument(builder))
+      (void)parser.HandleNextDocument(builder);
+  } catch (const YAML::Exception& e) {
+    return core::fail(core::ErrorKind::parse, std::string(name),
+                      fmt::format("invalid yaml: {}", e.msg), e.mark.line + 1, e.mark.column + 1);
+  }
+  if (const auto& problem = builder.problem())
+    return core::fail(core::ErrorKind::parse, std::string(name), problem->first,
+                      problem->second.line + 1, problem->second.column + 1);
+  return OsvMapper(name).map(builder.root());
+}
+
+} // namespace moat::vuln

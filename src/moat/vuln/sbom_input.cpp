@@ -1,0 +1,703 @@
+// Reading SBOMs back in: package URLs, CycloneDX JSON and SPDX 2.x JSON.
+//
+// Three writers matter and each says the same things in its own words:
+//   moat  properties moat:source-name, moat:source-version, moat:found-at,
+//         moat:layer:digest; an "operating-system" component; purl qualifier
+//         distro=debian-12.
+//   Syft  purl qualifiers upstream= and distro=; properties
+//         syft:metadata:source / sourceVersion (deb), sourceRpm (rpm),
+//         originPackage (apk), syft:location:0:path and :layerID; an
+//         "operating-system" component.
+//   Trivy properties aquasecurity:trivy:SrcName / SrcVersion / SrcRelease /
+//         SrcEpoch, LayerDigest / LayerDiffID, FilePath; the epoch of an OS
+//         package moved out of the purl version into an epoch= qualifier; an
+//         "operating-system" component; in SPDX, sourceInfo "built package
+//         from: NAME VERSION" and "LayerDiffID: ..." attribution texts.
+// The writer's own properties are the most precise, so they are read first;
+// the purl qualifiers fill what they leave open.
+
+#include <moat/vuln/sbom_input.hpp>
+
+#include <moat/util/strings.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cstddef>
+
+namespace moat::vuln {
+
+namespace {
+
+using Json = nlohmann::json;
+using core::ErrorKind;
+
+// Component trees deeper than this are refused: the walk is recursive and
+// the document is untrusted.
+constexpr int k_max_depth = 32;
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9')
+    return c - '0';
+  if (c >= 'a' && c <= 'f')
+    return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F')
+    return c - 'A' + 10;
+  return -1;
+}
+
+// TEXT with %XX escapes decoded; nullopt when an escape is cut short or not hex.
+std::optional<std::string> percent_decode(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '%') {
+      out += text[i];
+      continue;
+    }
+    if (i + 2 >= text.size())
+      return std::nullopt;
+    const int high = hex_value(text[i + 1]);
+    const int low = hex_value(text[i + 2]);
+    if (high < 0 || low < 0)
+      return std::nullopt;
+    out += static_cast<char>(high * 16 + low);
+    i += 2;
+  }
+  return out;
+}
+
+bool valid_type(std::string_view type) {
+  if (type.empty() || (type.front() >= '0' && type.front() <= '9'))
+    return false;
+  return std::ranges::all_of(type, [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+           c == '+' || c == '-';
+  });
+}
+
+// Decoded '/'-separated SEGMENTS joined by '/', empty ones dropped (and "."
+// and ".." too when DROP_DOTS, as the spec asks for subpaths).
+std::optional<std::string> decode_segments(std::string_view segments, bool drop_dots) {
+  std::string out;
+  for (auto segment : util::split(segments, '/')) {
+    if (segment.empty() || (drop_dots && (segment == "." || segment == "..")))
+      continue;
+    auto decoded = percent_decode(segment);
+    if (!decoded)
+      return std::nullopt;
+    if (!out.empty())
+      out += '/';
+    out += *decoded;
+  }
+  return out;
+}
+
+// "debian-12" -> ("debian", "12"); "opensuse-leap-15.5" -> ("opensuse-leap",
+// "15.5"); "debian" -> ("debian", ""). The version starts at the last '-'
+// followed by a digit, since distro ids may hold '-' themselves.
+std::pair<std::string, std::string> split_distro(std::string_view distro) {
+  for (std::size_t i = distro.size(); i-- > 0;) {
+    if (distro[i] == '-' && i + 1 < distro.size() && distro[i + 1] >= '0' && distro[i + 1] <= '9')
+      return {util::to_lower(distro.substr(0, i)), std::string(distro.substr(i + 1))};
+  }
+  return {util::to_lower(distro), {}};
+}
+
+bool is_os_type(std::string_view type) {
+  return type == "deb" || type == "apk" || type == "rpm";
+}
+
+// What one SBOM entry says about a package, whoever wrote it.
+struct Evidence {
+  std::string version; // the entry's own version field
+  std::string source_name, source_version;
+  std::string found_at;
+  std::string layer_digest, layer_diff_id;
+  // Trivy splits the source version in three.
+  std::string trivy_src_version, trivy_src_release, trivy_src_epoch;
+  // The source version came from a source rpm's file name, which has no epoch.
+  bool source_lacks_epoch = false;
+};
+
+// "glibc-2.34-60.el9.src.rpm" -> ("glibc", "2.34-60.el9"); false when the
+// file name has not the NAME-VERSION-RELEASE.src.rpm shape.
+bool split_source_rpm(std::string_view file, std::string& name, std::string& version) {
+  constexpr std::string_view k_suffix = ".src.rpm";
+  if (!file.ends_with(k_suffix))
+    return false;
+  file.remove_suffix(k_suffix.size());
+  const auto release_dash = file.rfind('-');
+  if (release_dash == std::string_view::npos || release_dash == 0)
+    return false;
+  const auto version_dash = file.rfind('-', release_dash - 1);
+  if (version_dash == std::string_view::npos || version_dash == 0)
+    return false;
+  name = std::string(file.substr(0, version_dash));
+  version = std::string(file.substr(version_dash + 1));
+  return true;
+}
+
+bool all_digits(std::string_view s) {
+  return !s.empty() && std::ranges::all_of(s, [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// VERSION's epoch as "E:"; empty when it has none.
+std::string epoch_prefix(std::string_view version) {
+  const auto colon = version.find(':');
+  return colon == std::string_view::npos ? std::string()
+                                         : std::string(version.substr(0, colon + 1));
+}
+
+class Reader {
+public:
+  explicit Reader(std::string_view input) : m_input(input) {}
+
+  std::unexpected<core::Error> error(std::string_view where, std::string_view message,
+                                     ErrorKind kind = ErrorKind::parse) const {
+    return core::fail(kind, std::string(m_input), fmt::format("{}: {}", where, message));
+  }
+
+  // OBJECT's string member KEY; empty when absent or null.
+  core::Result<std::string> string(const Json& object, const char* key,
+                                   std::string_view where) const {
+    const auto it = object.find(key);
+    if (it == object.end() || it->is_null())
+      return std::string();
+    if (!it->is_string())
+      return error(where, fmt::format("{} must be a string", key));
+    return it->get<std::string>();
+  }
+
+  // OBJECT's array member KEY; nullptr when absent or null.
+  core::Result<const Json*> array(const Json& object, const char* key,
+                                  std::string_view where) const {
+    const auto it = object.find(key);
+    if (it == object.end() || it->is_null())
+      return nullptr;
+    if (!it->is_array())
+      return error(where, fmt::format("{} must be an array", key));
+    return &*it;
+  }
+
+  // The package an entry describes, from its purl and EVIDENCE.
+  core::Result<core::Package> package(std::string_view purl_text, Evidence evidence,
+                                      std::string_view where) const {
+    auto purl = parse_purl(purl_text);
+    if (!purl)
+      return error(where, fmt::format("invalid purl '{}'", util::terminal_safe(purl_text)));
+    core::Package p;
+    p.purl = std::string(purl_text);
+    p.type = purl->type;
+    p.namespace_ = purl->namespace_;
+    p.architecture = qualifier(*purl, "arch");
+    // The ecosystem's own spelling of the name, as moat's catalogers keep
+    // it: npm and Go and Packagist names include what purl calls the
+    // namespace; a Maven artifact keeps its group apart.
+    const bool joined = purl->type == "npm" || purl->type == "golang" || purl->type == "composer";
+    p.name = joined && !purl->namespace_.empty() ? purl->namespace_ + "/" + purl->name : purl->name;
+
+    p.version = evidence.version.empty() ? purl->version : evidence.version;
+    // Trivy moves the epoch of OS packages into a qualifier; matching needs
+    // it back in the version.
+    const std::string epoch = qualifier(*purl, "epoch");
+    if ((p.type == "deb" || p.type == "rpm") && all_digits(epoch) &&
+        epoch.find_first_not_of('0') != std::string::npos && !p.version.empty() &&
+        p.version.find(':') == std::string::npos)
+      p.version = epoch + ":" + p.version;
+
+    p.ecosystem = ecosystem_of(*purl);
+    if (p.ecosystem.empty()) {
+      if (p.type == "deb")
+        p.ecosystem = "Debian";
+      else if (p.type == "apk")
+        p.ecosystem = "Alpine";
+    }
+
+    if (evidence.source_name.empty())
+      MOAT_TRY(source_from_qualifier(*purl, evidence, where));
+    if (!evidence.source_name.empty() && evidence.source_version.empty() &&
+        !evidence.trivy_src_version.empty())
+      MOAT_TRY(trivy_source_version(evidence, where));
+    // A source rpm is built with the binary's epoch.
+    if (evidence.source_lacks_epoch && !evidence.source_version.empty())
+      evidence.source_version = epoch_prefix(p.version) + evidence.source_version;
+    p.source_name = std::move(evidence.source_name);
+    p.source_version = std::move(evidence.source_version);
+    // moat's dpkg and apk catalogers name a package its own source when
+    // the database names none; SBOM input follows them.
+    if (p.source_name.empty() && (p.type == "deb" || p.type == "apk"))
+      p.source_name = p.name;
+    if (!p.source_name.empty() && p.source_version.empty() && is_os_type(p.type))
+      p.source_version = p.version;
+
+    p.found_at = std::move(evidence.found_at);
+    p.layer_digest = !evidence.layer_digest.empty() ? std::move(evidence.layer_digest)
+                                                    : std::move(evidence.layer_diff_id);
+    return p;
+  }
+
+private:
+  // The upstream qualifier: "glibc", "glibc@2.36-9" (Syft's deb and apk
+  // form) or a source rpm file name (Syft's rpm form).
+  core::Status source_from_qualifier(const Purl& purl, Evidence& evidence,
+                                     std::string_view where) const {
+    const std::string upstream = qualifier(purl, "upstream");
+    if (upstream.empty())
+      return {};
+    if (purl.type == "rpm" && upstream.ends_with(".src.rpm")) {
+      if (!split_source_rpm(upstream, evidence.source_name, evidence.source_version))
+        return error(where, fmt::format("cannot read the source rpm name '{}'",
+                                        util::terminal_safe(upstream)));
+      evidence.source_lacks_epoch = true;
+      return {};
+    }
+    const auto at = upstream.find('@');
+    evidence.source_name = upstream.substr(0, at);
+    if (at != std::string::npos)
+      evidence.source_version = upstream.substr(at + 1);
+    return {};
+  }
+
+  // Trivy's source version is three properties; FormatSrcVersion in Trivy
+  // (pkg/scan/utils) joins them as [EPOCH:]VERSION[-RELEASE], epoch 0 left out.
+  core::Status trivy_source_version(Evidence& evidence, std::string_view where) const {
+    std::string version = evidence.trivy_src_version;
+    if (!evidence.trivy_src_release.empty())
+      version += "-" + evidence.trivy_src_release;
+    const std::string& epoch = evidence.trivy_src_epoch;
+    if (!epoch.empty()) {
+      if (!all_digits(epoch))
+        return error(where, fmt::format("aquasecurity:trivy:SrcEpoch '{}' is not a number",
+                                        util::terminal_safe(epoch)));
+      if (epoch.find_first_not_of('0') != std::string::npos)
+        version = epoch.substr(epoch.find_first_not_of('0')) + ":" + version;
+    }
+    evidence.source_version = std::move(version);
+    return {};
+  }
+
+  std::string_view m_input;
+};
+
+// Reads one CycloneDX property into EVIDENCE when it is one moat knows.
+void take_property(std::string_view name, std::string value, Evidence& e) {
+  if (value.empty())
+    return;
+  auto set_once = [&](std::string& field) {
+    if (field.empty())
+      field = value;
+  };
+  if (name == "moat:source-name" || name == "aquasecurity:trivy:SrcName" ||
+      name == "syft:metadata:source" || name == "syft:metadata:originPackage") {
+    set_once(e.source_name);
+  } else if (name == "moat:source-version" || name == "syft:metadata:sourceVersion") {
+    set_once(e.source_version);
+  } else if (name == "syft:metadata:sourceRpm") {
+    if (e.source_name.empty()) {
+      std::string source_name, source_version;
+      if (split_source_rpm(value, source_name, source_version)) {
+        e.source_name = std::move(source_name);
+        e.source_version = std::move(source_version);
+        e.source_lacks_epoch = true;
+      }
+    }
+  } else if (name == "aquasecurity:trivy:SrcVersion") {
+    set_once(e.trivy_src_version);
+  } else if (name == "aquasecurity:trivy:SrcRelease") {
+    set_once(e.trivy_src_release);
+  } else if (name == "aquasecurity:trivy:SrcEpoch") {
+    set_once(e.trivy_src_epoch);
+  } else if (name == "moat:found-at" || name == "syft:location:0:path") {
+    set_once(e.found_at);
+  } else if (name == "aquasecurity:trivy:FilePath") {
+    // Trivy's paths are relative to the image root; moat's are absolute.
+    if (e.found_at.empty())
+      e.found_at = value.starts_with('/') ? value : "/" + value;
+  } else if (name == "moat:layer:digest" || name == "moat:layer-digest" ||
+             name == "aquasecurity:trivy:LayerDigest") {
+    // moat's layer digest is the blob digest, which is Trivy's LayerDigest;
+    // the diff id (Trivy's LayerDiffID, Syft's layerID) is the fallback.
+    set_once(e.layer_digest);
+  } else if (name == "aquasecurity:trivy:LayerDiffID" || name == "syft:location:0:layerID") {
+    set_once(e.layer_diff_id);
+  }
+}
+
+class CycloneDxReader {
+public:
+  CycloneDxReader(const Reader& reader, SbomInput& out) : m_reader(reader), m_out(out) {}
+
+  core::Status components(const Json& list, const std::string& path, int depth) {
+    if (depth > k_max_depth)
+      return m_reader.error(path, "components are nested too deeply", ErrorKind::limit);
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      const std::string where = fmt::format("{}[{}]", path, i);
+      const Json& c = list[i];
+      if (!c.is_object())
+        return m_reader.error(where, "a component must be an object");
+      MOAT_TRY(component(c, where));
+      auto nested = m_reader.array(c, "components", where);
+      if (!nested)
+        return std::unexpected(nested.error());
+      if (*nested != nullptr)
+        MOAT_TRY(components(**nested, where + ".components", depth + 1));
+    }
+    return {};
+  }
+
+private:
+  core::Status component(const Json& c, const std::string& where) {
+    auto type = m_reader.string(c, "type", where);
+    auto name = m_reader.string(c, "name", where);
+    auto version = m_reader.string(c, "version", where);
+    auto purl = m_reader.string(c, "purl", where);
+    for (const auto* field : {&type, &name, &version, &purl})
+      if (!*field)
+        return std::unexpected(field->error());
+    if (*type == "operating-system") {
+      if (m_out.os_id.empty()) {
+        m_out.os_id = util::to_lower(*name);
+        m_out.os_version = *version;
+      }
+      return {};
+    }
+    if (purl->empty())
+      return {}; // files, the image itself, applications without an identity
+    Evidence evidence;
+    evidence.version = *version;
+    auto properties = m_reader.array(c, "properties", where);
+    if (!properties)
+      return std::unexpected(properties.error());
+    if (*properties != nullptr) {
+      for (const auto& property : **properties) {
+        if (!property.is_object())
+          return m_reader.error(where, "a property must be an object");
+        auto property_name = m_reader.string(property, "name", where);
+        auto value = m_reader.string(property, "value", where);
+        if (!property_name)
+          return std::unexpected(property_name.error());
+        if (!value)
+          return std::unexpected(value.error());
+        take_property(*property_name, std::move(*value), evidence);
+      }
+    }
+    auto package = m_reader.package(*purl, std::move(evidence), where);
+    if (!package)
+      return std::unexpected(package.error());
+    m_out.packages.push_back(std::move(*package));
+    return {};
+  }
+
+  const Reader& m_reader;
+  SbomInput& m_out;
+};
+
+// SPDX enumerations are spelled with '-' in tag-value and 2.3 JSON, with '_'
+// in 2.2 JSON and by some writers: compare them in one spelling.
+std::string spdx_word(std::string_view word) {
+  std::string out = util::to_upper(word);
+  std::ranges::replace(out, '_', '-');
+  return out;
+}
+
+// sourceInfo as Trivy ("built package from: NAME VERSION") and moat
+// ("acquired package info from PATH in layer DIGEST") write it.
+void read_source_info(std::string_view info, Evidence& e) {
+  constexpr std::string_view k_trivy = "built package from";
+  constexpr std::string_view k_moat = "acquired package info from ";
+  if (info.starts_with(k_trivy)) {
+    info.remove_prefix(k_trivy.size());
+    if (info.starts_with(':'))
+      info.remove_prefix(1);
+    info = util::trim(info);
+    const auto space = info.find(' ');
+    e.source_name = std::string(info.substr(0, space));
+    if (space != std::string_view::npos)
+      e.source_version = std::string(util::trim(info.substr(space + 1)));
+    return;
+  }
+  if (!info.starts_with(k_moat))
+    return;
+  info.remove_prefix(k_moat.size());
+  constexpr std::string_view k_layer = "layer ";
+  constexpr std::string_view k_in_layer = " in layer ";
+  if (info.starts_with(k_layer)) {
+    e.layer_digest = std::string(info.substr(k_layer.size()));
+    return;
+  }
+  // Syft writes "acquired package info from DPKG DB: /var/lib/...": only a
+  // path that starts at the root is moat's.
+  if (!info.starts_with('/'))
+    return;
+  const auto in_layer = info.rfind(k_in_layer);
+  if (in_layer != std::string_view::npos) {
+    e.layer_digest = std::string(info.substr(in_layer + k_in_layer.size()));
+    info = info.substr(0, in_layer);
+  }
+  e.found_at = std::string(info);
+}
+
+// "LayerDiffID: sha256:..." and the like, as Trivy writes them in
+// attributionTexts or annotation comments.
+void read_trivy_note(std::string_view note, Evidence& e) {
+  const auto colon = note.find(": ");
+  if (colon == std::string_view::npos)
+    return;
+  take_property(fmt::format("aquasecurity:trivy:{}", note.substr(0, colon)),
+                std::string(util::trim(note.substr(colon + 2))), e);
+}
+
+core::Status read_spdx(const Json& doc, const Reader& reader, SbomInput& out) {
+  auto packages = reader.array(doc, "packages", "document");
+  if (!packages)
+    return std::unexpected(packages.error());
+  if (*packages == nullptr)
+    return {};
+  for (std::size_t i = 0; i < (*packages)->size(); ++i) {
+    const std::string where = fmt::format("packages[{}]", i);
+    const Json& p = (**packages)[i];
+    if (!p.is_object())
+      return reader.error(where, "a package must be an object");
+    auto name = reader.string(p, "name", where);
+    auto version = reader.string(p, "versionInfo", where);
+    auto purpose = reader.string(p, "primaryPackagePurpose", where);
+    auto source_info = reader.string(p, "sourceInfo", where);
+    auto refs = reader.array(p, "externalRefs", where);
+    for (const auto* field : {&name, &version, &purpose, &source_info})
+      if (!*field)
+        return std::unexpected(field->error());
+    if (!refs)
+      return std::unexpected(refs.error());
+    const std::string word = spdx_word(*purpose);
+    if (word == "OPERATING-SYSTEM") {
+      if (out.os_id.empty()) {
+        out.os_id = util::to_lower(*name);
+        out.os_version = *version;
+      }
+      continue;
+    }
+    if (word == "CONTAINER")
+      continue; // the scanned image itself
+    std::string purl;
+    if (*refs != nullptr) {
+      for (const auto& ref : **refs) {
+        if (!ref.is_object())
+          return reader.error(where, "an external reference must be an object");
+        auto category = reader.string(ref, "referenceCategory", where);
+        auto type = reader.string(ref, "referenceType", where);
+        auto locator = reader.string(ref, "referenceLocator", where);
+        for (const auto* field : {&category, &type, &locator})
+          if (!*field)
+            return std::unexpected(field->error());
+        if (spdx_word(*category) == "PACKAGE-MANAGER" && util::iequals(*type, "purl") &&
+            !locator->empty()) {
+          purl = std::move(*locator);
+          break;
+        }
+      }
+    }
+    if (purl.empty())
+      continue;
+    Evidence evidence;
+    evidence.version = *version == "NOASSERTION" ? std::string() : *version;
+    read_source_info(*source_info, evidence);
+    auto texts = reader.array(p, "attributionTexts", where);
+    if (!texts)
+      return std::unexpected(texts.error());
+    if (*texts != nullptr)
+      for (const auto& text : **texts)
+        if (text.is_string())
+          read_trivy_note(text.get<std::string>(), evidence);
+    auto annotations = reader.array(p, "annotations", where);
+    if (!annotations)
+      return std::unexpected(annotations.error());
+    if (*annotations != nullptr)
+      for (const auto& annotation : **annotations) {
+        if (!annotation.is_object())
+          continue;
+        auto comment = reader.string(annotation, "comment", where);
+        if (comment)
+          read_trivy_note(*comment, evidence);
+      }
+    auto package = reader.package(purl, std::move(evidence), where);
+    if (!package)
+      return std::unexpected(package.error());
+    out.packages.push_back(std::move(*package));
+  }
+  return {};
+}
+
+// The first package purl's distro qualifier, for documents without an OS entry.
+void os_from_distro(SbomInput& out) {
+  if (!out.os_id.empty())
+    return;
+  for (const auto& p : out.packages) {
+    auto purl = parse_purl(p.purl);
+    if (!purl)
+      continue;
+    auto distro = qualifier(*purl, "distro");
+    if (distro.empty())
+      continue;
+    if (distro.front() >= '0' && distro.front() <= '9') {
+      // Trivy's apk purls give the version alone ("3.19.1").
+      out.os_id = util::to_lower(purl->namespace_);
+      out.os_version = distro;
+    } else {
+      std::tie(out.os_id, out.os_version) = split_distro(distro);
+    }
+    return;
+  }
+}
+
+std::pair<int, int> position_of(std::string_view text, std::size_t byte) {
+  int line = 1;
+  int column = 1;
+  const std::size_t end = std::min(byte == 0 ? 0 : byte - 1, text.size());
+  for (std::size_t i = 0; i < end; ++i) {
+    if (text[i] == '\n') {
+      ++line;
+      column = 1;
+    } else {
+      ++column;
+    }
+  }
+  return {line, column};
+}
+
+} // namespace
+
+std::optional<Purl> parse_purl(std::string_view text) {
+  // Right to left, as the purl spec's parsing steps go: subpath, qualifiers,
+  // scheme, type, version, name, namespace.
+  Purl purl;
+  std::string_view rest = text;
+  if (const auto hash = rest.rfind('#'); hash != std::string_view::npos) {
+    auto subpath = decode_segments(rest.substr(hash + 1), true);
+    if (!subpath)
+      return std::nullopt;
+    purl.subpath = std::move(*subpath);
+    rest = rest.substr(0, hash);
+  }
+  if (const auto question = rest.rfind('?'); question != std::string_view::npos) {
+    for (auto pair : util::split(rest.substr(question + 1), '&')) {
+      const auto equals = pair.find('=');
+      if (equals == std::string_view::npos || equals == 0)
+        continue;
+      auto value = percent_decode(pair.substr(equals + 1));
+      if (!value)
+        return std::nullopt;
+      if (value->empty())
+        continue;
+      purl.qualifiers.emplace_back(util::to_lower(pair.substr(0, equals)), std::move(*value));
+    }
+    rest = rest.substr(0, question);
+  }
+  const auto colon = rest.find(':');
+  if (colon == std::string_view::npos || !util::iequals(rest.substr(0, colon), "pkg"))
+    return std::nullopt;
+  rest = rest.substr(colon + 1);
+  while (rest.starts_with('/'))
+    rest.remove_prefix(1);
+  const auto slash = rest.find('/');
+  if (slash == std::string_view::npos || !valid_type(rest.substr(0, slash)))
+    return std::nullopt;
+  purl.type = util::to_lower(rest.substr(0, slash));
+  rest = rest.substr(slash + 1);
+  // The version follows the last '@' of the name: an '@' before the last
+  // '/' belongs to the namespace (an unencoded npm scope).
+  if (const auto at = rest.rfind('@');
+      at != std::string_view::npos && rest.find('/', at) == std::string_view::npos) {
+    auto version = percent_decode(rest.substr(at + 1));
+    if (!version)
+      return std::nullopt;
+    purl.version = std::move(*version);
+    rest = rest.substr(0, at);
+  }
+  while (rest.ends_with('/'))
+    rest.remove_suffix(1);
+  const auto last_slash = rest.rfind('/');
+  auto name =
+      percent_decode(last_slash == std::string_view::npos ? rest : rest.substr(last_slash + 1));
+  if (!name || name->empty())
+    return std::nullopt;
+  purl.name = std::move(*name);
+  if (last_slash != std::string_view::npos) {
+    auto namespace_ = decode_segments(rest.substr(0, last_slash), false);
+    if (!namespace_)
+      return std::nullopt;
+    purl.namespace_ = std::move(*namespace_);
+  }
+  return purl;
+}
+
+std::string qualifier(const Purl& purl, std::string_view key) {
+  for (const auto& [k, v] : purl.qualifiers)
+    if (util::iequals(k, key))
+      return v;
+  return {};
+}
+
+std::string ecosystem_of(const Purl& purl) {
+  const std::string type = util::to_lower(purl.type);
+  const std::string namespace_ = util::to_lower(purl.namespace_);
+  if (type == "deb") {
+    if (namespace_ == "debian")
+      return "Debian";
+    if (namespace_ == "ubuntu")
+      return "Ubuntu";
+    return {};
+  }
+  if (type == "apk")
+    return namespace_ == "alpine" ? "Alpine" : std::string();
+  static constexpr std::pair<std::string_view, std::string_view> k_types[] = {
+      {"cargo", "crates.io"}, {"composer", "Packagist"}, {"gem", "RubyGems"},
+      {"golang", "Go"},       {"maven", "Maven"},        {"npm", "npm"},
+      {"nuget", "NuGet"},     {"pypi", "PyPI"},          {"rpm", "Red Hat"},
+  };
+  for (const auto& [purl_type, ecosystem] : k_types)
+    if (type == purl_type)
+      return std::string(ecosystem);
+  return {};
+}
+
+core::Result<SbomInput> read_sbom(std::string_view text, std::string_view name) {
+  Json doc;
+  try {
+    doc = Json::parse(text.begin(), text.end());
+  } catch (const Json::parse_error& e) {
+    const auto [line, column] = position_of(text, e.byte);
+    return core::fail(ErrorKind::parse, std::string(name), "invalid JSON", line, column);
+  } catch (const Json::exception&) {
+    // Out-of-range numbers and the like: still not a document moat can use.
+    return core::fail(ErrorKind::parse, std::string(name), "invalid JSON");
+  }
+  const Reader reader(name);
+  SbomInput out;
+  auto text_member = [&](const char* key) -> std::string {
+    const auto it = doc.find(key);
+    return it != doc.end() && it->is_string() ? it->get<std::string>() : std::string();
+  };
+  if (doc.is_object() && text_member("bomFormat") == "CycloneDX") {
+    out.format = "cyclonedx";
+    auto components = reader.array(doc, "components", "document");
+    if (!components)
+      return std::unexpected(components.error());
+    if (*components != nullptr) {
+      CycloneDxReader cdx(reader, out);
+      MOAT_TRY(cdx.components(**components, "components", 0));
+    }
+  } else if (doc.is_object() && text_member("spdxVersion").starts_with("SPDX-2.")) {
+    out.format = "spdx";
+    MOAT_TRY(read_spdx(doc, reader, out));
+  } else {
+    return core::fail(ErrorKind::parse, std::string(name), "not a CycloneDX or SPDX JSON document");
+  }
+  os_from_distro(out);
+  return out;
+}
+
+} // namespace moat::vuln

@@ -1,0 +1,55 @@
+#pragma once
+// Reading an SBOM back in (CycloneDX JSON or SPDX 2.x JSON, as moat, Syft
+// or Trivy write them) to scan its packages for vulnerabilities.
+
+#include <moat/core/package.hpp>
+#include <moat/core/result.hpp>
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace moat::vuln {
+
+// A parsed package URL.
+struct Purl {
+  std::string type;                                            // "deb", "pypi", ...; lower case
+  std::string namespace_;                                      // decoded; "" when none
+  std::string name;                                            // decoded
+  std::string version;                                         // decoded; "" when none
+  std::vector<std::pair<std::string, std::string>> qualifiers; // decoded, keys lower case
+  std::string subpath;
+};
+
+// Parses "pkg:TYPE/NAMESPACE/NAME@VERSION?QUALIFIERS#SUBPATH"; nullopt when
+// malformed.
+[[nodiscard]] std::optional<Purl> parse_purl(std::string_view text);
+
+// A qualifier's value; empty when absent.
+[[nodiscard]] std::string qualifier(const Purl& purl, std::string_view key);
+
+// The OSV ecosystem of a purl type and namespace: deb/debian -> "Debian",
+// deb/ubuntu -> "Ubuntu", apk/alpine -> "Alpine", rpm/* -> "Red Hat",
+// pypi -> "PyPI", npm -> "npm", golang -> "Go", maven -> "Maven", gem ->
+// "RubyGems", cargo -> "crates.io", nuget -> "NuGet", composer ->
+// "Packagist"; empty when unknown.
+[[nodiscard]] std::string ecosystem_of(const Purl& purl);
+
+struct SbomInput {
+  std::string format;                  // "cyclonedx" or "spdx"
+  std::string os_id;                   // "debian", "alpine"; empty when the SBOM does not say
+  std::string os_version;              // "12", "3.18.4"
+  std::vector<core::Package> packages; // name, version, type, ecosystem, namespace_,
+                                       // source_name/version, purl, found_at, layer_digest
+};
+
+// Reads a CycloneDX (1.2-1.6) or SPDX (2.2/2.3) JSON document. Packages
+// come from purls; the source package from the purl's "upstream"
+// qualifier or the writer's properties (moat:source-name, syft, trivy);
+// the OS from an operating-system component, or a purl's "distro"
+// qualifier ("debian-12"). A document that is neither format is an error.
+[[nodiscard]] core::Result<SbomInput> read_sbom(std::string_view text, std::string_view name);
+
+} // namespace moat::vuln

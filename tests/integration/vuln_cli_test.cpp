@@ -1,0 +1,245 @@
+// moat db and moat vuln end to end: importing the real OSV data in
+// ../shared/vulndata, statistics, scanning SBOM files, suppression, output
+// formats and the error paths (exit 2, one line, database unchanged).
+#include "testutil.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <gtest/gtest.h>
+
+namespace moat::test {
+namespace {
+
+using Json = nlohmann::json;
+
+std::string q(const std::filesystem::path& p) {
+  return "'" + p.string() + "'";
+}
+
+// The real data, imported once for the whole suite.
+class VulnCli : public ::testing::Test {
+protected:
+  static void SetUpTestSuite() {
+    s_dir = new TempDir();
+    s_db = s_dir->path() / "vuln.db";
+    const auto r = run_moat("db import --db " + q(s_db) + " " + q(shared_dir() / "vulndata/go") +
+                            " " + q(shared_dir() / "vulndata/pypi"));
+    s_import = new RunResult(r);
+  }
+  static void TearDownTestSuite() {
+    delete s_import;
+    delete s_dir;
+  }
+
+  // A CycloneDX SBOM as Syft writes one: purls carry the ecosystems.
+  static std::string sbom(const std::vector<std::string>& purls) {
+    Json components = Json::array();
+    for (const auto& p : purls) {
+      const auto at = p.rfind('@');
+      const auto slash = p.rfind('/', at);
+      components.push_back({{"type", "library"},
+                            {"name", p.substr(slash + 1, at - slash - 1)},
+                            {"version", p.substr(at + 1)},
+                            {"purl", p}});
+    }
+    Json doc{{"bomFormat", "CycloneDX"},
+             {"specVersion", "1.5"},
+             {"version", 1},
+             {"components", components}};
+    return doc.dump(2);
+  }
+
+  static Json findings_of(const RunResult& r) {
+    auto doc = Json::parse(r.out, nullptr, false);
+    if (doc.is_discarded() || !doc.contains("targets"))
+      return Json::array();
+    return doc["targets"][0]["findings"];
+  }
+
+  static const Json* find(const Json& findings, const std::string& id) {
+    for (const auto& f : findings)
+      if (f["id"] == id)
+        return &f;
+    return nullptr;
+  }
+
+  static TempDir* s_dir;
+  static std::filesystem::path s_db;
+  static RunResult* s_import;
+};
+
+TempDir* VulnCli::s_dir = nullptr;
+std::filesystem::path VulnCli::s_db;
+RunResult* VulnCli::s_import = nullptr;
+
+TEST_F(VulnCli, ImportsEveryRealAdvisory) {
+  ASSERT_EQ(s_import->exit_code, 0) << s_import->err;
+  EXPECT_NE(s_import->out.find("imported 6952 document(s)"), std::string::npos) << s_import->out;
+  const auto stats = run_moat("db stats --format json --db " + q(s_db));
+  ASSERT_EQ(stats.exit_code, 0) << stats.err;
+  const auto doc = Json::parse(stats.out);
+  long go = 0;
+  long pypi = 0;
+  for (const auto& row : doc["ecosystems"]) {
+    if (row["ecosystem"] == "Go")
+      go = row["advisories"].get<long>();
+    if (row["ecosystem"] == "PyPI")
+      pypi = row["advisories"].get<long>();
+    EXPECT_EQ(row["source"], "osv");
+  }
+  // Withdrawn advisories are dropped, so the counts are at most the files.
+  EXPECT_GT(go, 4000);
+  EXPECT_LE(go, 4291);
+  EXPECT_GT(pypi, 2500);
+  EXPECT_LE(pypi, 2662);
+  EXPECT_EQ(doc["schema_version"], 1);
+  EXPECT_GE(doc["newest_modified"].get<std::string>(), "2024-10-01");
+  ASSERT_EQ(doc["origins"].size(), 2U);
+
+  const auto text = run_moat("db stats --db " + q(s_db));
+  ASSERT_EQ(text.exit_code, 0);
+  EXPECT_NE(text.out.find("schema version:  1"), std::string::npos);
+  EXPECT_NE(text.out.find("PyPI"), std::string::npos);
+}
+
+TEST_F(VulnCli, ReimportChangesNothing) {
+  TempDir dir;
+  const auto db = dir.path() / "again.db";
+  const auto pypi = shared_dir() / "vulndata/pypi/requests";
+  ASSERT_EQ(run_moat("db import -q --db " + q(db) + " " + q(pypi)).exit_code, 0);
+  const auto again = run_moat("db import --db " + q(db) + " " + q(pypi));
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_NE(again.out.find("0 added, 0 updated, 5 unchanged"), std::string::npos) << again.out;
+}
+
+TEST_F(VulnCli, FindsRealAdvisoriesInAnSbom) {
+  ASSERT_EQ(s_import->exit_code, 0) << s_import->err;
+  TempDir dir;
+  const auto file = dir.write(
+      "app.cdx.json",
+      sbom({"pkg:pypi/requests@2.28.1", "pkg:golang/stdlib@1.20.5", "pkg:pypi/requests@2.31.0"}));
+  const auto r = run_moat("vuln --db " + q(s_db) + " --format json " + q(file));
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  const auto findings = findings_of(r);
+  // PYSEC-2023-74: requests >= 2.3.0, fixed in 2.31.0 (CVE-2023-32681).
+  const auto* requests = find(findings, "PYSEC-2023-74");
+  ASSERT_NE(requests, nullptr) << r.out;
+  EXPECT_EQ((*requests)["package"]["name"], "requests");
+  EXPECT_EQ((*requests)["package"]["version"], "2.28.1");
+  EXPECT_EQ((*requests)["package"]["ecosystem"], "PyPI");
+  EXPECT_EQ((*requests)["package"]["purl"], "pkg:pypi/requests@2.28.1");
+  EXPECT_EQ((*requests)["fixed_version"], "2.31.0");
+  EXPECT_EQ((*requests)["state"], "fixed");
+  EXPECT_NE(
+      std::find((*requests)["aliases"].begin(), (*requests)["aliases"].end(), "CVE-2023-32681"),
+      (*requests)["aliases"].end());
+  // GO-2023-1878 (CVE-2023-29406): stdlib fixed in 1.19.11 and 1.20.6.
+  const auto* go = find(findings, "GO-2023-1878");
+  ASSERT_NE(go, nullptr) << r.out;
+  EXPECT_EQ((*go)["package"]["name"], "stdlib");
+  EXPECT_EQ((*go)["fixed_version"], "1.20.6");
+  // requests 2.31.0 is past every fix in the data.
+  for (const auto& f : findings)
+    EXPECT_NE(f["package"]["version"], "2.31.0") << f["id"];
+}
+
+TEST_F(VulnCli, SuppressionByIgnoreFileAndVex) {
+  ASSERT_EQ(s_import->exit_code, 0) << s_import->err;
+  TempDir dir;
+  const auto file = dir.write("app.cdx.json", sbom({"pkg:pypi/requests@2.28.1"}));
+  const auto base = run_moat("vuln --db " + q(s_db) + " --format json " + q(file));
+  const auto total = findings_of(base).size();
+  ASSERT_GE(total, 1U);
+
+  dir.write(".moatignore", "# reviewed\nCVE-2023-32681 pkg:pypi/requests # no proxies here\n");
+  const auto ignored = run_moat(
+      "vuln --db " + q(s_db) + " --format json --show-suppressed app.cdx.json", dir.path());
+  ASSERT_NE(ignored.exit_code, 2) << ignored.err;
+  EXPECT_EQ(findings_of(ignored).size(), total - 1);
+  const auto doc = Json::parse(ignored.out);
+  ASSERT_EQ(doc["targets"][0]["suppressed_findings"].size(), 1U);
+  EXPECT_EQ(doc["targets"][0]["suppressed_findings"][0]["justification"], "no proxies here");
+  EXPECT_EQ(doc["targets"][0]["suppressed"], 1);
+
+  const auto vex = dir.write("app.vex.json", R"({
+    "@context": "https://openvex.dev/ns/v0.2.0",
+    "@id": "https://example.org/vex/1",
+    "author": "team", "timestamp": "2024-01-01T00:00:00Z", "version": 1,
+    "statements": [{"vulnerability": {"name": "CVE-2023-32681"},
+                    "products": [{"@id": "pkg:pypi/requests@2.28.1"}],
+                    "status": "not_affected",
+                    "justification": "vulnerable_code_not_in_execute_path"}]})");
+  std::filesystem::remove(dir.path() / ".moatignore");
+  const auto vexed =
+      run_moat("vuln --db " + q(s_db) + " --format json --vex " + q(vex) + " " + q(file));
+  ASSERT_NE(vexed.exit_code, 2) << vexed.err;
+  EXPECT_EQ(findings_of(vexed).size(), total - 1);
+  EXPECT_EQ(find(findings_of(vexed), "PYSEC-2023-74"), nullptr);
+}
+
+TEST_F(VulnCli, SarifGroupsByAdvisoryId) {
+  ASSERT_EQ(s_import->exit_code, 0) << s_import->err;
+  TempDir dir;
+  const auto file = dir.write("app.cdx.json", sbom({"pkg:pypi/requests@2.28.1"}));
+  const auto r = run_moat("vuln --db " + q(s_db) + " --format sarif " + q(file));
+  ASSERT_EQ(r.exit_code, 1) << r.err;
+  const auto doc = Json::parse(r.out);
+  bool seen = false;
+  for (const auto& result : doc["runs"][0]["results"])
+    if (result["ruleId"] == "PYSEC-2023-74") {
+      seen = true;
+      EXPECT_EQ(result["properties"]["fixedVersion"], "2.31.0");
+    }
+  EXPECT_TRUE(seen);
+}
+
+TEST_F(VulnCli, BadInputsExitTwoWithOneLine) {
+  TempDir dir;
+  const auto db = dir.path() / "v.db";
+  // A malformed advisory aborts the whole import; nothing is stored.
+  dir.write("feed/GO-1.json", R"({"id": "GO-1", "affected": []})");
+  dir.write("feed/GO-2.json", R"({"id": "GO-2", "affected": [)");
+  const auto bad = run_moat("db import --db " + q(db) + " " + q(dir.path() / "feed"));
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("GO-2.json"), std::string::npos) << bad.err;
+  EXPECT_EQ(std::count(bad.err.begin(), bad.err.end(), '\n'), 1) << bad.err;
+  const auto stats = run_moat("db stats --format json --db " + q(db));
+  ASSERT_EQ(stats.exit_code, 0) << stats.err;
+  EXPECT_EQ(Json::parse(stats.out)["advisories"], 0);
+
+  // No database, a file that is not one, an SBOM that is not one.
+  const auto missing =
+      run_moat("vuln --db " + q(dir.path() / "none.db") + " " + q(dir.write("s.json", sbom({}))));
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_NE(missing.err.find("moat db import"), std::string::npos);
+  const auto foreign =
+      run_moat("vuln --db " + q(dir.write("x.db", "garbage garbage garbage")) + " x");
+  EXPECT_EQ(foreign.exit_code, 2);
+  ASSERT_EQ(
+      run_moat("db import -q --db " + q(db) + " " + q(dir.path() / "feed/GO-1.json")).exit_code, 0);
+  const auto out = dir.path() / "report.json";
+  const auto not_sbom = run_moat("vuln --db " + q(db) + " --output " + q(out) + " " +
+                                 q(dir.write("n.json", R"({"hello": 1})")));
+  EXPECT_EQ(not_sbom.exit_code, 2);
+  EXPECT_NE(not_sbom.err.find("n.json"), std::string::npos);
+  EXPECT_FALSE(std::filesystem::exists(out));
+  const auto bad_vex = run_moat("vuln --db " + q(db) + " --vex " + q(dir.write("bad.vex", "{")) +
+                                " " + q(dir.path() / "s.json"));
+  EXPECT_EQ(bad_vex.exit_code, 2);
+  EXPECT_NE(bad_vex.err.find("bad.vex"), std::string::npos);
+}
+
+TEST_F(VulnCli, UpdateSaysWhenThereIsNoNetwork) {
+  TempDir dir;
+  // An address nothing listens on stands in for a machine without a network.
+  const auto r =
+      run_moat("db update --db " + q(dir.path() / "v.db") + " --source osv:PyPI", {}, {});
+  if (r.exit_code == 0)
+    GTEST_SKIP() << "this machine reached the OSV feed";
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("cannot download osv:PyPI"), std::string::npos) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(dir.path() / "v.db"));
+}
+
+} // namespace
+} // namespace moat::test
