@@ -7,6 +7,8 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
 namespace moat::test {
 namespace {
 
@@ -227,6 +229,104 @@ TEST_F(VulnCli, BadInputsExitTwoWithOneLine) {
                                 " " + q(dir.path() / "s.json"));
   EXPECT_EQ(bad_vex.exit_code, 2);
   EXPECT_NE(bad_vex.err.find("bad.vex"), std::string::npos);
+}
+
+// A Debian 12 root file system with OpenSSL's libssl3 (a binary package of
+// source openssl) and Debian's python3-requests, as dpkg and pip leave them.
+void write_debian_rootfs(const TempDir& dir) {
+  dir.write("rootfs/etc/os-release", "ID=debian\nVERSION_ID=\"12\"\nVERSION_CODENAME=bookworm\n");
+  dir.write("rootfs/etc/shadow", "root:*:19000::::::\nguest::19000::::::\n"); // an image finding
+  dir.write("rootfs/var/lib/dpkg/status",
+            "Package: libssl3\nStatus: install ok installed\nArchitecture: amd64\n"
+            "Source: openssl\nVersion: 3.0.11-1~deb12u2\nDescription: x\n\n"
+            "Package: python3-requests\nStatus: install ok installed\nArchitecture: all\n"
+            "Source: requests\nVersion: 2.28.1+dfsg-1\nDescription: x\n\n");
+  dir.write("rootfs/usr/lib/python3/dist-packages/requests-2.28.1.egg-info/PKG-INFO",
+            "Metadata-Version: 2.1\nName: requests\nVersion: 2.28.1\n");
+  // The Debian Security Tracker's record: fixed in bookworm by a point release;
+  // a second CVE bookworm never had (fixed_version "0").
+  dir.write("tracker.json", R"({"openssl": {
+    "CVE-2024-0727": {"description": "PKCS12 NULL dereference", "releases": {"bookworm":
+      {"status": "resolved", "fixed_version": "3.0.13-1~deb12u1", "urgency": "low",
+       "repositories": {"bookworm": "3.0.11-1~deb12u2"}}}},
+    "CVE-2022-0778": {"description": "BN_mod_sqrt loop", "releases": {"bookworm":
+      {"status": "resolved", "fixed_version": "0", "urgency": "high",
+       "repositories": {"bookworm": "3.0.11-1~deb12u2"}}}}}})");
+}
+
+TEST_F(VulnCli, ImageReportsVulnerabilitiesWhenADatabaseIsThere) {
+  TempDir dir;
+  write_debian_rootfs(dir);
+  const auto db = dir.path() / "v.db";
+  ASSERT_EQ(run_moat("db import -q --db " + q(db) + " " + q(dir.path() / "tracker.json") + " " +
+                     q(shared_dir() / "vulndata/pypi/requests"))
+                .exit_code,
+            0);
+  const auto rootfs = "dir://" + (dir.path() / "rootfs").string();
+  const auto r = run_moat("image --no-progress --format json --db " + q(db) + " " + rootfs);
+  ASSERT_EQ(r.exit_code, 1) << r.err;
+  const auto findings = findings_of(r);
+  const auto* openssl = find(findings, "CVE-2024-0727");
+  ASSERT_NE(openssl, nullptr) << r.out;
+  EXPECT_EQ((*openssl)["package"]["name"], "libssl3");
+  EXPECT_EQ((*openssl)["package"]["version"], "3.0.11-1~deb12u2");
+  EXPECT_EQ((*openssl)["package"]["ecosystem"], "Debian:12");
+  EXPECT_EQ((*openssl)["fixed_version"], "3.0.13-1~deb12u1");
+  EXPECT_EQ((*openssl)["state"], "fixed");
+  EXPECT_EQ((*openssl)["rating"], "low"); // the tracker's urgency
+  EXPECT_EQ((*openssl)["severity"], "low");
+  EXPECT_EQ(find(findings, "CVE-2022-0778"), nullptr); // bookworm was never affected
+  const auto* requests = find(findings, "PYSEC-2023-74");
+  ASSERT_NE(requests, nullptr) << r.out;
+  EXPECT_EQ((*requests)["package"]["path"],
+            "/usr/lib/python3/dist-packages/requests-2.28.1.egg-info/PKG-INFO");
+  // Image checks still run beside them.
+  auto image_checks = [](const Json& list) {
+    return std::count_if(list.begin(), list.end(), [](const Json& f) {
+      return f["id"].get<std::string>().starts_with("IM");
+    });
+  };
+  EXPECT_GT(image_checks(findings), 0);
+
+  const auto skipped =
+      run_moat("image --no-progress --format json --skip-vulns --db " + q(db) + " " + rootfs);
+  EXPECT_EQ(find(findings_of(skipped), "CVE-2024-0727"), nullptr);
+  EXPECT_EQ(image_checks(findings_of(skipped)), image_checks(findings));
+  // --ignore takes advisory ids and aliases like any rule id.
+  const auto ignored = run_moat("image --no-progress --format json --ignore CVE-2023-32681 --db " +
+                                q(db) + " " + rootfs);
+  EXPECT_EQ(find(findings_of(ignored), "PYSEC-2023-74"), nullptr);
+  EXPECT_NE(find(findings_of(ignored), "CVE-2024-0727"), nullptr);
+}
+
+TEST_F(VulnCli, MoatsOwnSbomGivesTheSameFindingsAsTheImage) {
+  TempDir dir;
+  write_debian_rootfs(dir);
+  const auto db = dir.path() / "v.db";
+  ASSERT_EQ(run_moat("db import -q --db " + q(db) + " " + q(dir.path() / "tracker.json") + " " +
+                     q(shared_dir() / "vulndata/pypi/requests"))
+                .exit_code,
+            0);
+  const auto rootfs = "dir://" + (dir.path() / "rootfs").string();
+  for (const std::string format : {"cyclonedx", "spdx"}) {
+    const auto sbom = dir.path() / ("sbom-" + format + ".json");
+    ASSERT_EQ(
+        run_moat("sbom --no-progress --format " + format + " --output " + q(sbom) + " " + rootfs)
+            .exit_code,
+        0);
+    const auto from_image =
+        run_moat("vuln --no-progress --format json --db " + q(db) + " " + rootfs);
+    const auto from_sbom = run_moat("vuln --format json --db " + q(db) + " " + q(sbom));
+    ASSERT_EQ(from_sbom.exit_code, 1) << from_sbom.err;
+    std::set<std::string> a;
+    std::set<std::string> b;
+    for (const auto& f : findings_of(from_image))
+      a.insert(f["id"].get<std::string>() + " " + f["package"]["name"].get<std::string>());
+    for (const auto& f : findings_of(from_sbom))
+      b.insert(f["id"].get<std::string>() + " " + f["package"]["name"].get<std::string>());
+    EXPECT_EQ(a, b) << format;
+    EXPECT_TRUE(a.contains("CVE-2024-0727 libssl3"));
+  }
 }
 
 TEST_F(VulnCli, UpdateSaysWhenThereIsNoNetwork) {

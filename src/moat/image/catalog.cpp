@@ -91,6 +91,17 @@ std::string os_ecosystem(const std::optional<inventory::OsRelease>& os, std::str
   return std::string(fallback);
 }
 
+// The purl "upstream" qualifier of an OS package (as Syft writes it): the
+// source package, with its version when that differs, so an SBOM read back
+// still matches distribution advisories, which name source packages.
+std::string upstream_qualifier(const core::Package& pkg) {
+  const bool other_version = !pkg.source_version.empty() && pkg.source_version != pkg.version;
+  const std::string& source = pkg.source_name.empty() ? pkg.name : pkg.source_name;
+  if (source == pkg.name && !other_version)
+    return {};
+  return other_version ? source + "@" + pkg.source_version : source;
+}
+
 } // namespace
 
 core::Result<Inventory> catalog_image(const ScannedImage& scanned, const UnionView& view) {
@@ -160,8 +171,9 @@ core::Result<Inventory> catalog_image(const ScannedImage& scanned, const UnionVi
     pkg.source_name = p.source_name;
     pkg.source_version = p.source_version;
     pkg.found_at = found_at;
-    pkg.purl = core::make_purl("deb", pkg.namespace_, pkg.name, pkg.version,
-                               {{"arch", pkg.architecture}, {"distro", distro}});
+    pkg.purl = core::make_purl(
+        "deb", pkg.namespace_, pkg.name, pkg.version,
+        {{"arch", pkg.architecture}, {"distro", distro}, {"upstream", upstream_qualifier(pkg)}});
     pkg.layer = dpkg_layers.installing_layer(
         found_at.substr(1), fmt::format("{}:{}={}", p.name, p.architecture, p.version));
     pkg.layer_digest = layer_digest(pkg.layer);
@@ -209,16 +221,17 @@ core::Result<Inventory> catalog_image(const ScannedImage& scanned, const UnionVi
     }
     return {};
   };
-  MOAT_TRY(
-      catalog_database([](std::string_view path) { return path == "lib/apk/db/installed"; },
-                       [](const Captured& f) {
-                         return inventory::parse_apk_installed(*f.content, "/" + f.entry->path);
-                       },
-                       [&](core::Package& p) {
-                         p.ecosystem = os_ecosystem(inv.os, "Alpine");
-                         p.purl = core::make_purl("apk", "alpine", p.name, p.version,
-                                                  {{"arch", p.architecture}, {"distro", distro}});
-                       }));
+  MOAT_TRY(catalog_database(
+      [](std::string_view path) { return path == "lib/apk/db/installed"; },
+      [](const Captured& f) {
+        return inventory::parse_apk_installed(*f.content, "/" + f.entry->path);
+      },
+      [&](core::Package& p) {
+        p.ecosystem = os_ecosystem(inv.os, "Alpine");
+        p.purl = core::make_purl(
+            "apk", "alpine", p.name, p.version,
+            {{"arch", p.architecture}, {"distro", distro}, {"upstream", upstream_qualifier(p)}});
+      }));
   MOAT_TRY(catalog_database(
       [](std::string_view path) { return path.ends_with("rpm/rpmdb.sqlite"); },
       [](const Captured& f) {

@@ -5,7 +5,6 @@
 
 #include <fmt/chrono.h>
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 #include <sqlite3.h>
 
 #include <array>
@@ -17,8 +16,6 @@
 namespace moat::vuln {
 
 namespace {
-
-using Json = nlohmann::json;
 
 struct StatementFinalizer {
   void operator()(sqlite3_stmt* st) const { sqlite3_finalize(st); }
@@ -90,60 +87,137 @@ std::string_view range_key(Range::Type type) {
 constexpr std::array k_states{FixState::fixed,    FixState::affected,    FixState::will_not_fix,
                               FixState::deferred, FixState::end_of_life, FixState::not_affected};
 
-// The stored form of one affected entry: compact JSON, read back by decode_spec.
-std::string encode_spec(const Affected& a) {
-  Json ranges = Json::array();
-  for (const auto& r : a.ranges) {
-    if (r.type == Range::Type::git)
-      continue; // commits cannot be compared with installed versions
-    Json events = Json::array();
-    for (const auto& e : r.events)
-      events.push_back(Json::array({event_key(e.kind), e.version}));
-    ranges.push_back(Json{{"t", range_key(r.type)}, {"e", std::move(events)}});
-  }
-  Json spec{{"r", std::move(ranges)}, {"s", to_string(a.state)}};
-  if (!a.versions.empty())
-    spec["v"] = a.versions;
-  if (!a.severity.empty())
-    spec["sev"] = a.severity;
-  if (!a.purl.empty())
-    spec["p"] = a.purl;
-  spec["n"] = a.name;
-  spec["eco"] = a.ecosystem;
-  return spec.dump();
+// The stored form of one affected entry: a sequence of netstrings
+// ("LEN:BYTES"), which any byte can go through and which reads back without
+// a parser; matching decodes one per candidate, so this is on the hot path.
+void put_token(std::string& out, std::string_view token) {
+  out += std::to_string(token.size());
+  out += ':';
+  out += token;
 }
 
+std::string encode_spec(const Affected& a) {
+  std::string out;
+  put_token(out, to_string(a.state));
+  put_token(out, a.severity);
+  put_token(out, a.purl);
+  put_token(out, a.name);
+  put_token(out, a.ecosystem);
+  size_t ranges = 0;
+  for (const auto& r : a.ranges)
+    ranges += r.type == Range::Type::git ? 0 : 1; // commits are not installed versions
+  put_token(out, std::to_string(ranges));
+  for (const auto& r : a.ranges) {
+    if (r.type == Range::Type::git)
+      continue;
+    put_token(out, range_key(r.type));
+    put_token(out, std::to_string(r.events.size()));
+    for (const auto& e : r.events) {
+      put_token(out, event_key(e.kind));
+      put_token(out, e.version);
+    }
+  }
+  put_token(out, std::to_string(a.versions.size()));
+  for (const auto& v : a.versions)
+    put_token(out, v);
+  return out;
+}
+
+// Reads netstrings back; every read is bounds-checked, so a damaged row
+// fails instead of reading past its end.
+class TokenReader {
+public:
+  explicit TokenReader(std::string_view text) : m_text(text) {}
+
+  std::optional<std::string_view> next() {
+    size_t length = 0;
+    size_t digits = 0;
+    while (m_pos < m_text.size() && m_text[m_pos] >= '0' && m_text[m_pos] <= '9') {
+      if (++digits > 9)
+        return std::nullopt;
+      length = length * 10 + static_cast<size_t>(m_text[m_pos++] - '0');
+    }
+    if (digits == 0 || m_pos >= m_text.size() || m_text[m_pos] != ':' ||
+        m_text.size() - m_pos - 1 < length)
+      return std::nullopt;
+    auto token = m_text.substr(m_pos + 1, length);
+    m_pos += 1 + length;
+    return token;
+  }
+
+  std::optional<size_t> count() {
+    auto token = next();
+    if (!token || token->empty() || token->size() > 6)
+      return std::nullopt;
+    size_t n = 0;
+    for (char c : *token) {
+      if (c < '0' || c > '9')
+        return std::nullopt;
+      n = n * 10 + static_cast<size_t>(c - '0');
+    }
+    return n;
+  }
+
+  [[nodiscard]] bool done() const { return m_pos == m_text.size(); }
+
+private:
+  std::string_view m_text;
+  size_t m_pos = 0;
+};
+
 bool decode_spec(std::string_view text, Affected& a) {
-  auto spec = Json::parse(text, nullptr, false);
-  if (!spec.is_object())
+  TokenReader in(text);
+  auto state = in.next();
+  auto severity = in.next();
+  auto purl = in.next();
+  auto name = in.next();
+  auto ecosystem = in.next();
+  if (!state || !severity || !purl || !name || !ecosystem)
     return false;
-  for (const auto& r : spec.value("r", Json::array())) {
+  bool known = false;
+  for (auto s : k_states)
+    if (to_string(s) == *state) {
+      a.state = s;
+      known = true;
+    }
+  if (!known)
+    return false;
+  a.severity = *severity;
+  a.purl = *purl;
+  a.name = *name;
+  a.ecosystem = *ecosystem;
+  auto ranges = in.count();
+  if (!ranges)
+    return false;
+  for (size_t r = 0; r < *ranges; ++r) {
     Range range;
-    const auto t = r.value("t", std::string("E"));
-    range.type = t == "S" ? Range::Type::semver : Range::Type::ecosystem;
-    for (const auto& e : r.value("e", Json::array())) {
-      if (!e.is_array() || e.size() != 2 || !e[0].is_string() || !e[1].is_string())
+    auto type = in.next();
+    auto events = in.count();
+    if (!type || !events)
+      return false;
+    range.type = *type == "S" ? Range::Type::semver : Range::Type::ecosystem;
+    for (size_t e = 0; e < *events; ++e) {
+      auto key = in.next();
+      auto version = in.next();
+      if (!key || !version)
         return false;
-      auto kind = event_kind(e[0].get_ref<const std::string&>());
+      auto kind = event_kind(*key);
       if (!kind)
         return false;
-      range.events.push_back(Event{*kind, e[1].get<std::string>()});
+      range.events.push_back(Event{*kind, std::string(*version)});
     }
     a.ranges.push_back(std::move(range));
   }
-  if (auto v = spec.find("v"); v != spec.end() && v->is_array())
-    for (const auto& s : *v)
-      if (s.is_string())
-        a.versions.push_back(s.get<std::string>());
-  const auto state = spec.value("s", std::string("fixed"));
-  for (auto s : k_states)
-    if (to_string(s) == state)
-      a.state = s;
-  a.severity = spec.value("sev", std::string());
-  a.purl = spec.value("p", std::string());
-  a.name = spec.value("n", std::string());
-  a.ecosystem = spec.value("eco", std::string());
-  return true;
+  auto versions = in.count();
+  if (!versions)
+    return false;
+  for (size_t v = 0; v < *versions; ++v) {
+    auto version = in.next();
+    if (!version)
+      return false;
+    a.versions.emplace_back(*version);
+  }
+  return in.done();
 }
 
 std::string join_lines(const std::vector<std::string>& items) {

@@ -156,6 +156,29 @@ TEST_F(Fixture, RefusesMissingForeignAndFutureFiles) {
   EXPECT_NE(future.error().message.find("schema version 99"), std::string::npos);
 }
 
+TEST_F(Fixture, ADamagedRowIsAnErrorNotAGuess) {
+  {
+    auto db = Database::open(path, true);
+    ASSERT_TRUE(db);
+    ImportCounts counts;
+    ASSERT_TRUE(db->begin());
+    ASSERT_TRUE(db->put(advisory("A-1", "2024-01-01T00:00:00Z"), "osv", "a", counts));
+    ASSERT_TRUE(db->commit());
+  }
+  sqlite3* raw = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &raw), SQLITE_OK);
+  // A length that runs past the end of the row.
+  ASSERT_EQ(sqlite3_exec(raw, "UPDATE affected SET spec = '5:fixed0:0:0:4:PyPI1:199:E'", nullptr,
+                         nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(raw);
+  auto db = Database::open(path, false);
+  ASSERT_TRUE(db);
+  auto found = db->lookup("PyPI", "requests-toolbelt");
+  ASSERT_FALSE(found);
+  EXPECT_NE(found.error().message.find("damaged record for advisory A-1"), std::string::npos);
+}
+
 TEST(VulnKeys, EcosystemAndNameKeys) {
   EXPECT_EQ(ecosystem_key("Ubuntu:22.04:LTS"), "Ubuntu:22.04");
   EXPECT_EQ(ecosystem_key("Debian:12"), "Debian:12");

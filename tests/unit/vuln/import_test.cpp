@@ -1,0 +1,156 @@
+// Importing: format detection, directories walked in order, zip archives,
+// every feed format through one call, and the all-or-nothing transaction.
+#include <moat/vuln/import.hpp>
+
+#include "testutil.hpp"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <gtest/gtest.h>
+
+namespace moat::vuln {
+namespace {
+
+constexpr std::string_view k_osv =
+    R"({"id": "GHSA-aaaa-bbbb-cccc", "modified": "2024-05-01T00:00:00Z",
+  "aliases": ["CVE-2024-11111"],
+  "affected": [{"package": {"ecosystem": "npm", "name": "left-pad"},
+                "ranges": [{"type": "SEMVER", "events": [{"introduced": "0"}, {"fixed": "1.3.1"}]}]}]})";
+
+constexpr std::string_view k_osv_yaml = R"(id: PYSEC-2024-1
+modified: "2024-05-02T00:00:00Z"
+affected:
+- package: {name: Flask, ecosystem: PyPI}
+  ranges:
+  - type: ECOSYSTEM
+    events: [{introduced: "0"}, {fixed: "2.2.5"}]
+)";
+
+constexpr std::string_view k_tracker =
+    R"({"openssl": {"CVE-2024-0727": {"description": "NULL dereference",
+  "releases": {"bookworm": {"status": "resolved", "fixed_version": "3.0.13-1~deb12u1",
+                            "urgency": "low", "repositories": {"bookworm": "3.0.11-1~deb12u2"}}}}}})";
+
+constexpr std::string_view k_secdb = R"({"distroversion": "v3.19", "reponame": "main",
+  "urlprefix": "https://dl-cdn.alpinelinux.org/alpine",
+  "packages": [{"pkg": {"name": "busybox", "secfixes": {"1.36.1-r16": ["CVE-2023-42363"]}}}]})";
+
+// Writes a zip archive holding NAME -> CONTENT members.
+void write_zip(const std::filesystem::path& path,
+               const std::vector<std::pair<std::string, std::string_view>>& members) {
+  archive* a = archive_write_new();
+  archive_write_set_format_zip(a);
+  ASSERT_EQ(archive_write_open_filename(a, path.c_str()), ARCHIVE_OK);
+  for (const auto& [name, content] : members) {
+    archive_entry* e = archive_entry_new();
+    archive_entry_set_pathname(e, name.c_str());
+    archive_entry_set_filetype(e, AE_IFREG);
+    archive_entry_set_perm(e, 0644);
+    archive_entry_set_size(e, static_cast<la_int64_t>(content.size()));
+    ASSERT_EQ(archive_write_header(a, e), ARCHIVE_OK);
+    ASSERT_EQ(archive_write_data(a, content.data(), content.size()),
+              static_cast<la_ssize_t>(content.size()));
+    archive_entry_free(e);
+  }
+  archive_write_close(a);
+  archive_write_free(a);
+}
+
+TEST(VulnImportDetect, TellsFormatsApart) {
+  EXPECT_EQ(detect_format("a.json", k_osv), FeedFormat::osv_json);
+  EXPECT_EQ(detect_format("a.YAML", k_osv_yaml), FeedFormat::osv_yaml);
+  EXPECT_EQ(detect_format("json", k_tracker), FeedFormat::debian_tracker);
+  EXPECT_EQ(detect_format("main.json", k_secdb), FeedFormat::alpine_secdb);
+  // An OSV record whose first member is an object is still OSV.
+  EXPECT_EQ(detect_format("x.json", R"({"database_specific": {"a": 1}, "id": "X"})"),
+            FeedFormat::osv_json);
+  EXPECT_EQ(feed_of(FeedFormat::debian_tracker), "debian");
+  EXPECT_EQ(feed_of(FeedFormat::osv_yaml), "osv");
+}
+
+struct ImportFixture : ::testing::Test {
+  test::TempDir dir;
+  std::optional<Database> db;
+  void SetUp() override {
+    auto opened = Database::open(dir.path() / "v.db", true);
+    ASSERT_TRUE(opened) << opened.error().to_string();
+    db = std::move(*opened);
+  }
+};
+
+TEST_F(ImportFixture, EveryFormatFromFilesDirectoriesAndZips) {
+  dir.write("feeds/osv/npm/GHSA-aaaa-bbbb-cccc.json", std::string(k_osv));
+  dir.write("feeds/osv/pypi/flask/PYSEC-2024-1.yaml", std::string(k_osv_yaml));
+  dir.write("feeds/osv/README.md", "not an advisory");
+  dir.write("feeds/osv/.hidden.json", "{ broken");
+  const auto tracker = dir.write("tracker.json", std::string(k_tracker));
+  write_zip(dir.path() / "alpine.zip", {{"v3.19/main.json", k_secdb}, {"notes.txt", "x"}});
+
+  std::vector<size_t> progress;
+  auto result = import_paths(
+      *db,
+      {(dir.path() / "feeds").string(), tracker.string(), (dir.path() / "alpine.zip").string()},
+      [&](size_t done, size_t total) {
+        progress.push_back(done);
+        EXPECT_LE(done, total);
+      });
+  ASSERT_TRUE(result) << result.error().to_string();
+  EXPECT_EQ(result->documents, 4U);
+  EXPECT_EQ(result->counts.added, 4);
+  ASSERT_FALSE(progress.empty());
+  EXPECT_TRUE(std::is_sorted(progress.begin(), progress.end()));
+
+  auto npm = db->lookup("npm", "left-pad");
+  ASSERT_TRUE(npm);
+  ASSERT_EQ(npm->size(), 1U);
+  EXPECT_EQ(npm->front().feed, "osv");
+  auto flask = db->lookup("PyPI", "flask");
+  ASSERT_TRUE(flask);
+  ASSERT_EQ(flask->size(), 1U);
+  auto debian = db->lookup("Debian:12", "openssl");
+  ASSERT_TRUE(debian);
+  ASSERT_EQ(debian->size(), 1U);
+  EXPECT_EQ(debian->front().feed, "debian");
+  EXPECT_EQ(debian->front().advisory.affected[0].severity, "low");
+  auto alpine = db->lookup("Alpine:v3.19", "busybox");
+  ASSERT_TRUE(alpine);
+  ASSERT_EQ(alpine->size(), 1U);
+  EXPECT_EQ(alpine->front().feed, "alpine");
+
+  auto stats = db->stats();
+  ASSERT_TRUE(stats);
+  ASSERT_EQ(stats->origins.size(), 3U); // the three paths given
+  EXPECT_EQ(stats->origins[0].first, (dir.path() / "alpine.zip").string());
+}
+
+TEST_F(ImportFixture, ABadDocumentLeavesTheDatabaseUntouched) {
+  dir.write("a/1.json", std::string(k_osv));
+  dir.write("a/2.json", R"({"id": "X-1", "affected": [{"ranges": [{"type": "SOMETHING"}]}]})");
+  auto result = import_paths(*db, {(dir.path() / "a").string()});
+  ASSERT_FALSE(result);
+  EXPECT_NE(result.error().input.find("2.json"), std::string::npos);
+  EXPECT_TRUE(db->lookup("npm", "left-pad")->empty()); // 1.json was rolled back too
+
+  write_zip(dir.path() / "bad.zip", {{"ok.json", k_osv}, {"bad.json", "{\"id\": "}});
+  auto zipped = import_paths(*db, {(dir.path() / "bad.zip").string()});
+  ASSERT_FALSE(zipped);
+  EXPECT_NE(zipped.error().input.find("bad.zip:bad.json"), std::string::npos);
+  EXPECT_TRUE(db->lookup("npm", "left-pad")->empty());
+
+  dir.write("trunc.zip", "PK\x03\x04 this is not really a zip archive");
+  auto truncated = import_paths(*db, {(dir.path() / "trunc.zip").string()});
+  ASSERT_FALSE(truncated);
+  EXPECT_NE(truncated.error().input.find("trunc.zip"), std::string::npos);
+
+  auto missing = import_paths(*db, {(dir.path() / "nope").string()});
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().message, "no such file or directory");
+
+  // The database still works after the failures.
+  auto ok = import_paths(*db, {(dir.path() / "a/1.json").string()});
+  ASSERT_TRUE(ok) << ok.error().to_string();
+  EXPECT_EQ(db->lookup("npm", "left-pad")->size(), 1U);
+}
+
+} // namespace
+} // namespace moat::vuln
