@@ -65,10 +65,14 @@ run fuzz_outer_tar "$work/tar"
 mkdir -p "$work/versions" "$work/osv" "$work/feeds" "$work/cvss" "$work/vex" "$work/sbom"
 i=0
 for f in "$shared"/conformance/versions/*.tsv; do
-  head -n 40 "$f" | tail -n +2 | cut -f1,2 | tr '\t' '\n' | head -c 4096 >"$work/versions/$i"; i=$((i+1))
+  # No early-closing readers in pipelines: under pipefail a SIGPIPE fails the script.
+  sed -n '2,40p' "$f" | cut -f1,2 | tr '\t' '\n' >"$work/versions/$i"; i=$((i+1))
 done
-find "$shared/vulndata/go" -name '*.json' | sort | head -n 40 | xargs -I{} cp {} "$work/osv/"
-find "$shared/vulndata/pypi" -name '*.yaml' | sort | head -n 40 | xargs -I{} cp {} "$work/osv/"
+find "$shared/vulndata/go" -name '*.json' | sort >"$work/go.list"
+find "$shared/vulndata/pypi" -name '*.yaml' | sort >"$work/pypi.list"
+for list in "$work/go.list" "$work/pypi.list"; do
+  sed -n '1,40p' "$list" | while IFS= read -r f; do cp "$f" "$work/osv/"; done
+done
 printf '{"openssl":{"CVE-2024-1":{"description":"x","releases":{"bookworm":{"status":"resolved","fixed_version":"3.0.13-1~deb12u1","urgency":"high","repositories":{"bookworm":"3.0.11-1~deb12u2"}}}}}}' >"$work/feeds/debian"
 printf '{"distroversion":"v3.18","reponame":"main","urlprefix":"x","packages":[{"pkg":{"name":"openssl","secfixes":{"3.1.1-r0":["CVE-2023-2650"],"0":["CVE-2022-1"]}}}]}' >"$work/feeds/alpine"
 printf 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H' >"$work/cvss/3"

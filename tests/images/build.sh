@@ -1,14 +1,19 @@
 #!/usr/bin/env bash
 # Builds the test images from real Debian packages with real tools:
 #   CACHE/bookworm-minbase.tar   debootstrap --variant=minbase bookworm rootfs (kept between runs)
-#   OUT/oci/                     OCI layout (umoci), images "planted" and "base"
+#   CACHE/bookworm-vuln.tar      that rootfs plus python3-requests, python3-urllib3,
+#                                python3-jinja2 and runc from the mirror (kept between runs)
+#   OUT/oci/                     OCI layout (umoci), images "planted", "base" and "vuln"
 #   OUT/oci-zstd/                the planted image with zstd layers (skopeo)
 #   OUT/planted.tar              docker save archive of it (skopeo docker-archive)
 #   OUT/planted-oci.tar          OCI layout in a tar (skopeo oci-archive)
 #   OUT/rootfs/                  the minbase rootfs, unpacked (dir:// and dpkg-query --admindir)
+#   OUT/vuln.tar                 docker save archive of "vuln" (one layer), tag moat/vuln:1
+#   OUT/vuln-rootfs/             the vuln rootfs, unpacked (to check installed versions)
 # The planted image has: root user, a secret in ENV, a setuid binary, a
 # private key added in one layer and deleted in the next, a world-writable
-# directory, apt lists left, an .npmrc with a token.
+# directory, apt lists left, an .npmrc with a token. The vuln image holds
+# real Debian builds of Python libraries and a Go binary with known advisories.
 # Exit 77 when a tool or the Debian mirror is unavailable (tests skip).
 set -euo pipefail
 
@@ -53,7 +58,47 @@ if [ ! -s "$rootfs_tar" ]; then
   trap - EXIT
 fi
 
-rm -rf "$out/oci" "$out/oci-zstd" "$out/bundle" "$out/planted.tar" "$out/planted-oci.tar" "$out/rootfs"
+# The vuln rootfs: real Debian packages installed by apt inside the minbase
+# rootfs. /proc and a minimal /dev (apt's gpgv needs /dev/null, or it cannot
+# verify the new indexes) are mounted in a private mount namespace, so the
+# mounts cannot outlive the build even when this script is killed.
+vuln_tar="$cache/bookworm-vuln.tar"
+vuln_packages="python3-requests python3-urllib3 python3-jinja2 runc"
+if [ ! -s "$vuln_tar" ]; then
+  work=$(mktemp -d "$cache/vuln.XXXXXX")
+  trap 'rm -rf "$work"' EXIT
+  mkdir "$work/rootfs"
+  tar -C "$work/rootfs" --numeric-owner -xf "$rootfs_tar"
+  cp -p "$work/rootfs/etc/resolv.conf" "$work/resolv.conf"
+  cp /etc/resolv.conf "$work/rootfs/etc/resolv.conf"
+  if ! unshare --mount --propagation private sh -ec '
+      mount -t proc proc "$1/proc"
+      mount -t tmpfs -o mode=755 dev "$1/dev"
+      trap "umount \"$1/dev\" \"$1/proc\"" EXIT
+      mknod -m 666 "$1/dev/null" c 1 3
+      mknod -m 666 "$1/dev/zero" c 1 5
+      mknod -m 666 "$1/dev/random" c 1 8
+      mknod -m 666 "$1/dev/urandom" c 1 9
+      ln -s /proc/self/fd "$1/dev/fd"
+      chroot "$1" apt-get update --error-on=any
+      chroot "$1" env DEBIAN_FRONTEND=noninteractive \
+        apt-get install -y --no-install-recommends $2
+    ' sh "$work/rootfs" "$vuln_packages" >"$work/log" 2>&1; then
+    tail -5 "$work/log" >&2
+    echo "build.sh: apt-get install $vuln_packages failed (mirror $mirror unreachable?)" >&2
+    exit 77
+  fi
+  cp -p "$work/resolv.conf" "$work/rootfs/etc/resolv.conf"
+  find "$work/rootfs/var/lib/apt/lists" "$work/rootfs/var/cache/apt" ! -type d -delete
+  tar -C "$work/rootfs" --numeric-owner --exclude=./dev/* --exclude=./proc/* --exclude=./sys/* \
+    -cf "$work/vuln.tar" .
+  mv "$work/vuln.tar" "$vuln_tar"
+  rm -rf "$work"
+  trap - EXIT
+fi
+
+rm -rf "$out/oci" "$out/oci-zstd" "$out/bundle" "$out/planted.tar" "$out/planted-oci.tar" "$out/rootfs" \
+  "$out/vuln.tar" "$out/vuln-rootfs"
 mkdir -p "$out/rootfs"
 tar -C "$out/rootfs" --numeric-owner -xf "$rootfs_tar"
 oci="$out/oci"
@@ -91,10 +136,23 @@ umoci config --image "$oci:planted" --config.user root \
   --config.exposedports 22/tcp \
   --history.created_by 'ENV AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE'
 rm -rf "$out/bundle"
+
+# The vuln image: one layer with the whole rootfs.
+umoci new --image "$oci:vuln"
+umoci unpack --image "$oci:vuln" "$out/bundle"
+tar -C "$out/bundle/rootfs" --numeric-owner -xf "$vuln_tar"
+umoci repack --image "$oci:vuln" \
+  --history.created_by "/bin/sh -c #(nop) ADD file:bookworm-vuln in / " "$out/bundle"
+umoci config --image "$oci:vuln" --config.cmd bash \
+  --history.created_by '/bin/sh -c #(nop)  CMD ["bash"]'
+rm -rf "$out/bundle"
+mkdir -p "$out/vuln-rootfs"
+tar -C "$out/vuln-rootfs" --numeric-owner -xf "$vuln_tar"
 umoci gc --layout "$oci"
 
 skopeo copy --quiet "oci:$oci:planted" "docker-archive:$out/planted.tar:moat/planted:1"
 skopeo copy --quiet "oci:$oci:planted" "oci-archive:$out/planted-oci.tar:planted"
 skopeo copy --quiet --dest-compress-format zstd "oci:$oci:planted" "oci:$out/oci-zstd:planted"
+skopeo copy --quiet "oci:$oci:vuln" "docker-archive:$out/vuln.tar:moat/vuln:1"
 echo "$stamp" >"$out/.done"
 echo "build.sh: images in $out"

@@ -10,7 +10,12 @@
 
 namespace moat::test {
 
+// MOAT_TEST_IMAGES, when set, names the directory (a build outside CMake
+// has no build tree to put it in); else BUILD/test-images beside the binary's.
 inline std::filesystem::path images_dir() {
+  const char* env = std::getenv("MOAT_TEST_IMAGES");
+  if (env != nullptr && *env != '\0')
+    return env;
   return std::filesystem::path(MOAT_BINARY).parent_path().parent_path() / "test-images";
 }
 
@@ -24,7 +29,7 @@ inline std::filesystem::path images_cache_dir() {
 // the skip reason when they cannot be built here, empty when they are ready.
 inline const std::string& images_unavailable() {
   static const std::string reason = [] {
-    const std::string log = (images_dir().parent_path() / "test-images.log").string();
+    const std::string log = images_dir().string() + ".log";
     std::filesystem::create_directories(images_dir());
     const std::string cmd = "bash '" + (source_dir() / "tests/images/build.sh").string() + "' '" +
                             images_cache_dir().string() + "' '" + images_dir().string() + "' >'" +

@@ -74,9 +74,13 @@ int run_vuln(VulnCommandOptions& opts) {
     report.notes = (*loaded)->inventory.notes;
     if (const auto& os = (*loaded)->inventory.os)
       distro = vuln::Distro{os->id, os->version_id};
-    packages = std::move((*loaded)->inventory.packages);
+    image = std::move(*loaded);
   }
-  if (auto status = add_vulnerabilities(**db, packages, distro, opts.vuln, report); !status)
+  const auto& matched = image ? image->inventory.packages : packages;
+  if (auto status = add_vulnerabilities(**db, matched, distro, opts.vuln, report,
+                                        image ? &image->scanned : nullptr,
+                                        image ? &image->inventory : nullptr);
+      !status)
     return report_error(status.error());
   core::apply_policy(*policy, report);
   std::vector<core::TargetReport> reports;

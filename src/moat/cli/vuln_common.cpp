@@ -52,9 +52,24 @@ core::Result<std::optional<vuln::Database>> open_vuln_db(const VulnOptions& opti
 
 core::Status add_vulnerabilities(const vuln::Database& db, std::span<const core::Package> packages,
                                  const vuln::Distro& distro, const VulnOptions& options,
-                                 core::TargetReport& report) {
+                                 core::TargetReport& report, const image::ScannedImage* scanned,
+                                 const image::Inventory* inventory) {
   vuln::FindingOptions fo;
   fo.file = report.target;
+  if (scanned != nullptr && !scanned->image.is_directory) {
+    const auto& img = scanned->image;
+    for (size_t i = 0; i < img.layers.size(); ++i) {
+      core::Location loc;
+      loc.layer = static_cast<int>(i);
+      loc.layer_digest = img.layers[i].digest;
+      loc.history = img.layers[i].history;
+      if (loc.history >= 0 && static_cast<size_t>(loc.history) < img.history.size())
+        loc.created_by = img.history[static_cast<size_t>(loc.history)].created_by;
+      fo.layers.push_back(std::move(loc));
+    }
+  }
+  if (inventory != nullptr)
+    fo.owners = &inventory->owners;
   fo.ignore_unfixed = options.ignore_unfixed;
   fo.show_suppressed = options.show_suppressed;
   std::string ignore_path = options.ignore_file;

@@ -337,6 +337,8 @@ private:
     e.field("ecosystem", v.package_ecosystem);
     if (!v.package_path.empty())
       e.field("path", v.package_path);
+    if (!v.installed_by.empty())
+      e.field("installed_by", v.installed_by);
     e.close('}');
     e.field("installed_version", v.package_version);
     e.field("fixed_version", v.fixed_version);

@@ -68,8 +68,7 @@ void skip_space(std::string_view text, size_t& pos) {
 
 using Parsed = core::Result<std::vector<Advisory>>;
 
-Parsed parse_document(const Document& doc) {
-  const auto format = detect_format(doc.name, doc.text);
+Parsed parse_document(const Document& doc, const std::optional<FeedFormat>& format) {
   if (!format)
     return std::vector<Advisory>{};
   try {
@@ -111,10 +110,13 @@ public:
 
   core::Status flush() {
     std::vector<std::optional<Parsed>> parsed(m_batch.size());
+    std::vector<std::optional<FeedFormat>> formats(m_batch.size());
     std::atomic<size_t> next{0};
     auto work = [&] {
-      for (size_t i = next++; i < m_batch.size(); i = next++)
-        parsed[i] = parse_document(m_batch[i]);
+      for (size_t i = next++; i < m_batch.size(); i = next++) {
+        formats[i] = detect_format(m_batch[i].name, m_batch[i].text);
+        parsed[i] = parse_document(m_batch[i], formats[i]);
+      }
     };
     const size_t threads =
         std::min<size_t>(std::max(1U, std::thread::hardware_concurrency()), m_batch.size());
@@ -127,8 +129,7 @@ public:
     for (size_t i = 0; i < m_batch.size(); ++i) {
       if (!*parsed[i])
         return std::unexpected(parsed[i]->error());
-      const auto format = detect_format(m_batch[i].name, m_batch[i].text);
-      const auto feed = format ? feed_of(*format) : std::string_view("osv");
+      const auto feed = formats[i] ? feed_of(*formats[i]) : std::string_view("osv");
       for (const auto& adv : **parsed[i])
         MOAT_TRY(m_db.put(adv, feed, m_batch[i].origin, m_result.counts));
       ++m_result.documents;
@@ -322,19 +323,6 @@ core::Result<ImportResult> import_paths(Database& db, const std::vector<std::str
     return std::unexpected(status.error());
   }
   return importer.result();
-}
-
-core::Status import_document(Database& db, std::string_view name, std::string_view text,
-                             std::string_view origin, ImportCounts& counts) {
-  Document doc{std::string(name), std::string(text), std::string(origin), 0};
-  auto parsed = parse_document(doc);
-  if (!parsed)
-    return std::unexpected(parsed.error());
-  const auto format = detect_format(name, text);
-  const auto feed = format ? feed_of(*format) : std::string_view("osv");
-  for (const auto& adv : *parsed)
-    MOAT_TRY(db.put(adv, feed, origin, counts));
-  return {};
 }
 
 } // namespace moat::vuln

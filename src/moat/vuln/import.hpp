@@ -43,9 +43,4 @@ struct ImportResult {
                                                       const std::vector<std::string>& paths,
                                                       const ImportProgress& progress = {});
 
-// Imports one document already in memory; ORIGIN is recorded with its records.
-[[nodiscard]] core::Status import_document(Database& db, std::string_view name,
-                                           std::string_view text, std::string_view origin,
-                                           ImportCounts& counts);
-
 } // namespace moat::vuln

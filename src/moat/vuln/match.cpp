@@ -426,13 +426,20 @@ void add_findings(const MatchResult& result, std::span<const core::Package> pack
     const bool os_package = is_os_type(pkg.type);
     core::Vulnerability v;
     v.id = m.advisory.id;
-    v.aliases = m.advisory.aliases;
+    // Some advisories list an alias twice, or themselves.
+    for (const auto& alias : m.advisory.aliases)
+      if (alias != v.id && std::find(v.aliases.begin(), v.aliases.end(), alias) == v.aliases.end())
+        v.aliases.push_back(alias);
     v.title = m.advisory.summary;
     v.package_name = pkg.name;
     v.package_version = pkg.version;
     v.package_purl = pkg.purl;
     v.package_ecosystem = m.ecosystem;
     v.package_path = pkg.found_at;
+    if (!os_package && options.owners != nullptr && pkg.found_at.starts_with('/')) {
+      if (auto owner = options.owners->find(pkg.found_at.substr(1)); owner != options.owners->end())
+        v.installed_by = owner->second;
+    }
     v.fixed_version = m.fixed_version;
     v.state = std::string(to_string(m.state));
     v.source = m.feed;
@@ -479,12 +486,20 @@ void add_findings(const MatchResult& result, std::span<const core::Package> pack
     const auto severity = core_severity(v.severity);
     core::Finding f;
     f.severity = severity;
+    if (pkg.layer >= 0 && static_cast<size_t>(pkg.layer) < options.layers.size())
+      f.location = options.layers[static_cast<size_t>(pkg.layer)];
+    else {
+      f.location.layer = pkg.layer;
+      f.location.layer_digest = pkg.layer_digest;
+    }
     f.location.file = options.file;
     f.location.path = pkg.found_at;
-    f.location.layer = pkg.layer;
-    f.location.layer_digest = pkg.layer_digest;
     f.message = fmt::format("{} {} is affected by {}{}; {}", pkg.name, pkg.version, v.id,
                             v.title.empty() ? "" : " (" + v.title + ")", state_phrase(v));
+    if (!v.installed_by.empty())
+      f.message += fmt::format(" (installed by the OS package {}, whose distribution may have "
+                               "backported the fix)",
+                               v.installed_by);
     const bool suppressed = !v.suppressed_by.empty();
     f.vulnerability = core::make_vulnerability(std::move(v), severity);
     f.check = &f.vulnerability->info;

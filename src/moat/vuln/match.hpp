@@ -11,6 +11,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace moat::vuln {
@@ -67,6 +68,12 @@ struct FindingOptions {
   std::string ignore_file;         // its name, for "suppressed by"
   std::vector<std::pair<std::string, std::vector<VexStatement>>> vex; // (file, statements)
   std::string today; // "YYYY-MM-DD", for ignore expiry
+  // Images: the location of each layer (index, digest, history entry,
+  // created_by), so a finding names the layer that installed the package.
+  std::vector<core::Location> layers;
+  // Images: which OS package installed each file (path without the leading
+  // '/'), to say so on language packages a distribution ships.
+  const std::unordered_map<std::string, std::string>* owners = nullptr;
 };
 
 // The severity of a match: the distribution's urgency for OS packages,

@@ -324,6 +324,49 @@ TEST_F(MatchFixture, LanguagePackagesSeverityAndSuppression) {
             "vulnerable_code_not_in_execute_path");
 }
 
+TEST_F(MatchFixture, FindingsNameTheLayerAndTheOsPackageThatInstalledThem) {
+  Advisory a;
+  a.id = "PYSEC-2023-192";
+  a.aliases = {"CVE-2023-43804", "PYSEC-2023-192", "CVE-2023-43804", "GHSA-v845-jxx5-vc9f"};
+  a.affected.push_back(affected("PyPI", "urllib3", {ev(k_in, "0"), ev(k_fix, "1.26.17")}));
+  put(a, "osv");
+  auto& pkg = pypi("urllib3", "1.26.12");
+  pkg.layer = 1;
+  pkg.layer_digest = "sha256:bb";
+  auto result = match_packages(*db, packages, Distro{"debian", "12"});
+  ASSERT_TRUE(result);
+  FindingOptions options;
+  core::Location layer0;
+  layer0.layer = 0;
+  core::Location layer1;
+  layer1.layer = 1;
+  layer1.layer_digest = "sha256:bb";
+  layer1.history = 3;
+  layer1.created_by = "RUN apt-get install -y python3-urllib3";
+  options.layers = {layer0, layer1};
+  const std::unordered_map<std::string, std::string> owners{
+      {"usr/lib/python3/dist-packages/urllib3.dist-info/METADATA", "python3-urllib3"}};
+  options.owners = &owners;
+  core::TargetReport report;
+  add_findings(*result, packages, options, report);
+  ASSERT_EQ(report.findings.size(), 1U);
+  const auto& f = report.findings[0];
+  EXPECT_EQ(f.location.created_by, "RUN apt-get install -y python3-urllib3");
+  EXPECT_EQ(f.location.history, 3);
+  EXPECT_EQ(f.location.path, "/usr/lib/python3/dist-packages/urllib3.dist-info/METADATA");
+  // Duplicates and the id itself are dropped from the aliases.
+  EXPECT_EQ(f.vulnerability->aliases,
+            (std::vector<std::string>{"CVE-2023-43804", "GHSA-v845-jxx5-vc9f"}));
+  EXPECT_EQ(f.vulnerability->installed_by, "python3-urllib3");
+  EXPECT_NE(f.message.find("installed by the OS package python3-urllib3"), std::string::npos);
+
+  // Without the owners map (an SBOM), nothing is claimed.
+  options.owners = nullptr;
+  core::TargetReport plain;
+  add_findings(*result, packages, options, plain);
+  EXPECT_TRUE(plain.findings[0].vulnerability->installed_by.empty());
+}
+
 TEST_F(MatchFixture, InvalidInstalledVersionsAreNotedNotGuessed) {
   pypi("weird", "not a version");
   auto result = match_packages(*db, packages, Distro{});
