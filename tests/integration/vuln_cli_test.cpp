@@ -193,6 +193,20 @@ TEST_F(VulnCli, SarifGroupsByAdvisoryId) {
       EXPECT_EQ(result["properties"]["fixedVersion"], "2.31.0");
     }
   EXPECT_TRUE(seen);
+
+  // A rule's security-severity (what GitHub ranks by) is the advisory's CVSS
+  // score: PYSEC-2023-192 gives CVSS:3.1/AV:N/AC:L/PR:L/UI:N/S:U/C:H/I:H/A:N = 8.1.
+  const auto urllib3 = dir.write("u.cdx.json", sbom({"pkg:pypi/urllib3@1.26.12"}));
+  const auto u = run_moat("vuln --db " + q(s_db) + " --format sarif " + q(urllib3));
+  ASSERT_EQ(u.exit_code, 1) << u.err;
+  bool rated = false;
+  const auto rules_doc = Json::parse(u.out);
+  for (const auto& rule : rules_doc["runs"][0]["tool"]["driver"]["rules"])
+    if (rule["id"] == "PYSEC-2023-192") {
+      rated = true;
+      EXPECT_EQ(rule["properties"]["security-severity"], "8.1");
+    }
+  EXPECT_TRUE(rated);
 }
 
 TEST_F(VulnCli, BadInputsExitTwoWithOneLine) {
@@ -205,9 +219,15 @@ TEST_F(VulnCli, BadInputsExitTwoWithOneLine) {
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_NE(bad.err.find("GO-2.json"), std::string::npos) << bad.err;
   EXPECT_EQ(std::count(bad.err.begin(), bad.err.end(), '\n'), 1) << bad.err;
+  // A database the failed import created is not left behind empty.
+  EXPECT_FALSE(std::filesystem::exists(db));
+  ASSERT_EQ(
+      run_moat("db import -q --db " + q(db) + " " + q(dir.path() / "feed/GO-1.json")).exit_code, 0);
+  const auto again = run_moat("db import --db " + q(db) + " " + q(dir.path() / "feed"));
+  EXPECT_EQ(again.exit_code, 2);
   const auto stats = run_moat("db stats --format json --db " + q(db));
   ASSERT_EQ(stats.exit_code, 0) << stats.err;
-  EXPECT_EQ(Json::parse(stats.out)["advisories"], 0);
+  EXPECT_EQ(Json::parse(stats.out)["advisories"], 1); // an existing database is kept as it was
 
   // No database, a file that is not one, an SBOM that is not one.
   const auto missing =

@@ -53,23 +53,36 @@ vuln::ImportProgress import_bar(const DbOptions& opts, bool& drawn) {
   };
 }
 
-int import_into(const DbOptions& opts, const std::vector<std::string>& paths) {
-  auto db = vuln::Database::open(db_path(opts), true);
-  if (!db)
-    return report_error(db.error());
+int import_into(const DbOptions& opts, const std::vector<std::string>& paths,
+                const std::vector<std::string>& origins = {}) {
+  const auto path = db_path(opts);
+  std::error_code ec;
+  const bool existed = fs::exists(path, ec);
   bool drawn = false;
-  auto result = vuln::import_paths(*db, paths, import_bar(opts, drawn));
+  auto result = [&]() -> core::Result<vuln::ImportResult> {
+    auto db = vuln::Database::open(path, true);
+    if (!db)
+      return std::unexpected(db.error());
+    return vuln::import_paths(*db, paths, import_bar(opts, drawn), origins);
+  }();
   if (drawn) {
     fmt::print(stderr, "\r\033[K");
     std::fflush(stderr);
   }
-  if (!result)
+  if (!result) {
+    // A database this failed import created would be empty, and every
+    // later scan would read it as "no vulnerabilities".
+    if (!existed) {
+      fs::remove(path, ec);
+      fs::remove(path.string() + "-journal", ec);
+    }
     return report_error(result.error());
+  }
   if (!opts.quiet) {
     const auto& c = result->counts;
     fmt::print("imported {} document(s) into {}: {} added, {} updated, {} unchanged, {} older "
                "copies kept, {} withdrawn\n",
-               result->documents, db->path().string(), c.added, c.updated, c.unchanged, c.older,
+               result->documents, path.string(), c.added, c.updated, c.unchanged, c.older,
                c.withdrawn);
   }
   return k_exit_clean;
@@ -186,6 +199,7 @@ int run_update(const DbOptions& opts) {
   if (!client)
     return report_error(client.error());
   std::vector<std::string> files;
+  std::vector<std::string> origins; // records name the feed's URL, not the download's temp path
   for (const auto& feed : feeds) {
     if (!opts.quiet)
       fmt::print(stderr, "moat: downloading {} from {}\n", feed.name, feed.url);
@@ -193,8 +207,9 @@ int run_update(const DbOptions& opts) {
     if (auto status = download(*client, feed, file); !status)
       return report_error(status.error());
     files.push_back(file.string());
+    origins.push_back(feed.url);
   }
-  return import_into(opts, files);
+  return import_into(opts, files, origins);
 }
 
 int run_stats(const DbOptions& opts) {

@@ -56,7 +56,8 @@ int run_image(ImageOptions& opts) {
       return report_error(status.error());
   }
   core::apply_policy(*policy, report);
-  report.notes = inventory.notes;
+  // The inventory's notes come first; matching may have added its own.
+  report.notes.insert(report.notes.begin(), inventory.notes.begin(), inventory.notes.end());
   report.os = describe_os(inventory);
   if (opts.list_packages) {
     report.list_packages = true;

@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <map>
 #include <string>
 
@@ -180,14 +181,25 @@ public:
         add_rule(*check);
 
     auto results = Json::array();
+    // GitHub reads a rule's security-severity; a vulnerability's is its CVSS score.
+    std::map<std::string, double, std::less<>> scores;
     for (const auto& report : reports)
       for (const auto* list : {&report.findings, &report.suppressed_findings})
-        for (const auto& finding : *list)
+        for (const auto& finding : *list) {
           results.push_back(result_json(report, finding, add_rule(check_of(finding))));
+          if (finding.vulnerability && finding.vulnerability->score >= 0.0) {
+            auto& score = scores[finding.vulnerability->id];
+            score = std::max(score, finding.vulnerability->score);
+          }
+        }
 
     auto rule_array = Json::array();
-    for (const auto* check : rules)
-      rule_array.push_back(rule_json(*check));
+    for (const auto* check : rules) {
+      auto rule = rule_json(*check);
+      if (auto score = scores.find(check->id); score != scores.end())
+        rule["properties"]["security-severity"] = fmt::format("{:.1f}", score->second);
+      rule_array.push_back(std::move(rule));
+    }
 
     Json driver = Json::object();
     driver["name"] = "moat";

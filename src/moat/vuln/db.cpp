@@ -323,6 +323,7 @@ struct Database::Impl {
   Statement delete_advisory;
   Statement delete_affected;
   Statement insert_affected;
+  Statement touch_advisory;
   Statement lookup;
 
   ~Impl() {
@@ -332,6 +333,7 @@ struct Database::Impl {
     delete_advisory.reset();
     delete_affected.reset();
     insert_affected.reset();
+    touch_advisory.reset();
     lookup.reset();
     if (db != nullptr)
       sqlite3_close(db);
@@ -431,9 +433,11 @@ core::Result<Database> Database::open(const std::filesystem::path& path, bool wr
                         "not a moat vulnerability database (no schema version)");
     }
   } else {
-    MOAT_TRY(impl->exec(k_schema, "creating the schema"));
-    MOAT_TRY(impl->exec(fmt::format("INSERT INTO meta(key, value) VALUES('schema_version', '{}')",
-                                    k_schema_version),
+    // One transaction: a crash in between must not leave a file that
+    // every later run refuses for having no schema version.
+    MOAT_TRY(impl->exec(fmt::format("BEGIN IMMEDIATE; {} INSERT OR IGNORE INTO meta(key, value) "
+                                    "VALUES('schema_version', '{}'); COMMIT;",
+                                    k_schema, k_schema_version),
                         "creating the schema"));
   }
   version.reset();
@@ -459,6 +463,7 @@ core::Result<Database> Database::open(const std::filesystem::path& path, bool wr
         {&impl->delete_affected, "DELETE FROM affected WHERE advisory = ?1"},
         {&impl->insert_affected,
          "INSERT INTO affected(advisory, ecosystem, name, spec) VALUES(?1, ?2, ?3, ?4)"},
+        {&impl->touch_advisory, "UPDATE advisory SET modified = ?1 WHERE rowid = ?2"},
     };
     for (const auto& [target, sql] : statements) {
       auto st = impl->prepare(sql);
@@ -519,9 +524,13 @@ core::Status Database::put(const Advisory& adv, std::string_view feed, std::stri
   }
   sqlite3_reset(find);
 
+  // RFC 3339 timestamps in UTC order as strings; an older copy never
+  // replaces (or withdraws) a newer one.
+  const bool older = existing >= 0 && !adv.modified.empty() && !old_modified.empty() &&
+                     adv.modified < old_modified;
   if (!adv.withdrawn.empty()) {
     ++counts.withdrawn;
-    if (existing >= 0) {
+    if (existing >= 0 && !older) {
       sqlite3_stmt* del = impl.delete_advisory.get();
       sqlite3_reset(del);
       sqlite3_bind_int64(del, 1, existing);
@@ -530,17 +539,21 @@ core::Status Database::put(const Advisory& adv, std::string_view feed, std::stri
     }
     return {};
   }
-  if (existing >= 0) {
-    // RFC 3339 timestamps in UTC order as strings; an older copy never
-    // replaces a newer one.
-    if (!adv.modified.empty() && !old_modified.empty() && adv.modified < old_modified) {
-      ++counts.older;
-      return {};
+  if (older) {
+    ++counts.older;
+    return {};
+  }
+  if (existing >= 0 && old_digest == digest) {
+    ++counts.unchanged;
+    if (adv.modified > old_modified) { // same content, newer date: keep the date
+      sqlite3_stmt* touch = impl.touch_advisory.get();
+      sqlite3_reset(touch);
+      bind_text(touch, 1, adv.modified);
+      sqlite3_bind_int64(touch, 2, existing);
+      if (sqlite3_step(touch) != SQLITE_DONE)
+        return std::unexpected(impl.error("updating an advisory"));
     }
-    if (old_digest == digest) {
-      ++counts.unchanged;
-      return {};
-    }
+    return {};
   }
 
   sqlite3_stmt* write = existing >= 0 ? impl.update_advisory.get() : impl.insert_advisory.get();
@@ -617,6 +630,17 @@ core::Result<std::vector<Candidate>> Database::lookup(std::string_view ecosystem
   }
   sqlite3_reset(st);
   return out;
+}
+
+core::Result<bool> Database::has_ecosystem(std::string_view ecosystem) const {
+  auto st = m_impl->prepare("SELECT 1 FROM affected WHERE ecosystem = ?1 LIMIT 1");
+  if (!st)
+    return std::unexpected(st.error());
+  bind_text(st->get(), 1, ecosystem);
+  const int rc = sqlite3_step(st->get());
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    return std::unexpected(m_impl->error("looking up an ecosystem"));
+  return rc == SQLITE_ROW;
 }
 
 core::Result<Stats> Database::stats() const {

@@ -89,6 +89,9 @@ public:
   [[nodiscard]] core::Result<std::vector<Candidate>> lookup(std::string_view ecosystem,
                                                             std::string_view name) const;
 
+  // True when any advisory names a package of ECOSYSTEM (a key).
+  [[nodiscard]] core::Result<bool> has_ecosystem(std::string_view ecosystem) const;
+
   // Counts per feed and ecosystem.
   [[nodiscard]] core::Result<Stats> stats() const;
 

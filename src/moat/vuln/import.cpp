@@ -22,9 +22,12 @@ namespace fs = std::filesystem;
 
 // One document larger than this is refused: the Debian tracker's export,
 // the largest real feed, is under 100 MiB.
-constexpr std::uint64_t k_max_document = 1ULL << 30;
-// Documents parsed in parallel before they are stored in order.
+constexpr std::uint64_t k_max_document = 512ULL << 20;
+// Documents parsed in parallel before they are stored in order: at most
+// this many, holding at most this much text, so a zip of highly
+// compressed members cannot pile up in memory.
 constexpr size_t k_batch = 256;
+constexpr size_t k_batch_bytes = 64U << 20;
 
 struct Document {
   std::string name; // path, or "ARCHIVE:MEMBER"
@@ -36,6 +39,15 @@ struct Document {
 bool importable_name(std::string_view name) {
   const auto lower = util::to_lower(name);
   return lower.ends_with(".json") || lower.ends_with(".yaml") || lower.ends_with(".yml");
+}
+
+// Dot files and directories (.git, .github) and macOS's __MACOSX forks
+// hold no advisories; reading them would only fail the import.
+bool hidden_path(std::string_view path) {
+  for (auto part : util::split(path, '/'))
+    if (part.starts_with('.') || part == "__MACOSX")
+      return true;
+  return false;
 }
 
 bool is_zip(const fs::path& path) {
@@ -64,6 +76,31 @@ void skip_space(std::string_view text, size_t& pos) {
   while (pos < text.size() &&
          (text[pos] == ' ' || text[pos] == '\n' || text[pos] == '\r' || text[pos] == '\t'))
     ++pos;
+}
+
+// The value of the first "KEY": "..." in TEXT; empty when absent. Enough for
+// the top-level members of small secdb documents.
+std::string string_member(std::string_view text, std::string_view key) {
+  const auto quoted = "\"" + std::string(key) + "\"";
+  auto pos = text.find(quoted);
+  if (pos == std::string_view::npos)
+    return {};
+  pos += quoted.size();
+  skip_space(text, pos);
+  if (pos >= text.size() || text[pos] != ':')
+    return {};
+  ++pos;
+  return std::string(next_key(text, pos));
+}
+
+// The feed a document's records are kept under. Alpine publishes one secdb
+// document per release and repository, each naming the same CVE ids, so
+// each is a feed of its own; otherwise one would replace another's records.
+std::string feed_name(FeedFormat format, std::string_view text) {
+  if (format != FeedFormat::alpine_secdb)
+    return std::string(feed_of(format));
+  return fmt::format("alpine:{}/{}", string_member(text.substr(0, 65536), "distroversion"),
+                     string_member(text.substr(0, 65536), "reponame"));
 }
 
 using Parsed = core::Result<std::vector<Advisory>>;
@@ -102,8 +139,9 @@ public:
       : m_db(db), m_progress(progress), m_total(total) {}
 
   core::Status add(Document doc) {
+    m_batch_bytes += doc.text.size();
     m_batch.push_back(std::move(doc));
-    if (m_batch.size() >= k_batch)
+    if (m_batch.size() >= k_batch || m_batch_bytes >= k_batch_bytes)
       return flush();
     return {};
   }
@@ -129,7 +167,7 @@ public:
     for (size_t i = 0; i < m_batch.size(); ++i) {
       if (!*parsed[i])
         return std::unexpected(parsed[i]->error());
-      const auto feed = formats[i] ? feed_of(*formats[i]) : std::string_view("osv");
+      const auto feed = formats[i] ? feed_name(*formats[i], m_batch[i].text) : "osv";
       for (const auto& adv : **parsed[i])
         MOAT_TRY(m_db.put(adv, feed, m_batch[i].origin, m_result.counts));
       ++m_result.documents;
@@ -138,6 +176,7 @@ public:
         m_progress(static_cast<size_t>(m_done), static_cast<size_t>(m_total));
     }
     m_batch.clear();
+    m_batch_bytes = 0;
     return {};
   }
 
@@ -155,6 +194,7 @@ private:
   std::uint64_t m_total;
   std::uint64_t m_done = 0;
   std::vector<Document> m_batch;
+  size_t m_batch_bytes = 0;
   ImportResult m_result;
 };
 
@@ -180,7 +220,8 @@ core::Status import_zip(Importer& importer, const fs::path& path, const std::str
       return core::fail(core::ErrorKind::parse, name,
                         fmt::format("damaged zip archive: {}", archive_error_string(a.get())));
     const char* member = archive_entry_pathname(entry);
-    if (member == nullptr || archive_entry_filetype(entry) != AE_IFREG || !importable_name(member))
+    if (member == nullptr || archive_entry_filetype(entry) != AE_IFREG ||
+        !importable_name(member) || hidden_path(member))
       continue;
     Document doc;
     doc.name = fmt::format("{}:{}", name, member);
@@ -265,7 +306,8 @@ std::string_view feed_of(FeedFormat format) {
 }
 
 core::Result<ImportResult> import_paths(Database& db, const std::vector<std::string>& paths,
-                                        const ImportProgress& progress) {
+                                        const ImportProgress& progress,
+                                        const std::vector<std::string>& origins) {
   // Everything to read, in a fixed order, with its size for the progress bar.
   struct Input {
     fs::path path;
@@ -273,7 +315,9 @@ core::Result<ImportResult> import_paths(Database& db, const std::vector<std::str
   };
   std::vector<Input> inputs;
   std::uint64_t total = 0;
-  for (const auto& arg : paths) {
+  for (size_t a = 0; a < paths.size(); ++a) {
+    const auto& arg = paths[a];
+    const std::string& origin = a < origins.size() ? origins[a] : arg;
     std::error_code ec;
     const fs::path root(arg);
     const auto status = fs::status(root, ec);
@@ -283,10 +327,13 @@ core::Result<ImportResult> import_paths(Database& db, const std::vector<std::str
       std::vector<fs::path> found;
       fs::recursive_directory_iterator it(root, ec), end;
       for (; !ec && it != end; it.increment(ec)) {
-        if (!it->is_regular_file(ec))
-          continue;
         const auto file = it->path().filename().string();
-        if (file.starts_with('.'))
+        if (file.starts_with('.') || file == "__MACOSX") {
+          if (it->is_directory(ec))
+            it.disable_recursion_pending();
+          continue;
+        }
+        if (!it->is_regular_file(ec))
           continue;
         if (importable_name(file) || is_zip(it->path()))
           found.push_back(it->path());
@@ -296,9 +343,9 @@ core::Result<ImportResult> import_paths(Database& db, const std::vector<std::str
                           fmt::format("cannot list the directory: {}", ec.message()));
       std::sort(found.begin(), found.end());
       for (auto& f : found)
-        inputs.push_back(Input{std::move(f), arg});
+        inputs.push_back(Input{std::move(f), origin});
     } else if (fs::is_regular_file(status)) {
-      inputs.push_back(Input{root, arg});
+      inputs.push_back(Input{root, origin});
     } else {
       return core::fail(core::ErrorKind::io, arg, "not a file or directory");
     }

@@ -38,9 +38,11 @@ struct ImportResult {
 // recursively, .zip archives) in one transaction: a malformed document
 // aborts the whole import with an error naming it, and the database is
 // left as it was. Documents are parsed in parallel and stored in a fixed
-// order, so the result does not depend on timing.
+// order, so the result does not depend on timing. ORIGINS, when given,
+// name each path's records in place of the path (a feed's URL).
 [[nodiscard]] core::Result<ImportResult> import_paths(Database& db,
                                                       const std::vector<std::string>& paths,
-                                                      const ImportProgress& progress = {});
+                                                      const ImportProgress& progress = {},
+                                                      const std::vector<std::string>& origins = {});
 
 } // namespace moat::vuln

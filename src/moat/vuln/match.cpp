@@ -221,6 +221,10 @@ Verdict evaluate(const Affected& affected, std::string_view ecosystem, std::stri
       break;
     }
   }
+  // Every range that affects the version must be fixed for the version to
+  // be fixed: the fix is the highest of theirs, and none if one has none.
+  bool unfixed = false;
+  std::optional<Scheme> fix_scheme;
   for (const auto& range : affected.ranges) {
     if (range.type == Range::Type::git)
       continue;
@@ -236,12 +240,23 @@ Verdict evaluate(const Affected& affected, std::string_view ecosystem, std::stri
         ++*skipped;
       continue;
     }
-    if (verdict->affected) {
-      if (!out.affected || out.fixed_version.empty())
-        out.fixed_version = verdict->fixed_version;
-      out.affected = true;
+    if (!verdict->affected)
+      continue;
+    out.affected = true;
+    if (verdict->fixed_version.empty()) {
+      unfixed = true;
+      continue;
+    }
+    if (!fix_scheme) {
+      out.fixed_version = verdict->fixed_version;
+      fix_scheme = scheme;
+    } else if (auto order = compare(*fix_scheme, verdict->fixed_version, out.fixed_version);
+               order && *order > 0) {
+      out.fixed_version = verdict->fixed_version;
     }
   }
+  if (unfixed)
+    out.fixed_version.clear();
   return out;
 }
 
@@ -254,6 +269,7 @@ match_packages(const Database& db, std::span<const core::Package> packages, cons
   int skipped_ranges = 0;
   bool os_unmatched = false;
   std::set<std::string> unknown_schemes;
+  std::map<std::string, bool> covered; // ecosystem -> the database has advisories for it
   for (size_t index = 0; index < packages.size(); ++index) {
     const auto& pkg = packages[index];
     std::string ecosystem;
@@ -290,6 +306,14 @@ match_packages(const Database& db, std::span<const core::Package> packages, cons
       result.notes.push_back(fmt::format("{} {}: not matched: {}", pkg.name, version, *reason));
       continue;
     }
+    if (auto [it, fresh] = covered.try_emplace(ecosystem, false); fresh) {
+      auto has = db.has_ecosystem(ecosystem);
+      if (!has)
+        return std::unexpected(has.error());
+      it->second = *has;
+    }
+    if (!covered[ecosystem])
+      continue;
     auto candidates = db.lookup(ecosystem, name_key(ecosystem, name));
     if (!candidates)
       return std::unexpected(candidates.error());
@@ -336,6 +360,11 @@ match_packages(const Database& db, std::span<const core::Package> packages, cons
         distro.id.empty() ? "OS packages were not matched: the operating system is unknown"
                           : fmt::format("OS packages were not matched: no advisory feed for {} {}",
                                         distro.id, distro.version));
+  // A database without the feed gives no findings; that must not read as clean.
+  for (const auto& [ecosystem, has] : covered)
+    if (!has)
+      result.notes.push_back(fmt::format(
+          "the database has no advisories for {}: its packages were not checked", ecosystem));
   if (no_version > 0)
     result.notes.push_back(
         fmt::format("{} package(s) without a version were not matched", no_version));
@@ -443,9 +472,11 @@ void add_findings(const MatchResult& result, std::span<const core::Package> pack
     v.fixed_version = m.fixed_version;
     v.state = std::string(to_string(m.state));
     v.source = m.feed;
-    v.links = m.advisory.references;
     if (m.feed == "osv")
-      v.links.insert(v.links.begin(), "https://osv.dev/vulnerability/" + m.advisory.id);
+      v.links.push_back("https://osv.dev/vulnerability/" + m.advisory.id);
+    for (const auto& link : m.advisory.references) // advisories repeat links too
+      if (std::find(v.links.begin(), v.links.end(), link) == v.links.end())
+        v.links.push_back(link);
     rate(m, os_package, v);
 
     // Suppression: the ignore file first, then VEX.

@@ -98,6 +98,13 @@ public:
     if (adv.id.empty())
       return bad(root.member("id"), "is missing");
     MOAT_TRY(take_strings(doc, "aliases", root, adv.aliases));
+    // Distribution records (DSA, USN, UBUNTU-CVE-...) name the CVE they fix
+    // in "upstream"; for matching it is one more name of the same issue.
+    std::vector<std::string> upstream;
+    MOAT_TRY(take_strings(doc, "upstream", root, upstream));
+    for (auto& id : upstream)
+      if (std::find(adv.aliases.begin(), adv.aliases.end(), id) == adv.aliases.end())
+        adv.aliases.push_back(std::move(id));
     std::erase(adv.aliases, adv.id);
     MOAT_TRY(take_string(doc, "summary", root, adv.summary));
     MOAT_TRY(take_string(doc, "details", root, adv.details));

@@ -115,6 +115,25 @@ TEST_F(Fixture, WithdrawnAdvisoriesAreDroppedAndRemoved) {
   EXPECT_EQ(db->stats()->advisories, 0);
 }
 
+TEST_F(Fixture, AnOlderWithdrawnCopyDoesNotRemoveANewerRecord) {
+  auto db = Database::open(path, true);
+  ASSERT_TRUE(db);
+  ImportCounts counts;
+  ASSERT_TRUE(db->begin());
+  ASSERT_TRUE(db->put(advisory("GHSA-2", "2024-05-01T00:00:00Z"), "osv", "a", counts));
+  auto stale = advisory("GHSA-2", "2024-01-01T00:00:00Z");
+  stale.withdrawn = "2024-01-01T00:00:00Z";
+  ASSERT_TRUE(db->put(stale, "osv", "a", counts));
+  // The same content with a newer date keeps the newer date.
+  ASSERT_TRUE(db->put(advisory("GHSA-2", "2024-06-01T00:00:00Z"), "osv", "a", counts));
+  ASSERT_TRUE(db->commit());
+  EXPECT_EQ(counts.unchanged, 1);
+  EXPECT_EQ(db->lookup("PyPI", "requests-toolbelt")->size(), 1U);
+  EXPECT_EQ(db->stats()->newest_modified, "2024-06-01T00:00:00Z");
+  EXPECT_TRUE(*db->has_ecosystem("PyPI"));
+  EXPECT_FALSE(*db->has_ecosystem("npm"));
+}
+
 TEST_F(Fixture, RollbackLeavesTheDatabaseAsItWas) {
   {
     auto db = Database::open(path, true);

@@ -84,7 +84,16 @@ TEST_F(ImportFixture, EveryFormatFromFilesDirectoriesAndZips) {
   dir.write("feeds/osv/README.md", "not an advisory");
   dir.write("feeds/osv/.hidden.json", "{ broken");
   const auto tracker = dir.write("tracker.json", std::string(k_tracker));
-  write_zip(dir.path() / "alpine.zip", {{"v3.19/main.json", k_secdb}, {"notes.txt", "x"}});
+  // The same CVE in main and community: each repository keeps its records.
+  const std::string community = R"({"distroversion": "v3.19", "reponame": "community",
+    "urlprefix": "https://dl-cdn.alpinelinux.org/alpine",
+    "packages": [{"pkg": {"name": "busybox-extras", "secfixes": {"1.36.1-r16": ["CVE-2023-42363"]}}}]})";
+  write_zip(dir.path() / "alpine.zip", {{"v3.19/main.json", k_secdb},
+                                        {"v3.19/community.json", community},
+                                        {"__MACOSX/v3.19/._main.json", "\x00\x05binary"},
+                                        {"notes.txt", "x"}});
+  // Hidden directories are not walked: a cloned repository's CI files are not advisories.
+  dir.write("feeds/osv/.github/workflows/ci.yml", "on: [push]\njobs: {}\n");
 
   std::vector<size_t> progress;
   auto result = import_paths(
@@ -95,8 +104,8 @@ TEST_F(ImportFixture, EveryFormatFromFilesDirectoriesAndZips) {
         EXPECT_LE(done, total);
       });
   ASSERT_TRUE(result) << result.error().to_string();
-  EXPECT_EQ(result->documents, 4U);
-  EXPECT_EQ(result->counts.added, 4);
+  EXPECT_EQ(result->documents, 5U);
+  EXPECT_EQ(result->counts.added, 5);
   ASSERT_FALSE(progress.empty());
   EXPECT_TRUE(std::is_sorted(progress.begin(), progress.end()));
 
@@ -115,7 +124,11 @@ TEST_F(ImportFixture, EveryFormatFromFilesDirectoriesAndZips) {
   auto alpine = db->lookup("Alpine:v3.19", "busybox");
   ASSERT_TRUE(alpine);
   ASSERT_EQ(alpine->size(), 1U);
-  EXPECT_EQ(alpine->front().feed, "alpine");
+  EXPECT_EQ(alpine->front().feed, "alpine:v3.19/main");
+  auto extras = db->lookup("Alpine:v3.19", "busybox-extras");
+  ASSERT_TRUE(extras);
+  ASSERT_EQ(extras->size(), 1U);
+  EXPECT_EQ(extras->front().feed, "alpine:v3.19/community");
 
   auto stats = db->stats();
   ASSERT_TRUE(stats);

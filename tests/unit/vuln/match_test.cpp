@@ -51,6 +51,24 @@ TEST(VulnEvaluate, SeveralIntervalsInOneRangeInAnyOrder) {
   EXPECT_FALSE(evaluate(a, "PyPI", "2.0.3").affected);
 }
 
+TEST(VulnEvaluate, OverlappingRangesNeedEveryFix) {
+  // Two ranges of one package: the version is fixed only where both are.
+  auto a = affected("PyPI", "x", {ev(k_in, "0"), ev(k_fix, "1.5")});
+  a.ranges.push_back(Range{Range::Type::ecosystem, {ev(k_in, "1.0"), ev(k_fix, "2.0")}});
+  EXPECT_EQ(evaluate(a, "PyPI", "1.2").fixed_version, "2.0");
+  EXPECT_EQ(evaluate(a, "PyPI", "0.5").fixed_version, "1.5");
+  EXPECT_FALSE(evaluate(a, "PyPI", "2.0").affected);
+  // One of them has no fix: neither does the version.
+  auto b = affected("PyPI", "x", {ev(k_in, "0"), ev(k_last, "3.0")});
+  b.ranges.push_back(Range{Range::Type::ecosystem, {ev(k_in, "1.0"), ev(k_fix, "2.0")}});
+  EXPECT_TRUE(evaluate(b, "PyPI", "1.2").affected);
+  EXPECT_TRUE(evaluate(b, "PyPI", "1.2").fixed_version.empty());
+  // An explicit version list beside a range keeps the range's fix.
+  auto c = affected("PyPI", "x", {ev(k_in, "1.0"), ev(k_fix, "2.0")});
+  c.versions = {"1.0", "1.2"};
+  EXPECT_EQ(evaluate(c, "PyPI", "1.2").fixed_version, "2.0");
+}
+
 TEST(VulnEvaluate, LastAffectedAndLimit) {
   const auto last = affected("PyPI", "x", {ev(k_in, "0"), ev(k_last, "3.1")});
   EXPECT_TRUE(evaluate(last, "PyPI", "3.1").affected);
@@ -328,6 +346,7 @@ TEST_F(MatchFixture, FindingsNameTheLayerAndTheOsPackageThatInstalledThem) {
   Advisory a;
   a.id = "PYSEC-2023-192";
   a.aliases = {"CVE-2023-43804", "PYSEC-2023-192", "CVE-2023-43804", "GHSA-v845-jxx5-vc9f"};
+  a.references = {"https://example.org/a", "https://example.org/a", "https://example.org/b"};
   a.affected.push_back(affected("PyPI", "urllib3", {ev(k_in, "0"), ev(k_fix, "1.26.17")}));
   put(a, "osv");
   auto& pkg = pypi("urllib3", "1.26.12");
@@ -357,6 +376,9 @@ TEST_F(MatchFixture, FindingsNameTheLayerAndTheOsPackageThatInstalledThem) {
   // Duplicates and the id itself are dropped from the aliases.
   EXPECT_EQ(f.vulnerability->aliases,
             (std::vector<std::string>{"CVE-2023-43804", "GHSA-v845-jxx5-vc9f"}));
+  EXPECT_EQ(f.vulnerability->links,
+            (std::vector<std::string>{"https://osv.dev/vulnerability/PYSEC-2023-192",
+                                      "https://example.org/a", "https://example.org/b"}));
   EXPECT_EQ(f.vulnerability->installed_by, "python3-urllib3");
   EXPECT_NE(f.message.find("installed by the OS package python3-urllib3"), std::string::npos);
 
@@ -365,6 +387,19 @@ TEST_F(MatchFixture, FindingsNameTheLayerAndTheOsPackageThatInstalledThem) {
   core::TargetReport plain;
   add_findings(*result, packages, options, plain);
   EXPECT_TRUE(plain.findings[0].vulnerability->installed_by.empty());
+}
+
+TEST_F(MatchFixture, EcosystemsTheDatabaseLacksAreNotedNotReportedClean) {
+  put(tracker_record("CVE-2024-1", "openssl", "12", {ev(k_in, "0")}, FixState::affected, "low"),
+      "debian");
+  deb("libssl3", "3.0.11-1~deb12u2", "openssl");
+  pypi("requests", "2.28.1");
+  auto result = match_packages(*db, packages, Distro{"debian", "12"});
+  ASSERT_TRUE(result);
+  EXPECT_EQ(result->matches.size(), 1U);
+  ASSERT_EQ(result->notes.size(), 1U);
+  EXPECT_EQ(result->notes[0],
+            "the database has no advisories for PyPI: its packages were not checked");
 }
 
 TEST_F(MatchFixture, InvalidInstalledVersionsAreNotedNotGuessed) {
