@@ -26,7 +26,7 @@ cmake --build --preset asan-ubsan
 step "fuzz targets"
 cmake --preset fuzz >/dev/null
 cmake --build --preset fuzz
-fuzz/run.sh build/fuzz 30
+fuzz/run.sh build/fuzz 15
 
 step "unit tests under ASan+UBSan"
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --preset asan-ubsan -L unit
