@@ -76,6 +76,9 @@ inline RunResult run_moat(const std::string& args, const std::filesystem::path& 
   std::string cmd;
   if (!dir.empty())
     cmd = "cd '" + dir.string() + "' && ";
+  // A default vulnerability database of the machine's user must not change
+  // what a test sees: the cache directory is the scratch one.
+  cmd += "XDG_CACHE_HOME='" + (scratch.path() / "cache").string() + "' ";
   cmd += std::string("'") + MOAT_BINARY + "' " + args + " <'" + in.string() + "' >'" +
          out.string() + "' 2>'" + err.string() + "'";
   int status = std::system(cmd.c_str());
