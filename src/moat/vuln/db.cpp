@@ -1,5 +1,6 @@
 #include <moat/vuln/db.hpp>
 
+#include <moat/inventory/python.hpp>
 #include <moat/util/sha256.hpp>
 #include <moat/util/strings.hpp>
 
@@ -298,20 +299,7 @@ std::string ecosystem_key(std::string_view ecosystem) {
 std::string name_key(std::string_view ecosystem, std::string_view name) {
   if (ecosystem != "PyPI")
     return std::string(name);
-  // PEP 503: lower case, runs of '-', '_' and '.' become one '-'.
-  std::string out;
-  bool in_run = false;
-  for (char c : name) {
-    if (c == '-' || c == '_' || c == '.') {
-      in_run = true;
-      continue;
-    }
-    if (in_run && !out.empty())
-      out += '-';
-    in_run = false;
-    out += static_cast<char>((c >= 'A' && c <= 'Z') ? c - 'A' + 'a' : c);
-  }
-  return out;
+  return inventory::normalize_python_name(name); // PEP 503, as the purls moat writes
 }
 
 struct Database::Impl {

@@ -4,6 +4,7 @@
 
 #include <moat/util/strings.hpp>
 #include <moat/vuln/feeds.hpp>
+#include <moat/vuln/json_read.hpp>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -39,26 +40,6 @@ Json* member(Json& obj, std::string_view key) {
   if (it == obj.end() || it->is_null())
     return nullptr;
   return &*it;
-}
-
-int clamp_to_int(std::size_t n) {
-  return static_cast<int>(std::min<std::size_t>(n, INT_MAX));
-}
-
-// A JSON syntax error as an Error, positioned at the byte nlohmann stopped on.
-core::Error json_syntax_error(const Json::parse_error& e, std::string_view text,
-                              std::string_view name) {
-  std::size_t offset = std::min<std::size_t>(e.byte == 0 ? 0 : e.byte - 1, text.size());
-  std::string_view before = text.substr(0, offset);
-  std::size_t newlines = static_cast<std::size_t>(std::count(before.begin(), before.end(), '\n'));
-  std::size_t line_start = before.rfind('\n');
-  std::size_t column = line_start == std::string_view::npos ? offset : offset - line_start - 1;
-  std::string_view what = e.what();
-  std::size_t colon = what.find(": ");
-  std::string_view detail = colon == std::string_view::npos ? what : what.substr(colon + 2);
-  return core::Error{core::ErrorKind::parse, std::string(name),
-                     fmt::format("invalid json: {}", detail), clamp_to_int(newlines + 1),
-                     clamp_to_int(column + 1)};
 }
 
 // Advisories in the order their ids first appear, found again by id when a

@@ -8,6 +8,7 @@
 
 #include <moat/util/strings.hpp>
 #include <moat/vuln/feeds.hpp>
+#include <moat/vuln/json_read.hpp>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -328,29 +329,6 @@ private:
     return {};
   }
 };
-
-int clamp_to_int(std::size_t n) {
-  return static_cast<int>(std::min<std::size_t>(n, INT_MAX));
-}
-
-// A JSON syntax error as an Error, positioned at the byte nlohmann stopped on.
-core::Error json_syntax_error(const Json::parse_error& e, std::string_view text,
-                              std::string_view name) {
-  // e.byte is 1-based and may point one past the end for truncated input.
-  std::size_t offset = std::min<std::size_t>(e.byte == 0 ? 0 : e.byte - 1, text.size());
-  std::string_view before = text.substr(0, offset);
-  std::size_t newlines = static_cast<std::size_t>(std::count(before.begin(), before.end(), '\n'));
-  std::size_t line_start = before.rfind('\n');
-  std::size_t column = line_start == std::string_view::npos ? offset : offset - line_start - 1;
-  // what() reads "[json.exception.parse_error.101] parse error at line 1,
-  // column 2: syntax error ..."; keep only the part after the position.
-  std::string_view what = e.what();
-  std::size_t colon = what.find(": ");
-  std::string_view detail = colon == std::string_view::npos ? what : what.substr(colon + 2);
-  return core::Error{core::ErrorKind::parse, std::string(name),
-                     fmt::format("invalid json: {}", detail), clamp_to_int(newlines + 1),
-                     clamp_to_int(column + 1)};
-}
 
 // Builds a Json document from yaml-cpp's parse events. Events are void, so
 // the first problem is recorded and everything after it ignored.

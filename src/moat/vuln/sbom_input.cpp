@@ -18,6 +18,8 @@
 
 #include <moat/vuln/sbom_input.hpp>
 
+#include <moat/vuln/json_read.hpp>
+
 #include <moat/util/strings.hpp>
 
 #include <nlohmann/json.hpp>
@@ -152,36 +154,9 @@ std::string epoch_prefix(std::string_view version) {
                                          : std::string(version.substr(0, colon + 1));
 }
 
-class Reader {
+class Reader : public JsonReader {
 public:
-  explicit Reader(std::string_view input) : m_input(input) {}
-
-  std::unexpected<core::Error> error(std::string_view where, std::string_view message,
-                                     ErrorKind kind = ErrorKind::parse) const {
-    return core::fail(kind, std::string(m_input), fmt::format("{}: {}", where, message));
-  }
-
-  // OBJECT's string member KEY; empty when absent or null.
-  core::Result<std::string> string(const Json& object, const char* key,
-                                   std::string_view where) const {
-    const auto it = object.find(key);
-    if (it == object.end() || it->is_null())
-      return std::string();
-    if (!it->is_string())
-      return error(where, fmt::format("{} must be a string", key));
-    return it->get<std::string>();
-  }
-
-  // OBJECT's array member KEY; nullptr when absent or null.
-  core::Result<const Json*> array(const Json& object, const char* key,
-                                  std::string_view where) const {
-    const auto it = object.find(key);
-    if (it == object.end() || it->is_null())
-      return nullptr;
-    if (!it->is_array())
-      return error(where, fmt::format("{} must be an array", key));
-    return &*it;
-  }
+  using JsonReader::JsonReader;
 
   // The package an entry describes, from its purl and EVIDENCE.
   core::Result<core::Package> package(std::string_view purl_text, Evidence evidence,
@@ -279,8 +254,6 @@ private:
     evidence.source_version = std::move(version);
     return {};
   }
-
-  std::string_view m_input;
 };
 
 // Reads one CycloneDX property into EVIDENCE when it is one moat knows.
@@ -553,21 +526,6 @@ void os_from_distro(SbomInput& out) {
   }
 }
 
-std::pair<int, int> position_of(std::string_view text, std::size_t byte) {
-  int line = 1;
-  int column = 1;
-  const std::size_t end = std::min(byte == 0 ? 0 : byte - 1, text.size());
-  for (std::size_t i = 0; i < end; ++i) {
-    if (text[i] == '\n') {
-      ++line;
-      column = 1;
-    } else {
-      ++column;
-    }
-  }
-  return {line, column};
-}
-
 } // namespace
 
 std::optional<Purl> parse_purl(std::string_view text) {
@@ -669,7 +627,7 @@ core::Result<SbomInput> read_sbom(std::string_view text, std::string_view name) 
   try {
     doc = Json::parse(text.begin(), text.end());
   } catch (const Json::parse_error& e) {
-    const auto [line, column] = position_of(text, e.byte);
+    const auto [line, column] = json_error_position(text, e.byte);
     return core::fail(ErrorKind::parse, std::string(name), "invalid JSON", line, column);
   } catch (const Json::exception&) {
     // Out-of-range numbers and the like: still not a document moat can use.

@@ -10,7 +10,9 @@
 
 #include <moat/vuln/suppress.hpp>
 
+#include <moat/inventory/python.hpp>
 #include <moat/util/strings.hpp>
+#include <moat/vuln/json_read.hpp>
 #include <moat/vuln/sbom_input.hpp>
 
 #include <nlohmann/json.hpp>
@@ -104,23 +106,6 @@ std::vector<Token> tokenize(std::string_view line, std::string& comment) {
 // ---------------------------------------------------------------------------
 // purl comparison
 
-// PEP 503: lower case, runs of '-', '_' and '.' as one '-'.
-std::string pep503(std::string_view name) {
-  std::string out;
-  bool in_run = false;
-  for (char c : name) {
-    if (c == '-' || c == '_' || c == '.') {
-      if (!in_run)
-        out += '-';
-      in_run = true;
-      continue;
-    }
-    in_run = false;
-    out += static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
-  }
-  return out;
-}
-
 // The purl spec declares these types' names case-insensitive (lower case
 // is canonical); everywhere else case is significant.
 bool name_ignores_case(std::string_view type) {
@@ -133,7 +118,7 @@ bool namespace_ignores_case(std::string_view type) {
 
 std::string canonical_name(const Purl& purl) {
   if (purl.type == "pypi")
-    return pep503(purl.name);
+    return inventory::normalize_python_name(purl.name);
   return name_ignores_case(purl.type) ? util::to_lower(purl.name) : purl.name;
 }
 
@@ -169,72 +154,7 @@ std::string_view bare_version(const Purl& purl) {
 // ---------------------------------------------------------------------------
 // JSON
 
-std::pair<int, int> position_of(std::string_view text, std::size_t byte) {
-  int line = 1;
-  int column = 1;
-  const std::size_t end = std::min(byte == 0 ? 0 : byte - 1, text.size());
-  for (std::size_t i = 0; i < end; ++i) {
-    if (text[i] == '\n') {
-      ++line;
-      column = 1;
-    } else {
-      ++column;
-    }
-  }
-  return {line, column};
-}
-
-class Reader {
-public:
-  explicit Reader(std::string_view input) : m_input(input) {}
-
-  std::unexpected<core::Error> error(std::string_view where, std::string_view message,
-                                     ErrorKind kind = ErrorKind::parse) const {
-    return core::fail(kind, std::string(m_input), fmt::format("{}: {}", where, message));
-  }
-
-  // OBJECT's string member KEY; empty when absent or null.
-  core::Result<std::string> string(const Json& object, const char* key,
-                                   std::string_view where) const {
-    const auto it = object.find(key);
-    if (it == object.end() || it->is_null())
-      return std::string();
-    if (!it->is_string())
-      return error(where, fmt::format("{} must be a string", key));
-    return it->get<std::string>();
-  }
-
-  // OBJECT's array member KEY; nullptr when absent or null.
-  core::Result<const Json*> array(const Json& object, const char* key,
-                                  std::string_view where) const {
-    const auto it = object.find(key);
-    if (it == object.end() || it->is_null())
-      return nullptr;
-    if (!it->is_array())
-      return error(where, fmt::format("{} must be an array", key));
-    return &*it;
-  }
-
-  // OBJECT's member KEY as a list of strings; empty when absent.
-  core::Result<std::vector<std::string>> strings(const Json& object, const char* key,
-                                                 std::string_view where) const {
-    auto list = array(object, key, where);
-    if (!list)
-      return std::unexpected(list.error());
-    std::vector<std::string> out;
-    if (*list == nullptr)
-      return out;
-    for (const auto& item : **list) {
-      if (!item.is_string())
-        return error(where, fmt::format("{} must hold strings", key));
-      out.push_back(item.get<std::string>());
-    }
-    return out;
-  }
-
-private:
-  std::string_view m_input;
-};
+using Reader = JsonReader;
 
 // ---------------------------------------------------------------------------
 // OpenVEX
@@ -673,7 +593,7 @@ core::Result<std::vector<VexStatement>> parse_vex(std::string_view text, std::st
   try {
     doc = Json::parse(text.begin(), text.end());
   } catch (const Json::parse_error& e) {
-    const auto [line, column] = position_of(text, e.byte);
+    const auto [line, column] = json_error_position(text, e.byte);
     return core::fail(ErrorKind::parse, std::string(name), "invalid JSON", line, column);
   } catch (const Json::exception&) {
     return core::fail(ErrorKind::parse, std::string(name), "invalid JSON");

@@ -1,0 +1,52 @@
+#pragma once
+// Reading JSON documents of the vulnerability formats (OSV, Debian tracker,
+// SBOMs, VEX): where a syntax error is, and typed member access whose
+// errors name the input and the place in it.
+
+#include <moat/core/result.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace moat::vuln {
+
+// The 1-based line and column of nlohmann's 1-based BYTE in TEXT (which may
+// point one past the end of truncated input).
+[[nodiscard]] std::pair<int, int> json_error_position(std::string_view text, std::size_t byte);
+
+// A JSON syntax error as an Error naming NAME, at its position, with
+// nlohmann's description: "invalid json: syntax error ...".
+[[nodiscard]] core::Error json_syntax_error(const nlohmann::json::parse_error& e,
+                                            std::string_view text, std::string_view name);
+
+// Typed member access; errors read "INPUT: WHERE: MESSAGE".
+class JsonReader {
+public:
+  explicit JsonReader(std::string_view input) : m_input(input) {}
+
+  [[nodiscard]] std::unexpected<core::Error>
+  error(std::string_view where, std::string_view message,
+        core::ErrorKind kind = core::ErrorKind::parse) const;
+
+  // OBJECT's string member KEY; empty when absent or null.
+  [[nodiscard]] core::Result<std::string> string(const nlohmann::json& object, const char* key,
+                                                 std::string_view where) const;
+
+  // OBJECT's array member KEY; nullptr when absent or null.
+  [[nodiscard]] core::Result<const nlohmann::json*>
+  array(const nlohmann::json& object, const char* key, std::string_view where) const;
+
+  // OBJECT's member KEY as a list of strings; empty when absent.
+  [[nodiscard]] core::Result<std::vector<std::string>>
+  strings(const nlohmann::json& object, const char* key, std::string_view where) const;
+
+private:
+  std::string_view m_input;
+};
+
+} // namespace moat::vuln
