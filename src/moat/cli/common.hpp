@@ -9,10 +9,12 @@
 
 #include <CLI/CLI.hpp>
 
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace moat::cli {
@@ -54,6 +56,14 @@ int report_error(const core::Error& error);
 
 // True when colour should be used on stdout.
 [[nodiscard]] bool use_color(const CommonOptions& options);
+
+// Draws "LABEL [####....] DONE of TOTAL MiB SUFFIX" over the current line
+// of stderr (a terminal; callers decide whether to draw).
+void draw_progress(std::string_view label, std::uint64_t done, std::uint64_t total,
+                   std::string_view suffix = {});
+
+// Erases the progress line.
+void clear_progress();
 
 // The text of --help's "EXIT STATUS" section.
 [[nodiscard]] const char* exit_status_help();

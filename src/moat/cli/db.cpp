@@ -42,13 +42,7 @@ vuln::ImportProgress import_bar(const DbOptions& opts, bool& drawn) {
   if (opts.no_progress || opts.quiet || !util::is_tty(STDERR_FILENO))
     return {};
   return [&drawn](size_t done, size_t total) {
-    constexpr size_t k_width = 30;
-    const size_t filled = total == 0 ? 0 : std::min(k_width, done * k_width / total);
-    constexpr double k_mib = 1024.0 * 1024.0;
-    fmt::print(stderr, "\r\033[Kimporting [{}{}] {:.1f} of {:.1f} MiB", std::string(filled, '#'),
-               std::string(k_width - filled, '.'), static_cast<double>(done) / k_mib,
-               static_cast<double>(total) / k_mib);
-    std::fflush(stderr);
+    draw_progress("importing", done, total);
     drawn = true;
   };
 }
@@ -65,10 +59,8 @@ int import_into(const DbOptions& opts, const std::vector<std::string>& paths,
       return std::unexpected(db.error());
     return vuln::import_paths(*db, paths, import_bar(opts, drawn), origins);
   }();
-  if (drawn) {
-    fmt::print(stderr, "\r\033[K");
-    std::fflush(stderr);
-  }
+  if (drawn)
+    clear_progress();
   if (!result) {
     // A database this failed import created would be empty, and every
     // later scan would read it as "no vulnerabilities".

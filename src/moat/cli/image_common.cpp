@@ -34,24 +34,15 @@ core::Result<image::ScannedImage> load_image_with_progress(const std::string& ta
     auto layers = std::make_shared<std::pair<std::size_t, std::size_t>>(0, 0);
     source.progress = [layers](std::size_t done, std::size_t total) { *layers = {done, total}; };
     source.progress_bytes = [layers](std::uint64_t done, std::uint64_t total) {
-      constexpr std::uint64_t k_width = 30;
-      const std::uint64_t filled = total == 0 ? 0 : std::min(k_width, done * k_width / total);
-      constexpr double k_mib = 1024.0 * 1024.0;
-      fmt::print(stderr, "\r\033[Kscanning [{}{}] {:.1f}{} MiB{}", std::string(filled, '#'),
-                 std::string(k_width - filled, '.'), static_cast<double>(done) / k_mib,
-                 total == 0 ? std::string()
-                            : fmt::format(" of {:.1f}", static_cast<double>(total) / k_mib),
-                 layers->second == 0
-                     ? std::string()
-                     : fmt::format(", {}/{} layers", layers->first, layers->second));
-      std::fflush(stderr);
+      draw_progress("scanning", done, total,
+                    layers->second == 0
+                        ? std::string()
+                        : fmt::format(", {}/{} layers", layers->first, layers->second));
     };
   }
   auto scanned = image::load_image(target, source);
-  if (bar) {
-    fmt::print(stderr, "\r\033[K");
-    std::fflush(stderr);
-  }
+  if (bar)
+    clear_progress();
   return scanned;
 }
 

@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <cstdlib>
@@ -124,6 +125,24 @@ std::span<const core::CheckTable> all_check_tables() {
   static const std::array<core::CheckTable, 2> tables{
       {{"dockerfile", dockerfile::checks()}, {"image", image::checks()}}};
   return tables;
+}
+
+void draw_progress(std::string_view label, std::uint64_t done, std::uint64_t total,
+                   std::string_view suffix) {
+  constexpr std::uint64_t k_width = 30;
+  constexpr double k_mib = 1024.0 * 1024.0;
+  const std::uint64_t filled = total == 0 ? 0 : std::min(k_width, done * k_width / total);
+  fmt::print(stderr, "\r\033[K{} [{}{}] {:.1f}{} MiB{}", label, std::string(filled, '#'),
+             std::string(k_width - filled, '.'), static_cast<double>(done) / k_mib,
+             total == 0 ? std::string()
+                        : fmt::format(" of {:.1f}", static_cast<double>(total) / k_mib),
+             suffix);
+  std::fflush(stderr);
+}
+
+void clear_progress() {
+  fmt::print(stderr, "\r\033[K");
+  std::fflush(stderr);
 }
 
 const char* exit_status_help() {
