@@ -6,6 +6,8 @@
 
 #include <moat/report/writers.hpp>
 
+#include <moat/util/unicode.hpp>
+
 #include <fmt/format.h>
 
 #include <string>
@@ -14,37 +16,6 @@
 namespace moat::report {
 
 namespace {
-
-// Length of the valid UTF-8 sequence at S[I], or 0 when it is not valid.
-std::size_t utf8_length(std::string_view s, std::size_t i) {
-  const auto b0 = static_cast<unsigned char>(s[i]);
-  std::size_t n = 0;
-  unsigned min = 0;
-  if (b0 >= 0xC2 && b0 <= 0xDF) {
-    n = 2;
-    min = 0x80;
-  } else if (b0 >= 0xE0 && b0 <= 0xEF) {
-    n = 3;
-    min = 0x800;
-  } else if (b0 >= 0xF0 && b0 <= 0xF4) {
-    n = 4;
-    min = 0x10000;
-  } else {
-    return 0;
-  }
-  if (i + n > s.size())
-    return 0;
-  unsigned cp = b0 & (n == 2 ? 0x1FU : n == 3 ? 0x0FU : 0x07U);
-  for (std::size_t k = 1; k < n; ++k) {
-    const auto b = static_cast<unsigned char>(s[i + k]);
-    if ((b & 0xC0U) != 0x80U)
-      return 0;
-    cp = (cp << 6U) | (b & 0x3FU);
-  }
-  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-    return 0;
-  return n;
-}
 
 // Appends S as a JSON string; bytes that are not valid UTF-8 become U+FFFD.
 void append_string(std::string& out, std::string_view s) {
@@ -96,7 +67,7 @@ void append_string(std::string& out, std::string_view s) {
       ++i;
       continue;
     }
-    if (auto n = utf8_length(s, i); n > 0) {
+    if (auto n = util::decode_utf8(s.substr(i)).second; n > 0) {
       out.append(s.substr(i, n));
       i += n;
     } else {

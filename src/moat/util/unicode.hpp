@@ -1,7 +1,10 @@
 #pragma once
 // Unicode helpers with no moat knowledge.
 
+#include <cstddef>
 #include <cstdint>
+#include <string_view>
+#include <utility>
 
 namespace moat::util {
 
@@ -27,6 +30,41 @@ namespace moat::util {
   default:
     return cp >= 0x2000 && cp <= 0x200A;
   }
+}
+
+// One UTF-8 sequence at the start of S (not empty): its code point and
+// length, or length 0 when the bytes are not well-formed UTF-8 (overlong
+// forms, surrogates and code points past U+10FFFF included).
+[[nodiscard]] inline std::pair<char32_t, std::size_t> decode_utf8(std::string_view s) {
+  const auto b0 = static_cast<unsigned char>(s[0]);
+  if (b0 < 0x80)
+    return {b0, 1};
+  std::size_t len = 0;
+  char32_t cp = 0;
+  if (b0 >= 0xc2 && b0 <= 0xdf) {
+    len = 2;
+    cp = b0 & 0x1fU;
+  } else if (b0 >= 0xe0 && b0 <= 0xef) {
+    len = 3;
+    cp = b0 & 0x0fU;
+  } else if (b0 >= 0xf0 && b0 <= 0xf4) {
+    len = 4;
+    cp = b0 & 0x07U;
+  } else {
+    return {0, 0};
+  }
+  if (s.size() < len)
+    return {0, 0};
+  for (std::size_t i = 1; i < len; ++i) {
+    const auto b = static_cast<unsigned char>(s[i]);
+    if ((b & 0xc0U) != 0x80U)
+      return {0, 0};
+    cp = (cp << 6U) | (b & 0x3fU);
+  }
+  const bool overlong = (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000);
+  if (overlong || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+    return {0, 0};
+  return {cp, len};
 }
 
 } // namespace moat::util

@@ -10,6 +10,7 @@
 
 #include <moat/util/strings.hpp>
 #include <moat/vuln/version.hpp>
+#include <moat/vuln/version_detail.hpp>
 
 #include <fmt/format.h>
 
@@ -46,13 +47,6 @@ bool is_space(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
 }
 
-std::string describe(char c) {
-  const auto byte = static_cast<unsigned char>(c);
-  if (byte > 0x20 && byte < 0x7f)
-    return fmt::format("'{}'", c);
-  return fmt::format("byte 0x{:02x}", byte);
-}
-
 std::string invalid(std::string_view v, std::string_view reason) {
   return fmt::format("invalid RubyGems version \"{}\": {}", util::terminal_safe(v), reason);
 }
@@ -75,7 +69,7 @@ std::string pattern_defect(std::string_view v) {
     return i - start;
   };
   if (run(is_digit) == 0)
-    return fmt::format("expected a digit at offset 0, found {}", describe(v[0]));
+    return fmt::format("expected a digit at offset 0, found {}", detail::describe_byte(v[0]));
   while (i + 1 < v.size() && v[i] == '.' && is_alnum(v[i + 1])) {
     ++i;
     run(is_alnum);
@@ -89,7 +83,7 @@ std::string pattern_defect(std::string_view v) {
     } while (i < v.size() && v[i] == '.');
   }
   if (i < v.size())
-    return fmt::format("unexpected {} at offset {}", describe(v[i]), i);
+    return fmt::format("unexpected {} at offset {}", detail::describe_byte(v[i]), i);
   return {};
 }
 

@@ -21,6 +21,7 @@
 
 #include <moat/util/strings.hpp>
 #include <moat/vuln/version.hpp>
+#include <moat/vuln/version_detail.hpp>
 
 #include <fmt/format.h>
 
@@ -42,13 +43,6 @@ bool is_identifier_char(char c) {
   return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-';
 }
 
-std::string describe(char c) {
-  const auto byte = static_cast<unsigned char>(c);
-  if (byte > 0x20 && byte < 0x7f)
-    return fmt::format("'{}'", c);
-  return fmt::format("byte 0x{:02x}", byte);
-}
-
 std::string invalid(std::string_view v, std::string_view reason) {
   return fmt::format("invalid Go version \"{}\": {}", util::terminal_safe(v), reason);
 }
@@ -63,7 +57,7 @@ std::expected<std::string_view, std::string> cut_number(std::string_view& rest,
   if (n == 0)
     return std::unexpected(rest.empty() ? fmt::format("missing {} version", what)
                                         : fmt::format("{} version is not a number (found {})", what,
-                                                      describe(rest[0])));
+                                                      detail::describe_byte(rest[0])));
   if (n > 1 && rest[0] == '0')
     return std::unexpected(fmt::format("{} version has a leading zero", what));
   const std::string_view out = rest.substr(0, n);
@@ -84,10 +78,10 @@ cut_identifiers(std::string_view& rest, std::string_view what, bool numeric_rule
       ++n;
     }
     if (n == 0)
-      return std::unexpected(
-          rest.empty() || rest[0] == '.' || rest[0] == '+'
-              ? fmt::format("empty {} identifier", what)
-              : fmt::format("invalid character {} in the {}", describe(rest[0]), what));
+      return std::unexpected(rest.empty() || rest[0] == '.' || rest[0] == '+'
+                                 ? fmt::format("empty {} identifier", what)
+                                 : fmt::format("invalid character {} in the {}",
+                                               detail::describe_byte(rest[0]), what));
     if (numeric_rules && numeric && n > 1 && rest[0] == '0')
       return std::unexpected(
           fmt::format("numeric {} identifier \"{}\" has a leading zero", what, rest.substr(0, n)));
@@ -96,7 +90,7 @@ cut_identifiers(std::string_view& rest, std::string_view what, bool numeric_rule
       return start.substr(0, start.size() - rest.size());
     if (rest[0] != '.')
       return std::unexpected(
-          fmt::format("invalid character {} in the {}", describe(rest[0]), what));
+          fmt::format("invalid character {} in the {}", detail::describe_byte(rest[0]), what));
     rest.remove_prefix(1);
   }
 }
@@ -109,7 +103,8 @@ Mapped map_module(std::string_view rest) {
   if (rest.empty())
     return fmt::format("{}.0.0", *major);
   if (rest[0] != '.')
-    return std::unexpected(fmt::format("unexpected {} after the major version", describe(rest[0])));
+    return std::unexpected(
+        fmt::format("unexpected {} after the major version", detail::describe_byte(rest[0])));
   rest.remove_prefix(1);
   auto minor = cut_number(rest, "minor");
   if (!minor)
@@ -118,7 +113,8 @@ Mapped map_module(std::string_view rest) {
   if (rest.empty())
     return fmt::format("{}.{}.0", *major, *minor);
   if (rest[0] != '.')
-    return std::unexpected(fmt::format("unexpected {} after the minor version", describe(rest[0])));
+    return std::unexpected(
+        fmt::format("unexpected {} after the minor version", detail::describe_byte(rest[0])));
   rest.remove_prefix(1);
   auto patch = cut_number(rest, "patch");
   if (!patch)
@@ -140,7 +136,8 @@ Mapped map_module(std::string_view rest) {
       return std::unexpected(std::string("a second '+' in the build metadata"));
   }
   if (!rest.empty())
-    return std::unexpected(fmt::format("unexpected {} after the version", describe(rest[0])));
+    return std::unexpected(
+        fmt::format("unexpected {} after the version", detail::describe_byte(rest[0])));
   return out;
 }
 
@@ -159,7 +156,8 @@ Mapped map_toolchain(std::string_view rest) {
   if (rest.empty())
     return fmt::format("{}.0.0", *major);
   if (rest[0] != '.')
-    return std::unexpected(fmt::format("unexpected {} after the major version", describe(rest[0])));
+    return std::unexpected(
+        fmt::format("unexpected {} after the major version", detail::describe_byte(rest[0])));
   rest.remove_prefix(1);
   auto minor = cut_number(rest, "minor");
   if (!minor)
@@ -175,14 +173,15 @@ Mapped map_toolchain(std::string_view rest) {
       return std::unexpected(
           fmt::format("unexpected {} after the patch version (patch releases have no "
                       "pre-releases)",
-                      describe(rest[0])));
+                      detail::describe_byte(rest[0])));
     return fmt::format("{}.{}.{}", *major, *minor, *patch);
   }
   std::size_t n = 0;
   while (n < rest.size() && rest[n] >= 'a' && rest[n] <= 'z')
     ++n;
   if (n == 0)
-    return std::unexpected(fmt::format("unexpected {} after the minor version", describe(rest[0])));
+    return std::unexpected(
+        fmt::format("unexpected {} after the minor version", detail::describe_byte(rest[0])));
   const std::string_view kind = rest.substr(0, n);
   rest.remove_prefix(n);
   if (rest.empty())
@@ -192,7 +191,7 @@ Mapped map_toolchain(std::string_view rest) {
     return std::unexpected(number.error());
   if (!rest.empty())
     return std::unexpected(
-        fmt::format("unexpected {} after the pre-release number", describe(rest[0])));
+        fmt::format("unexpected {} after the pre-release number", detail::describe_byte(rest[0])));
   return fmt::format("{}.{}.0-{}.{}", *major, *minor, kind, *number);
 }
 

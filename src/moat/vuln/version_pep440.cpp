@@ -4,7 +4,9 @@
 // numbers of any length are kept as digit strings and never overflow.
 
 #include <moat/util/strings.hpp>
+#include <moat/util/unicode.hpp>
 #include <moat/vuln/version.hpp>
+#include <moat/vuln/version_detail.hpp>
 
 #include <fmt/format.h>
 
@@ -90,49 +92,8 @@ bool all_digits(std::string_view s) {
   return !s.empty();
 }
 
-std::string describe(char c) {
-  const auto byte = static_cast<unsigned char>(c);
-  if (byte > 0x20 && byte < 0x7f)
-    return fmt::format("'{}'", c);
-  return fmt::format("byte 0x{:02x}", byte);
-}
-
 std::string invalid(std::string_view v, std::string_view reason) {
   return fmt::format("invalid PEP 440 version \"{}\": {}", util::terminal_safe(v), reason);
-}
-
-// One UTF-8 sequence at the start of S: its code point and length, or length
-// 0 when the bytes are not well-formed UTF-8.
-std::pair<char32_t, std::size_t> decode_utf8(std::string_view s) {
-  const auto b0 = static_cast<unsigned char>(s[0]);
-  if (b0 < 0x80)
-    return {b0, 1};
-  std::size_t len = 0;
-  char32_t cp = 0;
-  if (b0 >= 0xc2 && b0 <= 0xdf) {
-    len = 2;
-    cp = b0 & 0x1fU;
-  } else if (b0 >= 0xe0 && b0 <= 0xef) {
-    len = 3;
-    cp = b0 & 0x0fU;
-  } else if (b0 >= 0xf0 && b0 <= 0xf4) {
-    len = 4;
-    cp = b0 & 0x07U;
-  } else {
-    return {0, 0};
-  }
-  if (s.size() < len)
-    return {0, 0};
-  for (std::size_t i = 1; i < len; ++i) {
-    const auto b = static_cast<unsigned char>(s[i]);
-    if ((b & 0xc0U) != 0x80U)
-      return {0, 0};
-    cp = (cp << 6U) | (b & 0x3fU);
-  }
-  const bool overlong = (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000);
-  if (overlong || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-    return {0, 0};
-  return {cp, len};
 }
 
 // Python's str.isspace(), which is what \s matches in packaging's pattern.
@@ -146,7 +107,7 @@ bool is_python_space(char32_t cp) {
 std::pair<std::size_t, std::size_t> trim_bounds(std::string_view s) {
   std::size_t begin = 0;
   while (begin < s.size()) {
-    const auto [cp, len] = decode_utf8(s.substr(begin));
+    const auto [cp, len] = util::decode_utf8(s.substr(begin));
     if (len == 0 || !is_python_space(cp))
       break;
     begin += len;
@@ -154,7 +115,7 @@ std::pair<std::size_t, std::size_t> trim_bounds(std::string_view s) {
   std::size_t end = begin;
   std::size_t i = begin;
   while (i < s.size()) {
-    const auto [cp, len] = decode_utf8(s.substr(i));
+    const auto [cp, len] = util::decode_utf8(s.substr(i));
     const std::size_t step = len == 0 ? 1 : len;
     if (len == 0 || !is_python_space(cp))
       end = i + step;
@@ -277,7 +238,7 @@ ParseResult parse(std::string_view v) {
     return std::unexpected(in.at_end()
                                ? std::string("no release number")
                                : fmt::format("expected a release number at offset {}, found {}",
-                                             in.pos(), describe(in.peek())));
+                                             in.pos(), detail::describe_byte(in.peek())));
   out.release.push_back(number);
   while (in.peek() == '.' && is_digit(in.peek(1))) {
     in.reset(in.pos() + 1);
@@ -299,7 +260,7 @@ ParseResult parse(std::string_view v) {
         return std::unexpected(
             in.at_end() ? std::string("empty part in the local version label")
                         : fmt::format("unexpected {} at offset {} in the local version label",
-                                      describe(in.peek()), in.pos()));
+                                      detail::describe_byte(in.peek()), in.pos()));
       out.local.push_back(v.substr(start, in.pos() - start));
       if (!is_separator(in.peek()) || in.at_end())
         break;
@@ -308,7 +269,7 @@ ParseResult parse(std::string_view v) {
   }
   if (!in.at_end())
     return std::unexpected(
-        fmt::format("unexpected {} at offset {}", describe(in.peek()), in.pos()));
+        fmt::format("unexpected {} at offset {}", detail::describe_byte(in.peek()), in.pos()));
   return out;
 }
 

@@ -2,7 +2,9 @@
 // registry data is written in.
 
 #include <moat/util/strings.hpp>
+#include <moat/util/unicode.hpp>
 #include <moat/vuln/version.hpp>
+#include <moat/vuln/version_detail.hpp>
 
 #include <fmt/format.h>
 
@@ -65,49 +67,8 @@ int compare_numbers(std::string_view a, std::string_view b) {
   return c < 0 ? -1 : (c > 0 ? 1 : 0);
 }
 
-std::string describe(char c) {
-  const auto byte = static_cast<unsigned char>(c);
-  if (byte > 0x20 && byte < 0x7f)
-    return fmt::format("'{}'", c);
-  return fmt::format("byte 0x{:02x}", byte);
-}
-
 std::string invalid(std::string_view kind, std::string_view v, std::string_view reason) {
   return fmt::format("invalid {} version \"{}\": {}", kind, util::terminal_safe(v), reason);
-}
-
-// One UTF-8 sequence at the start of S: its code point and length, or length
-// 0 when the bytes are not well-formed UTF-8.
-std::pair<char32_t, std::size_t> decode_utf8(std::string_view s) {
-  const auto b0 = static_cast<unsigned char>(s[0]);
-  if (b0 < 0x80)
-    return {b0, 1};
-  std::size_t len = 0;
-  char32_t cp = 0;
-  if (b0 >= 0xc2 && b0 <= 0xdf) {
-    len = 2;
-    cp = b0 & 0x1fU;
-  } else if (b0 >= 0xe0 && b0 <= 0xef) {
-    len = 3;
-    cp = b0 & 0x0fU;
-  } else if (b0 >= 0xf0 && b0 <= 0xf4) {
-    len = 4;
-    cp = b0 & 0x07U;
-  } else {
-    return {0, 0};
-  }
-  if (s.size() < len)
-    return {0, 0};
-  for (std::size_t i = 1; i < len; ++i) {
-    const auto b = static_cast<unsigned char>(s[i]);
-    if ((b & 0xc0U) != 0x80U)
-      return {0, 0};
-    cp = (cp << 6U) | (b & 0x3fU);
-  }
-  const bool overlong = (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000);
-  if (overlong || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-    return {0, 0};
-  return {cp, len};
 }
 
 // JavaScript's WhiteSpace and LineTerminator: what String.prototype.trim()
@@ -122,7 +83,7 @@ bool is_js_space(char32_t cp) {
 std::size_t js_space_at(std::string_view s) {
   if (s.empty())
     return 0;
-  const auto [cp, len] = decode_utf8(s);
+  const auto [cp, len] = util::decode_utf8(s);
   return len != 0 && is_js_space(cp) ? len : 0;
 }
 
@@ -133,7 +94,7 @@ std::string_view trim_js(std::string_view s) {
   std::size_t end = 0;
   std::size_t i = 0;
   while (i < s.size()) {
-    const auto [cp, len] = decode_utf8(s.substr(i));
+    const auto [cp, len] = util::decode_utf8(s.substr(i));
     const std::size_t step = len == 0 ? 1 : len;
     if (len == 0 || !is_js_space(cp))
       end = i + step;
@@ -145,7 +106,7 @@ std::string_view trim_js(std::string_view s) {
 std::size_t utf16_length(std::string_view s) {
   std::size_t units = 0;
   while (!s.empty()) {
-    const auto [cp, len] = decode_utf8(s);
+    const auto [cp, len] = util::decode_utf8(s);
     units += cp >= 0x10000 ? 2 : 1;
     s.remove_prefix(len == 0 ? 1 : len);
   }
@@ -166,7 +127,7 @@ parse_identifiers(std::string_view& rest, std::string_view what, bool strict) {
       if (rest.empty() || rest[0] == '.' || rest[0] == '+')
         return std::unexpected(fmt::format("empty {} identifier", what));
       return std::unexpected(
-          fmt::format("invalid character {} in the {}", describe(rest[0]), what));
+          fmt::format("invalid character {} in the {}", detail::describe_byte(rest[0]), what));
     }
     const std::string_view text = rest.substr(0, n);
     const bool numeric = all_digits(text);
@@ -179,7 +140,7 @@ parse_identifiers(std::string_view& rest, std::string_view what, bool strict) {
       return out;
     if (rest[0] != '.')
       return std::unexpected(
-          fmt::format("invalid character {} in the {}", describe(rest[0]), what));
+          fmt::format("invalid character {} in the {}", detail::describe_byte(rest[0]), what));
     rest.remove_prefix(1);
   }
 }
@@ -188,7 +149,8 @@ std::expected<void, std::string> parse_build(std::string_view& rest) {
   if (rest.empty())
     return {};
   if (rest[0] != '+')
-    return std::unexpected(fmt::format("unexpected {} after the version", describe(rest[0])));
+    return std::unexpected(
+        fmt::format("unexpected {} after the version", detail::describe_byte(rest[0])));
   rest.remove_prefix(1);
   auto ids = parse_identifiers(rest, "build metadata", false);
   if (!ids)
@@ -212,9 +174,10 @@ std::expected<std::array<std::string_view, 3>, std::string> parse_core(std::stri
     while (n < rest.size() && is_digit(rest[n]))
       ++n;
     if (n == 0)
-      return std::unexpected(rest.empty() ? std::string("expected MAJOR.MINOR.PATCH")
-                                          : fmt::format("{} version is not a number (found {})",
-                                                        k_part_names[i], describe(rest[0])));
+      return std::unexpected(rest.empty()
+                                 ? std::string("expected MAJOR.MINOR.PATCH")
+                                 : fmt::format("{} version is not a number (found {})",
+                                               k_part_names[i], detail::describe_byte(rest[0])));
     core[i] = rest.substr(0, n);
     rest.remove_prefix(n);
     if (strict && n > 1 && core[i][0] == '0')
@@ -248,7 +211,8 @@ std::expected<std::vector<Identifier>, std::string> parse_loose_tail(std::string
   std::vector<Identifier> pre;
   if (!rest.empty() && rest[0] != '+') {
     if (!is_identifier_char(rest[0]))
-      return std::unexpected(fmt::format("unexpected {} after the version", describe(rest[0])));
+      return std::unexpected(
+          fmt::format("unexpected {} after the version", detail::describe_byte(rest[0])));
     // The hyphen before the pre-release is optional ("1.2.3beta"); a lone
     // hyphen with no identifier after it is itself the identifier "-".
     if (rest[0] == '-' && rest.size() > 1 && is_identifier_char(rest[1]))
