@@ -241,7 +241,7 @@ class AlpineBuilder {
 public:
   explicit AlpineBuilder(std::string_view name) : m_name(name) {}
 
-  core::Result<std::vector<Advisory>> build(Json& doc) {
+  core::Result<std::vector<Advisory>> build(Json& doc, std::string* feed) {
     if (!doc.is_object())
       return bad("the document is not an object");
     Json* version = member(doc, "distroversion");
@@ -250,6 +250,11 @@ public:
     if (!version->is_string() || version->get_ref<std::string&>().empty())
       return bad("field distroversion is not a non-empty string");
     m_ecosystem = fmt::format("Alpine:{}", version->get_ref<std::string&>());
+    if (feed != nullptr) {
+      const Json* repo = member(doc, "reponame");
+      *feed = fmt::format("alpine:{}/{}", version->get_ref<std::string&>(),
+                          repo != nullptr && repo->is_string() ? repo->get<std::string>() : "");
+    }
     Json* packages = member(doc, "packages");
     if (packages == nullptr)
       return bad("field packages is missing");
@@ -403,11 +408,11 @@ core::Result<std::vector<Advisory>> parse_debian_tracker(std::string_view text,
   return std::move(builder).take();
 }
 
-core::Result<std::vector<Advisory>> parse_alpine_secdb(std::string_view text,
-                                                       std::string_view name) {
+core::Result<std::vector<Advisory>> parse_alpine_secdb(std::string_view text, std::string_view name,
+                                                       std::string* feed) {
   try {
     Json doc = Json::parse(text.begin(), text.end());
-    return AlpineBuilder(name).build(doc);
+    return AlpineBuilder(name).build(doc, feed);
   } catch (const Json::parse_error& e) {
     return std::unexpected(json_syntax_error(e, text, name));
   } catch (const Json::exception& e) {

@@ -33,9 +33,11 @@ namespace moat::vuln {
 // An Alpine secdb document (https://secdb.alpinelinux.org/v3.18/main.json):
 // one advisory per CVE id, with one Affected per origin package in
 // ecosystem "Alpine:v3.18", fixed at the secfixes version ("0" = never
-// affected -> not_affected).
-[[nodiscard]] core::Result<std::vector<Advisory>> parse_alpine_secdb(std::string_view text,
-                                                                     std::string_view name);
+// affected -> not_affected). FEED, when given, receives the feed the
+// records belong to, "alpine:v3.18/main": each secdb document names the
+// same CVE ids for its own release and repository.
+[[nodiscard]] core::Result<std::vector<Advisory>>
+parse_alpine_secdb(std::string_view text, std::string_view name, std::string* feed = nullptr);
 
 // The Debian release number of a codename ("bookworm" -> "12"); empty when unknown.
 [[nodiscard]] std::string_view debian_release(std::string_view codename);

@@ -78,59 +78,47 @@ void skip_space(std::string_view text, size_t& pos) {
     ++pos;
 }
 
-// The value of the first "KEY": "..." in TEXT; empty when absent. Enough for
-// the top-level members of small secdb documents.
-std::string string_member(std::string_view text, std::string_view key) {
-  const auto quoted = "\"" + std::string(key) + "\"";
-  auto pos = text.find(quoted);
-  if (pos == std::string_view::npos)
-    return {};
-  pos += quoted.size();
-  skip_space(text, pos);
-  if (pos >= text.size() || text[pos] != ':')
-    return {};
-  ++pos;
-  return std::string(next_key(text, pos));
-}
+// A document's advisories and the feed they are stored under.
+struct ParsedDocument {
+  std::vector<Advisory> advisories;
+  std::string feed;
+};
+using Parsed = core::Result<ParsedDocument>;
 
-// The feed a document's records are kept under. Alpine publishes one secdb
-// document per release and repository, each naming the same CVE ids, so
-// each is a feed of its own; otherwise one would replace another's records.
-std::string feed_name(FeedFormat format, std::string_view text) {
-  if (format != FeedFormat::alpine_secdb)
-    return std::string(feed_of(format));
-  return fmt::format("alpine:{}/{}", string_member(text.substr(0, 65536), "distroversion"),
-                     string_member(text.substr(0, 65536), "reponame"));
-}
-
-using Parsed = core::Result<std::vector<Advisory>>;
-
-Parsed parse_document(const Document& doc, const std::optional<FeedFormat>& format) {
+Parsed parse_document(const Document& doc) {
+  const auto format = detect_format(doc.name, doc.text);
   if (!format)
-    return std::vector<Advisory>{};
+    return ParsedDocument{};
+  ParsedDocument out;
+  out.feed = feed_of(*format);
+  auto one = [&](core::Result<Advisory> adv) -> Parsed {
+    if (!adv)
+      return std::unexpected(adv.error());
+    out.advisories.push_back(std::move(*adv));
+    return std::move(out);
+  };
+  auto many = [&](core::Result<std::vector<Advisory>> advs) -> Parsed {
+    if (!advs)
+      return std::unexpected(advs.error());
+    out.advisories = std::move(*advs);
+    return std::move(out);
+  };
   try {
     switch (*format) {
-    case FeedFormat::osv_json: {
-      auto adv = parse_osv_json(doc.text, doc.name);
-      if (!adv)
-        return std::unexpected(adv.error());
-      return std::vector<Advisory>{std::move(*adv)};
-    }
-    case FeedFormat::osv_yaml: {
-      auto adv = parse_osv_yaml(doc.text, doc.name);
-      if (!adv)
-        return std::unexpected(adv.error());
-      return std::vector<Advisory>{std::move(*adv)};
-    }
+    case FeedFormat::osv_json:
+      return one(parse_osv_json(doc.text, doc.name));
+    case FeedFormat::osv_yaml:
+      return one(parse_osv_yaml(doc.text, doc.name));
     case FeedFormat::debian_tracker:
-      return parse_debian_tracker(doc.text, doc.name);
+      return many(parse_debian_tracker(doc.text, doc.name));
     case FeedFormat::alpine_secdb:
-      return parse_alpine_secdb(doc.text, doc.name);
+      // Each secdb document is a feed of its own (release and repository).
+      return many(parse_alpine_secdb(doc.text, doc.name, &out.feed));
     }
   } catch (const std::exception& e) {
     return core::fail(core::ErrorKind::parse, doc.name, e.what());
   }
-  return std::vector<Advisory>{};
+  return ParsedDocument{};
 }
 
 class Importer {
@@ -148,13 +136,10 @@ public:
 
   core::Status flush() {
     std::vector<std::optional<Parsed>> parsed(m_batch.size());
-    std::vector<std::optional<FeedFormat>> formats(m_batch.size());
     std::atomic<size_t> next{0};
     auto work = [&] {
-      for (size_t i = next++; i < m_batch.size(); i = next++) {
-        formats[i] = detect_format(m_batch[i].name, m_batch[i].text);
-        parsed[i] = parse_document(m_batch[i], formats[i]);
-      }
+      for (size_t i = next++; i < m_batch.size(); i = next++)
+        parsed[i] = parse_document(m_batch[i]);
     };
     const size_t threads =
         std::min<size_t>(std::max(1U, std::thread::hardware_concurrency()), m_batch.size());
@@ -167,9 +152,8 @@ public:
     for (size_t i = 0; i < m_batch.size(); ++i) {
       if (!*parsed[i])
         return std::unexpected(parsed[i]->error());
-      const auto feed = formats[i] ? feed_name(*formats[i], m_batch[i].text) : "osv";
-      for (const auto& adv : **parsed[i])
-        MOAT_TRY(m_db.put(adv, feed, m_batch[i].origin, m_result.counts));
+      for (const auto& adv : (*parsed[i])->advisories)
+        MOAT_TRY(m_db.put(adv, (*parsed[i])->feed, m_batch[i].origin, m_result.counts));
       ++m_result.documents;
       m_done += m_batch[i].weight;
       if (m_progress)

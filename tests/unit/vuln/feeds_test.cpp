@@ -675,8 +675,10 @@ constexpr const char* k_alpine_json = R"json({
 })json";
 
 TEST(VulnAlpineSecdb, MapsSecfixes) {
-  auto parsed = moat::vuln::parse_alpine_secdb(k_alpine_json, "main.json");
+  std::string feed;
+  auto parsed = moat::vuln::parse_alpine_secdb(k_alpine_json, "main.json", &feed);
   ASSERT_TRUE(parsed) << parsed.error().to_string();
+  EXPECT_EQ(feed, "alpine:v3.18/main");
   std::vector<std::string> ids;
   for (const Advisory& a : *parsed)
     ids.push_back(a.id);
@@ -743,7 +745,9 @@ TEST(VulnAlpineSecdb, MapsSecfixes) {
 
 TEST(VulnAlpineSecdb, RejectsStructuralErrors) {
   expect_distro_errors(
-      moat::vuln::parse_alpine_secdb,
+      [](std::string_view text, std::string_view name) {
+        return moat::vuln::parse_alpine_secdb(text, name);
+      },
       {
           {"", "invalid json"},
           {R"({"distroversion": "v3.18", "packages": [)", "invalid json"},
