@@ -8,6 +8,7 @@
 #include <moat/report/sbom.hpp>
 #include <moat/report/writer.hpp>
 #include <moat/util/strings.hpp>
+#include <moat/util/time.hpp>
 
 #include <fmt/chrono.h>
 #include <fmt/format.h>
@@ -43,9 +44,7 @@ std::string creation_time() {
     if (end != nullptr && *end == '\0' && value >= 0)
       seconds = static_cast<std::time_t>(value);
   }
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", utc);
+  return util::rfc3339_utc(seconds);
 }
 
 int run_sbom(SbomOptions& opts) {

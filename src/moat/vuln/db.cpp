@@ -3,6 +3,7 @@
 #include <moat/inventory/python.hpp>
 #include <moat/util/sha256.hpp>
 #include <moat/util/strings.hpp>
+#include <moat/util/time.hpp>
 
 #include <fmt/chrono.h>
 #include <fmt/format.h>
@@ -263,13 +264,6 @@ std::vector<SeverityEntry> decode_severity(std::string_view text) {
   return out;
 }
 
-std::string now_rfc3339() {
-  const std::time_t seconds = std::time(nullptr);
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", utc);
-}
-
 std::string_view column_text(sqlite3_stmt* st, int column) {
   const auto* text = sqlite3_column_text(st, column);
   if (text == nullptr)
@@ -470,7 +464,7 @@ core::Status Database::begin() {
 core::Status Database::commit() {
   MOAT_TRY(m_impl->exec(fmt::format("INSERT INTO meta(key, value) VALUES('updated', '{}') "
                                     "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                                    now_rfc3339()),
+                                    util::rfc3339_utc(std::time(nullptr))),
                         "recording the import"));
   return m_impl->exec("COMMIT", "committing the import");
 }

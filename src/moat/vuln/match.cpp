@@ -1,6 +1,7 @@
 #include <moat/vuln/match.hpp>
 
 #include <moat/util/strings.hpp>
+#include <moat/util/time.hpp>
 #include <moat/vuln/cvss.hpp>
 #include <moat/vuln/sbom_input.hpp>
 #include <moat/vuln/version.hpp>
@@ -158,13 +159,6 @@ std::string state_phrase(const core::Vulnerability& v) {
   if (v.state == "end_of_life")
     return "end of life";
   return "no fix yet";
-}
-
-std::string today_utc() {
-  const std::time_t seconds = std::time(nullptr);
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  return fmt::format("{:%Y-%m-%d}", utc);
 }
 
 // The ids a vulnerability is known by (its id and aliases), upper-cased.
@@ -447,7 +441,8 @@ void rate(const Match& match, bool os_package, core::Vulnerability& v) {
 
 void add_findings(const MatchResult& result, std::span<const core::Package> packages,
                   const FindingOptions& options, core::TargetReport& report) {
-  const auto today = options.today.empty() ? today_utc() : options.today;
+  const auto today =
+      options.today.empty() ? util::format_utc(std::time(nullptr), "%Y-%m-%d") : options.today;
   for (const auto& m : result.matches) {
     if (options.ignore_unfixed && m.fixed_version.empty())
       continue;
