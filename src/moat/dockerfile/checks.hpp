@@ -64,4 +64,49 @@ private:
 // Prepares RUN commands and stage facts, then runs every check.
 void run_checks(Context& ctx);
 
+// The families of checks, one file each. Each reports through CTX.
+
+// checks_stages.cpp: FROM and build stages.
+void check_instruction_order(Context& ctx);
+void check_from(Context& ctx);
+void check_user(Context& ctx);
+void check_stage_counts(Context& ctx);
+void check_from_buildkit(Context& ctx);
+
+// checks_form.cpp: how instructions are written and the values they take.
+void check_unknown_and_deprecated(Context& ctx);
+void check_exec_form(Context& ctx);
+void check_workdir_volume(Context& ctx);
+void check_expose(Context& ctx);
+void check_env_label(Context& ctx);
+void check_casing_and_form(Context& ctx);
+void check_undefined_vars(Context& ctx);
+void check_instruction_values(Context& ctx);
+
+// checks_secrets.cpp: secrets in ARG, ENV, LABEL, RUN and heredocs.
+void check_secrets(Context& ctx);
+void check_url_credentials(Context& ctx);
+
+// checks_copy.cpp: COPY and ADD.
+void check_copy_add(Context& ctx);
+void check_copy_sources(Context& ctx);
+void check_removed_later(Context& ctx);
+
+// checks_run.cpp: what RUN does, across RUNs, RUN flags and hardening.
+void check_run_commands(Context& ctx, const Run& run);
+void check_run_sequences(Context& ctx);
+void check_run_flags(Context& ctx);
+void check_run_security(Context& ctx);
+
+// One file per package manager: checks_apt.cpp, checks_apk.cpp,
+// checks_rpm.cpp (yum, dnf, microdnf, zypper), checks_pip.cpp,
+// checks_npm.cpp (npm, yarn), checks_gem_go.cpp.
+void check_apt(Context& ctx, const Run& run);
+void check_apk(Context& ctx, const Run& run);
+void check_rpm(Context& ctx, const Run& run);
+void check_pip(Context& ctx, const Run& run);
+void check_npm(Context& ctx, const Run& run);
+void check_gem(Context& ctx, const Run& run);
+void check_go(Context& ctx, const Run& run);
+
 } // namespace moat::dockerfile::detail

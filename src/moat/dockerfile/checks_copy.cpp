@@ -1,0 +1,241 @@
+// Checks on COPY and ADD: ADD for local files (DL3020), several sources
+// (DL3021), --from (DL3022, DL3023), relative destinations (DL3045), archives
+// unpacked later (DL3010), credential files, the whole context without a
+// .dockerignore, --chmod modes, ADD of URLs, and files removed in a later layer.
+
+#include <moat/dockerfile/check_helpers.hpp>
+
+#include <moat/util/strings.hpp>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <map>
+
+namespace moat::dockerfile::detail {
+
+using util::iequals;
+
+void check_copy_add(Context& ctx) {
+  for (const auto& stage : ctx.model.stages) {
+    // A WORKDIR in a stage this one builds on counts as set.
+    bool workdir_set = false;
+    if (stage.base_stage >= 0)
+      for (const auto* ins : chain_instructions(ctx, stage.base_stage))
+        if (ins->keyword == "workdir")
+          workdir_set = true;
+
+    for (std::size_t si = 0; si < stage.steps.size(); ++si) {
+      const auto& step = stage.steps[si];
+      const auto& ins = *step.instruction;
+      if (ins.keyword == "workdir")
+        workdir_set = true;
+      if (ins.keyword != "copy" && ins.keyword != "add")
+        continue;
+      auto args = copy_args(ins);
+      auto from = flag_value(ins, "from");
+      const bool is_add = ins.keyword == "add";
+      if (from && ins.keyword == "copy") {
+        auto f = expand_or_keep(*from, step.env(), ctx.ast.escape);
+        int idx = ctx.model.find_stage(f, static_cast<int>(ctx.model.stages.size()));
+        bool own_stage =
+            (!stage.name.empty() && iequals(f, stage.name)) || f == std::to_string(stage.index);
+        if (own_stage)
+          ctx.report("DF023", ins, fmt::format("COPY --from={} refers to the stage it is in", f));
+        else if (!has_variable(f) && f.find(':') == std::string::npos &&
+                 f.find('/') == std::string::npos && (idx < 0 || idx >= stage.index))
+          ctx.report("DF022", ins, fmt::format("COPY --from={} does not name an earlier stage", f));
+      }
+      // In JSON form a variable in the destination is not expanded.
+      if (args.sources.size() >= 2 && !ends_with_separator(args.dest) &&
+          (ins.json || !has_variable(args.dest)))
+        ctx.report("DF021", ins,
+                   fmt::format("{} with several sources needs a destination ending in '/'",
+                               util::to_upper(ins.keyword)));
+      auto dest = expand_or_keep(args.dest, step.env(), ctx.ast.escape);
+      if (!workdir_set && !dest.empty() && !dest.starts_with("/") && !has_variable(dest) &&
+          !is_windows_path(dest) && !args.sources.empty())
+        ctx.report("DF043", ins,
+                   fmt::format("relative destination '{}' with no WORKDIR set", dest));
+      bool has_heredoc_source = !ins.heredocs.empty();
+      if (is_add && !has_heredoc_source) {
+        bool url_or_archive =
+            std::any_of(args.sources.begin(), args.sources.end(), [](const std::string& s) {
+              return is_url(s) || is_archive(s) || has_variable(s);
+            });
+        if (!url_or_archive && !args.sources.empty())
+          ctx.report(
+              "DF020", ins,
+              "ADD copies local files: use COPY, which does not fetch URLs or unpack archives");
+        for (const auto& s : args.sources)
+          if (s.starts_with("http://") || s.starts_with("https://")) {
+            if (!flag_value(ins, "checksum"))
+              ctx.report(
+                  "DF069", ins,
+                  fmt::format("ADD {} downloads without --checksum, so the content is not verified",
+                              s));
+          }
+      }
+      if (!from) {
+        for (const auto& s : args.sources) {
+          auto name = sensitive_source(s);
+          if (!name.empty())
+            ctx.report("DF065", ins,
+                       fmt::format("{} copies '{}', which {}, into the image",
+                                   util::to_upper(ins.keyword), s,
+                                   name == ".git" ? "holds the repository's whole history"
+                                                  : "holds credentials or keys"));
+        }
+        bool copies_context =
+            std::any_of(args.sources.begin(), args.sources.end(), [](const std::string& s) {
+              return s == "." || s == "./" || s == "./*" || s == "*";
+            });
+        if (copies_context && ctx.find_dockerignore && !ctx.dockerignore_present())
+          ctx.report("DF066", ins,
+                     "the whole build context is copied and there is no .dockerignore: secrets, "
+                     ".git and local files end up in the image");
+      }
+      if (auto mode = flag_value(ins, "chmod")) {
+        auto facts = mode_facts(*mode);
+        if (facts.setid)
+          ctx.report("DF071", ins, fmt::format("--chmod={} sets the setuid/setgid bit", *mode));
+        if (facts.world_writable)
+          ctx.report("DF072", ins, fmt::format("--chmod={} makes files world-writable", *mode));
+      }
+      // DL3010: a local archive copied and then unpacked by a later RUN.
+      if (!is_add && !from) {
+        for (const auto& s : args.sources) {
+          if (!is_archive(s) || is_url(s))
+            continue;
+          auto name = std::string(base_name(s));
+          for (std::size_t sj = si + 1; sj < stage.steps.size(); ++sj) {
+            const auto& later = *stage.steps[sj].instruction;
+            if (later.keyword != "run")
+              continue;
+            if (const Run* run = ctx.run_of(later)) {
+              for (const auto& c : commands_of(*run)) {
+                if ((c.program() == "tar" || c.program() == "gunzip" || c.program() == "unzip") &&
+                    std::any_of(c.argv.begin(), c.argv.end(),
+                                [&](const std::string& a) { return base_name(a) == name; }))
+                  ctx.report("DF011", ins,
+                             fmt::format("'{}' is copied and then unpacked by RUN at line {}; ADD "
+                                         "unpacks local archives in one layer",
+                                         s, later.start_line));
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+void check_removed_later(Context& ctx) {
+  for (const auto& stage : ctx.model.stages) {
+    if (!ctx.in_final_image[static_cast<std::size_t>(stage.index)])
+      continue;
+    std::string workdir = "/";
+    std::map<std::string, const Instruction*> added;
+    for (const auto& step : stage.steps) {
+      const auto& ins = *step.instruction;
+      auto resolve = [&](std::string p) {
+        p = expand_or_keep(p, step.env(), ctx.ast.escape);
+        if (!p.starts_with("/")) {
+          std::string joined = workdir;
+          if (!joined.ends_with("/"))
+            joined += '/';
+          joined += p;
+          p = std::move(joined);
+        }
+        while (p.size() > 1 && p.back() == '/')
+          p.pop_back();
+        return p;
+      };
+      if (ins.keyword == "workdir" && !ins.args.empty()) {
+        workdir = resolve(ins.args[0]);
+      } else if ((ins.keyword == "copy" || ins.keyword == "add") && !flag_value(ins, "from") &&
+                 ins.heredocs.empty()) {
+        auto args = copy_args(ins);
+        for (const auto& s : args.sources) {
+          if (is_url(s) || s.find_first_of("*?[") != std::string::npos || s == "." || s == "./")
+            continue;
+          std::string dest = args.dest.ends_with("/") || args.sources.size() > 1
+                                 ? resolve(args.dest) + "/" + std::string(base_name(s))
+                                 : resolve(args.dest);
+          added[dest] = &ins;
+        }
+      } else if (ins.keyword == "run") {
+        if (const Run* run = ctx.run_of(ins)) {
+          for (const auto& c : commands_of(*run)) {
+            if (c.program() != "rm" && c.program() != "shred")
+              continue;
+            for (const auto& p : positionals(c, {})) {
+              auto it = added.find(resolve(p));
+              if (it == added.end())
+                continue;
+              bool sensitive = !sensitive_source(it->first).empty();
+              ctx.report(
+                  "DF098", ins,
+                  fmt::format(
+                      "'{}' was added at line {}; removing it here leaves it in that layer{}",
+                      it->first, it->second->start_line,
+                      sensitive ? " (it holds credentials or keys)" : ""));
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+// ADD sources over plain HTTP, git sources not pinned to a commit, URL
+// credentials, --keep-git-dir, and COPY --from an unpinned image.
+void check_copy_sources(Context& ctx) {
+  for (const auto& stage : ctx.model.stages)
+    for (const auto& step : stage.steps) {
+      const auto& ins = *step.instruction;
+      if (ins.keyword == "add" || ins.keyword == "copy") {
+        auto args = copy_args(ins);
+        if (ins.keyword == "add") {
+          for (const auto& s : args.sources) {
+            if (s.starts_with("http://") && !is_local_url(s))
+              ctx.report("DF093", ins, fmt::format("ADD {} downloads over plain HTTP", s));
+            bool git = s.ends_with(".git") || s.find(".git#") != std::string::npos ||
+                       s.starts_with("git@") || s.starts_with("git://");
+            if (git) {
+              auto hash = s.find('#');
+              std::string ref = hash == std::string::npos ? std::string() : s.substr(hash + 1);
+              ref = ref.substr(0, ref.find(':'));
+              bool commit = ref.size() == 40 && std::all_of(ref.begin(), ref.end(), [](char c) {
+                              return std::isxdigit(static_cast<unsigned char>(c)) != 0;
+                            });
+              if (!commit && !flag_value(ins, "checksum"))
+                ctx.report("DF103", ins,
+                           fmt::format("ADD {} follows a branch or tag, not a commit", s));
+            }
+            if (url_has_credentials(s))
+              ctx.report("DF107", ins, "ADD source URL holds a user name and password");
+          }
+          if (auto keep = flag_value(ins, "keep-git-dir");
+              keep && (keep->empty() || *keep == "true"))
+            ctx.report(
+                "DF108", ins,
+                "ADD --keep-git-dir=true copies the repository's .git directory into the image");
+        }
+        if (auto from = flag_value(ins, "from"); from && ins.keyword == "copy") {
+          auto f = expand_or_keep(*from, step.env(), ctx.ast.escape);
+          if ((f.find(':') != std::string::npos || f.find('/') != std::string::npos) &&
+              !has_variable(f)) {
+            if (auto ref = parse_image_ref(f);
+                ref && ref->digest.empty() && (ref->tag.empty() || ref->tag == "latest"))
+              ctx.report(
+                  "DF104", ins,
+                  fmt::format("COPY --from={} copies from an image without a pinned version", f));
+          }
+        }
+      }
+    }
+}
+
+} // namespace moat::dockerfile::detail

@@ -1,0 +1,379 @@
+// Checks on how instructions are written: unknown and deprecated
+// instructions (DL4000), exec form for CMD/ENTRYPOINT (DL3025), WORKDIR and
+// VOLUME paths (DL3000), EXPOSE ports (DL3011), ENV self-references (DL3044),
+// label keys (DL3048), casing and legacy forms, undefined variables, and the
+// values of STOPSIGNAL, HEALTHCHECK and EXPOSE.
+
+#include <moat/dockerfile/check_helpers.hpp>
+
+#include <moat/util/strings.hpp>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <charconv>
+#include <set>
+
+namespace moat::dockerfile::detail {
+
+using util::iequals;
+
+void check_unknown_and_deprecated(Context& ctx) {
+  for (const auto& ins : ctx.ast.instructions) {
+    if (!known_keyword(ins.keyword))
+      ctx.report("DF075", ins,
+                 fmt::format("unknown instruction '{}'", util::to_upper(ins.keyword)));
+    if (ins.keyword == "maintainer")
+      ctx.report("DF052", ins,
+                 "MAINTAINER is deprecated; use LABEL org.opencontainers.image.authors=...");
+    if (ins.keyword == "onbuild" && ins.onbuild) {
+      const auto& k = ins.onbuild->keyword;
+      if (k == "onbuild" || k == "from" || k == "maintainer")
+        ctx.report("DF041", ins,
+                   fmt::format("{} is not allowed as an ONBUILD trigger", util::to_upper(k)));
+    }
+  }
+  for (const auto& w : ctx.ast.warnings)
+    ctx.report_line("DF074", w.line, w.message);
+}
+
+void check_exec_form(Context& ctx) {
+  for (const auto& stage : ctx.model.stages)
+    for (const auto& step : stage.steps) {
+      const auto& ins = *step.instruction;
+      if ((ins.keyword == "cmd" || ins.keyword == "entrypoint") && !ins.json && !ins.args.empty())
+        ctx.report(
+            "DF025", ins,
+            fmt::format("{} in shell form: signals do not reach the process; use the JSON form",
+                        util::to_upper(ins.keyword)));
+    }
+}
+
+void check_workdir_volume(Context& ctx) {
+  static constexpr std::array<std::string_view, 8> sensitive = {"/proc",
+                                                                "/sys",
+                                                                "/dev",
+                                                                "/boot",
+                                                                "/initrd",
+                                                                "/lost+found",
+                                                                "/run/docker.sock",
+                                                                "/var/run/docker.sock"};
+  auto is_sensitive = [](std::string_view p) {
+    while (p.size() > 1 && p.back() == '/')
+      p.remove_suffix(1);
+    for (auto s : sensitive)
+      if (p == s || (p.starts_with(s) && p.size() > s.size() && p[s.size()] == '/'))
+        return true;
+    return false;
+  };
+  for (const auto& stage : ctx.model.stages)
+    for (const auto& step : stage.steps) {
+      const auto& ins = *step.instruction;
+      if (ins.keyword == "workdir" && !ins.args.empty()) {
+        auto path = expand_or_keep(ins.args[0], step.env(), ctx.ast.escape);
+        if (!path.starts_with("/") && !has_variable(path) && !is_windows_path(path) &&
+            !path.empty())
+          ctx.report("DF001", ins,
+                     fmt::format("WORKDIR '{}' is relative; use an absolute path", path));
+        if (is_sensitive(path))
+          ctx.report("DF062", ins, fmt::format("WORKDIR '{}' is a host system directory", path));
+      } else if (ins.keyword == "volume") {
+        for (const auto& a : ins.args) {
+          auto path = expand_or_keep(a, step.env(), ctx.ast.escape);
+          if (is_sensitive(path))
+            ctx.report("DF062", ins, fmt::format("VOLUME '{}' is a host system directory", path));
+        }
+      }
+    }
+}
+
+void check_expose(Context& ctx) {
+  for (const auto& stage : ctx.model.stages)
+    for (const auto& step : stage.steps) {
+      const auto& ins = *step.instruction;
+      if (ins.keyword != "expose")
+        continue;
+      for (const auto& a : ins.args) {
+        auto spec = expand_or_keep(a, step.env(), ctx.ast.escape);
+        std::string_view port = spec;
+        port = port.substr(0, port.find('/'));
+        for (auto part : util::split(port, '-')) {
+          long value = -1;
+          auto [p, ec] = std::from_chars(part.data(), part.data() + part.size(), value);
+          if (ec != std::errc() || p != part.data() + part.size())
+            continue;
+          if (value > 65535)
+            ctx.report("DF012", ins,
+                       fmt::format("port {} is outside the valid range 0-65535", part));
+          else if (value == 22)
+            ctx.report("DF060", ins, "port 22 (SSH) is exposed");
+        }
+      }
+    }
+}
+
+void check_env_label(Context& ctx) {
+  for (const auto& stage : ctx.model.stages)
+    for (const auto& step : stage.steps) {
+      const auto& ins = *step.instruction;
+      if (ins.keyword == "env") {
+        std::set<std::string> defined_here;
+        for (const auto& pair : ins.pairs) {
+          for (const auto& name : defined_here) {
+            if (pair.value.find("$" + name) == std::string::npos &&
+                pair.value.find("${" + name) == std::string::npos)
+              continue;
+            // $NAME must not continue as a longer name ($NAMEX).
+            auto pos = pair.value.find("$" + name);
+            bool whole = pos == std::string::npos || pos + 1 + name.size() >= pair.value.size() ||
+                         !(is_alnum(pair.value[pos + 1 + name.size()]) ||
+                           pair.value[pos + 1 + name.size()] == '_');
+            if (whole || pair.value.find("${" + name) != std::string::npos) {
+              ctx.report(
+                  "DF042", ins,
+                  fmt::format(
+                      "'{}' refers to '{}', which this same ENV defines; the old value is used",
+                      pair.key, name));
+              break;
+            }
+          }
+          defined_here.insert(pair.key);
+        }
+      } else if (ins.keyword == "label") {
+        for (const auto& pair : ins.pairs) {
+          auto key = expand_or_keep(pair.key, step.env(), ctx.ast.escape);
+          bool valid = !key.empty() && is_alnum(key.front()) && is_alnum(key.back());
+          for (std::size_t i = 0; valid && i < key.size(); ++i) {
+            char c = key[i];
+            if (!(std::islower(static_cast<unsigned char>(c)) ||
+                  std::isdigit(static_cast<unsigned char>(c)) || c == '.' || c == '-'))
+              valid = false;
+            else if ((c == '.' || c == '-') && i + 1 < key.size() &&
+                     (key[i + 1] == '.' || key[i + 1] == '-'))
+              valid = false;
+          }
+          for (std::string_view reserved : {"com.docker.", "io.docker.", "org.dockerproject."})
+            if (key.starts_with(reserved))
+              valid = false;
+          if (!valid)
+            ctx.report("DF046", ins,
+                       fmt::format("label key '{}' is not a valid key (lower-case alphanumerics, "
+                                   "'.' and '-', no reserved namespace)",
+                                   key));
+        }
+      }
+    }
+}
+
+void check_casing_and_form(Context& ctx) {
+  int upper = 0, lower = 0;
+  for (const auto& ins : ctx.ast.instructions) {
+    auto w = written_keyword(ins);
+    if (all_upper(w))
+      ++upper;
+    else if (all_lower(w))
+      ++lower;
+  }
+  const bool majority_upper = upper >= lower;
+  for (const auto& ins : ctx.ast.instructions) {
+    auto w = written_keyword(ins);
+    bool mixed = !all_upper(w) && !all_lower(w);
+    if (mixed || (majority_upper && !all_upper(w)) ||
+        (!majority_upper && !all_upper(w) && !all_lower(w)) || (!majority_upper && all_upper(w)))
+      ctx.report("DF076", ins,
+                 fmt::format("'{}' is not written in the same case as the other instructions", w));
+    if ((ins.keyword == "env" || ins.keyword == "label"))
+      for (const auto& pair : ins.pairs)
+        if (pair.sep.empty()) {
+          ctx.report("DF079", ins,
+                     fmt::format("'{} {} ...' uses the legacy space-separated form; write {}=...",
+                                 util::to_upper(ins.keyword), pair.key, pair.key));
+          break;
+        }
+    if (ins.keyword == "shell" && !ins.json)
+      ctx.report("DF090", ins, "SHELL must be written as a JSON array");
+    if (ins.keyword == "onbuild")
+      ctx.report("DF110", ins, "ONBUILD runs this instruction in every image built on this one");
+    const bool needs_args = ins.keyword != "onbuild" && known_keyword(ins.keyword);
+    if (needs_args && ins.args.empty() && ins.pairs.empty() && !ins.json && ins.heredocs.empty())
+      ctx.report("DF089", ins, fmt::format("{} has no arguments", util::to_upper(ins.keyword)));
+  }
+}
+
+bool env_fully_known(const Context& ctx, int stage_index) {
+  for (int s = stage_index, guard = 0; s >= 0 && guard < 1000; ++guard) {
+    const auto& st = ctx.model.stages[static_cast<std::size_t>(s)];
+    if (st.base_stage < 0)
+      return st.is_scratch;
+    s = st.base_stage;
+  }
+  return false;
+}
+
+void check_undefined_vars(Context& ctx) {
+  for (const auto& stage : ctx.model.stages) {
+    const bool known = env_fully_known(ctx, stage.index);
+    for (const auto& step : stage.steps) {
+      const auto& ins = *step.instruction;
+      if (!is_one_of(ins.keyword, {"add", "copy", "env", "expose", "label", "stopsignal", "user",
+                                   "volume", "workdir"}))
+        continue;
+      std::vector<std::string> words = ins.args;
+      for (const auto& pair : ins.pairs)
+        words.push_back(pair.value);
+      for (const auto& f : ins.flags)
+        words.push_back(f);
+      std::set<std::string> reported;
+      for (const auto& w : words) {
+        for (const auto& name : referenced_names(w)) {
+          if (step.env().count(name) || is_builtin_arg(name) || reported.count(name))
+            continue;
+          // A base image can define variables moat cannot see; only report
+          // when the environment is fully known or the name is a likely typo.
+          std::string suggestion;
+          for (const auto& [defined, value] : step.env())
+            if (defined.size() > 2 && edit_distance(defined, name) <= 2 &&
+                iequals(defined.substr(0, 1), name.substr(0, 1)))
+              suggestion = defined;
+          if (!known && suggestion.empty())
+            continue;
+          reported.insert(name);
+          ctx.report("DF084", ins,
+                     suggestion.empty()
+                         ? fmt::format("${} is not defined", name)
+                         : fmt::format("${} is not defined (did you mean ${}?)", name, suggestion));
+        }
+      }
+    }
+  }
+}
+
+bool valid_duration(std::string_view d) {
+  // Go durations: one or more <number><unit>, unit in ns us µs ms s m h.
+  if (d.empty())
+    return false;
+  if (d == "0")
+    return true;
+  std::size_t i = 0;
+  while (i < d.size()) {
+    std::size_t start = i;
+    while (i < d.size() && (std::isdigit(static_cast<unsigned char>(d[i])) || d[i] == '.'))
+      ++i;
+    if (i == start)
+      return false;
+    std::size_t ustart = i;
+    while (i < d.size() && !std::isdigit(static_cast<unsigned char>(d[i])) && d[i] != '.')
+      ++i;
+    auto unit = d.substr(ustart, i - ustart);
+    if (!is_one_of(unit, {"ns", "us", "\xC2\xB5s", "ms", "s", "m", "h"}))
+      return false;
+  }
+  return true;
+}
+
+bool valid_signal(std::string_view s) {
+  int n = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
+  if (ec == std::errc() && p == s.data() + s.size())
+    return n >= 1 && n <= 64;
+  std::string u = util::to_upper(s);
+  std::string_view v = u;
+  if (v.starts_with("SIG"))
+    v.remove_prefix(3);
+  if (v.starts_with("RTMIN") || v.starts_with("RTMAX"))
+    return true;
+  return is_one_of(v,
+                   {"ABRT",   "ALRM",   "BUS",  "CHLD", "CLD",    "CONT",  "FPE",  "HUP",  "ILL",
+                    "INT",    "IO",     "IOT",  "KILL", "PIPE",   "POLL",  "PROF", "PWR",  "QUIT",
+                    "SEGV",   "STKFLT", "STOP", "SYS",  "TERM",   "TRAP",  "TSTP", "TTIN", "TTOU",
+                    "UNUSED", "URG",    "USR1", "USR2", "VTALRM", "WINCH", "XCPU", "XFSZ"});
+}
+
+void check_instruction_values(Context& ctx) {
+  for (const auto& stage : ctx.model.stages)
+    for (const auto& step : stage.steps) {
+      const auto& ins = *step.instruction;
+      if (ins.keyword == "stopsignal" && !ins.args.empty()) {
+        auto sig = expand_or_keep(ins.args[0], step.env(), ctx.ast.escape);
+        if (!has_variable(sig) && !valid_signal(sig))
+          ctx.report("DF087", ins, fmt::format("'{}' is not a signal", sig));
+      } else if (ins.keyword == "healthcheck" && !ins.args.empty()) {
+        const auto type = util::to_upper(ins.args[0]);
+        if (type == "NONE") {
+          if (!ins.flags.empty() || ins.args.size() > 1)
+            ctx.report("DF088", ins, "HEALTHCHECK NONE takes no options or command");
+        } else if (type != "CMD") {
+          ctx.report("DF088", ins,
+                     fmt::format("HEALTHCHECK type '{}' is neither CMD nor NONE", ins.args[0]));
+        } else if (ins.args.size() < 2 ||
+                   (ins.args.size() == 2 && util::trim(ins.args[1]).empty())) {
+          ctx.report("DF088", ins, "HEALTHCHECK CMD has no command");
+        }
+        for (const auto& flag : ins.flags) {
+          std::string_view f = flag;
+          auto eq = f.find('=');
+          auto name = f.substr(0, eq);
+          auto value = eq == std::string_view::npos ? std::string_view() : f.substr(eq + 1);
+          if (is_one_of(name, {"--interval", "--timeout", "--start-period", "--start-interval"})) {
+            if (!has_variable(value) && !valid_duration(value))
+              ctx.report("DF088", ins, fmt::format("{} is not a duration (e.g. 30s, 1m30s)", flag));
+          } else if (name == "--retries") {
+            int n = 0;
+            auto [p, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
+            if (!has_variable(value) &&
+                (ec != std::errc() || p != value.data() + value.size() || n < 0))
+              ctx.report("DF088", ins, fmt::format("{} is not a number of retries", flag));
+          } else {
+            ctx.report("DF088", ins, fmt::format("unknown HEALTHCHECK option '{}'", flag));
+          }
+        }
+      } else if (ins.keyword == "expose") {
+        for (const auto& a : ins.args) {
+          auto spec = expand_or_keep(a, step.env(), ctx.ast.escape);
+          if (spec.find(':') != std::string::npos)
+            ctx.report(
+                "DF086", ins,
+                fmt::format(
+                    "EXPOSE {} maps a host address or port; EXPOSE takes container ports only",
+                    spec));
+          if (auto slash = spec.find('/');
+              slash != std::string::npos && !all_lower(spec.substr(slash + 1)))
+            ctx.report("DF085", ins,
+                       fmt::format("protocol in EXPOSE {} should be lower case", spec));
+          std::string_view port = spec;
+          port = port.substr(0, port.find('/'));
+          int n = 0;
+          auto [p, ec] = std::from_chars(port.data(), port.data() + port.size(), n);
+          if (ec == std::errc() && p == port.data() + port.size() &&
+              is_one_of(std::to_string(n), {"23", "2375", "2376", "4243", "5900"}))
+            ctx.report("DF102", ins,
+                       fmt::format("port {} exposes a remote-control service ({})", n,
+                                   n == 23     ? "telnet"
+                                   : n == 5900 ? "VNC"
+                                               : "the Docker API"));
+        }
+      } else if (ins.keyword == "env") {
+        for (const auto& pair : ins.pairs) {
+          if (pair.key == "DEBIAN_FRONTEND")
+            ctx.report("DF097", ins,
+                       "ENV DEBIAN_FRONTEND persists into the running container; use ARG or set it "
+                       "on the RUN line");
+          if (pair.key == "PATH" && pair.value.find("$PATH") == std::string::npos &&
+              pair.value.find("${PATH") == std::string::npos)
+            ctx.report(
+                "DF105", ins,
+                fmt::format("ENV PATH={} drops the directories PATH had before", pair.value));
+        }
+      } else if (ins.keyword == "cmd" || ins.keyword == "entrypoint") {
+        for (const auto& a : ins.args)
+          for (auto w : util::split_trimmed(a, ' '))
+            if (base_name(w) == "sshd" || base_name(w) == "dropbear")
+              ctx.report("DF061", ins,
+                         fmt::format("{} starts an SSH server", util::to_upper(ins.keyword)));
+      }
+    }
+}
+
+} // namespace moat::dockerfile::detail
