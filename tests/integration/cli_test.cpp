@@ -19,7 +19,7 @@ const std::string k_insecure = "FROM ubuntu:latest\nRUN sudo apt-get install cur
 const std::string k_clean =
     "FROM "
     "debian:12.7-slim@sha256:ad86386827b083b3d71139050b47ffb32bbd9559ea9b1345a739b14fec2d9ecf\n"
-    "RUN useradd -r -u 10001 app\nUSER app\nHEALTHCHECK NONE\nCMD [\"sleep\", \"1\"]\n";
+    "RUN useradd -r -u 10001 app\nUSER 10001\nHEALTHCHECK NONE\nCMD [\"sleep\", \"1\"]\n";
 } // namespace
 
 TEST(Cli, VersionAndHelp) {

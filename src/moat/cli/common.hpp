@@ -29,12 +29,13 @@ struct CommonOptions {
   std::string output;
   std::string fail_on;
   std::vector<std::string> ignore;
+  std::vector<std::string> enable;
   std::string config;
   bool quiet = false;
   bool no_color = false;
 };
 
-// Adds --format, --output, --fail-on, --ignore, --config, --quiet, --no-color.
+// Adds --format, --output, --fail-on, --ignore, --enable, --config, --quiet, --no-color.
 void add_common_options(CLI::App& app, CommonOptions& options, const std::string& formats);
 
 // Builds the policy: .moat.yaml (from --config or found upward from START), then

@@ -38,6 +38,11 @@ void add_common_options(CLI::App& app, CommonOptions& options, const std::string
                  "comma-separated, repeatable")
       ->allow_extra_args(false)
       ->option_text("ID[,ID...]");
+  app.add_option("--enable", options.enable,
+                 "Turn on opt-in checks by moat id or alias (DL1001, CopyIgnoredFile); "
+                 "comma-separated, repeatable")
+      ->allow_extra_args(false)
+      ->option_text("ID[,ID...]");
   app.add_option("-c,--config", options.config,
                  "Configuration file (default: .moat.yaml found upward from the target)")
       ->option_text("FILE");
@@ -69,6 +74,9 @@ core::Result<core::Policy> build_policy(const CommonOptions& options,
   for (const auto& list : options.ignore)
     for (auto id : util::split_trimmed(list, ','))
       policy.ignores.emplace_back(id);
+  for (const auto& list : options.enable)
+    for (auto id : util::split_trimmed(list, ','))
+      policy.enables.emplace_back(id);
   return policy;
 }
 

@@ -35,6 +35,9 @@ nlohmann::json to_json(const core::CheckInfo& c, std::string_view module) {
   for (auto r : core::references_of(c))
     refs.push_back(r);
   j["references"] = refs;
+  j["opt_in"] = c.opt_in;
+  if (!c.differences.empty())
+    j["differences"] = c.differences;
   return j;
 }
 
@@ -49,11 +52,14 @@ std::string markdown(std::span<const core::CheckTable> tables) {
           fmt::format("| [{}](#{}) | {} | {} | {} |\n", c.id, util::to_lower(c.id),
                       core::to_string(c.severity), fmt::join(core::aliases_of(c), ", "), c.title);
     for (const auto& c : t.checks) {
-      out += fmt::format("\n### {}\n\n**{}** ({})", c.id, c.title, core::to_string(c.severity));
+      out += fmt::format("\n### {}\n\n**{}** ({}{})", c.id, c.title, core::to_string(c.severity),
+                         c.opt_in ? ", opt-in: --enable " + std::string(c.id) : "");
       auto aliases = core::aliases_of(c);
       if (!aliases.empty())
         out += fmt::format(" — aliases: {}", fmt::join(aliases, ", "));
       out += fmt::format("\n\n{}\n\n*Fix:* {}\n", c.rationale, c.remediation);
+      if (!c.differences.empty())
+        out += fmt::format("\n*Where moat differs:* {}\n", c.differences);
       auto refs = core::references_of(c);
       if (!refs.empty()) {
         out += "\n";
@@ -87,13 +93,16 @@ int run_rules(const RulesOptions& opts) {
     }
     std::string out = fmt::format("{}  {}\n\n", check->id, check->title);
     out += fmt::format("Module:      {}\n", module);
-    out += fmt::format("Severity:    {}\n", core::to_string(check->severity));
+    out += fmt::format("Severity:    {}{}\n", core::to_string(check->severity),
+                       check->opt_in ? " (opt-in: turn it on with --enable or `enable:`)" : "");
     auto aliases = core::aliases_of(*check);
     out += fmt::format("Aliases:     {}\n\n", aliases.empty()
                                                   ? std::string("-")
                                                   : fmt::format("{}", fmt::join(aliases, ", ")));
     out += fmt::format("Why:\n  {}\n\n", check->rationale);
     out += fmt::format("Fix:\n  {}\n", check->remediation);
+    if (!check->differences.empty())
+      out += fmt::format("\nWhere moat differs:\n  {}\n", check->differences);
     auto refs = core::references_of(*check);
     if (!refs.empty()) {
       out += "\nReferences:\n";

@@ -19,6 +19,13 @@ struct CheckInfo {
   std::string_view rationale;   // why it matters
   std::string_view remediation; // what to do
   std::string_view references;  // space-separated URLs
+  // Where moat deliberately gives another answer than a tool whose id it
+  // carries as an alias, and why; empty when it does not.
+  std::string_view differences = {};
+  // Off unless the user turns it on (--enable, `enable:` in .moat.yaml, a
+  // severity override, or for BuildKit's experimental checks the check
+  // directive's experimental= list).
+  bool opt_in = false;
 };
 
 // The aliases of a check, split.

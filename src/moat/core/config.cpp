@@ -20,6 +20,12 @@ std::unexpected<Error> node_error(const std::string& name, const YAML::Node& nod
               mark.column >= 0 ? mark.column + 1 : 0);
 }
 
+// The value types a label schema names (hadolint's label-schema).
+bool is_label_type(const std::string& type) {
+  return type == "text" || type == "url" || type == "semver" || type == "rfc3339" ||
+         type == "spdx" || type == "hash" || type == "email";
+}
+
 // A list of ids: a YAML sequence of strings, or one comma-separated string.
 Result<std::vector<std::string>> read_id_list(const std::string& name, const YAML::Node& node,
                                               const std::string& key) {
@@ -120,6 +126,29 @@ Result<Config> parse_config(std::string_view text, const std::string& name) {
           return std::unexpected(regs.error());
         config.allowed_registries.insert(config.allowed_registries.end(), regs->begin(),
                                          regs->end());
+      } else if (key == "enable") {
+        auto ids = read_id_list(name, value, key);
+        if (!ids)
+          return std::unexpected(ids.error());
+        config.enables.insert(config.enables.end(), ids->begin(), ids->end());
+      } else if (key == "label-schema") {
+        if (!value.IsMap())
+          return node_error(name, value, "'label-schema' must map label names to types");
+        for (const auto& item : value) {
+          if (!item.first.IsScalar() || !item.second.IsScalar())
+            return node_error(name, item.first, "'label-schema' must map label names to types");
+          const auto type = item.second.Scalar();
+          if (!is_label_type(type))
+            return node_error(name, item.second,
+                              "unknown label type '" + type +
+                                  "' (text, url, semver, rfc3339, spdx, hash or email)");
+          config.label_schema.emplace_back(item.first.Scalar(), type);
+        }
+      } else if (key == "strict-labels" || key == "disable-ignore-pragma") {
+        bool flag = false;
+        if (!value.IsScalar() || !YAML::convert<bool>::decode(value, flag))
+          return node_error(name, value, "'" + key + "' must be true or false");
+        (key == "strict-labels" ? config.strict_labels : config.disable_ignore_pragma) = flag;
       } else {
         return node_error(name, entry.first, "unknown key '" + key + "'");
       }
@@ -167,6 +196,13 @@ void merge_config(const Config& config, Policy& policy) {
   policy.allowed_registries.insert(policy.allowed_registries.end(),
                                    config.allowed_registries.begin(),
                                    config.allowed_registries.end());
+  policy.enables.insert(policy.enables.end(), config.enables.begin(), config.enables.end());
+  for (const auto& entry : config.label_schema)
+    policy.label_schema.push_back(entry);
+  if (config.strict_labels)
+    policy.strict_labels = *config.strict_labels;
+  if (config.disable_ignore_pragma)
+    policy.disable_ignore_pragma = *config.disable_ignore_pragma;
 }
 
 } // namespace moat::core

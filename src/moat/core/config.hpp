@@ -26,6 +26,10 @@ struct Config {
   std::vector<std::string> ignores;
   std::map<std::string, Severity> overrides;
   std::vector<std::string> allowed_registries;
+  std::vector<std::string> enables;
+  std::vector<std::pair<std::string, std::string>> label_schema; // label -> type
+  std::optional<bool> strict_labels;
+  std::optional<bool> disable_ignore_pragma;
   std::string source; // path it was read from; empty when none
 };
 

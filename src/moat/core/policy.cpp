@@ -11,6 +11,15 @@ bool Policy::is_ignored(const CheckInfo& check) const {
                      [&](const std::string& id) { return check_matches(check, id); });
 }
 
+bool Policy::is_enabled(const CheckInfo& check) const {
+  if (!check.opt_in)
+    return true;
+  const auto named = [&](const std::string& id) { return check_matches(check, id); };
+  return std::any_of(enables.begin(), enables.end(), named) ||
+         std::any_of(overrides.begin(), overrides.end(),
+                     [&](const auto& entry) { return named(entry.first); });
+}
+
 Severity Policy::severity_for(const CheckInfo& check) const {
   // The moat id wins over an alias when both are overridden.
   for (const auto& [id, severity] : overrides)

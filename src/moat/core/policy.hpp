@@ -7,6 +7,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace moat::core {
@@ -20,9 +21,20 @@ struct Policy {
   std::map<std::string, Severity> overrides;
   // Registries a FROM may pull from (DL3026); empty = any.
   std::vector<std::string> allowed_registries;
+  // Opt-in checks turned on, by id or alias.
+  std::vector<std::string> enables;
+  // Labels every image must carry, with the type of their value
+  // ("text", "url", "semver", "rfc3339", "spdx", "hash", "email"), in order.
+  std::vector<std::pair<std::string, std::string>> label_schema;
+  // With a label schema: labels it does not name are reported.
+  bool strict_labels = false;
+  // Ignore pragmas in Dockerfiles are read as plain comments.
+  bool disable_ignore_pragma = false;
 
   // True when a finding of CHECK is ignored by this policy.
   [[nodiscard]] bool is_ignored(const CheckInfo& check) const;
+  // True when CHECK runs: it is not opt-in, or the policy turns it on.
+  [[nodiscard]] bool is_enabled(const CheckInfo& check) const;
   // The severity CHECK should have under this policy.
   [[nodiscard]] Severity severity_for(const CheckInfo& check) const;
 };

@@ -81,10 +81,14 @@ Command unwrap(Command c) {
           ++skip;
       }
     } else if (prog == "env") {
+      // env NAME=VALUE cmd sets NAME for cmd, like an assignment before it.
       skip = 1;
       while (skip < out.argv.size() &&
-             (out.argv[skip].starts_with("-") || out.argv[skip].find('=') != std::string::npos))
+             (out.argv[skip].starts_with("-") || out.argv[skip].find('=') != std::string::npos)) {
+        if (!out.argv[skip].starts_with("-"))
+          out.assignments.push_back(out.argv[skip]);
         ++skip;
+      }
     } else if (prog == "xargs") {
       // xargs runs the command with arguments from its input.
       skip = 1;
@@ -131,14 +135,34 @@ const std::vector<Command>& commands_of(const Run& run) {
   return run.unwrapped;
 }
 
-bool run_has_cache_mount(const Run& run, std::string_view target_part) {
-  for (const auto& flag : run.instruction->flags) {
-    if (!flag.starts_with("--mount"))
+std::vector<std::string_view> cache_mount_targets(const Instruction& ins) {
+  std::vector<std::string_view> out;
+  for (const auto& flag : ins.flags) {
+    std::string_view f = flag;
+    if (!f.starts_with("--mount="))
       continue;
-    if (flag.find("type=cache") != std::string::npos && flag.find(target_part) != std::string::npos)
-      return true;
+    std::string_view type = "bind";
+    std::string_view target;
+    for (auto option : util::split(f.substr(8), ',')) {
+      const auto eq = option.find('=');
+      const auto key = option.substr(0, eq);
+      const auto value = eq == std::string_view::npos ? std::string_view() : option.substr(eq + 1);
+      if (key == "type")
+        type = value;
+      else if (key == "target" || key == "dst" || key == "destination")
+        target = value;
+    }
+    if ((type == "cache" || type == "tmpfs") && !target.empty())
+      out.push_back(target);
   }
-  return false;
+  return out;
+}
+
+bool run_has_cache_mount(const Run& run, std::string_view target_part) {
+  const auto targets = cache_mount_targets(*run.instruction);
+  return std::any_of(targets.begin(), targets.end(), [&](std::string_view t) {
+    return t.find(target_part) != std::string_view::npos;
+  });
 }
 
 const std::initializer_list<std::string_view> k_apt_value_opts = {

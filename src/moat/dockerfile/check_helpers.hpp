@@ -55,7 +55,9 @@ packages_after(const Command& c, std::string_view sub,
 [[nodiscard]] Command unwrap(Command c);
 // Unwrapped commands of a RUN.
 [[nodiscard]] const std::vector<Command>& commands_of(const Run& run);
-// True when the RUN mounts a cache at a target containing TARGET_PART.
+// The targets of the cache and tmpfs mounts of a RUN (--mount=type=cache,target=...).
+[[nodiscard]] std::vector<std::string_view> cache_mount_targets(const Instruction& ins);
+// True when the RUN mounts a cache or a tmpfs at a target containing TARGET_PART.
 [[nodiscard]] bool run_has_cache_mount(const Run& run, std::string_view target_part);
 
 // Options of each package manager that take a value.

@@ -14,13 +14,27 @@ namespace moat::dockerfile::detail {
 
 using util::to_lower;
 
-void Context::report(std::string_view id, const Instruction& ins, std::string message) {
-  core::Finding f;
+namespace {
+
+const core::CheckInfo& check_info(std::string_view id) {
   auto table = check_table();
   auto it = std::lower_bound(table.begin(), table.end(), id,
                              [](const core::CheckInfo& c, std::string_view v) { return c.id < v; });
   if (it == table.end() || it->id != id)
     throw std::logic_error("unknown Dockerfile check id " + std::string(id));
+  return *it;
+}
+
+} // namespace
+
+bool Context::enabled(std::string_view id) const {
+  const auto& check = check_info(id);
+  return policy.is_enabled(check) || (directive_enables && directive_enables(check));
+}
+
+void Context::report(std::string_view id, const Instruction& ins, std::string message) {
+  core::Finding f;
+  const core::CheckInfo* it = &check_info(id);
   f.check = &*it;
   f.severity = it->severity;
   f.message = std::move(message);
@@ -29,9 +43,9 @@ void Context::report(std::string_view id, const Instruction& ins, std::string me
   findings.push_back(std::move(f));
 }
 
-bool Context::dockerignore_present() {
+const std::optional<std::string>& Context::dockerignore() {
   if (!m_dockerignore)
-    m_dockerignore = find_dockerignore();
+    m_dockerignore = read_dockerignore ? read_dockerignore() : std::nullopt;
   return *m_dockerignore;
 }
 
@@ -84,6 +98,36 @@ void append_script(Run& run, shell::Script script) {
   }
 }
 
+// Reads the commands RUN runs, and keeps them with their wrappers removed.
+void read_commands(Run& run, bool posix) {
+  const Instruction& ins = *run.instruction;
+  if (ins.json) {
+    shell::Command c;
+    c.argv = ins.args;
+    c.raw = ins.args;
+    run.commands.push_back(std::move(c));
+    // ["sh", "-c", "script"] runs a script.
+    if (ins.args.size() >= 3 && is_one_of(base_name(ins.args[0]), {"sh", "bash"}) &&
+        ins.args[1] == "-c") {
+      append_script(run, shell::read(ins.args[2]));
+    }
+  } else if (posix) {
+    for (const auto& text : run_scripts(ins))
+      append_script(run, shell::read(text));
+  }
+  // Only the unwrapped commands are kept: a hostile file can hold a
+  // million commands. sudo is noted before unwrapping drops it.
+  run.unwrapped.reserve(run.commands.size());
+  for (auto& c : run.commands) {
+    if (c.argv.empty())
+      continue;
+    if (c.program() == "sudo")
+      run.uses_sudo = true;
+    run.unwrapped.push_back(unwrap(std::move(c)));
+  }
+  run.commands = {};
+}
+
 } // namespace
 
 void run_checks(Context& ctx) {
@@ -96,6 +140,12 @@ void run_checks(Context& ctx) {
       s = ctx.model.stages[static_cast<std::size_t>(s)].base_stage;
     }
   }
+  ctx.stage_reused.assign(ctx.model.stages.size(), false);
+  if (!ctx.model.stages.empty())
+    ctx.stage_reused.back() = true;
+  for (const auto& stage : ctx.model.stages)
+    if (stage.base_stage >= 0)
+      ctx.stage_reused[static_cast<std::size_t>(stage.base_stage)] = true;
   // Read every RUN once. The SHELL in effect (POSIX or not, with pipefail
   // or not) carries over to stages built on a stage.
   struct ShellState {
@@ -119,59 +169,49 @@ void run_checks(Context& ctx) {
               ins.args[k + 1] == "pipefail")
             shell_state.pipefail = true;
       }
-      if (ins.keyword != "run")
+      // A RUN inside ONBUILD runs in every image built on this one; it is
+      // checked like any RUN and reported at the ONBUILD.
+      const bool onbuild_run =
+          ins.keyword == "onbuild" && ins.onbuild && ins.onbuild->keyword == "run";
+      if (ins.keyword != "run" && !onbuild_run)
         continue;
+      const Instruction& run_ins = onbuild_run ? *ins.onbuild : ins;
       Run run;
-      run.instruction = &ins;
+      run.instruction = &run_ins;
+      run.onbuild = onbuild_run;
       run.stage = stage.index;
       run.step = &step;
-      run.posix = posix && !ins.json;
+      run.posix = posix && !run_ins.json;
       run.shell_pipefail = shell_state.pipefail;
-      if (ins.json) {
-        shell::Command c;
-        c.argv = ins.args;
-        c.raw = ins.args;
-        run.commands.push_back(std::move(c));
-        // ["sh", "-c", "script"] runs a script.
-        if (ins.args.size() >= 3 && is_one_of(base_name(ins.args[0]), {"sh", "bash"}) &&
-            ins.args[1] == "-c") {
-          append_script(run, shell::read(ins.args[2]));
-        }
-      } else if (posix) {
-        for (const auto& text : run_scripts(ins))
-          append_script(run, shell::read(text));
-      }
-      // Only the unwrapped commands are kept: a hostile file can hold a
-      // million commands. sudo is noted before unwrapping drops it.
-      run.unwrapped.reserve(run.commands.size());
-      for (auto& c : run.commands) {
-        if (c.argv.empty())
-          continue;
-        if (c.program() == "sudo")
-          run.uses_sudo = true;
-        run.unwrapped.push_back(unwrap(std::move(c)));
-      }
-      run.commands = {};
-      ctx.run_index.emplace(&ins, ctx.runs.size());
+      read_commands(run, posix);
+      ctx.run_index.emplace(&run_ins, ctx.runs.size());
       ctx.runs.push_back(std::move(run));
     }
     final_shell.push_back(shell_state);
   }
   check_instruction_order(ctx);
   check_unknown_and_deprecated(ctx);
+  check_inline_pragmas(ctx);
+  check_descriptions(ctx);
+  check_secret_names(ctx);
   if (ctx.model.stages.empty())
     return;
   check_from(ctx);
   check_user(ctx);
   check_stage_counts(ctx);
+  check_numeric_user(ctx);
+  check_overridden(ctx);
   check_exec_form(ctx);
   check_workdir_volume(ctx);
   check_expose(ctx);
-  check_env_label(ctx);
+  check_env_self_reference(ctx);
+  check_labels(ctx);
   check_secrets(ctx);
   check_url_credentials(ctx);
   check_copy_add(ctx);
   check_copy_sources(ctx);
+  check_copy_whole_stage(ctx);
+  check_copy_ignored(ctx);
   for (const auto& run : ctx.runs) {
     check_run_commands(ctx, run);
     check_apt(ctx, run);

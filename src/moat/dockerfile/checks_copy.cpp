@@ -17,6 +17,97 @@ namespace moat::dockerfile::detail {
 
 using util::iequals;
 
+namespace {
+
+// The patterns of a .dockerignore; empty when it has an exclusion ('!'),
+// which makes what it keeps too hard to tell without the files.
+std::vector<std::string> ignore_patterns(std::string_view text) {
+  std::vector<std::string> out;
+  for (auto line : util::split(text, '\n')) {
+    auto pattern = util::trim(line);
+    if (pattern.empty() || pattern.front() == '#')
+      continue;
+    if (pattern.front() == '!')
+      return {};
+    while (pattern.starts_with("/") || pattern.starts_with("./"))
+      pattern.remove_prefix(pattern.front() == '/' ? 1 : 2);
+    if (!pattern.empty() && pattern != ".")
+      out.emplace_back(pattern);
+  }
+  return out;
+}
+
+// True when PATTERNS exclude PATH or a directory above it.
+bool ignored(const std::vector<std::string>& patterns, std::string_view path) {
+  while (path.starts_with("./") || path.starts_with("/"))
+    path.remove_prefix(path.front() == '/' ? 1 : 2);
+  while (path.size() > 1 && path.back() == '/')
+    path.remove_suffix(1);
+  for (std::string_view prefix = path; !prefix.empty();) {
+    for (const auto& p : patterns)
+      if (util::path_match(p, prefix))
+        return true;
+    auto slash = prefix.rfind('/');
+    prefix = slash == std::string_view::npos ? std::string_view() : prefix.substr(0, slash);
+  }
+  return false;
+}
+
+bool unquoted_is(std::string_view word, std::string_view want) {
+  if (word.size() >= 2 && (word.front() == '"' || word.front() == '\'') &&
+      word.back() == word.front())
+    word = word.substr(1, word.size() - 2);
+  return word == want;
+}
+
+} // namespace
+
+// DL3067: COPY --from=X / / copies the other stage's whole file system.
+void check_copy_whole_stage(Context& ctx) {
+  for (const auto& ins : ctx.ast.instructions) {
+    if (ins.keyword != "copy" || !flag_value(ins, "from") || ins.args.size() < 2)
+      continue;
+    auto args = copy_args(ins);
+    if (unquoted_is(args.dest, "/") &&
+        std::any_of(args.sources.begin(), args.sources.end(),
+                    [](const std::string& s) { return unquoted_is(s, "/"); }))
+      ctx.report("DF121", ins,
+                 fmt::format("COPY --from={} / / copies the whole file system of that stage",
+                             *flag_value(ins, "from")));
+  }
+}
+
+// BuildKit's CopyIgnoredFile: a context source that .dockerignore excludes.
+void check_copy_ignored(Context& ctx) {
+  if (!ctx.read_dockerignore || !ctx.enabled("DF123"))
+    return;
+  std::vector<std::string> patterns;
+  bool read = false;
+  for (const auto& stage : ctx.model.stages)
+    for (const auto& step : stage.steps) {
+      const auto& ins = *step.instruction;
+      if ((ins.keyword != "copy" && ins.keyword != "add") || flag_value(ins, "from") ||
+          !ins.heredocs.empty())
+        continue;
+      if (!read) {
+        read = true;
+        if (const auto& text = ctx.dockerignore())
+          patterns = ignore_patterns(*text);
+      }
+      if (patterns.empty())
+        return;
+      for (const auto& source : copy_args(ins).sources) {
+        if (is_url(source))
+          continue;
+        const auto path = expand_or_keep(source, step.env(), ctx.ast.escape);
+        if (!has_variable(path) && ignored(patterns, path))
+          ctx.report("DF123", ins,
+                     fmt::format("{} \"{}\", which .dockerignore excludes from the context",
+                                 ins.keyword == "copy" ? "COPY of" : "ADD of", path));
+      }
+    }
+}
+
 void check_copy_add(Context& ctx) {
   for (const auto& stage : ctx.model.stages) {
     // A WORKDIR in a stage this one builds on counts as set.
@@ -91,7 +182,7 @@ void check_copy_add(Context& ctx) {
             std::any_of(args.sources.begin(), args.sources.end(), [](const std::string& s) {
               return s == "." || s == "./" || s == "./*" || s == "*";
             });
-        if (copies_context && ctx.find_dockerignore && !ctx.dockerignore_present())
+        if (copies_context && ctx.read_dockerignore && !ctx.dockerignore())
           ctx.report("DF066", ins,
                      "the whole build context is copied and there is no .dockerignore: secrets, "
                      ".git and local files end up in the image");

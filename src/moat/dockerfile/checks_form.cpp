@@ -5,6 +5,7 @@
 // values of STOPSIGNAL, HEALTHCHECK and EXPOSE.
 
 #include <moat/dockerfile/check_helpers.hpp>
+#include <moat/dockerfile/pragma.hpp>
 
 #include <moat/util/strings.hpp>
 
@@ -114,55 +115,32 @@ void check_expose(Context& ctx) {
     }
 }
 
-void check_env_label(Context& ctx) {
+// DL3044: a value that refers to a variable the same ENV defines (before
+// or after it) gets the old value, or nothing; a variable already defined
+// earlier is fine to refer to.
+void check_env_self_reference(Context& ctx) {
   for (const auto& stage : ctx.model.stages)
     for (const auto& step : stage.steps) {
       const auto& ins = *step.instruction;
-      if (ins.keyword == "env") {
-        std::set<std::string> defined_here;
-        for (const auto& pair : ins.pairs) {
-          for (const auto& name : defined_here) {
-            if (pair.value.find("$" + name) == std::string::npos &&
-                pair.value.find("${" + name) == std::string::npos)
-              continue;
-            // $NAME must not continue as a longer name ($NAMEX).
-            auto pos = pair.value.find("$" + name);
-            bool whole = pos == std::string::npos || pos + 1 + name.size() >= pair.value.size() ||
-                         !(is_alnum(pair.value[pos + 1 + name.size()]) ||
-                           pair.value[pos + 1 + name.size()] == '_');
-            if (whole || pair.value.find("${" + name) != std::string::npos) {
-              ctx.report(
-                  "DF042", ins,
-                  fmt::format(
-                      "'{}' refers to '{}', which this same ENV defines; the old value is used",
-                      pair.key, name));
-              break;
-            }
-          }
-          defined_here.insert(pair.key);
+      if (ins.keyword != "env")
+        continue;
+      for (std::size_t i = 0; i < ins.pairs.size(); ++i) {
+        bool reported = false;
+        for (const auto& name : referenced_names(ins.pairs[i].value)) {
+          const bool same_env = std::any_of(ins.pairs.begin(), ins.pairs.end(), [&](const auto& p) {
+            return &p != &ins.pairs[i] && p.key == name;
+          });
+          if (!same_env || step.env().count(name) != 0)
+            continue;
+          ctx.report("DF042", ins,
+                     fmt::format("'{}' refers to '{}', which this same ENV defines; it gets the "
+                                 "value from before this ENV",
+                                 ins.pairs[i].key, name));
+          reported = true;
+          break;
         }
-      } else if (ins.keyword == "label") {
-        for (const auto& pair : ins.pairs) {
-          auto key = expand_or_keep(pair.key, step.env(), ctx.ast.escape);
-          bool valid = !key.empty() && is_alnum(key.front()) && is_alnum(key.back());
-          for (std::size_t i = 0; valid && i < key.size(); ++i) {
-            char c = key[i];
-            if (!(std::islower(static_cast<unsigned char>(c)) ||
-                  std::isdigit(static_cast<unsigned char>(c)) || c == '.' || c == '-'))
-              valid = false;
-            else if ((c == '.' || c == '-') && i + 1 < key.size() &&
-                     (key[i + 1] == '.' || key[i + 1] == '-'))
-              valid = false;
-          }
-          for (std::string_view reserved : {"com.docker.", "io.docker.", "org.dockerproject."})
-            if (key.starts_with(reserved))
-              valid = false;
-          if (!valid)
-            ctx.report("DF046", ins,
-                       fmt::format("label key '{}' is not a valid key (lower-case alphanumerics, "
-                                   "'.' and '-', no reserved namespace)",
-                                   key));
-        }
+        if (reported)
+          break;
       }
     }
 }
@@ -374,6 +352,47 @@ void check_instruction_values(Context& ctx) {
                          fmt::format("{} starts an SSH server", util::to_upper(ins.keyword)));
       }
     }
+}
+
+// DL1001 (opt-in): inline ignore pragmas, for teams that keep every
+// exception in the configuration file.
+void check_inline_pragmas(Context& ctx) {
+  if (!ctx.enabled("DF122"))
+    return;
+  for (const auto& c : ctx.ast.comments)
+    if (auto p = read_pragma(c.text, check_table()); p && p->scope == PragmaScope::inline_)
+      ctx.report_line(
+          "DF122", c.line,
+          fmt::format("inline ignore pragma '# {}'; keep exceptions in .moat.yaml", c.text));
+}
+
+// BuildKit's InvalidDefinitionDescription (opt-in): the comment directly
+// above a named FROM or an ARG is its description, and should start with
+// the stage or argument name.
+void check_descriptions(Context& ctx) {
+  if (!ctx.enabled("DF124"))
+    return;
+  for (const auto& ins : ctx.ast.instructions) {
+    std::vector<std::string> names;
+    if (ins.keyword == "from" && ins.args.size() >= 3 && iequals(ins.args[1], "as"))
+      names.push_back(util::to_lower(ins.args[2]));
+    else if (ins.keyword == "arg")
+      for (const auto& word : ins.args)
+        names.push_back(word.substr(0, word.find('=')));
+    if (names.empty())
+      continue;
+    const auto comments = comments_above(ctx.ast, ins);
+    if (comments.empty())
+      continue;
+    const std::string_view text = comments.back()->text;
+    const auto first = text.substr(0, text.find(' '));
+    if (std::find(names.begin(), names.end(), first) != names.end())
+      continue;
+    ctx.report("DF124", ins,
+               fmt::format("the comment above {} should read '# {} <description>'",
+                           util::to_upper(ins.keyword),
+                           names.size() == 1 ? names[0] : "<arg_key>"));
+  }
 }
 
 } // namespace moat::dockerfile::detail

@@ -9,44 +9,154 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <array>
+#include <span>
+
 namespace moat::dockerfile::detail {
 
 using secrets::find_secret_value;
-using secrets::is_secret_name;
 using secrets::redact;
+using util::iequals;
 
 // Secrets in ENV and ARG (by name and by value) and in RUN/LABEL (by value).
+namespace {
+
+// BuildKit's SecretsUsedInArgOrEnv: a part of the name between underscores
+// (or the whole name) is one of these words, case-insensitively ...
+constexpr std::array<std::string_view, 10> k_buildkit_secret_words = {
+    "apikey",   "auth",  "credential", "credentials", "key",
+    "password", "pword", "passwd",     "secret",      "token"};
+// ... and no part is one of these.
+constexpr std::array<std::string_view, 3> k_buildkit_allowed_words = {"public", "file", "version"};
+
+bool has_part(std::string_view name, std::span<const std::string_view> words) {
+  for (auto part : util::split(name, '_'))
+    for (auto word : words)
+      if (iequals(part, word))
+        return true;
+  return false;
+}
+
+bool buildkit_secret_name(std::string_view name) {
+  return has_part(name, k_buildkit_secret_words) && !has_part(name, k_buildkit_allowed_words);
+}
+
+// hadolint's DL3064: well-known secret variables, or names holding one of
+// a few telling words anywhere.
+constexpr std::array<std::string_view, 48> k_known_secret_names = {"ACCESS_TOKEN",
+                                                                   "APPLICATION_KEY",
+                                                                   "APP_SECRET",
+                                                                   "AUTH_TOKEN",
+                                                                   "AWS_ACCESS_KEY_ID",
+                                                                   "AWS_SECRET_ACCESS_KEY",
+                                                                   "BITTREX_API_KEY",
+                                                                   "BITTREX_API_SECRET",
+                                                                   "CF_PASSWORD",
+                                                                   "CF_USERNAME",
+                                                                   "CIRCLE_TOKEN",
+                                                                   "CI_DEPLOY_PASSWORD",
+                                                                   "CI_DEPLOY_USER",
+                                                                   "DOCKERHUB_PASSWORD",
+                                                                   "DOCKER_EMAIL",
+                                                                   "DOCKER_PASSWORD",
+                                                                   "DOCKER_USERNAME",
+                                                                   "FACEBOOK_ACCESS_TOKEN",
+                                                                   "FACEBOOK_APP_ID",
+                                                                   "FACEBOOK_APP_SECRET",
+                                                                   "FIREBASE_API_TOKEN",
+                                                                   "FIREBASE_TOKEN",
+                                                                   "FOSSA_API_KEY",
+                                                                   "GH_ENTERPRISE_TOKEN",
+                                                                   "GH_TOKEN",
+                                                                   "GITHUB_ENTERPRISE_TOKEN",
+                                                                   "GITHUB_TOKEN",
+                                                                   "HEROKU_API_KEY",
+                                                                   "HEROKU_API_USER",
+                                                                   "NPM_AUTH_TOKEN",
+                                                                   "NPM_TOKEN",
+                                                                   "OKTA_AUTHN_GROUPID",
+                                                                   "OKTA_CLIENT_ORGURL",
+                                                                   "OKTA_CLIENT_TOKEN",
+                                                                   "OKTA_OAUTH2_CLIENTID",
+                                                                   "OKTA_OAUTH2_CLIENTSECRET",
+                                                                   "OPENAI_API_KEY",
+                                                                   "OS_PASSWORD",
+                                                                   "OS_USERNAME",
+                                                                   "POSTGRES_PASSWORD",
+                                                                   "SLACK_TOKEN",
+                                                                   "STRIPE_API_KEY",
+                                                                   "STRIPE_DEVICE_NAME",
+                                                                   "TRAVIS_OS_NAME",
+                                                                   "TRAVIS_SECURE_ENV_VARS",
+                                                                   "TRAVIS_SUDO",
+                                                                   "VAULT_CLIENT_KEY",
+                                                                   "VAULT_TOKEN"};
+constexpr std::array<std::string_view, 7> k_secret_fragments = {
+    "api_key", "client_key", "password", "private", "secret", "token", "username"};
+
+bool hadolint_secret_name(std::string_view name) {
+  const auto upper = util::to_upper(name);
+  if (std::find(k_known_secret_names.begin(), k_known_secret_names.end(), upper) !=
+      k_known_secret_names.end())
+    return true;
+  const auto lower = util::to_lower(name);
+  return std::any_of(k_secret_fragments.begin(), k_secret_fragments.end(),
+                     [&](std::string_view f) { return lower.find(f) != std::string::npos; });
+}
+
+// The names an ARG or ENV defines.
+std::vector<std::string> defined_names(const Instruction& ins) {
+  std::vector<std::string> out;
+  if (ins.keyword == "env")
+    for (const auto& pair : ins.pairs)
+      out.push_back(pair.key);
+  else if (ins.keyword == "arg")
+    for (const auto& word : ins.args)
+      out.push_back(word.substr(0, word.find('=')));
+  return out;
+}
+
+} // namespace
+
+// Secret-looking names in ARG and ENV, as BuildKit (DF063) and hadolint
+// (DF126) judge them.
+void check_secret_names(Context& ctx) {
+  for (const auto& stage : ctx.model.stages)
+    for (const auto& step : stage.steps) {
+      const auto& ins = *step.instruction;
+      // BuildKit leaves the global ARGs alone; a file without FROM has only those.
+      if (stage.implicit && ins.keyword == "arg")
+        continue;
+      for (const auto& name : defined_names(ins))
+        if (buildkit_secret_name(name))
+          ctx.report("DF063", ins,
+                     fmt::format("{} {} looks like a secret; {} values stay in the image for "
+                                 "anyone who pulls it",
+                                 util::to_upper(ins.keyword), name,
+                                 ins.keyword == "env" ? "ENV" : "build argument"));
+    }
+  for (const auto& top : ctx.ast.instructions) {
+    const Instruction& ins = top.keyword == "onbuild" && top.onbuild ? *top.onbuild : top;
+    const auto names = defined_names(ins);
+    auto hit = std::find_if(names.begin(), names.end(),
+                            [](const std::string& n) { return hadolint_secret_name(n); });
+    if (hit != names.end())
+      ctx.report("DF126", top,
+                 fmt::format("{} {} may hold sensitive data", util::to_upper(ins.keyword), *hit));
+  }
+}
+
 void check_secrets(Context& ctx) {
   auto scan_value = [&](const Instruction& ins, std::string_view where, std::string_view value) {
     if (auto hit = find_secret_value(value))
       ctx.report("DF064", ins,
                  fmt::format("{} holds a secret: {} ({})", where, hit->kind, redact(hit->value)));
   };
-  auto name_check = [&](const Instruction& ins, std::string_view kind, const std::string& name,
-                        const std::optional<std::string>& value) {
-    if (!is_secret_name(name))
-      return;
-    if (kind == "ENV") {
-      if (!value || value->empty())
-        return;
-      ctx.report(
-          "DF063", ins,
-          fmt::format(
-              "ENV {} looks like a secret; it is stored in the image for anyone who pulls it",
-              name));
-    } else {
-      ctx.report("DF063", ins,
-                 fmt::format("ARG {} looks like a secret; build arguments are recorded in the "
-                             "image history; use RUN --mount=type=secret",
-                             name));
-    }
-  };
   for (const auto& ins : ctx.ast.instructions) {
     if (ins.keyword == "env") {
-      for (const auto& pair : ins.pairs) {
-        name_check(ins, "ENV", pair.key, pair.value);
+      for (const auto& pair : ins.pairs)
         scan_value(ins, "ENV " + pair.key, pair.value);
-      }
       for (const auto& pair : ins.pairs)
         if (pair.key == "NODE_TLS_REJECT_UNAUTHORIZED" && util::trim(pair.value) == "0")
           ctx.report("DF067", ins,
@@ -63,7 +173,6 @@ void check_secrets(Context& ctx) {
         std::optional<std::string> value;
         if (eq != std::string::npos)
           value = word.substr(eq + 1);
-        name_check(ins, "ARG", name, value);
         if (value)
           scan_value(ins, "ARG " + name, *value);
       }

@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <map>
 
 namespace moat::dockerfile::detail {
@@ -35,6 +36,8 @@ void check_instruction_order(Context& ctx) {
 void check_from(Context& ctx) {
   std::map<std::string, int> names;
   for (const auto& stage : ctx.model.stages) {
+    if (stage.implicit)
+      continue;
     const auto& ins = *stage.from;
     if (!stage.name.empty()) {
       auto [it, inserted] = names.emplace(stage.name, stage.index);
@@ -146,7 +149,7 @@ void check_stage_counts(Context& ctx) {
       }
     }
   }
-  if (ctx.model.stages.empty())
+  if (final_stage(ctx).implicit)
     return;
   bool health = false;
   for (const auto* ins : chain_instructions(ctx, final_stage(ctx).index))
@@ -158,6 +161,8 @@ void check_stage_counts(Context& ctx) {
 
 void check_from_buildkit(Context& ctx) {
   for (const auto& stage : ctx.model.stages) {
+    if (stage.implicit)
+      continue;
     const auto& ins = *stage.from;
     if (ins.args.size() >= 3 && iequals(ins.args[1], "as")) {
       auto from_w = written_keyword(ins);
@@ -199,5 +204,58 @@ void check_from_buildkit(Context& ctx) {
 }
 
 // Root of a stage chain: true when every variable the stage can see is known
+
+// DL3066: the user the final image runs as should be a number, which the
+// host and admission policies can judge. A variable set by an ARG is left
+// to whoever builds the image.
+void check_numeric_user(Context& ctx) {
+  if (final_stage(ctx).implicit)
+    return;
+  const Instruction* last = nullptr;
+  for (const auto* ins : chain_instructions(ctx, final_stage(ctx).index))
+    if (ins->keyword == "user" && !ins->args.empty())
+      last = ins;
+  if (last == nullptr)
+    return;
+  const std::string& value = last->args[0];
+  for (const auto& name : referenced_names(value)) {
+    const bool declared = std::any_of(
+        ctx.ast.instructions.begin(), ctx.ast.instructions.end(), [&](const Instruction& ins) {
+          return ins.keyword == "arg" &&
+                 std::any_of(ins.args.begin(), ins.args.end(), [&](const std::string& word) {
+                   return std::string_view(word).substr(0, word.find('=')) == name;
+                 });
+        });
+    if (declared)
+      return;
+  }
+  const std::string_view uid = std::string_view(value).substr(0, value.find(':'));
+  if (!std::all_of(uid.begin(), uid.end(),
+                   [](char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; }))
+    ctx.report("DF120", *last,
+               fmt::format("USER {} names a user; use a numeric id the host can check", value));
+}
+
+// BuildKit's MultipleInstructionsDisallowed: every CMD, ENTRYPOINT and
+// HEALTHCHECK of a stage but the last is overridden; reported where the
+// dead one is.
+void check_overridden(Context& ctx) {
+  for (const auto& stage : ctx.model.stages) {
+    for (std::string_view keyword : {"cmd", "entrypoint", "healthcheck"}) {
+      const Instruction* previous = nullptr;
+      for (const auto& step : stage.steps) {
+        const auto& ins = *step.instruction;
+        if (ins.keyword != keyword)
+          continue;
+        if (previous != nullptr)
+          ctx.report("DF125", *previous,
+                     fmt::format("{} is overridden by the {} at line {}; only the last one of a "
+                                 "stage takes effect",
+                                 written_keyword(*previous), written_keyword(ins), ins.start_line));
+        previous = &ins;
+      }
+    }
+  }
+}
 
 } // namespace moat::dockerfile::detail

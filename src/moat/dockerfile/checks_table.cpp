@@ -10,7 +10,7 @@ namespace moat::dockerfile::detail {
 namespace {
 using core::Severity;
 
-constexpr std::array<core::CheckInfo, 110> k_checks{{
+constexpr std::array<core::CheckInfo, 126> k_checks{{
     {"DF001", "DL3000,DS-0009,WorkdirRelativePath", Severity::medium, "WORKDIR is a relative path",
      "A relative WORKDIR depends on the working directory the base image left behind, so the same "
      "Dockerfile can put files in different places when the base image changes.",
@@ -28,7 +28,10 @@ constexpr std::array<core::CheckInfo, 110> k_checks{{
      "container, and root on the host when combined with a mount, a capability or a runtime "
      "escape.",
      "Create an unprivileged user and end the final stage with USER <name or uid>.",
-     "https://github.com/hadolint/hadolint/wiki/DL3002 https://avd.aquasec.com/misconfig/ds002"},
+     "https://github.com/hadolint/hadolint/wiki/DL3002 https://avd.aquasec.com/misconfig/ds002",
+     "hadolint also fires when an intermediate stage that the final image does not build on ends "
+     "as root; moat does not, because such a stage is never run as a container: only the user of "
+     "the final image (and the stages it builds on) is the user the container runs as."},
     {"DF004", "DS-0002,CIS-DI-0001", Severity::medium, "Final stage sets no USER",
      "Without a USER instruction the container runs as root (uid 0) unless the base image chose "
      "otherwise, which widens the damage of any compromise.",
@@ -74,8 +77,7 @@ constexpr std::array<core::CheckInfo, 110> k_checks{{
      "Valid ports are 0-65535; anything else is a mistake that Docker rejects at run time.",
      "Fix the port number.",
      "https://github.com/hadolint/hadolint/wiki/DL3011 https://avd.aquasec.com/misconfig/ds008"},
-    {"DF013", "DL3012,DS-0023,MultipleInstructionsDisallowed", Severity::medium,
-     "Several HEALTHCHECK instructions in a stage",
+    {"DF013", "DL3012,DS-0023", Severity::medium, "Several HEALTHCHECK instructions in a stage",
      "Only the last HEALTHCHECK takes effect; the others mislead readers.",
      "Keep one HEALTHCHECK per stage.",
      "https://github.com/hadolint/hadolint/wiki/DL3012 https://avd.aquasec.com/misconfig/ds023"},
@@ -83,7 +85,10 @@ constexpr std::array<core::CheckInfo, 110> k_checks{{
      "Unpinned Python packages make builds unreproducible and can pull a compromised newer "
      "release.",
      "Pin versions (pip install flask==3.0.3) or install from a locked requirements file.",
-     "https://github.com/hadolint/hadolint/wiki/DL3013"},
+     "https://github.com/hadolint/hadolint/wiki/DL3013",
+     "hadolint also fires on pip install --upgrade pip (or setuptools, wheel); moat does not, "
+     "because upgrading the installer itself before a pinned install does not change what the "
+     "image runs."},
     {"DF015", "DL3014,DS-0021", Severity::medium, "apt-get install without -y",
      "Without -y apt-get asks for confirmation, which a build cannot give, so the build fails or "
      "behaves unexpectedly.",
@@ -189,7 +194,11 @@ constexpr std::array<core::CheckInfo, 110> k_checks{{
     {"DF040", "DL3042", Severity::low, "pip install without --no-cache-dir",
      "pip's download cache stays in the image and adds size without use.",
      "Use pip install --no-cache-dir, set PIP_NO_CACHE_DIR=1, or use a cache mount.",
-     "https://github.com/hadolint/hadolint/wiki/DL3042"},
+     "https://github.com/hadolint/hadolint/wiki/DL3042",
+     "hadolint also fires when PIP_NO_CACHE_DIR holds a false value (0, off, no, false); moat "
+     "does not, because pip turns its cache off for any valid boolean value of "
+     "PIP_NO_CACHE_DIR, false ones included (pip's _handle_no_cache_dir); only a value pip "
+     "rejects leaves the cache on."},
     {"DF041", "DL3043", Severity::high, "ONBUILD, FROM or MAINTAINER as an ONBUILD trigger",
      "BuildKit rejects these triggers, so every build that uses the image as a base fails.",
      "Remove the trigger.", "https://github.com/hadolint/hadolint/wiki/DL3043"},
@@ -241,12 +250,10 @@ constexpr std::array<core::CheckInfo, 110> k_checks{{
      "Installing and using two download tools adds size and attack surface.",
      "Use one of them throughout the stage.",
      "https://github.com/hadolint/hadolint/wiki/DL4001 https://avd.aquasec.com/misconfig/ds014"},
-    {"DF054", "DL4003,DS-0016,MultipleInstructionsDisallowed", Severity::medium,
-     "Several CMD instructions in a stage",
+    {"DF054", "DL4003,DS-0016", Severity::medium, "Several CMD instructions in a stage",
      "Only the last CMD takes effect; the others mislead readers.", "Keep one CMD per stage.",
      "https://github.com/hadolint/hadolint/wiki/DL4003 https://avd.aquasec.com/misconfig/ds016"},
-    {"DF055", "DL4004,DS-0007,MultipleInstructionsDisallowed", Severity::high,
-     "Several ENTRYPOINT instructions in a stage",
+    {"DF055", "DL4004,DS-0007", Severity::high, "Several ENTRYPOINT instructions in a stage",
      "Only the last ENTRYPOINT takes effect; the others mislead readers.",
      "Keep one ENTRYPOINT per stage.",
      "https://github.com/hadolint/hadolint/wiki/DL4004 https://avd.aquasec.com/misconfig/ds007"},
@@ -287,10 +294,14 @@ constexpr std::array<core::CheckInfo, 110> k_checks{{
      "Use an application directory such as /app or /data.",
      "https://avd.aquasec.com/misconfig/ds030"},
     {"DF063", "DS-0031,CIS-DI-0010,SecretsUsedInArgOrEnv", Severity::high,
-     "Secret passed through ENV or ARG",
-     "ENV values are stored in the image config and ARG values in its history, readable by anyone "
-     "who can pull the image.",
+     "Secret-looking name in ENV or ARG",
+     "A name such as DB_PASSWORD or API_TOKEN says the value is a secret. ENV values are stored in "
+     "the image config and ARG values in its history, readable by anyone who can pull the image. "
+     "The name is judged as BuildKit does: one of apikey, auth, credential(s), key, password, "
+     "pword, passwd, secret or token as the whole name or a part between underscores, unless a "
+     "part is public, file or version.",
      "Use build secrets (RUN --mount=type=secret) and pass run-time secrets from the orchestrator.",
+     "https://docs.docker.com/reference/build-checks/secrets-used-in-arg-or-env/ "
      "https://avd.aquasec.com/misconfig/ds031 https://docs.docker.com/build/building/secrets/"},
     {"DF064", "DS-0031,CIS-DI-0010", Severity::critical, "Secret value in the Dockerfile",
      "A credential written into the Dockerfile (a cloud key, a token, a private key) is in every "
@@ -366,11 +377,12 @@ constexpr std::array<core::CheckInfo, 110> k_checks{{
      "The space-separated form sets only one variable and its meaning surprises readers; BuildKit "
      "warns about it.",
      "Use KEY=value.", "https://docs.docker.com/reference/build-checks/legacy-key-value-format/"},
-    {"DF080", "RedundantTargetPlatform", Severity::info, "Redundant --platform=$TARGETPLATFORM",
+    {"DF080", "DL3065,RedundantTargetPlatform", Severity::info,
+     "Redundant --platform=$TARGETPLATFORM",
      "FROM already uses the target platform; the flag adds nothing.",
      "Remove --platform=$TARGETPLATFORM.",
      "https://docs.docker.com/reference/build-checks/redundant-target-platform/"},
-    {"DF081", "ReservedStageName", Severity::high, "Reserved stage name",
+    {"DF081", "DL3063,ReservedStageName", Severity::high, "Reserved stage name",
      "'scratch' and 'context' have special meanings; a stage named so is ambiguous and BuildKit "
      "rejects or warns about it.",
      "Choose another stage name.",
@@ -517,6 +529,88 @@ constexpr std::array<core::CheckInfo, 110> k_checks{{
      "writes that Dockerfile.",
      "Prefer explicit instructions in the downstream Dockerfile.",
      "https://docs.docker.com/reference/dockerfile/#onbuild"},
+    {"DF111", "DL3049", Severity::info, "Label required by the label schema is missing",
+     "The label schema in .moat.yaml (label-schema) names labels every image must carry, such as "
+     "its source, version or licence; tools that read image metadata rely on them.",
+     "Add LABEL <name>=<value> to the stage, or to a stage it is built on.",
+     "https://github.com/hadolint/hadolint/wiki/DL3049"},
+    {"DF112", "DL3050", Severity::info, "Label not in the label schema",
+     "With strict-labels set, only the labels the schema names are allowed, so that image metadata "
+     "stays uniform across a project.",
+     "Remove the label or add it to label-schema in .moat.yaml.",
+     "https://github.com/hadolint/hadolint/wiki/DL3050"},
+    {"DF113", "DL3051", Severity::low, "Label required by the label schema is empty",
+     "An empty value defeats the purpose of a required label.", "Give the label a value.",
+     "https://github.com/hadolint/hadolint/wiki/DL3051"},
+    {"DF114", "DL3052", Severity::low, "Label is not a valid URL",
+     "The label schema says this label holds a URL, and the value is not an absolute URI.",
+     "Use an absolute URL such as https://github.com/org/repo.",
+     "https://github.com/hadolint/hadolint/wiki/DL3052 https://www.rfc-editor.org/rfc/rfc3986"},
+    {"DF115", "DL3053", Severity::low, "Label is not an RFC 3339 time",
+     "The label schema says this label holds a time (org.opencontainers.image.created does), and "
+     "the value is not an RFC 3339 date-time.",
+     "Write the time as 2024-05-01T12:00:00Z.",
+     "https://github.com/hadolint/hadolint/wiki/DL3053 https://www.rfc-editor.org/rfc/rfc3339"},
+    {"DF116", "DL3054", Severity::low, "Label is not an SPDX license identifier",
+     "The label schema says this label holds a licence, and the value is not an identifier from "
+     "the SPDX license list, which licence scanners read.",
+     "Use an SPDX identifier such as Apache-2.0 or MIT.",
+     "https://github.com/hadolint/hadolint/wiki/DL3054 https://spdx.org/licenses/"},
+    {"DF117", "DL3055", Severity::low, "Label is not a git commit hash",
+     "The label schema says this label holds a commit (org.opencontainers.image.revision), and the "
+     "value is not 7 or 40 lower-case hexadecimal digits.",
+     "Write the commit id as git rev-parse prints it.",
+     "https://github.com/hadolint/hadolint/wiki/DL3055"},
+    {"DF118", "DL3056", Severity::low, "Label is not a semantic version",
+     "The label schema says this label holds a version, and the value is not MAJOR.MINOR.PATCH as "
+     "Semantic Versioning 2.0.0 defines it.",
+     "Write the version as 1.4.2 (with -pre-release and +build parts if needed).",
+     "https://github.com/hadolint/hadolint/wiki/DL3056 https://semver.org/"},
+    {"DF119", "DL3058", Severity::low, "Label is not an email address",
+     "The label schema says this label holds an email address, and the value is not an RFC 5322 "
+     "address.",
+     "Write the address alone, as name@example.com.",
+     "https://github.com/hadolint/hadolint/wiki/DL3058 https://www.rfc-editor.org/rfc/rfc5322"},
+    {"DF120", "DL3066", Severity::info, "USER names a user instead of a numeric id",
+     "A user name is resolved inside the image, but the host, Kubernetes' runAsNonRoot and "
+     "admission policies only see numbers: a name cannot be checked to be non-root from outside.",
+     "Use a numeric id (USER 10001:10001), creating the user with that id.",
+     "https://github.com/hadolint/hadolint/wiki/DL3066"},
+    {"DF121", "DL3067", Severity::medium, "COPY --from copies a whole file system",
+     "COPY --from=stage / / copies every file of the other stage, including package databases, "
+     "caches and secrets the build used, and defeats the point of a multi-stage build.",
+     "Copy only the paths the image needs: COPY --from=build /app/bin /usr/local/bin.",
+     "https://github.com/hadolint/hadolint/wiki/DL3067"},
+    {"DF122", "DL1001", Severity::info, "Inline ignore pragma",
+     "An inline ignore pragma silences a check for one instruction without any review; some teams "
+     "want every exception in the configuration file instead.",
+     "Remove the pragma and fix the finding, or ignore the check in .moat.yaml.",
+     "https://github.com/hadolint/hadolint/wiki/DL1001", "", true},
+    {"DF123", "CopyIgnoredFile", Severity::medium, "COPY or ADD of a file .dockerignore excludes",
+     "A source that .dockerignore excludes is not in the build context, so the instruction fails "
+     "or "
+     "copies something other than the author expects.",
+     "Remove the path from .dockerignore or stop copying it.",
+     "https://docs.docker.com/reference/build-checks/copy-ignored-file/", "", true},
+    {"DF124", "InvalidDefinitionDescription", Severity::info,
+     "Comment above FROM or ARG is not a description",
+     "docker build --call=outline shows the comment directly above a stage or ARG as its "
+     "description when it starts with the stage or argument name.",
+     "Start the comment with the name (# base builds the toolchain), or separate it from the "
+     "instruction with an empty line.",
+     "https://docs.docker.com/reference/build-checks/invalid-definition-description/", "", true},
+    {"DF125", "MultipleInstructionsDisallowed", Severity::medium,
+     "CMD, ENTRYPOINT or HEALTHCHECK overridden later in the stage",
+     "Only the last CMD, ENTRYPOINT or HEALTHCHECK of a stage takes effect; this one is dead code "
+     "that misleads readers.",
+     "Remove the instruction, or merge it into the last one.",
+     "https://docs.docker.com/reference/build-checks/multiple-instructions-disallowed/"},
+    {"DF126", "DL3064", Severity::medium, "Potentially sensitive name in ARG or ENV",
+     "Names such as GITHUB_TOKEN or DB_PASSWORD say the value is a secret; ARG and ENV values are "
+     "kept in the image history and config for anyone who pulls it.",
+     "Pass secrets with RUN --mount=type=secret instead of ARG or ENV.",
+     "https://github.com/hadolint/hadolint/wiki/DL3064 "
+     "https://docs.docker.com/build/building/secrets/"},
 }};
 } // namespace
 

@@ -125,6 +125,28 @@ Model build_model(const ParseResult& ast) {
   Env env_only;                        // ENV values only (inherited by dependent stages)
   std::shared_ptr<const Env> snapshot; // ENV as the current steps see it
 
+  // Adds INS to the current stage, with the variables in scope.
+  auto add_step = [&](const Instruction& ins) {
+    auto& stage = model.stages.back();
+    if (!snapshot)
+      snapshot = std::make_shared<const Env>(env);
+    stage.steps.push_back(Step{&ins, snapshot});
+    if (ins.keyword == "arg") {
+      snapshot.reset();
+      apply_arg(ins, env, &model.global_args, ast.escape);
+    } else if (ins.keyword == "env") {
+      snapshot.reset();
+      // Every pair of one ENV sees the variables as they were before the instruction.
+      const Env before = env;
+      for (const auto& pair : ins.pairs) {
+        auto value = expand_or_keep(pair.value, before, ast.escape);
+        env[pair.key] = value;
+        env_only[pair.key] = std::move(value);
+      }
+      stage_env_only.back() = env_only;
+    }
+  };
+
   for (const auto& ins : ast.instructions) {
     if (ins.keyword == "from") {
       Stage stage;
@@ -163,24 +185,24 @@ Model build_model(const ParseResult& ast) {
       model.preamble.push_back(&ins);
       continue;
     }
-    auto& stage = model.stages.back();
-    if (!snapshot)
-      snapshot = std::make_shared<const Env>(env);
-    stage.steps.push_back(Step{&ins, snapshot});
-    if (ins.keyword == "arg") {
-      snapshot.reset();
-      apply_arg(ins, env, &model.global_args, ast.escape);
-    } else if (ins.keyword == "env") {
-      snapshot.reset();
-      // Every pair of one ENV sees the variables as they were before the instruction.
-      const Env before = env;
-      for (const auto& pair : ins.pairs) {
-        auto value = expand_or_keep(pair.value, before, ast.escape);
-        env[pair.key] = value;
-        env_only[pair.key] = std::move(value);
-      }
-      stage_env_only.back() = env_only;
-    }
+    add_step(ins);
+  }
+
+  // A file without FROM (a fragment, or a mistake reported as one) is read
+  // as one stage on an unknown base, so that what its instructions do is
+  // still checked.
+  const bool only_args = std::all_of(model.preamble.begin(), model.preamble.end(),
+                                     [](const Instruction* ins) { return ins->keyword == "arg"; });
+  if (model.stages.empty() && !only_args) {
+    Stage stage;
+    stage.implicit = true;
+    stage.base_resolved = false;
+    model.stages.push_back(std::move(stage));
+    stage_env_only.emplace_back();
+    env = model.global_args;
+    snapshot.reset();
+    for (const auto* ins : model.preamble)
+      add_step(*ins);
   }
   return model;
 }

@@ -43,10 +43,13 @@ struct Stage {
   bool base_resolved = true; // false when a variable in FROM had no value
   int base_stage = -1;       // index of the earlier stage it builds on, or -1
   bool is_scratch = false;
-  std::optional<ImageRef> image; // the base image when it is neither a stage nor scratch
-  std::string platform;          // --platform as written, empty when not given
-  const Instruction* from = nullptr;
-  std::vector<Step> steps; // instructions after FROM, in order
+  // The instructions of a file without FROM, read as one stage on an
+  // unknown base; from is then nullptr.
+  bool implicit = false;
+  std::optional<ImageRef> image;     // the base image when it is neither a stage nor scratch
+  std::string platform;              // --platform as written, empty when not given
+  const Instruction* from = nullptr; // nullptr for an implicit stage
+  std::vector<Step> steps;           // instructions after FROM, in order
 };
 
 struct Model {

@@ -190,7 +190,9 @@ void check_history(const ScannedImage& scanned, const core::Policy& policy, Repo
       // as well as the application's, so "several in a stage" is normal.
       "DF013", "DF054", "DF055", "DF003", "DF004", "DF007", "DF008", "DF020", "DF025", "DF026",
       "DF047", "DF048", "DF050", "DF060", "DF062", "DF066", "DF073", "DF074", "DF075", "DF076",
-      "DF077", "DF078", "DF079", "DF081", "DF082", "DF083", "DF084", "DF089", "DF097"};
+      "DF077", "DF078", "DF079", "DF081", "DF082", "DF083", "DF084", "DF089", "DF097",
+      // The label schema applies to the image's labels, and the user to its config.
+      "DF111", "DF120", "DF125"};
   for (auto& f : report->findings) {
     if (f.check == nullptr || k_skip.contains(f.check->id))
       continue;
@@ -202,7 +204,8 @@ void check_history(const ScannedImage& scanned, const core::Policy& policy, Repo
       continue;
     const auto ins = instruction_from_history(history[static_cast<std::size_t>(h)].created_by);
     // The image config is checked for ENV secrets already.
-    if ((f.check->id == "DF063" || f.check->id == "DF064") && ins.starts_with("ENV "))
+    if ((f.check->id == "DF063" || f.check->id == "DF064" || f.check->id == "DF126") &&
+        ins.starts_with("ENV "))
       continue;
     r.add(*f.check, "history: " + f.message, r.at_history(h));
   }

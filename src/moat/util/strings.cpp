@@ -76,6 +76,128 @@ std::vector<std::string_view> split_trimmed(std::string_view s, char sep) {
   return out;
 }
 
+namespace {
+
+// One character class at PATTERN[P] ('[' ... ']') against C; advances P
+// past the class. False when the class is malformed.
+bool class_match(std::string_view pattern, std::size_t& p, char c, bool& matched) {
+  std::size_t i = p + 1;
+  bool negate = false;
+  if (i < pattern.size() && (pattern[i] == '^' || pattern[i] == '!')) {
+    negate = true;
+    ++i;
+  }
+  bool hit = false;
+  bool first = true;
+  while (i < pattern.size() && (first || pattern[i] != ']')) {
+    first = false;
+    char lo = pattern[i];
+    if (lo == '\\' && i + 1 < pattern.size())
+      lo = pattern[++i];
+    ++i;
+    char hi = lo;
+    if (i + 1 < pattern.size() && pattern[i] == '-' && pattern[i + 1] != ']') {
+      hi = pattern[i + 1];
+      if (hi == '\\' && i + 2 < pattern.size())
+        hi = pattern[++i + 1];
+      i += 2;
+    }
+    if (lo <= c && c <= hi)
+      hit = true;
+  }
+  if (i >= pattern.size())
+    return false;
+  p = i + 1;
+  matched = hit != negate;
+  return true;
+}
+
+// One path segment against one pattern segment.
+bool segment_match(std::string_view pattern, std::string_view text) {
+  std::size_t p = 0, t = 0;
+  std::size_t star = std::string_view::npos, mark = 0;
+  while (t < text.size()) {
+    if (p < pattern.size() && pattern[p] == '*') {
+      star = p++;
+      mark = t;
+      continue;
+    }
+    if (p < pattern.size()) {
+      bool ok = false;
+      std::size_t next = p;
+      if (pattern[p] == '?') {
+        ok = true;
+        next = p + 1;
+      } else if (pattern[p] == '[') {
+        bool matched = false;
+        if (!class_match(pattern, next, text[t], matched))
+          return false;
+        ok = matched;
+      } else if (pattern[p] == '\\' && p + 1 < pattern.size()) {
+        ok = pattern[p + 1] == text[t];
+        next = p + 2;
+      } else {
+        ok = pattern[p] == text[t];
+        next = p + 1;
+      }
+      if (ok) {
+        p = next;
+        ++t;
+        continue;
+      }
+    }
+    if (star == std::string_view::npos)
+      return false;
+    p = star + 1;
+    t = ++mark;
+  }
+  while (p < pattern.size() && pattern[p] == '*')
+    ++p;
+  return p == pattern.size();
+}
+
+// Whether PAT[pi..] matches TXT[ti..]; FAILED remembers the (pi, ti)
+// pairs known not to match, so "**" segments cost O(|PAT| x |TXT|).
+bool segments_match(const std::vector<std::string_view>& pat, std::size_t pi,
+                    const std::vector<std::string_view>& txt, std::size_t ti,
+                    std::vector<bool>& failed) {
+  const std::size_t key = pi * (txt.size() + 1) + ti;
+  if (failed[key])
+    return false;
+  bool ok = false;
+  if (pi == pat.size()) {
+    ok = ti == txt.size();
+  } else if (pat[pi] == "**") {
+    for (std::size_t k = ti; k <= txt.size() && !ok; ++k)
+      ok = segments_match(pat, pi + 1, txt, k, failed);
+  } else {
+    ok = ti < txt.size() && segment_match(pat[pi], txt[ti]) &&
+         segments_match(pat, pi + 1, txt, ti + 1, failed);
+  }
+  if (!ok)
+    failed[key] = true;
+  return ok;
+}
+
+} // namespace
+
+bool path_match(std::string_view pattern, std::string_view path) {
+  std::vector<std::string_view> pat;
+  for (auto part : split(pattern, '/'))
+    if (!part.empty() && part != ".")
+      pat.push_back(part);
+  std::vector<std::string_view> txt;
+  for (auto part : split(path, '/'))
+    if (!part.empty() && part != ".")
+      txt.push_back(part);
+  // Real patterns and paths have a few dozen segments; the recursion is
+  // bounded by the pattern's, so absurd ones match nothing.
+  if (pat.size() > 256 || txt.size() > 4096)
+    return false;
+  std::vector<bool> failed((pat.size() + 1) * (txt.size() + 1), false);
+  return segments_match(pat, 0, txt, 0, failed);
+}
+
 bool glob_match(std::string_view pattern, std::string_view text) {
   size_t p = 0, t = 0, star = std::string_view::npos, mark = 0;
   while (t < text.size()) {

@@ -18,6 +18,12 @@ namespace moat::util {
 // Splits on SEP, trims each field and drops empty ones.
 [[nodiscard]] std::vector<std::string_view> split_trimmed(std::string_view s, char sep);
 // Shell-style glob match with '*' and '?' only.
+// Matches PATH (segments separated by '/') against a .dockerignore-style
+// PATTERN: '*' and '?' stay within a segment, '[a-z]' and '[^a]' are
+// character classes, '\\' escapes, and a "**" segment matches any number
+// of segments.
+[[nodiscard]] bool path_match(std::string_view pattern, std::string_view path);
+
 [[nodiscard]] bool glob_match(std::string_view pattern, std::string_view text);
 
 // TEXT with control characters (C0, DEL and C1, but not tab) escaped as

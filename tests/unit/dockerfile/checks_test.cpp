@@ -293,3 +293,175 @@ TEST(DockerfileChecks, ShellFromABaseStageCarriesPipefail) {
                         "FROM ps\nRUN Get-Item x | Remove-Item\n")
                    .count("DF057"));
 }
+
+// RUN inside ONBUILD runs in every image built on this one: it is checked
+// like any RUN, once, and reported at the ONBUILD.
+TEST(DockerfileChecks, OnbuildRunIsChecked) {
+  auto findings = lint_findings("FROM debian:12\nONBUILD RUN sudo apt-get install python\n");
+  int sudo = 0;
+  for (const auto& f : findings)
+    if (f.check->id == "DF006") {
+      ++sudo;
+      EXPECT_EQ(f.location.line, 2);
+    }
+  EXPECT_EQ(sudo, 1);
+  auto ids = lint_ids("FROM debian:12\nONBUILD RUN apt-get update && apt-get install -y python\n");
+  EXPECT_TRUE(ids.count("DF009"));
+  EXPECT_TRUE(ids.count("DF010"));
+  EXPECT_FALSE(lint_ids("FROM debian:12\nONBUILD COPY . /app\n").count("DF006"));
+}
+
+// A fragment without FROM is still read: its RUNs are checked, and DL3061
+// says the FROM is missing.
+TEST(DockerfileChecks, FileWithoutFromIsChecked) {
+  auto ids = lint_ids("RUN sudo apt-get update\n");
+  EXPECT_TRUE(ids.count("DF006"));
+  EXPECT_TRUE(ids.count("DF050"));
+  EXPECT_FALSE(ids.count("DF004")) << "nothing is known about the base, so nothing about USER";
+  EXPECT_FALSE(ids.count("DF047"));
+  EXPECT_FALSE(lint_ids("ARG A=1\nARG B\n").count("DF006"));
+}
+
+TEST(DockerfileChecks, PipCacheFollowsPipsOwnParsing) {
+  for (const char* off :
+       {"ENV PIP_NO_CACHE_DIR=1\nRUN pip install x==1\n",
+        "ARG PIP_NO_CACHE_DIR=yes\nRUN pip install x==1\n",
+        "RUN PIP_NO_CACHE_DIR=on pip install x==1\n",
+        "RUN export PIP_NO_CACHE_DIR=true && pip install x==1\n",
+        "RUN env PIP_NO_CACHE_DIR=1 pip install x==1\n",
+        "ENV PIP_NO_CACHE_DIR=false\nRUN pip install x==1\n",
+        "RUN --mount=type=tmpfs,target=/root/.cache/pip pip install x==1\n",
+        "RUN --mount=type=cache,target=/root/.cache/pip pip install x==1\n",
+        "RUN pip install --no-cache-dir x==1\n", "RUN pipx install black==24.1.0\n"})
+    EXPECT_FALSE(lint_ids(std::string("FROM python:3.12\n") + off).count("DF040")) << off;
+  for (const char* on :
+       {"RUN pip install x==1\n", "ENV PIP_NO_CACHE_DIR=maybe\nRUN pip install x==1\n",
+        "RUN PIP_NO_CACHE_DIR=1 echo && pip install x==1\n", "RUN pip2 install x==1\n",
+        "RUN python3 -m pip install x==1\n",
+        "RUN --mount=type=bind,target=/root/.cache/pip pip install x==1\n"})
+    EXPECT_TRUE(lint_ids(std::string("FROM python:3.12\n") + on).count("DF040")) << on;
+}
+
+TEST(DockerfileChecks, PipPinningForms) {
+  for (const char* pinned :
+       {"x==1.0", "'x>=1'", "x~=1.0", "x===1", "-r requirements.txt", "x -c constraints.txt",
+        "--constraint=c.txt x", ".", "./pkg", "foo/bar", "x.whl", "x.tar.gz",
+        "git+https://github.com/o/r.git@v1.2#egg=r", "--root-user-action ignore x==1",
+        "--index-url https://i/simple x==1", "-U pip setuptools wheel"})
+    EXPECT_FALSE(
+        lint_ids(std::string("FROM python:3.12\nRUN pip install --no-cache-dir ") + pinned + "\n")
+            .count("DF014"))
+        << pinned;
+  for (const char* unpinned :
+       {"x", "git+https://github.com/o/r.git#egg=r", "git+ssh://git@github.com/o/r.git#egg=r",
+        "--root-user-action ignore x"})
+    EXPECT_TRUE(
+        lint_ids(std::string("FROM python:3.12\nRUN pip install --no-cache-dir ") + unpinned + "\n")
+            .count("DF014"))
+        << unpinned;
+  EXPECT_TRUE(lint_ids("FROM python:3.12\nRUN pip2 install x\n").count("DF014"));
+  EXPECT_TRUE(lint_ids("FROM python:3.12\nRUN pipx install black\n").count("DF014"));
+}
+
+TEST(DockerfileChecks, AptListsMustBeRemovedAfterTheUpdate) {
+  const std::string base = "FROM debian:12\nRUN ";
+  const std::string install = "apt-get install -y --no-install-recommends x=1";
+  EXPECT_FALSE(lint_ids(base + "apt-get update && " + install + " && rm -rf /var/lib/apt/lists/*\n")
+                   .count("DF010"));
+  EXPECT_TRUE(lint_ids(base + "rm -rf /var/lib/apt/lists/* && apt-get update && " + install + "\n")
+                  .count("DF010"))
+      << "a cleanup before the update removes nothing it fetched";
+  EXPECT_TRUE(lint_ids(base + "aptitude update && " + install + "\n").count("DF010"));
+  EXPECT_FALSE(lint_ids("FROM debian:12\nRUN --mount=type=cache,target=/var/lib/apt/lists "
+                        "apt-get update && " +
+                        install + "\n")
+                   .count("DF010"));
+  EXPECT_TRUE(lint_ids("FROM debian:12\nRUN --mount=type=cache,target=/var/cache/apt "
+                       "apt-get update && " +
+                       install + "\n")
+                  .count("DF010"));
+  EXPECT_FALSE(lint_ids("FROM debian:12\nRUN --mount=type=tmpfs,target=/var/cache/apt "
+                        "--mount=type=cache,target=/var/lib/apt apt-get update && " +
+                        install + "\n")
+                   .count("DF010"));
+  // A build stage nothing builds on is thrown away.
+  EXPECT_FALSE(lint_ids("FROM debian:12 AS build\nRUN apt-get update && " + install +
+                        "\nFROM scratch\nCOPY --from=build /x /x\n")
+                   .count("DF010"));
+}
+
+TEST(DockerfileChecks, AptQuietLevelTwoImpliesYes) {
+  EXPECT_FALSE(lint_ids("FROM debian:12\nRUN apt-get install -q -q x=1\n").count("DF015"));
+  EXPECT_FALSE(
+      lint_ids("FROM debian:12\nRUN apt-get install --quiet --quiet x=1\n").count("DF015"));
+  EXPECT_FALSE(lint_ids("FROM debian:12\nRUN apt-get install -qq x=1\n").count("DF015"));
+  EXPECT_TRUE(lint_ids("FROM debian:12\nRUN apt-get install -q x=1\n").count("DF015"));
+  EXPECT_FALSE(
+      lint_ids("FROM debian:12\nRUN apt-get install -y x/bookworm-backports\n").count("DF009"))
+      << "a release pin names the version";
+}
+
+TEST(DockerfileChecks, EnvSelfReferenceMatchesWholeNames) {
+  EXPECT_TRUE(lint_ids("FROM debian:12\nENV BLA=blubb BLUBB=\"${BLA}/blubb\"\n").count("DF042"));
+  EXPECT_TRUE(lint_ids("FROM debian:12\nENV BLUBB=$BLA/x BLA=1\n").count("DF042"));
+  EXPECT_FALSE(
+      lint_ids("FROM debian:12\nENV BLA=blubb BLUBB=\"${BLAFOO}/blubb\"\n").count("DF042"));
+  EXPECT_FALSE(lint_ids("FROM debian:12\nENV BLA=x\nENV BLA=y BLUBB=$BLA\n").count("DF042"))
+      << "BLA already had a value";
+  EXPECT_FALSE(lint_ids("FROM debian:12\nENV PATH=/x:${PATH}\n").count("DF042"));
+}
+
+TEST(DockerfileChecks, LabelSchema) {
+  Policy policy;
+  policy.label_schema = {{"version", "semver"}, {"src", "url"}};
+  auto good =
+      lint_ids("FROM debian:12\nLABEL version=1.2.3 src=https://x/y\n", std::nullopt, policy);
+  EXPECT_EQ(good.count("DF111") + good.count("DF118") + good.count("DF114"), 0U);
+  auto bad = lint_ids("FROM debian:12\nLABEL version=1.2 src=x/y other=1\n", std::nullopt, policy);
+  EXPECT_TRUE(bad.count("DF118"));
+  EXPECT_TRUE(bad.count("DF114"));
+  EXPECT_FALSE(bad.count("DF112")) << "other labels are fine unless strict-labels is set";
+  policy.strict_labels = true;
+  EXPECT_TRUE(
+      lint_ids("FROM debian:12\nLABEL version=1.2.3 src=https://x other=1\n", std::nullopt, policy)
+          .count("DF112"));
+  // A stage another one builds on or copies from need not carry the labels itself.
+  auto stages = lint_ids("FROM debian:12 AS base\nFROM base\nLABEL version=1.0.0 src=https://x\n",
+                         std::nullopt, policy);
+  EXPECT_FALSE(stages.count("DF111"));
+  auto unused =
+      lint_ids("FROM debian:12 AS base\nFROM alpine:3\nLABEL version=1.0.0 src=https://x\n",
+               std::nullopt, policy);
+  EXPECT_TRUE(unused.count("DF111"));
+  EXPECT_TRUE(lint_ids("FROM debian:12\nLABEL 1invalid=x\n").count("DF046"));
+  EXPECT_TRUE(lint_ids("FROM debian:12\nLABEL invalid$character=x\n").count("DF046"));
+}
+
+TEST(DockerfileChecks, SecretNamesAsEachToolJudgesThem) {
+  // BuildKit's words between underscores (DF063), hadolint's list and fragments (DF126).
+  auto both = lint_ids("FROM debian:12\nARG DB_PASSWORD\n");
+  EXPECT_TRUE(both.count("DF063"));
+  EXPECT_TRUE(both.count("DF126"));
+  auto buildkit_only = lint_ids("FROM debian:12\nENV GPG_KEY=abc\n");
+  EXPECT_TRUE(buildkit_only.count("DF063"));
+  EXPECT_FALSE(buildkit_only.count("DF126"));
+  auto hadolint_only = lint_ids("FROM debian:12\nARG TRAVIS_OS_NAME=linux\nENV MYTOKENS=1\n");
+  EXPECT_FALSE(hadolint_only.count("DF063"));
+  EXPECT_EQ(hadolint_only.count("DF126"), 2U);
+  auto exempt = lint_ids("FROM debian:12\nENV PUBLIC_KEY=x KEY_FILE=/k TOKEN_VERSION=2 MONKEY=1\n");
+  EXPECT_FALSE(exempt.count("DF063"));
+  EXPECT_FALSE(lint_ids("ARG API_TOKEN\nFROM debian:12\n").count("DF063"))
+      << "BuildKit does not judge global ARGs";
+}
+
+TEST(DockerfileChecks, OverriddenInstructionsAreReportedWhereEachToolDoes) {
+  auto findings = lint_findings(
+      "FROM debian:12\nCMD [\"a\"]\nCMD [\"b\"]\nENTRYPOINT [\"c\"]\nENTRYPOINT [\"d\"]\n");
+  std::multiset<std::pair<std::string, int>> got;
+  for (const auto& f : findings)
+    got.emplace(std::string(f.check->id), f.location.line);
+  EXPECT_TRUE(got.count({"DF125", 2})) << "BuildKit points at the overridden CMD";
+  EXPECT_TRUE(got.count({"DF054", 3})) << "hadolint points at the later CMD";
+  EXPECT_TRUE(got.count({"DF125", 4}));
+  EXPECT_TRUE(got.count({"DF055", 5}));
+}
