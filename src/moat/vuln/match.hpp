@@ -46,6 +46,12 @@ struct Match {
   std::string ecosystem;
   std::string fixed_version;
   FixState state = FixState::affected;
+  // The other records of the same vulnerability for this package (see
+  // match_packages), most preferred first; the finding names them all.
+  std::vector<Match> merged;
+  // The ids of this package's other matches that share an alias with this
+  // one without being the same vulnerability; sorted.
+  std::vector<std::string> related;
 };
 
 struct MatchResult {
@@ -54,9 +60,23 @@ struct MatchResult {
 };
 
 // Matches PACKAGES (OS packages by source package and version in DISTRO's
-// release; language packages by ecosystem and name). The same
-// vulnerability found through two feeds (a DSA and its CVE) is reported
-// once per package, preferring the distribution's own feed.
+// release; language packages by ecosystem and name).
+//
+// Records are merged per package. A record's identity is its own id and the
+// CVE ids it names (as id or alias). Two records that affect the same
+// package are one vulnerability when their identities meet: the same id
+// (one advisory imported through two feeds) or a CVE id both name (the
+// Debian tracker's CVE-X and the OSV record aliasing CVE-X; two PYSEC
+// records for one CVE). The relation is closed transitively: when A and B
+// name CVE-1 and B and C name CVE-2, A, B and C are one finding. Every
+// other shared alias (a GHSA id, a GO id, or one record naming the other's
+// non-CVE id) is too loose to hide a record: upstream data links distinct
+// CVEs through one GHSA id. Such records stay separate matches and name
+// each other in `related`.
+//
+// Within a merged group the primary record is the distribution's own feed
+// first, then the database's order (feed, id); its fix and state make the
+// finding, and the others go to `merged`.
 [[nodiscard]] core::Result<MatchResult>
 match_packages(const Database& db, std::span<const core::Package> packages, const Distro& distro);
 
