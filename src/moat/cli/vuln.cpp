@@ -78,8 +78,7 @@ int run_vuln(VulnCommandOptions& opts) {
   }
   const auto& matched = image ? image->inventory.packages : packages;
   if (auto status = add_vulnerabilities(**db, matched, distro, opts.vuln, report,
-                                        image ? &image->scanned : nullptr,
-                                        image ? &image->inventory : nullptr);
+                                        image ? &image->scanned : nullptr);
       !status)
     return report_error(status.error());
   core::apply_policy(*policy, report);

@@ -52,8 +52,7 @@ core::Result<std::optional<vuln::Database>> open_vuln_db(const VulnOptions& opti
 
 core::Status add_vulnerabilities(const vuln::Database& db, std::span<const core::Package> packages,
                                  const vuln::Distro& distro, const VulnOptions& options,
-                                 core::TargetReport& report, const image::ScannedImage* scanned,
-                                 const image::Inventory* inventory) {
+                                 core::TargetReport& report, const image::ScannedImage* scanned) {
   vuln::FindingOptions fo;
   fo.file = report.target;
   if (scanned != nullptr && !scanned->image.is_directory) {
@@ -68,8 +67,6 @@ core::Status add_vulnerabilities(const vuln::Database& db, std::span<const core:
       fo.layers.push_back(std::move(loc));
     }
   }
-  if (inventory != nullptr)
-    fo.owners = &inventory->owners;
   fo.ignore_unfixed = options.ignore_unfixed;
   fo.show_suppressed = options.show_suppressed;
   std::string ignore_path = options.ignore_file;

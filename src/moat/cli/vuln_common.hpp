@@ -4,7 +4,6 @@
 
 #include <moat/cli/common.hpp>
 #include <moat/core/package.hpp>
-#include <moat/image/catalog.hpp>
 #include <moat/image/source.hpp>
 #include <moat/vuln/db.hpp>
 #include <moat/vuln/match.hpp>
@@ -35,13 +34,11 @@ void add_vuln_options(CLI::App& cmd, VulnOptions& options, bool for_image);
                                                                        bool required);
 
 // Matches PACKAGES and adds the findings (with suppression) to REPORT. For
-// an image, SCANNED and INVENTORY name each finding's layer and the OS
-// package that installed a language package.
+// an image, SCANNED names each finding's layer.
 [[nodiscard]] core::Status
 add_vulnerabilities(const vuln::Database& db, std::span<const core::Package> packages,
                     const vuln::Distro& distro, const VulnOptions& options,
-                    core::TargetReport& report, const image::ScannedImage* scanned = nullptr,
-                    const image::Inventory* inventory = nullptr);
+                    core::TargetReport& report, const image::ScannedImage* scanned = nullptr);
 
 // The DATABASE section of --help.
 [[nodiscard]] std::string vuln_db_help();

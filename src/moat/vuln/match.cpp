@@ -553,10 +553,8 @@ void add_findings(const MatchResult& result, std::span<const core::Package> pack
     v.package_purl = pkg.purl;
     v.package_ecosystem = m.ecosystem;
     v.package_path = pkg.found_at;
-    if (!os_package && options.owners != nullptr && pkg.found_at.starts_with('/')) {
-      if (auto owner = options.owners->find(pkg.found_at.substr(1)); owner != options.owners->end())
-        v.installed_by = owner->second;
-    }
+    if (!os_package)
+      v.installed_by = pkg.installed_by;
     v.fixed_version = m.fixed_version;
     v.state = std::string(to_string(m.state));
     v.source = m.feed;

@@ -11,7 +11,6 @@
 #include <optional>
 #include <span>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 namespace moat::vuln {
@@ -91,9 +90,6 @@ struct FindingOptions {
   // Images: the location of each layer (index, digest, history entry,
   // created_by), so a finding names the layer that installed the package.
   std::vector<core::Location> layers;
-  // Images: which OS package installed each file (path without the leading
-  // '/'), to say so on language packages a distribution ships.
-  const std::unordered_map<std::string, std::string>* owners = nullptr;
 };
 
 // The severity of a match: the distribution's urgency for OS packages,

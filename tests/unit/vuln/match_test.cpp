@@ -543,6 +543,7 @@ TEST_F(MatchFixture, FindingsNameTheLayerAndTheOsPackageThatInstalledThem) {
   auto& pkg = pypi("urllib3", "1.26.12");
   pkg.layer = 1;
   pkg.layer_digest = "sha256:bb";
+  pkg.installed_by = "python3-urllib3";
   auto result = match_packages(*db, packages, Distro{"debian", "12"});
   ASSERT_TRUE(result);
   FindingOptions options;
@@ -554,9 +555,6 @@ TEST_F(MatchFixture, FindingsNameTheLayerAndTheOsPackageThatInstalledThem) {
   layer1.history = 3;
   layer1.created_by = "RUN apt-get install -y python3-urllib3";
   options.layers = {layer0, layer1};
-  const std::unordered_map<std::string, std::string> owners{
-      {"usr/lib/python3/dist-packages/urllib3.dist-info/METADATA", "python3-urllib3"}};
-  options.owners = &owners;
   core::TargetReport report;
   add_findings(*result, packages, options, report);
   ASSERT_EQ(report.findings.size(), 1U);
@@ -573,8 +571,8 @@ TEST_F(MatchFixture, FindingsNameTheLayerAndTheOsPackageThatInstalledThem) {
   EXPECT_EQ(f.vulnerability->installed_by, "python3-urllib3");
   EXPECT_NE(f.message.find("installed by the OS package python3-urllib3"), std::string::npos);
 
-  // Without the owners map (an SBOM), nothing is claimed.
-  options.owners = nullptr;
+  // A package no OS package installed claims nothing.
+  packages[0].installed_by.clear();
   core::TargetReport plain;
   add_findings(*result, packages, options, plain);
   EXPECT_TRUE(plain.findings[0].vulnerability->installed_by.empty());
