@@ -439,7 +439,10 @@ TEST_F(VulnCli, ImageReportsVulnerabilitiesWhenADatabaseIsThere) {
                 .exit_code,
             0);
   const auto rootfs = "dir://" + (dir.path() / "rootfs").string();
-  const auto r = run_moat("image --no-progress --format json --db " + q(db) + " " + rootfs);
+  // Debian's python3-requests installed requests: matching it against PyPI
+  // takes --include-os-owned.
+  const auto r =
+      run_moat("image --no-progress --format json --include-os-owned --db " + q(db) + " " + rootfs);
   ASSERT_EQ(r.exit_code, 1) << r.err;
   const auto findings = findings_of(r);
   const auto* openssl = find(findings, "CVE-2024-0727");
@@ -469,7 +472,8 @@ TEST_F(VulnCli, ImageReportsVulnerabilitiesWhenADatabaseIsThere) {
   EXPECT_EQ(find(findings_of(skipped), "CVE-2024-0727"), nullptr);
   EXPECT_EQ(image_checks(findings_of(skipped)), image_checks(findings));
   // --ignore takes advisory ids and aliases like any rule id.
-  const auto ignored = run_moat("image --no-progress --format json --ignore CVE-2023-32681 --db " +
+  const auto ignored = run_moat("image --no-progress --format json --include-os-owned "
+                                "--ignore CVE-2023-32681 --db " +
                                 q(db) + " " + rootfs);
   EXPECT_EQ(find(findings_of(ignored), "PYSEC-2023-74"), nullptr);
   EXPECT_NE(find(findings_of(ignored), "CVE-2024-0727"), nullptr);
@@ -484,30 +488,85 @@ TEST_F(VulnCli, MoatsOwnSbomGivesTheSameFindingsAsTheImage) {
                 .exit_code,
             0);
   const auto rootfs = "dir://" + (dir.path() / "rootfs").string();
+  // The SBOM records which OS package installed a language package, so both
+  // decide alike whether to match it, and say so alike.
+  auto keys = [](const RunResult& r) {
+    std::set<std::string> out;
+    for (const auto& f : findings_of(r))
+      out.insert(f["id"].get<std::string>() + " " + f["package"]["name"].get<std::string>() + " " +
+                 f["package"].value("installed_by", "-"));
+    return out;
+  };
   for (const std::string format : {"cyclonedx", "spdx"}) {
     const auto sbom = dir.path() / ("sbom-" + format + ".json");
     ASSERT_EQ(
         run_moat("sbom --no-progress --format " + format + " --output " + q(sbom) + " " + rootfs)
             .exit_code,
         0);
-    const auto from_image =
-        run_moat("vuln --no-progress --format json --db " + q(db) + " " + rootfs);
-    const auto from_sbom = run_moat("vuln --format json --db " + q(db) + " " + q(sbom));
-    ASSERT_EQ(from_sbom.exit_code, 1) << from_sbom.err;
-    // The SBOM records which OS package installed a language package, so
-    // both say so alike.
-    auto keys = [](const RunResult& r) {
-      std::set<std::string> out;
-      for (const auto& f : findings_of(r))
-        out.insert(f["id"].get<std::string>() + " " + f["package"]["name"].get<std::string>() +
-                   " " + f["package"].value("installed_by", "-"));
-      return out;
-    };
-    const auto a = keys(from_image);
-    EXPECT_EQ(a, keys(from_sbom)) << format;
-    EXPECT_TRUE(a.contains("CVE-2024-0727 libssl3 -"));
-    EXPECT_TRUE(a.contains("PYSEC-2023-74 requests python3-requests"));
+    for (const std::string flag : {"", "--include-os-owned"}) {
+      SCOPED_TRACE(format + " " + flag);
+      const auto from_image =
+          run_moat("vuln --no-progress --format json " + flag + " --db " + q(db) + " " + rootfs);
+      const auto from_sbom =
+          run_moat("vuln --format json " + flag + " --db " + q(db) + " " + q(sbom));
+      ASSERT_NE(from_sbom.exit_code, 2) << from_sbom.err;
+      EXPECT_EQ(from_sbom.exit_code, from_image.exit_code);
+      const auto a = keys(from_image);
+      EXPECT_EQ(a, keys(from_sbom));
+      EXPECT_TRUE(a.contains("CVE-2024-0727 libssl3 -"));
+      EXPECT_EQ(a.contains("PYSEC-2023-74 requests python3-requests"), !flag.empty());
+    }
   }
+}
+
+// By default a language package an OS package installed is matched through
+// the OS package only, and a note says so; --include-os-owned adds the
+// language's advisories, each finding naming the OS package.
+TEST_F(VulnCli, LanguagePackagesAnOsPackageInstalledAreMatchedThroughIt) {
+  TempDir dir;
+  write_debian_rootfs(dir);
+  // pip's own requests beside Debian's: no OS package claims it.
+  dir.write("rootfs/usr/local/lib/python3.11/dist-packages/requests-2.30.0.dist-info/METADATA",
+            "Metadata-Version: 2.1\nName: requests\nVersion: 2.30.0\n");
+  const auto db = dir.path() / "v.db";
+  ASSERT_EQ(run_moat("db import -q --db " + q(db) + " " + q(dir.path() / "tracker.json") + " " +
+                     q(shared_dir() / "vulndata/pypi/requests"))
+                .exit_code,
+            0);
+  const auto rootfs = "dir://" + (dir.path() / "rootfs").string();
+  const std::string note = "1 language package(s) installed by OS packages were matched through "
+                           "their OS package (--include-os-owned matches them against their "
+                           "language advisories too)";
+  auto pypi_versions = [](const Json& findings) {
+    std::multiset<std::string> out;
+    for (const auto& f : findings)
+      if (f.contains("package") && f["package"]["ecosystem"] == "PyPI") // image checks have none
+        out.insert(f["id"].get<std::string>() + " " + f["package"]["version"].get<std::string>() +
+                   " " + f["package"].value("installed_by", "-"));
+    return out;
+  };
+  for (const std::string verb : {"vuln", "image"}) {
+    SCOPED_TRACE(verb);
+    const auto plain = run_moat(verb + " --no-progress --format json --db " + q(db) + " " + rootfs);
+    ASSERT_EQ(plain.exit_code, 1) << plain.err;
+    const auto doc = Json::parse(plain.out);
+    EXPECT_EQ(pypi_versions(findings_of(plain)),
+              (std::multiset<std::string>{"PYSEC-2023-74 2.30.0 -"}));
+    EXPECT_NE(find(findings_of(plain), "CVE-2024-0727"), nullptr); // the OS package still is
+    const auto notes = doc["targets"][0].value("notes", Json::array());
+    EXPECT_NE(std::find(notes.begin(), notes.end(), note), notes.end()) << notes;
+
+    const auto all = run_moat(verb + " --no-progress --format json --include-os-owned --db " +
+                              q(db) + " " + rootfs);
+    ASSERT_EQ(all.exit_code, 1) << all.err;
+    EXPECT_EQ(pypi_versions(findings_of(all)),
+              (std::multiset<std::string>{"PYSEC-2023-74 2.28.1 python3-requests",
+                                          "PYSEC-2023-74 2.30.0 -"}));
+    const auto all_notes = Json::parse(all.out)["targets"][0].value("notes", Json::array());
+    EXPECT_EQ(std::find(all_notes.begin(), all_notes.end(), note), all_notes.end()) << all_notes;
+  }
+  const auto text = run_moat("vuln --no-progress --db " + q(db) + " " + rootfs);
+  EXPECT_NE(text.out.find("note: " + note), std::string::npos) << text.out;
 }
 
 TEST_F(VulnCli, UpdateSaysWhenThereIsNoNetwork) {

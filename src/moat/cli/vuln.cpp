@@ -123,6 +123,7 @@ void attach_vuln(CLI::App& root, int& exit_code) {
       "EXAMPLES:\n"
       "  moat db import ./osv-go ./debian-tracker.json\n"
       "  moat vuln app.tar --ignore-unfixed\n"
+      "  moat vuln app.tar --include-os-owned --format json\n"
       "  moat vuln app.cdx.json --vex app.openvex.json --show-suppressed\n"
       "  moat vuln docker://python:3.12 --format sarif --output vulns.sarif\n\n" +
       exit_status_help());

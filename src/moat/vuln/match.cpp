@@ -346,13 +346,15 @@ Verdict evaluate(const Affected& affected, std::string_view ecosystem, std::stri
   return out;
 }
 
-core::Result<MatchResult>
-match_packages(const Database& db, std::span<const core::Package> packages, const Distro& distro) {
+core::Result<MatchResult> match_packages(const Database& db,
+                                         std::span<const core::Package> packages,
+                                         const Distro& distro, const MatchOptions& options) {
   MatchResult result;
   const auto os_ecosystem = ecosystem_key(distro_ecosystem(distro));
   int no_version = 0;
   int invalid = 0;
   int skipped_ranges = 0;
+  int os_owned = 0; // language packages left to the OS package that installed them
   bool os_unmatched = false;
   std::set<std::string> unknown_schemes;
   std::map<std::string, bool> covered; // ecosystem -> the database has advisories for it
@@ -371,6 +373,10 @@ match_packages(const Database& db, std::span<const core::Package> packages, cons
       name = pkg.source_name.empty() ? pkg.name : pkg.source_name;
       version = pkg.source_version.empty() ? pkg.version : pkg.source_version;
     } else {
+      if (!pkg.installed_by.empty() && !options.include_os_owned) {
+        ++os_owned;
+        continue;
+      }
       ecosystem = pkg.ecosystem;
       name = pkg.type == "maven" && !pkg.namespace_.empty() ? pkg.namespace_ + ":" + pkg.name
                                                             : pkg.name;
@@ -435,6 +441,30 @@ match_packages(const Database& db, std::span<const core::Package> packages, cons
         distro.id.empty() ? "OS packages were not matched: the operating system is unknown"
                           : fmt::format("OS packages were not matched: no advisory feed for {} {}",
                                         distro.id, distro.version));
+  if (os_owned > 0) {
+    // Whether the OS packages were checked at all decides what the note can claim.
+    bool os_checked = false;
+    if (!os_ecosystem.empty()) {
+      if (auto it = covered.find(os_ecosystem); it != covered.end()) {
+        os_checked = it->second;
+      } else {
+        auto has = db.has_ecosystem(os_ecosystem);
+        if (!has)
+          return std::unexpected(has.error());
+        os_checked = *has;
+      }
+    }
+    result.notes.push_back(
+        os_checked
+            ? fmt::format("{} language package(s) installed by OS packages were matched through "
+                          "their OS package (--include-os-owned matches them against their "
+                          "language advisories too)",
+                          os_owned)
+            : fmt::format("{} language package(s) installed by OS packages were left to their OS "
+                          "package, which was not checked (--include-os-owned matches them "
+                          "against their language advisories)",
+                          os_owned));
+  }
   // A database without the feed gives no findings; that must not read as clean.
   for (const auto& [ecosystem, has] : covered)
     if (!has)

@@ -53,6 +53,12 @@ struct Match {
   std::vector<std::string> related;
 };
 
+struct MatchOptions {
+  // Also match language packages an OS package installed against their
+  // language's advisories (--include-os-owned).
+  bool include_os_owned = false;
+};
+
 struct MatchResult {
   std::vector<Match> matches;     // by package, then advisory id
   std::vector<std::string> notes; // packages that could not be matched, and why
@@ -60,6 +66,12 @@ struct MatchResult {
 
 // Matches PACKAGES (OS packages by source package and version in DISTRO's
 // release; language packages by ecosystem and name).
+//
+// A language package an OS package installed (Package::installed_by) is
+// left to that OS package, which the distribution's feed covers:
+// distributions backport fixes without changing the upstream version, so
+// the language's advisories would report fixed vulnerabilities. A note
+// counts such packages; OPTIONS.include_os_owned matches them as well.
 //
 // Records are merged per package. A record's identity is its own id and the
 // CVE ids it names (as id or alias). Two records that affect the same
@@ -76,8 +88,10 @@ struct MatchResult {
 // Within a merged group the primary record is the distribution's own feed
 // first, then the database's order (feed, id); its fix and state make the
 // finding, and the others go to `merged`.
-[[nodiscard]] core::Result<MatchResult>
-match_packages(const Database& db, std::span<const core::Package> packages, const Distro& distro);
+[[nodiscard]] core::Result<MatchResult> match_packages(const Database& db,
+                                                       std::span<const core::Package> packages,
+                                                       const Distro& distro,
+                                                       const MatchOptions& options = {});
 
 struct FindingOptions {
   std::string file;                // the target as the user named it

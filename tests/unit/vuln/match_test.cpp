@@ -544,7 +544,9 @@ TEST_F(MatchFixture, FindingsNameTheLayerAndTheOsPackageThatInstalledThem) {
   pkg.layer = 1;
   pkg.layer_digest = "sha256:bb";
   pkg.installed_by = "python3-urllib3";
-  auto result = match_packages(*db, packages, Distro{"debian", "12"});
+  // --include-os-owned: matched against PyPI, and the finding says who installed it.
+  auto result =
+      match_packages(*db, packages, Distro{"debian", "12"}, MatchOptions{.include_os_owned = true});
   ASSERT_TRUE(result);
   FindingOptions options;
   core::Location layer0;
@@ -576,6 +578,64 @@ TEST_F(MatchFixture, FindingsNameTheLayerAndTheOsPackageThatInstalledThem) {
   core::TargetReport plain;
   add_findings(*result, packages, options, plain);
   EXPECT_TRUE(plain.findings[0].vulnerability->installed_by.empty());
+}
+
+// Debian's python3-urllib3 (source python-urllib3) installed urllib3 1.26.12:
+// Debian fixed CVE-2023-43804 in 1.26.12-1+deb12u1 without a new upstream
+// version, so PyPI's advisory still says 1.26.12 is affected.
+TEST_F(MatchFixture, LanguagePackagesAnOsPackageInstalledAreMatchedThroughIt) {
+  put(tracker_record("CVE-2023-43804", "python-urllib3", "12",
+                     {ev(k_in, "0"), ev(k_fix, "1.26.12-1+deb12u1")}, FixState::fixed, "medium"),
+      "debian");
+  put(tracker_record("CVE-2023-45803", "python-urllib3", "12", {ev(k_in, "0")}, FixState::affected,
+                     "low"),
+      "debian");
+  put(pypi_record("PYSEC-2023-192", {"CVE-2023-43804"}, "urllib3", "1.26.17"), "osv");
+  put(pypi_record("PYSEC-2023-74", {"CVE-2023-32681"}, "requests", "2.31.0"), "osv");
+  deb("python3-urllib3", "1.26.12-1+deb12u1", "python-urllib3");
+  pypi("urllib3", "1.26.12").installed_by = "python3-urllib3";
+  pypi("requests", "2.28.1"); // from pip: no OS package claims it
+
+  auto result = match_packages(*db, packages, Distro{"debian", "12"});
+  ASSERT_TRUE(result);
+  std::vector<std::string> found;
+  for (const auto& m : result->matches)
+    found.push_back(packages[m.package].name + " " + m.advisory.id);
+  EXPECT_EQ(found,
+            (std::vector<std::string>{"python3-urllib3 CVE-2023-45803", "requests PYSEC-2023-74"}));
+  EXPECT_EQ(result->notes,
+            (std::vector<std::string>{
+                "1 language package(s) installed by OS packages were matched through their OS "
+                "package (--include-os-owned matches them against their language advisories "
+                "too)"}));
+
+  auto all =
+      match_packages(*db, packages, Distro{"debian", "12"}, MatchOptions{.include_os_owned = true});
+  ASSERT_TRUE(all);
+  found.clear();
+  for (const auto& m : all->matches)
+    found.push_back(packages[m.package].name + " " + m.advisory.id);
+  EXPECT_EQ(found, (std::vector<std::string>{"python3-urllib3 CVE-2023-45803",
+                                             "urllib3 PYSEC-2023-192", "requests PYSEC-2023-74"}));
+  EXPECT_TRUE(all->notes.empty());
+  core::TargetReport report;
+  add_findings(*all, packages, FindingOptions{}, report);
+  ASSERT_EQ(report.findings.size(), 3U);
+  EXPECT_EQ(report.findings[1].vulnerability->installed_by, "python3-urllib3");
+  EXPECT_NE(report.findings[1].message.find("installed by the OS package python3-urllib3"),
+            std::string::npos);
+  EXPECT_EQ(report.findings[2].vulnerability->installed_by, "");
+
+  // Without the distribution's feed the OS package is not checked, and the
+  // note does not claim it was.
+  auto unknown_os = match_packages(*db, packages, Distro{});
+  ASSERT_TRUE(unknown_os);
+  EXPECT_EQ(ids_of(unknown_os->matches), (std::vector<std::string>{"PYSEC-2023-74"}));
+  ASSERT_EQ(unknown_os->notes.size(), 2U);
+  EXPECT_EQ(unknown_os->notes[1],
+            "1 language package(s) installed by OS packages were left to their OS package, "
+            "which was not checked (--include-os-owned matches them against their language "
+            "advisories)");
 }
 
 TEST_F(MatchFixture, EcosystemsTheDatabaseLacksAreNotedNotReportedClean) {
