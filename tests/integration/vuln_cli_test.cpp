@@ -1,12 +1,14 @@
 // moat db and moat vuln end to end: importing the real OSV data in
 // ../shared/vulndata, statistics, scanning SBOM files, suppression, output
-// formats and the error paths (exit 2, one line, database unchanged).
+// formats, records merged or related by their ids, and the error paths (exit
+// 2, one line, database unchanged).
 #include "testutil.hpp"
 
 #include <nlohmann/json.hpp>
 
 #include <gtest/gtest.h>
 
+#include <map>
 #include <set>
 
 namespace moat::test {
@@ -209,6 +211,157 @@ TEST_F(VulnCli, SarifGroupsByAdvisoryId) {
   EXPECT_TRUE(rated);
 }
 
+// ../shared/vulndata/pypi, read before writing this test:
+//   zope/PYSEC-2021-88.yaml   aliases CVE-2021-32633, GHSA-5pr9-v234-jw36,
+//                             GHSA-962m-m8jw-8wrr; fixed 4.6 on the 4.x line
+//   zope/PYSEC-2021-104.yaml  aliases CVE-2021-32674, GHSA-rpcg-f9q6-2mq6,
+//                             GHSA-5pr9-v234-jw36, GHSA-5vq5-pg3r-9ph3; fixed 4.6.1
+//   zope/PYSEC-2021-368.yaml  aliases CVE-2021-32811, GHSA-qcx9-j53g-ccgf,
+//                             GHSA-g4gq-j4p2-j8fr; fixed 4.6.3
+//   zope/PYSEC-2021-875.yaml  aliases CVE-2021-32807, GHSA-qcx9-j53g-ccgf; fixed 4.3
+//   zope/PYSEC-2023-193.yaml  aliases CVE-2023-44389, GHSA-m755-gxxg-r5qh; fixed 4.8.11
+//   distributed/PYSEC-2021-871.yaml  aliases CVE-2021-42343, GHSA-hwqr-f3v9-hwxr
+//   distributed/PYSEC-2021-872.yaml  aliases CVE-2021-42343, GHSA-hwqr-f3v9-hwxr,
+//                                    GHSA-j8fq-86c5-5v2r
+//   (both: introduced 0, fixed 2021.10.0)
+// All five zope records affect 4.1. 88 and 104 share only a GHSA id, as do
+// 368 and 875: four vulnerabilities. 871 and 872 share their CVE: one.
+class MergedAdvisories : public VulnCli {
+protected:
+  static std::string scan(const TempDir& dir, const std::string& format,
+                          const std::string& extra = "") {
+    const auto file =
+        dir.write("app.cdx.json", sbom({"pkg:pypi/zope@4.1", "pkg:pypi/distributed@2021.9.1"}));
+    const auto r =
+        run_moat("vuln --db " + q(s_db) + " --format " + format + " " + extra + " " + q(file));
+    EXPECT_EQ(r.exit_code, 1) << r.err;
+    return r.out;
+  }
+
+  static Json findings_in(const std::string& json_out) {
+    return findings_of(RunResult{0, json_out, ""});
+  }
+
+  static std::set<std::string> ids(const std::string& json_out) {
+    std::set<std::string> out;
+    for (const auto& f : findings_in(json_out))
+      out.insert(f["id"].get<std::string>());
+    return out;
+  }
+
+  static bool names(const Json& list, const std::string& id) {
+    return std::find(list.begin(), list.end(), id) != list.end();
+  }
+};
+
+TEST_F(MergedAdvisories, RecordsSharingOnlyAGhsaIdStaySeparateFindings) {
+  ASSERT_EQ(s_import->exit_code, 0) << s_import->err;
+  TempDir dir;
+  const auto out = scan(dir, "json");
+  EXPECT_EQ(ids(out), (std::set<std::string>{"PYSEC-2021-104", "PYSEC-2021-368", "PYSEC-2021-871",
+                                             "PYSEC-2021-875", "PYSEC-2021-88", "PYSEC-2023-193"}));
+  const auto findings = findings_in(out);
+  struct Pair {
+    const char* id;
+    const char* cve;
+    const char* related;
+  };
+  for (const auto& p : {Pair{"PYSEC-2021-88", "CVE-2021-32633", "PYSEC-2021-104"},
+                        Pair{"PYSEC-2021-104", "CVE-2021-32674", "PYSEC-2021-88"},
+                        Pair{"PYSEC-2021-368", "CVE-2021-32811", "PYSEC-2021-875"},
+                        Pair{"PYSEC-2021-875", "CVE-2021-32807", "PYSEC-2021-368"}}) {
+    SCOPED_TRACE(p.id);
+    const auto* f = find(findings, p.id);
+    ASSERT_NE(f, nullptr) << out;
+    EXPECT_TRUE(names((*f)["aliases"], p.cve)) << (*f)["aliases"];
+    EXPECT_FALSE(names((*f)["aliases"], p.related)) << (*f)["aliases"];
+    EXPECT_EQ((*f)["related"], Json::array({p.related}));
+  }
+  EXPECT_EQ((*find(findings, "PYSEC-2021-88"))["fixed_version"], "4.6");
+  EXPECT_EQ((*find(findings, "PYSEC-2021-104"))["fixed_version"], "4.6.1");
+  EXPECT_EQ((*find(findings, "PYSEC-2023-193"))["related"], Json::array());
+}
+
+TEST_F(MergedAdvisories, ADuplicateRecordIsNamedByTheFindingThatKeepsIt) {
+  ASSERT_EQ(s_import->exit_code, 0) << s_import->err;
+  TempDir dir;
+  const auto findings = findings_in(scan(dir, "json"));
+  EXPECT_EQ(find(findings, "PYSEC-2021-872"), nullptr);
+  const auto* kept = find(findings, "PYSEC-2021-871");
+  ASSERT_NE(kept, nullptr);
+  EXPECT_EQ((*kept)["aliases"], Json::array({"CVE-2021-42343", "GHSA-hwqr-f3v9-hwxr",
+                                             "PYSEC-2021-872", "GHSA-j8fq-86c5-5v2r"}));
+  EXPECT_EQ((*kept)["related"], Json::array());
+  EXPECT_EQ((*kept)["fixed_version"], "2021.10.0");
+}
+
+TEST_F(MergedAdvisories, EveryIdIsInEveryFormat) {
+  ASSERT_EQ(s_import->exit_code, 0) << s_import->err;
+  TempDir dir;
+  const auto text = scan(dir, "text");
+  for (const char* id :
+       {"PYSEC-2021-88", "CVE-2021-32633", "PYSEC-2021-104", "CVE-2021-32674", "PYSEC-2021-875",
+        "CVE-2021-32807", "PYSEC-2021-872", "GHSA-j8fq-86c5-5v2r"})
+    EXPECT_NE(text.find(id), std::string::npos) << id << "\n" << text;
+  EXPECT_NE(text.find("related: PYSEC-2021-104"), std::string::npos) << text;
+
+  const auto sarif = Json::parse(scan(dir, "sarif"));
+  std::map<std::string, Json> results;
+  for (const auto& r : sarif["runs"][0]["results"])
+    results[r["ruleId"].get<std::string>()] = r;
+  ASSERT_TRUE(results.contains("PYSEC-2021-88"));
+  ASSERT_TRUE(results.contains("PYSEC-2021-104"));
+  ASSERT_TRUE(results.contains("PYSEC-2021-871"));
+  EXPECT_TRUE(names(results["PYSEC-2021-88"]["properties"]["aliases"], "CVE-2021-32633"));
+  EXPECT_TRUE(names(results["PYSEC-2021-104"]["properties"]["aliases"], "CVE-2021-32674"));
+  EXPECT_EQ(results["PYSEC-2021-88"]["properties"]["related"], Json::array({"PYSEC-2021-104"}));
+  EXPECT_TRUE(names(results["PYSEC-2021-871"]["properties"]["aliases"], "PYSEC-2021-872"));
+  bool rule_seen = false;
+  for (const auto& rule : sarif["runs"][0]["tool"]["driver"]["rules"]) {
+    if (rule["id"] != "PYSEC-2021-871")
+      continue;
+    rule_seen = true;
+    EXPECT_TRUE(names(rule["properties"]["aliases"], "PYSEC-2021-872"));
+  }
+  EXPECT_TRUE(rule_seen);
+
+  const auto junit = scan(dir, "junit");
+  for (const char* id : {"CVE-2021-32633", "CVE-2021-32674", "PYSEC-2021-872"})
+    EXPECT_NE(junit.find(id), std::string::npos) << id;
+}
+
+TEST_F(MergedAdvisories, IgnoringOneCveDropsExactlyItsFinding) {
+  ASSERT_EQ(s_import->exit_code, 0) << s_import->err;
+  TempDir dir;
+  const auto all = ids(scan(dir, "json"));
+  auto without = [](std::set<std::string> set, const std::string& id) {
+    set.erase(id);
+    return set;
+  };
+  // PYSEC-2021-104 shares a GHSA id with PYSEC-2021-88 and stays.
+  EXPECT_EQ(ids(scan(dir, "json", "--ignore CVE-2021-32633")), without(all, "PYSEC-2021-88"));
+  EXPECT_EQ(ids(scan(dir, "json", "--ignore GHSA-962m-m8jw-8wrr")), without(all, "PYSEC-2021-88"));
+  // A merged record's id names the finding that kept it.
+  EXPECT_EQ(ids(scan(dir, "json", "--ignore PYSEC-2021-872")), without(all, "PYSEC-2021-871"));
+
+  dir.write(".moatignore", "PYSEC-2021-872 pkg:pypi/distributed # dask on localhost only\n"
+                           "CVE-2021-32807\n");
+  const auto by_file = run_moat("vuln --db " + q(s_db) + " --format json app.cdx.json", dir.path());
+  ASSERT_EQ(by_file.exit_code, 1) << by_file.err;
+  EXPECT_EQ(ids(by_file.out), without(without(all, "PYSEC-2021-871"), "PYSEC-2021-875"));
+  std::filesystem::remove(dir.path() / ".moatignore");
+
+  const auto vex = dir.write("app.vex.json", R"({
+    "@context": "https://openvex.dev/ns/v0.2.0",
+    "@id": "https://example.org/vex/2",
+    "author": "team", "timestamp": "2024-01-01T00:00:00Z", "version": 1,
+    "statements": [{"vulnerability": {"name": "PYSEC-2021-872"},
+                    "products": [{"@id": "pkg:pypi/distributed@2021.9.1"}],
+                    "status": "not_affected",
+                    "justification": "vulnerable_code_not_in_execute_path"}]})");
+  EXPECT_EQ(ids(scan(dir, "json", "--vex " + q(vex))), without(all, "PYSEC-2021-871"));
+}
+
 TEST_F(VulnCli, BadInputsExitTwoWithOneLine) {
   TempDir dir;
   const auto db = dir.path() / "v.db";
@@ -261,6 +414,9 @@ void write_debian_rootfs(const TempDir& dir) {
             "Source: openssl\nVersion: 3.0.11-1~deb12u2\nDescription: x\n\n"
             "Package: python3-requests\nStatus: install ok installed\nArchitecture: all\n"
             "Source: requests\nVersion: 2.28.1+dfsg-1\nDescription: x\n\n");
+  dir.write("rootfs/var/lib/dpkg/info/python3-requests.list",
+            "/.\n/usr\n/usr/lib/python3/dist-packages/requests-2.28.1.egg-info\n"
+            "/usr/lib/python3/dist-packages/requests-2.28.1.egg-info/PKG-INFO\n");
   dir.write("rootfs/usr/lib/python3/dist-packages/requests-2.28.1.egg-info/PKG-INFO",
             "Metadata-Version: 2.1\nName: requests\nVersion: 2.28.1\n");
   // The Debian Security Tracker's record: fixed in bookworm by a point release;
@@ -283,7 +439,10 @@ TEST_F(VulnCli, ImageReportsVulnerabilitiesWhenADatabaseIsThere) {
                 .exit_code,
             0);
   const auto rootfs = "dir://" + (dir.path() / "rootfs").string();
-  const auto r = run_moat("image --no-progress --format json --db " + q(db) + " " + rootfs);
+  // Debian's python3-requests installed requests: matching it against PyPI
+  // takes --include-os-owned.
+  const auto r =
+      run_moat("image --no-progress --format json --include-os-owned --db " + q(db) + " " + rootfs);
   ASSERT_EQ(r.exit_code, 1) << r.err;
   const auto findings = findings_of(r);
   const auto* openssl = find(findings, "CVE-2024-0727");
@@ -313,7 +472,8 @@ TEST_F(VulnCli, ImageReportsVulnerabilitiesWhenADatabaseIsThere) {
   EXPECT_EQ(find(findings_of(skipped), "CVE-2024-0727"), nullptr);
   EXPECT_EQ(image_checks(findings_of(skipped)), image_checks(findings));
   // --ignore takes advisory ids and aliases like any rule id.
-  const auto ignored = run_moat("image --no-progress --format json --ignore CVE-2023-32681 --db " +
+  const auto ignored = run_moat("image --no-progress --format json --include-os-owned "
+                                "--ignore CVE-2023-32681 --db " +
                                 q(db) + " " + rootfs);
   EXPECT_EQ(find(findings_of(ignored), "PYSEC-2023-74"), nullptr);
   EXPECT_NE(find(findings_of(ignored), "CVE-2024-0727"), nullptr);
@@ -328,25 +488,85 @@ TEST_F(VulnCli, MoatsOwnSbomGivesTheSameFindingsAsTheImage) {
                 .exit_code,
             0);
   const auto rootfs = "dir://" + (dir.path() / "rootfs").string();
+  // The SBOM records which OS package installed a language package, so both
+  // decide alike whether to match it, and say so alike.
+  auto keys = [](const RunResult& r) {
+    std::set<std::string> out;
+    for (const auto& f : findings_of(r))
+      out.insert(f["id"].get<std::string>() + " " + f["package"]["name"].get<std::string>() + " " +
+                 f["package"].value("installed_by", "-"));
+    return out;
+  };
   for (const std::string format : {"cyclonedx", "spdx"}) {
     const auto sbom = dir.path() / ("sbom-" + format + ".json");
     ASSERT_EQ(
         run_moat("sbom --no-progress --format " + format + " --output " + q(sbom) + " " + rootfs)
             .exit_code,
         0);
-    const auto from_image =
-        run_moat("vuln --no-progress --format json --db " + q(db) + " " + rootfs);
-    const auto from_sbom = run_moat("vuln --format json --db " + q(db) + " " + q(sbom));
-    ASSERT_EQ(from_sbom.exit_code, 1) << from_sbom.err;
-    std::set<std::string> a;
-    std::set<std::string> b;
-    for (const auto& f : findings_of(from_image))
-      a.insert(f["id"].get<std::string>() + " " + f["package"]["name"].get<std::string>());
-    for (const auto& f : findings_of(from_sbom))
-      b.insert(f["id"].get<std::string>() + " " + f["package"]["name"].get<std::string>());
-    EXPECT_EQ(a, b) << format;
-    EXPECT_TRUE(a.contains("CVE-2024-0727 libssl3"));
+    for (const std::string flag : {"", "--include-os-owned"}) {
+      SCOPED_TRACE(format + " " + flag);
+      const auto from_image =
+          run_moat("vuln --no-progress --format json " + flag + " --db " + q(db) + " " + rootfs);
+      const auto from_sbom =
+          run_moat("vuln --format json " + flag + " --db " + q(db) + " " + q(sbom));
+      ASSERT_NE(from_sbom.exit_code, 2) << from_sbom.err;
+      EXPECT_EQ(from_sbom.exit_code, from_image.exit_code);
+      const auto a = keys(from_image);
+      EXPECT_EQ(a, keys(from_sbom));
+      EXPECT_TRUE(a.contains("CVE-2024-0727 libssl3 -"));
+      EXPECT_EQ(a.contains("PYSEC-2023-74 requests python3-requests"), !flag.empty());
+    }
   }
+}
+
+// By default a language package an OS package installed is matched through
+// the OS package only, and a note says so; --include-os-owned adds the
+// language's advisories, each finding naming the OS package.
+TEST_F(VulnCli, LanguagePackagesAnOsPackageInstalledAreMatchedThroughIt) {
+  TempDir dir;
+  write_debian_rootfs(dir);
+  // pip's own requests beside Debian's: no OS package claims it.
+  dir.write("rootfs/usr/local/lib/python3.11/dist-packages/requests-2.30.0.dist-info/METADATA",
+            "Metadata-Version: 2.1\nName: requests\nVersion: 2.30.0\n");
+  const auto db = dir.path() / "v.db";
+  ASSERT_EQ(run_moat("db import -q --db " + q(db) + " " + q(dir.path() / "tracker.json") + " " +
+                     q(shared_dir() / "vulndata/pypi/requests"))
+                .exit_code,
+            0);
+  const auto rootfs = "dir://" + (dir.path() / "rootfs").string();
+  const std::string note = "1 language package(s) installed by OS packages were matched through "
+                           "their OS package (--include-os-owned matches them against their "
+                           "language advisories too)";
+  auto pypi_versions = [](const Json& findings) {
+    std::multiset<std::string> out;
+    for (const auto& f : findings)
+      if (f.contains("package") && f["package"]["ecosystem"] == "PyPI") // image checks have none
+        out.insert(f["id"].get<std::string>() + " " + f["package"]["version"].get<std::string>() +
+                   " " + f["package"].value("installed_by", "-"));
+    return out;
+  };
+  for (const std::string verb : {"vuln", "image"}) {
+    SCOPED_TRACE(verb);
+    const auto plain = run_moat(verb + " --no-progress --format json --db " + q(db) + " " + rootfs);
+    ASSERT_EQ(plain.exit_code, 1) << plain.err;
+    const auto doc = Json::parse(plain.out);
+    EXPECT_EQ(pypi_versions(findings_of(plain)),
+              (std::multiset<std::string>{"PYSEC-2023-74 2.30.0 -"}));
+    EXPECT_NE(find(findings_of(plain), "CVE-2024-0727"), nullptr); // the OS package still is
+    const auto notes = doc["targets"][0].value("notes", Json::array());
+    EXPECT_NE(std::find(notes.begin(), notes.end(), note), notes.end()) << notes;
+
+    const auto all = run_moat(verb + " --no-progress --format json --include-os-owned --db " +
+                              q(db) + " " + rootfs);
+    ASSERT_EQ(all.exit_code, 1) << all.err;
+    EXPECT_EQ(pypi_versions(findings_of(all)),
+              (std::multiset<std::string>{"PYSEC-2023-74 2.28.1 python3-requests",
+                                          "PYSEC-2023-74 2.30.0 -"}));
+    const auto all_notes = Json::parse(all.out)["targets"][0].value("notes", Json::array());
+    EXPECT_EQ(std::find(all_notes.begin(), all_notes.end(), note), all_notes.end()) << all_notes;
+  }
+  const auto text = run_moat("vuln --no-progress --db " + q(db) + " " + rootfs);
+  EXPECT_NE(text.out.find("note: " + note), std::string::npos) << text.out;
 }
 
 TEST_F(VulnCli, UpdateSaysWhenThereIsNoNetwork) {

@@ -21,8 +21,10 @@
 // Matching language packages by their upstream version reports CVEs that
 // Debian has backported: the urllib3 and idna changelogs
 // (/usr/share/doc/python3-*/changelog.Debian.gz) name CVE-2023-43804,
-// CVE-2023-45803 and CVE-2024-3651 as fixed in +deb12u1. The PyPI advisories
-// still say 1.26.12 and 3.3 are affected, and that is what is asserted here.
+// CVE-2023-45803 and CVE-2024-3651 as fixed in +deb12u1. So by default moat
+// leaves every package here to the Debian package that installed it, and the
+// tests of language matching pass --include-os-owned: the PyPI advisories
+// still say 1.26.12 and 3.3 are affected, and that is what they assert.
 #include "images.hpp"
 #include "testutil.hpp"
 
@@ -79,9 +81,10 @@ Scan scan(const std::string& extra = "") {
   return s;
 }
 
-// The full scan, run once and shared by the tests that only read it.
+// The full scan with the language advisories too, run once and shared by
+// the tests that only read it.
 const Scan& default_scan() {
-  static const Scan s = scan();
+  static const Scan s = scan("--include-os-owned");
   return s;
 }
 
@@ -312,6 +315,41 @@ TEST_F(RealVulnImage, ExactlyTheAffectingAdvisoriesPerPackage) {
   EXPECT_EQ(stdlib, 80);
 }
 
+// Without --include-os-owned, every language package here is left to the
+// Debian package that installed it; this database has no Debian feed, and
+// the notes say both.
+TEST_F(RealVulnImage, OsInstalledPackagesAreLeftToTheirOsPackageByDefault) {
+  const auto s = scan();
+  ASSERT_FALSE(s.doc.is_discarded()) << s.err;
+  for (const auto& f : findings_of(s.doc))
+    ADD_FAILURE() << "unexpected finding " << f.dump();
+  // Which packages the SBOM says an OS package installed.
+  auto r = run_moat("sbom --no-progress '" + (images_dir() / "vuln.tar").string() + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto bom = json::parse(r.out, nullptr, false);
+  ASSERT_FALSE(bom.is_discarded());
+  std::set<std::string> owned;
+  for (const auto& c : bom["components"])
+    for (const auto& p : c.value("properties", json::array()))
+      if (p.value("name", "") == "moat:installed-by")
+        owned.insert(lower(c.value("name", "")) + " " + p.value("value", ""));
+  for (const char* expected :
+       {"requests python3-requests", "urllib3 python3-urllib3", "idna python3-idna",
+        "certifi python3-certifi", "jinja2 python3-jinja2", "stdlib runc"})
+    EXPECT_TRUE(owned.contains(expected)) << expected;
+  const auto notes = s.doc["targets"][0].value("notes", json::array());
+  const auto note = std::to_string(owned.size()) +
+                    " language package(s) installed by OS packages were left to their OS "
+                    "package, which was not checked (--include-os-owned matches them against "
+                    "their language advisories)";
+  EXPECT_NE(std::find(notes.begin(), notes.end(), note), notes.end()) << notes.dump();
+  EXPECT_NE(std::find(notes.begin(), notes.end(),
+                      "the database has no advisories for Debian:12: its packages were not "
+                      "checked"),
+            notes.end())
+      << notes.dump();
+}
+
 TEST_F(RealVulnImage, FindingsFailTheRunByDefault) {
   const auto& s = default_scan();
   EXPECT_EQ(s.exit_code, 1) << s.err;
@@ -320,7 +358,7 @@ TEST_F(RealVulnImage, FindingsFailTheRunByDefault) {
 
 TEST_F(RealVulnImage, IgnoreUnfixedKeepsOnlyFindingsWithAFix) {
   const auto& all = default_scan();
-  const auto unfixed = scan("--ignore-unfixed");
+  const auto unfixed = scan("--include-os-owned --ignore-unfixed");
   ASSERT_FALSE(unfixed.doc.is_discarded()) << unfixed.err;
   EXPECT_LE(findings_of(unfixed.doc).size(), findings_of(all.doc).size());
   std::multiset<std::string> with_fix;

@@ -115,8 +115,12 @@ void attach_sbom(CLI::App& root, int& exit_code) {
                   "  distroless status.d), apk, rpm (SQLite rpmdb), Python dist-info and\n"
                   "  egg-info, npm node_modules, Go binaries (embedded build info) and Java\n"
                   "  archives. Each package carries its purl, licence where declared, the\n"
-                  "  layer that installed it and, for Debian, its source package. The OS\n"
-                  "  comes from os-release. SOURCE_DATE_EPOCH fixes the creation time.\n\n") +
+                  "  layer that installed it and, for Debian, its source package. A\n"
+                  "  language package whose files an OS package's file list holds (Debian's\n"
+                  "  python3-urllib3 for urllib3) names it: the CycloneDX property\n"
+                  "  moat:installed-by, or a CONTAINS relationship from the OS package in\n"
+                  "  SPDX. The OS comes from os-release. SOURCE_DATE_EPOCH fixes the\n"
+                  "  creation time.\n\n") +
       image_targets_help() +
       "EXAMPLES:\n"
       "  moat sbom app.tar > app.cdx.json\n"

@@ -78,8 +78,7 @@ int run_vuln(VulnCommandOptions& opts) {
   }
   const auto& matched = image ? image->inventory.packages : packages;
   if (auto status = add_vulnerabilities(**db, matched, distro, opts.vuln, report,
-                                        image ? &image->scanned : nullptr,
-                                        image ? &image->inventory : nullptr);
+                                        image ? &image->scanned : nullptr);
       !status)
     return report_error(status.error());
   core::apply_policy(*policy, report);
@@ -113,11 +112,18 @@ void attach_vuln(CLI::App& root, int& exit_code) {
                   "  advisory (rule id) and its aliases, the package, the installed and fixed\n"
                   "  versions, the fix state (fixed, affected, will_not_fix, deferred,\n"
                   "  end_of_life), the severity (distribution urgency, else computed from\n"
-                  "  the CVSS vector, else the source's rating) and the layer.\n\n") +
+                  "  the CVSS vector, else the source's rating) and the layer.\n\n"
+                  "  Records of one package are one finding when they have the same id or\n"
+                  "  name a common CVE id (the Debian tracker's CVE and a DSA naming it),\n"
+                  "  the distribution's record first; its aliases name every merged record,\n"
+                  "  so --ignore, .moatignore and VEX match any of them. Records sharing\n"
+                  "  only another alias (a GHSA id) stay separate findings that name each\n"
+                  "  other as related.\n\n") +
       vuln_db_help() + image_targets_help() +
       "EXAMPLES:\n"
       "  moat db import ./osv-go ./debian-tracker.json\n"
       "  moat vuln app.tar --ignore-unfixed\n"
+      "  moat vuln app.tar --include-os-owned --format json\n"
       "  moat vuln app.cdx.json --vex app.openvex.json --show-suppressed\n"
       "  moat vuln docker://python:3.12 --format sarif --output vulns.sarif\n\n" +
       exit_status_help());

@@ -32,6 +32,9 @@ void add_vuln_options(CLI::App& cmd, VulnOptions& options, bool for_image) {
       ->option_text("FILE");
   cmd.add_flag("--show-suppressed", options.show_suppressed,
                "List suppressed vulnerabilities with the VEX justification or ignore rule");
+  cmd.add_flag("--include-os-owned", options.include_os_owned,
+               "Also match language packages an OS package installed against their "
+               "language's advisories (see below)");
   if (for_image)
     cmd.add_flag("--skip-vulns", options.skip,
                  "Do not match packages against the vulnerability database");
@@ -52,8 +55,7 @@ core::Result<std::optional<vuln::Database>> open_vuln_db(const VulnOptions& opti
 
 core::Status add_vulnerabilities(const vuln::Database& db, std::span<const core::Package> packages,
                                  const vuln::Distro& distro, const VulnOptions& options,
-                                 core::TargetReport& report, const image::ScannedImage* scanned,
-                                 const image::Inventory* inventory) {
+                                 core::TargetReport& report, const image::ScannedImage* scanned) {
   vuln::FindingOptions fo;
   fo.file = report.target;
   if (scanned != nullptr && !scanned->image.is_directory) {
@@ -68,8 +70,6 @@ core::Status add_vulnerabilities(const vuln::Database& db, std::span<const core:
       fo.layers.push_back(std::move(loc));
     }
   }
-  if (inventory != nullptr)
-    fo.owners = &inventory->owners;
   fo.ignore_unfixed = options.ignore_unfixed;
   fo.show_suppressed = options.show_suppressed;
   std::string ignore_path = options.ignore_file;
@@ -95,7 +95,9 @@ core::Status add_vulnerabilities(const vuln::Database& db, std::span<const core:
       return std::unexpected(statements.error());
     fo.vex.emplace_back(file, std::move(*statements));
   }
-  auto matched = vuln::match_packages(db, packages, distro);
+  vuln::MatchOptions mo;
+  mo.include_os_owned = options.include_os_owned;
+  auto matched = vuln::match_packages(db, packages, distro, mo);
   if (!matched)
     return std::unexpected(matched.error());
   vuln::add_findings(*matched, packages, fo, report);
@@ -114,7 +116,16 @@ std::string vuln_db_help() {
          "    ID [pkg:PURL | package:NAME] [path:PREFIX] [exp:YYYY-MM-DD] [# why]\n"
          "  --vex FILE: OpenVEX or CycloneDX VEX; a not_affected statement for the\n"
          "  advisory (or an alias) and the package's purl suppresses the finding.\n"
-         "  Suppressed findings never fail the run; --show-suppressed lists them.\n\n";
+         "  Suppressed findings never fail the run; --show-suppressed lists them.\n\n"
+         "PACKAGES AN OS PACKAGE INSTALLED:\n"
+         "  A language package whose files an OS package installed (PyPI's urllib3\n"
+         "  from Debian's python3-urllib3, Go's stdlib in a binary from a .deb) is\n"
+         "  matched through that OS package, in the distribution's feed: a\n"
+         "  distribution backports fixes without changing the upstream version,\n"
+         "  so the language's advisories would report vulnerabilities it already\n"
+         "  fixed. A note says how many packages were matched this way.\n"
+         "  --include-os-owned matches them against their language's advisories\n"
+         "  as well; each such finding names the OS package (installed_by).\n\n";
 }
 
 } // namespace moat::cli

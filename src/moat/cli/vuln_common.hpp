@@ -4,7 +4,6 @@
 
 #include <moat/cli/common.hpp>
 #include <moat/core/package.hpp>
-#include <moat/image/catalog.hpp>
 #include <moat/image/source.hpp>
 #include <moat/vuln/db.hpp>
 #include <moat/vuln/match.hpp>
@@ -17,16 +16,17 @@
 namespace moat::cli {
 
 struct VulnOptions {
-  std::string db;               // --db
-  bool ignore_unfixed = false;  // --ignore-unfixed
-  std::vector<std::string> vex; // --vex, repeatable
-  std::string ignore_file;      // --ignore-file; default .moatignore in the working directory
-  bool show_suppressed = false; // --show-suppressed
-  bool skip = false;            // --skip-vulns (moat image)
+  std::string db;                // --db
+  bool ignore_unfixed = false;   // --ignore-unfixed
+  std::vector<std::string> vex;  // --vex, repeatable
+  std::string ignore_file;       // --ignore-file; default .moatignore in the working directory
+  bool show_suppressed = false;  // --show-suppressed
+  bool include_os_owned = false; // --include-os-owned
+  bool skip = false;             // --skip-vulns (moat image)
 };
 
-// Adds --db, --ignore-unfixed, --vex, --ignore-file, --show-suppressed;
-// with FOR_IMAGE also --skip-vulns.
+// Adds --db, --ignore-unfixed, --vex, --ignore-file, --show-suppressed,
+// --include-os-owned; with FOR_IMAGE also --skip-vulns.
 void add_vuln_options(CLI::App& cmd, VulnOptions& options, bool for_image);
 
 // Opens --db, or the default database. With REQUIRED a missing database is
@@ -35,15 +35,13 @@ void add_vuln_options(CLI::App& cmd, VulnOptions& options, bool for_image);
                                                                        bool required);
 
 // Matches PACKAGES and adds the findings (with suppression) to REPORT. For
-// an image, SCANNED and INVENTORY name each finding's layer and the OS
-// package that installed a language package.
+// an image, SCANNED names each finding's layer.
 [[nodiscard]] core::Status
 add_vulnerabilities(const vuln::Database& db, std::span<const core::Package> packages,
                     const vuln::Distro& distro, const VulnOptions& options,
-                    core::TargetReport& report, const image::ScannedImage* scanned = nullptr,
-                    const image::Inventory* inventory = nullptr);
+                    core::TargetReport& report, const image::ScannedImage* scanned = nullptr);
 
-// The DATABASE section of --help.
+// The DATABASE, SUPPRESSION and OS-installed package sections of --help.
 [[nodiscard]] std::string vuln_db_help();
 
 } // namespace moat::cli

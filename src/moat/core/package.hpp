@@ -24,6 +24,9 @@ struct Package {
   std::string
       found_at; // path of the file that declared it ("/var/lib/dpkg/status", "/usr/bin/runc")
   std::vector<std::string> files; // files the package database lists for it; may be empty
+  // Language packages: the OS package whose file list holds found_at (Debian's
+  // python3-urllib3 for urllib3); empty when no OS package claims it.
+  std::string installed_by;
   int layer = -1;           // index of the image layer that installed it; -1 when not from an image
   std::string layer_digest; // that layer's digest ("sha256:..."); empty when not from an image
 };

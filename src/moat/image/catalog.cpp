@@ -102,6 +102,22 @@ std::string upstream_qualifier(const core::Package& pkg) {
   return other_version ? source + "@" + pkg.source_version : source;
 }
 
+// The OS package that installed the file at FOUND_AT ("/usr/sbin/runc", or
+// "/app/a.jar!lib/b.jar" inside an archive); empty when none did.
+std::string owner_of(const std::unordered_map<std::string, std::string>& owners,
+                     std::string_view found_at) {
+  found_at = found_at.substr(0, found_at.find('!'));
+  while (found_at.starts_with('/'))
+    found_at.remove_prefix(1);
+  if (auto it = owners.find(std::string(found_at)); it != owners.end())
+    return it->second;
+  // Merged-/usr systems: dpkg lists /bin/x for the file at /usr/bin/x.
+  if (found_at.starts_with("usr/"))
+    if (auto it = owners.find(std::string(found_at.substr(4))); it != owners.end())
+      return it->second;
+  return {};
+}
+
 } // namespace
 
 core::Result<Inventory> catalog_image(const ScannedImage& scanned, const UnionView& view) {
@@ -295,6 +311,15 @@ core::Result<Inventory> catalog_image(const ScannedImage& scanned, const UnionVi
   for (const auto& layer : scanned.layers)
     for (const auto& note : layer.notes)
       inv.notes.push_back(note);
+  // A language package an OS package installed is the one whose file list
+  // holds the file it was found in (dpkg's lists were read above).
+  for (const auto& pkg : inv.packages)
+    if (pkg.type == "apk" || pkg.type == "rpm")
+      for (const auto& file : pkg.files)
+        inv.owners.try_emplace(file.starts_with('/') ? file.substr(1) : file, pkg.name);
+  for (auto& pkg : inv.packages)
+    if (pkg.type != "deb" && pkg.type != "apk" && pkg.type != "rpm")
+      pkg.installed_by = owner_of(inv.owners, pkg.found_at);
   std::ranges::stable_sort(inv.packages, [](const core::Package& a, const core::Package& b) {
     return std::tie(a.type, a.name, a.version) < std::tie(b.type, b.name, b.version);
   });

@@ -18,8 +18,10 @@ namespace moat::image {
 struct Inventory {
   std::optional<inventory::OsRelease> os;
   std::vector<core::Package> packages;
-  std::unordered_map<std::string, std::string> owners; // path (no leading '/') -> package name
-  std::vector<std::string> notes;                      // what was found and not read
+  // Which OS package installed each file (dpkg, apk and rpm file lists):
+  // path without the leading '/' -> package name.
+  std::unordered_map<std::string, std::string> owners;
+  std::vector<std::string> notes; // what was found and not read
 };
 
 // Runs the catalogers over the files visible in VIEW. A malformed package

@@ -266,6 +266,10 @@ private:
     e.open('{');
     e.field("id", check.id);
     e.string_array("aliases", core::aliases_of(check));
+    if (finding.vulnerability) {
+      const auto& related = finding.vulnerability->related;
+      e.string_array("related", std::vector<std::string_view>(related.begin(), related.end()));
+    }
     e.field("severity", core::to_string(finding.severity));
     e.field("title", check.title);
     e.field("message", message_of(finding));

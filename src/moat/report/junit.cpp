@@ -137,6 +137,8 @@ std::string detail_of(const core::TargetReport& report, const core::Finding& fin
                   where, message_of(finding), check.rationale, check.remediation);
   if (auto references = core::references_of(check); !references.empty())
     detail += fmt::format("\nReferences: {}", fmt::join(references, " "));
+  if (finding.vulnerability && !finding.vulnerability->related.empty())
+    detail += fmt::format("\nRelated: {}", fmt::join(finding.vulnerability->related, ", "));
   return detail;
 }
 

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <map>
 #include <string>
+#include <vector>
 
 namespace moat::report {
 
@@ -140,6 +141,10 @@ Json result_json(const core::TargetReport& report, const core::Finding& finding,
     properties["layer"] = std::move(layer);
   }
   if (const auto& v = finding.vulnerability) {
+    // The rule is shared by every package the advisory affects; what this
+    // result merged and relates to is its own.
+    properties["aliases"] = v->aliases;
+    properties["related"] = v->related;
     properties["package"] = {{"name", v->package_name},
                              {"version", v->package_version},
                              {"purl", v->package_purl},
@@ -183,14 +188,24 @@ public:
     auto results = Json::array();
     // GitHub reads a rule's security-severity; a vulnerability's is its CVSS score.
     std::map<std::string, double, std::less<>> scores;
+    // An advisory's findings may have merged different records per package:
+    // its rule names every alias any of them has.
+    std::map<std::string, std::vector<std::string>, std::less<>> aliases;
     for (const auto& report : reports)
       for (const auto* list : {&report.findings, &report.suppressed_findings})
         for (const auto& finding : *list) {
           results.push_back(result_json(report, finding, add_rule(check_of(finding))));
-          if (finding.vulnerability && finding.vulnerability->score >= 0.0) {
-            auto& score = scores[finding.vulnerability->id];
-            score = std::max(score, finding.vulnerability->score);
+          const auto& v = finding.vulnerability;
+          if (!v)
+            continue;
+          if (v->score >= 0.0) {
+            auto& score = scores[v->id];
+            score = std::max(score, v->score);
           }
+          auto& known = aliases[v->id];
+          for (const auto& alias : v->aliases)
+            if (std::find(known.begin(), known.end(), alias) == known.end())
+              known.push_back(alias);
         }
 
     auto rule_array = Json::array();
@@ -198,6 +213,8 @@ public:
       auto rule = rule_json(*check);
       if (auto score = scores.find(check->id); score != scores.end())
         rule["properties"]["security-severity"] = fmt::format("{:.1f}", score->second);
+      if (auto known = aliases.find(check->id); known != aliases.end())
+        rule["properties"]["aliases"] = known->second;
       rule_array.push_back(std::move(rule));
     }
 

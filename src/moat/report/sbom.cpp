@@ -18,6 +18,7 @@
 #include <algorithm>
 #include <bit>
 #include <cstddef>
+#include <map>
 #include <set>
 #include <utility>
 
@@ -55,7 +56,7 @@ std::string content_uuid(const SbomDocument& doc, std::string_view format) {
          {std::string_view(pkg.purl), std::string_view(pkg.name), std::string_view(pkg.version),
           std::string_view(pkg.type), std::string_view(pkg.license), std::string_view(pkg.found_at),
           std::string_view(pkg.layer_digest), std::string_view(pkg.source_name),
-          std::string_view(pkg.source_version)})
+          std::string_view(pkg.source_version), std::string_view(pkg.installed_by)})
       feed(name, field);
   }
   return uuid_v5(k_moat_namespace, name);
@@ -550,6 +551,7 @@ Json cyclonedx_package(const core::Package& pkg, const std::string& ref) {
   add_property(properties, "moat:found-at", pkg.found_at);
   add_property(properties, "moat:source-name", pkg.source_name);
   add_property(properties, "moat:source-version", pkg.source_version);
+  add_property(properties, "moat:installed-by", pkg.installed_by);
   if (!properties.empty())
     component["properties"] = std::move(properties);
   // The files the package database lists for it (CycloneDX 1.5 evidence).
@@ -739,9 +741,11 @@ core::Status write_spdx(const SbomDocument& doc, std::ostream& out) {
     relationships.push_back(relationship(root_id, "CONTAINS", os_id));
   }
 
+  // The index keeps ids unique; type and name only make them readable.
+  std::vector<std::string> ids;
+  std::map<std::string, std::string, std::less<>> os_package_ids; // name -> the first one's id
   for (std::size_t i = 0; i < doc.packages.size(); ++i) {
     const auto& pkg = doc.packages[i];
-    // The index keeps ids unique; type and name only make them readable.
     std::string id = "SPDXRef-Package";
     for (std::string_view part : {std::string_view(pkg.type), std::string_view(pkg.name)})
       if (!part.empty()) {
@@ -749,6 +753,13 @@ core::Status write_spdx(const SbomDocument& doc, std::ostream& out) {
         id += spdx_id_part(part, 64);
       }
     id += fmt::format("-{}", i + 1);
+    if (pkg.type == "deb" || pkg.type == "apk" || pkg.type == "rpm")
+      os_package_ids.try_emplace(pkg.name, id);
+    ids.push_back(std::move(id));
+  }
+  for (std::size_t i = 0; i < doc.packages.size(); ++i) {
+    const auto& pkg = doc.packages[i];
+    const auto& id = ids[i];
 
     Json package = spdx_package(id, pkg.name, pkg.version, "LIBRARY");
     if (auto license = classify_license(pkg.license); license.spdx_declarable)
@@ -761,6 +772,17 @@ core::Status write_spdx(const SbomDocument& doc, std::ostream& out) {
                                                   {"referenceLocator", text(pkg.purl)}}});
     packages.push_back(std::move(package));
     relationships.push_back(relationship(root_id, "CONTAINS", id));
+  }
+  // A language package an OS package installed: the OS package CONTAINS it.
+  for (std::size_t i = 0; i < doc.packages.size(); ++i) {
+    const auto& owner = doc.packages[i].installed_by;
+    if (owner.empty())
+      continue;
+    if (auto it = os_package_ids.find(owner); it != os_package_ids.end()) {
+      auto installed = relationship(it->second, "CONTAINS", ids[i]);
+      installed["comment"] = "the OS package installed this package's files";
+      relationships.push_back(std::move(installed));
+    }
   }
 
   std::string creator = doc.tool_version.empty() ? std::string("Tool: moat")

@@ -27,11 +27,13 @@ struct SbomDocument {
 
 // Writes CycloneDX 1.5 JSON: the target as metadata.component (type
 // "container" for an image, "file" otherwise), an "operating-system"
-// component when os_id is set, one "library" component per package.
+// component when os_id is set, one "library" component per package (the
+// OS package that installed a language package in "moat:installed-by").
 [[nodiscard]] core::Status write_cyclonedx(const SbomDocument& doc, std::ostream& out);
 
 // Writes SPDX 2.3 JSON: a root package for the target that CONTAINS an
-// operating-system package (when os_id is set) and one package per Package.
+// operating-system package (when os_id is set) and one package per Package;
+// an OS package CONTAINS each language package it installed.
 [[nodiscard]] core::Status write_spdx(const SbomDocument& doc, std::ostream& out);
 
 // How a declared license string maps onto the SPDX license list.

@@ -58,6 +58,21 @@ std::string label_of(const core::CheckInfo& check) {
   return fmt::format("{} ({})", label, fmt::join(aliases, ", "));
 }
 
+// A vulnerability's aliases past those the label shows, and the findings
+// related to it: a search of the report for any id it goes by finds it.
+std::vector<std::string> vulnerability_lines(const core::Finding& finding) {
+  std::vector<std::string> out;
+  if (!finding.vulnerability)
+    return out;
+  const auto aliases = core::aliases_of(check_of(finding));
+  if (aliases.size() > k_aliases_shown)
+    out.push_back(
+        fmt::format("also: {}", fmt::join(aliases.begin() + k_aliases_shown, aliases.end(), ", ")));
+  if (const auto& related = finding.vulnerability->related; !related.empty())
+    out.push_back(fmt::format("related: {}", fmt::join(related, ", ")));
+  return out;
+}
+
 std::string plural(std::size_t n, std::string_view word) {
   return fmt::format("{} {}{}", n, word, n == 1 ? "" : "s");
 }
@@ -116,6 +131,9 @@ private:
       // Continuation lines of a multi-line message start under its first line.
       std::size_t indent = 2 + position_width + 2 + k_severity_width + 2 + label.size() + 2;
       auto lines = util::split(util::trim_right(message_of(finding)), '\n');
+      const auto more = vulnerability_lines(finding);
+      for (const auto& line : more)
+        lines.emplace_back(line);
       for (std::size_t l = 0; l < lines.size(); ++l) {
         if (l > 0)
           out << std::string(indent, ' ');

@@ -177,6 +177,98 @@ bool names_vulnerability(const std::set<std::string>& ids, std::string_view id,
                      [&](const std::string& a) { return ids.contains(util::to_upper(a)); });
 }
 
+bool is_cve(std::string_view id) {
+  return id.size() > 4 && util::iequals(id.substr(0, 4), "CVE-");
+}
+
+// What makes a record the vulnerability it is: its id and the CVE ids it
+// names, upper-cased (see match_packages).
+std::vector<std::string> identity_of(const Advisory& a) {
+  std::vector<std::string> out{util::to_upper(a.id)};
+  for (const auto& alias : a.aliases)
+    if (is_cve(alias))
+      out.push_back(util::to_upper(alias));
+  return out;
+}
+
+// Every id a record goes by, upper-cased.
+std::set<std::string> names_of(const Advisory& a) {
+  std::set<std::string> out{util::to_upper(a.id)};
+  for (const auto& alias : a.aliases)
+    out.insert(util::to_upper(alias));
+  return out;
+}
+
+// Disjoint sets over record indices.
+class Groups {
+public:
+  explicit Groups(size_t n) : m_parent(n) {
+    for (size_t i = 0; i < n; ++i)
+      m_parent[i] = i;
+  }
+  size_t find(size_t i) {
+    while (m_parent[i] != i) {
+      m_parent[i] = m_parent[m_parent[i]];
+      i = m_parent[i];
+    }
+    return i;
+  }
+  // Joins the sets of A and B; the lower index stays the root, so a
+  // group's root is its most preferred record.
+  void join(size_t a, size_t b) {
+    a = find(a);
+    b = find(b);
+    if (a != b)
+      m_parent[std::max(a, b)] = std::min(a, b);
+  }
+
+private:
+  std::vector<size_t> m_parent;
+};
+
+// One package's matches, most preferred first, merged into one match per
+// vulnerability (the rule is in match_packages' header comment), with
+// `related` naming the other matches that share any alias.
+std::vector<Match> merge_records(std::vector<Match> found) {
+  Groups groups(found.size());
+  std::map<std::string, size_t> holder; // identity -> the first record that has it
+  for (size_t i = 0; i < found.size(); ++i)
+    for (auto& key : identity_of(found[i].advisory)) {
+      auto [it, fresh] = holder.try_emplace(std::move(key), i);
+      if (!fresh)
+        groups.join(it->second, i);
+    }
+  std::vector<Match> kept;
+  std::vector<std::set<std::string>> names; // per kept match: every id of its records
+  std::map<size_t, size_t> kept_at;         // group root -> index in kept
+  for (size_t i = 0; i < found.size(); ++i) {
+    const size_t root = groups.find(i);
+    auto record_names = names_of(found[i].advisory);
+    if (root == i) {
+      kept_at[i] = kept.size();
+      kept.push_back(std::move(found[i]));
+      names.push_back(std::move(record_names));
+      continue;
+    }
+    // A root precedes its members, so its match is already kept.
+    const size_t at = kept_at.at(root);
+    kept[at].merged.push_back(std::move(found[i]));
+    names[at].merge(record_names);
+  }
+  for (size_t a = 0; a < kept.size(); ++a)
+    for (size_t b = a + 1; b < kept.size(); ++b) {
+      const bool shared = std::any_of(names[a].begin(), names[a].end(),
+                                      [&](const std::string& n) { return names[b].contains(n); });
+      if (!shared)
+        continue;
+      kept[a].related.push_back(kept[b].advisory.id);
+      kept[b].related.push_back(kept[a].advisory.id);
+    }
+  for (auto& m : kept)
+    std::sort(m.related.begin(), m.related.end());
+  return kept;
+}
+
 } // namespace
 
 std::string distro_ecosystem(const Distro& distro) {
@@ -254,13 +346,15 @@ Verdict evaluate(const Affected& affected, std::string_view ecosystem, std::stri
   return out;
 }
 
-core::Result<MatchResult>
-match_packages(const Database& db, std::span<const core::Package> packages, const Distro& distro) {
+core::Result<MatchResult> match_packages(const Database& db,
+                                         std::span<const core::Package> packages,
+                                         const Distro& distro, const MatchOptions& options) {
   MatchResult result;
   const auto os_ecosystem = ecosystem_key(distro_ecosystem(distro));
   int no_version = 0;
   int invalid = 0;
   int skipped_ranges = 0;
+  int os_owned = 0; // language packages left to the OS package that installed them
   bool os_unmatched = false;
   std::set<std::string> unknown_schemes;
   std::map<std::string, bool> covered; // ecosystem -> the database has advisories for it
@@ -279,6 +373,10 @@ match_packages(const Database& db, std::span<const core::Package> packages, cons
       name = pkg.source_name.empty() ? pkg.name : pkg.source_name;
       version = pkg.source_version.empty() ? pkg.version : pkg.source_version;
     } else {
+      if (!pkg.installed_by.empty() && !options.include_os_owned) {
+        ++os_owned;
+        continue;
+      }
       ecosystem = pkg.ecosystem;
       name = pkg.type == "maven" && !pkg.namespace_.empty() ? pkg.namespace_ + ":" + pkg.name
                                                             : pkg.name;
@@ -328,22 +426,11 @@ match_packages(const Database& db, std::span<const core::Package> packages, cons
       m.advisory = std::move(c.advisory);
       found.push_back(std::move(m));
     }
-    // One finding per vulnerability and package: the distribution's own
-    // feed first, then OSV; a record whose id or aliases name a kept one is
-    // the same vulnerability.
+    // The distribution's own feed first, then OSV, each in the database's order.
     std::stable_sort(found.begin(), found.end(), [](const Match& a, const Match& b) {
       return (a.feed == "osv") < (b.feed == "osv");
     });
-    std::vector<Match> kept;
-    std::set<std::string> seen;
-    for (auto& m : found) {
-      if (names_vulnerability(seen, m.advisory.id, m.advisory.aliases))
-        continue;
-      seen.insert(util::to_upper(m.advisory.id));
-      for (const auto& a : m.advisory.aliases)
-        seen.insert(util::to_upper(a));
-      kept.push_back(std::move(m));
-    }
+    auto kept = merge_records(std::move(found));
     std::sort(kept.begin(), kept.end(),
               [](const Match& a, const Match& b) { return a.advisory.id < b.advisory.id; });
     for (auto& m : kept)
@@ -354,6 +441,30 @@ match_packages(const Database& db, std::span<const core::Package> packages, cons
         distro.id.empty() ? "OS packages were not matched: the operating system is unknown"
                           : fmt::format("OS packages were not matched: no advisory feed for {} {}",
                                         distro.id, distro.version));
+  if (os_owned > 0) {
+    // Whether the OS packages were checked at all decides what the note can claim.
+    bool os_checked = false;
+    if (!os_ecosystem.empty()) {
+      if (auto it = covered.find(os_ecosystem); it != covered.end()) {
+        os_checked = it->second;
+      } else {
+        auto has = db.has_ecosystem(os_ecosystem);
+        if (!has)
+          return std::unexpected(has.error());
+        os_checked = *has;
+      }
+    }
+    result.notes.push_back(
+        os_checked
+            ? fmt::format("{} language package(s) installed by OS packages were matched through "
+                          "their OS package (--include-os-owned matches them against their "
+                          "language advisories too)",
+                          os_owned)
+            : fmt::format("{} language package(s) installed by OS packages were left to their OS "
+                          "package, which was not checked (--include-os-owned matches them "
+                          "against their language advisories)",
+                          os_owned));
+  }
   // A database without the feed gives no findings; that must not read as clean.
   for (const auto& [ecosystem, has] : covered)
     if (!has)
@@ -450,29 +561,61 @@ void add_findings(const MatchResult& result, std::span<const core::Package> pack
     const bool os_package = is_os_type(pkg.type);
     core::Vulnerability v;
     v.id = m.advisory.id;
-    // Some advisories list an alias twice, or themselves.
-    for (const auto& alias : m.advisory.aliases)
-      if (alias != v.id && std::find(v.aliases.begin(), v.aliases.end(), alias) == v.aliases.end())
+    // The record's aliases, then each merged record's id and aliases: a
+    // user searching the report for any of them finds this finding. Some
+    // advisories list an alias twice, or themselves.
+    auto add_alias = [&v](const std::string& alias) {
+      const auto same = [&](const std::string& known) { return util::iequals(known, alias); };
+      if (!same(v.id) && std::none_of(v.aliases.begin(), v.aliases.end(), same))
         v.aliases.push_back(alias);
+    };
+    for (const auto& alias : m.advisory.aliases)
+      add_alias(alias);
+    for (const auto& other : m.merged) {
+      add_alias(other.advisory.id);
+      for (const auto& alias : other.advisory.aliases)
+        add_alias(alias);
+    }
+    v.related = m.related;
     v.title = m.advisory.summary;
     v.package_name = pkg.name;
     v.package_version = pkg.version;
     v.package_purl = pkg.purl;
     v.package_ecosystem = m.ecosystem;
     v.package_path = pkg.found_at;
-    if (!os_package && options.owners != nullptr && pkg.found_at.starts_with('/')) {
-      if (auto owner = options.owners->find(pkg.found_at.substr(1)); owner != options.owners->end())
-        v.installed_by = owner->second;
-    }
+    if (!os_package)
+      v.installed_by = pkg.installed_by;
     v.fixed_version = m.fixed_version;
     v.state = std::string(to_string(m.state));
     v.source = m.feed;
-    if (m.feed == "osv")
-      v.links.push_back("https://osv.dev/vulnerability/" + m.advisory.id);
-    for (const auto& link : m.advisory.references) // advisories repeat links too
+    auto add_link = [&v](const std::string& link) { // advisories repeat links too
       if (std::find(v.links.begin(), v.links.end(), link) == v.links.end())
         v.links.push_back(link);
+    };
+    if (m.feed == "osv")
+      add_link("https://osv.dev/vulnerability/" + m.advisory.id);
+    for (const auto& link : m.advisory.references)
+      add_link(link);
+    for (const auto& other : m.merged) {
+      if (other.feed == "osv")
+        add_link("https://osv.dev/vulnerability/" + other.advisory.id);
+      for (const auto& link : other.advisory.references)
+        add_link(link);
+    }
     rate(m, os_package, v);
+    // A merged record may carry the rating the primary one lacks.
+    for (const auto& other : m.merged) {
+      if (v.severity != "unknown")
+        break;
+      core::Vulnerability rated;
+      rate(other, os_package, rated);
+      if (rated.severity == "unknown")
+        continue;
+      v.severity = rated.severity;
+      v.severity_source = rated.severity_source;
+      v.score = rated.score;
+      v.vector = rated.vector;
+    }
 
     // Suppression: the ignore file first, then VEX.
     const auto ids = ids_of(v);

@@ -11,7 +11,6 @@
 #include <optional>
 #include <span>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 namespace moat::vuln {
@@ -46,6 +45,18 @@ struct Match {
   std::string ecosystem;
   std::string fixed_version;
   FixState state = FixState::affected;
+  // The other records of the same vulnerability for this package (see
+  // match_packages), most preferred first; the finding names them all.
+  std::vector<Match> merged;
+  // The ids of this package's other matches that share an alias with this
+  // one without being the same vulnerability; sorted.
+  std::vector<std::string> related;
+};
+
+struct MatchOptions {
+  // Also match language packages an OS package installed against their
+  // language's advisories (--include-os-owned).
+  bool include_os_owned = false;
 };
 
 struct MatchResult {
@@ -54,11 +65,33 @@ struct MatchResult {
 };
 
 // Matches PACKAGES (OS packages by source package and version in DISTRO's
-// release; language packages by ecosystem and name). The same
-// vulnerability found through two feeds (a DSA and its CVE) is reported
-// once per package, preferring the distribution's own feed.
-[[nodiscard]] core::Result<MatchResult>
-match_packages(const Database& db, std::span<const core::Package> packages, const Distro& distro);
+// release; language packages by ecosystem and name).
+//
+// A language package an OS package installed (Package::installed_by) is
+// left to that OS package, which the distribution's feed covers:
+// distributions backport fixes without changing the upstream version, so
+// the language's advisories would report fixed vulnerabilities. A note
+// counts such packages; OPTIONS.include_os_owned matches them as well.
+//
+// Records are merged per package. A record's identity is its own id and the
+// CVE ids it names (as id or alias). Two records that affect the same
+// package are one vulnerability when their identities meet: the same id
+// (one advisory imported through two feeds) or a CVE id both name (the
+// Debian tracker's CVE-X and the OSV record aliasing CVE-X; two PYSEC
+// records for one CVE). The relation is closed transitively: when A and B
+// name CVE-1 and B and C name CVE-2, A, B and C are one finding. Every
+// other shared alias (a GHSA id, a GO id, or one record naming the other's
+// non-CVE id) is too loose to hide a record: upstream data links distinct
+// CVEs through one GHSA id. Such records stay separate matches and name
+// each other in `related`.
+//
+// Within a merged group the primary record is the distribution's own feed
+// first, then the database's order (feed, id); its fix and state make the
+// finding, and the others go to `merged`.
+[[nodiscard]] core::Result<MatchResult> match_packages(const Database& db,
+                                                       std::span<const core::Package> packages,
+                                                       const Distro& distro,
+                                                       const MatchOptions& options = {});
 
 struct FindingOptions {
   std::string file;                // the target as the user named it
@@ -71,9 +104,6 @@ struct FindingOptions {
   // Images: the location of each layer (index, digest, history entry,
   // created_by), so a finding names the layer that installed the package.
   std::vector<core::Location> layers;
-  // Images: which OS package installed each file (path without the leading
-  // '/'), to say so on language packages a distribution ships.
-  const std::unordered_map<std::string, std::string>* owners = nullptr;
 };
 
 // The severity of a match: the distribution's urgency for OS packages,

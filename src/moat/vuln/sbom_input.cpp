@@ -29,6 +29,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cstddef>
+#include <map>
 
 namespace moat::vuln {
 
@@ -118,6 +119,7 @@ struct Evidence {
   std::string version; // the entry's own version field
   std::string source_name, source_version;
   std::string found_at;
+  std::string installed_by; // moat's record of the OS package that installed a language package
   std::string layer_digest, layer_diff_id;
   // Trivy splits the source version in three.
   std::string trivy_src_version, trivy_src_release, trivy_src_epoch;
@@ -210,6 +212,8 @@ public:
       p.source_version = p.version;
 
     p.found_at = std::move(evidence.found_at);
+    if (!is_os_type(p.type))
+      p.installed_by = std::move(evidence.installed_by);
     p.layer_digest = !evidence.layer_digest.empty() ? std::move(evidence.layer_digest)
                                                     : std::move(evidence.layer_diff_id);
     return p;
@@ -284,6 +288,8 @@ void take_property(std::string_view name, std::string value, Evidence& e) {
     set_once(e.trivy_src_release);
   } else if (name == "aquasecurity:trivy:SrcEpoch") {
     set_once(e.trivy_src_epoch);
+  } else if (name == "moat:installed-by") {
+    set_once(e.installed_by);
   } else if (name == "moat:found-at" || name == "syft:location:0:path") {
     set_once(e.found_at);
   } else if (name == "aquasecurity:trivy:FilePath") {
@@ -424,23 +430,62 @@ void read_trivy_note(std::string_view note, Evidence& e) {
                 std::string(util::trim(note.substr(colon + 2))), e);
 }
 
+// "A CONTAINS B" where A is an OS package and B a language package: moat's
+// record that A installed B (see write_spdx).
+core::Status read_installed_by(const Json& doc, const Reader& reader,
+                               const std::map<std::string, std::size_t>& index_of, SbomInput& out) {
+  auto relationships = reader.array(doc, "relationships", "document");
+  if (!relationships)
+    return std::unexpected(relationships.error());
+  if (*relationships == nullptr)
+    return {};
+  for (std::size_t i = 0; i < (*relationships)->size(); ++i) {
+    const std::string where = fmt::format("relationships[{}]", i);
+    const Json& r = (**relationships)[i];
+    if (!r.is_object())
+      return reader.error(where, "a relationship must be an object");
+    auto from = reader.string(r, "spdxElementId", where);
+    auto type = reader.string(r, "relationshipType", where);
+    auto to = reader.string(r, "relatedSpdxElement", where);
+    for (const auto* field : {&from, &type, &to})
+      if (!*field)
+        return std::unexpected(field->error());
+    const auto word = spdx_word(*type);
+    if (word == "CONTAINED-BY")
+      std::swap(*from, *to);
+    else if (word != "CONTAINS")
+      continue;
+    const auto owner = index_of.find(*from);
+    const auto owned = index_of.find(*to);
+    if (owner == index_of.end() || owned == index_of.end())
+      continue;
+    const auto& os_package = out.packages[owner->second];
+    auto& package = out.packages[owned->second];
+    if (is_os_type(os_package.type) && !is_os_type(package.type) && package.installed_by.empty())
+      package.installed_by = os_package.name;
+  }
+  return {};
+}
+
 core::Status read_spdx(const Json& doc, const Reader& reader, SbomInput& out) {
   auto packages = reader.array(doc, "packages", "document");
   if (!packages)
     return std::unexpected(packages.error());
   if (*packages == nullptr)
     return {};
+  std::map<std::string, std::size_t> index_of; // SPDXID -> index in out.packages
   for (std::size_t i = 0; i < (*packages)->size(); ++i) {
     const std::string where = fmt::format("packages[{}]", i);
     const Json& p = (**packages)[i];
     if (!p.is_object())
       return reader.error(where, "a package must be an object");
     auto name = reader.string(p, "name", where);
+    auto spdx_id = reader.string(p, "SPDXID", where);
     auto version = reader.string(p, "versionInfo", where);
     auto purpose = reader.string(p, "primaryPackagePurpose", where);
     auto source_info = reader.string(p, "sourceInfo", where);
     auto refs = reader.array(p, "externalRefs", where);
-    for (const auto* field : {&name, &version, &purpose, &source_info})
+    for (const auto* field : {&name, &spdx_id, &version, &purpose, &source_info})
       if (!*field)
         return std::unexpected(field->error());
     if (!refs)
@@ -499,9 +544,11 @@ core::Status read_spdx(const Json& doc, const Reader& reader, SbomInput& out) {
     auto package = reader.package(purl, std::move(evidence), where);
     if (!package)
       return std::unexpected(package.error());
+    if (!spdx_id->empty())
+      index_of.try_emplace(std::move(*spdx_id), out.packages.size());
     out.packages.push_back(std::move(*package));
   }
-  return {};
+  return read_installed_by(doc, reader, index_of, out);
 }
 
 // The first package purl's distro qualifier, for documents without an OS entry.

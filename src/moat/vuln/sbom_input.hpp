@@ -42,14 +42,17 @@ struct SbomInput {
   std::string os_id;                   // "debian", "alpine"; empty when the SBOM does not say
   std::string os_version;              // "12", "3.18.4"
   std::vector<core::Package> packages; // name, version, type, ecosystem, namespace_,
-                                       // source_name/version, purl, found_at, layer_digest
+                                       // source_name/version, purl, found_at, layer_digest,
+                                       // installed_by
 };
 
 // Reads a CycloneDX (1.2-1.6) or SPDX (2.2/2.3) JSON document. Packages
 // come from purls; the source package from the purl's "upstream"
 // qualifier or the writer's properties (moat:source-name, syft, trivy);
 // the OS from an operating-system component, or a purl's "distro"
-// qualifier ("debian-12"). A document that is neither format is an error.
+// qualifier ("debian-12"); the OS package that installed a language package
+// from moat's records of it (a "moat:installed-by" property, an SPDX
+// CONTAINS from an OS package). A document that is neither format is an error.
 [[nodiscard]] core::Result<SbomInput> read_sbom(std::string_view text, std::string_view name);
 
 } // namespace moat::vuln

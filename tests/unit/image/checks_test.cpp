@@ -836,6 +836,50 @@ TEST(ImageReview, DowngradedPackageBelongsToTheLayerThatDowngradedIt) {
   EXPECT_EQ(r->inventory.packages[0].layer, 4);
 }
 
+// A language package whose metadata an OS package's file list holds was
+// installed by that OS package; one pip put elsewhere was not.
+TEST(ImageReview, LanguagePackagesKnowTheOsPackageThatInstalledThem) {
+  const std::string dist = "usr/lib/python3/dist-packages/";
+  auto in = clean();
+  in.image.layer(
+      {tar_file("var/lib/dpkg/status",
+                "Package: python3-urllib3\nStatus: install ok installed\nVersion: 1.26.12-1\n"
+                "Source: python-urllib3\nArchitecture: all\nDescription: x\n\n"
+                "Package: python3-idna\nStatus: install ok installed\nVersion: 3.3-1\n"
+                "Architecture: all\nDescription: x\n\n"),
+       tar_file("var/lib/dpkg/info/python3-urllib3.list",
+                "/.\n/usr\n/" + dist + "urllib3-1.26.12.egg-info\n/" + dist +
+                    "urllib3-1.26.12.egg-info/PKG-INFO\n"),
+       // Merged /usr: dpkg names the path below /usr without it.
+       tar_file("var/lib/dpkg/info/python3-idna.list",
+                "/.\n/lib/python3/dist-packages/idna-3.3.egg-info/PKG-INFO\n"),
+       tar_file(dist + "urllib3-1.26.12.egg-info/PKG-INFO",
+                "Metadata-Version: 2.1\nName: urllib3\nVersion: 1.26.12\n"),
+       tar_file(dist + "idna-3.3.egg-info/PKG-INFO",
+                "Metadata-Version: 2.1\nName: idna\nVersion: 3.3\n"),
+       tar_file("usr/local/lib/python3.11/dist-packages/requests-2.31.0.dist-info/METADATA",
+                "Metadata-Version: 2.1\nName: requests\nVersion: 2.31.0\n"),
+       tar_file("lib/apk/db/installed",
+                "P:py3-certifi\nV:2024.2.2-r0\n"
+                "F:usr/lib/python3.11/site-packages/certifi-2024.2.2.dist-info\n"
+                "R:METADATA\n\n"),
+       tar_file("usr/lib/python3.11/site-packages/certifi-2024.2.2.dist-info/METADATA",
+                "Metadata-Version: 2.1\nName: certifi\nVersion: 2024.2.2\n")},
+      "RUN /bin/sh -c apt-get install -y python3-urllib3 python3-idna # buildkit");
+  const auto r = run(in);
+  std::map<std::string, std::string> installed_by;
+  for (const auto& p : r->inventory.packages)
+    installed_by[p.type + " " + p.name] = p.installed_by;
+  EXPECT_EQ(installed_by,
+            (std::map<std::string, std::string>{{"apk py3-certifi", ""},
+                                                {"deb python3-idna", ""},
+                                                {"deb python3-urllib3", ""},
+                                                {"pypi certifi", "py3-certifi"},
+                                                {"pypi idna", "python3-idna"},
+                                                {"pypi requests", ""},
+                                                {"pypi urllib3", "python3-urllib3"}}));
+}
+
 // The history's "|N" argument count cannot make moat loop for ever.
 TEST(ImageReview, HugeBuildArgumentCountIsBounded) {
   EXPECT_EQ(instruction_from_history("|99999999999999999999 x"), "");

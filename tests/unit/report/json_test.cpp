@@ -48,6 +48,46 @@ std::string render(const std::vector<TargetReport>& reports) {
   return out.str();
 }
 
+// A vulnerability finding for PACKAGE: ID with ALIASES, and RELATED findings.
+Finding vulnerability_finding(std::string id, std::vector<std::string> aliases,
+                              std::vector<std::string> related, std::string package = "zope") {
+  Vulnerability v;
+  v.id = std::move(id);
+  v.aliases = std::move(aliases);
+  v.related = std::move(related);
+  v.package_name = std::move(package);
+  v.package_version = "4.1";
+  v.package_purl = "pkg:pypi/" + v.package_name + "@4.1";
+  v.package_ecosystem = "PyPI";
+  v.state = "fixed";
+  v.fixed_version = "4.6";
+  v.severity = "high";
+  Finding f;
+  f.vulnerability = make_vulnerability(std::move(v), Severity::high);
+  f.check = &f.vulnerability->info;
+  f.severity = Severity::high;
+  f.message = "affected";
+  return f;
+}
+
+// A scan where PYSEC-2021-871 merged PYSEC-2021-872, and two zope records
+// share only a GHSA id.
+std::vector<TargetReport> vulnerability_sample() {
+  std::vector<TargetReport> reports(1);
+  reports[0].target = "app.cdx.json";
+  reports[0].kind = "sbom";
+  reports[0].findings = {
+      vulnerability_finding(
+          "PYSEC-2021-871",
+          {"CVE-2021-42343", "GHSA-hwqr-f3v9-hwxr", "PYSEC-2021-872", "GHSA-j8fq-86c5-5v2r"}, {},
+          "distributed"),
+      vulnerability_finding("PYSEC-2021-88", {"CVE-2021-32633", "GHSA-5pr9-v234-jw36"},
+                            {"PYSEC-2021-104"}),
+      vulnerability_finding("PYSEC-2021-104", {"CVE-2021-32674", "GHSA-5pr9-v234-jw36"},
+                            {"PYSEC-2021-88"})};
+  return reports;
+}
+
 } // namespace
 
 TEST(JsonWriter, TopLevelFieldsAndPrettyPrinting) {
@@ -118,4 +158,18 @@ TEST(JsonWriter, InvalidUtf8InInputDoesNotBreakTheDocument) {
   ASSERT_NO_THROW(text = render(reports));
   auto doc = json::parse(text);
   EXPECT_EQ(doc["targets"][0]["findings"][0]["message"], "bad \ufffd\ufffd byte");
+}
+
+TEST(JsonWriter, VulnerabilityFindingsCarryAliasesAndRelated) {
+  const auto doc = json::parse(render(vulnerability_sample()));
+  const auto& findings = doc["targets"][0]["findings"];
+  ASSERT_EQ(findings.size(), 3U);
+  EXPECT_EQ(findings[0]["aliases"], json::array({"CVE-2021-42343", "GHSA-hwqr-f3v9-hwxr",
+                                                 "PYSEC-2021-872", "GHSA-j8fq-86c5-5v2r"}));
+  EXPECT_EQ(findings[0]["related"], json::array());
+  EXPECT_EQ(findings[1]["related"], json::array({"PYSEC-2021-104"}));
+  EXPECT_EQ(findings[2]["related"], json::array({"PYSEC-2021-88"}));
+  // Check findings have no related list.
+  const auto lint = json::parse(render(sample()));
+  EXPECT_FALSE(lint["targets"][0]["findings"][0].contains("related"));
 }

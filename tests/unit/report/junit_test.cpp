@@ -71,6 +71,46 @@ std::string xpath(const moat::test::TempDir& dir, const std::string& xml,
   return result;
 }
 
+// A vulnerability finding for PACKAGE: ID with ALIASES, and RELATED findings.
+Finding vulnerability_finding(std::string id, std::vector<std::string> aliases,
+                              std::vector<std::string> related, std::string package = "zope") {
+  Vulnerability v;
+  v.id = std::move(id);
+  v.aliases = std::move(aliases);
+  v.related = std::move(related);
+  v.package_name = std::move(package);
+  v.package_version = "4.1";
+  v.package_purl = "pkg:pypi/" + v.package_name + "@4.1";
+  v.package_ecosystem = "PyPI";
+  v.state = "fixed";
+  v.fixed_version = "4.6";
+  v.severity = "high";
+  Finding f;
+  f.vulnerability = make_vulnerability(std::move(v), Severity::high);
+  f.check = &f.vulnerability->info;
+  f.severity = Severity::high;
+  f.message = "affected";
+  return f;
+}
+
+// A scan where PYSEC-2021-871 merged PYSEC-2021-872, and two zope records
+// share only a GHSA id.
+std::vector<TargetReport> vulnerability_sample() {
+  std::vector<TargetReport> reports(1);
+  reports[0].target = "app.cdx.json";
+  reports[0].kind = "sbom";
+  reports[0].findings = {
+      vulnerability_finding(
+          "PYSEC-2021-871",
+          {"CVE-2021-42343", "GHSA-hwqr-f3v9-hwxr", "PYSEC-2021-872", "GHSA-j8fq-86c5-5v2r"}, {},
+          "distributed"),
+      vulnerability_finding("PYSEC-2021-88", {"CVE-2021-32633", "GHSA-5pr9-v234-jw36"},
+                            {"PYSEC-2021-104"}),
+      vulnerability_finding("PYSEC-2021-104", {"CVE-2021-32674", "GHSA-5pr9-v234-jw36"},
+                            {"PYSEC-2021-88"})};
+  return reports;
+}
+
 } // namespace
 
 TEST(JunitWriter, HeaderAndSuiteCounts) {
@@ -164,4 +204,15 @@ TEST(JunitWriter, WellFormedForAnXmlParser) {
   EXPECT_EQ(xpath(dir, xml, "string(//testsuite[1]/testcase[1]/failure/@message)"),
             "ran as \"root\" <&> 'here'\nna\u00efve");
   EXPECT_EQ(xpath(dir, xml, "string(//testsuite[2]/@name)"), "a&b/Dockerfile");
+}
+
+TEST(JunitWriter, VulnerabilitiesNameEveryAliasAndRelatedFinding) {
+  const auto xml = render(vulnerability_sample(), Severity::high);
+  EXPECT_NE(xml.find("PYSEC-2021-871 (CVE-2021-42343, GHSA-hwqr-f3v9-hwxr, PYSEC-2021-872, "
+                     "GHSA-j8fq-86c5-5v2r)"),
+            std::string::npos)
+      << xml;
+  EXPECT_NE(xml.find("Related: PYSEC-2021-104"), std::string::npos) << xml;
+  EXPECT_NE(xml.find("Related: PYSEC-2021-88"), std::string::npos) << xml;
+  EXPECT_EQ(count(xml, "Related:"), 2U) << xml;
 }

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <array>
 #include <sstream>
 #include <string>
@@ -52,6 +53,46 @@ json render(const std::vector<TargetReport>& reports, std::string* raw = nullptr
   if (raw != nullptr)
     *raw = out.str();
   return json::parse(out.str());
+}
+
+// A vulnerability finding for PACKAGE: ID with ALIASES, and RELATED findings.
+Finding vulnerability_finding(std::string id, std::vector<std::string> aliases,
+                              std::vector<std::string> related, std::string package = "zope") {
+  Vulnerability v;
+  v.id = std::move(id);
+  v.aliases = std::move(aliases);
+  v.related = std::move(related);
+  v.package_name = std::move(package);
+  v.package_version = "4.1";
+  v.package_purl = "pkg:pypi/" + v.package_name + "@4.1";
+  v.package_ecosystem = "PyPI";
+  v.state = "fixed";
+  v.fixed_version = "4.6";
+  v.severity = "high";
+  Finding f;
+  f.vulnerability = make_vulnerability(std::move(v), Severity::high);
+  f.check = &f.vulnerability->info;
+  f.severity = Severity::high;
+  f.message = "affected";
+  return f;
+}
+
+// A scan where PYSEC-2021-871 merged PYSEC-2021-872, and two zope records
+// share only a GHSA id.
+std::vector<TargetReport> vulnerability_sample() {
+  std::vector<TargetReport> reports(1);
+  reports[0].target = "app.cdx.json";
+  reports[0].kind = "sbom";
+  reports[0].findings = {
+      vulnerability_finding(
+          "PYSEC-2021-871",
+          {"CVE-2021-42343", "GHSA-hwqr-f3v9-hwxr", "PYSEC-2021-872", "GHSA-j8fq-86c5-5v2r"}, {},
+          "distributed"),
+      vulnerability_finding("PYSEC-2021-88", {"CVE-2021-32633", "GHSA-5pr9-v234-jw36"},
+                            {"PYSEC-2021-104"}),
+      vulnerability_finding("PYSEC-2021-104", {"CVE-2021-32674", "GHSA-5pr9-v234-jw36"},
+                            {"PYSEC-2021-88"})};
+  return reports;
 }
 
 } // namespace
@@ -165,4 +206,41 @@ TEST(SarifWriter, NoFindingsStillListsRulesAndAnEmptyResultArray) {
   auto doc = render({});
   EXPECT_EQ(doc["runs"][0]["results"], json::array());
   EXPECT_EQ(doc["runs"][0]["tool"]["driver"]["rules"].size(), 3U);
+}
+
+TEST(SarifWriter, VulnerabilityResultsCarryAliasesAndRelated) {
+  auto reports = vulnerability_sample();
+  // The same advisory in a second package, where it merged nothing.
+  reports[0].findings.push_back(vulnerability_finding(
+      "PYSEC-2021-871", {"CVE-2021-42343", "GHSA-hwqr-f3v9-hwxr"}, {}, "dask-distributed"));
+  auto doc = render(reports);
+  const auto& results = doc["runs"][0]["results"];
+  ASSERT_EQ(results.size(), 4U);
+  EXPECT_EQ(results[0]["properties"]["aliases"],
+            json::array({"CVE-2021-42343", "GHSA-hwqr-f3v9-hwxr", "PYSEC-2021-872",
+                         "GHSA-j8fq-86c5-5v2r"}));
+  EXPECT_EQ(results[0]["properties"]["related"], json::array());
+  EXPECT_EQ(results[1]["properties"]["related"], json::array({"PYSEC-2021-104"}));
+  EXPECT_EQ(results[2]["properties"]["related"], json::array({"PYSEC-2021-88"}));
+  EXPECT_EQ(results[3]["properties"]["aliases"],
+            json::array({"CVE-2021-42343", "GHSA-hwqr-f3v9-hwxr"}));
+  // One rule per advisory, naming every alias any of its results has,
+  // whichever result came first.
+  std::reverse(reports[0].findings.begin(), reports[0].findings.end());
+  for (const auto& d : {doc, render(reports)}) {
+    const auto& rules = d["runs"][0]["tool"]["driver"]["rules"];
+    bool found = false;
+    for (const auto& rule : rules) {
+      if (rule["id"] != "PYSEC-2021-871")
+        continue;
+      found = true;
+      auto aliases = rule["properties"]["aliases"].get<std::vector<std::string>>();
+      std::sort(aliases.begin(), aliases.end());
+      EXPECT_EQ(aliases, (std::vector<std::string>{"CVE-2021-42343", "GHSA-hwqr-f3v9-hwxr",
+                                                   "GHSA-j8fq-86c5-5v2r", "PYSEC-2021-872"}));
+    }
+    EXPECT_TRUE(found);
+  }
+  // Check results have neither.
+  EXPECT_FALSE(render(sample())["runs"][0]["results"][0]["properties"].contains("aliases"));
 }

@@ -573,5 +573,66 @@ TEST(CycloneDx, ListedFilesBecomeEvidenceOccurrences) {
   EXPECT_TRUE(seen);
 }
 
+// Debian's python3-urllib3 installed urllib3; requests came from pip.
+SbomDocument installed_sample() {
+  SbomDocument doc;
+  doc.name = "img.tar";
+  doc.target_kind = "image";
+  doc.created = "2026-01-01T00:00:00Z";
+  core::Package deb;
+  deb.name = "python3-urllib3";
+  deb.version = "1.26.12-1+deb12u4";
+  deb.type = "deb";
+  deb.purl = "pkg:deb/debian/python3-urllib3@1.26.12-1%2Bdeb12u4";
+  core::Package owned;
+  owned.name = "urllib3";
+  owned.version = "1.26.12";
+  owned.type = "pypi";
+  owned.purl = "pkg:pypi/urllib3@1.26.12";
+  owned.installed_by = "python3-urllib3";
+  core::Package pip = owned;
+  pip.name = "requests";
+  pip.version = "2.31.0";
+  pip.purl = "pkg:pypi/requests@2.31.0";
+  pip.installed_by.clear();
+  doc.packages = {deb, owned, pip};
+  return doc;
+}
+
+TEST(CycloneDx, TheOsPackageThatInstalledALanguagePackageIsAProperty) {
+  const auto doc = installed_sample();
+  std::ostringstream out;
+  ASSERT_TRUE(write_cyclonedx(doc, out));
+  const auto bom = nlohmann::json::parse(out.str());
+  ASSERT_NE(component_named(bom, "urllib3"), nullptr);
+  EXPECT_EQ(property(*component_named(bom, "urllib3"), "moat:installed-by"), "python3-urllib3");
+  EXPECT_EQ(property(*component_named(bom, "requests"), "moat:installed-by"), "");
+  EXPECT_EQ(property(*component_named(bom, "python3-urllib3"), "moat:installed-by"), "");
+  // It is part of the content the serial number is made from.
+  auto other = doc;
+  other.packages[1].installed_by.clear();
+  std::ostringstream other_out;
+  ASSERT_TRUE(write_cyclonedx(other, other_out));
+  EXPECT_NE(nlohmann::json::parse(other_out.str())["serialNumber"], bom["serialNumber"]);
+}
+
+TEST(Spdx, TheOsPackageThatInstalledALanguagePackageContainsIt) {
+  std::ostringstream out;
+  ASSERT_TRUE(write_spdx(installed_sample(), out));
+  const auto doc = nlohmann::json::parse(out.str());
+  const auto id = [&](const std::string& name) {
+    const auto* p = spdx_package_named(doc, name);
+    return p == nullptr ? std::string() : (*p)["SPDXID"].get<std::string>();
+  };
+  const auto root = doc["packages"][0]["SPDXID"].get<std::string>();
+  std::vector<std::pair<std::string, std::string>> contains; // besides the root's
+  for (const auto& r : doc["relationships"])
+    if (r["relationshipType"] == "CONTAINS" && r["spdxElementId"] != root)
+      contains.emplace_back(r["spdxElementId"], r["relatedSpdxElement"]);
+  ASSERT_FALSE(id("urllib3").empty());
+  EXPECT_EQ(contains, (std::vector<std::pair<std::string, std::string>>{
+                          {id("python3-urllib3"), id("urllib3")}}));
+}
+
 } // namespace
 } // namespace moat::report

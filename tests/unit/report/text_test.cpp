@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <array>
 #include <sstream>
 #include <string>
@@ -63,6 +64,46 @@ std::string strip_ansi(const std::string& text) {
     out += text[i];
   }
   return out;
+}
+
+// A vulnerability finding for PACKAGE: ID with ALIASES, and RELATED findings.
+Finding vulnerability_finding(std::string id, std::vector<std::string> aliases,
+                              std::vector<std::string> related, std::string package = "zope") {
+  Vulnerability v;
+  v.id = std::move(id);
+  v.aliases = std::move(aliases);
+  v.related = std::move(related);
+  v.package_name = std::move(package);
+  v.package_version = "4.1";
+  v.package_purl = "pkg:pypi/" + v.package_name + "@4.1";
+  v.package_ecosystem = "PyPI";
+  v.state = "fixed";
+  v.fixed_version = "4.6";
+  v.severity = "high";
+  Finding f;
+  f.vulnerability = make_vulnerability(std::move(v), Severity::high);
+  f.check = &f.vulnerability->info;
+  f.severity = Severity::high;
+  f.message = "affected";
+  return f;
+}
+
+// A scan where PYSEC-2021-871 merged PYSEC-2021-872, and two zope records
+// share only a GHSA id.
+std::vector<TargetReport> vulnerability_sample() {
+  std::vector<TargetReport> reports(1);
+  reports[0].target = "app.cdx.json";
+  reports[0].kind = "sbom";
+  reports[0].findings = {
+      vulnerability_finding(
+          "PYSEC-2021-871",
+          {"CVE-2021-42343", "GHSA-hwqr-f3v9-hwxr", "PYSEC-2021-872", "GHSA-j8fq-86c5-5v2r"}, {},
+          "distributed"),
+      vulnerability_finding("PYSEC-2021-88", {"CVE-2021-32633", "GHSA-5pr9-v234-jw36"},
+                            {"PYSEC-2021-104"}),
+      vulnerability_finding("PYSEC-2021-104", {"CVE-2021-32674", "GHSA-5pr9-v234-jw36"},
+                            {"PYSEC-2021-88"})};
+  return reports;
 }
 
 } // namespace
@@ -164,4 +205,23 @@ TEST(TextWriter, EmptyMessageFallsBackToTitle) {
   reports[0].findings = {finding(k_checks[1], Severity::low, "", 4)};
   EXPECT_NE(render(reports).find("  4  LOW       DF002  Pin package versions\n"),
             std::string::npos);
+}
+
+TEST(TextWriter, VulnerabilitiesShowEveryAliasAndTheirRelatedFindings) {
+  const auto text = render(vulnerability_sample());
+  // The label shows two aliases; the merged record's id and the rest follow
+  // on a line of their own, under the message.
+  EXPECT_NE(text.find("PYSEC-2021-871 (CVE-2021-42343, GHSA-hwqr-f3v9-hwxr)  affected\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("  also: PYSEC-2021-872, GHSA-j8fq-86c5-5v2r\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("PYSEC-2021-88 (CVE-2021-32633, GHSA-5pr9-v234-jw36)  affected\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("  related: PYSEC-2021-104\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("  related: PYSEC-2021-88\n"), std::string::npos) << text;
+  // Two aliases and nothing related: no extra line.
+  EXPECT_EQ(text.find("also:"), text.rfind("also:")) << text;
+  // The target, three findings, one "also" and two "related" lines, a blank line, the summary.
+  EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 9) << text;
 }

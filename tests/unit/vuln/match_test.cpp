@@ -1,7 +1,9 @@
 // Matching: OSV range semantics, distribution matching by source package
-// and release, deduplication across feeds, fix states, severity, and
-// suppression by ignore rules and VEX.
+// and release, merging the records of one vulnerability, fix states,
+// severity, and suppression by ignore rules and VEX.
 #include <moat/vuln/match.hpp>
+
+#include <moat/core/policy.hpp>
 
 #include "testutil.hpp"
 
@@ -265,6 +267,195 @@ TEST_F(MatchFixture, OneFindingPerVulnerabilityAcrossFeeds) {
   EXPECT_EQ(result->matches[0].feed, "debian");
 }
 
+Advisory pypi_record(std::string id, std::vector<std::string> aliases, std::string package,
+                     std::string fixed) {
+  Advisory a;
+  a.id = std::move(id);
+  a.aliases = std::move(aliases);
+  a.affected.push_back(
+      affected("PyPI", std::move(package), {ev(k_in, "0"), ev(k_fix, std::move(fixed))}));
+  return a;
+}
+
+std::vector<std::string> ids_of(const std::vector<Match>& matches) {
+  std::vector<std::string> out;
+  for (const auto& m : matches)
+    out.push_back(m.advisory.id);
+  return out;
+}
+
+TEST_F(MatchFixture, RecordsSharingACveAreOneFindingThatNamesThemAll) {
+  // The tracker's CVE record and a DSA that names the CVE: one finding, the
+  // distribution's record first, the DSA among its aliases.
+  put(tracker_record("CVE-2024-6", "curl", "12", {ev(k_in, "0"), ev(k_fix, "7.88.1-10+deb12u5")},
+                     FixState::fixed, "medium"),
+      "debian");
+  Advisory dsa;
+  dsa.id = "DSA-5555-1";
+  dsa.aliases = {"CVE-2024-6", "CVE-2024-6"};
+  dsa.references = {"https://www.debian.org/security/2024/dsa-5555"};
+  Affected f;
+  f.ecosystem = "Debian:12";
+  f.name = "curl";
+  f.ranges.push_back(
+      Range{Range::Type::ecosystem, {ev(k_in, "0"), ev(k_fix, "7.88.1-10+deb12u5")}});
+  dsa.affected.push_back(f);
+  put(dsa, "osv");
+  deb("curl", "7.88.1-10+deb12u4");
+  auto result = match_packages(*db, packages, Distro{"debian", "12"});
+  ASSERT_TRUE(result);
+  ASSERT_EQ(result->matches.size(), 1U);
+  const auto& m = result->matches[0];
+  EXPECT_EQ(m.advisory.id, "CVE-2024-6");
+  ASSERT_EQ(m.merged.size(), 1U);
+  EXPECT_EQ(m.merged[0].advisory.id, "DSA-5555-1");
+  EXPECT_TRUE(m.related.empty());
+
+  core::TargetReport report;
+  FindingOptions options;
+  add_findings(*result, packages, options, report);
+  ASSERT_EQ(report.findings.size(), 1U);
+  const auto& v = *report.findings[0].vulnerability;
+  // Neither the finding's own id nor a repeated alias is listed again.
+  EXPECT_EQ(v.aliases, (std::vector<std::string>{"DSA-5555-1"}));
+  EXPECT_EQ(report.findings[0].check->aliases, "DSA-5555-1");
+  EXPECT_NE(std::find(v.links.begin(), v.links.end(), "https://osv.dev/vulnerability/DSA-5555-1"),
+            v.links.end());
+  EXPECT_NE(
+      std::find(v.links.begin(), v.links.end(), "https://www.debian.org/security/2024/dsa-5555"),
+      v.links.end());
+
+  // --ignore, .moatignore and VEX take the merged record's id: another id
+  // keeps the finding, the DSA's drops it.
+  for (const std::string id : {"DSA-5555-2", "DSA-5555-1"}) {
+    const bool drops = id == "DSA-5555-1";
+    core::Policy policy;
+    policy.ignores = {id};
+    core::TargetReport ignored;
+    add_findings(*result, packages, options, ignored);
+    core::apply_policy(policy, ignored);
+    EXPECT_EQ(ignored.findings.size(), drops ? 0U : 1U) << id;
+
+    FindingOptions with_file = options;
+    IgnoreRule rule;
+    rule.id = id;
+    rule.line = 1;
+    with_file.ignores = {rule};
+    with_file.ignore_file = ".moatignore";
+    core::TargetReport by_file;
+    add_findings(*result, packages, with_file, by_file);
+    EXPECT_EQ(by_file.findings.size(), drops ? 0U : 1U) << id;
+
+    FindingOptions with_vex = options;
+    VexStatement s;
+    s.vulnerability = id;
+    s.products = {packages[0].purl};
+    s.status = "not_affected";
+    with_vex.vex = {{"curl.vex.json", {s}}};
+    core::TargetReport by_vex;
+    add_findings(*result, packages, with_vex, by_vex);
+    EXPECT_EQ(by_vex.findings.size(), drops ? 0U : 1U) << id;
+  }
+}
+
+TEST_F(MatchFixture, ADuplicateRecordIsNamedAmongTheAliases) {
+  // Two PYSEC records for one CVE (pypa's PYSEC-2021-871 and -872 are such
+  // a pair): one finding, the first id kept, the second named.
+  put(pypi_record("PYSEC-2021-871", {"CVE-2021-42343", "GHSA-hwqr-f3v9-hwxr"}, "distributed",
+                  "2021.10.0"),
+      "osv");
+  auto second = pypi_record("PYSEC-2021-872",
+                            {"CVE-2021-42343", "GHSA-hwqr-f3v9-hwxr", "GHSA-j8fq-86c5-5v2r"},
+                            "distributed", "2021.10.0");
+  second.severity = {{"CVSS_V3", "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"}};
+  put(second, "osv");
+  pypi("distributed", "2021.9.1");
+  auto result = match_packages(*db, packages, Distro{});
+  ASSERT_TRUE(result);
+  ASSERT_EQ(ids_of(result->matches), (std::vector<std::string>{"PYSEC-2021-871"}));
+  core::TargetReport report;
+  add_findings(*result, packages, FindingOptions{}, report);
+  ASSERT_EQ(report.findings.size(), 1U);
+  const auto& v = *report.findings[0].vulnerability;
+  EXPECT_EQ(v.aliases, (std::vector<std::string>{"CVE-2021-42343", "GHSA-hwqr-f3v9-hwxr",
+                                                 "PYSEC-2021-872", "GHSA-j8fq-86c5-5v2r"}));
+  EXPECT_TRUE(v.related.empty());
+  // The kept record has no rating; the merged one's CVSS vector rates the finding.
+  EXPECT_EQ(v.severity, "critical");
+  EXPECT_DOUBLE_EQ(v.score, 9.8);
+}
+
+TEST_F(MatchFixture, RecordsSharingOnlyAGhsaIdStayApartAndRelated) {
+  // pypa's PYSEC-2021-88 (CVE-2021-32633) and PYSEC-2021-104 (CVE-2021-32674)
+  // both list GHSA-5pr9-v234-jw36: two vulnerabilities, each naming the other.
+  put(pypi_record("PYSEC-2021-88", {"CVE-2021-32633", "GHSA-5pr9-v234-jw36"}, "zope", "4.6"),
+      "osv");
+  put(pypi_record("PYSEC-2021-104", {"CVE-2021-32674", "GHSA-5pr9-v234-jw36"}, "zope", "4.6.1"),
+      "osv");
+  // A record naming another's GHSA id as an alias is not made one with it either.
+  put(pypi_record("GHSA-aaaa-bbbb-cccc", {}, "zope", "4.7"), "osv");
+  put(pypi_record("PYSEC-2022-1", {"GHSA-aaaa-bbbb-cccc"}, "zope", "4.7"), "osv");
+  pypi("zope", "4.1");
+  auto result = match_packages(*db, packages, Distro{});
+  ASSERT_TRUE(result);
+  ASSERT_EQ(ids_of(result->matches),
+            (std::vector<std::string>{"GHSA-aaaa-bbbb-cccc", "PYSEC-2021-104", "PYSEC-2021-88",
+                                      "PYSEC-2022-1"}));
+  for (const auto& m : result->matches)
+    EXPECT_TRUE(m.merged.empty()) << m.advisory.id;
+  EXPECT_EQ(result->matches[0].related, (std::vector<std::string>{"PYSEC-2022-1"}));
+  EXPECT_EQ(result->matches[1].related, (std::vector<std::string>{"PYSEC-2021-88"}));
+  EXPECT_EQ(result->matches[2].related, (std::vector<std::string>{"PYSEC-2021-104"}));
+  EXPECT_EQ(result->matches[3].related, (std::vector<std::string>{"GHSA-aaaa-bbbb-cccc"}));
+
+  core::TargetReport report;
+  add_findings(*result, packages, FindingOptions{}, report);
+  ASSERT_EQ(report.findings.size(), 4U);
+  const auto& pysec_88 = *report.findings[2].vulnerability;
+  EXPECT_EQ(pysec_88.id, "PYSEC-2021-88");
+  EXPECT_EQ(pysec_88.aliases, (std::vector<std::string>{"CVE-2021-32633", "GHSA-5pr9-v234-jw36"}));
+  EXPECT_EQ(pysec_88.related, (std::vector<std::string>{"PYSEC-2021-104"}));
+  EXPECT_EQ(pysec_88.fixed_version, "4.6");
+  // Ignoring one CVE leaves the other vulnerability reported.
+  core::Policy policy;
+  policy.ignores = {"CVE-2021-32633"};
+  core::apply_policy(policy, report);
+  std::vector<std::string> left;
+  for (const auto& f : report.findings)
+    left.emplace_back(f.check->id);
+  EXPECT_EQ(left,
+            (std::vector<std::string>{"GHSA-aaaa-bbbb-cccc", "PYSEC-2021-104", "PYSEC-2022-1"}));
+}
+
+TEST_F(MatchFixture, CveSharingIsTransitive) {
+  // A and B share CVE-1, B and C share CVE-2: one vulnerability as far as
+  // the records say, kept under the first id. D shares only a GHSA id with C.
+  put(pypi_record("PYSEC-1", {"CVE-2020-1"}, "pkg", "2.0"), "osv");
+  put(pypi_record("PYSEC-2", {"CVE-2020-1", "CVE-2020-2"}, "pkg", "2.0"), "osv");
+  put(pypi_record("PYSEC-3", {"cve-2020-2", "GHSA-cccc-dddd-eeee"}, "pkg", "2.0"), "osv");
+  put(pypi_record("PYSEC-4", {"CVE-2020-4", "GHSA-cccc-dddd-eeee"}, "pkg", "2.0"), "osv");
+  // Not affected at this version: neither merged nor related.
+  put(pypi_record("PYSEC-5", {"CVE-2020-1"}, "pkg", "0.5"), "osv");
+  pypi("pkg", "1.0");
+  auto result = match_packages(*db, packages, Distro{});
+  ASSERT_TRUE(result);
+  ASSERT_EQ(ids_of(result->matches), (std::vector<std::string>{"PYSEC-1", "PYSEC-4"}));
+  const auto& merged = result->matches[0];
+  ASSERT_EQ(merged.merged.size(), 2U);
+  EXPECT_EQ(merged.merged[0].advisory.id, "PYSEC-2");
+  EXPECT_EQ(merged.merged[1].advisory.id, "PYSEC-3");
+  EXPECT_EQ(merged.related, (std::vector<std::string>{"PYSEC-4"}));
+  EXPECT_EQ(result->matches[1].related, (std::vector<std::string>{"PYSEC-1"}));
+
+  core::TargetReport report;
+  add_findings(*result, packages, FindingOptions{}, report);
+  ASSERT_EQ(report.findings.size(), 2U);
+  // Aliases compare without case: cve-2020-2 is CVE-2020-2.
+  EXPECT_EQ(report.findings[0].vulnerability->aliases,
+            (std::vector<std::string>{"CVE-2020-1", "PYSEC-2", "CVE-2020-2", "PYSEC-3",
+                                      "GHSA-cccc-dddd-eeee"}));
+}
+
 TEST_F(MatchFixture, LanguagePackagesSeverityAndSuppression) {
   Advisory a;
   a.id = "PYSEC-2023-74";
@@ -352,7 +543,10 @@ TEST_F(MatchFixture, FindingsNameTheLayerAndTheOsPackageThatInstalledThem) {
   auto& pkg = pypi("urllib3", "1.26.12");
   pkg.layer = 1;
   pkg.layer_digest = "sha256:bb";
-  auto result = match_packages(*db, packages, Distro{"debian", "12"});
+  pkg.installed_by = "python3-urllib3";
+  // --include-os-owned: matched against PyPI, and the finding says who installed it.
+  auto result =
+      match_packages(*db, packages, Distro{"debian", "12"}, MatchOptions{.include_os_owned = true});
   ASSERT_TRUE(result);
   FindingOptions options;
   core::Location layer0;
@@ -363,9 +557,6 @@ TEST_F(MatchFixture, FindingsNameTheLayerAndTheOsPackageThatInstalledThem) {
   layer1.history = 3;
   layer1.created_by = "RUN apt-get install -y python3-urllib3";
   options.layers = {layer0, layer1};
-  const std::unordered_map<std::string, std::string> owners{
-      {"usr/lib/python3/dist-packages/urllib3.dist-info/METADATA", "python3-urllib3"}};
-  options.owners = &owners;
   core::TargetReport report;
   add_findings(*result, packages, options, report);
   ASSERT_EQ(report.findings.size(), 1U);
@@ -382,11 +573,69 @@ TEST_F(MatchFixture, FindingsNameTheLayerAndTheOsPackageThatInstalledThem) {
   EXPECT_EQ(f.vulnerability->installed_by, "python3-urllib3");
   EXPECT_NE(f.message.find("installed by the OS package python3-urllib3"), std::string::npos);
 
-  // Without the owners map (an SBOM), nothing is claimed.
-  options.owners = nullptr;
+  // A package no OS package installed claims nothing.
+  packages[0].installed_by.clear();
   core::TargetReport plain;
   add_findings(*result, packages, options, plain);
   EXPECT_TRUE(plain.findings[0].vulnerability->installed_by.empty());
+}
+
+// Debian's python3-urllib3 (source python-urllib3) installed urllib3 1.26.12:
+// Debian fixed CVE-2023-43804 in 1.26.12-1+deb12u1 without a new upstream
+// version, so PyPI's advisory still says 1.26.12 is affected.
+TEST_F(MatchFixture, LanguagePackagesAnOsPackageInstalledAreMatchedThroughIt) {
+  put(tracker_record("CVE-2023-43804", "python-urllib3", "12",
+                     {ev(k_in, "0"), ev(k_fix, "1.26.12-1+deb12u1")}, FixState::fixed, "medium"),
+      "debian");
+  put(tracker_record("CVE-2023-45803", "python-urllib3", "12", {ev(k_in, "0")}, FixState::affected,
+                     "low"),
+      "debian");
+  put(pypi_record("PYSEC-2023-192", {"CVE-2023-43804"}, "urllib3", "1.26.17"), "osv");
+  put(pypi_record("PYSEC-2023-74", {"CVE-2023-32681"}, "requests", "2.31.0"), "osv");
+  deb("python3-urllib3", "1.26.12-1+deb12u1", "python-urllib3");
+  pypi("urllib3", "1.26.12").installed_by = "python3-urllib3";
+  pypi("requests", "2.28.1"); // from pip: no OS package claims it
+
+  auto result = match_packages(*db, packages, Distro{"debian", "12"});
+  ASSERT_TRUE(result);
+  std::vector<std::string> found;
+  for (const auto& m : result->matches)
+    found.push_back(packages[m.package].name + " " + m.advisory.id);
+  EXPECT_EQ(found,
+            (std::vector<std::string>{"python3-urllib3 CVE-2023-45803", "requests PYSEC-2023-74"}));
+  EXPECT_EQ(result->notes,
+            (std::vector<std::string>{
+                "1 language package(s) installed by OS packages were matched through their OS "
+                "package (--include-os-owned matches them against their language advisories "
+                "too)"}));
+
+  auto all =
+      match_packages(*db, packages, Distro{"debian", "12"}, MatchOptions{.include_os_owned = true});
+  ASSERT_TRUE(all);
+  found.clear();
+  for (const auto& m : all->matches)
+    found.push_back(packages[m.package].name + " " + m.advisory.id);
+  EXPECT_EQ(found, (std::vector<std::string>{"python3-urllib3 CVE-2023-45803",
+                                             "urllib3 PYSEC-2023-192", "requests PYSEC-2023-74"}));
+  EXPECT_TRUE(all->notes.empty());
+  core::TargetReport report;
+  add_findings(*all, packages, FindingOptions{}, report);
+  ASSERT_EQ(report.findings.size(), 3U);
+  EXPECT_EQ(report.findings[1].vulnerability->installed_by, "python3-urllib3");
+  EXPECT_NE(report.findings[1].message.find("installed by the OS package python3-urllib3"),
+            std::string::npos);
+  EXPECT_EQ(report.findings[2].vulnerability->installed_by, "");
+
+  // Without the distribution's feed the OS package is not checked, and the
+  // note does not claim it was.
+  auto unknown_os = match_packages(*db, packages, Distro{});
+  ASSERT_TRUE(unknown_os);
+  EXPECT_EQ(ids_of(unknown_os->matches), (std::vector<std::string>{"PYSEC-2023-74"}));
+  ASSERT_EQ(unknown_os->notes.size(), 2U);
+  EXPECT_EQ(unknown_os->notes[1],
+            "1 language package(s) installed by OS packages were left to their OS package, "
+            "which was not checked (--include-os-owned matches them against their language "
+            "advisories)");
 }
 
 TEST_F(MatchFixture, EcosystemsTheDatabaseLacksAreNotedNotReportedClean) {

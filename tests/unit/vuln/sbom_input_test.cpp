@@ -298,6 +298,69 @@ TEST(SbomInputRead, MoatSpdx) {
   EXPECT_EQ(babel.layer_digest, "sha256:bbbb");
 }
 
+// moat records the OS package that installed a language package: a
+// property in CycloneDX, a CONTAINS from the OS package in SPDX.
+TEST(SbomInputRead, MoatInstalledByInCycloneDx) {
+  auto sbom = read_sbom(R"json({"bomFormat": "CycloneDX", "specVersion": "1.5", "components": [
+    {"type": "library", "name": "python3-urllib3", "version": "1.26.12-1",
+     "purl": "pkg:deb/debian/python3-urllib3@1.26.12-1",
+     "properties": [{"name": "moat:installed-by", "value": "not-for-os-packages"}]},
+    {"type": "library", "name": "urllib3", "version": "1.26.12",
+     "purl": "pkg:pypi/urllib3@1.26.12",
+     "properties": [{"name": "moat:installed-by", "value": "python3-urllib3"}]},
+    {"type": "library", "name": "requests", "version": "2.31.0",
+     "purl": "pkg:pypi/requests@2.31.0"}]})json",
+                        "i.cdx.json");
+  ASSERT_TRUE(sbom) << sbom.error().to_string();
+  ASSERT_EQ(sbom->packages.size(), 3U);
+  EXPECT_EQ(sbom->packages[0].installed_by, "");
+  EXPECT_EQ(sbom->packages[1].installed_by, "python3-urllib3");
+  EXPECT_EQ(sbom->packages[2].installed_by, "");
+}
+
+TEST(SbomInputRead, MoatInstalledByInSpdx) {
+  auto package = [](const std::string& id, const std::string& name, const std::string& purl) {
+    return R"({"name": ")" + name + R"(", "SPDXID": ")" + id +
+           R"(", "externalRefs": [{"referenceCategory": "PACKAGE-MANAGER",
+           "referenceType": "purl", "referenceLocator": ")" +
+           purl + R"("}]})";
+  };
+  const std::string text =
+      R"({"spdxVersion": "SPDX-2.3", "packages": [)" +
+      package("SPDXRef-Package-deb-python3-urllib3-1", "python3-urllib3",
+              "pkg:deb/debian/python3-urllib3@1.26.12-1") +
+      "," + package("SPDXRef-Package-pypi-urllib3-2", "urllib3", "pkg:pypi/urllib3@1.26.12") + "," +
+      package("SPDXRef-Package-pypi-requests-3", "requests", "pkg:pypi/requests@2.31.0") + "," +
+      package("SPDXRef-Package-pypi-idna-4", "idna", "pkg:pypi/idna@3.3") + "," +
+      package("SPDXRef-Package-deb-python3-idna-5", "python3-idna",
+              "pkg:deb/debian/python3-idna@3.3-1") +
+      R"(], "relationships": [
+        {"spdxElementId": "SPDXRef-DocumentRoot-Image", "relationshipType": "CONTAINS",
+         "relatedSpdxElement": "SPDXRef-Package-pypi-requests-3"},
+        {"spdxElementId": "SPDXRef-Package-deb-python3-urllib3-1", "relationshipType": "CONTAINS",
+         "relatedSpdxElement": "SPDXRef-Package-pypi-urllib3-2"},
+        {"spdxElementId": "SPDXRef-Package-pypi-urllib3-2", "relationshipType": "CONTAINS",
+         "relatedSpdxElement": "SPDXRef-Package-deb-python3-urllib3-1"},
+        {"spdxElementId": "SPDXRef-Package-pypi-idna-4", "relationshipType": "CONTAINED_BY",
+         "relatedSpdxElement": "SPDXRef-Package-deb-python3-idna-5"}]})";
+  auto sbom = read_sbom(text, "i.spdx.json");
+  ASSERT_TRUE(sbom) << sbom.error().to_string();
+  ASSERT_EQ(sbom->packages.size(), 5U);
+  EXPECT_EQ(sbom->packages[0].installed_by, ""); // a language package does not install an OS one
+  EXPECT_EQ(sbom->packages[1].installed_by, "python3-urllib3");
+  EXPECT_EQ(sbom->packages[2].installed_by, ""); // the image root is not an OS package
+  EXPECT_EQ(sbom->packages[3].installed_by, "python3-idna");
+
+  // A relationship that is not an object is an error, as any malformed member is.
+  auto bad_relationship = read_sbom("{\"spdxVersion\": \"SPDX-2.3\", \"packages\": [" +
+                                        package("SPDXRef-a", "idna", "pkg:pypi/idna@3.3") +
+                                        "], \"relationships\": [1]}",
+                                    "bad.spdx.json");
+  ASSERT_FALSE(bad_relationship);
+  EXPECT_NE(bad_relationship.error().to_string().find("relationships[0]"), std::string::npos)
+      << bad_relationship.error().to_string();
+}
+
 // ---------------------------------------------------------------------------
 // Syft
 
