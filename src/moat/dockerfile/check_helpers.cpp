@@ -135,6 +135,31 @@ const std::vector<Command>& commands_of(const Run& run) {
   return run.unwrapped;
 }
 
+std::optional<std::string> resolve_package(const Context& ctx, const Run& run,
+                                           std::string_view word) {
+  if (!has_variable(word))
+    return std::string(word);
+  auto expanded = expand_word(word, run.step->env(), ctx.ast.escape);
+  if (!expanded)
+    return std::nullopt;
+  for (const auto& name : expanded->unresolved) {
+    bool env_elsewhere = false;
+    for (const auto& ins : ctx.ast.instructions) {
+      if (ins.keyword == "arg" &&
+          std::any_of(ins.args.begin(), ins.args.end(), [&](const std::string& a) {
+            return std::string_view(a).substr(0, a.find('=')) == name;
+          }))
+        return std::nullopt;
+      if (ins.keyword == "env" && std::any_of(ins.pairs.begin(), ins.pairs.end(),
+                                              [&](const KeyValue& p) { return p.key == name; }))
+        env_elsewhere = true;
+    }
+    if (!env_elsewhere)
+      return std::nullopt;
+  }
+  return std::move(expanded->value);
+}
+
 std::vector<std::string_view> cache_mount_targets(const Instruction& ins) {
   std::vector<std::string_view> out;
   for (const auto& flag : ins.flags) {
@@ -288,13 +313,22 @@ bool is_windows_path(std::string_view p) {
          p.starts_with("\\");
 }
 
+std::string unquote(std::string_view word) {
+  if (word.size() >= 2 && (word.front() == '"' || word.front() == '\'') &&
+      word.back() == word.front())
+    word = word.substr(1, word.size() - 2);
+  return std::string(word);
+}
+
 CopyArgs copy_args(const Instruction& ins) {
   CopyArgs out;
   if (ins.args.empty())
     return out;
-  out.dest = ins.args.back();
+  // In shell form the build removes the quotes around each word.
+  auto word = [&](const std::string& a) { return ins.json ? a : unquote(a); };
+  out.dest = word(ins.args.back());
   for (std::size_t i = 0; i + 1 < ins.args.size(); ++i)
-    out.sources.push_back(ins.args[i]);
+    out.sources.push_back(word(ins.args[i]));
   return out;
 }
 

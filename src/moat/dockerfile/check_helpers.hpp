@@ -5,6 +5,7 @@
 #include <moat/dockerfile/checks.hpp>
 
 #include <initializer_list>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -60,6 +61,13 @@ packages_after(const Command& c, std::string_view sub,
 // True when the RUN mounts a cache or a tmpfs at a target containing TARGET_PART.
 [[nodiscard]] bool run_has_cache_mount(const Run& run, std::string_view target_part);
 
+// A package word with the variables its RUN sees expanded. nullopt when its
+// value comes from where moat cannot see it: a build argument (an ARG
+// anywhere in the file), or a name the file never defines (the base
+// image's ENV). A name only another stage defines expands to "", as in the build.
+[[nodiscard]] std::optional<std::string> resolve_package(const Context& ctx, const Run& run,
+                                                         std::string_view word);
+
 // Options of each package manager that take a value.
 extern const std::initializer_list<std::string_view> k_apt_value_opts;
 extern const std::initializer_list<std::string_view> k_apk_value_opts;
@@ -91,7 +99,10 @@ extern const std::initializer_list<std::string_view> k_zypper_value_opts;
 // ---------------------------------------------------------------------------
 // COPY and ADD, files and URLs
 
-// Sources and destination of a COPY or ADD.
+// WORD without the quotes around it ("a b" -> a b).
+[[nodiscard]] std::string unquote(std::string_view word);
+
+// Sources and destination of a COPY or ADD, without the quotes around them.
 struct CopyArgs {
   std::vector<std::string> sources;
   std::string dest;

@@ -163,10 +163,12 @@ void run_checks(Context& ctx) {
       if (ins.keyword == "shell" && !ins.args.empty()) {
         auto sh = to_lower(std::string(base_name(ins.args[0])));
         posix = is_one_of(sh, {"sh", "bash", "ash", "dash", "zsh", "ksh"});
+        // Of the POSIX shells a SHELL names, bash, zsh and ash take -o pipefail
+        // (dash in older releases rejects it).
         shell_state.pipefail = false;
         for (std::size_t k = 0; k + 1 < ins.args.size(); ++k)
           if (ins.args[k].starts_with("-") && ins.args[k].ends_with("o") &&
-              ins.args[k + 1] == "pipefail")
+              ins.args[k + 1] == "pipefail" && is_one_of(sh, {"bash", "zsh", "ash"}))
             shell_state.pipefail = true;
       }
       // A RUN inside ONBUILD runs in every image built on this one; it is
@@ -197,12 +199,14 @@ void run_checks(Context& ctx) {
   if (ctx.model.stages.empty())
     return;
   check_from(ctx);
+  check_source_registries(ctx);
   check_user(ctx);
   check_stage_counts(ctx);
   check_numeric_user(ctx);
   check_overridden(ctx);
   check_exec_form(ctx);
   check_workdir_volume(ctx);
+  check_first_workdir(ctx);
   check_expose(ctx);
   check_env_self_reference(ctx);
   check_labels(ctx);

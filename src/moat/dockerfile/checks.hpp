@@ -82,6 +82,7 @@ void run_checks(Context& ctx);
 // checks_stages.cpp: FROM and build stages.
 void check_instruction_order(Context& ctx);
 void check_from(Context& ctx);
+void check_source_registries(Context& ctx);
 void check_user(Context& ctx);
 void check_stage_counts(Context& ctx);
 void check_from_buildkit(Context& ctx);
@@ -92,6 +93,7 @@ void check_overridden(Context& ctx);
 void check_unknown_and_deprecated(Context& ctx);
 void check_exec_form(Context& ctx);
 void check_workdir_volume(Context& ctx);
+void check_first_workdir(Context& ctx);
 void check_expose(Context& ctx);
 void check_env_self_reference(Context& ctx);
 void check_casing_and_form(Context& ctx);

@@ -53,11 +53,69 @@ bool ignored(const std::vector<std::string>& patterns, std::string_view path) {
   return false;
 }
 
-bool unquoted_is(std::string_view word, std::string_view want) {
-  if (word.size() >= 2 && (word.front() == '"' || word.front() == '\'') &&
-      word.back() == word.front())
-    word = word.substr(1, word.size() - 2);
-  return word == want;
+// The file name of a path, with '/' or '\\' as separator.
+std::string_view file_name(std::string_view p) {
+  while (!p.empty() && (p.back() == '/' || p.back() == '\\'))
+    p.remove_suffix(1);
+  const auto sep = p.find_last_of("/\\");
+  return sep == std::string_view::npos ? p : p.substr(sep + 1);
+}
+
+// tar -x (also --extract, --get and the old "tar xf"), unzip, gunzip and
+// the other unpackers.
+bool unpacks(const Command& c) {
+  const auto prog = c.program();
+  if (prog != "tar")
+    return is_one_of(prog, {"unzip", "gunzip", "bunzip2", "unlzma", "unxz", "uncompress", "zcat",
+                            "gzcat", "unzstd", "7z"});
+  auto letters = [](std::string_view w) {
+    return !w.empty() && std::all_of(w.begin(), w.end(), [](char ch) {
+      return std::isalpha(static_cast<unsigned char>(ch)) != 0;
+    });
+  };
+  if (c.argv.size() > 1 && letters(c.argv[1]) && c.argv[1].find('x') != std::string::npos)
+    return true;
+  return std::any_of(c.argv.begin() + 1, c.argv.end(), [&](const std::string& a) {
+    return a == "--extract" || a == "--get" ||
+           (a.size() > 1 && a[0] == '-' && letters(std::string_view(a).substr(1)) &&
+            a.find('x') != std::string::npos);
+  });
+}
+
+// DL3010: an archive copied by the COPY at STEPS[SI] and unpacked by a
+// later RUN of the same stage, which ADD would have done in one layer.
+void check_unpacked_later(Context& ctx, const Stage& stage, std::size_t si) {
+  const auto& ins = *stage.steps[si].instruction;
+  const auto args = copy_args(ins);
+  // The archive's name in the image: the destination's when it names a
+  // file, the source's when it is copied into a directory.
+  std::vector<std::string_view> names;
+  if (is_archive(args.dest) && !ends_with_separator(args.dest))
+    names.push_back(file_name(args.dest));
+  else
+    for (const auto& s : args.sources)
+      if (is_archive(s) && !is_url(s))
+        names.push_back(file_name(s));
+  if (names.empty())
+    return;
+  for (std::size_t sj = si + 1; sj < stage.steps.size(); ++sj) {
+    const Run* run = ctx.run_of(*stage.steps[sj].instruction);
+    if (run == nullptr)
+      continue;
+    for (const auto& c : commands_of(*run)) {
+      if (!unpacks(c))
+        continue;
+      for (auto name : names)
+        if (std::any_of(c.argv.begin() + 1, c.argv.end(),
+                        [&](const std::string& a) { return file_name(a) == name; })) {
+          ctx.report("DF011", ins,
+                     fmt::format("'{}' is copied and then unpacked by RUN at line {}; ADD "
+                                 "unpacks local archives in one layer",
+                                 name, run->instruction->start_line));
+          return;
+        }
+    }
+  }
 }
 
 } // namespace
@@ -68,9 +126,8 @@ void check_copy_whole_stage(Context& ctx) {
     if (ins.keyword != "copy" || !flag_value(ins, "from") || ins.args.size() < 2)
       continue;
     auto args = copy_args(ins);
-    if (unquoted_is(args.dest, "/") &&
-        std::any_of(args.sources.begin(), args.sources.end(),
-                    [](const std::string& s) { return unquoted_is(s, "/"); }))
+    if (args.dest == "/" && std::any_of(args.sources.begin(), args.sources.end(),
+                                        [](const std::string& s) { return s == "/"; }))
       ctx.report("DF121", ins,
                  fmt::format("COPY --from={} / / copies the whole file system of that stage",
                              *flag_value(ins, "from")));
@@ -130,8 +187,8 @@ void check_copy_add(Context& ctx) {
       if (from && ins.keyword == "copy") {
         auto f = expand_or_keep(*from, step.env(), ctx.ast.escape);
         int idx = ctx.model.find_stage(f, static_cast<int>(ctx.model.stages.size()));
-        bool own_stage =
-            (!stage.name.empty() && iequals(f, stage.name)) || f == std::to_string(stage.index);
+        bool own_stage = !stage.implicit && ((!stage.name.empty() && iequals(f, stage.name)) ||
+                                             f == std::to_string(stage.index));
         if (own_stage)
           ctx.report("DF023", ins, fmt::format("COPY --from={} refers to the stage it is in", f));
         else if (!has_variable(f) && f.find(':') == std::string::npos &&
@@ -194,30 +251,8 @@ void check_copy_add(Context& ctx) {
         if (facts.world_writable)
           ctx.report("DF072", ins, fmt::format("--chmod={} makes files world-writable", *mode));
       }
-      // DL3010: a local archive copied and then unpacked by a later RUN.
-      if (!is_add && !from) {
-        for (const auto& s : args.sources) {
-          if (!is_archive(s) || is_url(s))
-            continue;
-          auto name = std::string(base_name(s));
-          for (std::size_t sj = si + 1; sj < stage.steps.size(); ++sj) {
-            const auto& later = *stage.steps[sj].instruction;
-            if (later.keyword != "run")
-              continue;
-            if (const Run* run = ctx.run_of(later)) {
-              for (const auto& c : commands_of(*run)) {
-                if ((c.program() == "tar" || c.program() == "gunzip" || c.program() == "unzip") &&
-                    std::any_of(c.argv.begin(), c.argv.end(),
-                                [&](const std::string& a) { return base_name(a) == name; }))
-                  ctx.report("DF011", ins,
-                             fmt::format("'{}' is copied and then unpacked by RUN at line {}; ADD "
-                                         "unpacks local archives in one layer",
-                                         s, later.start_line));
-              }
-            }
-          }
-        }
-      }
+      if (!is_add && !from)
+        check_unpacked_later(ctx, stage, si);
     }
   }
 }

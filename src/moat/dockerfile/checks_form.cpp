@@ -41,15 +41,34 @@ void check_unknown_and_deprecated(Context& ctx) {
 }
 
 void check_exec_form(Context& ctx) {
-  for (const auto& stage : ctx.model.stages)
+  for (const auto& stage : ctx.model.stages) {
+    // A SHELL in this stage or one it builds on says which shell runs the
+    // shell form, which is what BuildKit waits for.
+    bool shell_set = false;
+    if (stage.base_stage >= 0)
+      for (const auto* ins : chain_instructions(ctx, stage.base_stage))
+        shell_set = shell_set || ins->keyword == "shell";
     for (const auto& step : stage.steps) {
       const auto& ins = *step.instruction;
-      if ((ins.keyword == "cmd" || ins.keyword == "entrypoint") && !ins.json && !ins.args.empty())
-        ctx.report(
-            "DF025", ins,
-            fmt::format("{} in shell form: signals do not reach the process; use the JSON form",
-                        util::to_upper(ins.keyword)));
+      if (ins.keyword == "shell")
+        shell_set = true;
+      const bool command = ins.keyword == "cmd" || ins.keyword == "entrypoint";
+      const bool health =
+          ins.keyword == "healthcheck" && ins.args.size() >= 2 && iequals(ins.args[0], "cmd");
+      if ((!command && !health) || ins.json || ins.args.empty())
+        continue;
+      const auto name = health ? std::string("HEALTHCHECK CMD") : util::to_upper(ins.keyword);
+      ctx.report(
+          "DF025", ins,
+          fmt::format("{} in shell form: signals do not reach the process; use the JSON form",
+                      name));
+      if (command && !shell_set)
+        ctx.report("DF127", ins,
+                   fmt::format("JSON arguments recommended for {} to prevent unintended behavior "
+                               "related to OS signals",
+                               name));
     }
+  }
 }
 
 void check_workdir_volume(Context& ctx) {
@@ -74,10 +93,12 @@ void check_workdir_volume(Context& ctx) {
       const auto& ins = *step.instruction;
       if (ins.keyword == "workdir" && !ins.args.empty()) {
         auto path = expand_or_keep(ins.args[0], step.env(), ctx.ast.escape);
-        if (!path.starts_with("/") && !has_variable(path) && !is_windows_path(path) &&
-            !path.empty())
+        // hadolint judges the path as written, without its quotes.
+        const auto written = unquote(ins.args[0]);
+        if (!written.empty() && !written.starts_with("$") && !written.starts_with("/") &&
+            !is_windows_path(written))
           ctx.report("DF001", ins,
-                     fmt::format("WORKDIR '{}' is relative; use an absolute path", path));
+                     fmt::format("WORKDIR '{}' is relative; use an absolute path", written));
         if (is_sensitive(path))
           ctx.report("DF062", ins, fmt::format("WORKDIR '{}' is a host system directory", path));
       } else if (ins.keyword == "volume") {
@@ -190,38 +211,103 @@ bool env_fully_known(const Context& ctx, int stage_index) {
   return false;
 }
 
+namespace {
+
+// The words BuildKit expands while it builds a stage, per instruction:
+// ENV and LABEL keys and values, COPY/ADD sources, destination and flags,
+// WORKDIR, USER, VOLUME, STOPSIGNAL, RUN's mount options, a stage ARG's
+// default and the body of a COPY/ADD heredoc whose delimiter is unquoted.
+std::vector<std::string> expanded_words(const Instruction& ins) {
+  std::vector<std::string> words;
+  const auto& k = ins.keyword;
+  if (k == "env" || k == "label") {
+    for (const auto& pair : ins.pairs) {
+      words.push_back(pair.key);
+      words.push_back(pair.value);
+    }
+  } else if (k == "copy" || k == "add") {
+    words = ins.args;
+    for (const auto& f : ins.flags)
+      if (f.starts_with("--chown") || f.starts_with("--checksum") || f.starts_with("--chmod"))
+        words.push_back(f);
+    for (const auto& h : ins.heredocs)
+      if (h.expand)
+        words.push_back(h.content);
+  } else if (k == "workdir" || k == "user" || k == "volume" || k == "stopsignal") {
+    words = ins.args;
+  } else if (k == "run") {
+    for (const auto& f : ins.flags)
+      if (f.starts_with("--mount"))
+        words.push_back(f);
+  } else if (k == "arg") {
+    for (const auto& a : ins.args)
+      if (auto eq = a.find('='); eq != std::string::npos)
+        words.push_back(a.substr(eq + 1));
+  }
+  return words;
+}
+
+// True when an ARG or ENV anywhere in the file defines NAME.
+bool defined_in_file(const Context& ctx, std::string_view name) {
+  return std::any_of(ctx.ast.instructions.begin(), ctx.ast.instructions.end(),
+                     [&](const Instruction& ins) {
+                       if (ins.keyword == "env")
+                         return std::any_of(ins.pairs.begin(), ins.pairs.end(),
+                                            [&](const KeyValue& p) { return p.key == name; });
+                       return ins.keyword == "arg" &&
+                              std::any_of(ins.args.begin(), ins.args.end(), [&](const auto& a) {
+                                return std::string_view(a).substr(0, a.find('=')) == name;
+                              });
+                     });
+}
+
+} // namespace
+
+// BuildKit's UndefinedVar: a variable a build expands that nothing defines.
+// PATH always is. The base image's ENV is out of sight, so a name is only
+// reported when the stage's variables are all known (a scratch base), when
+// it looks like a typo of a defined one, or when the file defines it only
+// later or elsewhere.
 void check_undefined_vars(Context& ctx) {
   for (const auto& stage : ctx.model.stages) {
     const bool known = env_fully_known(ctx, stage.index);
+    // An ARG of a stage this one builds on declares the name, value or not.
+    std::set<std::string, std::less<>> parent_args;
+    if (stage.base_stage >= 0)
+      for (const auto* ins : chain_instructions(ctx, stage.base_stage))
+        if (ins->keyword == "arg")
+          for (const auto& a : ins->args)
+            parent_args.insert(a.substr(0, a.find('=')));
     for (const auto& step : stage.steps) {
       const auto& ins = *step.instruction;
-      if (!is_one_of(ins.keyword, {"add", "copy", "env", "expose", "label", "stopsignal", "user",
-                                   "volume", "workdir"}))
-        continue;
-      std::vector<std::string> words = ins.args;
-      for (const auto& pair : ins.pairs)
-        words.push_back(pair.value);
-      for (const auto& f : ins.flags)
-        words.push_back(f);
       std::set<std::string> reported;
-      for (const auto& w : words) {
-        for (const auto& name : referenced_names(w)) {
-          if (step.env().count(name) || is_builtin_arg(name) || reported.count(name))
+      for (const auto& w : expanded_words(ins)) {
+        auto expansion = expand_word(w, step.env(), ctx.ast.escape);
+        if (!expansion)
+          continue;
+        for (const auto& name : expansion->unresolved) {
+          if (step.env().contains(name) || parent_args.contains(name) || name == "PATH" ||
+              is_builtin_arg(name) || name.starts_with("BUILDKIT_SBOM_SCAN_") ||
+              reported.contains(name))
             continue;
-          // A base image can define variables moat cannot see; only report
-          // when the environment is fully known or the name is a likely typo.
-          std::string suggestion;
+          std::vector<std::string> candidates{"PATH"};
           for (const auto& [defined, value] : step.env())
-            if (defined.size() > 2 && edit_distance(defined, name) <= 2 &&
-                iequals(defined.substr(0, 1), name.substr(0, 1)))
-              suggestion = defined;
-          if (!known && suggestion.empty())
+            candidates.push_back(defined);
+          std::string suggestion;
+          std::size_t best = 3;
+          for (const auto& c : candidates)
+            if (c.size() > 2 && edit_distance(c, name) < best && c != name) {
+              best = edit_distance(c, name);
+              suggestion = c;
+            }
+          if (!known && suggestion.empty() && !defined_in_file(ctx, name))
             continue;
           reported.insert(name);
           ctx.report("DF084", ins,
                      suggestion.empty()
-                         ? fmt::format("${} is not defined", name)
-                         : fmt::format("${} is not defined (did you mean ${}?)", name, suggestion));
+                         ? fmt::format("Usage of undefined variable '${}'", name)
+                         : fmt::format("Usage of undefined variable '${}' (did you mean ${}?)",
+                                       name, suggestion));
         }
       }
     }
@@ -392,6 +478,31 @@ void check_descriptions(Context& ctx) {
                fmt::format("the comment above {} should read '# {} <description>'",
                            util::to_upper(ins.keyword),
                            names.size() == 1 ? names[0] : "<arg_key>"));
+  }
+}
+
+// BuildKit's WorkdirRelativePath: the first WORKDIR of a stage chain,
+// expanded, is relative.
+void check_first_workdir(Context& ctx) {
+  for (const auto& stage : ctx.model.stages) {
+    bool workdir_set = false;
+    if (stage.base_stage >= 0)
+      for (const auto* ins : chain_instructions(ctx, stage.base_stage))
+        workdir_set = workdir_set || ins->keyword == "workdir";
+    for (const auto& step : stage.steps) {
+      const auto& ins = *step.instruction;
+      if (ins.keyword != "workdir" || ins.args.empty())
+        continue;
+      if (!workdir_set) {
+        const auto path = expand_or_keep(ins.args[0], step.env(), ctx.ast.escape);
+        if (!path.empty() && !path.starts_with("/") && !is_windows_path(path))
+          ctx.report("DF128", ins,
+                     fmt::format("Relative workdir \"{}\" can have unexpected results if the base "
+                                 "image changes",
+                                 path));
+      }
+      workdir_set = true;
+    }
   }
 }
 

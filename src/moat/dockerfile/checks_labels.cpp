@@ -16,13 +16,6 @@ namespace moat::dockerfile::detail {
 
 namespace {
 
-// A key as written, without the quotes around it.
-std::string_view unquoted(std::string_view key) {
-  if (key.size() >= 2 && (key.front() == '"' || key.front() == '\'') && key.back() == key.front())
-    return key.substr(1, key.size() - 2);
-  return key;
-}
-
 // Docker's recommendation for label keys: lower-case letters first, then
 // lower-case alphanumerics, '.' and '-', no ".." or "--", ending in an
 // alphanumeric, outside the namespaces Docker reserves.
@@ -85,7 +78,7 @@ void check_label_values(Context& ctx, const Step& step) {
   const auto& ins = *step.instruction;
   bool outside = false;
   for (const auto& pair : ins.pairs) {
-    const auto key = unquoted(pair.key);
+    const auto key = unquote(pair.key);
     const std::string* type = schema_type(ctx.policy, key);
     if (type == nullptr) {
       outside = true;
@@ -105,41 +98,46 @@ void check_label_values(Context& ctx, const Step& step) {
     ctx.report("DF112", ins, "LABEL sets a label that the label schema does not name");
 }
 
-// True when a later stage builds on STAGE or copies from it.
-bool used_by_later_stage(const Context& ctx, const Stage& stage) {
-  for (const auto& other : ctx.model.stages) {
-    if (other.index <= stage.index)
-      continue;
-    if (other.base_stage == stage.index)
-      return true;
+bool chain_has_label(const Context& ctx, int stage, std::string_view label) {
+  const auto chain = chain_instructions(ctx, stage);
+  return std::any_of(chain.begin(), chain.end(), [&](const Instruction* ins) {
+    return ins->keyword == "label" &&
+           std::any_of(ins->pairs.begin(), ins->pairs.end(),
+                       [&](const KeyValue& p) { return unquote(p.key) == label; });
+  });
+}
+
+// True when a later stage copies files from STAGE: it is a build step,
+// not an image anybody runs.
+bool copied_from(const Context& ctx, const Stage& stage) {
+  for (const auto& other : ctx.model.stages)
     for (const auto& step : other.steps) {
       const auto& ins = *step.instruction;
-      if (ins.keyword != "copy")
+      if (ins.keyword != "copy" || other.index == stage.index)
         continue;
-      if (auto from = flag_value(ins, "from")) {
-        const auto name = expand_or_keep(*from, step.env(), ctx.ast.escape);
-        if (ctx.model.find_stage(name, other.index) == stage.index)
+      if (auto from = flag_value(ins, "from"))
+        if (ctx.model.find_stage(expand_or_keep(*from, step.env(), ctx.ast.escape),
+                                 static_cast<int>(ctx.model.stages.size())) == stage.index)
           return true;
-      }
     }
-  }
   return false;
 }
 
-// Every stage that is a build target (no later stage uses it) must carry
-// each schema label, itself or through the stages it builds on.
+// Every image the file can build must carry each schema label, set in its
+// stage or a stage it builds on. A stage others copy from is a build step;
+// a stage whose child sets the label is that child's base.
 void check_required_labels(Context& ctx) {
   for (const auto& stage : ctx.model.stages) {
-    if (stage.implicit || used_by_later_stage(ctx, stage))
+    if (stage.implicit || copied_from(ctx, stage))
       continue;
-    const auto chain = chain_instructions(ctx, stage.index);
     for (const auto& [label, type] : ctx.policy.label_schema) {
-      const bool present = std::any_of(chain.begin(), chain.end(), [&](const Instruction* ins) {
-        return ins->keyword == "label" &&
-               std::any_of(ins->pairs.begin(), ins->pairs.end(),
-                           [&](const KeyValue& p) { return unquoted(p.key) == label; });
-      });
-      if (!present)
+      if (chain_has_label(ctx, stage.index, label))
+        continue;
+      const bool child_has =
+          std::any_of(ctx.model.stages.begin(), ctx.model.stages.end(), [&](const Stage& other) {
+            return other.base_stage == stage.index && chain_has_label(ctx, other.index, label);
+          });
+      if (!child_has)
         ctx.report("DF111", *stage.from,
                    fmt::format("label '{}' required by the label schema is missing", label));
     }
@@ -157,8 +155,8 @@ void check_labels(Context& ctx) {
         continue;
       std::vector<std::string> invalid;
       for (const auto& pair : ins.pairs)
-        if (!valid_label_key(unquoted(pair.key)))
-          invalid.emplace_back(unquoted(pair.key));
+        if (!valid_label_key(unquote(pair.key)))
+          invalid.emplace_back(unquote(pair.key));
       if (!invalid.empty())
         ctx.report("DF046", ins,
                    fmt::format("label key {} is not a valid key (lower-case letter first, then "

@@ -166,33 +166,39 @@ void check_run_commands(Context& ctx, const Run& run) {
 }
 
 void check_run_sequences(Context& ctx) {
-  // DL4001: the first curl and the first wget of each stage.
-  std::map<int, std::pair<const Instruction*, const Instruction*>> tools;
-  for (const auto& run : ctx.runs)
+  // DL4001: once a stage has used both curl and wget, every RUN that uses
+  // either is reported. ONBUILD RUNs run in other builds: they count together.
+  std::map<int, std::pair<bool, bool>> seen; // stage (-1: ONBUILD) -> (curl, wget)
+  for (const auto& run : ctx.runs) {
+    bool curl = false;
+    bool wget = false;
     for (const auto& c : commands_of(run)) {
-      auto& [curl, wget] = tools[run.stage];
-      if (c.program() == "curl" && curl == nullptr)
-        curl = run.instruction;
-      if (c.program() == "wget" && wget == nullptr)
-        wget = run.instruction;
+      curl = curl || c.program() == "curl";
+      wget = wget || c.program() == "wget";
     }
-  for (const auto& [stage, pair] : tools)
-    if (pair.first != nullptr && pair.second != nullptr) {
-      const Instruction* later =
-          pair.first->start_line > pair.second->start_line ? pair.first : pair.second;
-      ctx.report("DF053", *later, "both wget and curl are used in this stage; pick one");
-    }
-  // DL3059: consecutive RUN instructions with the same flags.
+    auto& [any_curl, any_wget] = seen[run.onbuild ? -1 : run.stage];
+    any_curl = any_curl || curl;
+    any_wget = any_wget || wget;
+    if ((curl || wget) && any_curl && any_wget)
+      ctx.report("DF053", *run.instruction, "both wget and curl are used in this stage; pick one");
+  }
+  // DL3059: consecutive RUN instructions of one command each, with the same
+  // flags; a RUN that already chains commands is left alone.
   for (const auto& stage : ctx.model.stages) {
     for (std::size_t i = 1; i < stage.steps.size(); ++i) {
       const auto& prev = *stage.steps[i - 1].instruction;
       const auto& cur = *stage.steps[i].instruction;
-      if (prev.keyword == "run" && cur.keyword == "run" && prev.flags == cur.flags &&
-          prev.heredocs.empty() && cur.heredocs.empty())
-        ctx.report(
-            "DF048", cur,
-            fmt::format("RUN right after the RUN at line {}; consider merging them into one layer",
-                        prev.start_line));
+      if (prev.keyword != "run" || cur.keyword != "run" || prev.flags != cur.flags ||
+          !prev.heredocs.empty() || !cur.heredocs.empty())
+        continue;
+      const Run* a = ctx.run_of(prev);
+      const Run* b = ctx.run_of(cur);
+      if (a == nullptr || b == nullptr || commands_of(*a).size() > 1 || commands_of(*b).size() > 1)
+        continue;
+      ctx.report(
+          "DF048", cur,
+          fmt::format("RUN right after the RUN at line {}; consider merging them into one layer",
+                      prev.start_line));
     }
   }
 }

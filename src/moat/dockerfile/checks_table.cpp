@@ -10,8 +10,8 @@ namespace moat::dockerfile::detail {
 namespace {
 using core::Severity;
 
-constexpr std::array<core::CheckInfo, 126> k_checks{{
-    {"DF001", "DL3000,DS-0009,WorkdirRelativePath", Severity::medium, "WORKDIR is a relative path",
+constexpr std::array<core::CheckInfo, 129> k_checks{{
+    {"DF001", "DL3000,DS-0009", Severity::medium, "WORKDIR is a relative path",
      "A relative WORKDIR depends on the working directory the base image left behind, so the same "
      "Dockerfile can put files in different places when the base image changes.",
      "Use an absolute path: WORKDIR /app.",
@@ -133,9 +133,9 @@ constexpr std::array<core::CheckInfo, 126> k_checks{{
      "Two stages with the same name make COPY --from and --target ambiguous.",
      "Give every stage a unique name.",
      "https://github.com/hadolint/hadolint/wiki/DL3024 https://avd.aquasec.com/misconfig/ds012"},
-    {"DF025", "DL3025,JSONArgsRecommended", Severity::medium, "CMD or ENTRYPOINT in shell form",
+    {"DF025", "DL3025", Severity::medium, "CMD, ENTRYPOINT or HEALTHCHECK CMD in shell form",
      "In shell form the process runs under /bin/sh -c and does not receive SIGTERM, so containers "
-     "do not stop cleanly.",
+     "do not stop cleanly; a shell-form health check also needs a shell in the image.",
      "Use the JSON form: CMD [\"app\", \"--flag\"].",
      "https://github.com/hadolint/hadolint/wiki/DL3025"},
     {"DF026", "DL3026", Severity::high, "Base image from a registry that is not allowed",
@@ -149,8 +149,7 @@ constexpr std::array<core::CheckInfo, 126> k_checks{{
      "Unpinned gems make builds unreproducible.",
      "Pin versions: gem install rails:7.1.3 or gem install rails -v 7.1.3.",
      "https://github.com/hadolint/hadolint/wiki/DL3028"},
-    {"DF029", "DL3029,FromPlatformFlagConstDisallowed", Severity::medium,
-     "FROM with a fixed --platform",
+    {"DF029", "DL3029", Severity::medium, "FROM with a fixed --platform",
      "A hard-coded platform breaks multi-platform builds and can run emulated binaries "
      "unexpectedly.",
      "Drop --platform, or use a build argument such as --platform=$BUILDPLATFORM.",
@@ -611,6 +610,25 @@ constexpr std::array<core::CheckInfo, 126> k_checks{{
      "Pass secrets with RUN --mount=type=secret instead of ARG or ENV.",
      "https://github.com/hadolint/hadolint/wiki/DL3064 "
      "https://docs.docker.com/build/building/secrets/"},
+    {"DF127", "JSONArgsRecommended", Severity::medium,
+     "CMD or ENTRYPOINT in shell form without a SHELL",
+     "In shell form the process runs under /bin/sh -c, which does not pass on signals, so the "
+     "container does not stop cleanly. BuildKit stays quiet once a SHELL instruction (in the stage "
+     "or a stage it builds on) says which shell runs these commands.",
+     "Use the JSON form: CMD [\"app\", \"--flag\"].",
+     "https://docs.docker.com/reference/build-checks/json-args-recommended/"},
+    {"DF128", "WorkdirRelativePath", Severity::medium, "First WORKDIR of a stage is relative",
+     "A relative WORKDIR with no absolute WORKDIR before it in the stage or the stages it builds "
+     "on "
+     "depends on the working directory of the base image.",
+     "Start with an absolute WORKDIR: WORKDIR /app.",
+     "https://docs.docker.com/reference/build-checks/workdir-relative-path/"},
+    {"DF129", "FromPlatformFlagConstDisallowed", Severity::medium,
+     "FROM --platform with a constant value",
+     "A constant platform makes the stage build for one platform whatever the build asks for. "
+     "BuildKit accepts it when the stage name says which OS or architecture the stage is for.",
+     "Use a variable (--platform=$BUILDPLATFORM), or name the stage for its platform.",
+     "https://docs.docker.com/reference/build-checks/from-platform-flag-const-disallowed/"},
 }};
 } // namespace
 

@@ -100,6 +100,9 @@ std::optional<std::string> flag_value(const Instruction& ins, std::string_view n
 }
 
 int Model::find_stage(std::string_view name_or_index, int before) const {
+  // A file without FROM defines no stage to refer to.
+  if (!stages.empty() && stages.front().implicit)
+    return -1;
   const auto limit =
       std::min<std::size_t>(stages.size(), static_cast<std::size_t>(std::max(before, 0)));
   int index = -1;

@@ -192,7 +192,7 @@ void check_history(const ScannedImage& scanned, const core::Policy& policy, Repo
       "DF047", "DF048", "DF050", "DF060", "DF062", "DF066", "DF073", "DF074", "DF075", "DF076",
       "DF077", "DF078", "DF079", "DF081", "DF082", "DF083", "DF084", "DF089", "DF097",
       // The label schema applies to the image's labels, and the user to its config.
-      "DF111", "DF120", "DF125"};
+      "DF111", "DF120", "DF125", "DF127", "DF129"};
   for (auto& f : report->findings) {
     if (f.check == nullptr || k_skip.contains(f.check->id))
       continue;

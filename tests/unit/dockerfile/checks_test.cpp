@@ -230,15 +230,16 @@ TEST(DockerfileChecks, ParseErrorIsAnErrorNotAFinding) {
 TEST(DockerfilePragmas, BuildKitCheckDirectiveSkipsByRuleName) {
   const std::string body = "FROM debian:12 as Build\nUSER app\nCMD echo hi\n";
   auto plain = lint_ids(body);
-  EXPECT_TRUE(plain.count("DF025"));
+  EXPECT_TRUE(plain.count("DF127"));
   EXPECT_TRUE(plain.count("DF082"));
   auto skipped = lint_ids("# check=skip=JSONArgsRecommended,StageNameCasing\n" + body);
-  EXPECT_FALSE(skipped.count("DF025"));
+  EXPECT_FALSE(skipped.count("DF127"));
+  EXPECT_TRUE(skipped.count("DF025")) << "DL3025 is hadolint's, not BuildKit's";
   EXPECT_FALSE(skipped.count("DF082"));
   EXPECT_TRUE(skipped.count("DF077")) << "FromAsCasing was not skipped";
   auto all = lint_ids("# check=skip=all;error=true\n" + body);
   EXPECT_FALSE(all.count("DF077"));
-  EXPECT_FALSE(all.count("DF025"));
+  EXPECT_FALSE(all.count("DF127"));
   EXPECT_TRUE(all.count("DF073")) << "checks without a BuildKit name still run";
 }
 
@@ -464,4 +465,54 @@ TEST(DockerfileChecks, OverriddenInstructionsAreReportedWhereEachToolDoes) {
   EXPECT_TRUE(got.count({"DF054", 3})) << "hadolint points at the later CMD";
   EXPECT_TRUE(got.count({"DF125", 4}));
   EXPECT_TRUE(got.count({"DF055", 5}));
+}
+
+// The BuildKit build checks, as BuildKit decides them.
+TEST(DockerfileChecks, BuildKitArgChecksExpandTheDefaults) {
+  EXPECT_TRUE(lint_ids("ARG SFX=\"box:\"\nFROM busy${SFX}\n").count("DF078"));
+  EXPECT_TRUE(lint_ids("ARG VERSION\nFROM busybox:$VERSION\n").count("DF078"));
+  EXPECT_FALSE(lint_ids("ARG DEBUG\nFROM scratch${DEBUG}\n").count("DF078"));
+  EXPECT_FALSE(lint_ids("ARG V\nFROM busybox:stable${V}\n").count("DF078"));
+  EXPECT_FALSE(lint_ids("ARG TAG\nFROM alpine:${TAG:-3.20}\n").count("DF078"));
+  EXPECT_TRUE(lint_ids("FROM --platform=$BULIDPLATFORM scratch\n").count("DF083"));
+  EXPECT_FALSE(lint_ids("FROM --platform=$BUILDPLATFORM scratch\n").count("DF083"));
+  auto findings = lint_findings("ARG MY_ARCH=amd64\nFROM --platform=linux/${MYARCH} busybox\n");
+  bool suggested = false;
+  for (const auto& f : findings)
+    suggested = suggested || (f.check->id == "DF083" &&
+                              f.message.find("did you mean MY_ARCH?") != std::string::npos);
+  EXPECT_TRUE(suggested);
+}
+
+TEST(DockerfileChecks, BuildKitUndefinedVar) {
+  EXPECT_TRUE(lint_ids("FROM alpine\nENV PATH=$PAHT:/tmp/bin\n").count("DF084"));
+  EXPECT_FALSE(lint_ids("FROM scratch\nENV PATH=$PATH:/tmp/bin\n").count("DF084"))
+      << "PATH is always defined";
+  EXPECT_TRUE(lint_ids("FROM alpine\nCOPY $foo .\nARG foo=bar\n").count("DF084"))
+      << "used before the ARG that defines it";
+  EXPECT_FALSE(lint_ids("FROM alpine AS base\nARG foo=x\nFROM base\nCOPY $foo .\n").count("DF084"))
+      << "an ARG of the parent stage declares it";
+  EXPECT_FALSE(lint_ids("FROM alpine\nCOPY $FROM_BASE_IMAGE .\n").count("DF084"))
+      << "the base image may define it";
+  EXPECT_TRUE(lint_ids("FROM scratch\nCOPY $FROM_BASE_IMAGE .\n").count("DF084"));
+  EXPECT_FALSE(lint_ids("FROM scratch\nEXPOSE $PORT\n").count("DF084"))
+      << "EXPOSE is not a word BuildKit expands while it builds";
+}
+
+TEST(DockerfileChecks, BuildKitStageInheritance) {
+  EXPECT_FALSE(
+      lint_ids("FROM debian:12 AS a\nSHELL [\"bash\", \"-c\"]\nFROM a\nCMD echo\n").count("DF127"));
+  EXPECT_TRUE(lint_ids("FROM debian:12\nCMD echo\n").count("DF127"));
+  EXPECT_FALSE(
+      lint_ids("FROM scratch AS a\nWORKDIR /app\nFROM a AS b\nWORKDIR subdir/\n").count("DF128"));
+  EXPECT_EQ(
+      lint_ids("FROM scratch AS a\nWORKDIR /app\nFROM a AS b\nWORKDIR subdir/\n").count("DF001"),
+      1U)
+      << "hadolint's DL3000 judges every WORKDIR";
+  EXPECT_FALSE(lint_ids("FROM --platform=linux/amd64 scratch AS my_amd64_stage\n").count("DF129"));
+  EXPECT_FALSE(lint_ids("FROM --platform=linux/amd64 scratch AS linux\n").count("DF129"));
+  EXPECT_TRUE(lint_ids("FROM --platform=linux/amd64 scratch AS linux\n").count("DF029"))
+      << "hadolint's DL3029 has no such exemption";
+  EXPECT_TRUE(lint_ids("FROM --platform=$FOO scratch\n").count("DF029"));
+  EXPECT_FALSE(lint_ids("FROM --platform=$FOO scratch\n").count("DF129"));
 }
