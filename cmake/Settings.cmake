@@ -32,5 +32,34 @@ target_link_options(moat_hardening INTERFACE -Wl,-z,relro,-z,now)
 
 # Everything a moat library or executable links.
 add_library(moat_settings INTERFACE)
-target_link_libraries(moat_settings INTERFACE moat_warnings moat_sanitizers moat_hardening)
+# fmt and nlohmann are in the precompiled header, so every target sees the
+# same definitions for them.
+target_link_libraries(moat_settings INTERFACE moat_warnings moat_sanitizers moat_hardening
+  fmt::fmt nlohmann_json::nlohmann_json)
 target_include_directories(moat_settings INTERFACE ${PROJECT_SOURCE_DIR}/src)
+
+# Precompiled headers: the standard library, fmt and nlohmann parse once per
+# kind of target instead of once per source file. Every target of a kind
+# reuses the first one's header, so their flags must match (moat_settings
+# gives every target the same ones). Off for clang builds (fuzz), whose
+# compile database clang-tidy reads.
+option(MOAT_PCH "Precompile the heavy third-party headers" ON)
+set(MOAT_PCH_LIB <algorithm> <array> <cstdint> <expected> <filesystem> <functional> <map>
+  <memory> <optional> <set> <span> <string> <string_view> <unordered_map> <utility> <vector>
+  <fmt/format.h> <nlohmann/json.hpp>)
+set(MOAT_PCH_TEST ${MOAT_PCH_LIB} <gtest/gtest.h> <gmock/gmock.h>)
+set(MOAT_PCH_CLI ${MOAT_PCH_LIB} <CLI/CLI.hpp>)
+
+# Gives TARGET the precompiled header of KIND (LIB, TEST or CLI).
+function(moat_pch target kind)
+  if(NOT MOAT_PCH OR NOT CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+    return()
+  endif()
+  get_property(owner GLOBAL PROPERTY MOAT_PCH_OWNER_${kind})
+  if(owner)
+    target_precompile_headers(${target} REUSE_FROM ${owner})
+  else()
+    target_precompile_headers(${target} PRIVATE ${MOAT_PCH_${kind}})
+    set_property(GLOBAL PROPERTY MOAT_PCH_OWNER_${kind} ${target})
+  endif()
+endfunction()

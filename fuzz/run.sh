@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Runs each fuzz target for SECONDS (default 30) from a seed corpus built from
-# the shared conformance data. Usage: fuzz/run.sh BUILD_DIR [SECONDS]
+# the shared conformance data, JOBS targets at a time (default: one per core).
+# Usage: fuzz/run.sh BUILD_DIR [SECONDS] [JOBS]
 set -euo pipefail
 build=${1:?usage: fuzz/run.sh BUILD_DIR [SECONDS]}
 seconds=${2:-30}
+jobs=${3:-$(nproc)}
 root="$(cd "$(dirname "$0")/.." && pwd)"
 shared="$root/../shared"
 work="$(mktemp -d)"
@@ -20,14 +22,23 @@ printf 'fail-on: high\nignore: [DL3008]\nseverity:\n  DF001: low\n' >"$work/yaml
 mkdir -p "$work/dpkg"
 printf 'Package: libc6\nStatus: install ok installed\nSource: glibc (2.36-9)\nVersion: 2.36-9+b1\nArchitecture: amd64\nDescription: x\n y\n\n' >"$work/dpkg/1"
 
+# Targets are queued as their corpora are ready and run JOBS at a time, each
+# with its own log; the first failure stops the script.
+pending=()
 run() {
+  pending+=("$1:$2")
+}
+fuzz_one() {
   local name=$1 corpus=$2
-  echo "fuzzing $name for ${seconds}s"
   mkdir -p "$work/out-$name"
-  "$build/fuzz/$name" -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=2048 \
-    -print_final_stats=0 "$work/out-$name" "$corpus" 2>"$work/$name.log" || {
-      tail -n 60 "$work/$name.log"; echo "fuzzer $name failed"; exit 1; }
-  grep -E "^Done|#[0-9]+.*DONE" "$work/$name.log" | tail -n 1 || true
+  if "$build/fuzz/$name" -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=2048 \
+    -print_final_stats=0 "$work/out-$name" "$corpus" 2>"$work/$name.log"; then
+    echo "fuzzed $name for ${seconds}s: $(grep -E "^Done|#[0-9]+.*DONE" "$work/$name.log" | tail -n 1)"
+  else
+    tail -n 60 "$work/$name.log"
+    echo "fuzzer $name failed"
+    return 1
+  fi
 }
 run fuzz_dockerfile_parser "$work/dockerfiles"
 run fuzz_dockerfile_lint "$work/dockerfiles"
@@ -89,3 +100,19 @@ run fuzz_osv "$work/osv"
 run fuzz_distro_feeds "$work/feeds"
 run fuzz_vex "$work/vex"
 run fuzz_sbom_input "$work/sbom"
+
+running=0
+failed=0
+for item in "${pending[@]}"; do
+  fuzz_one "${item%%:*}" "${item#*:}" &
+  running=$((running + 1))
+  if [ "$running" -ge "$jobs" ]; then
+    wait -n || failed=1
+    running=$((running - 1))
+  fi
+done
+while [ "$running" -gt 0 ]; do
+  wait -n || failed=1
+  running=$((running - 1))
+done
+exit "$failed"
