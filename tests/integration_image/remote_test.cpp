@@ -18,7 +18,8 @@ namespace fs = std::filesystem;
 
 std::multiset<std::string> ids(const std::string& json_text) {
   std::multiset<std::string> out;
-  for (const auto& f : json::parse(json_text)["targets"][0]["findings"])
+  json doc = json::parse(json_text); // outlives the loop over its findings
+  for (const auto& f : doc["targets"][0]["findings"])
     out.insert(f["id"].get<std::string>());
   return out;
 }

@@ -54,7 +54,8 @@ std::optional<ImageRef> image_source(const Context& ctx, const std::string& from
 // True when a stage NAME contains the OS or the architecture of PLATFORM
 // (os/arch[/variant], architectures named as OCI does: x86_64 is amd64).
 bool names_platform(std::string_view name, std::string_view platform) {
-  const auto parts = util::split(to_lower(platform), '/');
+  const std::string lowered = to_lower(platform); // split returns views into it
+  const auto parts = util::split(lowered, '/');
   if (name.empty() || parts.empty())
     return false;
   std::string os(parts[0]);
