@@ -3,6 +3,7 @@
 #include <moat/util/strings.hpp>
 
 #include <curl/curl.h>
+#include <dlfcn.h>
 #include <fmt/format.h>
 
 #include <array>
@@ -17,9 +18,57 @@ namespace {
 constexpr std::size_t k_error_body_cap = std::size_t{64} * 1024;
 constexpr long k_max_redirects = 10;
 
-void global_init() {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+// libcurl, loaded the first time a client is made. Linking it would make
+// every moat process, a Dockerfile lint included, map libcurl and its
+// dozens of dependencies (TLS, Kerberos, LDAP, IDN...) at start, which costs
+// more than linting a corpus of Dockerfiles.
+struct CurlApi {
+  CURLcode (*global_init)(long) = nullptr;
+  CURL* (*easy_init)() = nullptr;
+  void (*easy_cleanup)(CURL*) = nullptr;
+  void (*easy_reset)(CURL*) = nullptr;
+  CURLcode (*easy_setopt)(CURL*, CURLoption, ...) = nullptr;
+  CURLcode (*easy_getinfo)(CURL*, CURLINFO, ...) = nullptr;
+  CURLcode (*easy_perform)(CURL*) = nullptr;
+  const char* (*easy_strerror)(CURLcode) = nullptr;
+  curl_slist* (*slist_append)(curl_slist*, const char*) = nullptr;
+  void (*slist_free_all)(curl_slist*) = nullptr;
+  std::string error; // why it could not be loaded; empty when it was
+};
+
+template <typename F> bool resolve(void* lib, const char* name, F& out) {
+  out = reinterpret_cast<F>(::dlsym(lib, name));
+  return out != nullptr;
+}
+
+const CurlApi& curl_api() {
+  static const CurlApi api = [] {
+    CurlApi a;
+    void* lib = ::dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
+    if (lib == nullptr) {
+      const char* why = ::dlerror();
+      a.error = fmt::format("libcurl is needed to reach a daemon or a registry: {}",
+                            why != nullptr ? why : "libcurl.so.4 not found");
+      return a;
+    }
+    const bool ok = resolve(lib, "curl_global_init", a.global_init) &&
+                    resolve(lib, "curl_easy_init", a.easy_init) &&
+                    resolve(lib, "curl_easy_cleanup", a.easy_cleanup) &&
+                    resolve(lib, "curl_easy_reset", a.easy_reset) &&
+                    resolve(lib, "curl_easy_setopt", a.easy_setopt) &&
+                    resolve(lib, "curl_easy_getinfo", a.easy_getinfo) &&
+                    resolve(lib, "curl_easy_perform", a.easy_perform) &&
+                    resolve(lib, "curl_easy_strerror", a.easy_strerror) &&
+                    resolve(lib, "curl_slist_append", a.slist_append) &&
+                    resolve(lib, "curl_slist_free_all", a.slist_free_all);
+    if (!ok) {
+      a.error = "libcurl.so.4 lacks a function moat needs";
+      return a;
+    }
+    a.global_init(CURL_GLOBAL_DEFAULT);
+    return a;
+  }();
+  return api;
 }
 
 // State shared with the libcurl callbacks of one transfer.
@@ -54,7 +103,7 @@ std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user)
   auto* transfer = static_cast<Transfer*>(user);
   const std::size_t n = size * count;
   long status = 0;
-  curl_easy_getinfo(transfer->curl, CURLINFO_RESPONSE_CODE, &status);
+  curl_api().easy_getinfo(transfer->curl, CURLINFO_RESPONSE_CODE, &status);
   const bool success = status >= 200 && status < 300;
   if (transfer->sink != nullptr && success) {
     std::span<const std::byte> bytes(reinterpret_cast<const std::byte*>(data), n);
@@ -92,7 +141,10 @@ struct HeaderList {
   HeaderList() = default;
   HeaderList(const HeaderList&) = delete;
   HeaderList& operator=(const HeaderList&) = delete;
-  ~HeaderList() { curl_slist_free_all(list); }
+  ~HeaderList() {
+    if (list != nullptr)
+      curl_api().slist_free_all(list);
+  }
 };
 
 } // namespace
@@ -114,12 +166,14 @@ std::vector<std::string_view> HttpResponse::header_values(std::string_view name)
 }
 
 void HttpClient::CurlDeleter::operator()(void* handle) const {
-  curl_easy_cleanup(static_cast<CURL*>(handle));
+  curl_api().easy_cleanup(static_cast<CURL*>(handle));
 }
 
 core::Result<HttpClient> HttpClient::create(HttpOptions options) {
-  global_init();
-  CURL* handle = curl_easy_init();
+  const auto& api = curl_api();
+  if (!api.error.empty())
+    return core::fail(core::ErrorKind::internal, "", api.error);
+  CURL* handle = api.easy_init();
   if (handle == nullptr)
     return core::fail(core::ErrorKind::internal, "", "cannot initialise libcurl");
   return HttpClient(std::move(options), handle);
@@ -136,67 +190,68 @@ core::Result<HttpResponse> HttpClient::get_streaming(const HttpRequest& request,
 
 core::Result<HttpResponse> HttpClient::perform(const HttpRequest& request, std::size_t max_body,
                                                const ByteSink* sink) {
+  const auto& api = curl_api();
   auto* curl = static_cast<CURL*>(m_curl.get());
   // A reset drops every option of the previous request but keeps the open
   // connections, so no state leaks from one request to the next.
-  curl_easy_reset(curl);
+  api.easy_reset(curl);
 
   HttpResponse response;
   Transfer transfer{curl, &response, sink, max_body, std::nullopt};
   std::array<char, CURL_ERROR_SIZE> error_buffer{};
   HeaderList headers;
   for (const auto& header : request.headers) {
-    auto* grown = curl_slist_append(headers.list, header.c_str());
+    auto* grown = api.slist_append(headers.list, header.c_str());
     if (grown == nullptr)
       return core::fail(core::ErrorKind::internal, "", "out of memory building a request");
     headers.list = grown;
   }
 
-  curl_easy_setopt(curl, CURLOPT_URL, request.url.c_str());
-  curl_easy_setopt(curl, CURLOPT_HTTPGET, 1L);
-  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(curl, CURLOPT_USERAGENT, "moat");
-  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error_buffer.data());
-  curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, m_options.connect_timeout_seconds);
-  curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
-  curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, m_options.stall_timeout_seconds);
-  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers.list);
-  curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
-  curl_easy_setopt(curl, CURLOPT_HEADERDATA, &transfer);
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &transfer);
+  api.easy_setopt(curl, CURLOPT_URL, request.url.c_str());
+  api.easy_setopt(curl, CURLOPT_HTTPGET, 1L);
+  api.easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  api.easy_setopt(curl, CURLOPT_USERAGENT, "moat");
+  api.easy_setopt(curl, CURLOPT_ERRORBUFFER, error_buffer.data());
+  api.easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+  api.easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, m_options.connect_timeout_seconds);
+  api.easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
+  api.easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, m_options.stall_timeout_seconds);
+  api.easy_setopt(curl, CURLOPT_HTTPHEADER, headers.list);
+  api.easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
+  api.easy_setopt(curl, CURLOPT_HEADERDATA, &transfer);
+  api.easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
+  api.easy_setopt(curl, CURLOPT_WRITEDATA, &transfer);
   if (request.follow_redirects) {
-    curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 1L);
-    curl_easy_setopt(curl, CURLOPT_MAXREDIRS, k_max_redirects);
+    api.easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 1L);
+    api.easy_setopt(curl, CURLOPT_MAXREDIRS, k_max_redirects);
     // libcurl drops a custom Authorization header when a redirect changes
     // host, so registry credentials never reach a blob store's CDN.
-    curl_easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR,
-                     request.allow_plain_redirect ? "http,https" : "https");
+    api.easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR,
+                    request.allow_plain_redirect ? "http,https" : "https");
   }
   if (!m_options.unix_socket.empty())
-    curl_easy_setopt(curl, CURLOPT_UNIX_SOCKET_PATH, m_options.unix_socket.c_str());
+    api.easy_setopt(curl, CURLOPT_UNIX_SOCKET_PATH, m_options.unix_socket.c_str());
   if (!m_options.ca_file.empty())
-    curl_easy_setopt(curl, CURLOPT_CAINFO, m_options.ca_file.c_str());
+    api.easy_setopt(curl, CURLOPT_CAINFO, m_options.ca_file.c_str());
   if (!m_options.client_cert.empty())
-    curl_easy_setopt(curl, CURLOPT_SSLCERT, m_options.client_cert.c_str());
+    api.easy_setopt(curl, CURLOPT_SSLCERT, m_options.client_cert.c_str());
   if (!m_options.client_key.empty())
-    curl_easy_setopt(curl, CURLOPT_SSLKEY, m_options.client_key.c_str());
+    api.easy_setopt(curl, CURLOPT_SSLKEY, m_options.client_key.c_str());
 
-  CURLcode rc = curl_easy_perform(curl);
-  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response.status);
+  CURLcode rc = api.easy_perform(curl);
+  api.easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response.status);
   char* effective = nullptr;
-  if (curl_easy_getinfo(curl, CURLINFO_EFFECTIVE_URL, &effective) == CURLE_OK &&
+  if (api.easy_getinfo(curl, CURLINFO_EFFECTIVE_URL, &effective) == CURLE_OK &&
       effective != nullptr)
     response.effective_url = effective;
   // The handle still points at this frame's error buffer, header list and
   // transfer state; drop those pointers before they dangle.
-  curl_easy_reset(curl);
+  api.easy_reset(curl);
   if (transfer.error)
     return std::unexpected(std::move(*transfer.error));
   if (rc != CURLE_OK) {
     std::string message = error_buffer[0] != '\0' ? std::string(error_buffer.data())
-                                                  : std::string(curl_easy_strerror(rc));
+                                                  : std::string(api.easy_strerror(rc));
     return core::fail(core::ErrorKind::io, "", lower_first(std::move(message)));
   }
   return response;

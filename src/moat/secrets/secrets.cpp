@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <cstdint>
 
 namespace moat::secrets {
 
@@ -96,29 +97,67 @@ std::optional<SecretHit> secret_at(std::string_view text, std::size_t i) {
 } // namespace
 
 std::optional<SecretHit> find_secret_value(std::string_view text) {
-  // Every shape begins with one of these; searching for them is much faster
-  // than trying each position.
-  static constexpr std::array<std::string_view, 9> other_anchors = {
-      "-----BEGIN ", "gh", "glpat-", "xox", "AIza", "_live_", "npm_", "hf_", "sk-"};
-  auto search = [&](std::string_view anchor) -> std::optional<SecretHit> {
-    for (auto pos = text.find(anchor); pos != std::string_view::npos;
-         pos = text.find(anchor, pos + 1)) {
+  // Every shape begins with one of these anchors. One pass over the text
+  // tries the anchors that start with the byte at hand; the hit of the
+  // earliest anchor in this list wins (AWS keys first), and the first
+  // position among its hits.
+  static constexpr std::array<std::string_view, 18> anchors = {
+      "AKIA",        "ASIA", "AGPA",   "AIDA", "AROA", "AIPA",   "ANPA", "ANVA", "A3T",
+      "-----BEGIN ", "gh",   "glpat-", "xox",  "AIza", "_live_", "npm_", "hf_",  "sk-"};
+  static_assert(anchors.size() == k_aws_prefixes.size() + 9);
+  // For each byte, the anchors that start with it (as indexes into anchors).
+  struct ByFirst {
+    std::array<std::uint8_t, anchors.size()> index{};
+    std::uint8_t count = 0;
+  };
+  static constexpr auto by_first = [] {
+    std::array<ByFirst, 256> table{};
+    for (std::size_t a = 0; a < anchors.size(); ++a) {
+      auto& entry = table[static_cast<unsigned char>(anchors[a].front())];
+      entry.index[entry.count++] = static_cast<std::uint8_t>(a);
+    }
+    return table;
+  }();
+  std::optional<SecretHit> best;
+  std::size_t best_anchor = anchors.size();
+  // The first two bytes of every anchor, as a bitmap: most positions are
+  // rejected by one lookup.
+  static constexpr auto pairs = [] {
+    std::array<std::uint64_t, 65536 / 64> bits{};
+    for (auto a : anchors) {
+      const auto key = static_cast<std::size_t>(static_cast<unsigned char>(a[0])) << 8 |
+                       static_cast<unsigned char>(a[1]);
+      bits[key / 64] |= std::uint64_t{1} << (key % 64);
+    }
+    return bits;
+  }();
+  for (std::size_t pos = 0; pos + 1 < text.size(); ++pos) {
+    const auto key = static_cast<std::size_t>(static_cast<unsigned char>(text[pos])) << 8 |
+                     static_cast<unsigned char>(text[pos + 1]);
+    if ((pairs[key / 64] >> (key % 64) & 1U) == 0)
+      continue;
+    const auto& candidates = by_first[static_cast<unsigned char>(text[pos])];
+    for (std::uint8_t k = 0; k < candidates.count; ++k) {
+      const std::size_t a = candidates.index[k];
+      if (a >= best_anchor)
+        break;
+      const auto anchor = anchors[a];
+      if (text.compare(pos, anchor.size(), anchor) != 0)
+        continue;
       // "_live_" is found inside sk_live_/rk_live_.
-      std::size_t at = anchor == "_live_" ? (pos >= 2 ? pos - 2 : pos) : pos;
+      const std::size_t at = anchor == "_live_" ? (pos >= 2 ? pos - 2 : pos) : pos;
       if (at > 0 && is_alnum(text[at - 1]))
         continue; // tokens start at a word boundary
-      if (auto hit = secret_at(text, at))
-        return hit;
+      if (auto hit = secret_at(text, at)) {
+        best = std::move(hit);
+        best_anchor = a;
+        break;
+      }
     }
-    return std::nullopt;
-  };
-  for (auto anchor : k_aws_prefixes)
-    if (auto hit = search(anchor))
-      return hit;
-  for (auto anchor : other_anchors)
-    if (auto hit = search(anchor))
-      return hit;
-  return std::nullopt;
+    if (best_anchor == 0)
+      break;
+  }
+  return best;
 }
 
 std::string redact(std::string_view value) {
