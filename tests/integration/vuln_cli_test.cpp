@@ -20,19 +20,13 @@ std::string q(const std::filesystem::path& p) {
   return "'" + p.string() + "'";
 }
 
-// The real data, imported once for the whole suite.
+// The real data, imported once for every test of the build.
 class VulnCli : public ::testing::Test {
 protected:
   static void SetUpTestSuite() {
-    s_dir = new TempDir();
-    s_db = s_dir->path() / "vuln.db";
-    const auto r = run_moat("db import --db " + q(s_db) + " " + q(shared_dir() / "vulndata/go") +
-                            " " + q(shared_dir() / "vulndata/pypi"));
-    s_import = new RunResult(r);
-  }
-  static void TearDownTestSuite() {
-    delete s_import;
-    delete s_dir;
+    const auto& shared = shared_vuln_import();
+    s_db = shared.db;
+    s_import = &shared.run;
   }
 
   // A CycloneDX SBOM as Syft writes one: purls carry the ecosystems.
@@ -67,14 +61,12 @@ protected:
     return nullptr;
   }
 
-  static TempDir* s_dir;
   static std::filesystem::path s_db;
-  static RunResult* s_import;
+  static const RunResult* s_import;
 };
 
-TempDir* VulnCli::s_dir = nullptr;
 std::filesystem::path VulnCli::s_db;
-RunResult* VulnCli::s_import = nullptr;
+const RunResult* VulnCli::s_import = nullptr;
 
 TEST_F(VulnCli, ImportsEveryRealAdvisory) {
   ASSERT_EQ(s_import->exit_code, 0) << s_import->err;

@@ -44,22 +44,17 @@ namespace {
 using nlohmann::json;
 namespace fs = std::filesystem;
 
-// The database, imported once for the whole suite (about 7000 documents).
+// The database, imported once for every test of the build (about 7000
+// documents).
 struct ImportedDb {
-  std::unique_ptr<TempDir> dir;
   fs::path path;
   RunResult run;
 };
 
 const ImportedDb& imported_db() {
   static const ImportedDb db = [] {
-    ImportedDb d;
-    d.dir = std::make_unique<TempDir>();
-    d.path = d.dir->path() / "vuln.db";
-    d.run = run_moat("db import --no-progress --db '" + d.path.string() + "' '" +
-                     (shared_dir() / "vulndata/go").string() + "' '" +
-                     (shared_dir() / "vulndata/pypi").string() + "'");
-    return d;
+    const auto& shared = shared_vuln_import();
+    return ImportedDb{shared.db, shared.run};
   }();
   return db;
 }

@@ -4,11 +4,14 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <fcntl.h>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -87,6 +90,55 @@ inline RunResult run_moat(const std::string& args, const std::filesystem::path& 
   r.out = read_text(out);
   r.err = read_text(err);
   return r;
+}
+
+// The real Go and PyPI advisories of ../shared/vulndata imported with
+// `moat db import --no-progress` into one database that every test process
+// of this build shares: ctest runs each test in a process of its own and the
+// import takes seconds. The first process imports under a lock, the others
+// wait and reuse the result. The database's directory is named after the moat
+// binary's size and time, so a rebuilt moat imports again. Tests only read it.
+struct SharedImport {
+  std::filesystem::path db;
+  RunResult run;
+};
+
+inline const SharedImport& shared_vuln_import() {
+  static const SharedImport shared = [] {
+    namespace fs = std::filesystem;
+    struct stat st {};
+    if (::stat(MOAT_BINARY, &st) != 0)
+      throw std::runtime_error("cannot stat the moat binary");
+    const fs::path root = fs::path(MOAT_BINARY).parent_path().parent_path() / "test-cache";
+    fs::create_directories(root);
+    const std::string key = "vulndb-" + std::to_string(st.st_size) + "-" +
+                            std::to_string(st.st_mtim.tv_sec) + "." +
+                            std::to_string(st.st_mtim.tv_nsec);
+    const fs::path dir = root / key;
+    const int lock = ::open((root / "lock").c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0644);
+    if (lock < 0 || ::flock(lock, LOCK_EX) != 0)
+      throw std::runtime_error("cannot lock the shared test cache");
+    SharedImport out;
+    out.db = dir / "vuln.db";
+    if (!fs::exists(dir / "exit_code")) {
+      fs::remove_all(dir);
+      fs::create_directories(dir);
+      out.run = run_moat("db import --no-progress --db '" + out.db.string() + "' '" +
+                         (shared_dir() / "vulndata/go").string() + "' '" +
+                         (shared_dir() / "vulndata/pypi").string() + "'");
+      std::ofstream(dir / "stdout", std::ios::binary) << out.run.out;
+      std::ofstream(dir / "stderr", std::ios::binary) << out.run.err;
+      std::ofstream(dir / "exit_code")
+          << out.run.exit_code; // written last: the mark of a whole run
+    } else {
+      out.run.out = read_text(dir / "stdout");
+      out.run.err = read_text(dir / "stderr");
+      out.run.exit_code = std::stoi(read_text(dir / "exit_code"));
+    }
+    ::close(lock);
+    return out;
+  }();
+  return shared;
 }
 
 } // namespace moat::test

@@ -4,6 +4,7 @@
 // matcher read this model; the catalogers in `inventory` fill it.
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace moat::core {
@@ -30,5 +31,10 @@ struct Package {
   int layer = -1;           // index of the image layer that installed it; -1 when not from an image
   std::string layer_digest; // that layer's digest ("sha256:..."); empty when not from an image
 };
+
+// True for the purl types of OS package managers ("deb", "apk", "rpm").
+[[nodiscard]] inline bool is_os_package_type(std::string_view type) {
+  return type == "deb" || type == "apk" || type == "rpm";
+}
 
 } // namespace moat::core

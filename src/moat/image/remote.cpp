@@ -20,8 +20,6 @@ using core::fail;
 
 namespace {
 
-constexpr std::size_t k_max_json = std::size_t{8} << 20U;
-
 // A pipe whose producer is a thread running PRODUCE(sink); the thread is
 // stopped and joined when the reader goes away.
 class ProducerReader final : public ByteReader {
@@ -104,7 +102,7 @@ core::Result<ScannedImage> load_registry(const std::string& target, const Source
   if (!config_digest)
     return std::unexpected(config_digest.error());
   image.config_digest = *config_digest;
-  auto config = client->get_blob_text(*config_digest, k_max_json);
+  auto config = client->get_blob_text(*config_digest, k_max_json_bytes);
   if (!config)
     return std::unexpected(config.error());
   auto parsed = parse_image_config(*config, target);
@@ -181,9 +179,9 @@ core::Result<ScannedImage> load_daemon(const std::string& target, const SourceOp
                               head[2] == std::byte{0x2F} && head[3] == std::byte{0xFD}));
     const bool is_json = !compressed && !is_tar_header(head) && first < head.size() &&
                          (head[first] == std::byte{'{'} || head[first] == std::byte{'['});
-    if (is_json && h.size <= k_max_json) {
+    if (is_json && h.size <= k_max_json_bytes) {
       std::string text(reinterpret_cast<const char*>(head.data()), head.size());
-      auto rest = read_all(tar.data(), k_max_json);
+      auto rest = read_all(tar.data(), k_max_json_bytes);
       if (!rest)
         return std::unexpected(rest.error());
       texts[h.path] = text + *rest;

@@ -31,8 +31,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr std::size_t k_max_json = std::size_t{8} << 20U; // manifests, configs, indexes
-
 // An owned file descriptor.
 class Fd {
 public:
@@ -81,7 +79,7 @@ public:
     auto reader = open_path(path);
     if (!reader)
       return std::unexpected(reader.error());
-    auto text = read_all(**reader, k_max_json);
+    auto text = read_all(**reader, k_max_json_bytes);
     if (!text)
       return text;
     if (!expected_digest.empty()) {

@@ -1,6 +1,8 @@
 #include <moat/inventory/gobin.hpp>
 
 #include <moat/core/purl.hpp>
+#include <moat/util/strings.hpp>
+#include <moat/util/unicode.hpp>
 
 #include <fmt/format.h>
 
@@ -54,34 +56,6 @@ VarintStatus read_uvarint(std::span<const std::byte> bytes, std::size_t& pos, st
     if (i == 9)
       return VarintStatus::overflow;
   }
-}
-
-void append_utf8(std::string& out, std::uint32_t rune) {
-  if (rune < 0x80) {
-    out.push_back(static_cast<char>(rune));
-  } else if (rune < 0x800) {
-    out.push_back(static_cast<char>(0xC0U | (rune >> 6U)));
-    out.push_back(static_cast<char>(0x80U | (rune & 0x3FU)));
-  } else if (rune < 0x10000) {
-    out.push_back(static_cast<char>(0xE0U | (rune >> 12U)));
-    out.push_back(static_cast<char>(0x80U | ((rune >> 6U) & 0x3FU)));
-    out.push_back(static_cast<char>(0x80U | (rune & 0x3FU)));
-  } else {
-    out.push_back(static_cast<char>(0xF0U | (rune >> 18U)));
-    out.push_back(static_cast<char>(0x80U | ((rune >> 12U) & 0x3FU)));
-    out.push_back(static_cast<char>(0x80U | ((rune >> 6U) & 0x3FU)));
-    out.push_back(static_cast<char>(0x80U | (rune & 0x3FU)));
-  }
-}
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
 }
 
 // Length of the Go string literal ("..." or `...`) that TEXT starts with; 0 if unterminated.
@@ -158,7 +132,7 @@ std::optional<std::string> go_unquote(std::string_view literal) {
         return std::nullopt;
       std::uint32_t value = 0;
       for (std::size_t k = 1; k <= digits; ++k) {
-        const int h = hex_value(body[i + k]);
+        const int h = util::hex_digit_value(body[i + k]);
         if (h < 0)
           return std::nullopt;
         value = (value << 4U) | static_cast<std::uint32_t>(h);
@@ -169,7 +143,7 @@ std::optional<std::string> go_unquote(std::string_view literal) {
       } else {
         if (value > 0x10FFFF || (value >= 0xD800 && value <= 0xDFFF))
           return std::nullopt;
-        append_utf8(out, value);
+        util::append_utf8(out, value);
       }
       break;
     }

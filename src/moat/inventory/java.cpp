@@ -2,6 +2,7 @@
 
 #include <moat/core/purl.hpp>
 #include <moat/util/strings.hpp>
+#include <moat/util/unicode.hpp>
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -58,19 +59,6 @@ std::string_view basename(std::string_view path) {
   return slash == std::string_view::npos ? path : path.substr(slash + 1);
 }
 
-void append_utf8(std::string& out, std::uint32_t rune) {
-  if (rune < 0x80) {
-    out.push_back(static_cast<char>(rune));
-  } else if (rune < 0x800) {
-    out.push_back(static_cast<char>(0xC0U | (rune >> 6U)));
-    out.push_back(static_cast<char>(0x80U | (rune & 0x3FU)));
-  } else {
-    out.push_back(static_cast<char>(0xE0U | (rune >> 12U)));
-    out.push_back(static_cast<char>(0x80U | ((rune >> 6U) & 0x3FU)));
-    out.push_back(static_cast<char>(0x80U | (rune & 0x3FU)));
-  }
-}
-
 // Undoes the escapes of java.util.Properties: \t \n \r \f, \uXXXX, and \X for X.
 std::string unescape_property(std::string_view text) {
   std::string out;
@@ -110,7 +98,7 @@ std::string unescape_property(std::string_view text) {
         out += "\\u";
         break;
       }
-      append_utf8(out, rune);
+      util::append_utf8(out, rune);
       i += 4;
       break;
     }

@@ -71,7 +71,7 @@ void append_string(std::string& out, std::string_view s) {
       out.append(s.substr(i, n));
       i += n;
     } else {
-      out += "\xEF\xBF\xBD";
+      out += util::k_replacement_character;
       ++i;
     }
   }

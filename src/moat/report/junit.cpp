@@ -3,6 +3,7 @@
 // threshold are failures, the others pass and carry their text as output.
 
 #include <moat/report/writers.hpp>
+#include <moat/util/unicode.hpp>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -13,8 +14,6 @@
 namespace moat::report {
 
 namespace {
-
-constexpr std::string_view k_replacement = "\xef\xbf\xbd"; // U+FFFD
 
 enum class XmlContext { text, attribute };
 
@@ -72,7 +71,7 @@ std::string xml_escape(std::string_view text, XmlContext context) {
   while (i < text.size()) {
     auto [cp, len] = decode_utf8(text, i);
     if (len == 0 || !xml_char(cp)) {
-      out += k_replacement;
+      out += util::k_replacement_character;
       i += len == 0 ? 1 : len;
       continue;
     }

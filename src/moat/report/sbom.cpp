@@ -10,6 +10,7 @@
 #include <moat/util/sha256.hpp>
 
 #include <moat/util/strings.hpp>
+#include <moat/util/unicode.hpp>
 
 #include <nlohmann/json.hpp>
 
@@ -68,8 +69,6 @@ std::string content_uuid(const SbomDocument& doc, std::string_view format) {
 // keeps references unique: two refs that differ only in bad bytes would
 // otherwise collapse into one after replacement.
 
-constexpr std::string_view k_replacement = "\xEF\xBF\xBD"; // U+FFFD
-
 bool is_continuation(unsigned char c) {
   return (c & 0xC0) == 0x80;
 }
@@ -116,7 +115,7 @@ std::string clean_utf8(std::string_view text) {
       out += text.substr(i, length);
       i += length;
     } else {
-      out += k_replacement;
+      out += util::k_replacement_character;
       i += std::max<std::size_t>(good, 1);
     }
   }
@@ -753,7 +752,7 @@ core::Status write_spdx(const SbomDocument& doc, std::ostream& out) {
         id += spdx_id_part(part, 64);
       }
     id += fmt::format("-{}", i + 1);
-    if (pkg.type == "deb" || pkg.type == "apk" || pkg.type == "rpm")
+    if (core::is_os_package_type(pkg.type))
       os_package_ids.try_emplace(pkg.name, id);
     ids.push_back(std::move(id));
   }

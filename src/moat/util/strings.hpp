@@ -13,6 +13,8 @@ namespace moat::util {
 [[nodiscard]] std::string to_lower(std::string_view s);
 [[nodiscard]] std::string to_upper(std::string_view s);
 [[nodiscard]] bool iequals(std::string_view a, std::string_view b);
+// The value of hexadecimal digit C (either case), or -1 when C is not one.
+[[nodiscard]] int hex_digit_value(char c);
 // Splits on SEP; keeps empty fields.
 [[nodiscard]] std::vector<std::string_view> split(std::string_view s, char sep);
 // Splits on SEP, trims each field and drops empty ones.

@@ -3,10 +3,14 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
 #include <utility>
 
 namespace moat::util {
+
+// U+FFFD REPLACEMENT CHARACTER in UTF-8: what stands for bytes that are not UTF-8.
+inline constexpr std::string_view k_replacement_character = "\xEF\xBF\xBD";
 
 // White space as Go's unicode.IsSpace defines it (the definition BuildKit's
 // Dockerfile parser and shell lexer split words with).
@@ -65,6 +69,26 @@ namespace moat::util {
   if (overlong || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
     return {0, 0};
   return {cp, len};
+}
+
+// Appends code point CP (at most U+10FFFF) to OUT in UTF-8. Surrogates are
+// encoded like any other code point; callers that must refuse them check first.
+inline void append_utf8(std::string& out, char32_t cp) {
+  if (cp < 0x80) {
+    out.push_back(static_cast<char>(cp));
+  } else if (cp < 0x800) {
+    out.push_back(static_cast<char>(0xC0U | (cp >> 6U)));
+    out.push_back(static_cast<char>(0x80U | (cp & 0x3FU)));
+  } else if (cp < 0x10000) {
+    out.push_back(static_cast<char>(0xE0U | (cp >> 12U)));
+    out.push_back(static_cast<char>(0x80U | ((cp >> 6U) & 0x3FU)));
+    out.push_back(static_cast<char>(0x80U | (cp & 0x3FU)));
+  } else {
+    out.push_back(static_cast<char>(0xF0U | (cp >> 18U)));
+    out.push_back(static_cast<char>(0x80U | ((cp >> 12U) & 0x3FU)));
+    out.push_back(static_cast<char>(0x80U | ((cp >> 6U) & 0x3FU)));
+    out.push_back(static_cast<char>(0x80U | (cp & 0x3FU)));
+  }
 }
 
 } // namespace moat::util

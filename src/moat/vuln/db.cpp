@@ -17,12 +17,19 @@
 
 namespace moat::vuln {
 
-namespace {
-
+// Database::Impl has external linkage, so the statements it holds must not
+// be of a type with internal linkage: GCC warns about that
+// (-Wsubobject-linkage) wherever this file is not the main file, as in a
+// unity build.
+namespace db_detail {
 struct StatementFinalizer {
   void operator()(sqlite3_stmt* st) const { sqlite3_finalize(st); }
 };
-using Statement = std::unique_ptr<sqlite3_stmt, StatementFinalizer>;
+} // namespace db_detail
+
+namespace {
+
+using Statement = std::unique_ptr<sqlite3_stmt, db_detail::StatementFinalizer>;
 
 constexpr std::string_view k_schema = R"sql(
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -86,8 +93,9 @@ std::string_view range_key(Range::Type type) {
   return "E";
 }
 
-constexpr std::array k_states{FixState::fixed,    FixState::affected,    FixState::will_not_fix,
-                              FixState::deferred, FixState::end_of_life, FixState::not_affected};
+constexpr std::array k_fix_states{FixState::fixed,        FixState::affected,
+                                  FixState::will_not_fix, FixState::deferred,
+                                  FixState::end_of_life,  FixState::not_affected};
 
 // The stored form of one affected entry: a sequence of netstrings
 // ("LEN:BYTES"), which any byte can go through and which reads back without
@@ -177,7 +185,7 @@ bool decode_spec(std::string_view text, Affected& a) {
   if (!state || !severity || !purl || !name || !ecosystem)
     return false;
   bool known = false;
-  for (auto s : k_states)
+  for (auto s : k_fix_states)
     if (to_string(s) == *state) {
       a.state = s;
       known = true;

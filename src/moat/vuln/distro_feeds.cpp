@@ -34,14 +34,6 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 20> k_debian
     {"squeeze", "6"}, {"stretch", "9"},   {"trixie", "13"},   {"wheezy", "7"},  {"woody", "3.0"},
 }};
 
-// The member KEY of OBJ, or nullptr when it is absent or null.
-Json* member(Json& obj, std::string_view key) {
-  auto it = obj.find(key);
-  if (it == obj.end() || it->is_null())
-    return nullptr;
-  return &*it;
-}
-
 // Advisories in the order their ids first appear, found again by id when a
 // later package or entry names the same vulnerability.
 class AdvisoryTable {

@@ -15,6 +15,15 @@
 
 namespace moat::vuln {
 
+// OBJECT's member KEY, or nullptr when it is absent or null (YAML writes an
+// empty value as null, and feeds write null for "none").
+[[nodiscard]] inline nlohmann::json* member(nlohmann::json& object, std::string_view key) {
+  auto it = object.find(key);
+  if (it == object.end() || it->is_null())
+    return nullptr;
+  return &*it;
+}
+
 // The 1-based line and column of nlohmann's 1-based BYTE in TEXT (which may
 // point one past the end of truncated input).
 [[nodiscard]] std::pair<int, int> json_error_position(std::string_view text, std::size_t byte);

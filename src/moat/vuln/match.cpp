@@ -18,10 +18,6 @@ namespace moat::vuln {
 
 namespace {
 
-bool is_os_type(std::string_view type) {
-  return type == "deb" || type == "apk" || type == "rpm";
-}
-
 // The scheme a range's versions are compared under.
 std::optional<Scheme> range_scheme(Range::Type type, std::string_view ecosystem) {
   auto eco = scheme_for_ecosystem(ecosystem);
@@ -177,7 +173,7 @@ bool names_vulnerability(const std::set<std::string>& ids, std::string_view id,
                      [&](const std::string& a) { return ids.contains(util::to_upper(a)); });
 }
 
-bool is_cve(std::string_view id) {
+bool is_cve_any_case(std::string_view id) {
   return id.size() > 4 && util::iequals(id.substr(0, 4), "CVE-");
 }
 
@@ -186,7 +182,7 @@ bool is_cve(std::string_view id) {
 std::vector<std::string> identity_of(const Advisory& a) {
   std::vector<std::string> out{util::to_upper(a.id)};
   for (const auto& alias : a.aliases)
-    if (is_cve(alias))
+    if (is_cve_any_case(alias))
       out.push_back(util::to_upper(alias));
   return out;
 }
@@ -363,7 +359,7 @@ core::Result<MatchResult> match_packages(const Database& db,
     std::string ecosystem;
     std::string name;
     std::string version;
-    if (is_os_type(pkg.type)) {
+    if (core::is_os_package_type(pkg.type)) {
       if (os_ecosystem.empty()) {
         os_unmatched = true;
         continue;
@@ -558,7 +554,7 @@ void add_findings(const MatchResult& result, std::span<const core::Package> pack
     if (options.ignore_unfixed && m.fixed_version.empty())
       continue;
     const auto& pkg = packages[m.package];
-    const bool os_package = is_os_type(pkg.type);
+    const bool os_package = core::is_os_package_type(pkg.type);
     core::Vulnerability v;
     v.id = m.advisory.id;
     // The record's aliases, then each merged record's id and aliases: a

@@ -75,15 +75,6 @@ struct Path {
   }
 };
 
-// The member KEY of OBJ, or nullptr when it is absent or null (YAML writes an
-// empty value as null, and OSV producers write null for "none").
-Json* member(Json& obj, std::string_view key) {
-  auto it = obj.find(key);
-  if (it == obj.end() || it->is_null())
-    return nullptr;
-  return &*it;
-}
-
 // Maps one OSV document onto an Advisory, moving strings out of the document.
 class OsvMapper {
 public:

@@ -38,20 +38,6 @@ namespace {
 using Json = nlohmann::json;
 using core::ErrorKind;
 
-// Component trees deeper than this are refused: the walk is recursive and
-// the document is untrusted.
-constexpr int k_max_depth = 32;
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
-
 // TEXT with %XX escapes decoded; nullopt when an escape is cut short or not hex.
 std::optional<std::string> percent_decode(std::string_view text) {
   std::string out;
@@ -63,8 +49,8 @@ std::optional<std::string> percent_decode(std::string_view text) {
     }
     if (i + 2 >= text.size())
       return std::nullopt;
-    const int high = hex_value(text[i + 1]);
-    const int low = hex_value(text[i + 2]);
+    const int high = util::hex_digit_value(text[i + 1]);
+    const int low = util::hex_digit_value(text[i + 2]);
     if (high < 0 || low < 0)
       return std::nullopt;
     out += static_cast<char>(high * 16 + low);
@@ -108,10 +94,6 @@ std::pair<std::string, std::string> split_distro(std::string_view distro) {
       return {util::to_lower(distro.substr(0, i)), std::string(distro.substr(i + 1))};
   }
   return {util::to_lower(distro), {}};
-}
-
-bool is_os_type(std::string_view type) {
-  return type == "deb" || type == "apk" || type == "rpm";
 }
 
 // What one SBOM entry says about a package, whoever wrote it.
@@ -208,11 +190,11 @@ public:
     // the database names none; SBOM input follows them.
     if (p.source_name.empty() && (p.type == "deb" || p.type == "apk"))
       p.source_name = p.name;
-    if (!p.source_name.empty() && p.source_version.empty() && is_os_type(p.type))
+    if (!p.source_name.empty() && p.source_version.empty() && core::is_os_package_type(p.type))
       p.source_version = p.version;
 
     p.found_at = std::move(evidence.found_at);
-    if (!is_os_type(p.type))
+    if (!core::is_os_package_type(p.type))
       p.installed_by = std::move(evidence.installed_by);
     p.layer_digest = !evidence.layer_digest.empty() ? std::move(evidence.layer_digest)
                                                     : std::move(evidence.layer_diff_id);
@@ -311,7 +293,7 @@ public:
   CycloneDxReader(const Reader& reader, SbomInput& out) : m_reader(reader), m_out(out) {}
 
   core::Status components(const Json& list, const std::string& path, int depth) {
-    if (depth > k_max_depth)
+    if (depth > k_max_component_depth)
       return m_reader.error(path, "components are nested too deeply", ErrorKind::limit);
     for (std::size_t i = 0; i < list.size(); ++i) {
       const std::string where = fmt::format("{}[{}]", path, i);
@@ -461,7 +443,8 @@ core::Status read_installed_by(const Json& doc, const Reader& reader,
       continue;
     const auto& os_package = out.packages[owner->second];
     auto& package = out.packages[owned->second];
-    if (is_os_type(os_package.type) && !is_os_type(package.type) && package.installed_by.empty())
+    if (core::is_os_package_type(os_package.type) && !core::is_os_package_type(package.type) &&
+        package.installed_by.empty())
       package.installed_by = os_package.name;
   }
   return {};

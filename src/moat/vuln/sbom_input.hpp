@@ -37,6 +37,10 @@ struct Purl {
 // "Packagist"; empty when unknown.
 [[nodiscard]] std::string ecosystem_of(const Purl& purl);
 
+// CycloneDX component trees deeper than this are refused: they are walked
+// recursively and the document is untrusted.
+inline constexpr int k_max_component_depth = 32;
+
 struct SbomInput {
   std::string format;                  // "cyclonedx" or "spdx"
   std::string os_id;                   // "debian", "alpine"; empty when the SBOM does not say

@@ -31,10 +31,6 @@ namespace {
 using Json = nlohmann::json;
 using core::ErrorKind;
 
-// Component trees deeper than this are refused: the walk is recursive and
-// the document is untrusted.
-constexpr int k_max_depth = 32;
-
 bool is_digit(char c) {
   return c >= '0' && c <= '9';
 }
@@ -152,11 +148,6 @@ std::string_view bare_version(const Purl& purl) {
 }
 
 // ---------------------------------------------------------------------------
-// JSON
-
-using Reader = JsonReader;
-
-// ---------------------------------------------------------------------------
 // OpenVEX
 
 constexpr std::string_view k_openvex_statuses[] = {"not_affected", "affected", "fixed",
@@ -171,7 +162,7 @@ template <std::size_t N> bool listed(const std::string_view (&table)[N], std::st
 
 // A product or subcomponent: a string (v0.0.x) or an object whose
 // identifiers.purl, else @id, names it (v0.2.x).
-core::Result<std::string> product_id(const Json& product, const Reader& reader,
+core::Result<std::string> product_id(const Json& product, const JsonReader& reader,
                                      std::string_view where) {
   if (product.is_string()) {
     if (product.get_ref<const std::string&>().empty())
@@ -203,7 +194,7 @@ core::Result<std::string> product_id(const Json& product, const Reader& reader,
 // The ids of PRODUCTS (a JSON array), each replaced by its subcomponents
 // when it lists any: moat matches packages, and a statement about
 // subcomponents is about those packages.
-core::Status add_products(const Json& products, const Reader& reader, const std::string& where,
+core::Status add_products(const Json& products, const JsonReader& reader, const std::string& where,
                           std::vector<std::string>& out) {
   for (std::size_t i = 0; i < products.size(); ++i) {
     const std::string product_where = fmt::format("{}.products[{}]", where, i);
@@ -233,7 +224,7 @@ core::Status add_products(const Json& products, const Reader& reader, const std:
   return {};
 }
 
-core::Result<std::vector<VexStatement>> parse_openvex(const Json& doc, const Reader& reader) {
+core::Result<std::vector<VexStatement>> parse_openvex(const Json& doc, const JsonReader& reader) {
   auto statements = reader.array(doc, "statements", "document");
   if (!statements)
     return std::unexpected(statements.error());
@@ -336,9 +327,9 @@ constexpr std::string_view k_cdx_justifications[] = {
     "protected_at_runtime", "protected_at_perimeter", "protected_by_mitigating_control"};
 
 // bom-ref -> purl of every component, nested ones included.
-core::Status collect_refs(const Json& components, const Reader& reader, const std::string& path,
+core::Status collect_refs(const Json& components, const JsonReader& reader, const std::string& path,
                           int depth, std::map<std::string, std::string, std::less<>>& refs) {
-  if (depth > k_max_depth)
+  if (depth > k_max_component_depth)
     return reader.error(path, "components are nested too deeply", ErrorKind::limit);
   for (std::size_t i = 0; i < components.size(); ++i) {
     const std::string where = fmt::format("{}[{}]", path, i);
@@ -362,23 +353,14 @@ core::Status collect_refs(const Json& components, const Reader& reader, const st
   return {};
 }
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
-
 // TEXT with its %XX escapes decoded; a '%' that starts no escape stays.
 std::string percent_decoded(std::string_view text) {
   std::string out;
   for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '%' && i + 2 < text.size() && hex_value(text[i + 1]) >= 0 &&
-        hex_value(text[i + 2]) >= 0) {
-      out += static_cast<char>(hex_value(text[i + 1]) * 16 + hex_value(text[i + 2]));
+    if (text[i] == '%' && i + 2 < text.size() && util::hex_digit_value(text[i + 1]) >= 0 &&
+        util::hex_digit_value(text[i + 2]) >= 0) {
+      out += static_cast<char>(util::hex_digit_value(text[i + 1]) * 16 +
+                               util::hex_digit_value(text[i + 2]));
       i += 2;
     } else {
       out += text[i];
@@ -389,7 +371,7 @@ std::string percent_decoded(std::string_view text) {
 
 // An affects[].ref as a purl: a component's bom-ref, a BOM-Link
 // ("urn:cdx:SERIAL/VERSION#BOM-REF") or a purl.
-core::Result<std::string> resolve_ref(std::string_view ref, const Reader& reader,
+core::Result<std::string> resolve_ref(std::string_view ref, const JsonReader& reader,
                                       std::string_view where,
                                       const std::map<std::string, std::string, std::less<>>& refs) {
   std::vector<std::string> candidates{std::string(ref)};
@@ -420,7 +402,8 @@ core::Result<std::string> resolve_ref(std::string_view ref, const Reader& reader
                                   util::terminal_safe(ref)));
 }
 
-core::Result<std::vector<VexStatement>> parse_cyclonedx_vex(const Json& doc, const Reader& reader) {
+core::Result<std::vector<VexStatement>> parse_cyclonedx_vex(const Json& doc,
+                                                            const JsonReader& reader) {
   auto vulnerabilities = reader.array(doc, "vulnerabilities", "document");
   if (!vulnerabilities)
     return std::unexpected(vulnerabilities.error());
@@ -598,7 +581,7 @@ core::Result<std::vector<VexStatement>> parse_vex(std::string_view text, std::st
   } catch (const Json::exception&) {
     return core::fail(ErrorKind::parse, std::string(name), "invalid JSON");
   }
-  const Reader reader(name);
+  const JsonReader reader(name);
   if (doc.is_object()) {
     const auto context = doc.find("@context");
     if (context != doc.end() && context->is_string() &&

@@ -666,21 +666,21 @@ INSTANTIATE_TEST_SUITE_P(Parser, PrevCommentTest, testing::ValuesIn(k_prev_comme
 // ---------------------------------------------------------------------------
 // Errors.
 
-struct ErrorCase {
+struct ParseErrorCase {
   const char* name;
   std::string text;
   std::string message;
   int line;
 };
 
-void PrintTo(const ErrorCase& c, std::ostream* os) {
+void PrintTo(const ParseErrorCase& c, std::ostream* os) {
   *os << c.name;
 }
 
-class ErrorTest : public testing::TestWithParam<ErrorCase> {};
+class ErrorTest : public testing::TestWithParam<ParseErrorCase> {};
 
 TEST_P(ErrorTest, RejectsWithBuildKitsMessage) {
-  const ErrorCase& c = GetParam();
+  const ParseErrorCase& c = GetParam();
   const core::Error e = parse_error(c.text);
   EXPECT_EQ(e.kind, core::ErrorKind::parse);
   EXPECT_EQ(e.input, "Dockerfile");
@@ -688,7 +688,7 @@ TEST_P(ErrorTest, RejectsWithBuildKitsMessage) {
   EXPECT_EQ(e.line, c.line);
 }
 
-const ErrorCase k_error_cases[] = {
+const ParseErrorCase k_error_cases[] = {
     {"empty_file", "", "file with no instructions", 0},
     {"only_comments", "# Hello\n# These are just comments\n\n", "file with no instructions", 0},
     {"only_directives", "# syntax=x\n", "file with no instructions", 0},
@@ -711,7 +711,8 @@ const ErrorCase k_error_cases[] = {
     {"unterminated_heredoc", "FROM a\nRUN <<EOF\n", "unterminated heredoc", 2},
 };
 
-INSTANTIATE_TEST_SUITE_P(Parser, ErrorTest, testing::ValuesIn(k_error_cases), case_name<ErrorCase>);
+INSTANTIATE_TEST_SUITE_P(Parser, ErrorTest, testing::ValuesIn(k_error_cases),
+                         case_name<ParseErrorCase>);
 
 TEST(ParserErrors, ErrorTextNamesTheInput) {
   auto parsed = parse("FROM a\nENV PATH\n", "app/Dockerfile");

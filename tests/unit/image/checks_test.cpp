@@ -175,13 +175,13 @@ std::vector<TarEntry> base_with(const std::string& path, const std::string& cont
   return files;
 }
 
-struct Case {
+struct CheckCase {
   std::function<Input()> bad;
   std::function<Input()> good;
 };
 
-const std::map<std::string, Case, std::less<>>& cases() {
-  static const std::map<std::string, Case, std::less<>> table = {
+const std::map<std::string, CheckCase, std::less<>>& cases() {
+  static const std::map<std::string, CheckCase, std::less<>> table = {
       {"IM001",
        {[] {
           auto in = clean();

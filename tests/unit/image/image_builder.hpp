@@ -3,9 +3,11 @@
 // libarchive (any tar flavour, gzip/zstd/none), raw tar headers for the
 // corner cases libarchive will not write, and whole images laid out as an OCI
 // image layout (directory or tar), a classic `docker save` tar, or the OCI
-// form that `docker save` writes since Docker 25. Builder mistakes throw:
-// they are bugs in a test, not inputs under test.
+// form that `docker save` writes since Docker 25; and a lookup in what a
+// layer scan read back. Builder mistakes throw: they are bugs in a test, not
+// inputs under test.
 
+#include <moat/image/layer.hpp>
 #include <moat/image/reader.hpp>
 #include <moat/util/sha256.hpp>
 
@@ -651,6 +653,17 @@ inline std::vector<TarEntry> docker_save_oci(const ImageBuilder& image,
   auto out = layout.entries();
   out.push_back(tar_file("manifest.json", manifest.dump()));
   return out;
+}
+
+// ---------------------------------------------------------------------------
+// What a scan read back
+
+// The entry of SCAN at PATH; nullptr when it has none.
+inline const image::FileEntry* entry_at(const image::LayerScan& scan, std::string_view path) {
+  for (const auto& e : scan.entries)
+    if (e.path == path)
+      return &e;
+  return nullptr;
 }
 
 } // namespace moat::test

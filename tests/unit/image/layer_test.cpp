@@ -35,13 +35,6 @@ moat::core::Result<LayerScan> scan(const std::string& blob, std::string_view dig
   return scan_layer(reader, digest, limits, budget);
 }
 
-const FileEntry* entry_at(const LayerScan& s, std::string_view path) {
-  for (const auto& e : s.entries)
-    if (e.path == path)
-      return &e;
-  return nullptr;
-}
-
 const std::string* captured_at(const LayerScan& s, std::string_view path) {
   for (const auto& c : s.captured)
     if (s.entries[c.entry].path == path)

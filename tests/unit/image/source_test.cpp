@@ -33,13 +33,6 @@ moat::core::Result<ScannedImage> load(const std::string& target,
   return load_image(target, options);
 }
 
-const FileEntry* entry_at(const LayerScan& s, std::string_view path) {
-  for (const auto& e : s.entries)
-    if (e.path == path)
-      return &e;
-  return nullptr;
-}
-
 // Two layers with a step between them; USER names the image in tests that pick one of several.
 ImageBuilder sample_image(const std::string& user = "app") {
   ImageBuilder b;

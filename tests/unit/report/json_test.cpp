@@ -1,3 +1,5 @@
+#include "vulnerability_sample.hpp"
+
 #include <moat/report/writer.hpp>
 
 #include <gtest/gtest.h>
@@ -12,7 +14,7 @@ using namespace moat::core;
 using namespace moat::report;
 using nlohmann::json;
 
-namespace {
+namespace json_test {
 
 constexpr std::array<CheckInfo, 2> k_checks{{
     {"DF001", "DL3002,DS-0002", Severity::high, "Last user should not be root",
@@ -47,48 +49,6 @@ std::string render(const std::vector<TargetReport>& reports) {
   (*writer)->write(out, ReportInfo{"1.2.3", "lint", {}, Severity::high}, reports);
   return out.str();
 }
-
-// A vulnerability finding for PACKAGE: ID with ALIASES, and RELATED findings.
-Finding vulnerability_finding(std::string id, std::vector<std::string> aliases,
-                              std::vector<std::string> related, std::string package = "zope") {
-  Vulnerability v;
-  v.id = std::move(id);
-  v.aliases = std::move(aliases);
-  v.related = std::move(related);
-  v.package_name = std::move(package);
-  v.package_version = "4.1";
-  v.package_purl = "pkg:pypi/" + v.package_name + "@4.1";
-  v.package_ecosystem = "PyPI";
-  v.state = "fixed";
-  v.fixed_version = "4.6";
-  v.severity = "high";
-  Finding f;
-  f.vulnerability = make_vulnerability(std::move(v), Severity::high);
-  f.check = &f.vulnerability->info;
-  f.severity = Severity::high;
-  f.message = "affected";
-  return f;
-}
-
-// A scan where PYSEC-2021-871 merged PYSEC-2021-872, and two zope records
-// share only a GHSA id.
-std::vector<TargetReport> vulnerability_sample() {
-  std::vector<TargetReport> reports(1);
-  reports[0].target = "app.cdx.json";
-  reports[0].kind = "sbom";
-  reports[0].findings = {
-      vulnerability_finding(
-          "PYSEC-2021-871",
-          {"CVE-2021-42343", "GHSA-hwqr-f3v9-hwxr", "PYSEC-2021-872", "GHSA-j8fq-86c5-5v2r"}, {},
-          "distributed"),
-      vulnerability_finding("PYSEC-2021-88", {"CVE-2021-32633", "GHSA-5pr9-v234-jw36"},
-                            {"PYSEC-2021-104"}),
-      vulnerability_finding("PYSEC-2021-104", {"CVE-2021-32674", "GHSA-5pr9-v234-jw36"},
-                            {"PYSEC-2021-88"})};
-  return reports;
-}
-
-} // namespace
 
 TEST(JsonWriter, TopLevelFieldsAndPrettyPrinting) {
   auto text = render(sample());
@@ -161,7 +121,7 @@ TEST(JsonWriter, InvalidUtf8InInputDoesNotBreakTheDocument) {
 }
 
 TEST(JsonWriter, VulnerabilityFindingsCarryAliasesAndRelated) {
-  const auto doc = json::parse(render(vulnerability_sample()));
+  const auto doc = json::parse(render(moat::test::vulnerability_sample()));
   const auto& findings = doc["targets"][0]["findings"];
   ASSERT_EQ(findings.size(), 3U);
   EXPECT_EQ(findings[0]["aliases"], json::array({"CVE-2021-42343", "GHSA-hwqr-f3v9-hwxr",
@@ -173,3 +133,5 @@ TEST(JsonWriter, VulnerabilityFindingsCarryAliasesAndRelated) {
   const auto lint = json::parse(render(sample()));
   EXPECT_FALSE(lint["targets"][0]["findings"][0].contains("related"));
 }
+
+} // namespace json_test

@@ -1,3 +1,5 @@
+#include "vulnerability_sample.hpp"
+
 #include <moat/report/writer.hpp>
 
 #include <testutil.hpp>
@@ -13,7 +15,7 @@
 using namespace moat::core;
 using namespace moat::report;
 
-namespace {
+namespace junit_test {
 
 constexpr std::array<CheckInfo, 3> k_checks{{
     {"DF001", "DL3002", Severity::high, "Last user should not be root",
@@ -70,48 +72,6 @@ std::string xpath(const moat::test::TempDir& dir, const std::string& xml,
     result.pop_back();
   return result;
 }
-
-// A vulnerability finding for PACKAGE: ID with ALIASES, and RELATED findings.
-Finding vulnerability_finding(std::string id, std::vector<std::string> aliases,
-                              std::vector<std::string> related, std::string package = "zope") {
-  Vulnerability v;
-  v.id = std::move(id);
-  v.aliases = std::move(aliases);
-  v.related = std::move(related);
-  v.package_name = std::move(package);
-  v.package_version = "4.1";
-  v.package_purl = "pkg:pypi/" + v.package_name + "@4.1";
-  v.package_ecosystem = "PyPI";
-  v.state = "fixed";
-  v.fixed_version = "4.6";
-  v.severity = "high";
-  Finding f;
-  f.vulnerability = make_vulnerability(std::move(v), Severity::high);
-  f.check = &f.vulnerability->info;
-  f.severity = Severity::high;
-  f.message = "affected";
-  return f;
-}
-
-// A scan where PYSEC-2021-871 merged PYSEC-2021-872, and two zope records
-// share only a GHSA id.
-std::vector<TargetReport> vulnerability_sample() {
-  std::vector<TargetReport> reports(1);
-  reports[0].target = "app.cdx.json";
-  reports[0].kind = "sbom";
-  reports[0].findings = {
-      vulnerability_finding(
-          "PYSEC-2021-871",
-          {"CVE-2021-42343", "GHSA-hwqr-f3v9-hwxr", "PYSEC-2021-872", "GHSA-j8fq-86c5-5v2r"}, {},
-          "distributed"),
-      vulnerability_finding("PYSEC-2021-88", {"CVE-2021-32633", "GHSA-5pr9-v234-jw36"},
-                            {"PYSEC-2021-104"}),
-      vulnerability_finding("PYSEC-2021-104", {"CVE-2021-32674", "GHSA-5pr9-v234-jw36"},
-                            {"PYSEC-2021-88"})};
-  return reports;
-}
-
-} // namespace
 
 TEST(JunitWriter, HeaderAndSuiteCounts) {
   auto xml = render(sample(), Severity::high);
@@ -207,7 +167,7 @@ TEST(JunitWriter, WellFormedForAnXmlParser) {
 }
 
 TEST(JunitWriter, VulnerabilitiesNameEveryAliasAndRelatedFinding) {
-  const auto xml = render(vulnerability_sample(), Severity::high);
+  const auto xml = render(moat::test::vulnerability_sample(), Severity::high);
   EXPECT_NE(xml.find("PYSEC-2021-871 (CVE-2021-42343, GHSA-hwqr-f3v9-hwxr, PYSEC-2021-872, "
                      "GHSA-j8fq-86c5-5v2r)"),
             std::string::npos)
@@ -216,3 +176,5 @@ TEST(JunitWriter, VulnerabilitiesNameEveryAliasAndRelatedFinding) {
   EXPECT_NE(xml.find("Related: PYSEC-2021-88"), std::string::npos) << xml;
   EXPECT_EQ(count(xml, "Related:"), 2U) << xml;
 }
+
+} // namespace junit_test

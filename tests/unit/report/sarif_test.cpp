@@ -1,3 +1,5 @@
+#include "vulnerability_sample.hpp"
+
 #include <moat/report/writer.hpp>
 
 #include <gtest/gtest.h>
@@ -13,7 +15,7 @@ using namespace moat::core;
 using namespace moat::report;
 using nlohmann::json;
 
-namespace {
+namespace sarif_test {
 
 constexpr std::array<CheckInfo, 3> k_checks{{
     {"DF001", "DL3002,DS-0002,CIS-DI-0001", Severity::high, "Last user should not be root",
@@ -54,48 +56,6 @@ json render(const std::vector<TargetReport>& reports, std::string* raw = nullptr
     *raw = out.str();
   return json::parse(out.str());
 }
-
-// A vulnerability finding for PACKAGE: ID with ALIASES, and RELATED findings.
-Finding vulnerability_finding(std::string id, std::vector<std::string> aliases,
-                              std::vector<std::string> related, std::string package = "zope") {
-  Vulnerability v;
-  v.id = std::move(id);
-  v.aliases = std::move(aliases);
-  v.related = std::move(related);
-  v.package_name = std::move(package);
-  v.package_version = "4.1";
-  v.package_purl = "pkg:pypi/" + v.package_name + "@4.1";
-  v.package_ecosystem = "PyPI";
-  v.state = "fixed";
-  v.fixed_version = "4.6";
-  v.severity = "high";
-  Finding f;
-  f.vulnerability = make_vulnerability(std::move(v), Severity::high);
-  f.check = &f.vulnerability->info;
-  f.severity = Severity::high;
-  f.message = "affected";
-  return f;
-}
-
-// A scan where PYSEC-2021-871 merged PYSEC-2021-872, and two zope records
-// share only a GHSA id.
-std::vector<TargetReport> vulnerability_sample() {
-  std::vector<TargetReport> reports(1);
-  reports[0].target = "app.cdx.json";
-  reports[0].kind = "sbom";
-  reports[0].findings = {
-      vulnerability_finding(
-          "PYSEC-2021-871",
-          {"CVE-2021-42343", "GHSA-hwqr-f3v9-hwxr", "PYSEC-2021-872", "GHSA-j8fq-86c5-5v2r"}, {},
-          "distributed"),
-      vulnerability_finding("PYSEC-2021-88", {"CVE-2021-32633", "GHSA-5pr9-v234-jw36"},
-                            {"PYSEC-2021-104"}),
-      vulnerability_finding("PYSEC-2021-104", {"CVE-2021-32674", "GHSA-5pr9-v234-jw36"},
-                            {"PYSEC-2021-88"})};
-  return reports;
-}
-
-} // namespace
 
 TEST(SarifWriter, EnvelopeAndDriver) {
   std::string raw;
@@ -209,9 +169,9 @@ TEST(SarifWriter, NoFindingsStillListsRulesAndAnEmptyResultArray) {
 }
 
 TEST(SarifWriter, VulnerabilityResultsCarryAliasesAndRelated) {
-  auto reports = vulnerability_sample();
+  auto reports = moat::test::vulnerability_sample();
   // The same advisory in a second package, where it merged nothing.
-  reports[0].findings.push_back(vulnerability_finding(
+  reports[0].findings.push_back(moat::test::vulnerability_finding(
       "PYSEC-2021-871", {"CVE-2021-42343", "GHSA-hwqr-f3v9-hwxr"}, {}, "dask-distributed"));
   auto doc = render(reports);
   const auto& results = doc["runs"][0]["results"];
@@ -244,3 +204,5 @@ TEST(SarifWriter, VulnerabilityResultsCarryAliasesAndRelated) {
   // Check results have neither.
   EXPECT_FALSE(render(sample())["runs"][0]["results"][0]["properties"].contains("aliases"));
 }
+
+} // namespace sarif_test

@@ -1,3 +1,5 @@
+#include "vulnerability_sample.hpp"
+
 #include <moat/report/writer.hpp>
 
 #include <gtest/gtest.h>
@@ -11,7 +13,7 @@
 using namespace moat::core;
 using namespace moat::report;
 
-namespace {
+namespace text_test {
 
 constexpr std::array<CheckInfo, 3> k_checks{{
     {"DF001", "DL3002,DS-0002,CIS-DI-0001", Severity::high, "Last user should not be root",
@@ -65,48 +67,6 @@ std::string strip_ansi(const std::string& text) {
   }
   return out;
 }
-
-// A vulnerability finding for PACKAGE: ID with ALIASES, and RELATED findings.
-Finding vulnerability_finding(std::string id, std::vector<std::string> aliases,
-                              std::vector<std::string> related, std::string package = "zope") {
-  Vulnerability v;
-  v.id = std::move(id);
-  v.aliases = std::move(aliases);
-  v.related = std::move(related);
-  v.package_name = std::move(package);
-  v.package_version = "4.1";
-  v.package_purl = "pkg:pypi/" + v.package_name + "@4.1";
-  v.package_ecosystem = "PyPI";
-  v.state = "fixed";
-  v.fixed_version = "4.6";
-  v.severity = "high";
-  Finding f;
-  f.vulnerability = make_vulnerability(std::move(v), Severity::high);
-  f.check = &f.vulnerability->info;
-  f.severity = Severity::high;
-  f.message = "affected";
-  return f;
-}
-
-// A scan where PYSEC-2021-871 merged PYSEC-2021-872, and two zope records
-// share only a GHSA id.
-std::vector<TargetReport> vulnerability_sample() {
-  std::vector<TargetReport> reports(1);
-  reports[0].target = "app.cdx.json";
-  reports[0].kind = "sbom";
-  reports[0].findings = {
-      vulnerability_finding(
-          "PYSEC-2021-871",
-          {"CVE-2021-42343", "GHSA-hwqr-f3v9-hwxr", "PYSEC-2021-872", "GHSA-j8fq-86c5-5v2r"}, {},
-          "distributed"),
-      vulnerability_finding("PYSEC-2021-88", {"CVE-2021-32633", "GHSA-5pr9-v234-jw36"},
-                            {"PYSEC-2021-104"}),
-      vulnerability_finding("PYSEC-2021-104", {"CVE-2021-32674", "GHSA-5pr9-v234-jw36"},
-                            {"PYSEC-2021-88"})};
-  return reports;
-}
-
-} // namespace
 
 TEST(TextWriter, GroupsFindingsByTargetWithAlignedColumns) {
   std::string expected =
@@ -208,7 +168,7 @@ TEST(TextWriter, EmptyMessageFallsBackToTitle) {
 }
 
 TEST(TextWriter, VulnerabilitiesShowEveryAliasAndTheirRelatedFindings) {
-  const auto text = render(vulnerability_sample());
+  const auto text = render(moat::test::vulnerability_sample());
   // The label shows two aliases; the merged record's id and the rest follow
   // on a line of their own, under the message.
   EXPECT_NE(text.find("PYSEC-2021-871 (CVE-2021-42343, GHSA-hwqr-f3v9-hwxr)  affected\n"),
@@ -225,3 +185,5 @@ TEST(TextWriter, VulnerabilitiesShowEveryAliasAndTheirRelatedFindings) {
   // The target, three findings, one "also" and two "related" lines, a blank line, the summary.
   EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 9) << text;
 }
+
+} // namespace text_test

@@ -1,4 +1,5 @@
 #include <moat/util/strings.hpp>
+#include <moat/util/unicode.hpp>
 
 #include <gtest/gtest.h>
 
@@ -26,6 +27,15 @@ TEST(Strings, CaseHelpers) {
   EXPECT_EQ(to_lower("RUN"), "run");
 }
 
+TEST(Strings, HexDigitValue) {
+  EXPECT_EQ(hex_digit_value('0'), 0);
+  EXPECT_EQ(hex_digit_value('9'), 9);
+  EXPECT_EQ(hex_digit_value('a'), 10);
+  EXPECT_EQ(hex_digit_value('F'), 15);
+  EXPECT_EQ(hex_digit_value('g'), -1);
+  EXPECT_EQ(hex_digit_value('/'), -1);
+}
+
 TEST(Strings, GlobMatch) {
   EXPECT_TRUE(glob_match("*.Dockerfile", "api.Dockerfile"));
   EXPECT_TRUE(glob_match("Dockerfile.*", "Dockerfile.dev"));
@@ -41,4 +51,17 @@ TEST(Strings, TerminalSafeEscapesControlCharacters) {
   EXPECT_EQ(terminal_safe("line\nbreak\x7f"), "line\\x0abreak\\x7f");
   EXPECT_EQ(terminal_safe("csi \xc2\x9b here"), "csi \\u009b here");
   EXPECT_EQ(terminal_safe("caf\xc3\xa9 \xc2\xa0"), "caf\xc3\xa9 \xc2\xa0");
+}
+
+TEST(Unicode, AppendUtf8RoundTripsThroughDecode) {
+  for (char32_t cp : {U'\0', U'A', U'\u00e9', U'\u20ac', U'\U0001F600', U'\U0010FFFF'}) {
+    std::string out;
+    append_utf8(out, cp);
+    const auto [decoded, len] = decode_utf8(out);
+    EXPECT_EQ(decoded, cp);
+    EXPECT_EQ(len, out.size());
+  }
+  std::string replacement;
+  append_utf8(replacement, 0xFFFD);
+  EXPECT_EQ(replacement, k_replacement_character);
 }
