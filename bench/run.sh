@@ -48,7 +48,8 @@ echo
 hyperfine -N --warmup 2 --runs "$runs" --ignore-failure --export-markdown "$work/table.md" \
   -n "moat lint --format json (${nfiles} files, 1 process)" "xargs -a $list $moat lint --format json --fail-on none" \
   -n "dockerfilelint -o json (${nfiles} files, 1 process)" "xargs -a $list $dfl -o json" \
-  -n "cat (reading the same files)" "xargs -a $list cat"
+  -n "cat (reading the same files)" "xargs -a $list cat" \
+  -n "moat --version (start-up and exit only)" "$moat --version"
 echo
 cat "$work/table.md"
 

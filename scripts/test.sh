@@ -12,7 +12,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
-scripts/install-deps.sh
 
 jobs=$(nproc)
 started=$(date +%s)
@@ -36,6 +35,9 @@ report_timings() {
   printf '%5ds  total\n' $(( $(date +%s) - started ))
 }
 trap report_timings EXIT
+
+step "install dependencies"
+scripts/install-deps.sh
 
 if command -v ccache >/dev/null 2>&1; then
   export CMAKE_CXX_COMPILER_LAUNCHER=ccache
