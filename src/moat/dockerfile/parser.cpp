@@ -6,6 +6,7 @@
 
 #include <moat/dockerfile/ast.hpp>
 #include <moat/dockerfile/parser_detail.hpp>
+#include <moat/util/strings.hpp>
 #include <moat/util/unicode.hpp>
 
 #include <fmt/format.h>
@@ -176,23 +177,13 @@ bool is_json_ws(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
-
 // The four hex digits of a \u escape starting at I ("\uXXXX"), or nullopt.
 std::optional<Rune> read_u4(std::string_view s, std::size_t i) {
   if (i + 6 > s.size() || s[i] != '\\' || s[i + 1] != 'u')
     return std::nullopt;
   Rune value = 0;
   for (std::size_t k = i + 2; k < i + 6; ++k) {
-    const int h = hex_value(s[k]);
+    const int h = util::hex_digit_value(s[k]);
     if (h < 0)
       return std::nullopt;
     value = value * 16 + static_cast<Rune>(h);
