@@ -292,6 +292,14 @@ std::vector<const Instruction*> chain_instructions(const Context& ctx, int stage
   return out;
 }
 
+bool base_chain_has(const Context& ctx, const Stage& stage, std::string_view keyword) {
+  if (stage.base_stage < 0)
+    return false;
+  const auto chain = chain_instructions(ctx, stage.base_stage);
+  return std::any_of(chain.begin(), chain.end(),
+                     [&](const Instruction* ins) { return ins->keyword == keyword; });
+}
+
 std::string first_word(std::string_view s) {
   s = util::trim(s);
   auto end = s.find_first_of(" \t");

@@ -89,6 +89,9 @@ extern const std::initializer_list<std::string_view> k_zypper_value_opts;
 // Instructions of a stage and every stage it builds on, oldest first.
 [[nodiscard]] std::vector<const Instruction*> chain_instructions(const Context& ctx,
                                                                  int stage_index);
+// True when a stage STAGE builds on (not STAGE itself) has an instruction
+// with KEYWORD ("shell", "workdir").
+[[nodiscard]] bool base_chain_has(const Context& ctx, const Stage& stage, std::string_view keyword);
 // True for the instruction keywords Dockerfiles know.
 [[nodiscard]] bool known_keyword(std::string_view k);
 // The keyword as written in the file ("FROM", "from", "From").

@@ -168,11 +168,7 @@ void check_copy_ignored(Context& ctx) {
 void check_copy_add(Context& ctx) {
   for (const auto& stage : ctx.model.stages) {
     // A WORKDIR in a stage this one builds on counts as set.
-    bool workdir_set = false;
-    if (stage.base_stage >= 0)
-      for (const auto* ins : chain_instructions(ctx, stage.base_stage))
-        if (ins->keyword == "workdir")
-          workdir_set = true;
+    bool workdir_set = base_chain_has(ctx, stage, "workdir");
 
     for (std::size_t si = 0; si < stage.steps.size(); ++si) {
       const auto& step = stage.steps[si];

@@ -44,10 +44,7 @@ void check_exec_form(Context& ctx) {
   for (const auto& stage : ctx.model.stages) {
     // A SHELL in this stage or one it builds on says which shell runs the
     // shell form, which is what BuildKit waits for.
-    bool shell_set = false;
-    if (stage.base_stage >= 0)
-      for (const auto* ins : chain_instructions(ctx, stage.base_stage))
-        shell_set = shell_set || ins->keyword == "shell";
+    bool shell_set = base_chain_has(ctx, stage, "shell");
     for (const auto& step : stage.steps) {
       const auto& ins = *step.instruction;
       if (ins.keyword == "shell")
@@ -485,10 +482,7 @@ void check_descriptions(Context& ctx) {
 // expanded, is relative.
 void check_first_workdir(Context& ctx) {
   for (const auto& stage : ctx.model.stages) {
-    bool workdir_set = false;
-    if (stage.base_stage >= 0)
-      for (const auto* ins : chain_instructions(ctx, stage.base_stage))
-        workdir_set = workdir_set || ins->keyword == "workdir";
+    bool workdir_set = base_chain_has(ctx, stage, "workdir");
     for (const auto& step : stage.steps) {
       const auto& ins = *step.instruction;
       if (ins.keyword != "workdir" || ins.args.empty())

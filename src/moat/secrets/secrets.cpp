@@ -101,10 +101,14 @@ std::optional<SecretHit> find_secret_value(std::string_view text) {
   // tries the anchors that start with the byte at hand; the hit of the
   // earliest anchor in this list wins (AWS keys first), and the first
   // position among its hits.
-  static constexpr std::array<std::string_view, 18> anchors = {
-      "AKIA",        "ASIA", "AGPA",   "AIDA", "AROA", "AIPA",   "ANPA", "ANVA", "A3T",
-      "-----BEGIN ", "gh",   "glpat-", "xox",  "AIza", "_live_", "npm_", "hf_",  "sk-"};
-  static_assert(anchors.size() == k_aws_prefixes.size() + 9);
+  static constexpr std::array<std::string_view, 9> others = {
+      "-----BEGIN ", "gh", "glpat-", "xox", "AIza", "_live_", "npm_", "hf_", "sk-"};
+  static constexpr auto anchors = [] {
+    std::array<std::string_view, k_aws_prefixes.size() + others.size()> all{};
+    std::copy(k_aws_prefixes.begin(), k_aws_prefixes.end(), all.begin());
+    std::copy(others.begin(), others.end(), all.begin() + k_aws_prefixes.size());
+    return all;
+  }();
   // For each byte, the anchors that start with it (as indexes into anchors).
   struct ByFirst {
     std::array<std::uint8_t, anchors.size()> index{};
