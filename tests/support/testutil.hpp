@@ -55,6 +55,10 @@ inline std::string read_text(const std::filesystem::path& path) {
   return ss.str();
 }
 
+inline void write_text(const std::filesystem::path& path, const std::string& content) {
+  std::ofstream(path, std::ios::binary) << content;
+}
+
 inline std::filesystem::path shared_dir() {
   return MOAT_SHARED_DIR;
 }

@@ -27,6 +27,7 @@ inline constexpr int k_exit_error = 2;
 struct CommonOptions {
   std::string format = "text";
   std::string output;
+  bool output_given = false; // -o was given, even as ''
   std::string fail_on;
   std::vector<std::string> ignore;
   std::vector<std::string> enable;
@@ -43,11 +44,17 @@ void add_common_options(CLI::App& app, CommonOptions& options, const std::string
 [[nodiscard]] core::Result<core::Policy> build_policy(const CommonOptions& options,
                                                       const std::filesystem::path& start);
 
-// Renders REPORTS with the chosen writer to stdout or --output (atomically).
+// Renders REPORTS with the chosen writer to stdout or --output (see
+// report::write_output). INPUTS are the files the command read; --output
+// naming one of them (or the --config file) is refused.
 [[nodiscard]] core::Status emit_reports(const CommonOptions& options, const std::string& command,
                                         std::span<const core::CheckInfo> checks,
                                         const core::Policy& policy,
-                                        std::span<const core::TargetReport> reports);
+                                        std::span<const core::TargetReport> reports,
+                                        std::vector<std::filesystem::path> inputs = {});
+
+// Refuses `-o ''` (an explicit empty path) before any work is done.
+[[nodiscard]] core::Status check_output_option(bool given, const std::string& output);
 
 // Prints "moat: MESSAGE" for an error on stderr and returns k_exit_error.
 int report_error(const core::Error& error);

@@ -68,7 +68,9 @@ int run_image(ImageOptions& opts) {
   // Findings come from the image table and, for the history, the Dockerfile table.
   std::vector<core::CheckInfo> all(image::checks().begin(), image::checks().end());
   all.insert(all.end(), dockerfile::checks().begin(), dockerfile::checks().end());
-  if (auto status = emit_reports(opts.common, "image", all, *policy, reports); !status)
+  if (auto status = emit_reports(opts.common, "image", all, *policy, reports,
+                                 vuln_inputs(opts.target, opts.vuln));
+      !status)
     return report_error(status.error());
   return core::exit_code_for(*policy, reports);
 }

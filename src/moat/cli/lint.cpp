@@ -166,7 +166,8 @@ int run_lint(LintOptions& opts) {
       return report_error(result->error());
     reports.push_back(std::move(**result));
   }
-  if (auto status = emit_reports(opts.common, "lint", dockerfile::checks(), *policy, reports);
+  if (auto status = emit_reports(opts.common, "lint", dockerfile::checks(), *policy, reports,
+                                 {paths.begin(), paths.end()});
       !status)
     return report_error(status.error());
   return core::exit_code_for(*policy, reports);

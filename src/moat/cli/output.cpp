@@ -27,7 +27,9 @@ void add_common_options(CLI::App& app, CommonOptions& options, const std::string
       ->default_str("text")
       ->option_text("FORMAT");
   app.add_option("-o,--output", options.output,
-                 "Write the report to FILE (atomically) instead of standard output")
+                 "Write the report to FILE instead of standard output: a regular file is "
+                 "replaced atomically and keeps its mode, a device or FIFO is written to")
+      ->each([&options](const std::string&) { options.output_given = true; })
       ->option_text("FILE");
   app.add_option("--fail-on", options.fail_on,
                  "Exit with 1 when a finding is at or above this severity: critical, high, "
@@ -92,7 +94,10 @@ bool use_color(const CommonOptions& options) {
 
 core::Status emit_reports(const CommonOptions& options, const std::string& command,
                           std::span<const core::CheckInfo> checks, const core::Policy& policy,
-                          std::span<const core::TargetReport> reports) {
+                          std::span<const core::TargetReport> reports,
+                          std::vector<std::filesystem::path> inputs) {
+  if (auto status = check_output_option(options.output_given, options.output); !status)
+    return status;
   report::TextOptions text;
   text.color = use_color(options);
   text.quiet = options.quiet;
@@ -115,7 +120,16 @@ core::Status emit_reports(const CommonOptions& options, const std::string& comma
   // A file is written whole or not at all.
   std::ostringstream out;
   (*writer)->write(out, info, reports);
-  return report::write_file_atomic(options.output, std::move(out).str());
+  if (!options.config.empty())
+    inputs.emplace_back(options.config);
+  return report::write_output(options.output, std::move(out).str(), inputs);
+}
+
+core::Status check_output_option(bool given, const std::string& output) {
+  if (given && output.empty())
+    return core::fail(core::ErrorKind::usage, "--output",
+                      "empty path (use '-' for standard output)");
+  return {};
 }
 
 int report_error(const core::Error& error) {

@@ -31,6 +31,7 @@ struct SbomOptions {
   std::string target;
   std::string format = "cyclonedx";
   std::string output;
+  bool output_given = false;
   ImageSourceOptions source;
   bool quiet = false;
 };
@@ -48,6 +49,8 @@ std::string creation_time() {
 }
 
 int run_sbom(SbomOptions& opts) {
+  if (auto status = check_output_option(opts.output_given, opts.output); !status)
+    return report_error(status.error());
   if (opts.format != "cyclonedx" && opts.format != "spdx" && opts.format != "cyclonedx-json" &&
       opts.format != "spdx-json")
     return report_error(
@@ -89,7 +92,9 @@ int run_sbom(SbomOptions& opts) {
       return report_error(core::Error{core::ErrorKind::io, "stdout", "write failed", 0, 0});
     return k_exit_clean;
   }
-  if (auto written = report::write_file_atomic(opts.output, std::move(out).str()); !written)
+  if (auto written = report::write_output(opts.output, std::move(out).str(),
+                                          std::vector<std::filesystem::path>{opts.target});
+      !written)
     return report_error(written.error());
   return k_exit_clean;
 }
@@ -105,7 +110,9 @@ void attach_sbom(CLI::App& root, int& exit_code) {
       ->default_str("cyclonedx")
       ->option_text("FORMAT");
   cmd->add_option("-o,--output", opts->output,
-                  "Write the SBOM to FILE (atomically) instead of standard output")
+                  "Write the SBOM to FILE instead of standard output: a regular file is "
+                  "replaced atomically and keeps its mode, a device or FIFO is written to")
+      ->each([opts](const std::string&) { opts->output_given = true; })
       ->option_text("FILE");
   cmd->add_flag("-q,--quiet", opts->quiet, "No progress bar");
   add_image_source_options(*cmd, opts->source);

@@ -84,7 +84,9 @@ int run_vuln(VulnCommandOptions& opts) {
   core::apply_policy(*policy, report);
   std::vector<core::TargetReport> reports;
   reports.push_back(std::move(report));
-  if (auto status = emit_reports(opts.common, "vuln", {}, *policy, reports); !status)
+  if (auto status = emit_reports(opts.common, "vuln", {}, *policy, reports,
+                                 vuln_inputs(opts.target, opts.vuln));
+      !status)
     return report_error(status.error());
   return core::exit_code_for(*policy, reports);
 }

@@ -15,6 +15,16 @@ constexpr std::size_t k_max_suppression_file = 64U << 20;
 
 } // namespace
 
+std::vector<std::filesystem::path> vuln_inputs(const std::string& target,
+                                               const VulnOptions& options) {
+  std::vector<std::filesystem::path> inputs{target};
+  inputs.emplace_back(options.db.empty() ? vuln::default_db_path()
+                                         : std::filesystem::path(options.db));
+  inputs.insert(inputs.end(), options.vex.begin(), options.vex.end());
+  inputs.emplace_back(options.ignore_file.empty() ? ".moatignore" : options.ignore_file);
+  return inputs;
+}
+
 void add_vuln_options(CLI::App& cmd, VulnOptions& options, bool for_image) {
   cmd.add_option("--db", options.db,
                  "Vulnerability database (default: $XDG_CACHE_HOME/moat/vuln.db)")

@@ -25,6 +25,11 @@ struct VulnOptions {
   bool skip = false;             // --skip-vulns (moat image)
 };
 
+// The files a vulnerability scan of TARGET reads: the target itself, the
+// database, VEX documents and the ignore file (for --output's refusal).
+[[nodiscard]] std::vector<std::filesystem::path> vuln_inputs(const std::string& target,
+                                                             const VulnOptions& options);
+
 // Adds --db, --ignore-unfixed, --vex, --ignore-file, --show-suppressed,
 // --include-os-owned; with FOR_IMAGE also --skip-vulns.
 void add_vuln_options(CLI::App& cmd, VulnOptions& options, bool for_image);

@@ -36,10 +36,11 @@ std::vector<std::string_view> writer_formats() {
   return {"text", "json", "sarif", "junit"};
 }
 
-core::Status write_file_atomic(const std::string& path, std::string_view content) {
+core::Status write_output(const std::string& path, std::string_view content,
+                          std::span<const std::filesystem::path> inputs) {
   if (path.empty())
-    return core::fail(core::ErrorKind::usage, path, "empty output path");
-  if (auto written = util::write_file_atomic(path, content); !written)
+    return core::fail(core::ErrorKind::usage, "--output", "empty output path");
+  if (auto written = util::write_output_file(path, content, inputs); !written)
     return core::fail(core::ErrorKind::io, path, fmt::format("cannot write: {}", written.error()));
   return {};
 }

@@ -5,6 +5,7 @@
 #include <moat/core/finding.hpp>
 #include <moat/core/result.hpp>
 
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <ostream>
@@ -44,8 +45,10 @@ public:
 // Names accepted by make_writer, for --help.
 [[nodiscard]] std::vector<std::string_view> writer_formats();
 
-// Writes CONTENT to PATH atomically: a temporary file in the same directory,
-// renamed over PATH once complete. Nothing is left behind on failure.
-[[nodiscard]] core::Status write_file_atomic(const std::string& path, std::string_view content);
+// Writes CONTENT to the output PATH (util::write_output_file): a regular or
+// new file atomically with its mode kept, a device or FIFO written through,
+// and never one of INPUTS. Nothing is left behind on failure.
+[[nodiscard]] core::Status write_output(const std::string& path, std::string_view content,
+                                        std::span<const std::filesystem::path> inputs = {});
 
 } // namespace moat::report

@@ -1,5 +1,6 @@
 #include <moat/util/file.hpp>
 
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
@@ -95,18 +96,9 @@ std::expected<std::string, std::string> read_stream(std::istream& in, std::size_
   return out;
 }
 
-std::expected<void, std::string> write_file_atomic(const std::filesystem::path& path,
-                                                   std::string_view content) {
-  auto dir = path.parent_path();
-  if (dir.empty())
-    dir = ".";
-  std::string name = ".";
-  name += path.filename().string();
-  name += ".tmp.XXXXXX";
-  std::string tmpl = (dir / name).string();
-  int fd = ::mkstemp(tmpl.data());
-  if (fd < 0)
-    return std::unexpected(errno_text(errno));
+namespace {
+
+std::expected<void, std::string> write_all(int fd, std::string_view content) {
   const char* p = content.data();
   std::size_t left = content.size();
   while (left > 0) {
@@ -114,21 +106,123 @@ std::expected<void, std::string> write_file_atomic(const std::filesystem::path& 
     if (n < 0) {
       if (errno == EINTR)
         continue;
-      int err = errno;
-      ::close(fd);
-      ::unlink(tmpl.c_str());
-      return std::unexpected(errno_text(err));
+      return std::unexpected(errno_text(errno));
     }
     p += n;
     left -= static_cast<std::size_t>(n);
   }
-  ::fchmod(fd, 0644);
-  if (::close(fd) != 0 || ::rename(tmpl.c_str(), path.c_str()) != 0) {
+  return {};
+}
+
+// Creates a temporary file beside PATH with mode 0666 less the umask, as a
+// plain `open(O_CREAT)` would make PATH itself.
+int create_temporary(const std::filesystem::path& path, std::string& name) {
+  auto dir = path.parent_path();
+  if (dir.empty())
+    dir = ".";
+  static std::atomic<unsigned> counter{0};
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    name = (dir / ("." + path.filename().string() + ".tmp." + std::to_string(::getpid()) + "." +
+                   std::to_string(counter++)))
+               .string();
+    int fd = ::open(name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    if (fd >= 0 || errno != EEXIST)
+      return fd;
+  }
+  errno = EEXIST;
+  return -1;
+}
+
+std::expected<void, std::string> replace_atomically(const std::filesystem::path& path,
+                                                    std::string_view content,
+                                                    const struct stat* existing) {
+  std::string tmp;
+  int fd = create_temporary(path, tmp);
+  if (fd < 0)
+    return std::unexpected(errno_text(errno));
+  auto fail = [&](int err) -> std::expected<void, std::string> {
+    ::close(fd);
+    ::unlink(tmp.c_str());
+    return std::unexpected(errno_text(err));
+  };
+  if (auto written = write_all(fd, content); !written) {
+    ::close(fd);
+    ::unlink(tmp.c_str());
+    return written;
+  }
+  if (existing != nullptr) {
+    // The replacement keeps the mode and, where moat may set it, the owner.
+    if (::geteuid() == 0 && ::fchown(fd, existing->st_uid, existing->st_gid) != 0)
+      return fail(errno);
+    if (::fchmod(fd, existing->st_mode & 07777) != 0)
+      return fail(errno);
+  }
+  if (::close(fd) != 0) {
     int err = errno;
-    ::unlink(tmpl.c_str());
+    ::unlink(tmp.c_str());
+    return std::unexpected(errno_text(err));
+  }
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    int err = errno;
+    ::unlink(tmp.c_str());
     return std::unexpected(errno_text(err));
   }
   return {};
+}
+
+// Follows PATH through symlinks (a dangling one included) to the name that
+// is finally written.
+std::expected<std::filesystem::path, std::string> resolve_links(std::filesystem::path path) {
+  for (int depth = 0; depth < 40; ++depth) {
+    struct stat st {};
+    if (::lstat(path.c_str(), &st) != 0 || !S_ISLNK(st.st_mode))
+      return path;
+    std::error_code ec;
+    auto target = std::filesystem::read_symlink(path, ec);
+    if (ec)
+      return std::unexpected(ec.message());
+    path = target.is_absolute() ? target : path.parent_path() / target;
+  }
+  return std::unexpected(errno_text(ELOOP));
+}
+
+} // namespace
+
+std::expected<void, std::string> write_output_file(const std::filesystem::path& path,
+                                                   std::string_view content,
+                                                   std::span<const std::filesystem::path> inputs) {
+  if (path.empty())
+    return std::unexpected(std::string("empty output path"));
+  auto target = resolve_links(path);
+  if (!target)
+    return std::unexpected(target.error());
+  struct stat st {};
+  if (::stat(target->c_str(), &st) != 0) {
+    if (errno != ENOENT)
+      return std::unexpected(errno_text(errno));
+    return replace_atomically(*target, content, nullptr);
+  }
+  for (const auto& input : inputs) {
+    struct stat in {};
+    if (!input.empty() && input != "-" && ::stat(input.c_str(), &in) == 0 &&
+        in.st_dev == st.st_dev && in.st_ino == st.st_ino)
+      return std::unexpected("refusing to overwrite the input " + input.string());
+  }
+  if (S_ISDIR(st.st_mode))
+    return std::unexpected(std::string("is a directory"));
+  if (S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode)) {
+    int fd = ::open(target->c_str(), O_WRONLY | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0)
+      return std::unexpected(errno_text(errno));
+    auto written = write_all(fd, content);
+    if (::close(fd) != 0 && written)
+      return std::unexpected(errno_text(errno));
+    return written;
+  }
+  if (!S_ISREG(st.st_mode))
+    return std::unexpected(
+        std::string("not a regular file, character device or FIFO; refusing to replace it"));
+  return replace_atomically(*target, content, &st);
 }
 
 bool is_tty(int fd) {

@@ -6,6 +6,7 @@
 #include <expected>
 #include <filesystem>
 #include <istream>
+#include <span>
 #include <string>
 
 namespace moat::util {
@@ -18,10 +19,17 @@ namespace moat::util {
 [[nodiscard]] std::expected<std::string, std::string> read_stream(std::istream& in,
                                                                   std::size_t max_bytes);
 
-// Writes CONTENT to PATH through a temporary file in the same directory and a
-// rename, so PATH is either the old file or the complete new one.
-[[nodiscard]] std::expected<void, std::string> write_file_atomic(const std::filesystem::path& path,
-                                                                 std::string_view content);
+// Writes CONTENT to PATH without destroying what is there:
+//  - a new path or a regular file is written through a temporary file in the
+//    same directory and a rename, so PATH is either the old file or the
+//    complete new one; an existing file keeps its mode (and owner, as root);
+//  - a character device or a FIFO is written through (`-o /dev/stdout`);
+//  - a symlink is followed, and its target is judged by the same rules;
+//  - a directory, socket or block device is refused, as is a path that is
+//    the same file as one of INPUTS.
+[[nodiscard]] std::expected<void, std::string>
+write_output_file(const std::filesystem::path& path, std::string_view content,
+                  std::span<const std::filesystem::path> inputs = {});
 
 // True when FD refers to a terminal.
 [[nodiscard]] bool is_tty(int fd);

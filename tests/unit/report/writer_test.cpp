@@ -8,6 +8,10 @@
 #include <filesystem>
 #include <sstream>
 #include <string>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <thread>
+#include <unistd.h>
 
 using namespace moat::core;
 using namespace moat::report;
@@ -51,11 +55,11 @@ TEST(MakeWriter, UnknownFormatIsAUsageError) {
   }
 }
 
-TEST(WriteFileAtomic, WritesContentAndLeavesNoTemporaryFile) {
+TEST(WriteOutput, WritesContentAndLeavesNoTemporaryFile) {
   moat::test::TempDir dir;
   auto path = (dir.path() / "report.sarif").string();
-  ASSERT_TRUE(write_file_atomic(path, "first\n").has_value());
-  ASSERT_TRUE(write_file_atomic(path, "second\ncontent\n").has_value());
+  ASSERT_TRUE(write_output(path, "first\n").has_value());
+  ASSERT_TRUE(write_output(path, "second\ncontent\n").has_value());
   EXPECT_EQ(moat::test::read_text(path), "second\ncontent\n");
   std::size_t entries = 0;
   for (const auto& entry : std::filesystem::directory_iterator(dir.path())) {
@@ -65,10 +69,10 @@ TEST(WriteFileAtomic, WritesContentAndLeavesNoTemporaryFile) {
   EXPECT_EQ(entries, 1U);
 }
 
-TEST(WriteFileAtomic, MissingDirectoryFailsCleanly) {
+TEST(WriteOutput, MissingDirectoryFailsCleanly) {
   moat::test::TempDir dir;
   auto path = (dir.path() / "missing" / "report.json").string();
-  auto status = write_file_atomic(path, "content");
+  auto status = write_output(path, "content");
   ASSERT_FALSE(status.has_value());
   EXPECT_EQ(status.error().kind, ErrorKind::io);
   EXPECT_EQ(status.error().input, path);
@@ -78,8 +82,104 @@ TEST(WriteFileAtomic, MissingDirectoryFailsCleanly) {
   EXPECT_TRUE(std::filesystem::is_empty(dir.path()));
 }
 
-TEST(WriteFileAtomic, EmptyPathIsRejected) {
-  auto status = write_file_atomic("", "content");
+TEST(WriteOutput, EmptyPathIsRejected) {
+  auto status = write_output("", "content");
   ASSERT_FALSE(status.has_value());
   EXPECT_EQ(status.error().kind, ErrorKind::usage);
+  EXPECT_EQ(status.error().input, "--output");
+}
+
+TEST(WriteOutput, KeepsTheModeOfAnExistingFile) {
+  moat::test::TempDir dir;
+  auto path = dir.path() / "report.json";
+  moat::test::write_text(path, "old");
+  ASSERT_EQ(::chmod(path.c_str(), 0600), 0);
+  ASSERT_TRUE(write_output(path.string(), "new").has_value());
+  struct stat st {};
+  ASSERT_EQ(::stat(path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0600U);
+  EXPECT_EQ(moat::test::read_text(path), "new");
+}
+
+TEST(WriteOutput, NewFileTakesTheUmask) {
+  moat::test::TempDir dir;
+  auto path = dir.path() / "report.json";
+  const mode_t old = ::umask(027);
+  auto status = write_output(path.string(), "new");
+  ::umask(old);
+  ASSERT_TRUE(status.has_value());
+  struct stat st {};
+  ASSERT_EQ(::stat(path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0640U);
+}
+
+TEST(WriteOutput, FollowsASymlinkAndKeepsIt) {
+  moat::test::TempDir dir;
+  auto target = dir.path() / "real.json";
+  auto link = dir.path() / "link.json";
+  moat::test::write_text(target, "old");
+  std::filesystem::create_symlink("real.json", link);
+  ASSERT_TRUE(write_output(link.string(), "new").has_value());
+  EXPECT_TRUE(std::filesystem::is_symlink(link));
+  EXPECT_EQ(moat::test::read_text(target), "new");
+  // A dangling link is followed too: the file it names is created.
+  auto dangling = dir.path() / "dangling.json";
+  std::filesystem::create_symlink("made.json", dangling);
+  ASSERT_TRUE(write_output(dangling.string(), "made").has_value());
+  EXPECT_TRUE(std::filesystem::is_symlink(dangling));
+  EXPECT_EQ(moat::test::read_text(dir.path() / "made.json"), "made");
+}
+
+TEST(WriteOutput, WritesThroughACharacterDevice) {
+  // `-o /dev/null` must leave a device: replacing it would break the machine.
+  // The test uses a private node of the same device, so a regression cannot.
+  if (::geteuid() != 0)
+    GTEST_SKIP() << "creating a device node needs root";
+  moat::test::TempDir dir;
+  auto node = dir.path() / "null";
+  ASSERT_EQ(::mknod(node.c_str(), S_IFCHR | 0666, makedev(1, 3)), 0);
+  ASSERT_TRUE(write_output(node.string(), "discarded").has_value());
+  struct stat st {};
+  ASSERT_EQ(::lstat(node.c_str(), &st), 0);
+  EXPECT_TRUE(S_ISCHR(st.st_mode));
+  EXPECT_EQ(st.st_rdev, makedev(1, 3));
+}
+
+TEST(WriteOutput, WritesThroughAFifo) {
+  moat::test::TempDir dir;
+  auto fifo = dir.path() / "pipe";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  std::string got;
+  std::thread reader([&] { got = moat::test::read_text(fifo); });
+  auto status = write_output(fifo.string(), "through the pipe");
+  reader.join();
+  ASSERT_TRUE(status.has_value());
+  EXPECT_EQ(got, "through the pipe");
+  struct stat st {};
+  ASSERT_EQ(::lstat(fifo.c_str(), &st), 0);
+  EXPECT_TRUE(S_ISFIFO(st.st_mode));
+}
+
+TEST(WriteOutput, RefusesAnInputFile) {
+  moat::test::TempDir dir;
+  auto input = dir.path() / "Dockerfile";
+  moat::test::write_text(input, "FROM scratch\n");
+  auto link = dir.path() / "alias";
+  std::filesystem::create_symlink(input, link);
+  for (const auto& out : {input, link}) {
+    std::vector<std::filesystem::path> inputs{input};
+    auto status = write_output(out.string(), "report", inputs);
+    ASSERT_FALSE(status.has_value()) << out;
+    EXPECT_NE(status.error().message.find("refusing to overwrite the input"), std::string::npos)
+        << status.error().message;
+  }
+  EXPECT_EQ(moat::test::read_text(input), "FROM scratch\n");
+}
+
+TEST(WriteOutput, RefusesADirectoryAndASocketSafely) {
+  moat::test::TempDir dir;
+  auto status = write_output(dir.path().string(), "report");
+  ASSERT_FALSE(status.has_value());
+  EXPECT_NE(status.error().message.find("is a directory"), std::string::npos);
+  EXPECT_TRUE(std::filesystem::is_directory(dir.path()));
 }
