@@ -573,5 +573,38 @@ TEST_F(VulnCli, UpdateSaysWhenThereIsNoNetwork) {
   EXPECT_FALSE(std::filesystem::exists(dir.path() / "v.db"));
 }
 
+// Padding a package's METADATA must not hide it: up to the database limit
+// it is read (and matched); beyond it the scan reports IM020 at high
+// severity instead of coming back clean. Sparse files keep the test cheap.
+TEST_F(VulnCli, PaddedMetadataCannotHideAPackage) {
+  ASSERT_EQ(s_import->exit_code, 0) << s_import->err;
+  TempDir dir;
+  const std::string metadata = "Metadata-Version: 2.1\nName: requests\nVersion: 2.28.1\n\n";
+  const auto site = std::string("rootfs/usr/lib/python3/dist-packages/requests-2.28.1.dist-info/");
+  auto padded = dir.write(site + "METADATA", metadata);
+  std::filesystem::resize_file(padded, std::uintmax_t{9} << 20U); // was over the old 8 MiB cap
+  const auto target = "dir://" + (dir.path() / "rootfs").string();
+  auto r = run_moat("vuln --no-progress --db " + q(s_db) + " --format json " + q(target));
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(find(findings_of(r), "PYSEC-2023-74"), nullptr) << r.out;
+
+  std::filesystem::resize_file(padded, std::uintmax_t{300} << 20U); // over today's limit
+  r = run_moat("vuln --no-progress --db " + q(s_db) + " --format json " + q(target));
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  const auto findings = findings_of(r);
+  const auto* unread = find(findings, "IM020");
+  ASSERT_NE(unread, nullptr) << r.out;
+  EXPECT_EQ((*unread)["severity"], "high");
+  EXPECT_NE((*unread)["message"].get<std::string>().find(
+                "package database too large to read: /usr/lib/python3/dist-packages/"
+                "requests-2.28.1.dist-info/METADATA, 314572800 bytes"),
+            std::string::npos)
+      << (*unread)["message"];
+  // moat image reports it too, and --fail-on high catches it.
+  r = run_moat("image --no-progress --skip-vulns --fail-on high --format json " + q(target));
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(find(findings_of(r), "IM020"), nullptr) << r.out;
+}
+
 } // namespace
 } // namespace moat::test

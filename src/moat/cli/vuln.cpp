@@ -3,6 +3,7 @@
 #include <moat/cli/image_common.hpp>
 #include <moat/cli/verbs.hpp>
 #include <moat/cli/vuln_common.hpp>
+#include <moat/image/checks.hpp>
 #include <moat/util/file.hpp>
 #include <moat/util/strings.hpp>
 #include <moat/vuln/sbom_input.hpp>
@@ -72,6 +73,7 @@ int run_vuln(VulnCommandOptions& opts) {
     report.kind = "image";
     report.os = describe_os((*loaded)->inventory);
     report.notes = (*loaded)->inventory.notes;
+    image::add_unread_findings((*loaded)->scanned, (*loaded)->inventory, *policy, report);
     if (const auto& os = (*loaded)->inventory.os)
       distro = vuln::Distro{os->id, os->version_id};
     image = std::move(*loaded);

@@ -311,6 +311,13 @@ core::Result<Inventory> catalog_image(const ScannedImage& scanned, const UnionVi
   for (const auto& layer : scanned.layers)
     for (const auto& note : layer.notes)
       inv.notes.push_back(note);
+  for (std::size_t l = 0; l < scanned.layers.size(); ++l)
+    for (const auto& u : scanned.layers[l].unread) {
+      const auto& path = scanned.layers[l].entries[u.entry].path;
+      const auto ref = view.find_ref(path);
+      if (ref && ref->layer == static_cast<int>(l))
+        inv.unread.push_back(Inventory::Unread{"/" + path, u.size, u.limit, static_cast<int>(l)});
+    }
   // A language package an OS package installed is the one whose file list
   // holds the file it was found in (dpkg's lists were read above).
   for (const auto& pkg : inv.packages)

@@ -22,6 +22,15 @@ struct Inventory {
   // path without the leading '/' -> package name.
   std::unordered_map<std::string, std::string> owners;
   std::vector<std::string> notes; // what was found and not read
+  // Visible package databases and archives too large to read: reported as
+  // findings (IM020) so that a padded file cannot hide its packages.
+  struct Unread {
+    std::string path; // with the leading '/'
+    std::uint64_t size = 0;
+    std::uint64_t limit = 0;
+    int layer = -1;
+  };
+  std::vector<Unread> unread;
 };
 
 // Runs the catalogers over the files visible in VIEW. A malformed package

@@ -435,6 +435,14 @@ void check_files(const ScannedImage& scanned, const UnionView& view, const Inven
       r.add("IM019", fmt::format("'{}': {}", a.path, a.problem), r.at_layer(static_cast<int>(l)));
 }
 
+void check_unread(const Inventory& inventory, Reporter& r) {
+  for (const auto& u : inventory.unread)
+    r.add("IM020",
+          fmt::format("package database too large to read: {}, {} bytes (the limit is {})", u.path,
+                      u.size, u.limit),
+          r.at_layer(u.layer, std::string_view(u.path).substr(1)));
+}
+
 } // namespace
 
 std::string instruction_from_history(std::string_view created_by) {
@@ -543,7 +551,14 @@ core::TargetReport check_image(const ScannedImage& scanned, const UnionView& vie
   check_config(scanned, r);
   check_history(scanned, policy, r);
   check_files(scanned, view, inventory, r);
+  check_unread(inventory, r);
   return report;
+}
+
+void add_unread_findings(const ScannedImage& scanned, const Inventory& inventory,
+                         const core::Policy& policy, core::TargetReport& report) {
+  Reporter r(scanned, policy, report);
+  check_unread(inventory, r);
 }
 
 } // namespace moat::image

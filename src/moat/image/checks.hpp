@@ -25,6 +25,11 @@ namespace moat::image {
                                              const Inventory& inventory,
                                              const core::Policy& policy);
 
+// The IM020 findings alone ("package database too large to read"), for
+// commands that report packages without the other image checks (moat vuln).
+void add_unread_findings(const ScannedImage& scanned, const Inventory& inventory,
+                         const core::Policy& policy, core::TargetReport& report);
+
 // The build history as a Dockerfile: "FROM scratch" then one line per
 // history entry that reads as an instruction. LINES[i] is the history index
 // of line i+1 (-1 for the FROM line).

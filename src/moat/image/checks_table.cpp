@@ -110,6 +110,14 @@ constexpr std::array k_checks = std::to_array<core::CheckInfo>({
      "to careless extractors, and is not something a normal build produces.",
      "Rebuild the image with standard tools and find out how the entry got there.",
      "https://github.com/opencontainers/image-spec/blob/main/layer.md"},
+    {"IM020", "", Severity::high, "Package database too large to read",
+     "A package database or metadata file (dpkg status, the apk installed file, the rpmdb, a "
+     "Python METADATA, a package.json, a Java archive) is larger than moat reads, so the "
+     "packages it lists were not catalogued or matched against advisories. Padding such a file "
+     "is a way to hide a vulnerable package; a real one this large is very unusual.",
+     "Find out why the file is so large. If it is genuine, scan the image with a tool that reads "
+     "it, and report the size to moat's maintainers.",
+     "https://github.com/opencontainers/image-spec/blob/main/layer.md"},
 });
 
 } // namespace

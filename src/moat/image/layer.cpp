@@ -58,20 +58,21 @@ std::string_view base_name(std::string_view path) {
 } // namespace
 
 Capture capture_kind(std::string_view path) {
-  static constexpr std::array<std::string_view, 10> k_text = {
-      "etc/os-release",     "usr/lib/os-release", "etc/passwd",          "etc/shadow",
-      "etc/group",          "etc/gshadow",        "var/lib/dpkg/status", "lib/apk/db/installed",
-      "etc/alpine-release", "etc/debian_version"};
+  static constexpr std::array<std::string_view, 8> k_text = {
+      "etc/os-release", "usr/lib/os-release", "etc/passwd",         "etc/shadow",
+      "etc/group",      "etc/gshadow",        "etc/alpine-release", "etc/debian_version"};
   if (std::ranges::find(k_text, path) != k_text.end())
     return Capture::text;
-  if (path.starts_with("var/lib/dpkg/status.d/") && !path.ends_with(".md5sums"))
-    return Capture::text;
+  // Package databases and metadata: what the catalogers read packages from.
+  if (path == "var/lib/dpkg/status" || path == "lib/apk/db/installed" ||
+      (path.starts_with("var/lib/dpkg/status.d/") && !path.ends_with(".md5sums")))
+    return Capture::database;
   if (path.starts_with("var/lib/dpkg/info/") && path.ends_with(".list"))
     return Capture::text;
   if (path.ends_with("rpm/rpmdb.sqlite"))
     return Capture::database;
   if (is_python_metadata(path) || is_npm_manifest(path))
-    return Capture::text;
+    return Capture::database;
   const auto name = base_name(path);
   static constexpr std::array<std::string_view, 10> k_credentials = {
       ".env",    ".npmrc", ".git-credentials", ".pypirc",  ".netrc",
@@ -194,6 +195,10 @@ public:
     m_key_scan = e.size <= m_limits.max_key_scan;
     m_cap = cap_for(m_capture);
     if (m_capture != Capture::none && e.size > m_cap) {
+      // A package database moat cannot read must not look like "no packages":
+      // it becomes a finding (IM020), not only a note.
+      if (m_capture == Capture::database || m_capture == Capture::archive)
+        m_scan.unread.push_back(UnreadFile{m_index, e.size, m_cap});
       m_scan.notes.push_back(fmt::format("/{}: {} bytes, larger than the {} byte limit; not read",
                                          e.path, e.size, m_cap));
       m_capture = Capture::none;

@@ -57,6 +57,13 @@ struct Anomaly {
   std::string problem;
 };
 
+// A package database or archive too large to read (ScanLimits).
+struct UnreadFile {
+  std::size_t entry = 0; // index into LayerScan::entries
+  std::uint64_t size = 0;
+  std::uint64_t limit = 0;
+};
+
 struct LayerScan {
   std::string digest; // as computed ("sha256:...")
   std::uint64_t compressed_bytes = 0;
@@ -65,6 +72,7 @@ struct LayerScan {
   std::vector<CapturedFile> captured;
   std::vector<KeyHit> keys;
   std::vector<Anomaly> anomalies;
+  std::vector<UnreadFile> unread;
   std::vector<core::Package> packages; // found in binaries (Go build info, Java archives)
   std::vector<std::string> notes;      // what was seen and not read (e.g. a BerkeleyDB rpmdb)
 };
@@ -74,13 +82,13 @@ struct ScanLimits {
   std::uint64_t max_uncompressed = std::uint64_t{64} << 30U; // per layer
   std::uint64_t ratio_floor = std::uint64_t{1} << 30U; // the ratio limit applies past this size
   std::uint64_t max_ratio = 200;                       // uncompressed : compressed
-  std::size_t max_capture = std::size_t{8} << 20U;     // a captured text file
-  std::size_t max_database = std::size_t{64} << 20U;   // a captured package database
-  std::size_t max_key_scan = std::size_t{1} << 20U;    // files scanned for private keys
-  std::size_t max_archive = std::size_t{32} << 20U;
-  std::uint64_t max_captured =
-      std::uint64_t{128}
-      << 20U; // all captured files of the image    // a Java archive read for packages
+  std::size_t max_capture = std::size_t{8} << 20U;     // a captured text file (passwd, os-release)
+  // A package database or metadata file (dpkg status, apk installed, rpmdb,
+  // Python METADATA, package.json): real ones reach tens of MiB.
+  std::size_t max_database = std::size_t{256} << 20U;
+  std::size_t max_key_scan = std::size_t{1} << 20U;       // files scanned for private keys
+  std::size_t max_archive = std::size_t{64} << 20U;       // a Java archive read for packages
+  std::uint64_t max_captured = std::uint64_t{512} << 20U; // all captured files of the image
 };
 
 // What to do with a file's content, decided from its path.

@@ -36,6 +36,7 @@ struct Input {
   ImageBuilder image;
   bool docker_save = false; // a classic docker save tar with TAGS; otherwise an OCI layout
   std::vector<std::string> tags;
+  std::size_t max_database = 0; // ScanLimits::max_database when not 0
 };
 
 // One run of the pipeline; the view points into SCANNED, so a Run never moves.
@@ -61,8 +62,10 @@ struct Run {
   }
 };
 
-std::unique_ptr<Run> run_target(const std::string& target) {
+std::unique_ptr<Run> run_target(const std::string& target, std::size_t max_database = 0) {
   SourceOptions options;
+  if (max_database != 0)
+    options.limits.max_database = max_database;
   options.platform = "linux/amd64";
   options.threads = 2;
   auto scanned = load_image(target, options);
@@ -84,12 +87,12 @@ std::unique_ptr<Run> run(const Input& input) {
   if (input.docker_save) {
     const auto path =
         dir.write("image.tar", make_tar(docker_save_classic(input.image, input.tags)));
-    return run_target(path.string());
+    return run_target(path.string(), input.max_database);
   }
   OciLayout layout;
   layout.list(layout.add_image(input.image));
   layout.write_dir(dir.path());
-  return run_target(dir.path().string());
+  return run_target(dir.path().string(), input.max_database);
 }
 
 // A PEM private key shape (what find_private_key recognises); assembled so
@@ -322,6 +325,19 @@ const std::map<std::string, CheckCase, std::less<>>& cases() {
       {"IM019",
        {[] { return clean({tar_file("../../outside", "x")}); },
         [] { return clean({tar_file("app/inside/../also-inside", "x")}); }}},
+      {"IM020",
+       {[] {
+          auto in = clean({tar_file("usr/lib/python3/dist-packages/a-1.dist-info/METADATA",
+                                    "Name: a\nVersion: 1\n" + std::string(200, ' '))});
+          in.max_database = 128;
+          return in;
+        },
+        [] {
+          auto in = clean({tar_file("usr/lib/python3/dist-packages/a-1.dist-info/METADATA",
+                                    "Name: a\nVersion: 1\n")});
+          in.max_database = 128;
+          return in;
+        }}},
   };
   return table;
 }
@@ -594,6 +610,22 @@ TEST(ImageChecks, HostileEntriesNameTheLayer) {
     EXPECT_EQ(finding->location.layer, 1);
     EXPECT_EQ(finding->location.layer_digest, r->scanned.image.layers[1].digest);
   }
+}
+
+TEST(ImageChecks, UnreadDatabaseNamesItsSizeAndOnlyWhileVisible) {
+  auto in = clean({tar_file("var/lib/dpkg/status", std::string(300, 'x'))});
+  in.max_database = 128;
+  auto r = run(in);
+  auto f = r->with_id("IM020");
+  ASSERT_EQ(f.size(), 1U) << r->ids();
+  EXPECT_EQ(f[0]->message,
+            "package database too large to read: /var/lib/dpkg/status, 300 bytes (the limit is "
+            "128)");
+  EXPECT_EQ(f[0]->location.path, "/var/lib/dpkg/status");
+  EXPECT_EQ(f[0]->location.layer, 1);
+  // A later layer that deletes the file leaves nothing to report.
+  in.image.layer({tar_whiteout("var/lib/dpkg/status")}, "RUN rm /var/lib/dpkg/status");
+  EXPECT_FALSE(run(in)->has("IM020"));
 }
 
 // --- the build history ----------------------------------------------------------------

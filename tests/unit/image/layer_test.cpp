@@ -202,23 +202,23 @@ TEST(CaptureKind, Table) {
       {"etc/shadow", Capture::text},
       {"etc/group", Capture::text},
       {"etc/gshadow", Capture::text},
-      {"var/lib/dpkg/status", Capture::text},
-      {"var/lib/dpkg/status.d/base", Capture::text},
+      {"var/lib/dpkg/status", Capture::database},
+      {"var/lib/dpkg/status.d/base", Capture::database},
       {"var/lib/dpkg/status.d/base.md5sums", Capture::none},
       {"var/lib/dpkg/info/bash.list", Capture::text},
       {"var/lib/dpkg/info/bash.md5sums", Capture::none},
-      {"lib/apk/db/installed", Capture::text},
+      {"lib/apk/db/installed", Capture::database},
       {"etc/alpine-release", Capture::text},
       {"etc/debian_version", Capture::text},
       {"var/lib/rpm/rpmdb.sqlite", Capture::database},
       {"usr/lib/sysimage/rpm/rpmdb.sqlite", Capture::database},
-      {"usr/lib/python3/dist-packages/requests-2.0.dist-info/METADATA", Capture::text},
-      {"usr/lib/python3/site-packages/foo.egg-info/PKG-INFO", Capture::text},
-      {"usr/lib/python3/site-packages/foo.egg-info", Capture::text},
+      {"usr/lib/python3/dist-packages/requests-2.0.dist-info/METADATA", Capture::database},
+      {"usr/lib/python3/site-packages/foo.egg-info/PKG-INFO", Capture::database},
+      {"usr/lib/python3/site-packages/foo.egg-info", Capture::database},
       {"app/METADATA", Capture::none},
-      {"app/node_modules/left-pad/package.json", Capture::text},
-      {"app/node_modules/@scope/pkg/package.json", Capture::text},
-      {"node_modules/left-pad/package.json", Capture::text},
+      {"app/node_modules/left-pad/package.json", Capture::database},
+      {"app/node_modules/@scope/pkg/package.json", Capture::database},
+      {"node_modules/left-pad/package.json", Capture::database},
       {"app/package.json", Capture::none},
       {"app/node_modules/a/lib/package.json", Capture::none},
       {"app/xnode_modules/a/package.json", Capture::none},
@@ -751,3 +751,23 @@ TEST(ScanLayerNotes, UnreadRpmDatabasesAreNamed) {
 
 } // namespace
 } // namespace moat::test
+
+// A package database over its limit is not only a note: it is listed as
+// unread so that the image checks report it (IM020).
+TEST(ScanLayer, OversizedPackageDatabaseIsListedUnread) {
+  ScanLimits limits;
+  limits.max_database = 64;
+  const std::string small = "Package: a\nVersion: 1\n\n";
+  auto s = scan(make_tar({tar_file("var/lib/dpkg/status", std::string(100, 'p')),
+                          tar_file("lib/apk/db/installed", small),
+                          tar_file("etc/passwd", std::string(100, 'p'))}),
+                {}, limits);
+  ASSERT_TRUE(s) << s.error().to_string();
+  ASSERT_EQ(s->unread.size(), 1U);
+  EXPECT_EQ(s->entries[s->unread[0].entry].path, "var/lib/dpkg/status");
+  EXPECT_EQ(s->unread[0].size, 100U);
+  EXPECT_EQ(s->unread[0].limit, 64U);
+  EXPECT_EQ(captured_at(*s, "var/lib/dpkg/status"), nullptr);
+  ASSERT_NE(captured_at(*s, "lib/apk/db/installed"), nullptr);
+  ASSERT_NE(captured_at(*s, "etc/passwd"), nullptr); // text files keep their own limit
+}
