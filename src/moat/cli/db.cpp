@@ -74,8 +74,8 @@ int import_into(const DbOptions& opts, const std::vector<std::string>& paths,
     const auto& c = result->counts;
     fmt::print("imported {} document(s) into {}: {} added, {} updated, {} unchanged, {} older "
                "copies kept, {} withdrawn\n",
-               result->documents, path.string(), c.added, c.updated, c.unchanged, c.older,
-               c.withdrawn);
+               result->documents, util::terminal_safe(path.string()), c.added, c.updated,
+               c.unchanged, c.older, c.withdrawn);
   }
   return k_exit_clean;
 }
@@ -240,16 +240,17 @@ int run_stats(const DbOptions& opts) {
   fmt::print("schema version:  {}\n", stats->schema);
   fmt::print("advisories:      {}\n", stats->advisories);
   fmt::print("newest modified: {}\n",
-             stats->newest_modified.empty() ? "-" : stats->newest_modified);
-  fmt::print("last import:     {}\n", stats->updated.empty() ? "-" : stats->updated);
+             stats->newest_modified.empty() ? "-" : util::terminal_safe(stats->newest_modified));
+  fmt::print("last import:     {}\n",
+             stats->updated.empty() ? "-" : util::terminal_safe(stats->updated));
   size_t width = 9;
   for (const auto& r : stats->rows)
     width = std::max(width, r.ecosystem.size());
   fmt::print("\n  {:<7}  {:<{}}  {:>10}  {:>9}\n", "SOURCE", "ECOSYSTEM", width, "ADVISORIES",
              "PACKAGES");
   for (const auto& r : stats->rows)
-    fmt::print("  {:<7}  {:<{}}  {:>10}  {:>9}\n", r.feed, util::terminal_safe(r.ecosystem), width,
-               r.advisories, r.packages);
+    fmt::print("  {:<7}  {:<{}}  {:>10}  {:>9}\n", util::terminal_safe(r.feed),
+               util::terminal_safe(r.ecosystem), width, r.advisories, r.packages);
   if (!stats->origins.empty()) {
     fmt::print("\n  ORIGIN\n");
     for (const auto& [origin, count] : stats->origins)
@@ -291,26 +292,27 @@ void attach_db(CLI::App& root, int& exit_code) {
                  "  it was. A record already present (same source and id) is replaced only\n"
                  "  by a newer (`modified`) or different copy; withdrawn advisories are\n"
                  "  dropped. Each record keeps the path it was imported from.\n");
-  import->callback([opts, &exit_code] { exit_code = run_import(*opts); });
+  import->callback([opts, &exit_code] { exit_code = run_import(*opts);
+});
 
-  auto* update = cmd->add_subcommand("update", "Download the public feeds and import them");
-  update
-      ->add_option("--source", opts->sources,
-                   "Feed to download: osv:ECOSYSTEM (osv:PyPI, osv:Debian, ...), debian, "
-                   "alpine:vX.Y/REPO; repeatable (default: the common ones)")
-      ->option_text("FEED")
-      ->allow_extra_args(false);
-  add_db_option(*update, *opts);
-  update->add_flag("--no-progress", opts->no_progress, "Never draw the progress bar");
-  update->add_flag("-q,--quiet", opts->quiet, "Print nothing on success");
-  update->callback([opts, &exit_code] { exit_code = run_update(*opts); });
+auto* update = cmd->add_subcommand("update", "Download the public feeds and import them");
+update
+    ->add_option("--source", opts->sources,
+                 "Feed to download: osv:ECOSYSTEM (osv:PyPI, osv:Debian, ...), debian, "
+                 "alpine:vX.Y/REPO; repeatable (default: the common ones)")
+    ->option_text("FEED")
+    ->allow_extra_args(false);
+add_db_option(*update, *opts);
+update->add_flag("--no-progress", opts->no_progress, "Never draw the progress bar");
+update->add_flag("-q,--quiet", opts->quiet, "Print nothing on success");
+update->callback([opts, &exit_code] { exit_code = run_update(*opts); });
 
-  auto* stats = cmd->add_subcommand("stats", "Counts per source and ecosystem, newest record");
-  add_db_option(*stats, *opts);
-  stats->add_option("-f,--format", opts->format, "Output format: text or json")
-      ->default_str("text")
-      ->option_text("FORMAT");
-  stats->callback([opts, &exit_code] { exit_code = run_stats(*opts); });
-}
+auto* stats = cmd->add_subcommand("stats", "Counts per source and ecosystem, newest record");
+add_db_option(*stats, *opts);
+stats->add_option("-f,--format", opts->format, "Output format: text or json")
+    ->default_str("text")
+    ->option_text("FORMAT");
+stats->callback([opts, &exit_code] { exit_code = run_stats(*opts); });
+} // namespace moat::cli
 
 } // namespace moat::cli

@@ -37,9 +37,11 @@ std::string_view color_of(core::Severity s) {
   return "\x1b[2m";
 }
 
+// Every field is escaped for the terminal: paths come from images, ids and
+// aliases from advisory feeds.
 std::string position_of(const core::Location& loc) {
   if (!loc.path.empty())
-    return loc.path;
+    return util::terminal_safe(loc.path);
   if (loc.history >= 0)
     return fmt::format("history[{}]", loc.history);
   if (loc.line <= 0)
@@ -50,12 +52,12 @@ std::string position_of(const core::Location& loc) {
 }
 
 std::string label_of(const core::CheckInfo& check) {
-  std::string label(check.id);
+  std::string label = util::terminal_safe(check.id);
   auto aliases = core::aliases_of(check);
   if (aliases.empty())
     return label;
   aliases.resize(std::min(aliases.size(), k_aliases_shown));
-  return fmt::format("{} ({})", label, fmt::join(aliases, ", "));
+  return util::terminal_safe(fmt::format("{} ({})", label, fmt::join(aliases, ", ")));
 }
 
 // A vulnerability's aliases past those the label shows, and the findings
@@ -165,8 +167,8 @@ private:
       }
       for (const auto& p : report.packages)
         out << fmt::format("    {:<{}}  {:<{}}  {:<6}  {}\n", util::terminal_safe(p.name),
-                           name_width, util::terminal_safe(p.version), version_width, p.type,
-                           util::terminal_safe(p.found_at));
+                           name_width, util::terminal_safe(p.version), version_width,
+                           util::terminal_safe(p.type), util::terminal_safe(p.found_at));
     }
   }
 

@@ -150,6 +150,34 @@ TEST(TextWriter, TerminalControlCharactersInInputAreShownNotSent) {
   EXPECT_NE(text.find("a\\x1b[2Jb\\x0dc\\u009bd\n"), std::string::npos);
 }
 
+// Every column, not only the message: a file name from an image in the
+// location column, an advisory id in the label, a package in the list.
+TEST(TextWriter, EveryFieldIsEscaped) {
+  static const CheckInfo vuln_check{
+      "GHSA-\x1b[2J", "CVE-1\x1b]0;t\x07", Severity::high, "t", "r", "f", ""};
+  std::vector<TargetReport> reports(1);
+  reports[0].target = "image";
+  reports[0].kind = "image";
+  Finding f{&k_checks[1], Severity::low, "m", Location{}};
+  f.location.path = "/app/\x1b]0;owned\x07\nforged  HIGH  DF001  fake\x1b[2J";
+  reports[0].findings = {f, Finding{&vuln_check, Severity::high, "m", Location{}}};
+  reports[0].list_packages = true;
+  Package p;
+  p.name = "pkg\x1b[31m";
+  p.version = "1\n2";
+  p.type = "deb\x07";
+  p.found_at = "/x\x1b";
+  reports[0].packages = {p};
+  auto text = render(reports);
+  EXPECT_EQ(text.find('\x1b'), std::string::npos) << text;
+  EXPECT_EQ(text.find('\x07'), std::string::npos) << text;
+  EXPECT_NE(text.find("/app/\\x1b]0;owned\\x07\\x0aforged"), std::string::npos) << text;
+  EXPECT_NE(text.find("GHSA-\\x1b[2J (CVE-1\\x1b]0;t\\x07)"), std::string::npos) << text;
+  // Exactly the lines the writer means: target, two findings, the package
+  // list header and one package, the blank line and the summary.
+  EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 7) << text;
+}
+
 TEST(TextWriter, CrlfMessageLinesBreakCleanly) {
   std::vector<TargetReport> reports(1);
   reports[0].target = "Dockerfile";

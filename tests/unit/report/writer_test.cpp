@@ -183,3 +183,36 @@ TEST(WriteOutput, RefusesADirectoryAndASocketSafely) {
   EXPECT_NE(status.error().message.find("is a directory"), std::string::npos);
   EXPECT_TRUE(std::filesystem::is_directory(dir.path()));
 }
+
+// A hostile file name from an image keeps every structured format valid:
+// JSON and SARIF parse and hold it exactly, JUnit XML carries no control
+// character XML 1.0 forbids.
+TEST(MakeWriter, HostileNamesKeepEveryFormatValid) {
+  constexpr CheckInfo check{"IM010", "", Severity::low, "T", "R", "F", ""};
+  const std::string hostile = "/app/\x1b]0;owned\x07\nforged\x01\x7f\xff";
+  std::vector<TargetReport> reports(1);
+  reports[0].target = "image\x1b[2J";
+  reports[0].kind = "image";
+  Finding f{&check, Severity::low, "m\x1b[2J", Location{}};
+  f.location.path = hostile;
+  reports[0].findings = {f};
+  ReportInfo info{"1.0", "image", {&check}, Severity::high};
+  auto render = [&](std::string_view format) {
+    std::ostringstream out;
+    (*make_writer(format))->write(out, info, reports);
+    return out.str();
+  };
+  const auto json = nlohmann::json::parse(render("json"), nullptr, false);
+  ASSERT_FALSE(json.is_discarded());
+  const auto sarif = nlohmann::json::parse(render("sarif"), nullptr, false);
+  ASSERT_FALSE(sarif.is_discarded());
+  const auto junit = render("junit");
+  for (const char c : junit) {
+    const auto b = static_cast<unsigned char>(c);
+    EXPECT_TRUE(b >= 0x20 || b == '\t' || b == '\n' || b == '\r') << int(b);
+  }
+  EXPECT_EQ(junit.find('\x7f'), std::string::npos);
+  const auto text = render("text");
+  EXPECT_EQ(text.find('\x1b'), std::string::npos);
+  EXPECT_EQ(text.find('\x07'), std::string::npos);
+}
