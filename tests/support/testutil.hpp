@@ -73,9 +73,10 @@ struct RunResult {
 };
 
 // Runs the moat executable with ARGS (a shell-quoted string), optionally in DIR
-// and with STDIN_TEXT on standard input.
+// and with STDIN_TEXT on standard input. With TIMEOUT_SECONDS, moat is
+// killed after that long and the exit code is 124 (a hang fails, not waits).
 inline RunResult run_moat(const std::string& args, const std::filesystem::path& dir = {},
-                          const std::string& stdin_text = {}) {
+                          const std::string& stdin_text = {}, int timeout_seconds = 0) {
   TempDir scratch;
   auto in = scratch.write("stdin", stdin_text);
   auto out = scratch.path() / "stdout";
@@ -86,6 +87,8 @@ inline RunResult run_moat(const std::string& args, const std::filesystem::path& 
   // A default vulnerability database of the machine's user must not change
   // what a test sees: the cache directory is the scratch one.
   cmd += "XDG_CACHE_HOME='" + (scratch.path() / "cache").string() + "' ";
+  if (timeout_seconds > 0)
+    cmd += "timeout -k 5 " + std::to_string(timeout_seconds) + " ";
   cmd += std::string("'") + MOAT_BINARY + "' " + args + " <'" + in.string() + "' >'" +
          out.string() + "' 2>'" + err.string() + "'";
   int status = std::system(cmd.c_str());

@@ -20,6 +20,9 @@ namespace moat::cli {
 namespace {
 
 constexpr std::size_t k_max_dockerfile_bytes = 16U << 20;
+// Directories are searched this deep; each open level holds a directory
+// stream, so a hostile tree nested thousands deep would cost hundreds of MB.
+constexpr int k_max_search_depth = 128;
 
 struct LintOptions {
   CommonOptions common;
@@ -48,7 +51,9 @@ core::Result<std::vector<std::string>> collect_files(const std::vector<std::stri
     }
     std::error_code ec;
     auto status = std::filesystem::status(p, ec);
-    if (ec || !std::filesystem::exists(status))
+    if (ec && ec != std::errc::no_such_file_or_directory)
+      return core::fail(core::ErrorKind::io, p, ec.message()); // a symlink loop, EACCES...
+    if (!std::filesystem::exists(status))
       return core::fail(core::ErrorKind::io, p, "no such file or directory");
     if (!std::filesystem::is_directory(status)) {
       files.push_back(p);
@@ -63,6 +68,11 @@ core::Result<std::vector<std::string>> collect_files(const std::vector<std::stri
         it.disable_recursion_pending();
         continue;
       }
+      if (it.depth() >= k_max_search_depth && it->is_directory(ec))
+        return core::fail(core::ErrorKind::limit, p,
+                          fmt::format("directories nested more than {} deep below it; name the "
+                                      "Dockerfiles or a deeper directory instead",
+                                      k_max_search_depth));
       if (it->is_regular_file(ec) && is_dockerfile_name(name))
         found.push_back(it->path().string());
     }

@@ -12,6 +12,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <memory>
 
 namespace moat::cli {
@@ -27,18 +28,46 @@ struct VulnCommandOptions {
 
 constexpr std::size_t k_max_sbom = 1U << 30;
 
-// An SBOM is a JSON document; every image form moat reads is a tar, a
-// directory or a scheme:// reference.
-bool is_sbom_file(const std::string& target) {
+constexpr std::string_view k_vuln_formats =
+    "moat vuln reads CycloneDX JSON and SPDX JSON SBOMs (a file, a pipe or '-' for standard "
+    "input) and images (see moat vuln --help)";
+
+enum class TargetKind : std::uint8_t { sbom, image };
+
+// An SBOM is a JSON document, read from a file, a pipe or standard input;
+// every image form moat reads is a tar, a directory or a scheme://
+// reference. Formats moat does not read are named, not mistaken for images.
+core::Result<TargetKind> kind_of(const std::string& target) {
+  if (target == "-")
+    return TargetKind::sbom;
+  if (target.find("://") != std::string::npos)
+    return TargetKind::image;
   std::error_code ec;
-  if (target.find("://") != std::string::npos || !std::filesystem::is_regular_file(target, ec))
-    return false;
+  const auto status = std::filesystem::status(target, ec);
+  if (std::filesystem::is_fifo(status) || std::filesystem::is_character_file(status))
+    return TargetKind::sbom; // `moat vuln <(syft ...)`: a stream cannot be an image archive
+  if (!std::filesystem::is_regular_file(status))
+    return TargetKind::image;
   std::ifstream in(target, std::ios::binary);
   std::string head(64, '\0');
   in.read(head.data(), static_cast<std::streamsize>(head.size()));
   head.resize(static_cast<std::size_t>(in.gcount()));
   auto text = util::trim_left(head);
-  return !text.empty() && text.front() == '{';
+  if (text.starts_with("\xef\xbb\xbf"))
+    text = util::trim_left(text.substr(3));
+  if (head.empty())
+    return core::fail(core::ErrorKind::parse, target,
+                      fmt::format("empty file; {}", k_vuln_formats));
+  if (text.starts_with('{'))
+    return TargetKind::sbom;
+  if (text.starts_with('<'))
+    return core::fail(
+        core::ErrorKind::parse, target,
+        fmt::format("an XML document (CycloneDX XML is not read); {}", k_vuln_formats));
+  if (text.starts_with("SPDXVersion:"))
+    return core::fail(core::ErrorKind::parse, target,
+                      fmt::format("an SPDX tag-value document (not read); {}", k_vuln_formats));
+  return TargetKind::image;
 }
 
 int run_vuln(VulnCommandOptions& opts) {
@@ -54,8 +83,12 @@ int run_vuln(VulnCommandOptions& opts) {
   std::vector<core::Package> packages;
   vuln::Distro distro;
   std::unique_ptr<CataloguedImage> image;
-  if (is_sbom_file(opts.target)) {
-    auto text = util::read_file(opts.target, k_max_sbom);
+  const auto kind = kind_of(opts.target);
+  if (!kind)
+    return report_error(kind.error());
+  if (*kind == TargetKind::sbom) {
+    auto text = opts.target == "-" ? util::read_stream(std::cin, k_max_sbom)
+                                   : util::read_file(opts.target, k_max_sbom);
     if (!text)
       return report_error(core::Error{core::ErrorKind::io, opts.target, text.error(), 0, 0});
     auto sbom = vuln::read_sbom(*text, opts.target);
@@ -100,7 +133,8 @@ void attach_vuln(CLI::App& root, int& exit_code) {
   auto* cmd = root.add_subcommand(
       "vuln", "Find known vulnerabilities in an image or an SBOM (offline database)");
   cmd->add_option("TARGET", opts->target,
-                  "An image (see TARGETS below) or an SBOM file (CycloneDX or SPDX JSON)")
+                  "An image (see TARGETS below) or an SBOM (CycloneDX or SPDX JSON): a file, "
+                  "a pipe, or '-' for standard input")
       ->required();
   add_vuln_options(*cmd, opts->vuln, false);
   add_image_source_options(*cmd, opts->source);

@@ -52,12 +52,58 @@ private:
   int m_fd;
 };
 
+// Opens a regular file. O_NONBLOCK keeps a FIFO with no writer from
+// hanging the open; FIFOs, devices and sockets are refused, since archives
+// are read with random access.
 core::Result<Fd> open_file(const std::string& path, const std::string& name) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
   if (fd < 0)
     return fail(ErrorKind::io, name, fmt::format("cannot open: {}", std::strerror(errno)));
-  return Fd(fd);
+  Fd out(fd);
+  struct stat st {};
+  if (::fstat(fd, &st) != 0)
+    return fail(ErrorKind::io, name, std::strerror(errno));
+  if (!S_ISREG(st.st_mode))
+    return fail(ErrorKind::usage, name,
+                "not a regular file: image archives are read with random access, so a pipe, "
+                "FIFO or device cannot be one; save the stream to a file first");
+  return out;
 }
+
+// What a file that is not a tar looks like, from its first bytes; empty when
+// it may be a tar.
+std::string_view sniff_non_tar(std::string_view head) {
+  auto starts = [&](std::string_view magic) { return head.starts_with(magic); };
+  if (starts("\x1f\x8b"))
+    return "a gzip-compressed file";
+  if (starts("\x28\xb5\x2f\xfd"))
+    return "a zstd-compressed file";
+  if (starts("BZh"))
+    return "a bzip2-compressed file";
+  if (starts("\xfd"
+             "7zXZ"))
+    return "an xz-compressed file";
+  if (starts("PK\x03\x04"))
+    return "a zip archive";
+  auto text = head;
+  if (text.starts_with("\xef\xbb\xbf"))
+    text.remove_prefix(3);
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\n' || text.front() == '\r' ||
+                           text.front() == '\t'))
+    text.remove_prefix(1);
+  if (text.starts_with("SPDXVersion:"))
+    return "an SPDX tag-value document";
+  if (text.starts_with("<"))
+    return text.find("cyclonedx") != std::string_view::npos ? "a CycloneDX XML document"
+                                                            : "an XML document";
+  if (text.starts_with("{") || text.starts_with("["))
+    return "a JSON document";
+  return {};
+}
+
+constexpr std::string_view k_formats_read =
+    "moat reads docker save and OCI archives (tar), OCI layout directories, dir://ROOT, "
+    "docker://IMAGE and registry://IMAGE";
 
 // Where blobs and named files of a layout or archive are.
 class Store {
@@ -116,7 +162,7 @@ public:
     const auto full = (m_root / relative).string();
     // O_NOFOLLOW on the last component; blob names are validated, so the
     // path has no '..' either.
-    const int fd = ::open(full.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    const int fd = ::open(full.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
     if (fd < 0)
       return fail(ErrorKind::io, m_name, fmt::format("{}: {}", path, std::strerror(errno)));
     struct stat st {};
@@ -157,6 +203,14 @@ public:
     struct stat st {};
     if (::fstat(fd->get(), &st) != 0)
       return fail(ErrorKind::io, name, std::strerror(errno));
+    if (st.st_size == 0)
+      return fail(ErrorKind::parse, name, fmt::format("empty file; {}", k_formats_read));
+    std::string head(512, '\0');
+    const auto got = ::pread(fd->get(), head.data(), head.size(), 0);
+    head.resize(got > 0 ? static_cast<std::size_t>(got) : 0);
+    if (const auto seen = sniff_non_tar(head); !seen.empty())
+      return fail(ErrorKind::parse, name,
+                  fmt::format("not an image archive but {}; {}", seen, k_formats_read));
     auto store = std::unique_ptr<TarStore>(new TarStore(std::move(*fd), name));
     FileRangeReader whole(store->m_fd.get(), 0, static_cast<std::uint64_t>(st.st_size), name);
     TarReader tar(whole);

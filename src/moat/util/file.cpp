@@ -17,7 +17,10 @@ std::string errno_text(int err) {
 
 std::expected<std::string, std::string> read_file(const std::filesystem::path& path,
                                                   std::size_t max_bytes) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  // Opened without blocking: opening a FIFO that has no writer would wait
+  // forever. Reads then block as usual, and a FIFO with no writer reads as
+  // end of file at once.
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
   if (fd < 0)
     return std::unexpected(errno_text(errno));
   struct stat st {};
@@ -29,6 +32,16 @@ std::expected<std::string, std::string> read_file(const std::filesystem::path& p
   if (S_ISDIR(st.st_mode)) {
     ::close(fd);
     return std::unexpected(std::string("is a directory"));
+  }
+  if (S_ISSOCK(st.st_mode) || S_ISBLK(st.st_mode)) {
+    ::close(fd);
+    return std::unexpected(std::string("not a regular file, FIFO or character device"));
+  }
+  if (const int flags = ::fcntl(fd, F_GETFL);
+      flags < 0 || ::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) != 0) {
+    int err = errno;
+    ::close(fd);
+    return std::unexpected(errno_text(err));
   }
   std::string out;
   if (S_ISREG(st.st_mode) && static_cast<std::size_t>(st.st_size) > max_bytes) {
@@ -78,6 +91,8 @@ std::expected<std::string, std::string> read_file(const std::filesystem::path& p
     out.append(buf, static_cast<std::size_t>(n));
   }
   ::close(fd);
+  if (out.empty() && S_ISFIFO(st.st_mode))
+    return std::unexpected(std::string("a FIFO or pipe with no data (no writer)"));
   return out;
 }
 

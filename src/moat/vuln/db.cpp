@@ -373,10 +373,15 @@ core::Result<Database> Database::open(const std::filesystem::path& path, bool wr
   auto impl = std::make_unique<Impl>();
   impl->name = path.string();
   std::error_code ec;
-  if (!writable && !std::filesystem::exists(path, ec))
+  const auto status = std::filesystem::status(path, ec);
+  if (!writable && !std::filesystem::exists(status))
     return core::fail(core::ErrorKind::usage, path.string(),
                       "no vulnerability database here; create one with `moat db import` or "
                       "`moat db update`");
+  // SQLite would block opening a FIFO with no writer, or read a device.
+  if (std::filesystem::exists(status) && !std::filesystem::is_regular_file(status))
+    return core::fail(core::ErrorKind::usage, path.string(),
+                      "not a regular file; a vulnerability database is a SQLite file");
   if (writable && path.has_parent_path()) {
     std::filesystem::create_directories(path.parent_path(), ec);
     if (ec)

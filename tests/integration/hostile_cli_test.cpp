@@ -1,0 +1,163 @@
+// Hostile and odd inputs through the moat executable: FIFOs with no
+// writer, pipes, symlink loops, deep trees, formats moat does not read.
+// Every case must end with one clear line and exit 2 (or work), never hang:
+// each run is bounded by a timeout.
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "testutil.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+using moat::test::run_moat;
+using moat::test::RunResult;
+using moat::test::TempDir;
+using ::testing::HasSubstr;
+
+namespace {
+
+constexpr int k_bound = 30; // seconds; every case here takes well under one
+
+int lines(const std::string& text) {
+  return static_cast<int>(std::count(text.begin(), text.end(), '\n'));
+}
+
+std::string q(const std::filesystem::path& p) {
+  return "'" + p.string() + "'";
+}
+
+void expect_one_line_error(const RunResult& r, const std::string& what) {
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_EQ(lines(r.err), 1) << r.err;
+  EXPECT_THAT(r.err, HasSubstr(what));
+}
+
+// Runs SCRIPT with bash (for process substitution) in DIR, moat as $MOAT.
+RunResult run_bash(const std::string& script, const std::filesystem::path& dir) {
+  TempDir scratch;
+  const auto file = scratch.write("script", script);
+  const std::string cmd = "cd " + q(dir) + " && MOAT='" + MOAT_BINARY +
+                          "' XDG_CACHE_HOME=" + q(scratch.path() / "cache") + " timeout -k 5 " +
+                          std::to_string(k_bound) + " bash " + q(file) + " >" +
+                          q(scratch.path() / "out") + " 2>" + q(scratch.path() / "err");
+  const int status = std::system(cmd.c_str());
+  RunResult r;
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  r.out = moat::test::read_text(scratch.path() / "out");
+  r.err = moat::test::read_text(scratch.path() / "err");
+  return r;
+}
+
+} // namespace
+
+TEST(Hostile, FifoWithNoWriterNeverHangs) {
+  TempDir dir;
+  const auto fifo = dir.path() / "fifo";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  dir.write("Dockerfile", "FROM scratch\n");
+  dir.write("rootfs/etc/os-release", "ID=debian\n");
+  // Every place moat takes a file name.
+  const std::vector<std::string> commands = {
+      "lint " + q(fifo),
+      "lint -c " + q(fifo) + " Dockerfile",
+      "image --no-progress --skip-vulns " + q(fifo),
+      "sbom --no-progress " + q(fifo),
+      "vuln --no-progress --db " + q(fifo) + " dir://rootfs",
+      "image --no-progress --db " + q(fifo) + " dir://rootfs",
+      "db stats --db " + q(fifo),
+  };
+  for (const auto& c : commands) {
+    SCOPED_TRACE(c);
+    const auto r = run_moat(c, dir.path(), {}, k_bound);
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+    EXPECT_EQ(lines(r.err), 1) << r.err;
+    EXPECT_THAT(r.err, HasSubstr(fifo.string()));
+  }
+}
+
+TEST(Hostile, FifoInsideAnOciLayoutNeverHangs) {
+  TempDir dir;
+  dir.write("layout/oci-layout", R"({"imageLayoutVersion":"1.0.0"})");
+  const std::string digest(64, 'a');
+  dir.write(
+      "layout/index.json",
+      R"({"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:)" +
+          digest + R"(","size":10}]})");
+  std::filesystem::create_directories(dir.path() / "layout/blobs/sha256");
+  const auto blob = dir.path() / "layout/blobs/sha256" / digest;
+  ASSERT_EQ(::mkfifo(blob.c_str(), 0600), 0);
+  const auto r = run_moat("image --no-progress --skip-vulns layout", dir.path(), {}, k_bound);
+  expect_one_line_error(r, "not a regular file");
+}
+
+TEST(Hostile, PipesStillWork) {
+  TempDir dir;
+  // `moat lint <(...)` and `moat vuln -` / `moat vuln <(...)` for SBOMs.
+  auto r =
+      run_bash("\"$MOAT\" lint --fail-on none <(printf 'FROM scratch\\nUSER 1000\\n')", dir.path());
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  const std::string sbom =
+      R"({"bomFormat":"CycloneDX","specVersion":"1.5","version":1,"components":[]})";
+  dir.write("empty.db", "");
+  const auto db = moat::test::shared_vuln_import().db;
+  r = run_moat("vuln --db " + q(db) + " --format json -", dir.path(), sbom, k_bound);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("\"targets\""));
+  r = run_bash("\"$MOAT\" vuln --db " + q(db) + " --format json <(echo '" + sbom + "')",
+               dir.path());
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  // An image archive needs random access: a pipe is refused with a reason.
+  r = run_bash("\"$MOAT\" image --no-progress --skip-vulns <(printf 'not a tar')", dir.path());
+  expect_one_line_error(r, "not a regular file");
+}
+
+TEST(Hostile, SymlinkLoopIsNamedAsOne) {
+  TempDir dir;
+  std::filesystem::create_symlink("b", dir.path() / "a");
+  std::filesystem::create_symlink("a", dir.path() / "b");
+  const auto r = run_moat("lint a", dir.path(), {}, k_bound);
+  expect_one_line_error(r, "Too many levels of symbolic links");
+}
+
+TEST(Hostile, DeepDirectoryTreeIsALimitNotAMemoryHog) {
+  TempDir dir;
+  std::filesystem::path deep = dir.path() / "tree";
+  for (int i = 0; i < 200; ++i)
+    deep /= "d";
+  std::filesystem::create_directories(deep);
+  const auto r = run_moat("lint tree", dir.path(), {}, k_bound);
+  expect_one_line_error(r, "directories nested more than 128 deep");
+}
+
+TEST(Hostile, FormatsMoatDoesNotReadAreNamed) {
+  TempDir dir;
+  dir.write("bom.xml",
+            "<?xml version=\"1.0\"?>\n<bom xmlns=\"http://cyclonedx.org/schema/bom/1.5\">"
+            "</bom>\n");
+  dir.write("bom.spdx", "SPDXVersion: SPDX-2.3\nDataLicense: CC0-1.0\n");
+  dir.write("empty.json", "");
+  dir.write("image.tar.gz", std::string("\x1f\x8b\x08\x00\x00\x00\x00\x00", 8));
+  const auto db = moat::test::shared_vuln_import().db;
+  struct Case {
+    std::string args;
+    std::string says;
+  };
+  const std::vector<Case> cases = {
+      {"image --no-progress --skip-vulns bom.xml", "not an image archive but a CycloneDX XML"},
+      {"image --no-progress --skip-vulns bom.spdx", "an SPDX tag-value document"},
+      {"image --no-progress --skip-vulns empty.json", "empty file"},
+      {"image --no-progress --skip-vulns image.tar.gz", "a gzip-compressed file"},
+      {"vuln --no-progress --db " + q(db) + " bom.xml", "CycloneDX XML is not read"},
+      {"vuln --no-progress --db " + q(db) + " bom.spdx", "SPDX tag-value document"},
+      {"vuln --no-progress --db " + q(db) + " empty.json", "empty file; moat vuln reads"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.args);
+    expect_one_line_error(run_moat(c.args, dir.path(), {}, k_bound), c.says);
+  }
+}
