@@ -292,27 +292,26 @@ void attach_db(CLI::App& root, int& exit_code) {
                  "  it was. A record already present (same source and id) is replaced only\n"
                  "  by a newer (`modified`) or different copy; withdrawn advisories are\n"
                  "  dropped. Each record keeps the path it was imported from.\n");
-  import->callback([opts, &exit_code] { exit_code = run_import(*opts);
-});
+  import->callback([opts, &exit_code] { exit_code = run_import(*opts); });
 
-auto* update = cmd->add_subcommand("update", "Download the public feeds and import them");
-update
-    ->add_option("--source", opts->sources,
-                 "Feed to download: osv:ECOSYSTEM (osv:PyPI, osv:Debian, ...), debian, "
-                 "alpine:vX.Y/REPO; repeatable (default: the common ones)")
-    ->option_text("FEED")
-    ->allow_extra_args(false);
-add_db_option(*update, *opts);
-update->add_flag("--no-progress", opts->no_progress, "Never draw the progress bar");
-update->add_flag("-q,--quiet", opts->quiet, "Print nothing on success");
-update->callback([opts, &exit_code] { exit_code = run_update(*opts); });
+  auto* update = cmd->add_subcommand("update", "Download the public feeds and import them");
+  update
+      ->add_option("--source", opts->sources,
+                   "Feed to download: osv:ECOSYSTEM (osv:PyPI, osv:Debian, ...), debian, "
+                   "alpine:vX.Y/REPO; repeatable (default: the common ones)")
+      ->option_text("FEED")
+      ->allow_extra_args(false);
+  add_db_option(*update, *opts);
+  update->add_flag("--no-progress", opts->no_progress, "Never draw the progress bar");
+  update->add_flag("-q,--quiet", opts->quiet, "Print nothing on success");
+  update->callback([opts, &exit_code] { exit_code = run_update(*opts); });
 
-auto* stats = cmd->add_subcommand("stats", "Counts per source and ecosystem, newest record");
-add_db_option(*stats, *opts);
-stats->add_option("-f,--format", opts->format, "Output format: text or json")
-    ->default_str("text")
-    ->option_text("FORMAT");
-stats->callback([opts, &exit_code] { exit_code = run_stats(*opts); });
+  auto* stats = cmd->add_subcommand("stats", "Counts per source and ecosystem, newest record");
+  add_db_option(*stats, *opts);
+  stats->add_option("-f,--format", opts->format, "Output format: text or json")
+      ->default_str("text")
+      ->option_text("FORMAT");
+  stats->callback([opts, &exit_code] { exit_code = run_stats(*opts); });
 } // namespace moat::cli
 
 } // namespace moat::cli
