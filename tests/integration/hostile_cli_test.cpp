@@ -6,9 +6,11 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "slow_server.hpp"
 #include "testutil.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <sys/stat.h>
@@ -159,5 +161,94 @@ TEST(Hostile, FormatsMoatDoesNotReadAreNamed) {
   for (const auto& c : cases) {
     SCOPED_TRACE(c.args);
     expect_one_line_error(run_moat(c.args, dir.path(), {}, k_bound), c.says);
+  }
+}
+
+// A registry that accepts and then says nothing, or trickles, ends at the
+// --timeout with a line naming the registry and what stalled.
+TEST(Hostile, StalledRegistryEndsAtTheTimeout) {
+  for (const auto mode :
+       {moat::test::SlowServer::Mode::silent, moat::test::SlowServer::Mode::trickle}) {
+    moat::test::SlowServer server(mode);
+    const auto start = std::chrono::steady_clock::now();
+    const auto r = run_moat("image --no-progress --skip-vulns --insecure --timeout 3s "
+                            "registry://" +
+                                server.host() + "/app:1",
+                            {}, {}, k_bound);
+    const auto took = std::chrono::steady_clock::now() - start;
+    expect_one_line_error(r, "timed out: the --timeout of 3s passed while reading http://" +
+                                 server.host() + "/v2/");
+    EXPECT_THAT(r.err, HasSubstr(server.host()));
+    EXPECT_LT(took, std::chrono::seconds(15));
+  }
+  const auto bad = run_moat("image --timeout soon registry://127.0.0.1:1/app:1", {}, {}, k_bound);
+  expect_one_line_error(bad, "--timeout: 'soon' is not a duration");
+}
+
+// Parse errors in moat's own words, one line, with the nearest flag or command.
+TEST(Hostile, UnknownCommandsAndFlagsAreAnsweredInMoatsWords) {
+  struct Case {
+    std::string args;
+    std::string line;
+  };
+  const std::vector<Case> cases = {
+      {"bogus", "moat: moat: unknown command 'bogus'; run 'moat --help'\n"},
+      {"lnit Dockerfile", "moat: moat: unknown command 'lnit' (did you mean 'lint'?); run 'moat "
+                          "--help'\n"},
+      {"", "moat: moat: a command is needed: db, image, lint, rules, sbom, vuln; run 'moat "
+           "--help'\n"},
+      {"lint --formt json Dockerfile",
+       "moat: moat lint: unknown flag '--formt' (did you mean '--format'?); run 'moat lint "
+       "--help'\n"},
+      {"db", "moat: moat db: a command is needed: import, update, stats; run 'moat db --help'\n"},
+      {"db imprt x", "moat: moat db: unknown command 'imprt' (did you mean 'import'?); run 'moat "
+                     "db --help'\n"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.args);
+    const auto r = run_moat(c.args, {}, {}, k_bound);
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_EQ(r.err, c.line);
+  }
+}
+
+TEST(Hostile, UnknownCheckIdsAreErrorsWithASuggestion) {
+  TempDir dir;
+  dir.write("Dockerfile", "FROM scratch\n");
+  auto r = run_moat("lint --ignore NOPE Dockerfile", dir.path(), {}, k_bound);
+  expect_one_line_error(r, "--ignore: unknown check id 'NOPE'");
+  r = run_moat("lint --ignore DL3009,DL30O8 Dockerfile", dir.path(), {}, k_bound);
+  expect_one_line_error(r, "unknown check id 'DL30O8' (did you mean 'DL3008'?)");
+  r = run_moat("lint --enable CopyIgnoredFil Dockerfile", dir.path(), {}, k_bound);
+  expect_one_line_error(r, "did you mean 'CopyIgnoredFile'?");
+  dir.write(".moat.yaml", "ignore: [DL3008, NOPE]\n");
+  r = run_moat("lint Dockerfile", dir.path(), {}, k_bound);
+  expect_one_line_error(r, ".moat.yaml: unknown check id 'NOPE'");
+  std::filesystem::remove(dir.path() / ".moat.yaml");
+  // Advisory ids (for vuln and image) and every kind of alias are accepted.
+  r = run_moat("lint --ignore CVE-2023-32681,GHSA-j8r2-6x86-q33q,PYSEC-2023-74,DS-0002,"
+               "CIS-DI-0001,JSONArgsRecommended,IM001,DF001 Dockerfile",
+               dir.path(), {}, k_bound);
+  EXPECT_NE(r.exit_code, 2) << r.err;
+}
+
+TEST(Hostile, WriteErrorsAreExitTwo) {
+  if (!std::filesystem::exists("/dev/full"))
+    GTEST_SKIP() << "/dev/full is not on this machine";
+  TempDir dir;
+  dir.write("Dockerfile", "FROM scratch\nUSER 1\n");
+  const auto db = moat::test::shared_vuln_import().db;
+  const std::vector<std::string> commands = {"rules",
+                                             "rules --format json",
+                                             "rules DL3008",
+                                             "db stats --db " + q(db),
+                                             "db stats --format json --db " + q(db),
+                                             "lint --fail-on none Dockerfile"};
+  for (const auto& args : commands) {
+    SCOPED_TRACE(args);
+    const auto r = run_bash("\"$MOAT\" " + args + " >/dev/full", dir.path());
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+    EXPECT_EQ(lines(r.err), 1) << r.err;
+    EXPECT_THAT(r.err, HasSubstr("write failed"));
   }
 }

@@ -73,5 +73,65 @@ TEST(ImageCli, BadTargetsAreOneLineErrors) {
   EXPECT_NE(r.err.find("unknown format"), std::string::npos);
 }
 
+// Without a vulnerability database moat image says so, on stderr and in
+// every format, so the report never reads as "no vulnerabilities";
+// --require-db makes it an error.
+TEST(ImageCli, NoDatabaseIsSaidEverywhereAndRequireDbFails) {
+  TempDir dir;
+  write_rootfs(dir);
+  const auto target = "dir://" + (dir.path() / "rootfs").string();
+  for (const std::string format : {"text", "json", "sarif", "junit"}) {
+    SCOPED_TRACE(format);
+    auto r = run_moat("image --no-progress --format " + format + " " + target);
+    EXPECT_EQ(r.exit_code, 1) << r.err;
+    EXPECT_NE(r.err.find("moat: warning: vulnerabilities not checked"), std::string::npos) << r.err;
+    EXPECT_NE(r.out.find("vulnerabilities not checked"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("moat db update"), std::string::npos);
+  }
+  auto r = run_moat("image --no-progress --require-db " + target);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  EXPECT_NE(r.err.find("no vulnerability database"), std::string::npos) << r.err;
+  // --skip-vulns is a choice, not an omission: nothing to warn about.
+  r = run_moat("image --no-progress --skip-vulns " + target);
+  EXPECT_EQ(r.err.find("not checked"), std::string::npos) << r.err;
+  EXPECT_EQ(r.out.find("not checked"), std::string::npos);
+}
+
+// --severity filters what is shown, --fail-on still judges everything, and
+// --exit-code names the code; the summary counts images as images.
+TEST(ImageCli, SeverityFilterAndExitCode) {
+  TempDir dir;
+  write_rootfs(dir);
+  const auto su = dir.write("rootfs/usr/bin/su", "#!/bin/sh\n"); // setuid: IM010, low
+  std::filesystem::permissions(su, std::filesystem::perms(04755),
+                               std::filesystem::perm_options::replace);
+  const auto target = "dir://" + (dir.path() / "rootfs").string();
+  auto all = run_moat("image --no-progress --skip-vulns --format json " + target);
+  ASSERT_EQ(all.exit_code, 1) << all.err;
+  const auto doc = nlohmann::json::parse(all.out);
+  std::size_t high = 0;
+  for (const auto& f : doc["targets"][0]["findings"])
+    high += f["severity"] == "high" ? 1U : 0U;
+  ASSERT_GT(high, 0U);
+  ASSERT_GT(doc["targets"][0]["findings"].size(), high);
+  auto shown = run_moat("image --no-progress --skip-vulns --format json --severity high " + target);
+  EXPECT_EQ(shown.exit_code, 1);
+  const auto only = nlohmann::json::parse(shown.out);
+  EXPECT_EQ(only["targets"][0]["findings"].size(), high);
+  for (const auto& f : only["targets"][0]["findings"])
+    EXPECT_EQ(f["severity"], "high");
+  // The hidden findings still trip --fail-on; --exit-code picks the code.
+  auto code =
+      run_moat("image --no-progress --skip-vulns --severity critical --exit-code 7 " + target);
+  EXPECT_EQ(code.exit_code, 7) << code.err;
+  EXPECT_NE(code.out.find("in 1 image"), std::string::npos) << code.out;
+  auto clean = run_moat("image --no-progress --skip-vulns --fail-on none --exit-code 7 " + target);
+  EXPECT_EQ(clean.exit_code, 0);
+  auto bad = run_moat("image --no-progress --skip-vulns --severity hgih " + target);
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("--severity: unknown severity 'hgih'"), std::string::npos) << bad.err;
+}
+
 } // namespace
 } // namespace moat::test

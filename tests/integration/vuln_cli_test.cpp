@@ -21,6 +21,19 @@ std::string q(const std::filesystem::path& p) {
 }
 
 // The real data, imported once for every test of the build.
+std::vector<std::string> split_lines(const std::string& text) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    const auto end = text.find('\n', start);
+    out.push_back(text.substr(start, end == std::string::npos ? std::string::npos : end - start));
+    if (end == std::string::npos)
+      break;
+    start = end + 1;
+  }
+  return out;
+}
+
 class VulnCli : public ::testing::Test {
 protected:
   static void SetUpTestSuite() {
@@ -604,6 +617,29 @@ TEST_F(VulnCli, PaddedMetadataCannotHideAPackage) {
   r = run_moat("image --no-progress --skip-vulns --fail-on high --format json " + q(target));
   EXPECT_EQ(r.exit_code, 1) << r.err;
   EXPECT_NE(find(findings_of(r), "IM020"), nullptr) << r.out;
+}
+
+// The table layout Trivy and Grype users read, and the summary naming an
+// SBOM as one.
+TEST_F(VulnCli, TableLayoutAndSbomSummary) {
+  ASSERT_EQ(s_import->exit_code, 0) << s_import->err;
+  TempDir dir;
+  const auto file = dir.write("app.cdx.json", sbom({"pkg:pypi/requests@2.28.1"}));
+  const auto r = run_moat("vuln --db " + q(s_db) + " --format table " + q(file));
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  const auto header = r.out.find("PACKAGE   INSTALLED  FIXED");
+  ASSERT_NE(header, std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("ID"), std::string::npos);
+  EXPECT_NE(r.out.find("SEVERITY"), std::string::npos);
+  // One row: requests, 2.28.1, 2.31.0, PYSEC-2023-74, its severity.
+  bool row = false;
+  for (auto line : split_lines(r.out))
+    row = row ||
+          (line.find("requests") != std::string::npos && line.find("2.28.1") != std::string::npos &&
+           line.find("2.31.0") != std::string::npos &&
+           line.find("PYSEC-2023-74") != std::string::npos);
+  EXPECT_TRUE(row) << r.out;
+  EXPECT_NE(r.out.find("in 1 SBOM:"), std::string::npos) << r.out;
 }
 
 } // namespace

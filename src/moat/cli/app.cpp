@@ -3,10 +3,16 @@
 #include <moat/cli/common.hpp>
 #include <moat/cli/verbs.hpp>
 
+#include <moat/util/strings.hpp>
+
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <array>
+#include <cctype>
 #include <iostream>
+#include <string>
+#include <vector>
 
 #ifndef MOAT_VERSION
 #define MOAT_VERSION "0.0.0"
@@ -31,6 +37,73 @@ constexpr std::array<Verb, 6> k_verbs{{
     {"vuln", attach_vuln},
 }};
 
+// "moat", "moat db", "moat db import".
+std::string command_path(const CLI::App* app) {
+  std::string path = app->get_name();
+  for (const auto* parent = app->get_parent(); parent != nullptr; parent = parent->get_parent())
+    path = parent->get_name() + " " + path;
+  return path;
+}
+
+// The deepest subcommand the parser entered.
+CLI::App* deepest(CLI::App* app) {
+  for (;;) {
+    const auto parsed = app->get_subcommands();
+    if (parsed.empty())
+      return app;
+    app = parsed.front();
+  }
+}
+
+std::vector<std::string> subcommand_names(CLI::App* app) {
+  std::vector<std::string> names;
+  for (const auto* sub : app->get_subcommands([](CLI::App*) { return true; }))
+    names.push_back(sub->get_name());
+  return names;
+}
+
+std::vector<std::string> flag_names(CLI::App* app) {
+  std::vector<std::string> names;
+  for (const auto* opt : app->get_options()) {
+    for (const auto& n : opt->get_lnames())
+      names.push_back("--" + n);
+    for (const auto& n : opt->get_snames())
+      names.push_back("-" + n);
+  }
+  return names;
+}
+
+std::string did_you_mean(const std::string& suggestion) {
+  return suggestion.empty() ? std::string() : fmt::format(" (did you mean '{}'?)", suggestion);
+}
+
+// A parse error in moat's own words, on one line: which command, what was
+// wrong, the closest flag or command, and where the help is.
+std::string parse_error_line(CLI::App& root, const CLI::ParseError& e) {
+  CLI::App* at = deepest(&root);
+  const auto path = command_path(at);
+  const auto help = fmt::format("; run '{} --help'", path);
+  const auto commands = subcommand_names(at);
+  std::vector<std::string> extras = root.remaining(true);
+  if (!extras.empty() && !commands.empty() && !extras.front().starts_with('-'))
+    return fmt::format("{}: unknown command '{}'{}{}", path, extras.front(),
+                       did_you_mean(util::closest_match(extras.front(), commands)), help);
+  if (!extras.empty() && extras.front().starts_with('-') && extras.front() != "-") {
+    auto flag = extras.front();
+    flag = flag.substr(0, flag.find('='));
+    return fmt::format("{}: unknown flag '{}'{}{}", path, flag,
+                       did_you_mean(util::closest_match(flag, flag_names(at))), help);
+  }
+  if (!extras.empty())
+    return fmt::format("{}: unexpected argument '{}'{}", path, extras.front(), help);
+  if (!commands.empty() && at->get_require_subcommand_min() > 0)
+    return fmt::format("{}: a command is needed: {}{}", path, fmt::join(commands, ", "), help);
+  std::string what = e.what();
+  if (!what.empty())
+    what[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(what[0])));
+  return fmt::format("{}: {}{}", path, what, help);
+}
+
 } // namespace
 
 int run(int argc, char** argv) {
@@ -51,8 +124,7 @@ int run(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    fmt::print(stderr, "moat: {}\n", e.what());
-    fmt::print(stderr, "Run 'moat --help' for usage.\n");
+    fmt::print(stderr, "moat: {}\n", util::terminal_safe(parse_error_line(app, e)));
     return k_exit_error;
   }
   return exit_code;

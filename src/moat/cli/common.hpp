@@ -32,9 +32,15 @@ struct CommonOptions {
   std::vector<std::string> ignore;
   std::vector<std::string> enable;
   std::string config;
+  std::string severity; // --severity: a display filter
+  int exit_code = 1;    // --exit-code: the code when --fail-on trips
   bool quiet = false;
   bool no_color = false;
 };
+
+// The one meaning of -q/--quiet in every command.
+inline constexpr const char* k_quiet_help =
+    "Print only the report: no summary line, no progress bar, no success message";
 
 // Adds --format, --output, --fail-on, --ignore, --enable, --config, --quiet, --no-color.
 void add_common_options(CLI::App& app, CommonOptions& options, const std::string& formats);
@@ -55,6 +61,11 @@ void add_common_options(CLI::App& app, CommonOptions& options, const std::string
 
 // Refuses `-o ''` (an explicit empty path) before any work is done.
 [[nodiscard]] core::Status check_output_option(bool given, const std::string& output);
+
+// The exit code of a command that reported REPORTS: 0, or --exit-code (1
+// unless given) when a finding reaches --fail-on.
+[[nodiscard]] int findings_exit_code(const CommonOptions& options, const core::Policy& policy,
+                                     const std::vector<core::TargetReport>& reports);
 
 // Prints "moat: MESSAGE" for an error on stderr and returns k_exit_error.
 int report_error(const core::Error& error);

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -29,6 +30,7 @@ struct DbOptions {
   std::vector<std::string> paths;
   std::vector<std::string> sources;
   std::string format = "text";
+  std::string timeout = "30m";
   bool no_progress = false;
   bool quiet = false;
 };
@@ -70,6 +72,13 @@ int import_into(const DbOptions& opts, const std::vector<std::string>& paths,
     }
     return report_error(result.error());
   }
+  // What was skipped is said even with -q: it is why records may be missing.
+  constexpr std::size_t k_listed = 20;
+  const auto& skipped = result->skipped;
+  for (std::size_t i = 0; i < skipped.size() && i < k_listed; ++i)
+    fmt::print(stderr, "moat: note: skipped {}\n", util::terminal_safe(skipped[i]));
+  if (skipped.size() > k_listed)
+    fmt::print(stderr, "moat: note: skipped {} more\n", skipped.size() - k_listed);
   if (!opts.quiet) {
     const auto& c = result->counts;
     fmt::print("imported {} document(s) into {}: {} added, {} updated, {} unchanged, {} older "
@@ -187,7 +196,15 @@ int run_update(const DbOptions& opts) {
       fs::remove_all(dir, ignored);
     }
   } cleanup{temp};
-  auto client = image::HttpClient::create({});
+  image::HttpOptions http_options;
+  const auto timeout = util::parse_duration(opts.timeout);
+  if (!timeout || timeout->count() <= 0)
+    return report_error(
+        core::Error{core::ErrorKind::usage, "--timeout",
+                    fmt::format("'{}' is not a duration (90s, 5m, 1h30m)", opts.timeout), 0, 0});
+  http_options.timeout = *timeout;
+  http_options.deadline = std::chrono::steady_clock::now() + *timeout;
+  auto client = image::HttpClient::create(std::move(http_options));
   if (!client)
     return report_error(client.error());
   std::vector<std::string> files;
@@ -284,7 +301,7 @@ void attach_db(CLI::App& root, int& exit_code) {
       ->required();
   add_db_option(*import, *opts);
   import->add_flag("--no-progress", opts->no_progress, "Never draw the progress bar");
-  import->add_flag("-q,--quiet", opts->quiet, "Print nothing on success");
+  import->add_flag("-q,--quiet", opts->quiet, k_quiet_help);
   import->footer("DESCRIPTION:\n"
                  "  Reads every .json, .yaml and .yml document (and those inside .zip\n"
                  "  archives) and stores its advisories, in one transaction: a malformed\n"
@@ -303,7 +320,12 @@ void attach_db(CLI::App& root, int& exit_code) {
       ->allow_extra_args(false);
   add_db_option(*update, *opts);
   update->add_flag("--no-progress", opts->no_progress, "Never draw the progress bar");
-  update->add_flag("-q,--quiet", opts->quiet, "Print nothing on success");
+  update
+      ->add_option("--timeout", opts->timeout,
+                   "Give up after this long in all: 90s, 5m, 1h (default 30m); a transfer under "
+                   "512 bytes/s for 30 s fails sooner")
+      ->option_text("DURATION");
+  update->add_flag("-q,--quiet", opts->quiet, k_quiet_help);
   update->callback([opts, &exit_code] { exit_code = run_update(*opts); });
 
   auto* stats = cmd->add_subcommand("stats", "Counts per source and ecosystem, newest record");

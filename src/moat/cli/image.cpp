@@ -9,6 +9,7 @@
 #include <moat/image/source.hpp>
 #include <moat/image/union.hpp>
 #include <moat/util/file.hpp>
+#include <moat/util/strings.hpp>
 
 #include <fmt/format.h>
 
@@ -35,14 +36,24 @@ int run_image(ImageOptions& opts) {
   // there (--db names one that must exist).
   std::optional<vuln::Database> db;
   if (!opts.vuln.skip) {
-    auto opened = open_vuln_db(opts.vuln, !opts.vuln.db.empty());
+    auto opened = open_vuln_db(opts.vuln, !opts.vuln.db.empty() || opts.vuln.require_db);
     if (!opened)
       return report_error(opened.error());
     db = std::move(*opened);
   }
+  // Without a database the report must not read as "no vulnerabilities".
+  std::string unchecked;
+  if (!db && !opts.vuln.skip) {
+    unchecked = fmt::format(
+        "vulnerabilities not checked: no vulnerability database at {}; create one with `moat db "
+        "update` (online) or `moat db import` (offline), or pass --skip-vulns",
+        vuln::default_db_path().string());
+  }
   auto loaded = load_and_catalog(opts.target, opts.source, opts.common);
   if (!loaded)
     return report_error(loaded.error());
+  if (!unchecked.empty()) // after the image loaded: an error stays one line
+    fmt::print(stderr, "moat: warning: {}\n", util::terminal_safe(unchecked));
   const auto& scanned = (*loaded)->scanned;
   const auto& inventory = (*loaded)->inventory;
   auto report = image::check_image(scanned, *(*loaded)->view, inventory, *policy);
@@ -58,6 +69,8 @@ int run_image(ImageOptions& opts) {
   core::apply_policy(*policy, report);
   // The inventory's notes come first; matching may have added its own.
   report.notes.insert(report.notes.begin(), inventory.notes.begin(), inventory.notes.end());
+  if (!unchecked.empty())
+    report.notes.insert(report.notes.begin(), unchecked);
   report.os = describe_os(inventory);
   if (opts.list_packages) {
     report.list_packages = true;
@@ -72,7 +85,7 @@ int run_image(ImageOptions& opts) {
                                  vuln_inputs(opts.target, opts.vuln));
       !status)
     return report_error(status.error());
-  return core::exit_code_for(*policy, reports);
+  return findings_exit_code(opts.common, *policy, reports);
 }
 
 } // namespace
@@ -86,7 +99,7 @@ void attach_image(CLI::App& root, int& exit_code) {
   cmd->add_flag("--list-packages", opts->list_packages,
                 "Include the package inventory (SBOM) in the report");
   add_vuln_options(*cmd, opts->vuln, true);
-  add_common_options(*cmd, opts->common, "text, json, sarif, junit");
+  add_common_options(*cmd, opts->common, "text, table, json, sarif, junit");
   cmd->footer(
       std::string("DESCRIPTION:\n"
                   "  Reads the image in one streamed pass, layers in parallel, nothing\n"

@@ -1,10 +1,12 @@
 #include <moat/cli/image_common.hpp>
 
 #include <moat/util/file.hpp>
+#include <moat/util/strings.hpp>
 
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <memory>
 #include <unistd.h>
@@ -19,6 +21,15 @@ void add_image_source_options(CLI::App& cmd, ImageSourceOptions& options) {
       ->option_text("FILE");
   cmd.add_flag("--insecure", options.insecure,
                "Registry over plain HTTP; allowed for loopback addresses only");
+  cmd.add_option("--insecure-registry", options.insecure_registries,
+                 "Registry over plain HTTP at this HOST[:PORT], on any network (Docker's "
+                 "daemon option of the same name); repeatable")
+      ->allow_extra_args(false)
+      ->option_text("HOST");
+  cmd.add_option("--timeout", options.timeout,
+                 "Give up on the daemon or registry after this long in all: 90s, 5m, 1h "
+                 "(default 5m); a transfer under 512 bytes/s for 30 s fails sooner")
+      ->option_text("DURATION");
   cmd.add_flag("--no-progress", options.no_progress, "Never draw the progress bar");
 }
 
@@ -29,6 +40,20 @@ core::Result<image::ScannedImage> load_image_with_progress(const std::string& ta
   source.platform = options.platform;
   source.ca_cert = options.ca_cert;
   source.insecure = options.insecure;
+  source.insecure_registries = options.insecure_registries;
+  const auto timeout = util::parse_duration(options.timeout);
+  if (!timeout || timeout->count() <= 0)
+    return core::fail(core::ErrorKind::usage, "--timeout",
+                      fmt::format("'{}' is not a duration (90s, 5m, 1h30m)", options.timeout));
+  source.timeout = *timeout;
+  source.deadline = std::chrono::steady_clock::now() + *timeout;
+  const bool remote = target.starts_with("registry://") || target.starts_with("docker://");
+  for (const auto& host : options.insecure_registries)
+    if (remote)
+      fmt::print(stderr,
+                 "moat: warning: plain http to registry {} (--insecure-registry): what it sends "
+                 "can be read and changed on the way\n",
+                 util::terminal_safe(host));
   const bool bar = !options.no_progress && !common.quiet && util::is_tty(STDERR_FILENO);
   if (bar) {
     auto layers = std::make_shared<std::pair<std::size_t, std::size_t>>(0, 0);

@@ -19,6 +19,8 @@ struct ImageSourceOptions {
   std::string platform;
   std::string ca_cert;
   bool insecure = false;
+  std::vector<std::string> insecure_registries;
+  std::string timeout = "5m";
   bool no_progress = false;
 };
 

@@ -180,7 +180,7 @@ int run_lint(LintOptions& opts) {
                                  {paths.begin(), paths.end()});
       !status)
     return report_error(status.error());
-  return core::exit_code_for(*policy, reports);
+  return findings_exit_code(opts.common, *policy, reports);
 }
 
 } // namespace
@@ -193,7 +193,7 @@ void attach_lint(CLI::App& root, int& exit_code) {
   cmd->add_option("PATH", opts->paths, "Dockerfiles or directories ('-' = stdin)");
   cmd->add_flag("--ast", opts->ast,
                 "Print the parse in BuildKit's AST dump format instead of linting");
-  add_common_options(*cmd, opts->common, "text, json, sarif, junit");
+  add_common_options(*cmd, opts->common, "text, table, json, sarif, junit");
   cmd->footer(
       std::string(
           "DESCRIPTION:\n"

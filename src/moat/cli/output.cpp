@@ -35,6 +35,15 @@ void add_common_options(CLI::App& app, CommonOptions& options, const std::string
                  "Exit with 1 when a finding is at or above this severity: critical, high, "
                  "medium (default), low, info or none")
       ->option_text("SEVERITY");
+  app.add_option("--severity", options.severity,
+                 "Show only findings of these severities (critical, high, medium, low, info; "
+                 "comma-separated). A display filter: --fail-on still judges every finding")
+      ->option_text("LIST");
+  app.add_option("--exit-code", options.exit_code,
+                 "Exit code when a finding reaches --fail-on (default 1; 0 never fails). "
+                 "Errors always exit 2")
+      ->check(CLI::Range(0, 255))
+      ->option_text("N");
   app.add_option("--ignore", options.ignore,
                  "Ignore checks by moat id or alias (DL3008, DS-0002, CIS-DI-0001); "
                  "comma-separated, repeatable")
@@ -48,10 +57,53 @@ void add_common_options(CLI::App& app, CommonOptions& options, const std::string
   app.add_option("-c,--config", options.config,
                  "Configuration file (default: .moat.yaml found upward from the target)")
       ->option_text("FILE");
-  app.add_flag("-q,--quiet", options.quiet, "Print findings only, without the summary line");
+  app.add_flag("-q,--quiet", options.quiet, k_quiet_help);
   app.add_flag("--no-color", options.no_color,
                "Never colour the output (also: NO_COLOR environment variable)");
 }
+
+namespace {
+
+// True for an id shaped like an advisory's (CVE-2023-1234, GHSA-xxxx-xxxx-xxxx,
+// PYSEC-2023-74, GO-2024-2887, DSA-5000-1): letters, a dash, then anything
+// holding a digit. Families moat uses for its checks' aliases are not
+// advisories: an unknown DS-9999 is a typo, not an advisory.
+bool looks_like_advisory_id(std::string_view id) {
+  const auto dash = id.find('-');
+  if (dash == std::string_view::npos || dash == 0 || dash + 1 >= id.size())
+    return false;
+  const auto prefix = util::to_upper(id.substr(0, dash));
+  if (prefix == "DS" || prefix == "CIS" || prefix == "DKL" || prefix == "AVD")
+    return false;
+  return std::ranges::all_of(prefix, [](char c) { return c >= 'A' && c <= 'Z'; }) &&
+         std::ranges::any_of(id.substr(dash + 1), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// Every id --ignore, --enable or the configuration names must be a check of
+// moat (by id or alias) or an advisory's id: a typo silently ignoring
+// nothing is how findings come back unexpectedly.
+core::Status check_ids(const std::vector<std::string>& ids, std::string_view where) {
+  const auto tables = all_check_tables();
+  for (const auto& id : ids) {
+    if (core::find_check(tables, id) != nullptr || looks_like_advisory_id(id))
+      continue;
+    std::vector<std::string> known;
+    for (const auto& table : tables)
+      for (const auto& check : table.checks) {
+        known.emplace_back(check.id);
+        for (auto alias : core::aliases_of(check))
+          known.emplace_back(alias);
+      }
+    const auto guess = util::closest_match(id, known);
+    return core::fail(
+        core::ErrorKind::usage, std::string(where),
+        fmt::format("unknown check id '{}'{}; 'moat rules' lists them", id,
+                    guess.empty() ? "" : fmt::format(" (did you mean '{}'?)", guess)));
+  }
+  return {};
+}
+
+} // namespace
 
 core::Result<core::Policy> build_policy(const CommonOptions& options,
                                         const std::filesystem::path& start) {
@@ -65,6 +117,12 @@ core::Result<core::Policy> build_policy(const CommonOptions& options,
     auto config = core::load_config(*config_path);
     if (!config)
       return std::unexpected(config.error());
+    std::vector<std::string> named = config->ignores;
+    named.insert(named.end(), config->enables.begin(), config->enables.end());
+    for (const auto& [id, severity] : config->overrides)
+      named.push_back(id);
+    if (auto status = check_ids(named, config_path->string()); !status)
+      return std::unexpected(status.error());
     core::merge_config(*config, policy);
   }
   if (!options.fail_on.empty()) {
@@ -76,9 +134,21 @@ core::Result<core::Policy> build_policy(const CommonOptions& options,
   for (const auto& list : options.ignore)
     for (auto id : util::split_trimmed(list, ','))
       policy.ignores.emplace_back(id);
+  std::vector<std::string> given;
   for (const auto& list : options.enable)
     for (auto id : util::split_trimmed(list, ','))
       policy.enables.emplace_back(id);
+  for (const auto& list : options.ignore)
+    for (auto id : util::split_trimmed(list, ','))
+      given.emplace_back(id);
+  if (auto status = check_ids(given, "--ignore"); !status)
+    return std::unexpected(status.error());
+  given.clear();
+  for (const auto& list : options.enable)
+    for (auto id : util::split_trimmed(list, ','))
+      given.emplace_back(id);
+  if (auto status = check_ids(given, "--enable"); !status)
+    return std::unexpected(status.error());
   return policy;
 }
 
@@ -104,6 +174,26 @@ core::Status emit_reports(const CommonOptions& options, const std::string& comma
   auto writer = report::make_writer(options.format, text);
   if (!writer)
     return std::unexpected(writer.error());
+  // --severity hides findings from the report, not from --fail-on.
+  std::vector<core::TargetReport> filtered;
+  if (!options.severity.empty()) {
+    std::vector<core::Severity> shown;
+    for (auto name : util::split_trimmed(options.severity, ',')) {
+      const auto severity = core::parse_severity(name);
+      if (!severity)
+        return core::fail(core::ErrorKind::usage, "--severity",
+                          fmt::format("unknown severity '{}' (expected critical, high, medium, "
+                                      "low or info)",
+                                      name));
+      shown.push_back(*severity);
+    }
+    filtered.assign(reports.begin(), reports.end());
+    for (auto& report : filtered)
+      std::erase_if(report.findings, [&](const core::Finding& f) {
+        return std::ranges::find(shown, f.severity) == shown.end();
+      });
+    reports = filtered;
+  }
   report::ReportInfo info;
   info.tool_version = MOAT_VERSION;
   info.command = command;
@@ -123,6 +213,11 @@ core::Status emit_reports(const CommonOptions& options, const std::string& comma
   if (!options.config.empty())
     inputs.emplace_back(options.config);
   return report::write_output(options.output, std::move(out).str(), inputs);
+}
+
+int findings_exit_code(const CommonOptions& options, const core::Policy& policy,
+                       const std::vector<core::TargetReport>& reports) {
+  return core::exit_code_for(policy, reports) == 0 ? k_exit_clean : options.exit_code;
 }
 
 core::Status check_output_option(bool given, const std::string& output) {

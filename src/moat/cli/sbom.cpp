@@ -114,7 +114,7 @@ void attach_sbom(CLI::App& root, int& exit_code) {
                   "replaced atomically and keeps its mode, a device or FIFO is written to")
       ->each([opts](const std::string&) { opts->output_given = true; })
       ->option_text("FILE");
-  cmd->add_flag("-q,--quiet", opts->quiet, "No progress bar");
+  cmd->add_flag("-q,--quiet", opts->quiet, k_quiet_help);
   add_image_source_options(*cmd, opts->source);
   cmd->footer(
       std::string("DESCRIPTION:\n"

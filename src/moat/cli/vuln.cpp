@@ -123,7 +123,7 @@ int run_vuln(VulnCommandOptions& opts) {
                                  vuln_inputs(opts.target, opts.vuln));
       !status)
     return report_error(status.error());
-  return core::exit_code_for(*policy, reports);
+  return findings_exit_code(opts.common, *policy, reports);
 }
 
 } // namespace
@@ -138,7 +138,8 @@ void attach_vuln(CLI::App& root, int& exit_code) {
       ->required();
   add_vuln_options(*cmd, opts->vuln, false);
   add_image_source_options(*cmd, opts->source);
-  add_common_options(*cmd, opts->common, "text, json, sarif, junit");
+  add_common_options(*cmd, opts->common,
+                     "text, table (PACKAGE, INSTALLED, FIXED, ID, SEVERITY), json, sarif, junit");
   cmd->footer(
       std::string("DESCRIPTION:\n"
                   "  Catalogues the packages (as `moat sbom` does) or reads them from an SBOM\n"

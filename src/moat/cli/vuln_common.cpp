@@ -45,9 +45,13 @@ void add_vuln_options(CLI::App& cmd, VulnOptions& options, bool for_image) {
   cmd.add_flag("--include-os-owned", options.include_os_owned,
                "Also match language packages an OS package installed against their "
                "language's advisories (see below)");
-  if (for_image)
+  if (for_image) {
     cmd.add_flag("--skip-vulns", options.skip,
                  "Do not match packages against the vulnerability database");
+    cmd.add_flag("--require-db", options.require_db,
+                 "Fail (exit 2) when there is no vulnerability database, instead of scanning "
+                 "without one; for CI");
+  }
 }
 
 core::Result<std::optional<vuln::Database>> open_vuln_db(const VulnOptions& options,

@@ -23,6 +23,7 @@ struct VulnOptions {
   bool show_suppressed = false;  // --show-suppressed
   bool include_os_owned = false; // --include-os-owned
   bool skip = false;             // --skip-vulns (moat image)
+  bool require_db = false;       // --require-db (moat image): no database is an error
 };
 
 // The files a vulnerability scan of TARGET reads: the target itself, the

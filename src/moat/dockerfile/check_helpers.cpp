@@ -478,20 +478,6 @@ std::vector<std::string> referenced_names(std::string_view word) {
   return out;
 }
 
-std::size_t edit_distance(std::string_view a, std::string_view b) {
-  std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j)
-    prev[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    cur[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j)
-      cur[j] =
-          std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0U : 1U)});
-    std::swap(prev, cur);
-  }
-  return prev[b.size()];
-}
-
 bool url_has_credentials(std::string_view s) {
   auto scheme = s.find("://");
   while (scheme != std::string_view::npos) {

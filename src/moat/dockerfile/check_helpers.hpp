@@ -3,6 +3,7 @@
 // commands, words and stages.
 
 #include <moat/dockerfile/checks.hpp>
+#include <moat/util/strings.hpp>
 
 #include <initializer_list>
 #include <optional>
@@ -32,7 +33,7 @@ using shell::Command;
 [[nodiscard]] bool all_lower(std::string_view s);
 // Names of the variables a word refers to: $NAME and ${NAME...}.
 [[nodiscard]] std::vector<std::string> referenced_names(std::string_view word);
-[[nodiscard]] std::size_t edit_distance(std::string_view a, std::string_view b);
+using util::edit_distance;
 
 // ---------------------------------------------------------------------------
 // Commands

@@ -3,8 +3,11 @@
 
 #include <fmt/format.h>
 
-#include <algorithm>
 #include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <array>
+#include <cstdint>
 
 namespace moat::image {
 
@@ -36,6 +39,104 @@ std::vector<std::string> keys_at(const json& object, const char* key) {
     for (const auto& [k, v] : it->items())
       out.push_back(k);
   return out;
+}
+
+enum class Want : std::uint8_t { string, object, strings, strings_or_string };
+
+bool has_type(const json& value, Want want) {
+  if (value.is_null())
+    return true; // Docker writes null for an unset list or map
+  switch (want) {
+  case Want::string:
+    return value.is_string();
+  case Want::object:
+    return value.is_object();
+  case Want::strings:
+    return value.is_array() &&
+           std::ranges::all_of(value, [](const json& v) { return v.is_string(); });
+  case Want::strings_or_string:
+    return value.is_string() || has_type(value, Want::strings);
+  }
+  return false;
+}
+
+std::string_view want_name(Want want) {
+  switch (want) {
+  case Want::string:
+    return "a string";
+  case Want::object:
+    return "an object";
+  case Want::strings:
+    return "a list of strings";
+  case Want::strings_or_string:
+    return "a string or a list of strings";
+  }
+  return "";
+}
+
+std::string_view type_name(const json& value) {
+  if (value.is_number())
+    return "a number";
+  if (value.is_boolean())
+    return "a boolean";
+  if (value.is_array())
+    return "a list";
+  if (value.is_object())
+    return "an object";
+  return "a string";
+}
+
+// A field of a known name with the wrong JSON type is an error, not an
+// empty value: a numeric "User" read as "" would be reported as root.
+std::string mistyped_field(const json& doc) {
+  struct Field {
+    const char* path; // "config.User"
+    const char* parent;
+    const char* key;
+    Want want;
+  };
+  static constexpr std::array<Field, 19> k_fields{{
+      {"os", nullptr, "os", Want::string},
+      {"architecture", nullptr, "architecture", Want::string},
+      {"variant", nullptr, "variant", Want::string},
+      {"created", nullptr, "created", Want::string},
+      {"author", nullptr, "author", Want::string},
+      {"config", nullptr, "config", Want::object},
+      {"rootfs", nullptr, "rootfs", Want::object},
+      {"config.User", "config", "User", Want::string},
+      {"config.WorkingDir", "config", "WorkingDir", Want::string},
+      {"config.StopSignal", "config", "StopSignal", Want::string},
+      {"config.Env", "config", "Env", Want::strings},
+      {"config.Entrypoint", "config", "Entrypoint", Want::strings_or_string},
+      {"config.Cmd", "config", "Cmd", Want::strings_or_string},
+      {"config.ExposedPorts", "config", "ExposedPorts", Want::object},
+      {"config.Volumes", "config", "Volumes", Want::object},
+      {"config.Labels", "config", "Labels", Want::object},
+      {"config.Healthcheck", "config", "Healthcheck", Want::object},
+      {"config.Shell", "config", "Shell", Want::strings},
+      {"config.OnBuild", "config", "OnBuild", Want::strings},
+  }};
+  for (const auto& f : k_fields) {
+    const json* parent = &doc;
+    if (f.parent != nullptr) {
+      const auto it = doc.find(f.parent);
+      if (it == doc.end() || !it->is_object())
+        continue;
+      parent = &*it;
+    }
+    const auto it = parent->find(f.key);
+    if (it != parent->end() && !has_type(*it, f.want))
+      return fmt::format("{} is {}, not {}", f.path, type_name(*it), want_name(f.want));
+  }
+  if (const auto cfg = doc.find("config"); cfg != doc.end() && cfg->is_object())
+    if (const auto hc = cfg->find("Healthcheck"); hc != cfg->end() && hc->is_object())
+      if (const auto test = hc->find("Test"); test != hc->end() && !has_type(*test, Want::strings))
+        return fmt::format("config.Healthcheck.Test is {}, not a list of strings",
+                           type_name(*test));
+  if (const auto history = doc.find("history");
+      history != doc.end() && !history->is_null() && !history->is_array())
+    return fmt::format("history is {}, not a list", type_name(*history));
+  return {};
 }
 
 } // namespace
@@ -91,6 +192,8 @@ core::Result<ParsedConfig> parse_image_config(std::string_view text, const std::
   json doc = json::parse(text, nullptr, false);
   if (doc.is_discarded() || !doc.is_object())
     return fail(ErrorKind::parse, name, "image config is not a JSON object");
+  if (const auto wrong = mistyped_field(doc); !wrong.empty())
+    return fail(ErrorKind::parse, name, fmt::format("image config: {}", wrong));
   ParsedConfig out;
   auto& c = out.config;
   c.os = string_at(doc, "os");

@@ -109,6 +109,8 @@ core::Result<EngineClient> EngineClient::open(EngineOptions options) {
     return std::unexpected(std::move(host).error());
 
   HttpOptions http_options;
+  http_options.deadline = options.deadline;
+  http_options.timeout = options.timeout;
   std::string base;
   if (host->kind == DockerHost::Kind::unix_socket) {
     http_options.unix_socket = host->address;

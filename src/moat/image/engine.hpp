@@ -5,6 +5,8 @@
 #include <moat/core/result.hpp>
 #include <moat/image/http.hpp>
 
+#include <chrono>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -28,6 +30,9 @@ struct EngineOptions {
   // Directory with ca.pem, cert.pem and key.pem; when set, tcp:// uses TLS.
   // Empty: $DOCKER_CERT_PATH, or ~/.docker when $DOCKER_TLS_VERIFY is set.
   std::string cert_path;
+  // Every request ends by this time (--timeout); none when unset.
+  std::optional<std::chrono::steady_clock::time_point> deadline;
+  std::chrono::milliseconds timeout{0};
 };
 
 class EngineClient {

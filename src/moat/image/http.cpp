@@ -78,11 +78,13 @@ struct Transfer {
   const ByteSink* sink = nullptr;
   std::size_t max_body = 0;
   std::optional<core::Error> error;
+  std::uint64_t bytes = 0; // header and body bytes received
 };
 
 std::size_t on_header(char* data, std::size_t size, std::size_t count, void* user) {
   auto* transfer = static_cast<Transfer*>(user);
   const std::size_t n = size * count;
+  transfer->bytes += n;
   std::string_view line(data, n);
   // Every response (a redirect, a 100 Continue, the final one) starts with a
   // status line; only the last response's headers are kept.
@@ -102,6 +104,7 @@ std::size_t on_header(char* data, std::size_t size, std::size_t count, void* use
 std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user) {
   auto* transfer = static_cast<Transfer*>(user);
   const std::size_t n = size * count;
+  transfer->bytes += n;
   long status = 0;
   curl_api().easy_getinfo(transfer->curl, CURLINFO_RESPONSE_CODE, &status);
   const bool success = status >= 200 && status < 300;
@@ -197,7 +200,7 @@ core::Result<HttpResponse> HttpClient::perform(const HttpRequest& request, std::
   api.easy_reset(curl);
 
   HttpResponse response;
-  Transfer transfer{curl, &response, sink, max_body, std::nullopt};
+  Transfer transfer{curl, &response, sink, max_body, std::nullopt, 0};
   std::array<char, CURL_ERROR_SIZE> error_buffer{};
   HeaderList headers;
   for (const auto& header : request.headers) {
@@ -214,8 +217,17 @@ core::Result<HttpResponse> HttpClient::perform(const HttpRequest& request, std::
   api.easy_setopt(curl, CURLOPT_ERRORBUFFER, error_buffer.data());
   api.easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
   api.easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, m_options.connect_timeout_seconds);
-  api.easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
+  api.easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, m_options.stall_bytes_per_second);
   api.easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, m_options.stall_timeout_seconds);
+  if (m_options.deadline) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        *m_options.deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0)
+      return core::fail(core::ErrorKind::io, "",
+                        fmt::format("timed out: the --timeout of {} passed before {} was asked",
+                                    util::describe_duration(m_options.timeout), request.url));
+    api.easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(left.count()));
+  }
   api.easy_setopt(curl, CURLOPT_HTTPHEADER, headers.list);
   api.easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
   api.easy_setopt(curl, CURLOPT_HEADERDATA, &transfer);
@@ -249,6 +261,25 @@ core::Result<HttpResponse> HttpClient::perform(const HttpRequest& request, std::
   api.easy_reset(curl);
   if (transfer.error)
     return std::unexpected(std::move(*transfer.error));
+  if (rc == CURLE_OPERATION_TIMEDOUT) {
+    // Say which limit ended it and what was being fetched.
+    // libcurl's clock and ours differ by a little: within a quarter second
+    // of the deadline, the deadline is what ended the transfer.
+    if (m_options.deadline &&
+        std::chrono::steady_clock::now() + std::chrono::milliseconds(250) >= *m_options.deadline)
+      return core::fail(core::ErrorKind::io, "",
+                        fmt::format("timed out: the --timeout of {} passed while reading {}",
+                                    util::describe_duration(m_options.timeout), request.url));
+    if (response.status == 0 && transfer.bytes == 0)
+      return core::fail(core::ErrorKind::io, "",
+                        fmt::format("stalled: no answer within {} s to {} ({})",
+                                    m_options.stall_timeout_seconds, request.url,
+                                    lower_first(std::string(error_buffer.data()))));
+    return core::fail(core::ErrorKind::io, "",
+                      fmt::format("stalled: under {} bytes/s for {} s while reading {}",
+                                  m_options.stall_bytes_per_second, m_options.stall_timeout_seconds,
+                                  request.url));
+  }
   if (rc != CURLE_OK) {
     std::string message = error_buffer[0] != '\0' ? std::string(error_buffer.data())
                                                   : std::string(api.easy_strerror(rc));

@@ -8,9 +8,11 @@
 
 #include <moat/core/result.hpp>
 
+#include <chrono>
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -29,9 +31,15 @@ struct HttpOptions {
   std::string client_cert; // PEM client certificate for mutual TLS
   std::string client_key;  // PEM key of client_cert
   long connect_timeout_seconds = 30;
-  // A transfer that receives no byte for this long is aborted, so a stuck
-  // server cannot hang moat.
-  long stall_timeout_seconds = 120;
+  // A transfer slower than STALL_BYTES_PER_SECOND for STALL_TIMEOUT_SECONDS
+  // is aborted, so neither a stuck server nor one that trickles a few bytes
+  // a second can hold moat.
+  long stall_timeout_seconds = 30;
+  long stall_bytes_per_second = 512;
+  // Every request must end by this time (the command's --timeout); none
+  // when unset.
+  std::optional<std::chrono::steady_clock::time_point> deadline;
+  std::chrono::milliseconds timeout{0}; // what DEADLINE was set from, for messages
 };
 
 struct HttpRequest {

@@ -526,10 +526,16 @@ std::string default_platform() {
 
 core::Result<RegistryClient> RegistryClient::open(const RegistryRef& ref, RegistryOptions options) {
   const std::string input = ref.to_string();
-  if (options.insecure && !is_loopback_host(ref.host))
+  const bool listed =
+      std::ranges::find(options.insecure_registries, ref.host) != options.insecure_registries.end();
+  if (listed)
+    options.insecure = true;
+  if (options.insecure && !listed && !is_loopback_host(ref.host))
     return fail(ErrorKind::usage, input,
-                "plain http (insecure) is only allowed for a registry on this machine "
-                "(127.0.0.1, ::1, localhost)");
+                fmt::format("--insecure allows plain http only for a registry on this machine "
+                            "(127.0.0.1, ::1, localhost); name this one with "
+                            "--insecure-registry {}",
+                            ref.host));
   std::error_code ec;
   if (!options.ca_cert.empty() && !std::filesystem::is_regular_file(options.ca_cert, ec))
     return fail(ErrorKind::usage, input,
@@ -542,6 +548,8 @@ core::Result<RegistryClient> RegistryClient::open(const RegistryRef& ref, Regist
       fmt::format("{}://{}/v2/{}/", options.insecure ? "http" : "https", endpoint, ref.repository);
   HttpOptions http_options;
   http_options.ca_file = options.ca_cert;
+  http_options.deadline = options.deadline;
+  http_options.timeout = options.timeout;
   auto http = HttpClient::create(std::move(http_options));
   if (!http)
     return fail(http.error().kind, input, http.error().message);

@@ -6,6 +6,7 @@
 #include <moat/image/http.hpp>
 #include <moat/image/image.hpp>
 
+#include <chrono>
 #include <cstddef>
 #include <filesystem>
 #include <map>
@@ -52,6 +53,12 @@ struct RegistryOptions {
   std::string
       docker_config;    // config.json; default $DOCKER_CONFIG/config.json or ~/.docker/config.json
   std::string platform; // "os/arch[/variant]" picked from an index; default: this machine's
+  // Hosts (HOST or HOST:PORT) reached over plain http though not on this
+  // machine: Docker's --insecure-registry.
+  std::vector<std::string> insecure_registries;
+  // Every request ends by this time (--timeout); none when unset.
+  std::optional<std::chrono::steady_clock::time_point> deadline;
+  std::chrono::milliseconds timeout{0};
 };
 
 // A manifest as the registry sent it.

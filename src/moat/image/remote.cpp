@@ -87,6 +87,9 @@ core::Result<ScannedImage> load_registry(const std::string& target, const Source
   ro.ca_cert = options.ca_cert;
   ro.insecure = options.insecure;
   ro.platform = options.platform;
+  ro.insecure_registries = options.insecure_registries;
+  ro.deadline = options.deadline;
+  ro.timeout = options.timeout;
   auto client = RegistryClient::open(*ref, ro);
   if (!client)
     return std::unexpected(client.error());
@@ -136,7 +139,11 @@ core::Result<ScannedImage> load_daemon(const std::string& target, const SourceOp
   const std::string name = target.substr(9);
   if (name.empty())
     return fail(ErrorKind::usage, target, "no image name after docker://");
-  auto engine = EngineClient::open(options.docker_host);
+  EngineOptions eo;
+  eo.docker_host = options.docker_host;
+  eo.deadline = options.deadline;
+  eo.timeout = options.timeout;
+  auto engine = EngineClient::open(std::move(eo));
   if (!engine)
     return std::unexpected(engine.error());
   // Inspect first: a missing image is a clear error before any streaming.

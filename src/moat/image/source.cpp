@@ -1,4 +1,5 @@
 #include <moat/image/source.hpp>
+#include <moat/util/strings.hpp>
 
 #include <moat/image/json_fields.hpp>
 #include <moat/image/remote.hpp>
@@ -300,19 +301,26 @@ core::Result<std::string> apply_manifest(Image& image, std::string_view text,
     LayerInfo info;
     info.digest = string_at(layer, "digest");
     info.media_type = string_at(layer, "mediaType");
-    if (const auto size = layer.find("size"); size != layer.end() && size->is_number_unsigned())
+    if (const auto size = layer.find("size"); size != layer.end()) {
+      if (!size->is_number_unsigned())
+        return fail(ErrorKind::parse, name,
+                    fmt::format("layer {}: size {} is not a byte count",
+                                info.digest.empty() ? std::string("?") : info.digest,
+                                size->dump()));
       info.size = size->get<std::uint64_t>();
+    }
     if (!is_sha256_digest(info.digest))
       return fail(ErrorKind::parse, name, fmt::format("invalid layer digest '{}'", info.digest));
-    if (info.media_type.find("foreign") != std::string::npos ||
-        info.media_type.find("nondistributable") != std::string::npos)
-      return fail(ErrorKind::parse, name,
-                  fmt::format("layer {} is non-distributable and not in the image", info.digest));
+    // A foreign (non-distributable) layer is read when its blob is there;
+    // only a missing one is an error, said when the blob is looked for.
     image.layers.push_back(std::move(info));
   }
   const auto digest = string_at(*config, "digest");
   if (!is_sha256_digest(digest))
     return fail(ErrorKind::parse, name, fmt::format("invalid config digest '{}'", digest));
+  if (const auto size = config->find("size"); size != config->end() && !size->is_number_unsigned())
+    return fail(ErrorKind::parse, name,
+                fmt::format("config: size {} is not a byte count", size->dump()));
   return digest;
 }
 
@@ -392,6 +400,28 @@ core::Result<std::string> select_from_index(Store& store, const std::string& ref
   return digest;
 }
 
+// --platform against the image's own config: a single-platform archive is
+// not scanned as if it were the platform asked for.
+core::Status check_platform(const Image& image, const std::string& platform,
+                            const std::string& name) {
+  if (platform.empty())
+    return {};
+  const auto parts = util::split(platform, '/');
+  if (parts.size() < 2 || parts.size() > 3 || parts[0].empty() || parts[1].empty())
+    return fail(ErrorKind::usage, name,
+                fmt::format("invalid platform '{}': expected os/arch[/variant]", platform));
+  const auto& c = image.config;
+  if (c.os.empty() || c.architecture.empty())
+    return {};
+  // The variant is not compared: an index falls back to another variant of
+  // the same os/arch, and single-platform configs often omit it.
+  if (parts[0] != std::string_view(c.os) || parts[1] != std::string_view(c.architecture))
+    return fail(ErrorKind::usage, name,
+                fmt::format("the image is {}/{}{}, not {} (--platform)", c.os, c.architecture,
+                            c.variant.empty() ? std::string() : "/" + c.variant, platform));
+  return {};
+}
+
 core::Result<ScannedImage> finish(Image image, Store& store, const std::string& config_text,
                                   const std::vector<std::string>& layer_paths,
                                   const SourceOptions& options) {
@@ -401,6 +431,7 @@ core::Result<ScannedImage> finish(Image image, Store& store, const std::string& 
   if (image.layers.empty()) // docker save classic: layers come from manifest.json paths
     image.layers.resize(layer_paths.size());
   MOAT_TRY(attach_config(image, std::move(*parsed)));
+  MOAT_TRY(check_platform(image, options.platform, store.name()));
   std::vector<ReaderFactory> blobs;
   for (std::size_t i = 0; i < image.layers.size(); ++i) {
     auto& layer = image.layers[i];
@@ -422,6 +453,12 @@ core::Result<ScannedImage> finish(Image image, Store& store, const std::string& 
       return fail(ErrorKind::parse, store.name(),
                   fmt::format("layer {} ('{}') has no valid digest to verify it against ('{}')",
                               i + 1, path, layer.digest));
+    if (!store.has_path(path) && (layer.media_type.find("foreign") != std::string::npos ||
+                                  layer.media_type.find("nondistributable") != std::string::npos))
+      return fail(ErrorKind::parse, store.name(),
+                  fmt::format("layer {} is non-distributable (foreign) and its blob is not in the "
+                              "image; pull it into the archive first",
+                              layer.digest));
     if (layer.size == 0)
       layer.size = store.size_of(path);
     blobs.emplace_back([&store, path] { return store.open_path(path); });
@@ -554,6 +591,14 @@ core::Result<std::string> select_platform(std::string_view index_json, std::stri
   }
   if (!fallback.empty())
     return fallback;
+  // An index whose one entry has no platform (an index wrapping another
+  // index, as some tools write a layout) is followed down, not refused.
+  if (seen.empty() && manifests->size() == 1 && manifests->front().is_object())
+    return string_at(manifests->front(), "digest");
+  if (seen.empty())
+    return fail(ErrorKind::parse, name,
+                fmt::format("the image index lists {} manifests and none names its platform",
+                            manifests->size()));
   return fail(ErrorKind::usage, name,
               fmt::format("no image for platform {} (the index has: {})", platform,
                           seen.empty() ? std::string("no platforms")

@@ -12,16 +12,22 @@
 #include <moat/image/image.hpp>
 #include <moat/image/layer.hpp>
 
+#include <chrono>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
 namespace moat::image {
 
 struct SourceOptions {
-  std::string platform;    // "os/arch[/variant]"; empty: the host's
-  std::string ca_cert;     // registry TLS: an extra CA file
-  bool insecure = false;   // registry over plain HTTP (loopback only)
+  std::string platform;                         // "os/arch[/variant]"; empty: the host's
+  std::string ca_cert;                          // registry TLS: an extra CA file
+  bool insecure = false;                        // registry over plain HTTP (loopback only)
+  std::vector<std::string> insecure_registries; // plain HTTP to these hosts too
+  // Network requests end by this time (--timeout); none when unset.
+  std::optional<std::chrono::steady_clock::time_point> deadline;
+  std::chrono::milliseconds timeout{0};
   std::string docker_host; // empty: DOCKER_HOST or the default socket
   ScanLimits limits;
   unsigned threads = 0; // layers scanned in parallel; 0: the number of cores

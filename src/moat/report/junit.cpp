@@ -181,6 +181,12 @@ public:
         out << "    <testcase classname=\"" << attr(report.target) << "\" name=\"no findings\"/>\n";
       for (const auto& finding : report.findings)
         write_finding(out, info, report, finding);
+      if (!report.notes.empty()) {
+        std::string notes;
+        for (const auto& note : report.notes)
+          notes += "note: " + note + "\n";
+        out << "    <system-err>" << xml_escape(notes, XmlContext::text) << "</system-err>\n";
+      }
       out << "  </testsuite>\n";
     }
     out << "</testsuites>\n";

@@ -225,6 +225,16 @@ public:
 
     Json run = Json::object();
     run["tool"] = {{"driver", std::move(driver)}};
+    // Each target's notes (what was not read or not checked) are the
+    // invocation's tool execution notifications.
+    auto notifications = Json::array();
+    for (const auto& report : reports)
+      for (const auto& note : report.notes)
+        notifications.push_back(
+            Json{{"level", "warning"},
+                 {"message", {{"text", fmt::format("{}: {}", report.target, note)}}}});
+    run["invocations"] = Json::array({Json{
+        {"executionSuccessful", true}, {"toolExecutionNotifications", std::move(notifications)}}});
     run["results"] = std::move(results);
 
     Json doc = Json::object();

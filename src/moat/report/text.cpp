@@ -9,6 +9,7 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <array>
 #include <string>
 #include <vector>
 
@@ -110,15 +111,21 @@ private:
     else
       out << name << '\n';
 
+    std::vector<const core::Finding*> listed;
+    std::vector<const core::Finding*> tabled;
+    for (const auto& finding : report.findings)
+      (m_options.table && finding.vulnerability ? tabled : listed).push_back(&finding);
+    write_table(out, tabled);
+
     std::vector<std::string> positions;
     std::size_t position_width = 0;
-    for (const auto& finding : report.findings) {
-      positions.push_back(position_of(finding.location));
+    for (const auto* finding : listed) {
+      positions.push_back(position_of(finding->location));
       position_width = std::max(position_width, positions.back().size());
     }
 
-    for (std::size_t i = 0; i < report.findings.size(); ++i) {
-      const auto& finding = report.findings[i];
+    for (std::size_t i = 0; i < listed.size(); ++i) {
+      const auto& finding = *listed[i];
       auto severity = util::to_upper(core::to_string(finding.severity));
       auto label = label_of(check_of(finding));
       std::string padding(k_severity_width - std::min(k_severity_width, severity.size()), ' ');
@@ -172,10 +179,60 @@ private:
     }
   }
 
+  // PACKAGE  INSTALLED  FIXED  ID  SEVERITY, one row per vulnerability,
+  // columns as wide as their widest cell; every cell escaped.
+  void write_table(std::ostream& out, const std::vector<const core::Finding*>& rows) const {
+    if (rows.empty())
+      return;
+    static constexpr std::array<std::string_view, 5> k_heads = {"PACKAGE", "INSTALLED", "FIXED",
+                                                                "ID", "SEVERITY"};
+    std::vector<std::array<std::string, 5>> cells;
+    for (const auto* f : rows) {
+      const auto& v = *f->vulnerability;
+      cells.push_back(
+          {util::terminal_safe(v.package_name), util::terminal_safe(v.package_version),
+           v.fixed_version.empty() ? std::string("-") : util::terminal_safe(v.fixed_version),
+           util::terminal_safe(v.id), util::to_upper(core::to_string(f->severity))});
+    }
+    std::array<std::size_t, 5> width{};
+    for (std::size_t c = 0; c < 5; ++c) {
+      width[c] = k_heads[c].size();
+      for (const auto& row : cells)
+        width[c] = std::max(width[c], row[c].size());
+    }
+    auto line = [&](const auto& row, const core::Finding* f) {
+      out << ' ';
+      for (std::size_t c = 0; c < 5; ++c) {
+        const std::string_view cell = row[c];
+        out << ' ';
+        if (c == 4 && f != nullptr && m_options.color)
+          out << color_of(f->severity) << cell << k_reset;
+        else
+          out << cell;
+        if (c < 4)
+          out << std::string(width[c] - cell.size() + 1, ' ');
+      }
+      out << '\n';
+    };
+    line(k_heads, nullptr);
+    for (std::size_t i = 0; i < cells.size(); ++i)
+      line(cells[i], rows[i]);
+  }
+
   static std::string summary(std::span<const core::TargetReport> reports) {
     auto counts = count_findings(reports);
-    const bool images = !reports.empty() && reports.front().kind == "image";
-    auto files = plural(reports.size(), images ? "target" : "file");
+    // What was scanned, by its own name: files for lint, images, SBOMs.
+    std::string_view noun = reports.empty() ? "file" : "target";
+    if (!reports.empty() &&
+        std::ranges::all_of(reports, [&](const auto& r) { return r.kind == reports[0].kind; })) {
+      if (reports.front().kind == "dockerfile" || reports.front().kind.empty())
+        noun = "file";
+      else if (reports.front().kind == "image")
+        noun = "image";
+      else if (reports.front().kind == "sbom")
+        noun = "SBOM";
+    }
+    auto files = plural(reports.size(), noun);
     if (counts.total == 0)
       return fmt::format("no findings in {}", files);
     std::vector<std::string> parts;

@@ -21,6 +21,11 @@ core::Result<std::unique_ptr<Writer>> make_writer(std::string_view format,
                                                   const TextOptions& text) {
   if (format == "text")
     return make_text_writer(text);
+  if (format == "table") {
+    auto options = text;
+    options.table = true;
+    return make_text_writer(options);
+  }
   if (format == "json")
     return make_json_writer();
   if (format == "sarif")
@@ -29,11 +34,11 @@ core::Result<std::unique_ptr<Writer>> make_writer(std::string_view format,
     return make_junit_writer();
   return core::fail(
       core::ErrorKind::usage, "--format",
-      fmt::format("unknown format '{}' (expected text, json, sarif or junit)", format));
+      fmt::format("unknown format '{}' (expected text, table, json, sarif or junit)", format));
 }
 
 std::vector<std::string_view> writer_formats() {
-  return {"text", "json", "sarif", "junit"};
+  return {"text", "table", "json", "sarif", "junit"};
 }
 
 core::Status write_output(const std::string& path, std::string_view content,

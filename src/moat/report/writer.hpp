@@ -27,6 +27,9 @@ struct ReportInfo {
 struct TextOptions {
   bool color = false; // ANSI colours (the CLI sets it for a tty unless --no-color)
   bool quiet = false; // findings only, no summary line
+  // Vulnerabilities as a table (PACKAGE, INSTALLED, FIXED, ID, SEVERITY),
+  // as Trivy and Grype print them; other findings as in text.
+  bool table = false;
 };
 
 class Writer {

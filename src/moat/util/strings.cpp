@@ -250,4 +250,93 @@ std::string terminal_safe(std::string_view text) {
   return out;
 }
 
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> prev(b.size() + 1);
+  std::vector<std::size_t> cur(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j)
+    prev[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j)
+      cur[j] =
+          std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0U : 1U)});
+    std::swap(prev, cur);
+  }
+  return prev[b.size()];
+}
+
+std::string closest_match(std::string_view name, const std::vector<std::string>& candidates,
+                          std::size_t max_distance) {
+  const auto lower = to_lower(name);
+  std::string best;
+  std::size_t best_distance = max_distance + 1;
+  for (const auto& c : candidates) {
+    if (c == name)
+      continue;
+    const auto other = to_lower(c);
+    auto d = edit_distance(other, lower);
+    if (d > max_distance && lower.size() >= 2 && other.starts_with(lower))
+      d = max_distance; // a prefix: "--form" for "--format"
+    if (d < best_distance) {
+      best = c;
+      best_distance = d;
+    }
+  }
+  return best;
+}
+
+std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) {
+  if (text.empty())
+    return std::nullopt;
+  if (std::ranges::all_of(text, [](char c) { return c >= '0' && c <= '9'; })) {
+    if (text.size() > 9)
+      return std::nullopt;
+    return std::chrono::seconds(std::stoll(std::string(text)));
+  }
+  std::chrono::milliseconds total{0};
+  std::size_t i = 0;
+  while (i < text.size()) {
+    std::size_t start = i;
+    while (i < text.size() && text[i] >= '0' && text[i] <= '9')
+      ++i;
+    if (i == start || i - start > 9)
+      return std::nullopt;
+    const long long n = std::stoll(std::string(text.substr(start, i - start)));
+    std::size_t unit_start = i;
+    while (i < text.size() && text[i] >= 'a' && text[i] <= 'z')
+      ++i;
+    const auto unit = text.substr(unit_start, i - unit_start);
+    if (unit == "ms")
+      total += std::chrono::milliseconds(n);
+    else if (unit == "s")
+      total += std::chrono::seconds(n);
+    else if (unit == "m")
+      total += std::chrono::minutes(n);
+    else if (unit == "h")
+      total += std::chrono::hours(n);
+    else
+      return std::nullopt;
+  }
+  return total;
+}
+
+std::string describe_duration(std::chrono::milliseconds duration) {
+  auto ms = duration.count();
+  if (ms % 1000 != 0)
+    return fmt::format("{}ms", ms);
+  auto s = ms / 1000;
+  std::string out;
+  if (s >= 3600) {
+    out += fmt::format("{}h", s / 3600);
+    s %= 3600;
+  }
+  if (s >= 60) {
+    out += fmt::format("{}m", s / 60);
+    s %= 60;
+  }
+  if (s > 0 || out.empty())
+    out += fmt::format("{}s", s);
+  return out;
+}
+
 } // namespace moat::util

@@ -1,6 +1,8 @@
 #pragma once
 // String helpers with no moat knowledge.
 
+#include <chrono>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -31,5 +33,21 @@ namespace moat::util {
 // TEXT with control characters (C0, DEL and C1, but not tab) escaped as
 // \xNN or \uNNNN, so it cannot move the cursor or recolour a terminal.
 [[nodiscard]] std::string terminal_safe(std::string_view text);
+
+// A duration as Go and Trivy write them: "90s", "5m", "1h30m", "250ms", or
+// a plain number of seconds ("300"); nullopt when malformed or negative.
+[[nodiscard]] std::optional<std::chrono::milliseconds> parse_duration(std::string_view text);
+// "5m", "1m30s", "2h", "250ms": the shortest form parse_duration reads back.
+[[nodiscard]] std::string describe_duration(std::chrono::milliseconds duration);
+
+// Levenshtein distance between A and B.
+[[nodiscard]] std::size_t edit_distance(std::string_view a, std::string_view b);
+
+// The candidate closest to NAME, ignoring case, for "did you mean": at most
+// MAX_DISTANCE edits away (or NAME is a prefix of it), never NAME itself;
+// empty when none is close.
+[[nodiscard]] std::string closest_match(std::string_view name,
+                                        const std::vector<std::string>& candidates,
+                                        std::size_t max_distance = 2);
 
 } // namespace moat::util

@@ -7,6 +7,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <atomic>
@@ -170,6 +171,8 @@ public:
       m_progress(static_cast<size_t>(m_done), static_cast<size_t>(m_total));
   }
 
+  void skip(std::string what) { m_result.skipped.push_back(std::move(what)); }
+
   [[nodiscard]] const ImportResult& result() const { return m_result; }
 
 private:
@@ -204,9 +207,29 @@ core::Status import_zip(Importer& importer, const fs::path& path, const std::str
       return core::fail(core::ErrorKind::parse, name,
                         fmt::format("damaged zip archive: {}", archive_error_string(a.get())));
     const char* member = archive_entry_pathname(entry);
-    if (member == nullptr || archive_entry_filetype(entry) != AE_IFREG ||
-        !importable_name(member) || hidden_path(member))
+    if (member == nullptr || archive_entry_filetype(entry) == AE_IFDIR)
       continue;
+    const std::string_view m(member);
+    const auto where = fmt::format("{}:{}", name, util::terminal_safe(m));
+    if (archive_entry_filetype(entry) != AE_IFREG) {
+      importer.skip(where + ": not a regular file");
+      continue;
+    }
+    if (m.starts_with('/') || m == ".." || m.starts_with("../") ||
+        m.find("/../") != std::string_view::npos || m.ends_with("/..")) {
+      importer.skip(where + ": a name that leaves the archive ('..' or absolute)");
+      continue;
+    }
+    if (hidden_path(m))
+      continue; // .git, __MACOSX: never advisories
+    if (util::to_lower(m).ends_with(".zip")) {
+      importer.skip(where + ": a zip inside a zip is not read; unpack it first");
+      continue;
+    }
+    if (!importable_name(m)) {
+      importer.skip(where + ": not a .json, .yaml or .yml document");
+      continue;
+    }
     Document doc;
     doc.name = fmt::format("{}:{}", name, member);
     doc.origin = origin;
@@ -348,6 +371,15 @@ core::Result<ImportResult> import_paths(Database& db, const std::vector<std::str
   if (auto status = run(); !status) {
     db.rollback();
     return std::unexpected(status.error());
+  }
+  if (importer.result().documents == 0) {
+    db.rollback();
+    const auto& skipped = importer.result().skipped;
+    std::string why = skipped.empty()
+                          ? std::string("no .json, .yaml, .yml or .zip files found")
+                          : fmt::format("{} skipped, first {}", skipped.size(), skipped.front());
+    return core::fail(core::ErrorKind::usage, fmt::format("{}", fmt::join(paths, ", ")),
+                      fmt::format("nothing to import: {}", why));
   }
   if (auto status = db.commit(); !status) {
     db.rollback();

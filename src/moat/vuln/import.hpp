@@ -32,6 +32,9 @@ using ImportProgress = std::function<void(size_t done, size_t total)>;
 struct ImportResult {
   ImportCounts counts;
   size_t documents = 0;
+  // What was seen and not read, each "NAME: why" (a zip inside a zip, a
+  // member whose name leaves the archive, a file of another kind).
+  std::vector<std::string> skipped;
 };
 
 // Imports every document under PATHS (files, directories walked
@@ -39,7 +42,9 @@ struct ImportResult {
 // aborts the whole import with an error naming it, and the database is
 // left as it was. Documents are parsed in parallel and stored in a fixed
 // order, so the result does not depend on timing. ORIGINS, when given,
-// name each path's records in place of the path (a feed's URL).
+// name each path's records in place of the path (a feed's URL). Finding
+// no document at all is an error (ErrorKind::usage) listing what was
+// skipped: an import that reads nothing must not look like a success.
 [[nodiscard]] core::Result<ImportResult> import_paths(Database& db,
                                                       const std::vector<std::string>& paths,
                                                       const ImportProgress& progress = {},

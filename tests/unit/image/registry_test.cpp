@@ -1,11 +1,13 @@
 #include <moat/image/registry.hpp>
 
 #include "services.hpp"
+#include "slow_server.hpp"
 #include "testutil.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <chrono>
 #include <cstdlib>
 #include <optional>
 
@@ -586,3 +588,65 @@ TEST_F(RegistryTest, BearerTokenFromTheRealmIsFetchedAndUsed) {
 }
 
 } // namespace
+
+// --insecure-registry: plain http to a named host on any network.
+TEST(RegistryClientOptions, InsecureRegistryNamesAHost) {
+  auto remote = parse_registry_ref("registry.internal:5000/app:1");
+  ASSERT_TRUE(remote);
+  RegistryOptions options;
+  options.insecure = true;
+  auto refused = RegistryClient::open(*remote, options);
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().message.find("--insecure-registry registry.internal:5000"),
+            std::string::npos)
+      << refused.error().message;
+  options.insecure = false;
+  options.insecure_registries = {"registry.internal:5000"};
+  EXPECT_TRUE(RegistryClient::open(*remote, options));
+  options.insecure_registries = {"other.internal:5000"};
+  EXPECT_TRUE(RegistryClient::open(*remote, options)); // https, as without the flag
+}
+
+// A server that accepts and never answers, and one that trickles two bytes a
+// second, both end: the first by the stall limit, the second by it too (it
+// is under the bytes-per-second floor), and both by the deadline.
+TEST(HttpTimeouts, StalledAndTricklingServersEnd) {
+  using moat::test::SlowServer;
+  using namespace std::chrono;
+  for (const auto mode : {SlowServer::Mode::silent, SlowServer::Mode::trickle}) {
+    SlowServer server(mode);
+    HttpOptions options;
+    options.stall_timeout_seconds = 2;
+    auto client = HttpClient::create(options);
+    ASSERT_TRUE(client);
+    HttpRequest request;
+    request.url = "http://" + server.host() + "/v2/";
+    const auto start = steady_clock::now();
+    auto response = client->get(request, 1 << 20);
+    const auto took = steady_clock::now() - start;
+    ASSERT_FALSE(response);
+    EXPECT_NE(response.error().message.find("stalled"), std::string::npos)
+        << response.error().message;
+    EXPECT_NE(response.error().message.find(request.url), std::string::npos);
+    EXPECT_LT(took, seconds(20));
+  }
+  for (const auto mode : {SlowServer::Mode::silent, SlowServer::Mode::trickle}) {
+    SlowServer server(mode);
+    HttpOptions options;
+    options.timeout = milliseconds(1500);
+    options.deadline = steady_clock::now() + options.timeout;
+    auto client = HttpClient::create(options);
+    ASSERT_TRUE(client);
+    HttpRequest request;
+    request.url = "http://" + server.host() + "/v2/";
+    auto response = client->get(request, 1 << 20);
+    ASSERT_FALSE(response);
+    EXPECT_NE(response.error().message.find("timed out: the --timeout of 1500ms passed"),
+              std::string::npos)
+        << response.error().message;
+    // Once the deadline has passed, no request even starts.
+    auto late = client->get(request, 1 << 20);
+    ASSERT_FALSE(late);
+    EXPECT_NE(late.error().message.find("passed before"), std::string::npos);
+  }
+}

@@ -494,12 +494,17 @@ TEST(LoadImage, HostileOrInvalidManifestDigests) {
        "invalid layer digest"},
       {"no layers", [](auto& m) { m.erase("layers"); }, "no config or layers"},
       {"layer not an object", [](auto& m) { m["layers"][0] = "x"; }, "not an object"},
-      {"non-distributable",
+      {"non-distributable and missing",
        [](auto& m) {
          m["layers"][0]["mediaType"] =
              "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip";
+         m["layers"][0]["digest"] = "sha256:" + std::string(64, 'f');
        },
-       "non-distributable"},
+       "non-distributable (foreign) and its blob is not in the image"},
+      {"negative size", [](auto& m) { m["layers"][0]["size"] = -5; },
+       "size -5 is not a byte count"},
+      {"config size a string", [](auto& m) { m["config"]["size"] = "12"; },
+       "config: size \"12\" is not a byte count"},
       {"missing blob", [](auto& m) { m["layers"][0]["digest"] = "sha256:" + std::string(64, 'e'); },
        "blobs/sha256/" + std::string(64, 'e')},
   };
@@ -512,6 +517,12 @@ TEST(LoadImage, HostileOrInvalidManifestDigests) {
     ASSERT_FALSE(s);
     EXPECT_NE(s.error().message.find(c.expected), std::string::npos) << s.error().to_string();
   }
+  // A foreign layer whose blob is in the layout is read like any other.
+  TempDir dir;
+  auto m = manifest;
+  m["layers"][0]["mediaType"] = "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip";
+  auto s = load_with_manifest(dir, b, m.dump());
+  EXPECT_TRUE(s) << s.error().to_string();
 }
 
 TEST(LoadImage, LayerCountMismatch) {

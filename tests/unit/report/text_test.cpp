@@ -133,6 +133,16 @@ TEST(TextWriter, SummaryWording) {
                          "  2:7  MEDIUM    DF002  m\n"
                          "\n"
                          "1 finding in 1 file: 1 medium\n");
+
+  // Each kind of target by its own name; a mix is "targets".
+  clean.resize(1);
+  clean[0].kind = "sbom";
+  EXPECT_EQ(render(clean), "no findings in 1 SBOM\n");
+  clean[0].kind = "image";
+  EXPECT_EQ(render(clean), "no findings in 1 image\n");
+  clean.push_back(clean[0]);
+  clean[1].kind = "sbom";
+  EXPECT_EQ(render(clean), "no findings in 2 targets\n");
 }
 
 TEST(TextWriter, TerminalControlCharactersInInputAreShownNotSent) {

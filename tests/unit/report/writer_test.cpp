@@ -18,7 +18,7 @@ using namespace moat::report;
 
 TEST(MakeWriter, KnowsEveryListedFormat) {
   auto formats = writer_formats();
-  EXPECT_EQ(formats, (std::vector<std::string_view>{"text", "json", "sarif", "junit"}));
+  EXPECT_EQ(formats, (std::vector<std::string_view>{"text", "table", "json", "sarif", "junit"}));
   for (auto format : formats) {
     auto writer = make_writer(format);
     ASSERT_TRUE(writer.has_value()) << format;
@@ -50,8 +50,8 @@ TEST(MakeWriter, UnknownFormatIsAUsageError) {
     ASSERT_FALSE(writer.has_value()) << bad;
     EXPECT_EQ(writer.error().kind, ErrorKind::usage);
     EXPECT_EQ(writer.error().input, "--format");
-    EXPECT_EQ(writer.error().message,
-              "unknown format '" + std::string(bad) + "' (expected text, json, sarif or junit)");
+    EXPECT_EQ(writer.error().message, "unknown format '" + std::string(bad) +
+                                          "' (expected text, table, json, sarif or junit)");
   }
 }
 
@@ -202,8 +202,8 @@ TEST(MakeWriter, HostileNamesKeepEveryFormatValid) {
     (*make_writer(format))->write(out, info, reports);
     return out.str();
   };
-  const auto json = nlohmann::json::parse(render("json"), nullptr, false);
-  ASSERT_FALSE(json.is_discarded());
+  const auto json_doc = nlohmann::json::parse(render("json"), nullptr, false);
+  ASSERT_FALSE(json_doc.is_discarded());
   const auto sarif = nlohmann::json::parse(render("sarif"), nullptr, false);
   ASSERT_FALSE(sarif.is_discarded());
   const auto junit = render("junit");

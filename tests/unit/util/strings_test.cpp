@@ -3,6 +3,10 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <string>
+#include <vector>
+
 using namespace moat::util;
 
 TEST(Strings, TrimRemovesSurroundingWhitespaceOnly) {
@@ -64,4 +68,30 @@ TEST(Unicode, AppendUtf8RoundTripsThroughDecode) {
   std::string replacement;
   append_utf8(replacement, 0xFFFD);
   EXPECT_EQ(replacement, k_replacement_character);
+}
+
+TEST(Duration, ParsesGoStyleDurationsAndPlainSeconds) {
+  using namespace std::chrono;
+  EXPECT_EQ(moat::util::parse_duration("90s"), milliseconds(90'000));
+  EXPECT_EQ(moat::util::parse_duration("5m"), minutes(5));
+  EXPECT_EQ(moat::util::parse_duration("1h30m"), minutes(90));
+  EXPECT_EQ(moat::util::parse_duration("250ms"), milliseconds(250));
+  EXPECT_EQ(moat::util::parse_duration("300"), seconds(300));
+  for (const char* bad : {"", "soon", "-5s", "5x", "m", "1.5m", "10000000000s"})
+    EXPECT_FALSE(moat::util::parse_duration(bad)) << bad;
+  EXPECT_EQ(moat::util::describe_duration(minutes(5)), "5m");
+  EXPECT_EQ(moat::util::describe_duration(seconds(90)), "1m30s");
+  EXPECT_EQ(moat::util::describe_duration(milliseconds(1500)), "1500ms");
+  EXPECT_EQ(moat::util::describe_duration(hours(2)), "2h");
+  EXPECT_EQ(moat::util::describe_duration(milliseconds(0)), "0s");
+}
+
+TEST(ClosestMatch, SuggestsTheNearestCandidateOrNothing) {
+  const std::vector<std::string> flags = {"--format", "--output", "--fail-on", "--ignore"};
+  EXPECT_EQ(moat::util::closest_match("--formt", flags), "--format");
+  EXPECT_EQ(moat::util::closest_match("--FORMAT", flags), "--format");
+  EXPECT_EQ(moat::util::closest_match("--form", flags), "--format"); // a prefix
+  EXPECT_EQ(moat::util::closest_match("--zzzzzz", flags), "");
+  EXPECT_EQ(moat::util::closest_match("--format", flags), ""); // never itself
+  EXPECT_EQ(moat::util::edit_distance("kitten", "sitting"), 3U);
 }

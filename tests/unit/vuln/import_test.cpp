@@ -166,4 +166,37 @@ TEST_F(ImportFixture, ABadDocumentLeavesTheDatabaseUntouched) {
 }
 
 } // namespace
+// What is not read is said, and reading nothing at all is an error: an
+// empty directory, or a zip holding only a zip, must not look imported.
+TEST_F(ImportFixture, SkippedMembersAreNamedAndNothingImportedIsAnError) {
+  std::filesystem::create_directories(dir.path() / "empty");
+  auto none = import_paths(*db, {(dir.path() / "empty").string()});
+  ASSERT_FALSE(none);
+  EXPECT_EQ(none.error().kind, moat::core::ErrorKind::usage);
+  EXPECT_NE(none.error().message.find("nothing to import: no .json, .yaml, .yml or .zip files"),
+            std::string::npos)
+      << none.error().message;
+
+  write_zip(dir.path() / "nested.zip", {{"inner.zip", "PK\x05\x06"}, {"README.md", "hi"}});
+  auto nested = import_paths(*db, {(dir.path() / "nested.zip").string()});
+  ASSERT_FALSE(nested);
+  EXPECT_NE(nested.error().message.find("nothing to import: 2 skipped"), std::string::npos)
+      << nested.error().message;
+  EXPECT_NE(nested.error().message.find("a zip inside a zip is not read"), std::string::npos);
+
+  write_zip(dir.path() / "mixed.zip", {{"ok.json", k_osv},
+                                       {"../escape.json", k_osv},
+                                       {"/abs.json", k_osv},
+                                       {"inner.zip", "PK\x05\x06"}});
+  auto mixed = import_paths(*db, {(dir.path() / "mixed.zip").string()});
+  ASSERT_TRUE(mixed) << mixed.error().to_string();
+  EXPECT_EQ(mixed->documents, 1U);
+  ASSERT_EQ(mixed->skipped.size(), 3U);
+  EXPECT_NE(mixed->skipped[0].find("../escape.json: a name that leaves the archive"),
+            std::string::npos)
+      << mixed->skipped[0];
+  EXPECT_NE(mixed->skipped[1].find("/abs.json: a name that leaves the archive"), std::string::npos);
+  EXPECT_NE(mixed->skipped[2].find("inner.zip: a zip inside a zip"), std::string::npos);
+}
+
 } // namespace moat::vuln
