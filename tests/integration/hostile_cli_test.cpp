@@ -11,8 +11,10 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -250,5 +252,90 @@ TEST(Hostile, WriteErrorsAreExitTwo) {
     EXPECT_EQ(r.exit_code, 2) << r.err;
     EXPECT_EQ(lines(r.err), 1) << r.err;
     EXPECT_THAT(r.err, HasSubstr("write failed"));
+  }
+}
+
+// Wrong answers on bad input: a binary file has no findings to give, and a
+// huge one-line FROM is a line over BuildKit's limit, not an empty file.
+TEST(Hostile, BinaryAndOverlongDockerfilesSayWhatTheyAre) {
+  TempDir dir;
+  std::string random(100'000, '\0');
+  std::uint32_t state = 12345;
+  for (auto& c : random) {
+    state = state * 1103515245U + 12345U;
+    c = static_cast<char>(state >> 24U);
+  }
+  dir.write("random.bin", random);
+  auto r = run_moat("lint random.bin", dir.path(), {}, k_bound);
+  expect_one_line_error(r, "random.bin: not a text file (binary content at byte");
+  EXPECT_TRUE(r.out.empty()) << r.out.substr(0, 200);
+
+  dir.write("Dockerfile.long", "FROM " + std::string(10U << 20U, 'a') + "\n");
+  r = run_moat("lint Dockerfile.long", dir.path(), {}, k_bound);
+  expect_one_line_error(r, "dockerfile line greater than max allowed size of 65535");
+  // Text with a form feed and an escape sequence is still text.
+  dir.write("Dockerfile", "FROM scratch\n\f# \x1b[1mbold\x1b[0m\nUSER 1\n");
+  r = run_moat("lint --fail-on none Dockerfile", dir.path(), {}, k_bound);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+}
+
+// An import killed half-way (a crash, a SIGKILL, Ctrl-C) leaves a hot
+// journal; readers roll it back
+// and read the database as it was, instead of failing until a later
+// import.
+TEST(Hostile, InterruptedImportLeavesAReadableDatabase) {
+  TempDir dir;
+  const auto db = dir.path() / "v.db";
+  const auto go = moat::test::shared_dir() / "vulndata/go";
+  const auto pypi = moat::test::shared_dir() / "vulndata/pypi";
+  // A first, small import makes the database; the second is interrupted.
+  auto first = run_moat("db import -q --db " + q(db) + " " + q(pypi / "requests"), {}, {}, k_bound);
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  auto killed = run_bash("\"$MOAT\" db import -q --no-progress --db " + q(db) + " " + q(go) + " " +
+                             q(pypi) + " & pid=$!; sleep 1.5; kill -KILL $pid; wait $pid; echo $?",
+                         dir.path());
+  if (!std::filesystem::exists(db.string() + "-journal"))
+    GTEST_SKIP() << "the import finished before the signal; no journal to recover from";
+  for (const std::string& args :
+       {"db stats --db " + q(db), "db stats --format json --db " + q(db)}) {
+    const auto r = run_moat(args, {}, {}, k_bound);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_THAT(r.out, HasSubstr("PyPI"));
+  }
+  EXPECT_FALSE(std::filesystem::exists(db.string() + "-journal"));
+}
+
+// Two imports at once: the second waits for the first, and both succeed.
+TEST(Hostile, ConcurrentImportsWaitForEachOther) {
+  TempDir dir;
+  const auto db = dir.path() / "v.db";
+  const auto pypi = moat::test::shared_dir() / "vulndata/pypi";
+  const auto r = run_bash("\"$MOAT\" db import -q --db " + q(db) + " " + q(pypi) +
+                              " & a=$!; \"$MOAT\" db import -q --db " + q(db) + " " + q(pypi) +
+                              " & b=$!; wait $a; ra=$?; wait $b; rb=$?; echo \"$ra $rb\"",
+                          dir.path());
+  EXPECT_EQ(r.out, "0 0\n") << r.err;
+}
+
+// A damaged page is refused with one line, not read as fewer advisories.
+TEST(Hostile, DamagedDatabaseIsRefused) {
+  TempDir dir;
+  const auto db = dir.path() / "v.db";
+  std::filesystem::copy_file(moat::test::shared_vuln_import().db, db);
+  const auto size = std::filesystem::file_size(db);
+  ASSERT_GT(size, 64U * 4096U);
+  {
+    std::fstream f(db, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(static_cast<std::streamoff>((size / 4096 / 2) * 4096));
+    const std::string junk(4096, '\xff');
+    f.write(junk.data(), static_cast<std::streamsize>(junk.size()));
+  }
+  TempDir work;
+  work.write("app.cdx.json", R"({"bomFormat":"CycloneDX","specVersion":"1.5","components":[]})");
+  for (const std::string& args :
+       {"db stats --db " + q(db), "vuln --db " + q(db) + " app.cdx.json"}) {
+    SCOPED_TRACE(args);
+    expect_one_line_error(run_moat(args, work.path(), {}, k_bound),
+                          "damaged vulnerability database");
   }
 }

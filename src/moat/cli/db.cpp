@@ -79,6 +79,11 @@ int import_into(const DbOptions& opts, const std::vector<std::string>& paths,
     fmt::print(stderr, "moat: note: skipped {}\n", util::terminal_safe(skipped[i]));
   if (skipped.size() > k_listed)
     fmt::print(stderr, "moat: note: skipped {} more\n", skipped.size() - k_listed);
+  for (std::size_t i = 0; i < result->notes.size() && i < k_listed; ++i)
+    fmt::print(stderr, "moat: note: {}\n", util::terminal_safe(result->notes[i]));
+  if (result->notes.size() > k_listed)
+    fmt::print(stderr, "moat: note: {} more records taken without a date\n",
+               result->notes.size() - k_listed);
   if (!opts.quiet) {
     const auto& c = result->counts;
     fmt::print("imported {} document(s) into {}: {} added, {} updated, {} unchanged, {} older "

@@ -13,6 +13,7 @@
 #include <atomic>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <thread>
 
 namespace moat::cli {
@@ -84,7 +85,37 @@ core::Result<std::vector<std::string>> collect_files(const std::vector<std::stri
   return files;
 }
 
+// Where a file stops looking like text: a NUL byte, or control characters
+// no text file holds (beyond the odd form feed or escape) in more than 1%
+// of it. Linting a binary by mistake must not produce findings.
+std::optional<std::size_t> binary_at(std::string_view text) {
+  std::size_t controls = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c == 0)
+      return i;
+    if (c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f' && c != '\v' && c != 0x1b &&
+        ++controls > 8 && controls * 100 > text.size())
+      return i;
+  }
+  return std::nullopt;
+}
+
+core::Result<std::string> read_text_input(const std::string& path);
+
 core::Result<std::string> read_input(const std::string& path) {
+  auto text = read_text_input(path);
+  if (!text)
+    return text;
+  if (const auto at = binary_at(*text))
+    return core::fail(core::ErrorKind::parse, path,
+                      fmt::format("not a text file (binary content at byte {}); a Dockerfile is "
+                                  "text",
+                                  *at));
+  return text;
+}
+
+core::Result<std::string> read_text_input(const std::string& path) {
   if (path == "-") {
     auto text = util::read_stream(std::cin, k_max_dockerfile_bytes);
     if (!text)

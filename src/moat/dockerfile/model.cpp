@@ -110,10 +110,10 @@ int Model::find_stage(std::string_view name_or_index, int before) const {
       std::from_chars(name_or_index.data(), name_or_index.data() + name_or_index.size(), index);
   if (ec == std::errc() && ptr == name_or_index.data() + name_or_index.size())
     return index >= 0 && static_cast<std::size_t>(index) < limit ? index : -1;
-  for (std::size_t i = 0; i < limit; ++i)
-    if (!stages[i].name.empty() && util::iequals(stages[i].name, name_or_index))
-      return static_cast<int>(i);
-  return -1;
+  const auto found = first_stage_by_name.find(util::to_lower(name_or_index));
+  if (found == first_stage_by_name.end() || static_cast<std::size_t>(found->second) >= limit)
+    return -1;
+  return found->second;
 }
 
 Model build_model(const ParseResult& ast) {
@@ -178,6 +178,8 @@ Model build_model(const ParseResult& ast) {
                                        : Env{};
       env = env_only;
       snapshot.reset();
+      if (!stage.name.empty())
+        model.first_stage_by_name.try_emplace(stage.name, stage.index);
       model.stages.push_back(std::move(stage));
       stage_env_only.push_back(env_only);
       continue;

@@ -1666,12 +1666,13 @@ core::Result<ParseResult> Parser::run() {
     m_result.instructions.push_back(std::move(ins));
   }
 
-  if (m_result.instructions.empty())
-    return error("file with no instructions", 0);
+  // An over-long line is the reason, even when it left no instruction.
   if (m_too_long)
     return error(
         fmt::format("dockerfile line greater than max allowed size of {}", k_max_line_bytes),
         m_current_line + 1, core::ErrorKind::limit);
+  if (m_result.instructions.empty())
+    return error("file with no instructions", 0);
   return std::move(m_result);
 }
 

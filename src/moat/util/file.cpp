@@ -1,5 +1,7 @@
 #include <moat/util/file.hpp>
 
+#include <fmt/format.h>
+
 #include <atomic>
 #include <cerrno>
 #include <cstring>
@@ -137,8 +139,7 @@ int create_temporary(const std::filesystem::path& path, std::string& name) {
     dir = ".";
   static std::atomic<unsigned> counter{0};
   for (int attempt = 0; attempt < 100; ++attempt) {
-    name = (dir / ("." + path.filename().string() + ".tmp." + std::to_string(::getpid()) + "." +
-                   std::to_string(counter++)))
+    name = (dir / fmt::format(".{}.tmp.{}.{}", path.filename().string(), ::getpid(), counter++))
                .string();
     int fd = ::open(name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
     if (fd >= 0 || errno != EEXIST)

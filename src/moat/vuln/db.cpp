@@ -9,6 +9,8 @@
 #include <fmt/format.h>
 #include <sqlite3.h>
 
+#include <unistd.h>
+
 #include <array>
 #include <cstdlib>
 #include <ctime>
@@ -345,6 +347,49 @@ struct Database::Impl {
     return {};
   }
 
+  // PRAGMA quick_check: every page of every table and index is well formed
+  // and the indexes agree in count; "ok" or the first problems.
+  core::Status check_integrity() {
+    sqlite3_stmt* raw = nullptr;
+    if (sqlite3_prepare_v2(db, "PRAGMA quick_check(3)", -1, &raw, nullptr) != SQLITE_OK)
+      return core::fail(core::ErrorKind::parse, name,
+                        fmt::format("damaged vulnerability database ({}); delete it and import "
+                                    "again",
+                                    sqlite3_errmsg(db)));
+    Statement check(raw);
+    std::vector<std::string> problems;
+    int rc = SQLITE_ROW;
+    while ((rc = sqlite3_step(check.get())) == SQLITE_ROW) {
+      const auto line = column_text(check.get(), 0);
+      if (line != "ok")
+        problems.emplace_back(line);
+    }
+    if (rc != SQLITE_DONE || !problems.empty())
+      return core::fail(
+          core::ErrorKind::parse, name,
+          fmt::format("damaged vulnerability database ({}); delete it and import again",
+                      problems.empty() ? std::string(sqlite3_errmsg(db))
+                                       : util::terminal_safe(problems.front())));
+    return {};
+  }
+
+  // SQLite's busy handler: waits for another import's transaction, saying
+  // so once on a terminal, for up to k_max_wait.
+  static int wait_for_writer(void* self, int attempt) {
+    constexpr int k_step_ms = 100;
+    constexpr int k_max_wait_ms = 10 * 60 * 1000;
+    auto* impl = static_cast<Impl*>(self);
+    if (attempt == 20 && ::isatty(STDERR_FILENO) == 1) // after two seconds
+      fmt::print(stderr,
+                 "moat: waiting for another import into {} to finish (up to 10 "
+                 "minutes)\n",
+                 util::terminal_safe(impl->name));
+    if (attempt * k_step_ms >= k_max_wait_ms)
+      return 0;
+    ::usleep(k_step_ms * 1000);
+    return 1;
+  }
+
   core::Result<Statement> prepare(std::string_view sql) {
     sqlite3_stmt* raw = nullptr;
     if (sqlite3_prepare_v2(db, sql.data(), static_cast<int>(sql.size()), &raw, nullptr) !=
@@ -388,10 +433,26 @@ core::Result<Database> Database::open(const std::filesystem::path& path, bool wr
       return core::fail(core::ErrorKind::io, path.parent_path().string(),
                         fmt::format("cannot create the directory: {}", ec.message()));
   }
-  const int flags = writable ? (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) : SQLITE_OPEN_READONLY;
+  // A reader opens the file read-write when it may, and then only queries:
+  // an import stopped half-way (Ctrl-C, a crash) leaves a hot journal that
+  // SQLite must roll back before anyone can read, and that needs write
+  // access. A reader that cannot write is told what to do instead.
+  const bool may_write =
+      ::access(path.c_str(), W_OK) == 0 &&
+      ::access(path.parent_path().empty() ? "." : path.parent_path().c_str(), W_OK) == 0;
+  const int flags = writable    ? (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
+                    : may_write ? SQLITE_OPEN_READWRITE
+                                : SQLITE_OPEN_READONLY;
   if (sqlite3_open_v2(path.c_str(), &impl->db, flags, nullptr) != SQLITE_OK)
     return std::unexpected(impl->error("opening"));
-  sqlite3_busy_timeout(impl->db, 5000);
+  // Another import holds the database: wait for it (saying so once) rather
+  // than failing after a few seconds.
+  sqlite3_busy_handler(impl->db, &Impl::wait_for_writer, impl.get());
+  if (!writable && !may_write && std::filesystem::exists(path.string() + "-journal", ec))
+    return core::fail(core::ErrorKind::io, path.string(),
+                      "an interrupted import left a journal that only someone who may write "
+                      "the database can roll back; run `moat db import` (or any moat command) "
+                      "as its owner");
   // The schema version tells a moat database from any other SQLite file.
   Statement version;
   {
@@ -436,6 +497,12 @@ core::Result<Database> Database::open(const std::filesystem::path& path, bool wr
                         "creating the schema"));
   }
   version.reset();
+  // A damaged file must not be read as "fewer advisories": the pages of
+  // every table and index are checked (SQLite's quick_check, a few
+  // milliseconds per MiB) before anything is matched or imported.
+  MOAT_TRY(impl->check_integrity());
+  if (!writable)
+    MOAT_TRY(impl->exec("PRAGMA query_only = ON", "setting up"));
   MOAT_TRY(impl->exec("PRAGMA foreign_keys = ON", "setting up"));
   auto lookup =
       impl->prepare("SELECT a.feed, a.id, a.aliases, a.summary, a.severity, a.refs, a.modified, "

@@ -2,6 +2,7 @@
 
 #include <moat/util/file.hpp>
 #include <moat/util/strings.hpp>
+#include <moat/util/time.hpp>
 #include <moat/vuln/feeds.hpp>
 
 #include <archive.h>
@@ -122,10 +123,52 @@ Parsed parse_document(const Document& doc) {
   return ParsedDocument{};
 }
 
+// True for an RFC 3339 time ("2024-05-01T12:00:00Z", "...T12:00:00.123+02:00")
+// whose date is real and not after LATEST_DATE ("YYYY-MM-DD").
+bool plausible_time(std::string_view t, std::string_view latest_date) {
+  auto digits = [&](std::size_t at, std::size_t n) {
+    if (at + n > t.size())
+      return -1;
+    int v = 0;
+    for (std::size_t i = at; i < at + n; ++i) {
+      if (t[i] < '0' || t[i] > '9')
+        return -1;
+      v = v * 10 + (t[i] - '0');
+    }
+    return v;
+  };
+  const int year = digits(0, 4);
+  const int month = digits(5, 2);
+  const int day = digits(8, 2);
+  const int hour = digits(11, 2);
+  const int minute = digits(14, 2);
+  const int second = digits(17, 2);
+  if (t.size() < 20 || t[4] != '-' || t[7] != '-' || (t[10] != 'T' && t[10] != 't') ||
+      t[13] != ':' || t[16] != ':' || year < 0 || month < 1 || month > 12 || day < 1 ||
+      day > 31 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 60)
+    return false;
+  std::size_t i = 19;
+  if (t[i] == '.') {
+    ++i;
+    const auto start = i;
+    while (i < t.size() && t[i] >= '0' && t[i] <= '9')
+      ++i;
+    if (i == start)
+      return false;
+  }
+  const auto zone = t.substr(i);
+  const bool zone_ok = zone == "Z" || zone == "z" ||
+                       (zone.size() == 6 && (zone[0] == '+' || zone[0] == '-') && zone[3] == ':' &&
+                        digits(i + 1, 2) >= 0 && digits(i + 4, 2) >= 0);
+  return zone_ok && t.substr(0, 10) <= latest_date;
+}
+
 class Importer {
 public:
   Importer(Database& db, const ImportProgress& progress, std::uint64_t total)
-      : m_db(db), m_progress(progress), m_total(total) {}
+      : m_db(db), m_progress(progress), m_total(total),
+        // A day of slack for clocks and time zones.
+        m_latest_date(util::format_utc(std::time(nullptr) + 86400, "%Y-%m-%d")) {}
 
   core::Status add(Document doc) {
     m_batch_bytes += doc.text.size();
@@ -153,6 +196,20 @@ public:
     for (size_t i = 0; i < m_batch.size(); ++i) {
       if (!*parsed[i])
         return std::unexpected(parsed[i]->error());
+      for (auto& adv : (*parsed[i])->advisories)
+        if (!adv.modified.empty() && !plausible_time(adv.modified, m_latest_date)) {
+          // A date in the future would sort as the newest copy and pin the
+          // record; one that is not a time cannot be ordered at all. Either
+          // way the copy is taken without a date, so any dated copy wins.
+          m_result.notes.push_back(
+              fmt::format("{}: {}: modified '{}' is {}; taken without a date", m_batch[i].name,
+                          adv.id, util::terminal_safe(adv.modified),
+                          adv.modified.size() >= 10 && adv.modified.substr(0, 10) > m_latest_date &&
+                                  plausible_time(adv.modified, "9999-12-31")
+                              ? "in the future"
+                              : "not an RFC 3339 time"));
+          adv.modified.clear();
+        }
       for (const auto& adv : (*parsed[i])->advisories)
         MOAT_TRY(m_db.put(adv, (*parsed[i])->feed, m_batch[i].origin, m_result.counts));
       ++m_result.documents;
@@ -182,6 +239,7 @@ private:
   std::uint64_t m_done = 0;
   std::vector<Document> m_batch;
   size_t m_batch_bytes = 0;
+  std::string m_latest_date; // "YYYY-MM-DD": no real advisory is modified after it
   ImportResult m_result;
 };
 

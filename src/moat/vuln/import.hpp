@@ -35,6 +35,9 @@ struct ImportResult {
   // What was seen and not read, each "NAME: why" (a zip inside a zip, a
   // member whose name leaves the archive, a file of another kind).
   std::vector<std::string> skipped;
+  // Records taken with a correction, each "NAME: ID: what" (a modified date
+  // in the future or not a time, which would pin the record forever).
+  std::vector<std::string> notes;
 };
 
 // Imports every document under PATHS (files, directories walked

@@ -671,6 +671,20 @@ core::Result<SbomInput> read_sbom(std::string_view text, std::string_view name) 
   };
   if (doc.is_object() && text_member("bomFormat") == "CycloneDX") {
     out.format = "cyclonedx";
+    // The schema makes specVersion a string ("1.5"); a number or another
+    // family is a document moat would only be guessing about.
+    const auto version = doc.find("specVersion");
+    if (version != doc.end() && !version->is_string())
+      return core::fail(ErrorKind::parse, std::string(name),
+                        fmt::format("CycloneDX specVersion must be a string such as \"1.5\" (got "
+                                    "{})",
+                                    version->dump()));
+    const auto v = version != doc.end() ? version->get<std::string>() : std::string("1.5");
+    if (v.size() != 3 || v[0] != '1' || v[1] != '.' || v[2] < '0' || v[2] > '6')
+      return core::fail(ErrorKind::parse, std::string(name),
+                        fmt::format("unsupported CycloneDX specVersion \"{}\" (moat reads 1.0 to "
+                                    "1.6)",
+                                    util::terminal_safe(v)));
     auto components = reader.array(doc, "components", "document");
     if (!components)
       return std::unexpected(components.error());

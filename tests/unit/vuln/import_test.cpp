@@ -165,7 +165,6 @@ TEST_F(ImportFixture, ABadDocumentLeavesTheDatabaseUntouched) {
   EXPECT_EQ(db->lookup("npm", "left-pad")->size(), 1U);
 }
 
-} // namespace
 // What is not read is said, and reading nothing at all is an error: an
 // empty directory, or a zip holding only a zip, must not look imported.
 TEST_F(ImportFixture, SkippedMembersAreNamedAndNothingImportedIsAnError) {
@@ -199,4 +198,36 @@ TEST_F(ImportFixture, SkippedMembersAreNamedAndNothingImportedIsAnError) {
   EXPECT_NE(mixed->skipped[2].find("inner.zip: a zip inside a zip"), std::string::npos);
 }
 
+// A modified date in the future (or not a time) would sort as the newest
+// copy forever; it is taken without a date, with a note, and the next real
+// copy replaces it.
+TEST_F(ImportFixture, ImpossibleModifiedDatesDoNotPinARecord) {
+  std::string future(k_osv);
+  future.replace(future.find("2024-05-01T00:00:00Z"), 20, "2999-01-01T00:00:00Z");
+  future.replace(future.find("1.3.1"), 5, "1.3.9");
+  dir.write("future/a.json", future);
+  auto first = import_paths(*db, {(dir.path() / "future").string()});
+  ASSERT_TRUE(first) << first.error().to_string();
+  ASSERT_EQ(first->notes.size(), 1U);
+  EXPECT_NE(first->notes[0].find("GHSA-aaaa-bbbb-cccc: modified '2999-01-01T00:00:00Z' is in the "
+                                 "future; taken without a date"),
+            std::string::npos)
+      << first->notes[0];
+  dir.write("real/a.json", std::string(k_osv));
+  auto second = import_paths(*db, {(dir.path() / "real").string()});
+  ASSERT_TRUE(second) << second.error().to_string();
+  EXPECT_EQ(second->counts.updated, 1L);
+  EXPECT_EQ(second->counts.older, 0L);
+  EXPECT_TRUE(second->notes.empty());
+
+  std::string garbled(k_osv);
+  garbled.replace(garbled.find("2024-05-01T00:00:00Z"), 20, "yesterday-ish");
+  dir.write("garbled/a.json", garbled);
+  auto third = import_paths(*db, {(dir.path() / "garbled").string()});
+  ASSERT_TRUE(third) << third.error().to_string();
+  ASSERT_EQ(third->notes.size(), 1U);
+  EXPECT_NE(third->notes[0].find("is not an RFC 3339 time"), std::string::npos);
+}
+
+} // namespace
 } // namespace moat::vuln

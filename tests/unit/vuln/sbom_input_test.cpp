@@ -765,6 +765,10 @@ TEST(SbomInputRead, NeitherFormatIsAnError) {
 
 TEST(SbomInputRead, WrongTypesAreErrors) {
   const std::pair<const char*, const char*> cases[] = {
+      {R"({"bomFormat": "CycloneDX", "specVersion": 1.5, "components": []})",
+       "specVersion must be a string such as \"1.5\" (got 1.5)"},
+      {R"({"bomFormat": "CycloneDX", "specVersion": "2.0", "components": []})",
+       "unsupported CycloneDX specVersion \"2.0\""},
       {R"({"bomFormat": "CycloneDX", "components": {}})", "components must be an array"},
       {R"({"bomFormat": "CycloneDX", "components": [1]})", "a component must be an object"},
       {R"({"bomFormat": "CycloneDX", "components": [{"purl": 7}]})", "purl must be a string"},
