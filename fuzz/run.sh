@@ -101,6 +101,25 @@ run fuzz_distro_feeds "$work/feeds"
 run fuzz_vex "$work/vex"
 run fuzz_sbom_input "$work/sbom"
 
+# First bytes of documents and archives; registry answers; command lines.
+mkdir -p "$work/sniff" "$work/registry" "$work/args"
+cp "$work/sbom/1" "$work/sniff/1"
+printf '<?xml version="1.0"?><bom xmlns="http://cyclonedx.org/schema/bom/1.5"/>' >"$work/sniff/2"
+printf 'SPDXVersion: SPDX-2.3\n' >"$work/sniff/3"
+cp "$work/layer/gz" "$work/sniff/4"
+printf 'Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/alpine:pull"' >"$work/registry/1"
+printf 'registry.example:5000/team/app@sha256:%064d' 0 >"$work/registry/2"
+printf '{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:%064d","size":7,"platform":{"os":"linux","architecture":"amd64"}}]}' 0 >"$work/registry/3"
+printf '{"schemaVersion":2,"config":{"digest":"sha256:%064d","size":2},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar+gzip","digest":"sha256:%064d","size":3}]}' 0 1 >"$work/registry/4"
+printf '{"os":"linux","architecture":"amd64","config":{"User":"app","Env":["A=1"]},"rootfs":{"type":"layers","diff_ids":["sha256:%064d"]},"history":[{"created_by":"RUN x"}]}' 0 >"$work/registry/5"
+printf '%s\0' lint --format json --ignore DL3008 Dockerfile >"$work/args/1"
+printf '%s\0' image --timeout 5m --platform linux/amd64 registry://localhost:5000/a:1 >"$work/args/2"
+printf '%s\0' db import -q --db x.db feeds >"$work/args/3"
+printf '%s\0' vuln --severity high,critical --exit-code 3 - >"$work/args/4"
+run fuzz_document_sniff "$work/sniff"
+run fuzz_registry "$work/registry"
+run fuzz_cli_args "$work/args"
+
 running=0
 failed=0
 for item in "${pending[@]}"; do

@@ -339,3 +339,36 @@ TEST(Hostile, DamagedDatabaseIsRefused) {
                           "damaged vulnerability database");
   }
 }
+
+// Each help page is its command's own: no sections of other commands, and
+// every db subcommand has its description, examples and exit status.
+TEST(Hostile, HelpPagesBelongToTheirCommand) {
+  for (const std::string sub : {"import", "update", "stats"}) {
+    SCOPED_TRACE(sub);
+    const auto r = run_moat("db " + sub + " --help", {}, {}, k_bound);
+    EXPECT_EQ(r.exit_code, 0);
+    EXPECT_THAT(r.out, HasSubstr("DESCRIPTION:"));
+    EXPECT_THAT(r.out, HasSubstr("EXAMPLES:"));
+    EXPECT_THAT(r.out, HasSubstr("EXIT STATUS:"));
+    EXPECT_THAT(r.out, HasSubstr("moat db " + sub));
+    EXPECT_EQ(r.out.find("SUPPRESSION"), std::string::npos);
+    EXPECT_EQ(r.out.find("--fail-on"), std::string::npos); // findings exit codes are not db's
+  }
+  // moat rules: TITLE starts in the same column on every line.
+  const auto r = run_moat("rules", {}, {}, k_bound);
+  ASSERT_EQ(r.exit_code, 0);
+  const auto title = r.out.find("TITLE");
+  ASSERT_NE(title, std::string::npos);
+  std::size_t start = r.out.find('\n') + 1;
+  int rows = 0;
+  while (start < r.out.size()) {
+    const auto end = r.out.find('\n', start);
+    const auto line = r.out.substr(start, end - start);
+    ASSERT_GT(line.size(), title) << line;
+    EXPECT_EQ(line[title - 1], ' ') << line;
+    EXPECT_NE(line[title], ' ') << line;
+    ++rows;
+    start = end + 1;
+  }
+  EXPECT_GT(rows, 100);
+}

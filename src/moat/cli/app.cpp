@@ -104,17 +104,42 @@ std::string parse_error_line(CLI::App& root, const CLI::ParseError& e) {
   return fmt::format("{}: {}{}", path, what, help);
 }
 
-} // namespace
-
-int run(int argc, char** argv) {
-  CLI::App app{"moat: audit and harden Docker/OCI containers, from Dockerfile to runtime", "moat"};
+void build_app(CLI::App& app, int& exit_code) {
   app.set_version_flag("-V,--version", "moat " MOAT_VERSION, "Print the version and exit");
   app.require_subcommand(1);
   app.footer(std::string("Run 'moat COMMAND --help' for a command's options.\n\n") +
              exit_status_help());
-  int exit_code = k_exit_clean;
   for (const auto& verb : k_verbs)
     verb.attach(app, exit_code);
+}
+
+} // namespace
+
+std::string check_arguments(const std::vector<std::string>& args) {
+  CLI::App app{"moat", "moat"};
+  int exit_code = k_exit_clean;
+  build_app(app, exit_code);
+  std::vector<std::string> reversed(args.rbegin(), args.rend()); // CLI11 reads them backwards
+  struct ParseOnly {
+    ParseOnly() { parse_only() = true; }
+    ~ParseOnly() { parse_only() = false; }
+    ParseOnly(const ParseOnly&) = delete;
+    ParseOnly& operator=(const ParseOnly&) = delete;
+  } guard;
+  try {
+    app.parse(reversed);
+  } catch (const CLI::Success&) {
+    return {};
+  } catch (const CLI::ParseError& e) {
+    return parse_error_line(app, e);
+  }
+  return {};
+}
+
+int run(int argc, char** argv) {
+  CLI::App app{"moat: audit and harden Docker/OCI containers, from Dockerfile to runtime", "moat"};
+  int exit_code = k_exit_clean;
+  build_app(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

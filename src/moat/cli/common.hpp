@@ -38,6 +38,13 @@ struct CommonOptions {
   bool no_color = false;
 };
 
+// True while moat::cli::check_arguments parses without running: every
+// verb's callback returns at once.
+[[nodiscard]] inline bool& parse_only() {
+  static bool value = false;
+  return value;
+}
+
 // The one meaning of -q/--quiet in every command.
 inline constexpr const char* k_quiet_help =
     "Print only the report: no summary line, no progress bar, no success message";

@@ -35,6 +35,18 @@ struct DbOptions {
   bool quiet = false;
 };
 
+constexpr const char* k_db_help =
+    "DATABASE:\n"
+    "  Advisories are kept in a local SQLite file, by default\n"
+    "  $XDG_CACHE_HOME/moat/vuln.db (else ~/.cache/moat/vuln.db); --db names\n"
+    "  another. moat vuln and moat image match packages against it offline.\n\n";
+
+constexpr const char* k_db_exit_status =
+    "EXIT STATUS:\n"
+    "  0  done\n"
+    "  2  usage error, or an input or the database could not be processed (one line\n"
+    "     on stderr names it; the database is left as it was)";
+
 fs::path db_path(const DbOptions& opts) {
   return opts.db.empty() ? vuln::default_db_path() : fs::path(opts.db);
 }
@@ -292,13 +304,13 @@ void attach_db(CLI::App& root, int& exit_code) {
   auto opts = std::make_shared<DbOptions>();
   auto* cmd = root.add_subcommand("db", "Manage the offline vulnerability database");
   cmd->require_subcommand(1);
-  cmd->footer(vuln_db_help() +
+  cmd->footer(std::string(k_db_help) +
               "EXAMPLES:\n"
               "  moat db import ./advisory-database/vulns ./osv-go.zip\n"
               "  moat db import debian-tracker.json alpine-v3.20-main.json\n"
               "  moat db update --source osv:PyPI --source debian\n"
               "  moat db stats --format json\n\n" +
-              exit_status_help());
+              k_db_exit_status);
 
   auto* import = cmd->add_subcommand(
       "import", "Import advisories: OSV JSON/YAML, Debian Security Tracker JSON, Alpine secdb");
@@ -307,14 +319,31 @@ void attach_db(CLI::App& root, int& exit_code) {
   add_db_option(*import, *opts);
   import->add_flag("--no-progress", opts->no_progress, "Never draw the progress bar");
   import->add_flag("-q,--quiet", opts->quiet, k_quiet_help);
-  import->footer("DESCRIPTION:\n"
-                 "  Reads every .json, .yaml and .yml document (and those inside .zip\n"
-                 "  archives) and stores its advisories, in one transaction: a malformed\n"
-                 "  document aborts the import with exit status 2 and leaves the database as\n"
-                 "  it was. A record already present (same source and id) is replaced only\n"
-                 "  by a newer (`modified`) or different copy; withdrawn advisories are\n"
-                 "  dropped. Each record keeps the path it was imported from.\n");
-  import->callback([opts, &exit_code] { exit_code = run_import(*opts); });
+  import->footer(std::string("DESCRIPTION:\n"
+                             "  Reads every .json, .yaml and .yml document (and those inside .zip\n"
+                             "  archives) and stores its advisories, in one transaction: a "
+                             "malformed\n"
+                             "  document aborts the import with exit status 2 and leaves the "
+                             "database as\n"
+                             "  it was. A record already present (same source and id) is "
+                             "replaced only\n"
+                             "  by a newer (`modified`) or different copy; withdrawn advisories "
+                             "are\n"
+                             "  dropped. Each record keeps the path it was imported from. What "
+                             "is not\n"
+                             "  read (a zip inside a zip, a member named '../x', a record whose\n"
+                             "  `modified` time is in the future) is named on stderr; finding no\n"
+                             "  document at all is an error. Another import into the same file "
+                             "is\n"
+                             "  waited for, up to 10 minutes.\n\n"
+                             "EXAMPLES:\n"
+                             "  moat db import ./advisory-database/vulns ./osv-go.zip\n"
+                             "  moat db import --db ./ci.db debian-tracker.json\n\n") +
+                 k_db_exit_status);
+  import->callback([opts, &exit_code] {
+    if (!parse_only())
+      exit_code = run_import(*opts);
+  });
 
   auto* update = cmd->add_subcommand("update", "Download the public feeds and import them");
   update
@@ -331,14 +360,39 @@ void attach_db(CLI::App& root, int& exit_code) {
                    "512 bytes/s for 30 s fails sooner")
       ->option_text("DURATION");
   update->add_flag("-q,--quiet", opts->quiet, k_quiet_help);
-  update->callback([opts, &exit_code] { exit_code = run_update(*opts); });
+  update->footer(
+      std::string("DESCRIPTION:\n"
+                  "  Downloads each feed over HTTPS into a temporary directory beside "
+                  "the\n"
+                  "  database and imports it as `moat db import` does. --timeout bounds "
+                  "the\n"
+                  "  whole run; a transfer under 512 bytes/s for 30 s fails sooner.\n\n"
+                  "EXAMPLES:\n"
+                  "  moat db update\n"
+                  "  moat db update --source osv:PyPI --source debian --timeout 1h\n\n") +
+      k_db_exit_status);
+  update->callback([opts, &exit_code] {
+    if (!parse_only())
+      exit_code = run_update(*opts);
+  });
 
   auto* stats = cmd->add_subcommand("stats", "Counts per source and ecosystem, newest record");
   add_db_option(*stats, *opts);
   stats->add_option("-f,--format", opts->format, "Output format: text or json")
       ->default_str("text")
       ->option_text("FORMAT");
-  stats->callback([opts, &exit_code] { exit_code = run_stats(*opts); });
+  stats->footer(std::string("DESCRIPTION:\n"
+                            "  The database's schema version, advisory counts per source and\n"
+                            "  ecosystem, the newest `modified` time, the last import and where\n"
+                            "  the records came from. The file is checked for damage first.\n\n"
+                            "EXAMPLES:\n"
+                            "  moat db stats\n"
+                            "  moat db stats --format json --db ./ci.db\n\n") +
+                k_db_exit_status);
+  stats->callback([opts, &exit_code] {
+    if (!parse_only())
+      exit_code = run_stats(*opts);
+  });
 } // namespace moat::cli
 
 } // namespace moat::cli

@@ -124,11 +124,18 @@ int run_rules(const RulesOptions& opts) {
     std::cout << all.dump(2) << "\n";
     return k_exit_clean;
   }
-  std::string out = fmt::format("{:<7} {:<9} {:<34} {}\n", "ID", "SEVERITY", "ALIASES", "TITLE");
+  // Every column as wide as its widest cell, so none runs into the next.
+  std::size_t alias_width = std::string_view("ALIASES").size();
   for (const auto& t : tables)
     for (const auto& c : t.checks)
-      out += fmt::format("{:<7} {:<9} {:<34} {}\n", c.id, core::to_string(c.severity),
-                         c.aliases.empty() ? std::string_view("-") : c.aliases, c.title);
+      alias_width = std::max(alias_width, c.aliases.size());
+  std::string out =
+      fmt::format("{:<7} {:<9} {:<{}} {}\n", "ID", "SEVERITY", "ALIASES", alias_width, "TITLE");
+  for (const auto& t : tables)
+    for (const auto& c : t.checks)
+      out +=
+          fmt::format("{:<7} {:<9} {:<{}} {}\n", c.id, core::to_string(c.severity),
+                      c.aliases.empty() ? std::string_view("-") : c.aliases, alias_width, c.title);
   std::cout << out;
   return k_exit_clean;
 }
@@ -148,7 +155,10 @@ void attach_rules(CLI::App& root, int& exit_code) {
       "  '--format markdown' prints the reference page docs/checks.md.\n\n"
       "EXAMPLES:\n  moat rules\n  moat rules DL3008\n  moat rules --format json\n\n"
       "EXIT STATUS:\n  0  success\n  2  unknown check id or usage error");
-  cmd->callback([opts, &exit_code] { exit_code = run_rules(*opts); });
+  cmd->callback([opts, &exit_code] {
+    if (!parse_only())
+      exit_code = run_rules(*opts);
+  });
 }
 
 } // namespace moat::cli

@@ -49,24 +49,27 @@ core::Result<TargetKind> kind_of(const std::string& target) {
   if (!std::filesystem::is_regular_file(status))
     return TargetKind::image;
   std::ifstream in(target, std::ios::binary);
-  std::string head(64, '\0');
+  std::string head(512, '\0');
   in.read(head.data(), static_cast<std::streamsize>(head.size()));
   head.resize(static_cast<std::size_t>(in.gcount()));
-  auto text = util::trim_left(head);
-  if (text.starts_with("\xef\xbb\xbf"))
-    text = util::trim_left(text.substr(3));
-  if (head.empty())
+  switch (vuln::sniff_document(head)) {
+  case vuln::DocumentKind::empty:
+    if (head.size() == 512)
+      break; // 512 bytes of white space, and more: not for this guess
     return core::fail(core::ErrorKind::parse, target,
                       fmt::format("empty file; {}", k_vuln_formats));
-  if (text.starts_with('{'))
+  case vuln::DocumentKind::json:
     return TargetKind::sbom;
-  if (text.starts_with('<'))
+  case vuln::DocumentKind::xml:
     return core::fail(
         core::ErrorKind::parse, target,
         fmt::format("an XML document (CycloneDX XML is not read); {}", k_vuln_formats));
-  if (text.starts_with("SPDXVersion:"))
+  case vuln::DocumentKind::spdx_tag_value:
     return core::fail(core::ErrorKind::parse, target,
                       fmt::format("an SPDX tag-value document (not read); {}", k_vuln_formats));
+  case vuln::DocumentKind::other:
+    break;
+  }
   return TargetKind::image;
 }
 
@@ -166,7 +169,10 @@ void attach_vuln(CLI::App& root, int& exit_code) {
       "  moat vuln app.cdx.json --vex app.openvex.json --show-suppressed\n"
       "  moat vuln docker://python:3.12 --format sarif --output vulns.sarif\n\n" +
       exit_status_help());
-  cmd->callback([opts, &exit_code] { exit_code = run_vuln(*opts); });
+  cmd->callback([opts, &exit_code] {
+    if (!parse_only())
+      exit_code = run_vuln(*opts);
+  });
 }
 
 } // namespace moat::cli

@@ -71,8 +71,8 @@ core::Result<Fd> open_file(const std::string& path, const std::string& name) {
   return out;
 }
 
-// What a file that is not a tar looks like, from its first bytes; empty when
-// it may be a tar.
+} // namespace
+
 std::string_view sniff_non_tar(std::string_view head) {
   auto starts = [&](std::string_view magic) { return head.starts_with(magic); };
   if (starts("\x1f\x8b"))
@@ -89,9 +89,7 @@ std::string_view sniff_non_tar(std::string_view head) {
   auto text = head;
   if (text.starts_with("\xef\xbb\xbf"))
     text.remove_prefix(3);
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\n' || text.front() == '\r' ||
-                           text.front() == '\t'))
-    text.remove_prefix(1);
+  text = util::trim_left(text); // as vuln::sniff_document skips it
   if (text.starts_with("SPDXVersion:"))
     return "an SPDX tag-value document";
   if (text.starts_with("<"))
@@ -101,6 +99,8 @@ std::string_view sniff_non_tar(std::string_view head) {
     return "a JSON document";
   return {};
 }
+
+namespace {
 
 constexpr std::string_view k_formats_read =
     "moat reads docker save and OCI archives (tar), OCI layout directories, dir://ROOT, "

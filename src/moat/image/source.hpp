@@ -52,6 +52,10 @@ struct ScannedImage {
 
 // Picks the manifest for PLATFORM from an OCI index or Docker manifest list
 // (JSON text); returns its digest. NAME is used in errors.
+// What a file that is not a tar is, from its first bytes ("a gzip-compressed
+// file", "a CycloneDX XML document", ...); empty when it may be a tar.
+[[nodiscard]] std::string_view sniff_non_tar(std::string_view head);
+
 [[nodiscard]] core::Result<std::string>
 select_platform(std::string_view index_json, std::string_view platform, const std::string& name);
 

@@ -144,8 +144,8 @@ bool plausible_time(std::string_view t, std::string_view latest_date) {
   const int minute = digits(14, 2);
   const int second = digits(17, 2);
   if (t.size() < 20 || t[4] != '-' || t[7] != '-' || (t[10] != 'T' && t[10] != 't') ||
-      t[13] != ':' || t[16] != ':' || year < 0 || month < 1 || month > 12 || day < 1 ||
-      day > 31 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 60)
+      t[13] != ':' || t[16] != ':' || year < 0 || month < 1 || month > 12 || day < 1 || day > 31 ||
+      hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 60)
     return false;
   std::size_t i = 19;
   if (t[i] == '.') {

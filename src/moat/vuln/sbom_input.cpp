@@ -652,6 +652,21 @@ std::string ecosystem_of(const Purl& purl) {
   return {};
 }
 
+DocumentKind sniff_document(std::string_view head) {
+  if (head.starts_with("\xef\xbb\xbf"))
+    head.remove_prefix(3);
+  head = util::trim_left(head);
+  if (head.empty())
+    return DocumentKind::empty;
+  if (head.front() == '{')
+    return DocumentKind::json;
+  if (head.front() == '<')
+    return DocumentKind::xml;
+  if (head.starts_with("SPDXVersion:"))
+    return DocumentKind::spdx_tag_value;
+  return DocumentKind::other;
+}
+
 core::Result<SbomInput> read_sbom(std::string_view text, std::string_view name) {
   Json doc;
   try {

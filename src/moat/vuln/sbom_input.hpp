@@ -59,4 +59,10 @@ struct SbomInput {
 // CONTAINS from an OS package). A document that is neither format is an error.
 [[nodiscard]] core::Result<SbomInput> read_sbom(std::string_view text, std::string_view name);
 
+// What a document is from its first bytes (a UTF-8 byte order mark and
+// white space skipped): JSON that read_sbom may read, or a format it does
+// not read and that must be named rather than mistaken for an image.
+enum class DocumentKind : std::uint8_t { empty, json, xml, spdx_tag_value, other };
+[[nodiscard]] DocumentKind sniff_document(std::string_view head);
+
 } // namespace moat::vuln
