@@ -13,15 +13,22 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdlib>
+#include <fcntl.h>
 #include <filesystem>
 #include <fstream>
+#include <string>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <unistd.h>
+#include <vector>
 
 using moat::test::run_moat;
 using moat::test::RunResult;
 using moat::test::TempDir;
 using ::testing::HasSubstr;
+
+namespace hostile_cli_test {
 
 namespace {
 
@@ -372,3 +379,81 @@ TEST(Hostile, HelpPagesBelongToTheirCommand) {
   }
   EXPECT_GT(rows, 100);
 }
+
+// Every limit error names the limit and the flag that raises it, and the
+// flag does raise it.
+TEST(Hostile, LimitErrorsNameTheirFlag) {
+  TempDir dir;
+  dir.write("rootfs/etc/os-release", "ID=debian\n");
+  dir.write("rootfs/etc/passwd", "root:x:0:0::/root:/bin/sh\n");
+  dir.write("rootfs/app/a", "a");
+  auto r = run_moat("image --no-progress --skip-vulns --max-files 3 dir://rootfs", dir.path(), {},
+                    k_bound);
+  expect_one_line_error(r, "more than 3 files in the image (--max-files raises the limit)");
+  r = run_moat("image --no-progress --skip-vulns --max-files 100 --fail-on none dir://rootfs",
+               dir.path(), {}, k_bound);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  r = run_moat("image --no-progress --skip-vulns --max-layer-size lots dir://rootfs", dir.path(),
+               {}, k_bound);
+  expect_one_line_error(r, "--max-layer-size: 'lots' is not a size");
+}
+
+} // namespace hostile_cli_test
+
+namespace hostile_cli_test {
+namespace {
+
+// Runs moat with ARGS (stdout to /dev/null) and returns its peak resident
+// memory in KiB, or -1 when it did not exit 0 or 1.
+long peak_kib(const std::vector<std::string>& args) {
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    const int null = ::open("/dev/null", O_WRONLY);
+    ::dup2(null, STDOUT_FILENO);
+    // The ASan build's quarantine would otherwise count as moat's memory.
+    ::setenv("ASAN_OPTIONS", "quarantine_size_mb=1:detect_leaks=0", 1);
+    std::vector<char*> argv;
+    argv.push_back(const_cast<char*>(MOAT_BINARY));
+    for (const auto& a : args)
+      argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    ::execv(MOAT_BINARY, argv.data());
+    ::_exit(127);
+  }
+  int status = 0;
+  struct rusage usage {};
+  if (::wait4(pid, &status, 0, &usage) != pid || !WIFEXITED(status) || WEXITSTATUS(status) > 1)
+    return -1;
+  return usage.ru_maxrss;
+}
+
+} // namespace
+
+// The hostile Dockerfile shapes that were quadratic, scaled down: ENV after
+// ENV (each step copied every variable: 1 MB took 7.6 GB), variables that
+// double each other, and thousands of stages. Memory stays linear; the
+// time of the full-size probes is in bench/hostile.sh.
+TEST(Hostile, HostileDockerfileShapesStayLinearInMemory) {
+  TempDir dir;
+  std::string env = "FROM debian:12\n";
+  std::string chained = "FROM debian:12\nENV V0=x\n";
+  std::string stages;
+  for (int i = 0; i < 60'000; ++i)
+    env += "ENV VAR" + std::to_string(i) + "=value" + std::to_string(i) + "\n";
+  for (int i = 1; i < 40; ++i)
+    chained += "ENV V" + std::to_string(i) + "=$V" + std::to_string(i - 1) + "$V" +
+               std::to_string(i - 1) + "\n";
+  for (int i = 0; i < 20'000; ++i)
+    stages += "FROM debian:12 AS s" + std::to_string(i) + "\nRUN echo " + std::to_string(i) + "\n";
+  const auto env_file = dir.write("Dockerfile.env", env);
+  const auto chained_file = dir.write("Dockerfile.chained", chained);
+  const auto stages_file = dir.write("Dockerfile.stages", stages);
+  for (const auto& file : {env_file, chained_file, stages_file}) {
+    SCOPED_TRACE(file.filename().string());
+    const auto kib = peak_kib({"lint", "--fail-on", "none", "-f", "json", file.string()});
+    ASSERT_GE(kib, 0) << "moat failed";
+    EXPECT_LT(kib, 400L * 1024L) << "peak " << kib << " KiB";
+  }
+}
+
+} // namespace hostile_cli_test

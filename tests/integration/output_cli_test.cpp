@@ -18,6 +18,8 @@ using moat::test::run_moat;
 using moat::test::TempDir;
 using ::testing::HasSubstr;
 
+namespace output_cli_test {
+
 namespace {
 const std::string k_insecure = "FROM ubuntu:latest\nRUN sudo apt-get install curl\nUSER root\n";
 
@@ -103,3 +105,5 @@ TEST(Output, FifoIsWrittenThrough) {
   ASSERT_EQ(::lstat(fifo.c_str(), &st), 0);
   EXPECT_TRUE(S_ISFIFO(st.st_mode));
 }
+
+} // namespace output_cli_test

@@ -31,6 +31,7 @@ struct DbOptions {
   std::vector<std::string> sources;
   std::string format = "text";
   std::string timeout = "30m";
+  std::string max_document = "192MiB";
   bool no_progress = false;
   bool quiet = false;
 };
@@ -67,11 +68,16 @@ int import_into(const DbOptions& opts, const std::vector<std::string>& paths,
   std::error_code ec;
   const bool existed = fs::exists(path, ec);
   bool drawn = false;
+  const auto max_document = util::parse_byte_size(opts.max_document);
+  if (!max_document || *max_document == 0)
+    return report_error(
+        core::Error{core::ErrorKind::usage, "--max-document-size",
+                    fmt::format("'{}' is not a size (192MiB, 1G)", opts.max_document), 0, 0});
   auto result = [&]() -> core::Result<vuln::ImportResult> {
     auto db = vuln::Database::open(path, true);
     if (!db)
       return std::unexpected(db.error());
-    return vuln::import_paths(*db, paths, import_bar(opts, drawn), origins);
+    return vuln::import_paths(*db, paths, import_bar(opts, drawn), origins, *max_document);
   }();
   if (drawn)
     clear_progress();
@@ -318,6 +324,10 @@ void attach_db(CLI::App& root, int& exit_code) {
       ->required();
   add_db_option(*import, *opts);
   import->add_flag("--no-progress", opts->no_progress, "Never draw the progress bar");
+  import
+      ->add_option("--max-document-size", opts->max_document,
+                   "Refuse a document (a file or zip member) larger than this (default 192MiB)")
+      ->option_text("SIZE");
   import->add_flag("-q,--quiet", opts->quiet, k_quiet_help);
   import->footer(std::string("DESCRIPTION:\n"
                              "  Reads every .json, .yaml and .yml document (and those inside .zip\n"
@@ -354,6 +364,10 @@ void attach_db(CLI::App& root, int& exit_code) {
       ->allow_extra_args(false);
   add_db_option(*update, *opts);
   update->add_flag("--no-progress", opts->no_progress, "Never draw the progress bar");
+  update
+      ->add_option("--max-document-size", opts->max_document,
+                   "Refuse a downloaded document larger than this (default 192MiB)")
+      ->option_text("SIZE");
   update
       ->add_option("--timeout", opts->timeout,
                    "Give up after this long in all: 90s, 5m, 1h (default 30m); a transfer under "

@@ -26,6 +26,13 @@ void add_image_source_options(CLI::App& cmd, ImageSourceOptions& options) {
                  "daemon option of the same name); repeatable")
       ->allow_extra_args(false)
       ->option_text("HOST");
+  cmd.add_option("--max-layer-size", options.max_layer_size,
+                 "Refuse a layer that expands beyond this size (default 256GiB; K, M, G, T "
+                 "suffixes, binary)")
+      ->option_text("SIZE");
+  cmd.add_option("--max-files", options.max_files,
+                 "Refuse an image with more files than this across its layers (default 1000000)")
+      ->option_text("N");
   cmd.add_option("--timeout", options.timeout,
                  "Give up on the daemon or registry after this long in all: 90s, 5m, 1h "
                  "(default 5m); a transfer under 512 bytes/s for 30 s fails sooner")
@@ -41,6 +48,12 @@ core::Result<image::ScannedImage> load_image_with_progress(const std::string& ta
   source.ca_cert = options.ca_cert;
   source.insecure = options.insecure;
   source.insecure_registries = options.insecure_registries;
+  const auto layer_size = util::parse_byte_size(options.max_layer_size);
+  if (!layer_size || *layer_size == 0)
+    return core::fail(core::ErrorKind::usage, "--max-layer-size",
+                      fmt::format("'{}' is not a size (64GiB, 512M, 1T)", options.max_layer_size));
+  source.limits.max_uncompressed = *layer_size;
+  source.limits.max_entries = options.max_files;
   const auto timeout = util::parse_duration(options.timeout);
   if (!timeout || timeout->count() <= 0)
     return core::fail(core::ErrorKind::usage, "--timeout",

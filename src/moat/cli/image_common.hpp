@@ -21,6 +21,8 @@ struct ImageSourceOptions {
   bool insecure = false;
   std::vector<std::string> insecure_registries;
   std::string timeout = "5m";
+  std::string max_layer_size = "256GiB";
+  std::uint64_t max_files = 1'000'000;
   bool no_progress = false;
 };
 

@@ -31,7 +31,22 @@ namespace {
 
 // Applies one ARG instruction to ENV. GLOBAL supplies defaults for ARGs that
 // are redeclared inside a stage without a value.
-void apply_arg(const Instruction& ins, Env& env, const Env* global, char escape) {
+// Variables that refer to each other can grow a value with every
+// instruction (ENV A=$A$A): the text expansion adds to a file is bounded,
+// and past the bound values are kept as written.
+constexpr std::size_t k_max_expansion_growth = std::size_t{16} << 20U;
+
+std::string expand_bounded(std::string_view word, const Env& env, char escape,
+                           std::size_t* growth) {
+  auto value = expand_or_keep(word, env, escape);
+  if (growth == nullptr || value.size() <= word.size())
+    return value;
+  *growth += value.size() - word.size();
+  return *growth > k_max_expansion_growth ? std::string(word) : value;
+}
+
+void apply_arg(const Instruction& ins, Env& env, const Env* global, char escape,
+               std::size_t* growth = nullptr) {
   for (const auto& word : ins.args) {
     auto eq = word.find('=');
     std::string name = word.substr(0, eq);
@@ -46,7 +61,7 @@ void apply_arg(const Instruction& ins, Env& env, const Env* global, char escape)
       env[name] = value;
       continue;
     }
-    env[name] = expand_or_keep(std::string_view(word).substr(eq + 1), env, escape);
+    env[name] = expand_bounded(std::string_view(word).substr(eq + 1), env, escape, growth);
   }
 }
 
@@ -116,6 +131,24 @@ int Model::find_stage(std::string_view name_or_index, int before) const {
   return found->second;
 }
 
+std::size_t EnvHistory::record(Changes changes) {
+  m_changes.push_back(std::move(changes));
+  return m_changes.size();
+}
+
+const Env& EnvHistory::at(std::size_t version) const {
+  version = std::min(version, m_changes.size());
+  if (!m_ready || version < m_version) {
+    m_current = m_start;
+    m_version = 0;
+    m_ready = true;
+  }
+  for (; m_version < version; ++m_version)
+    for (const auto& [name, value] : m_changes[m_version])
+      m_current.insert_or_assign(name, value);
+  return m_current;
+}
+
 Model build_model(const ParseResult& ast) {
   Model model;
   model.ast = &ast;
@@ -126,32 +159,45 @@ Model build_model(const ParseResult& ast) {
   std::vector<Env> stage_env_only;
   Env env;                             // everything in scope in the current stage
   Env env_only;                        // ENV values only (inherited by dependent stages)
-  std::shared_ptr<const Env> snapshot; // ENV as the current steps see it
+  std::shared_ptr<EnvHistory> history; // the current stage's variables, version by version
+  std::size_t growth = 0;              // bytes expansion has added to values so far
 
   // Adds INS to the current stage, with the variables in scope.
   auto add_step = [&](const Instruction& ins) {
     auto& stage = model.stages.back();
-    if (!snapshot)
-      snapshot = std::make_shared<const Env>(env);
-    stage.steps.push_back(Step{&ins, snapshot});
+    if (!history)
+      history = std::make_shared<EnvHistory>(env);
+    stage.steps.push_back(Step{&ins, history, history->latest()});
+    EnvHistory::Changes changes;
     if (ins.keyword == "arg") {
-      snapshot.reset();
-      apply_arg(ins, env, &model.global_args, ast.escape);
-    } else if (ins.keyword == "env") {
-      snapshot.reset();
-      // Every pair of one ENV sees the variables as they were before the instruction.
-      const Env before = env;
-      for (const auto& pair : ins.pairs) {
-        auto value = expand_or_keep(pair.value, before, ast.escape);
-        env[pair.key] = value;
-        env_only[pair.key] = std::move(value);
+      apply_arg(ins, env, &model.global_args, ast.escape, &growth);
+      for (const auto& word : ins.args) {
+        const auto name = std::string_view(word).substr(0, word.find('='));
+        if (const auto it = env.find(name); it != env.end())
+          changes.emplace_back(it->first, it->second);
       }
-      stage_env_only.back() = env_only;
+    } else if (ins.keyword == "env") {
+      // Every pair of one ENV sees the variables as they were before the
+      // instruction: all values are expanded before any is set.
+      std::vector<std::string> values;
+      values.reserve(ins.pairs.size());
+      for (const auto& pair : ins.pairs)
+        values.push_back(expand_bounded(pair.value, env, ast.escape, &growth));
+      for (std::size_t i = 0; i < ins.pairs.size(); ++i) {
+        const auto& key = ins.pairs[i].key;
+        env[key] = values[i];
+        env_only[key] = values[i];
+        changes.emplace_back(key, std::move(values[i]));
+      }
     }
+    if (!changes.empty())
+      history->record(std::move(changes));
   };
 
   for (const auto& ins : ast.instructions) {
     if (ins.keyword == "from") {
+      if (!stage_env_only.empty())
+        stage_env_only.back() = env_only; // the stage that just ended, for stages built on it
       Stage stage;
       stage.index = static_cast<int>(model.stages.size());
       stage.from = &ins;
@@ -177,7 +223,7 @@ Model build_model(const ParseResult& ast) {
       env_only = stage.base_stage >= 0 ? stage_env_only[static_cast<std::size_t>(stage.base_stage)]
                                        : Env{};
       env = env_only;
-      snapshot.reset();
+      history.reset();
       if (!stage.name.empty())
         model.first_stage_by_name.try_emplace(stage.name, stage.index);
       model.stages.push_back(std::move(stage));
@@ -205,7 +251,7 @@ Model build_model(const ParseResult& ast) {
     model.stages.push_back(std::move(stage));
     stage_env_only.emplace_back();
     env = model.global_args;
-    snapshot.reset();
+    history.reset();
     for (const auto* ins : model.preamble)
       add_step(*ins);
   }

@@ -26,14 +26,43 @@ struct ImageRef {
 // Splits an image reference; nullopt when it is not one (empty, spaces, ...).
 [[nodiscard]] std::optional<ImageRef> parse_image_ref(std::string_view text);
 
+// The variables of one stage as its ARG and ENV instructions change them:
+// the values at the stage's start and each instruction's changes, so the
+// model costs memory in proportion to the file, not to the number of
+// variables times the number of instructions. The variables at a version
+// are rebuilt on demand, forwards from the last version asked for (checks
+// walk the steps in order), or from the start when they go back.
+class EnvHistory {
+public:
+  using Changes = std::vector<std::pair<std::string, std::optional<std::string>>>;
+
+  explicit EnvHistory(Env start) : m_start(std::move(start)) {}
+
+  // Records CHANGES as the next version; returns its number.
+  std::size_t record(Changes changes);
+  [[nodiscard]] std::size_t latest() const { return m_changes.size(); }
+
+  // The variables at VERSION (0: the stage's start). The reference stays
+  // valid until the next call with another version.
+  [[nodiscard]] const Env& at(std::size_t version) const;
+
+private:
+  Env m_start;
+  std::vector<Changes> m_changes; // m_changes[i] makes version i + 1
+  mutable Env m_current;
+  mutable std::size_t m_version = 0;
+  mutable bool m_ready = false;
+};
+
 // One instruction with the variables in scope when it runs.
 struct Step {
   const Instruction* instruction = nullptr;
-  // ARG and ENV values visible to this instruction; shared by consecutive
-  // steps that see the same variables.
-  std::shared_ptr<const Env> vars;
+  // ARG and ENV values visible to this instruction: a version of its
+  // stage's history.
+  std::shared_ptr<const EnvHistory> history;
+  std::size_t version = 0;
 
-  [[nodiscard]] const Env& env() const { return *vars; }
+  [[nodiscard]] const Env& env() const { return history->at(version); }
 };
 
 struct Stage {

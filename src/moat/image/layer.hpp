@@ -78,11 +78,11 @@ struct LayerScan {
 };
 
 struct ScanLimits {
-  std::uint64_t max_entries = 1'000'000;                     // across the whole image
-  std::uint64_t max_uncompressed = std::uint64_t{64} << 30U; // per layer
-  std::uint64_t ratio_floor = std::uint64_t{1} << 30U; // the ratio limit applies past this size
-  std::uint64_t max_ratio = 200;                       // uncompressed : compressed
-  std::size_t max_capture = std::size_t{8} << 20U;     // a captured text file (passwd, os-release)
+  std::uint64_t max_entries = 1'000'000; // across the whole image (--max-files)
+  // Expanded bytes of one layer (--max-layer-size). There is no ratio limit:
+  // a layer is streamed, never extracted, so a compressible one only costs time.
+  std::uint64_t max_uncompressed = std::uint64_t{256} << 30U;
+  std::size_t max_capture = std::size_t{8} << 20U; // a captured text file (passwd, os-release)
   // A package database or metadata file (dpkg status, apk installed, rpmdb,
   // Python METADATA, package.json): real ones reach tens of MiB.
   std::size_t max_database = std::size_t{256} << 20U;

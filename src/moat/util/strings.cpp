@@ -339,4 +339,38 @@ std::string describe_duration(std::chrono::milliseconds duration) {
   return out;
 }
 
+std::optional<std::uint64_t> parse_byte_size(std::string_view text) {
+  std::size_t i = 0;
+  std::uint64_t n = 0;
+  while (i < text.size() && text[i] >= '0' && text[i] <= '9') {
+    if (n > (std::uint64_t{1} << 50U))
+      return std::nullopt;
+    n = n * 10 + static_cast<std::uint64_t>(text[i] - '0');
+    ++i;
+  }
+  if (i == 0)
+    return std::nullopt;
+  auto unit = to_lower(text.substr(i));
+  if (unit.ends_with("ib"))
+    unit.resize(unit.size() - 2);
+  else if (unit.size() == 2 && unit.ends_with('b'))
+    unit.resize(1);
+  else if (unit == "b")
+    unit.clear();
+  unsigned shift = 0;
+  if (unit == "k")
+    shift = 10;
+  else if (unit == "m")
+    shift = 20;
+  else if (unit == "g")
+    shift = 30;
+  else if (unit == "t")
+    shift = 40;
+  else if (!unit.empty())
+    return std::nullopt;
+  if (shift > 0 && n > (std::uint64_t{1} << (63U - shift)))
+    return std::nullopt;
+  return n << shift;
+}
+
 } // namespace moat::util

@@ -2,6 +2,7 @@
 // String helpers with no moat knowledge.
 
 #include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -39,6 +40,11 @@ namespace moat::util {
 [[nodiscard]] std::optional<std::chrono::milliseconds> parse_duration(std::string_view text);
 // "5m", "1m30s", "2h", "250ms": the shortest form parse_duration reads back.
 [[nodiscard]] std::string describe_duration(std::chrono::milliseconds duration);
+
+// A size in bytes: "1024", "512K", "64M", "2G", "1T" (binary multiples; a
+// "B", "iB" or "B" suffix after the letter is allowed: "64GiB", "64GB");
+// nullopt when malformed or too large.
+[[nodiscard]] std::optional<std::uint64_t> parse_byte_size(std::string_view text);
 
 // Levenshtein distance between A and B.
 [[nodiscard]] std::size_t edit_distance(std::string_view a, std::string_view b);

@@ -22,9 +22,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// One document larger than this is refused: the Debian tracker's export,
-// the largest real feed, is under 100 MiB.
-constexpr std::uint64_t k_max_document = 512ULL << 20;
 // Documents parsed in parallel before they are stored in order: at most
 // this many, holding at most this much text, so a zip of highly
 // compressed members cannot pile up in memory.
@@ -229,6 +226,8 @@ public:
   }
 
   void skip(std::string what) { m_result.skipped.push_back(std::move(what)); }
+  [[nodiscard]] std::uint64_t max_document() const { return m_max_document; }
+  void set_max_document(std::uint64_t bytes) { m_max_document = bytes; }
 
   [[nodiscard]] const ImportResult& result() const { return m_result; }
 
@@ -240,6 +239,7 @@ private:
   std::vector<Document> m_batch;
   size_t m_batch_bytes = 0;
   std::string m_latest_date; // "YYYY-MM-DD": no real advisory is modified after it
+  std::uint64_t m_max_document = k_default_max_document;
   ImportResult m_result;
 };
 
@@ -291,6 +291,22 @@ core::Status import_zip(Importer& importer, const fs::path& path, const std::str
     Document doc;
     doc.name = fmt::format("{}:{}", name, member);
     doc.origin = origin;
+    const auto limit = importer.max_document();
+    const auto too_big = [&] {
+      return core::fail(core::ErrorKind::limit, doc.name,
+                        fmt::format("member expands beyond {} bytes (--max-document-size raises "
+                                    "the limit)",
+                                    limit));
+    };
+    // A declared size over the limit is refused before any byte is read; a
+    // truthful one is reserved at once, so the text never grows by doubling.
+    if (archive_entry_size_is_set(entry) != 0) {
+      const auto declared = archive_entry_size(entry);
+      if (declared > 0 && static_cast<std::uint64_t>(declared) > limit)
+        return too_big();
+      if (declared > 0)
+        doc.text.reserve(static_cast<std::size_t>(declared));
+    }
     std::array<char, 1 << 16> buffer{};
     for (;;) {
       const auto n = archive_read_data(a.get(), buffer.data(), buffer.size());
@@ -299,10 +315,9 @@ core::Status import_zip(Importer& importer, const fs::path& path, const std::str
       if (n < 0)
         return core::fail(core::ErrorKind::parse, doc.name,
                           fmt::format("damaged zip member: {}", archive_error_string(a.get())));
+      if (doc.text.size() + static_cast<size_t>(n) > limit)
+        return too_big();
       doc.text.append(buffer.data(), static_cast<size_t>(n));
-      if (doc.text.size() > k_max_document)
-        return core::fail(core::ErrorKind::limit, doc.name,
-                          fmt::format("member expands beyond {} MiB", k_max_document >> 20));
     }
     const auto position = static_cast<std::uint64_t>(archive_filter_bytes(a.get(), -1));
     doc.weight = position > accounted ? position - accounted : 0;
@@ -319,7 +334,10 @@ core::Status import_zip(Importer& importer, const fs::path& path, const std::str
 core::Status import_file(Importer& importer, const fs::path& path, const std::string& origin) {
   if (is_zip(path))
     return import_zip(importer, path, origin);
-  auto text = util::read_file(path, k_max_document);
+  auto text = util::read_file(path, importer.max_document());
+  if (!text && text.error().starts_with("file is larger than"))
+    return core::fail(core::ErrorKind::limit, path.string(),
+                      text.error() + " (--max-document-size raises the limit)");
   if (!text)
     return core::fail(core::ErrorKind::io, path.string(), text.error());
   Document doc{path.string(), std::move(*text), origin, 0};
@@ -372,7 +390,8 @@ std::string_view feed_of(FeedFormat format) {
 
 core::Result<ImportResult> import_paths(Database& db, const std::vector<std::string>& paths,
                                         const ImportProgress& progress,
-                                        const std::vector<std::string>& origins) {
+                                        const std::vector<std::string>& origins,
+                                        std::uint64_t max_document) {
   // Everything to read, in a fixed order, with its size for the progress bar.
   struct Input {
     fs::path path;
@@ -421,6 +440,7 @@ core::Result<ImportResult> import_paths(Database& db, const std::vector<std::str
   }
   MOAT_TRY(db.begin());
   Importer importer(db, progress, total);
+  importer.set_max_document(max_document);
   auto run = [&]() -> core::Status {
     for (const auto& in : inputs)
       MOAT_TRY(import_file(importer, in.path, in.origin));

@@ -6,6 +6,7 @@
 #include <moat/vuln/db.hpp>
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
@@ -48,9 +49,14 @@ struct ImportResult {
 // name each path's records in place of the path (a feed's URL). Finding
 // no document at all is an error (ErrorKind::usage) listing what was
 // skipped: an import that reads nothing must not look like a success.
-[[nodiscard]] core::Result<ImportResult> import_paths(Database& db,
-                                                      const std::vector<std::string>& paths,
-                                                      const ImportProgress& progress = {},
-                                                      const std::vector<std::string>& origins = {});
+// One document (a file, a zip member) larger than this is refused by
+// default: the Debian tracker's export, the largest real feed, is under
+// 100 MiB, and a document is held whole while it is parsed.
+inline constexpr std::uint64_t k_default_max_document = std::uint64_t{192} << 20U;
+
+[[nodiscard]] core::Result<ImportResult>
+import_paths(Database& db, const std::vector<std::string>& paths,
+             const ImportProgress& progress = {}, const std::vector<std::string>& origins = {},
+             std::uint64_t max_document = k_default_max_document);
 
 } // namespace moat::vuln

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -94,4 +95,15 @@ TEST(ClosestMatch, SuggestsTheNearestCandidateOrNothing) {
   EXPECT_EQ(moat::util::closest_match("--zzzzzz", flags), "");
   EXPECT_EQ(moat::util::closest_match("--format", flags), ""); // never itself
   EXPECT_EQ(moat::util::edit_distance("kitten", "sitting"), 3U);
+}
+
+TEST(ByteSize, ParsesBinaryMultiples) {
+  EXPECT_EQ(moat::util::parse_byte_size("1024"), 1024U);
+  EXPECT_EQ(moat::util::parse_byte_size("512K"), 512U << 10U);
+  EXPECT_EQ(moat::util::parse_byte_size("64M"), 64U << 20U);
+  EXPECT_EQ(moat::util::parse_byte_size("256GiB"), std::uint64_t{256} << 30U);
+  EXPECT_EQ(moat::util::parse_byte_size("2GB"), std::uint64_t{2} << 30U);
+  EXPECT_EQ(moat::util::parse_byte_size("1t"), std::uint64_t{1} << 40U);
+  for (const char* bad : {"", "G", "12X", "1.5G", "-1", "99999999999T"})
+    EXPECT_FALSE(moat::util::parse_byte_size(bad)) << bad;
 }

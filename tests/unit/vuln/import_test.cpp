@@ -229,5 +229,24 @@ TEST_F(ImportFixture, ImpossibleModifiedDatesDoNotPinARecord) {
   EXPECT_NE(third->notes[0].find("is not an RFC 3339 time"), std::string::npos);
 }
 
+// The document size limit holds for files and zip members, before their
+// bytes pile up in memory, and names the flag that raises it.
+TEST_F(ImportFixture, DocumentSizeLimitIsNamedAndRaisable) {
+  const std::string big = std::string(k_osv) + std::string(4096, ' ');
+  dir.write("big/a.json", big);
+  write_zip(dir.path() / "big.zip", {{"a.json", big}});
+  for (const auto* input : {"big", "big.zip"}) {
+    SCOPED_TRACE(input);
+    auto refused = import_paths(*db, {(dir.path() / input).string()}, {}, {}, 1024);
+    ASSERT_FALSE(refused);
+    EXPECT_EQ(refused.error().kind, moat::core::ErrorKind::limit) << refused.error().to_string();
+    EXPECT_NE(refused.error().message.find("--max-document-size raises the limit"),
+              std::string::npos)
+        << refused.error().message;
+    auto taken = import_paths(*db, {(dir.path() / input).string()}, {}, {}, 1 << 20);
+    EXPECT_TRUE(taken) << taken.error().to_string();
+  }
+}
+
 } // namespace
 } // namespace moat::vuln
