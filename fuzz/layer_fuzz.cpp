@@ -15,7 +15,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   moat::image::ScanLimits limits;
   limits.max_entries = 10000;
   limits.max_uncompressed = std::uint64_t{64} << 20U;
-  limits.ratio_floor = std::uint64_t{1} << 20U;
   std::atomic<std::uint64_t> budget{limits.max_entries};
   (void)moat::image::scan_layer(reader, "", limits, budget);
   return 0;

@@ -201,17 +201,18 @@ TEST(Hostile, UnknownCommandsAndFlagsAreAnsweredInMoatsWords) {
     std::string line;
   };
   const std::vector<Case> cases = {
-      {"bogus", "moat: moat: unknown command 'bogus'; run 'moat --help'\n"},
-      {"lnit Dockerfile", "moat: moat: unknown command 'lnit' (did you mean 'lint'?); run 'moat "
+      {"bogus", "moat: unknown command 'bogus'; run 'moat --help'\n"},
+      {"lnit Dockerfile", "moat: unknown command 'lnit' (did you mean 'lint'?); run 'moat "
                           "--help'\n"},
-      {"", "moat: moat: a command is needed: db, image, lint, rules, sbom, vuln; run 'moat "
+      {"", "moat: a command is needed: db, image, lint, rules, sbom, vuln; run 'moat "
            "--help'\n"},
       {"lint --formt json Dockerfile",
-       "moat: moat lint: unknown flag '--formt' (did you mean '--format'?); run 'moat lint "
+       "moat: lint: unknown flag '--formt' (did you mean '--format'?); run 'moat lint "
        "--help'\n"},
-      {"db", "moat: moat db: a command is needed: import, update, stats; run 'moat db --help'\n"},
-      {"db imprt x", "moat: moat db: unknown command 'imprt' (did you mean 'import'?); run 'moat "
+      {"db", "moat: db: a command is needed: import, update, stats; run 'moat db --help'\n"},
+      {"db imprt x", "moat: db: unknown command 'imprt' (did you mean 'import'?); run 'moat "
                      "db --help'\n"},
+      {"sbom", "moat: sbom: TARGET is required; run 'moat sbom --help'\n"},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.args);

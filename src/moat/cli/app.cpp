@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <algorithm>
 #include <array>
 #include <cctype>
 #include <iostream>
@@ -56,8 +57,10 @@ CLI::App* deepest(CLI::App* app) {
 }
 
 std::vector<std::string> subcommand_names(CLI::App* app) {
+  const auto subs = app->get_subcommands([](CLI::App*) { return true; });
   std::vector<std::string> names;
-  for (const auto* sub : app->get_subcommands([](CLI::App*) { return true; }))
+  names.reserve(subs.size());
+  for (const auto* sub : subs)
     names.push_back(sub->get_name());
   return names;
 }
@@ -81,27 +84,32 @@ std::string did_you_mean(const std::string& suggestion) {
 // wrong, the closest flag or command, and where the help is.
 std::string parse_error_line(CLI::App& root, const CLI::ParseError& e) {
   CLI::App* at = deepest(&root);
-  const auto path = command_path(at);
-  const auto help = fmt::format("; run '{} --help'", path);
+  const auto full = command_path(at);
+  const auto help = fmt::format("; run '{} --help'", full);
+  // "moat: lint: ..." as every moat error names its input; the root's own
+  // errors need no name ("moat: unknown command ...").
+  const auto prefix = at->get_parent() == nullptr ? std::string() : full.substr(5) + ": ";
   const auto commands = subcommand_names(at);
   std::vector<std::string> extras = root.remaining(true);
   if (!extras.empty() && !commands.empty() && !extras.front().starts_with('-'))
-    return fmt::format("{}: unknown command '{}'{}{}", path, extras.front(),
+    return fmt::format("{}unknown command '{}'{}{}", prefix, extras.front(),
                        did_you_mean(util::closest_match(extras.front(), commands)), help);
   if (!extras.empty() && extras.front().starts_with('-') && extras.front() != "-") {
     auto flag = extras.front();
     flag = flag.substr(0, flag.find('='));
-    return fmt::format("{}: unknown flag '{}'{}{}", path, flag,
+    return fmt::format("{}unknown flag '{}'{}{}", prefix, flag,
                        did_you_mean(util::closest_match(flag, flag_names(at))), help);
   }
   if (!extras.empty())
-    return fmt::format("{}: unexpected argument '{}'{}", path, extras.front(), help);
+    return fmt::format("{}unexpected argument '{}'{}", prefix, extras.front(), help);
   if (!commands.empty() && at->get_require_subcommand_min() > 0)
-    return fmt::format("{}: a command is needed: {}{}", path, fmt::join(commands, ", "), help);
+    return fmt::format("{}a command is needed: {}{}", prefix, fmt::join(commands, ", "), help);
   std::string what = e.what();
-  if (!what.empty())
+  std::ranges::replace(what, '\n', ' '); // one line, whatever the library wrote
+  // "Could not convert" reads as "could not convert"; "TARGET is required" stays.
+  if (what.size() > 1 && std::islower(static_cast<unsigned char>(what[1])) != 0)
     what[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(what[0])));
-  return fmt::format("{}: {}{}", path, what, help);
+  return fmt::format("{}{}{}", prefix, what, help);
 }
 
 void build_app(CLI::App& app, int& exit_code) {
