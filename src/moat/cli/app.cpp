@@ -41,8 +41,10 @@ constexpr std::array<Verb, 6> k_verbs{{
 // "moat", "moat db", "moat db import".
 std::string command_path(const CLI::App* app) {
   std::string path = app->get_name();
-  for (const auto* parent = app->get_parent(); parent != nullptr; parent = parent->get_parent())
-    path = parent->get_name() + " " + path;
+  for (const auto* parent = app->get_parent(); parent != nullptr; parent = parent->get_parent()) {
+    path.insert(0, " ");
+    path.insert(0, parent->get_name());
+  }
   return path;
 }
 
