@@ -92,7 +92,9 @@ TEST(Registry, PullsLayersInParallelAndVerifiesThem) {
   // --insecure is refused for a host that is not loopback.
   r = run_moat("image --no-progress --insecure registry://registry.example.com/x:1");
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_NE(r.err.find("only allowed for a registry on this machine"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("allows plain http only for a registry on this machine"), std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("--insecure-registry registry.example.com"), std::string::npos) << r.err;
 
   r = run_moat("image --no-progress --insecure registry://" + registry.host() +
                "/moat/planted:nope");
