@@ -9,6 +9,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -65,6 +66,10 @@ void add_common_options(CLI::App& app, CommonOptions& options, const std::string
                                         const core::Policy& policy,
                                         std::span<const core::TargetReport> reports,
                                         std::vector<std::filesystem::path> inputs = {});
+
+// The value of --timeout (a positive duration: 90s, 5m, 1h30m), or a usage
+// error naming the flag; every command words it the same way.
+[[nodiscard]] core::Result<std::chrono::milliseconds> parse_timeout_option(const std::string& text);
 
 // Refuses `-o ''` (an explicit empty path) before any work is done.
 [[nodiscard]] core::Status check_output_option(bool given, const std::string& output);

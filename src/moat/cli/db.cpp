@@ -220,11 +220,9 @@ int run_update(const DbOptions& opts) {
     }
   } cleanup{temp};
   image::HttpOptions http_options;
-  const auto timeout = util::parse_duration(opts.timeout);
-  if (!timeout || timeout->count() <= 0)
-    return report_error(
-        core::Error{core::ErrorKind::usage, "--timeout",
-                    fmt::format("'{}' is not a duration (90s, 5m, 1h30m)", opts.timeout), 0, 0});
+  const auto timeout = parse_timeout_option(opts.timeout);
+  if (!timeout)
+    return report_error(timeout.error());
   http_options.timeout = *timeout;
   http_options.deadline = std::chrono::steady_clock::now() + *timeout;
   auto client = image::HttpClient::create(std::move(http_options));

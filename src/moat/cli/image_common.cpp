@@ -54,10 +54,9 @@ core::Result<image::ScannedImage> load_image_with_progress(const std::string& ta
                       fmt::format("'{}' is not a size (64GiB, 512M, 1T)", options.max_layer_size));
   source.limits.max_uncompressed = *layer_size;
   source.limits.max_entries = options.max_files;
-  const auto timeout = util::parse_duration(options.timeout);
-  if (!timeout || timeout->count() <= 0)
-    return core::fail(core::ErrorKind::usage, "--timeout",
-                      fmt::format("'{}' is not a duration (90s, 5m, 1h30m)", options.timeout));
+  const auto timeout = parse_timeout_option(options.timeout);
+  if (!timeout)
+    return std::unexpected(timeout.error());
   source.timeout = *timeout;
   source.deadline = std::chrono::steady_clock::now() + *timeout;
   const bool remote = target.starts_with("registry://") || target.starts_with("docker://");

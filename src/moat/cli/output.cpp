@@ -220,6 +220,14 @@ int findings_exit_code(const CommonOptions& options, const core::Policy& policy,
   return core::exit_code_for(policy, reports) == 0 ? k_exit_clean : options.exit_code;
 }
 
+core::Result<std::chrono::milliseconds> parse_timeout_option(const std::string& text) {
+  const auto timeout = util::parse_duration(text);
+  if (!timeout || timeout->count() <= 0)
+    return core::fail(core::ErrorKind::usage, "--timeout",
+                      fmt::format("'{}' is not a duration (90s, 5m, 1h30m)", text));
+  return *timeout;
+}
+
 core::Status check_output_option(bool given, const std::string& output) {
   if (given && output.empty())
     return core::fail(core::ErrorKind::usage, "--output",
