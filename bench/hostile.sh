@@ -22,7 +22,26 @@ write('env', 'FROM debian:12\n', lambda i: f'ENV VAR{i}=value{i}\n', 15_000_000)
 write('chained', 'FROM debian:12\nENV V0=x\n', lambda i: f'ENV V{i+1}=value$V{i}\n', 15_000_000)
 write('run', 'FROM debian:12\n', lambda i: f'RUN apt-get install -y pkg{i} && echo $HOME{i} > /tmp/f{i}\n', 15_000_000)
 write('stages', '', lambda i: f'FROM debian:12 AS s{i}\nRUN echo {i}\n', 3_000_000)
+import json
+n = 1_000_000
+with open(os.path.join(w, 'cdx.json'), 'w') as f:
+    json.dump({"bomFormat": "CycloneDX", "specVersion": "1.5", "components": [
+        {"type": "library", "name": f"pkg{i}", "version": "1.0.0", "purl": f"pkg:npm/pkg{i}@1.0.0"}
+        for i in range(n)]}, f)
+with open(os.path.join(w, 'spdx.json'), 'w') as f:
+    json.dump({"spdxVersion": "SPDX-2.3", "SPDXID": "SPDXRef-DOCUMENT", "packages": [
+        {"SPDXID": f"SPDXRef-p{i}", "name": f"pkg{i}", "versionInfo": "1.0.0",
+         "downloadLocation": "NOASSERTION", "externalRefs": [{"referenceCategory": "PACKAGE-MANAGER",
+         "referenceType": "purl", "referenceLocator": f"pkg:npm/pkg{i}@1.0.0"}]} for i in range(n)],
+        "relationships": [{"spdxElementId": "SPDXRef-DOCUMENT", "relationshipType": "DESCRIBES",
+         "relatedSpdxElement": f"SPDXRef-p{i}"} for i in range(n)]}, f)
+with open(os.path.join(w, 'GHSA-pad0-0000-0000.json'), 'w') as f:
+    json.dump({"id": "GHSA-pad0-0000-0000", "modified": "2024-01-01T00:00:00Z",
+               "details": "x" * 190_000_000,
+               "affected": [{"package": {"ecosystem": "npm", "name": "padded"}, "ranges": [
+                   {"type": "SEMVER", "events": [{"introduced": "0"}, {"fixed": "2.0.0"}]}]}]}, f)
 PY
+"$moat" db import -q --db "$work/vuln.db" "$root/../shared/vulndata/pypi"
 mkdir -p "$work/deep"
 (cd "$work/deep" && for _ in $(seq 3000); do mkdir d && cd d || exit 1; done)
 
@@ -48,3 +67,6 @@ measure "15 MB of ENV, each using the last" lint --fail-on none -f json "$work/c
 measure "15 MB of RUN" lint --fail-on none -f json "$work/run"
 measure "3 MB of stages (~100,000)" lint --fail-on none -f json "$work/stages"
 measure "directories 3,000 deep" lint --fail-on none "$work/deep"
+measure "CycloneDX SBOM, 1,000,000 components" vuln --db "$work/vuln.db" --fail-on none -f json "$work/cdx.json"
+measure "SPDX SBOM, 1,000,000 packages and relationships" vuln --db "$work/vuln.db" --fail-on none -f json "$work/spdx.json"
+measure "OSV advisory padded with 190 MB of details" db import -q --db "$work/padded.db" "$work/GHSA-pad0-0000-0000.json"

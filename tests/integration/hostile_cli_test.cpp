@@ -460,3 +460,76 @@ TEST(Hostile, HostileDockerfileShapesStayLinearInMemory) {
 }
 
 } // namespace hostile_cli_test
+
+namespace hostile_cli_test {
+
+// SBOMs are read element by element into packed packages: 50,000
+// components cost a few dozen MiB where the whole-document reading took
+// over 60 MiB more (a million took 1.25 GB CycloneDX, 2.1 GB SPDX). The last
+// component still matches its advisory, and the SPDX relationships that
+// follow the packages still apply.
+TEST(Hostile, LargeSbomsAreReadInBoundedMemory) {
+  TempDir dir;
+  constexpr int k_components = 50'000;
+  std::string cdx = R"({"bomFormat":"CycloneDX","specVersion":"1.5","components":[)";
+  std::string spdx = R"({"spdxVersion":"SPDX-2.3","packages":[)";
+  std::string relations;
+  for (int i = 0; i < k_components; ++i) {
+    const std::string n = std::to_string(i);
+    const bool last = i + 1 == k_components;
+    const std::string name = last ? "admesh" : "pkg" + n;
+    const std::string purl = "pkg:pypi/" + name + "@" + (last ? "0.98.4" : "1.0.0");
+    cdx += std::string(i > 0 ? "," : "") + R"({"type":"library","name":")" + name +
+           R"(","purl":")" + purl + R"("})";
+    spdx +=
+        std::string(i > 0 ? "," : "") + R"({"SPDXID":"SPDXRef-p)" + n + R"(","name":")" + name +
+        R"(","externalRefs":[{"referenceCategory":"PACKAGE-MANAGER","referenceType":"purl","referenceLocator":")" +
+        purl + R"("}]})";
+    relations +=
+        std::string(i > 0 ? "," : "") +
+        R"({"spdxElementId":"SPDXRef-DOCUMENT","relationshipType":"DESCRIBES","relatedSpdxElement":"SPDXRef-p)" +
+        n + R"("})";
+  }
+  cdx += "]}";
+  spdx += "],\"relationships\":[" + relations + "]}";
+  const auto cdx_file = dir.write("cdx.json", cdx);
+  const auto spdx_file = dir.write("spdx.json", spdx);
+  const auto db = moat::test::shared_vuln_import().db;
+  for (const auto& file : {cdx_file, spdx_file}) {
+    SCOPED_TRACE(file.filename().string());
+    const auto report = dir.path() / "report.json";
+    const auto kib = peak_kib({"vuln", "--db", db.string(), "--fail-on", "none", "-f", "json", "-o",
+                               report.string(), file.string()});
+    ASSERT_GE(kib, 0) << "moat failed";
+    EXPECT_LT(kib, 60L * 1024L) << "peak " << kib << " KiB";
+    std::ifstream in(report);
+    const std::string out((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    EXPECT_THAT(out, HasSubstr("PYSEC-2022-182"));
+  }
+}
+
+} // namespace hostile_cli_test
+
+namespace hostile_cli_test {
+
+// An OSV document padded with a field moat never reads (a 60 MB details)
+// costs its text: the padding is skipped, not parsed (it took four times
+// the text, 991 MB for 250 MB). The advisory is still stored.
+TEST(Hostile, PaddedOsvDocumentCostsItsText) {
+  TempDir dir;
+  const auto file = dir.write(
+      "GHSA-pad0-0000-0000.json",
+      R"({"id": "GHSA-pad0-0000-0000", "modified": "2024-01-01T00:00:00Z", "details": ")" +
+          std::string(60'000'000, 'x') +
+          R"(", "affected": [{"package": {"ecosystem": "npm", "name": "padded"},
+          "ranges": [{"type": "SEMVER", "events": [{"introduced": "0"}, {"fixed": "2.0.0"}]}]}]})");
+  const auto db = dir.path() / "vuln.db";
+  const auto kib = peak_kib({"db", "import", "-q", "--db", db.string(), file.string()});
+  ASSERT_GE(kib, 0) << "moat failed";
+  EXPECT_LT(kib, 150L * 1024L) << "peak " << kib << " KiB";
+  const auto r = run_moat("db stats --db " + q(db), dir.path(), {}, k_bound);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("advisories:      1"));
+}
+
+} // namespace hostile_cli_test

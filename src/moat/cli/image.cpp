@@ -61,8 +61,8 @@ int run_image(ImageOptions& opts) {
     vuln::Distro distro;
     if (inventory.os)
       distro = vuln::Distro{inventory.os->id, inventory.os->version_id};
-    if (auto status =
-            add_vulnerabilities(*db, inventory.packages, distro, opts.vuln, report, &scanned);
+    if (auto status = add_vulnerabilities(*db, core::PackageSpan(inventory.packages), distro,
+                                          opts.vuln, report, &scanned);
         !status)
       return report_error(status.error());
   }

@@ -120,12 +120,12 @@ core::Result<std::string> read_text_input(const std::string& path) {
     auto text = util::read_stream(std::cin, k_max_dockerfile_bytes);
     if (!text)
       return core::fail(core::ErrorKind::io, "-", text.error());
-    return *text;
+    return std::move(*text);
   }
   auto text = util::read_file(path, k_max_dockerfile_bytes);
   if (!text)
     return core::fail(core::ErrorKind::io, path, text.error());
-  return *text;
+  return std::move(*text);
 }
 
 // Reads and lints one file, with the policy applied.

@@ -83,18 +83,20 @@ int run_vuln(VulnCommandOptions& opts) {
 
   core::TargetReport report;
   report.target = opts.target;
-  std::vector<core::Package> packages;
+  core::PackedPackages packages;
   vuln::Distro distro;
   std::unique_ptr<CataloguedImage> image;
   const auto kind = kind_of(opts.target);
   if (!kind)
     return report_error(kind.error());
   if (*kind == TargetKind::sbom) {
-    auto text = opts.target == "-" ? util::read_stream(std::cin, k_max_sbom)
-                                   : util::read_file(opts.target, k_max_sbom);
-    if (!text)
-      return report_error(core::Error{core::ErrorKind::io, opts.target, text.error(), 0, 0});
-    auto sbom = vuln::read_sbom(*text, opts.target);
+    auto input = opts.target == "-" ? std::expected<util::InputFile, std::string>(
+                                          util::InputFile::standard_input(k_max_sbom))
+                                    : util::InputFile::open(opts.target, k_max_sbom);
+    if (!input)
+      return report_error(core::Error{core::ErrorKind::io, opts.target, input.error(), 0, 0});
+    const vuln::ReadChunk read = [&input](std::span<char> buffer) { return input->read(buffer); };
+    auto sbom = vuln::read_sbom(read, opts.target);
     if (!sbom)
       return report_error(sbom.error());
     report.kind = "sbom";
@@ -114,7 +116,11 @@ int run_vuln(VulnCommandOptions& opts) {
       distro = vuln::Distro{os->id, os->version_id};
     image = std::move(*loaded);
   }
-  const auto& matched = image ? image->inventory.packages : packages;
+  const core::PackageSpan image_packages(
+      image ? std::span<const core::Package>(image->inventory.packages)
+            : std::span<const core::Package>());
+  const core::PackageSource& matched =
+      image ? static_cast<const core::PackageSource&>(image_packages) : packages;
   if (auto status = add_vulnerabilities(**db, matched, distro, opts.vuln, report,
                                         image ? &image->scanned : nullptr);
       !status)

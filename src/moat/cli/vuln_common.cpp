@@ -67,7 +67,7 @@ core::Result<std::optional<vuln::Database>> open_vuln_db(const VulnOptions& opti
   return std::optional<vuln::Database>(std::move(*db));
 }
 
-core::Status add_vulnerabilities(const vuln::Database& db, std::span<const core::Package> packages,
+core::Status add_vulnerabilities(const vuln::Database& db, const core::PackageSource& packages,
                                  const vuln::Distro& distro, const VulnOptions& options,
                                  core::TargetReport& report, const image::ScannedImage* scanned) {
   vuln::FindingOptions fo;

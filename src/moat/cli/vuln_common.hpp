@@ -4,6 +4,7 @@
 
 #include <moat/cli/common.hpp>
 #include <moat/core/package.hpp>
+#include <moat/core/package_list.hpp>
 #include <moat/image/source.hpp>
 #include <moat/vuln/db.hpp>
 #include <moat/vuln/match.hpp>
@@ -43,7 +44,7 @@ void add_vuln_options(CLI::App& cmd, VulnOptions& options, bool for_image);
 // Matches PACKAGES and adds the findings (with suppression) to REPORT. For
 // an image, SCANNED names each finding's layer.
 [[nodiscard]] core::Status
-add_vulnerabilities(const vuln::Database& db, std::span<const core::Package> packages,
+add_vulnerabilities(const vuln::Database& db, const core::PackageSource& packages,
                     const vuln::Distro& distro, const VulnOptions& options,
                     core::TargetReport& report, const image::ScannedImage* scanned = nullptr);
 

@@ -3,6 +3,7 @@
 
 #include <moat/core/result.hpp>
 
+#include <deque>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -61,7 +62,9 @@ struct ParseWarning {
 };
 
 struct ParseResult {
-  std::vector<Instruction> instructions;
+  // A deque: instructions never move (checks keep pointers to them), and a
+  // file of a million instructions grows without copying them all.
+  std::deque<Instruction> instructions;
   std::vector<Directive> directives;
   std::vector<Comment> comments; // every comment line, directives excluded
   std::vector<ParseWarning> warnings;

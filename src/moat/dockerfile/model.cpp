@@ -157,10 +157,22 @@ Model build_model(const ParseResult& ast) {
 
   // ENV values each stage ends with, for stages built on it.
   std::vector<Env> stage_env_only;
-  Env env;                             // everything in scope in the current stage
-  Env env_only;                        // ENV values only (inherited by dependent stages)
-  std::shared_ptr<EnvHistory> history; // the current stage's variables, version by version
-  std::size_t growth = 0;              // bytes expansion has added to values so far
+  Env env;                               // everything in scope in the current stage
+  Env start_env_only;                    // the ENV values the current stage inherited
+  std::vector<std::size_t> env_versions; // the history versions its ENV instructions made
+  std::shared_ptr<EnvHistory> history;   // the current stage's variables, version by version
+  std::size_t growth = 0;                // bytes expansion has added to values so far
+
+  // The ENV values the current stage ends with (inherited by stages built
+  // on it), replayed from its history when the stage ends rather than kept
+  // beside ENV all along: with a million variables that map is 100 MiB.
+  auto ending_env_only = [&]() {
+    Env out = std::move(start_env_only);
+    for (const auto version : env_versions)
+      for (const auto& [name, value] : history->changes(version))
+        out.insert_or_assign(name, value);
+    return out;
+  };
 
   // Adds INS to the current stage, with the variables in scope.
   auto add_step = [&](const Instruction& ins) {
@@ -186,18 +198,22 @@ Model build_model(const ParseResult& ast) {
       for (std::size_t i = 0; i < ins.pairs.size(); ++i) {
         const auto& key = ins.pairs[i].key;
         env[key] = values[i];
-        env_only[key] = values[i];
         changes.emplace_back(key, std::move(values[i]));
       }
     }
-    if (!changes.empty())
-      history->record(std::move(changes));
+    if (changes.empty())
+      return;
+    const auto version = history->record(std::move(changes));
+    if (ins.keyword == "env")
+      env_versions.push_back(version);
   };
 
   for (const auto& ins : ast.instructions) {
     if (ins.keyword == "from") {
-      if (!stage_env_only.empty())
-        stage_env_only.back() = env_only; // the stage that just ended, for stages built on it
+      if (!stage_env_only.empty()) {
+        env = {}; // first, so that the two maps are never held at once
+        stage_env_only.back() = ending_env_only(); // the stage that just ended
+      }
       Stage stage;
       stage.index = static_cast<int>(model.stages.size());
       stage.from = &ins;
@@ -220,14 +236,16 @@ Model build_model(const ParseResult& ast) {
         stage.is_scratch = true;
       if (stage.base_stage < 0 && !stage.is_scratch && stage.base_resolved)
         stage.image = parse_image_ref(stage.base);
-      env_only = stage.base_stage >= 0 ? stage_env_only[static_cast<std::size_t>(stage.base_stage)]
-                                       : Env{};
-      env = env_only;
+      start_env_only = stage.base_stage >= 0
+                           ? stage_env_only[static_cast<std::size_t>(stage.base_stage)]
+                           : Env{};
+      env = start_env_only;
+      env_versions.clear();
       history.reset();
       if (!stage.name.empty())
         model.first_stage_by_name.try_emplace(stage.name, stage.index);
       model.stages.push_back(std::move(stage));
-      stage_env_only.push_back(env_only);
+      stage_env_only.emplace_back(); // set when the stage ends
       continue;
     }
     if (model.stages.empty()) {

@@ -41,6 +41,8 @@ public:
   // Records CHANGES as the next version; returns its number.
   std::size_t record(Changes changes);
   [[nodiscard]] std::size_t latest() const { return m_changes.size(); }
+  // The changes that made VERSION (1 to latest()).
+  [[nodiscard]] const Changes& changes(std::size_t version) const { return m_changes[version - 1]; }
 
   // The variables at VERSION (0: the stage's start). The reference stays
   // valid until the next call with another version.

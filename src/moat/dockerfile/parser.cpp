@@ -11,6 +11,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <cmath>
@@ -1319,6 +1320,7 @@ ArgError parse_name_val(std::string_view rest, std::string_view key, char escape
       return std::unexpected(fmt::format("{} must have two arguments", key));
     ins.pairs.push_back({std::string(parts[0]), std::string(parts[1]), ""});
   } else {
+    ins.pairs.reserve(words.size());
     for (const std::string& word : words) {
       const std::size_t eq = word.find('=');
       if (eq == std::string::npos)
@@ -1328,6 +1330,7 @@ ArgError parse_name_val(std::string_view rest, std::string_view key, char escape
       ins.pairs.push_back({word.substr(0, eq), word.substr(eq + 1), "="});
     }
   }
+  ins.args.reserve(3 * ins.pairs.size());
   for (const KeyValue& kv : ins.pairs) {
     ins.args.push_back(kv.key);
     ins.args.push_back(kv.value);
@@ -1467,6 +1470,7 @@ public:
 
 private:
   void split_lines(std::string_view text) {
+    m_lines.reserve(static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')) + 1);
     std::size_t pos = 0;
     while (pos < text.size()) {
       const std::size_t nl = text.find('\n', pos);

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <utility>
 
 namespace moat::util {
 
@@ -17,15 +18,17 @@ std::string errno_text(int err) {
 }
 } // namespace
 
-std::expected<std::string, std::string> read_file(const std::filesystem::path& path,
-                                                  std::size_t max_bytes) {
-  // Opened without blocking: opening a FIFO that has no writer would wait
-  // forever. Reads then block as usual, and a FIFO with no writer reads as
-  // end of file at once.
+namespace {
+
+// PATH opened for reading as moat reads inputs: without blocking on the
+// open (opening a FIFO that has no writer would wait forever; reads then
+// block as usual, and a FIFO with no writer reads as end of file at once),
+// refusing directories, sockets and block devices. Returns the descriptor,
+// ST filled.
+std::expected<int, std::string> open_input(const std::filesystem::path& path, struct stat& st) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
   if (fd < 0)
     return std::unexpected(errno_text(errno));
-  struct stat st {};
   if (::fstat(fd, &st) != 0) {
     int err = errno;
     ::close(fd);
@@ -45,6 +48,79 @@ std::expected<std::string, std::string> read_file(const std::filesystem::path& p
     ::close(fd);
     return std::unexpected(errno_text(err));
   }
+  return fd;
+}
+
+} // namespace
+
+std::expected<InputFile, std::string> InputFile::open(const std::filesystem::path& path,
+                                                      std::size_t max_bytes) {
+  struct stat st {};
+  auto fd = open_input(path, st);
+  if (!fd)
+    return std::unexpected(fd.error());
+  InputFile file;
+  file.m_fd = *fd;
+  file.m_owned = true;
+  file.m_fifo = S_ISFIFO(st.st_mode);
+  file.m_max = max_bytes;
+  if (S_ISREG(st.st_mode) && static_cast<std::size_t>(st.st_size) > max_bytes)
+    return std::unexpected("file is larger than " + std::to_string(max_bytes) + " bytes");
+  return file;
+}
+
+InputFile InputFile::standard_input(std::size_t max_bytes) {
+  InputFile file;
+  file.m_fd = STDIN_FILENO;
+  file.m_max = max_bytes;
+  return file;
+}
+
+InputFile::InputFile(InputFile&& other) noexcept
+    : m_fd(std::exchange(other.m_fd, -1)), m_owned(other.m_owned), m_fifo(other.m_fifo),
+      m_max(other.m_max), m_total(other.m_total) {}
+
+InputFile& InputFile::operator=(InputFile&& other) noexcept {
+  if (this != &other) {
+    if (m_owned && m_fd >= 0)
+      ::close(m_fd);
+    m_fd = std::exchange(other.m_fd, -1);
+    m_owned = other.m_owned;
+    m_fifo = other.m_fifo;
+    m_max = other.m_max;
+    m_total = other.m_total;
+  }
+  return *this;
+}
+
+InputFile::~InputFile() {
+  if (m_owned && m_fd >= 0)
+    ::close(m_fd);
+}
+
+std::expected<std::size_t, std::string> InputFile::read(std::span<char> buffer) {
+  for (;;) {
+    const ssize_t n = ::read(m_fd, buffer.data(), buffer.size());
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0)
+      return std::unexpected(errno_text(errno));
+    if (n == 0 && m_total == 0 && m_fifo)
+      return std::unexpected(std::string("a FIFO or pipe with no data (no writer)"));
+    m_total += static_cast<std::size_t>(n);
+    if (m_total > m_max)
+      return std::unexpected("input is larger than " + std::to_string(m_max) + " bytes");
+    return static_cast<std::size_t>(n);
+  }
+}
+
+std::expected<std::string, std::string> read_file(const std::filesystem::path& path,
+                                                  std::size_t max_bytes) {
+  struct stat st {};
+  auto opened = open_input(path, st);
+  if (!opened)
+    return std::unexpected(opened.error());
+  const int fd = *opened;
   std::string out;
   if (S_ISREG(st.st_mode) && static_cast<std::size_t>(st.st_size) > max_bytes) {
     ::close(fd);

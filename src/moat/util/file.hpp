@@ -15,6 +15,32 @@ namespace moat::util {
 [[nodiscard]] std::expected<std::string, std::string> read_file(const std::filesystem::path& path,
                                                                 std::size_t max_bytes);
 
+// An input read in chunks: a file opened as read_file opens it, or standard
+// input. Reads fail past MAX_BYTES, and on a FIFO or pipe file that gives
+// no data at all.
+class InputFile {
+public:
+  [[nodiscard]] static std::expected<InputFile, std::string> open(const std::filesystem::path& path,
+                                                                  std::size_t max_bytes);
+  [[nodiscard]] static InputFile standard_input(std::size_t max_bytes);
+  InputFile(const InputFile&) = delete;
+  InputFile& operator=(const InputFile&) = delete;
+  InputFile(InputFile&& other) noexcept;
+  InputFile& operator=(InputFile&& other) noexcept;
+  ~InputFile();
+
+  // Up to BUFFER's size of the next bytes; 0 at the end.
+  [[nodiscard]] std::expected<std::size_t, std::string> read(std::span<char> buffer);
+
+private:
+  InputFile() = default;
+  int m_fd = -1;
+  bool m_owned = false;
+  bool m_fifo = false;
+  std::size_t m_max = 0;
+  std::size_t m_total = 0;
+};
+
 // Reads a whole stream, refusing more than MAX_BYTES.
 [[nodiscard]] std::expected<std::string, std::string> read_stream(std::istream& in,
                                                                   std::size_t max_bytes);

@@ -395,7 +395,7 @@ core::Result<std::vector<Advisory>> parse_debian_tracker(std::string_view text,
   } catch (const Json::parse_error& e) {
     return std::unexpected(json_syntax_error(e, text, name));
   } catch (const Json::exception& e) {
-    return builder.bad(fmt::format("invalid json: {}", e.what()));
+    return builder.bad(fmt::format("invalid JSON: {}", json_error_detail(e)));
   }
   return std::move(builder).take();
 }
@@ -409,7 +409,7 @@ core::Result<std::vector<Advisory>> parse_alpine_secdb(std::string_view text, st
     return std::unexpected(json_syntax_error(e, text, name));
   } catch (const Json::exception& e) {
     return core::fail(core::ErrorKind::parse, std::string(name),
-                      fmt::format("invalid json: {}", e.what()));
+                      fmt::format("invalid JSON: {}", json_error_detail(e)));
   }
 }
 

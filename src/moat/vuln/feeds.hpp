@@ -5,6 +5,8 @@
 #include <moat/core/result.hpp>
 #include <moat/vuln/advisory.hpp>
 
+#include <cstddef>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -12,8 +14,14 @@ namespace moat::vuln {
 
 // One OSV advisory in JSON (https://ossf.github.io/osv-schema/). Unknown
 // fields are ignored; a missing id, a wrong type for a known field or an
-// unknown event or range type is an error.
-[[nodiscard]] core::Result<Advisory> parse_osv_json(std::string_view text, std::string_view name);
+// unknown event or range type is an error. Top-level members moat never
+// reads (unknown ones, and a string `details`, which is not stored) of
+// DROP_AT_LEAST bytes and more are skipped, not parsed: the parser never
+// holds them, so a padded document costs its text and no more.
+inline constexpr std::size_t k_large_unread_member = 4096;
+[[nodiscard]] core::Result<Advisory>
+parse_osv_json(std::string_view text, std::string_view name,
+               std::size_t drop_at_least = k_large_unread_member);
 
 // One OSV advisory in YAML (as pypa/advisory-database writes them).
 [[nodiscard]] core::Result<Advisory> parse_osv_yaml(std::string_view text, std::string_view name);

@@ -25,16 +25,29 @@ std::pair<int, int> json_error_position(std::string_view text, std::size_t byte)
   return {clamp_to_int(newlines + 1), clamp_to_int(column + 1)};
 }
 
+std::string json_error_detail(const nlohmann::json::exception& e) {
+  // what() reads "[json.exception.parse_error.101] parse error at line 1,
+  // column 2: syntax error ..." or "[json.exception.out_of_range.406]
+  // number overflow ..."; the id and the position are moat's to give.
+  std::string_view what = e.what();
+  if (what.starts_with('[')) {
+    const std::size_t close = what.find("] ");
+    if (close != std::string_view::npos)
+      what.remove_prefix(close + 2);
+  }
+  if (what.starts_with("parse error")) {
+    const std::size_t colon = what.find(": ");
+    if (colon != std::string_view::npos)
+      what.remove_prefix(colon + 2);
+  }
+  return std::string(what);
+}
+
 core::Error json_syntax_error(const nlohmann::json::parse_error& e, std::string_view text,
                               std::string_view name) {
   const auto [line, column] = json_error_position(text, e.byte);
-  // what() reads "[json.exception.parse_error.101] parse error at line 1,
-  // column 2: syntax error ..."; keep only the part after the position.
-  const std::string_view what = e.what();
-  const std::size_t colon = what.find(": ");
-  const std::string_view detail = colon == std::string_view::npos ? what : what.substr(colon + 2);
   return core::Error{core::ErrorKind::parse, std::string(name),
-                     fmt::format("invalid json: {}", detail), line, column};
+                     fmt::format("invalid JSON: {}", json_error_detail(e)), line, column};
 }
 
 std::unexpected<core::Error> JsonReader::error(std::string_view where, std::string_view message,

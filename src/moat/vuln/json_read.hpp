@@ -28,8 +28,12 @@ namespace moat::vuln {
 // point one past the end of truncated input).
 [[nodiscard]] std::pair<int, int> json_error_position(std::string_view text, std::size_t byte);
 
+// nlohmann's description of E without its exception id and position:
+// "syntax error while parsing value - ...", "number overflow parsing '1e999'".
+[[nodiscard]] std::string json_error_detail(const nlohmann::json::exception& e);
+
 // A JSON syntax error as an Error naming NAME, at its position, with
-// nlohmann's description: "invalid json: syntax error ...".
+// nlohmann's description: "invalid JSON: syntax error ...".
 [[nodiscard]] core::Error json_syntax_error(const nlohmann::json::parse_error& e,
                                             std::string_view text, std::string_view name);
 

@@ -345,6 +345,11 @@ Verdict evaluate(const Affected& affected, std::string_view ecosystem, std::stri
 core::Result<MatchResult> match_packages(const Database& db,
                                          std::span<const core::Package> packages,
                                          const Distro& distro, const MatchOptions& options) {
+  return match_packages(db, core::PackageSpan(packages), distro, options);
+}
+
+core::Result<MatchResult> match_packages(const Database& db, const core::PackageSource& packages,
+                                         const Distro& distro, const MatchOptions& options) {
   MatchResult result;
   const auto os_ecosystem = ecosystem_key(distro_ecosystem(distro));
   int no_version = 0;
@@ -354,8 +359,9 @@ core::Result<MatchResult> match_packages(const Database& db,
   bool os_unmatched = false;
   std::set<std::string> unknown_schemes;
   std::map<std::string, bool> covered; // ecosystem -> the database has advisories for it
+  core::Package scratch;
   for (size_t index = 0; index < packages.size(); ++index) {
-    const auto& pkg = packages[index];
+    const auto& pkg = packages.get(index, scratch);
     std::string ecosystem;
     std::string name;
     std::string version;
@@ -548,12 +554,18 @@ void rate(const Match& match, bool os_package, core::Vulnerability& v) {
 
 void add_findings(const MatchResult& result, std::span<const core::Package> packages,
                   const FindingOptions& options, core::TargetReport& report) {
+  add_findings(result, core::PackageSpan(packages), options, report);
+}
+
+void add_findings(const MatchResult& result, const core::PackageSource& packages,
+                  const FindingOptions& options, core::TargetReport& report) {
   const auto today =
       options.today.empty() ? util::format_utc(std::time(nullptr), "%Y-%m-%d") : options.today;
   for (const auto& m : result.matches) {
     if (options.ignore_unfixed && m.fixed_version.empty())
       continue;
-    const auto& pkg = packages[m.package];
+    core::Package scratch;
+    const auto& pkg = packages.get(m.package, scratch);
     const bool os_package = core::is_os_package_type(pkg.type);
     core::Vulnerability v;
     v.id = m.advisory.id;

@@ -4,6 +4,7 @@
 
 #include <moat/core/finding.hpp>
 #include <moat/core/package.hpp>
+#include <moat/core/package_list.hpp>
 #include <moat/core/result.hpp>
 #include <moat/vuln/db.hpp>
 #include <moat/vuln/suppress.hpp>
@@ -89,6 +90,10 @@ struct MatchResult {
 // first, then the database's order (feed, id); its fix and state make the
 // finding, and the others go to `merged`.
 [[nodiscard]] core::Result<MatchResult> match_packages(const Database& db,
+                                                       const core::PackageSource& packages,
+                                                       const Distro& distro,
+                                                       const MatchOptions& options = {});
+[[nodiscard]] core::Result<MatchResult> match_packages(const Database& db,
                                                        std::span<const core::Package> packages,
                                                        const Distro& distro,
                                                        const MatchOptions& options = {});
@@ -115,6 +120,8 @@ void rate(const Match& match, bool os_package, core::Vulnerability& v);
 // The findings for MATCHES, with suppression applied; suppressed ones go
 // to REPORT.suppressed_findings (with --show-suppressed) and count in
 // REPORT.suppressed.
+void add_findings(const MatchResult& result, const core::PackageSource& packages,
+                  const FindingOptions& options, core::TargetReport& report);
 void add_findings(const MatchResult& result, std::span<const core::Package> packages,
                   const FindingOptions& options, core::TargetReport& report);
 

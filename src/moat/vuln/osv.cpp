@@ -434,7 +434,48 @@ private:
 
 } // namespace
 
-core::Result<Advisory> parse_osv_json(std::string_view text, std::string_view name) {
+namespace {
+
+bool json_space(char c) {
+  return c == ' ' || c == '\n' || c == '\r' || c == '\t';
+}
+
+// The end of the JSON value that starts at TEXT[POS] (one past its last
+// byte), or npos when it is cut short. Only the structure is followed:
+// strings with their escapes, and brackets.
+std::size_t value_end(std::string_view text, std::size_t pos) {
+  int depth = 0;
+  bool in_string = false;
+  for (std::size_t i = pos; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\')
+        ++i;
+      else if (c == '"') {
+        in_string = false;
+        if (depth == 0)
+          return i + 1;
+      }
+      continue;
+    }
+    if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      ++depth;
+    } else if (c == '}' || c == ']') {
+      if (depth == 0)
+        return i; // the end of a scalar, at its container's close
+      if (--depth == 0)
+        return i + 1;
+    } else if (depth == 0 && (c == ',' || json_space(c))) {
+      return i;
+    }
+  }
+  return depth == 0 && !in_string ? text.size() : std::string_view::npos;
+}
+
+// The document parsed whole.
+core::Result<Advisory> parse_osv_whole(std::string_view text, std::string_view name) {
   try {
     Json doc = Json::parse(text.begin(), text.end());
     return OsvMapper(name).map(doc);
@@ -442,7 +483,166 @@ core::Result<Advisory> parse_osv_json(std::string_view text, std::string_view na
     return std::unexpected(json_syntax_error(e, text, name));
   } catch (const Json::exception& e) {
     return core::fail(core::ErrorKind::parse, std::string(name),
-                      fmt::format("invalid json: {}", e.what()));
+                      fmt::format("invalid JSON: {}", json_error_detail(e)));
+  }
+}
+
+// A value of the text that the parser is shown as REPLACEMENT instead.
+struct Replacement {
+  std::size_t start = 0, end = 0;
+  std::string_view replacement;
+};
+
+// The top-level members moat never reads that are AT_LEAST bytes long:
+// unknown ones become null, a string `details` (not stored) "". Found
+// while the top level is plain (no escaped keys); anything else is left to
+// the parser to judge.
+std::vector<Replacement> unread_members(std::string_view text, std::size_t at_least) {
+  static constexpr std::string_view k_read[] = {
+      "id",        "aliases",  "upstream",          "summary",  "published", "modified",
+      "withdrawn", "severity", "database_specific", "affected", "references"};
+  std::vector<Replacement> out;
+  std::size_t pos = text.starts_with("\xef\xbb\xbf") ? 3 : 0;
+  auto skip_space = [&] {
+    while (pos < text.size() && json_space(text[pos]))
+      ++pos;
+  };
+  skip_space();
+  if (pos >= text.size() || text[pos] != '{')
+    return out;
+  ++pos;
+  for (;;) {
+    skip_space();
+    if (pos >= text.size() || text[pos] != '"')
+      return out; // '}' or not JSON
+    const std::size_t key_start = pos + 1;
+    const std::size_t key_end = text.find('"', key_start);
+    if (key_end == std::string_view::npos)
+      return out;
+    const std::string_view key = text.substr(key_start, key_end - key_start);
+    if (key.find('\\') != std::string_view::npos)
+      return out;
+    pos = key_end + 1;
+    skip_space();
+    if (pos >= text.size() || text[pos] != ':')
+      return out;
+    ++pos;
+    skip_space();
+    const std::size_t start = pos;
+    const std::size_t end = value_end(text, start);
+    if (end == std::string_view::npos || end == start)
+      return out;
+    // A details that is not a string stays, for the parser to refuse.
+    const bool details = key == "details";
+    const bool drop =
+        details ? text[start] == '"' : std::ranges::find(k_read, key) == std::end(k_read);
+    if (drop && end - start >= std::max<std::size_t>(at_least, 5))
+      out.push_back({start, end, details ? "\"\"" : "null"});
+    pos = end;
+    skip_space();
+    if (pos >= text.size() || text[pos] != ',')
+      return out;
+    ++pos;
+  }
+}
+
+// The text as nlohmann's parser reads it, with each replaced value shown
+// as its replacement: the skipped bytes are never copied, not even into
+// the lexer's record of the token it is reading.
+class SkippingIterator {
+public:
+  using iterator_category = std::input_iterator_tag;
+  using value_type = char;
+  using difference_type = std::ptrdiff_t;
+  using pointer = const char*;
+  using reference = char;
+
+  SkippingIterator() = default;
+  SkippingIterator(std::string_view text, const std::vector<Replacement>* replacements,
+                   std::size_t logical)
+      : m_text(text), m_replacements(replacements), m_logical(logical) {
+    settle();
+  }
+  char operator*() const {
+    return m_in_replacement ? (*m_replacements)[m_next].replacement[m_offset] : m_text[m_pos];
+  }
+  SkippingIterator& operator++() {
+    ++m_logical;
+    if (m_in_replacement) {
+      if (++m_offset == (*m_replacements)[m_next].replacement.size()) {
+        m_pos = (*m_replacements)[m_next].end;
+        m_in_replacement = false;
+        ++m_next;
+      }
+    } else {
+      ++m_pos;
+    }
+    settle();
+    return *this;
+  }
+  SkippingIterator operator++(int) {
+    auto old = *this;
+    ++*this;
+    return old;
+  }
+  bool operator==(const SkippingIterator& other) const { return m_logical == other.m_logical; }
+
+private:
+  void settle() {
+    if (!m_in_replacement && m_replacements != nullptr && m_next < m_replacements->size() &&
+        m_pos == (*m_replacements)[m_next].start) {
+      m_in_replacement = true;
+      m_offset = 0;
+    }
+  }
+  std::string_view m_text;
+  const std::vector<Replacement>* m_replacements = nullptr;
+  std::size_t m_logical = 0; // characters shown so far
+  std::size_t m_pos = 0;     // in the text
+  std::size_t m_next = 0;    // the next (or current) replacement
+  bool m_in_replacement = false;
+  std::size_t m_offset = 0;
+};
+
+// The byte of the text that the parser's BYTE (1-based, counted in what
+// it was shown) stands for, 1-based.
+std::size_t original_byte(std::size_t byte, const std::vector<Replacement>& replacements) {
+  if (byte == 0)
+    return 0;
+  std::size_t logical = byte - 1;
+  std::size_t shift = 0; // original minus logical, so far
+  for (const auto& r : replacements) {
+    const std::size_t logical_start = r.start - shift;
+    if (logical < logical_start)
+      break;
+    if (logical < logical_start + r.replacement.size())
+      return r.start + (logical - logical_start) + 1;
+    shift += (r.end - r.start) - r.replacement.size();
+  }
+  return logical + shift + 1;
+}
+
+} // namespace
+
+core::Result<Advisory> parse_osv_json(std::string_view text, std::string_view name,
+                                      std::size_t drop_at_least) {
+  const auto replacements = unread_members(text, drop_at_least);
+  if (replacements.empty())
+    return parse_osv_whole(text, name);
+  std::size_t shown = text.size();
+  for (const auto& r : replacements)
+    shown = shown - (r.end - r.start) + r.replacement.size();
+  try {
+    Json doc = Json::parse(SkippingIterator(text, &replacements, 0),
+                           SkippingIterator(text, &replacements, shown));
+    return OsvMapper(name).map(doc);
+  } catch (const Json::parse_error& e) {
+    const auto [line, column] = json_error_position(text, original_byte(e.byte, replacements));
+    return core::fail(core::ErrorKind::parse, std::string(name),
+                      fmt::format("invalid JSON: {}", json_error_detail(e)), line, column);
+  } catch (const Json::exception& e) {
+    return core::fail(core::ErrorKind::parse, std::string(name),
+                      fmt::format("invalid JSON: {}", json_error_detail(e)));
   }
 }
 
@@ -456,7 +656,7 @@ core::Result<Advisory> parse_osv_yaml(std::string_view text, std::string_view na
       (void)parser.HandleNextDocument(builder);
   } catch (const YAML::Exception& e) {
     return core::fail(core::ErrorKind::parse, std::string(name),
-                      fmt::format("invalid yaml: {}", e.msg), e.mark.line + 1, e.mark.column + 1);
+                      fmt::format("invalid YAML: {}", e.msg), e.mark.line + 1, e.mark.column + 1);
   }
   if (const auto& problem = builder.problem())
     return core::fail(core::ErrorKind::parse, std::string(name), problem->first,

@@ -27,9 +27,15 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <charconv>
+#include <climits>
 #include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <iterator>
 #include <map>
+#include <set>
 
 namespace moat::vuln {
 
@@ -290,23 +296,28 @@ void take_property(std::string_view name, std::string value, Evidence& e) {
 
 class CycloneDxReader {
 public:
-  CycloneDxReader(const Reader& reader, SbomInput& out) : m_reader(reader), m_out(out) {}
+  explicit CycloneDxReader(const Reader& reader) : m_reader(reader) {}
+
+  SbomInput finish() { return std::move(m_out); }
+
+  // Component C at WHERE, DEPTH lists deep, and the components nested in it.
+  core::Status element(const Json& c, const std::string& where, int depth) {
+    if (!c.is_object())
+      return m_reader.error(where, "a component must be an object");
+    MOAT_TRY(component(c, where));
+    auto nested = m_reader.array(c, "components", where);
+    if (!nested)
+      return std::unexpected(nested.error());
+    if (*nested != nullptr)
+      MOAT_TRY(components(**nested, where + ".components", depth + 1));
+    return {};
+  }
 
   core::Status components(const Json& list, const std::string& path, int depth) {
     if (depth > k_max_component_depth)
       return m_reader.error(path, "components are nested too deeply", ErrorKind::limit);
-    for (std::size_t i = 0; i < list.size(); ++i) {
-      const std::string where = fmt::format("{}[{}]", path, i);
-      const Json& c = list[i];
-      if (!c.is_object())
-        return m_reader.error(where, "a component must be an object");
-      MOAT_TRY(component(c, where));
-      auto nested = m_reader.array(c, "components", where);
-      if (!nested)
-        return std::unexpected(nested.error());
-      if (*nested != nullptr)
-        MOAT_TRY(components(**nested, where + ".components", depth + 1));
-    }
+    for (std::size_t i = 0; i < list.size(); ++i)
+      MOAT_TRY(element(list[i], fmt::format("{}[{}]", path, i), depth));
     return {};
   }
 
@@ -349,12 +360,12 @@ private:
     auto package = m_reader.package(*purl, std::move(evidence), where);
     if (!package)
       return std::unexpected(package.error());
-    m_out.packages.push_back(std::move(*package));
+    m_out.packages.push_back(*package);
     return {};
   }
 
   const Reader& m_reader;
-  SbomInput& m_out;
+  SbomInput m_out;
 };
 
 // SPDX enumerations are spelled with '-' in tag-value and 2.3 JSON, with '_'
@@ -412,62 +423,75 @@ void read_trivy_note(std::string_view note, Evidence& e) {
                 std::string(util::trim(note.substr(colon + 2))), e);
 }
 
-// "A CONTAINS B" where A is an OS package and B a language package: moat's
-// record that A installed B (see write_spdx).
-core::Status read_installed_by(const Json& doc, const Reader& reader,
-                               const std::map<std::string, std::size_t>& index_of, SbomInput& out) {
-  auto relationships = reader.array(doc, "relationships", "document");
-  if (!relationships)
-    return std::unexpected(relationships.error());
-  if (*relationships == nullptr)
-    return {};
-  for (std::size_t i = 0; i < (*relationships)->size(); ++i) {
-    const std::string where = fmt::format("relationships[{}]", i);
-    const Json& r = (**relationships)[i];
-    if (!r.is_object())
-      return reader.error(where, "a relationship must be an object");
-    auto from = reader.string(r, "spdxElementId", where);
-    auto type = reader.string(r, "relationshipType", where);
-    auto to = reader.string(r, "relatedSpdxElement", where);
-    for (const auto* field : {&from, &type, &to})
-      if (!*field)
-        return std::unexpected(field->error());
-    const auto word = spdx_word(*type);
-    if (word == "CONTAINED-BY")
-      std::swap(*from, *to);
-    else if (word != "CONTAINS")
-      continue;
-    const auto owner = index_of.find(*from);
-    const auto owned = index_of.find(*to);
-    if (owner == index_of.end() || owned == index_of.end())
-      continue;
-    const auto& os_package = out.packages[owner->second];
-    auto& package = out.packages[owned->second];
-    if (core::is_os_package_type(os_package.type) && !core::is_os_package_type(package.type) &&
-        package.installed_by.empty())
-      package.installed_by = os_package.name;
+// Strings kept end to end in one buffer, each named by its offset and
+// size: ids and relationships of a large SPDX document cost their text.
+class StringArena {
+public:
+  struct Ref {
+    std::uint64_t offset = 0;
+    std::uint32_t size = 0;
+  };
+  Ref add(std::string_view s) {
+    Ref ref{m_text.size(), static_cast<std::uint32_t>(s.size())};
+    m_text += s;
+    return ref;
   }
-  return {};
-}
+  [[nodiscard]] std::string_view view(Ref ref) const {
+    return std::string_view(m_text).substr(ref.offset, ref.size);
+  }
 
-core::Status read_spdx(const Json& doc, const Reader& reader, SbomInput& out) {
-  auto packages = reader.array(doc, "packages", "document");
-  if (!packages)
-    return std::unexpected(packages.error());
-  if (*packages == nullptr)
-    return {};
-  std::map<std::string, std::size_t> index_of; // SPDXID -> index in out.packages
-  for (std::size_t i = 0; i < (*packages)->size(); ++i) {
-    const std::string where = fmt::format("packages[{}]", i);
-    const Json& p = (**packages)[i];
+private:
+  std::string m_text;
+};
+
+// SPDXID -> index in the package list; the first package with an id wins.
+class IdIndex {
+public:
+  void add(std::string_view id, std::size_t package) {
+    m_entries.push_back({m_ids.add(id), package});
+    m_sorted = false;
+  }
+  [[nodiscard]] std::optional<std::size_t> find(std::string_view id) {
+    if (!m_sorted) {
+      std::ranges::stable_sort(m_entries, [this](const Entry& a, const Entry& b) {
+        return m_ids.view(a.id) < m_ids.view(b.id);
+      });
+      m_sorted = true;
+    }
+    const auto it = std::ranges::lower_bound(m_entries, id, std::less<>{},
+                                             [this](const Entry& e) { return m_ids.view(e.id); });
+    if (it == m_entries.end() || m_ids.view(it->id) != id)
+      return std::nullopt;
+    return it->package;
+  }
+
+private:
+  struct Entry {
+    StringArena::Ref id;
+    std::size_t package = 0;
+  };
+  StringArena m_ids;
+  std::vector<Entry> m_entries;
+  bool m_sorted = true;
+};
+
+// An SPDX document read element by element: packages as they come, and
+// the CONTAINS relationships kept to be applied once every package is
+// known ("A CONTAINS B" where A is an OS package and B a language package
+// is moat's record that A installed B; see write_spdx).
+class SpdxReader {
+public:
+  explicit SpdxReader(const Reader& reader) : m_reader(reader) {}
+
+  core::Status package(const Json& p, const std::string& where) {
     if (!p.is_object())
-      return reader.error(where, "a package must be an object");
-    auto name = reader.string(p, "name", where);
-    auto spdx_id = reader.string(p, "SPDXID", where);
-    auto version = reader.string(p, "versionInfo", where);
-    auto purpose = reader.string(p, "primaryPackagePurpose", where);
-    auto source_info = reader.string(p, "sourceInfo", where);
-    auto refs = reader.array(p, "externalRefs", where);
+      return m_reader.error(where, "a package must be an object");
+    auto name = m_reader.string(p, "name", where);
+    auto spdx_id = m_reader.string(p, "SPDXID", where);
+    auto version = m_reader.string(p, "versionInfo", where);
+    auto purpose = m_reader.string(p, "primaryPackagePurpose", where);
+    auto source_info = m_reader.string(p, "sourceInfo", where);
+    auto refs = m_reader.array(p, "externalRefs", where);
     for (const auto* field : {&name, &spdx_id, &version, &purpose, &source_info})
       if (!*field)
         return std::unexpected(field->error());
@@ -475,22 +499,22 @@ core::Status read_spdx(const Json& doc, const Reader& reader, SbomInput& out) {
       return std::unexpected(refs.error());
     const std::string word = spdx_word(*purpose);
     if (word == "OPERATING-SYSTEM") {
-      if (out.os_id.empty()) {
-        out.os_id = util::to_lower(*name);
-        out.os_version = *version;
+      if (m_out.os_id.empty()) {
+        m_out.os_id = util::to_lower(*name);
+        m_out.os_version = *version;
       }
-      continue;
+      return {};
     }
     if (word == "CONTAINER")
-      continue; // the scanned image itself
+      return {}; // the scanned image itself
     std::string purl;
     if (*refs != nullptr) {
       for (const auto& ref : **refs) {
         if (!ref.is_object())
-          return reader.error(where, "an external reference must be an object");
-        auto category = reader.string(ref, "referenceCategory", where);
-        auto type = reader.string(ref, "referenceType", where);
-        auto locator = reader.string(ref, "referenceLocator", where);
+          return m_reader.error(where, "an external reference must be an object");
+        auto category = m_reader.string(ref, "referenceCategory", where);
+        auto type = m_reader.string(ref, "referenceType", where);
+        auto locator = m_reader.string(ref, "referenceLocator", where);
         for (const auto* field : {&category, &type, &locator})
           if (!*field)
             return std::unexpected(field->error());
@@ -502,37 +526,79 @@ core::Status read_spdx(const Json& doc, const Reader& reader, SbomInput& out) {
       }
     }
     if (purl.empty())
-      continue;
+      return {};
     Evidence evidence;
     evidence.version = *version == "NOASSERTION" ? std::string() : *version;
     read_source_info(*source_info, evidence);
-    auto texts = reader.array(p, "attributionTexts", where);
+    auto texts = m_reader.array(p, "attributionTexts", where);
     if (!texts)
       return std::unexpected(texts.error());
     if (*texts != nullptr)
       for (const auto& text : **texts)
         if (text.is_string())
           read_trivy_note(text.get<std::string>(), evidence);
-    auto annotations = reader.array(p, "annotations", where);
+    auto annotations = m_reader.array(p, "annotations", where);
     if (!annotations)
       return std::unexpected(annotations.error());
     if (*annotations != nullptr)
       for (const auto& annotation : **annotations) {
         if (!annotation.is_object())
           continue;
-        auto comment = reader.string(annotation, "comment", where);
+        auto comment = m_reader.string(annotation, "comment", where);
         if (comment)
           read_trivy_note(*comment, evidence);
       }
-    auto package = reader.package(purl, std::move(evidence), where);
+    auto package = m_reader.package(purl, std::move(evidence), where);
     if (!package)
       return std::unexpected(package.error());
     if (!spdx_id->empty())
-      index_of.try_emplace(std::move(*spdx_id), out.packages.size());
-    out.packages.push_back(std::move(*package));
+      m_index.add(*spdx_id, m_out.packages.size());
+    m_os_package.push_back(core::is_os_package_type(package->type));
+    m_out.packages.push_back(*package);
+    return {};
   }
-  return read_installed_by(doc, reader, index_of, out);
-}
+
+  core::Status relationship(const Json& r, const std::string& where) {
+    if (!r.is_object())
+      return m_reader.error(where, "a relationship must be an object");
+    auto from = m_reader.string(r, "spdxElementId", where);
+    auto type = m_reader.string(r, "relationshipType", where);
+    auto to = m_reader.string(r, "relatedSpdxElement", where);
+    for (const auto* field : {&from, &type, &to})
+      if (!*field)
+        return std::unexpected(field->error());
+    const auto word = spdx_word(*type);
+    if (word == "CONTAINED-BY")
+      std::swap(*from, *to);
+    else if (word != "CONTAINS")
+      return {};
+    m_contains.emplace_back(m_relations.add(*from), m_relations.add(*to));
+    return {};
+  }
+
+  // Applies the CONTAINS relationships and hands the packages over.
+  SbomInput finish() {
+    for (const auto& [from, to] : m_contains) {
+      const auto owner = m_index.find(m_relations.view(from));
+      const auto owned = m_index.find(m_relations.view(to));
+      if (!owner || !owned || !m_os_package[*owner] || m_os_package[*owned] ||
+          m_installed.contains(*owned))
+        continue;
+      m_installed.insert(*owned);
+      m_out.packages.set_installed_by(*owned, m_out.packages[*owner].name);
+    }
+    return std::move(m_out);
+  }
+
+private:
+  const Reader& m_reader;
+  SbomInput m_out;
+  IdIndex m_index;
+  std::vector<bool> m_os_package; // by package index
+  StringArena m_relations;
+  std::vector<std::pair<StringArena::Ref, StringArena::Ref>> m_contains;
+  std::set<std::size_t> m_installed; // packages that already have their installer
+};
 
 // The first package purl's distro qualifier, for documents without an OS entry.
 void os_from_distro(SbomInput& out) {
@@ -667,54 +733,340 @@ DocumentKind sniff_document(std::string_view head) {
   return DocumentKind::other;
 }
 
-core::Result<SbomInput> read_sbom(std::string_view text, std::string_view name) {
-  Json doc;
-  try {
-    doc = Json::parse(text.begin(), text.end());
-  } catch (const Json::parse_error& e) {
-    const auto [line, column] = json_error_position(text, e.byte);
-    return core::fail(ErrorKind::parse, std::string(name), "invalid JSON", line, column);
-  } catch (const Json::exception&) {
-    // Out-of-range numbers and the like: still not a document moat can use.
-    return core::fail(ErrorKind::parse, std::string(name), "invalid JSON");
+namespace {
+
+// The document's bytes as nlohmann's parser takes them: an input iterator
+// over chunks read on demand, counting lines so that a syntax error can be
+// placed without the text at hand.
+class ChunkStream {
+public:
+  explicit ChunkStream(const ReadChunk& read) : m_read(read), m_buffer(1U << 16) {}
+
+  bool at_end() {
+    if (m_pos < m_size)
+      return false;
+    if (m_done)
+      return true;
+    auto got = m_read(std::span<char>(m_buffer));
+    if (!got) {
+      m_error = std::move(got.error());
+      m_done = true;
+      return true;
+    }
+    m_pos = 0;
+    m_size = *got;
+    m_done = *got == 0;
+    return m_size == 0;
   }
+  [[nodiscard]] char peek() const { return m_buffer[m_pos]; }
+  void advance() {
+    m_before_newlines = m_newlines;
+    m_before_line_start = m_line_start;
+    if (m_buffer[m_pos++] == '\n') {
+      ++m_newlines;
+      m_line_start = m_consumed + 1;
+    }
+    ++m_consumed;
+  }
+
+  // The 1-based line and column of nlohmann's 1-based BYTE, as
+  // json_error_position finds them in the whole text.
+  [[nodiscard]] std::pair<int, int> position(std::size_t byte) const {
+    const std::size_t offset = byte == 0 ? 0 : byte - 1;
+    const bool last = m_consumed > 0 && offset == m_consumed - 1;
+    const std::size_t newlines = last ? m_before_newlines : m_newlines;
+    const std::size_t line_start = last ? m_before_line_start : m_line_start;
+    const std::size_t at = std::min(offset, m_consumed);
+    auto clamp = [](std::size_t n) { return static_cast<int>(std::min<std::size_t>(n, INT_MAX)); };
+    return {clamp(newlines + 1), clamp(at - std::min(at, line_start) + 1)};
+  }
+  [[nodiscard]] const std::optional<std::string>& error() const { return m_error; }
+
+private:
+  const ReadChunk& m_read;
+  std::vector<char> m_buffer;
+  std::size_t m_pos = 0, m_size = 0;
+  bool m_done = false;
+  std::optional<std::string> m_error;
+  std::size_t m_consumed = 0, m_newlines = 0, m_line_start = 0;
+  std::size_t m_before_newlines = 0, m_before_line_start = 0;
+};
+
+class ChunkIterator {
+public:
+  using iterator_category = std::input_iterator_tag;
+  using value_type = char;
+  using difference_type = std::ptrdiff_t;
+  using pointer = const char*;
+  using reference = char;
+
+  ChunkIterator() = default;
+  explicit ChunkIterator(ChunkStream* stream) : m_stream(stream) {}
+  char operator*() const { return m_stream->peek(); }
+  ChunkIterator& operator++() {
+    m_stream->advance();
+    return *this;
+  }
+  ChunkIterator operator++(int) {
+    auto old = *this;
+    m_stream->advance();
+    return old;
+  }
+  bool operator==(const ChunkIterator& other) const { return ended() == other.ended(); }
+
+private:
+  [[nodiscard]] bool ended() const { return m_stream == nullptr || m_stream->at_end(); }
+  ChunkStream* m_stream = nullptr;
+};
+
+// The top-level arrays whose elements are read.
+enum class List : std::uint8_t { components, packages, relationships };
+
+std::optional<List> list_named(std::string_view key) {
+  if (key == "components")
+    return List::components;
+  if (key == "packages")
+    return List::packages;
+  if (key == "relationships")
+    return List::relationships;
+  return std::nullopt;
+}
+
+// Walks the document with nlohmann's SAX parser. Each element of a
+// top-level components, packages or relationships array is built as a
+// small DOM and handed to ON_ELEMENT, then dropped; the top-level strings
+// that say which format the document is are kept; everything else is
+// skipped. Memory is one element, not the document.
+class SbomSax final : public nlohmann::json_sax<Json> {
+public:
+  using OnElement = std::function<void(List, std::size_t, Json&&)>;
+  explicit SbomSax(OnElement on_element) : m_on_element(std::move(on_element)) {}
+
+  bool null() override { return value(Json(nullptr)); }
+  bool boolean(bool v) override { return value(Json(v)); }
+  bool number_integer(number_integer_t v) override { return value(Json(v)); }
+  bool number_unsigned(number_unsigned_t v) override { return value(Json(v)); }
+  bool number_float(number_float_t v, const string_t& /*text*/) override { return value(Json(v)); }
+  bool string(string_t& v) override { return value(Json(std::move(v))); }
+  bool binary(binary_t& v) override { return value(Json::binary(std::move(v))); }
+  bool start_object(std::size_t /*elements*/) override { return start(Json::object()); }
+  bool start_array(std::size_t /*elements*/) override { return start(Json::array()); }
+  bool end_object() override { return end(); }
+  bool end_array() override { return end(); }
+  bool key(string_t& k) override {
+    if (m_depth == 1)
+      m_key = k;
+    else if (!m_stack.empty())
+      m_member = std::move(k);
+    return true;
+  }
+  bool parse_error(std::size_t byte, const std::string& /*last_token*/,
+                   const nlohmann::detail::exception& e) override {
+    m_error_byte = byte;
+    m_error_detail = json_error_detail(e);
+    return false;
+  }
+
+  [[nodiscard]] bool root_object() const { return m_root_object; }
+  [[nodiscard]] std::optional<std::size_t> error_byte() const { return m_error_byte; }
+  [[nodiscard]] const std::string& error_detail() const { return m_error_detail; }
+  // A top-level member (bomFormat, specVersion, spdxVersion); null when absent.
+  [[nodiscard]] const Json& top(std::string_view key) const {
+    static const Json k_null;
+    const auto it = m_top.find(key);
+    return it == m_top.end() ? k_null : it->second;
+  }
+  // True when a top-level KEY was there and was not an array (nor null).
+  [[nodiscard]] bool not_array(List list) const {
+    return std::ranges::find(m_not_arrays, list) != m_not_arrays.end();
+  }
+
+private:
+  bool building() const { return m_list && (m_depth == 2 || !m_stack.empty()); }
+
+  // Puts V where the element being built expects its next value.
+  Json* place(Json&& v) {
+    if (m_stack.empty()) {
+      m_element = std::move(v);
+      return &m_element;
+    }
+    Json* top = m_stack.back();
+    if (top->is_array()) {
+      top->push_back(std::move(v));
+      return &top->back();
+    }
+    Json& slot = (*top)[m_member];
+    slot = std::move(v);
+    return &slot;
+  }
+
+  void top_level(Json&& v) {
+    if (const auto list = list_named(m_key)) {
+      if (!v.is_array() && !v.is_null())
+        m_not_arrays.push_back(*list);
+      return;
+    }
+    if (m_key == "bomFormat" || m_key == "specVersion" || m_key == "spdxVersion")
+      m_top.insert_or_assign(m_key, std::move(v));
+  }
+
+  bool value(Json&& v) {
+    if (m_depth == 0)
+      return true; // a scalar document: not an object
+    if (m_depth == 1) {
+      top_level(std::move(v));
+      return true;
+    }
+    if (!building())
+      return true;
+    if (m_stack.empty())
+      m_on_element(*m_list, m_count[static_cast<std::size_t>(*m_list)]++, std::move(v));
+    else
+      place(std::move(v));
+    return true;
+  }
+
+  bool start(Json&& container) {
+    if (m_depth == 0) {
+      m_root_object = container.is_object();
+    } else if (m_depth == 1) {
+      m_list.reset();
+      if (m_root_object) {
+        const auto list = list_named(m_key);
+        if (list && container.is_array())
+          m_list = list;
+        else if (list)
+          m_not_arrays.push_back(*list);
+        else if (m_key == "specVersion" || m_key == "bomFormat" || m_key == "spdxVersion")
+          m_top.insert_or_assign(m_key, container); // kept to be named in the error
+      }
+    } else if (building()) {
+      m_stack.push_back(place(std::move(container)));
+    }
+    ++m_depth;
+    return true;
+  }
+
+  bool end() {
+    --m_depth;
+    if (m_depth >= 2 && !m_stack.empty()) {
+      m_stack.pop_back();
+      if (m_stack.empty())
+        m_on_element(*m_list, m_count[static_cast<std::size_t>(*m_list)]++, std::move(m_element));
+    }
+    if (m_depth <= 1)
+      m_list.reset();
+    return true;
+  }
+
+  OnElement m_on_element;
+  int m_depth = 0; // open containers
+  bool m_root_object = false;
+  std::string m_key;    // the current top-level member
+  std::string m_member; // the current member inside the element being built
+  std::optional<List> m_list;
+  std::array<std::size_t, 3> m_count{};
+  std::vector<Json*> m_stack;
+  Json m_element;
+  std::map<std::string, Json, std::less<>> m_top;
+  std::vector<List> m_not_arrays;
+  std::optional<std::size_t> m_error_byte;
+  std::string m_error_detail;
+};
+
+core::Result<SbomInput> read_sbom_stream(const ReadChunk& read, std::string_view name) {
   const Reader reader(name);
-  SbomInput out;
-  auto text_member = [&](const char* key) -> std::string {
-    const auto it = doc.find(key);
-    return it != doc.end() && it->is_string() ? it->get<std::string>() : std::string();
+  CycloneDxReader cdx(reader);
+  SpdxReader spdx(reader);
+  std::optional<core::Error> cdx_error, spdx_error, relation_error;
+  auto keep_first = [](std::optional<core::Error>& first, const core::Status& status) {
+    if (!status && !first)
+      first = status.error();
   };
-  if (doc.is_object() && text_member("bomFormat") == "CycloneDX") {
-    out.format = "cyclonedx";
+  SbomSax sax([&](List list, std::size_t index, Json&& element) {
+    switch (list) {
+    case List::components:
+      if (!cdx_error)
+        keep_first(cdx_error, cdx.element(element, fmt::format("components[{}]", index), 0));
+      break;
+    case List::packages:
+      if (!spdx_error)
+        keep_first(spdx_error, spdx.package(element, fmt::format("packages[{}]", index)));
+      break;
+    case List::relationships:
+      if (!relation_error)
+        keep_first(relation_error,
+                   spdx.relationship(element, fmt::format("relationships[{}]", index)));
+      break;
+    }
+  });
+  ChunkStream stream(read);
+  (void)Json::sax_parse(ChunkIterator(&stream), ChunkIterator(), &sax);
+  if (stream.error())
+    return core::fail(ErrorKind::io, std::string(name), *stream.error());
+  if (const auto byte = sax.error_byte()) {
+    const auto [line, column] = stream.position(*byte);
+    return core::fail(ErrorKind::parse, std::string(name),
+                      fmt::format("invalid JSON: {}", sax.error_detail()), line, column);
+  }
+  const Json& format = sax.top("bomFormat");
+  const Json& spdx_version = sax.top("spdxVersion");
+  SbomInput out;
+  if (sax.root_object() && format.is_string() && format.get<std::string>() == "CycloneDX") {
     // The schema makes specVersion a string ("1.5"); a number or another
     // family is a document moat would only be guessing about.
-    const auto version = doc.find("specVersion");
-    if (version != doc.end() && !version->is_string())
+    const Json& version = sax.top("specVersion");
+    if (!version.is_null() && !version.is_string())
       return core::fail(ErrorKind::parse, std::string(name),
                         fmt::format("CycloneDX specVersion must be a string such as \"1.5\" (got "
                                     "{})",
-                                    version->dump()));
-    const auto v = version != doc.end() ? version->get<std::string>() : std::string("1.5");
+                                    util::terminal_safe(version.dump())));
+    const auto v = version.is_string() ? version.get<std::string>() : std::string("1.5");
     if (v.size() != 3 || v[0] != '1' || v[1] != '.' || v[2] < '0' || v[2] > '6')
       return core::fail(ErrorKind::parse, std::string(name),
                         fmt::format("unsupported CycloneDX specVersion \"{}\" (moat reads 1.0 to "
                                     "1.6)",
                                     util::terminal_safe(v)));
-    auto components = reader.array(doc, "components", "document");
-    if (!components)
-      return std::unexpected(components.error());
-    if (*components != nullptr) {
-      CycloneDxReader cdx(reader, out);
-      MOAT_TRY(cdx.components(**components, "components", 0));
-    }
-  } else if (doc.is_object() && text_member("spdxVersion").starts_with("SPDX-2.")) {
+    if (sax.not_array(List::components))
+      return reader.error("document", "components must be an array");
+    if (cdx_error)
+      return std::unexpected(std::move(*cdx_error));
+    out = cdx.finish();
+    out.format = "cyclonedx";
+  } else if (sax.root_object() && spdx_version.is_string() &&
+             spdx_version.get<std::string>().starts_with("SPDX-2.")) {
+    if (sax.not_array(List::packages))
+      return reader.error("document", "packages must be an array");
+    if (spdx_error)
+      return std::unexpected(std::move(*spdx_error));
+    if (sax.not_array(List::relationships))
+      return reader.error("document", "relationships must be an array");
+    if (relation_error)
+      return std::unexpected(std::move(*relation_error));
+    out = spdx.finish();
     out.format = "spdx";
-    MOAT_TRY(read_spdx(doc, reader, out));
   } else {
     return core::fail(ErrorKind::parse, std::string(name), "not a CycloneDX or SPDX JSON document");
   }
   os_from_distro(out);
   return out;
+}
+
+} // namespace
+
+core::Result<SbomInput> read_sbom(const ReadChunk& read, std::string_view name) {
+  return read_sbom_stream(read, name);
+}
+
+core::Result<SbomInput> read_sbom(std::string_view text, std::string_view name) {
+  std::size_t at = 0;
+  const ReadChunk read = [&](std::span<char> buffer) -> std::expected<std::size_t, std::string> {
+    const std::size_t n = std::min(buffer.size(), text.size() - at);
+    std::copy_n(text.data() + at, n, buffer.data());
+    at += n;
+    return n;
+  };
+  return read_sbom_stream(read, name);
 }
 
 } // namespace moat::vuln

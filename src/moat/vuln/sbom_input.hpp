@@ -3,7 +3,13 @@
 // or Trivy write them) to scan its packages for vulnerabilities.
 
 #include <moat/core/package.hpp>
+#include <moat/core/package_list.hpp>
 #include <moat/core/result.hpp>
+
+#include <cstdint>
+#include <expected>
+#include <functional>
+#include <span>
 
 #include <optional>
 #include <string>
@@ -42,12 +48,12 @@ struct Purl {
 inline constexpr int k_max_component_depth = 32;
 
 struct SbomInput {
-  std::string format;                  // "cyclonedx" or "spdx"
-  std::string os_id;                   // "debian", "alpine"; empty when the SBOM does not say
-  std::string os_version;              // "12", "3.18.4"
-  std::vector<core::Package> packages; // name, version, type, ecosystem, namespace_,
-                                       // source_name/version, purl, found_at, layer_digest,
-                                       // installed_by
+  std::string format;            // "cyclonedx" or "spdx"
+  std::string os_id;             // "debian", "alpine"; empty when the SBOM does not say
+  std::string os_version;        // "12", "3.18.4"
+  core::PackedPackages packages; // name, version, type, ecosystem, namespace_,
+                                 // source_name/version, purl, found_at, layer_digest,
+                                 // installed_by
 };
 
 // Reads a CycloneDX (1.2-1.6) or SPDX (2.2/2.3) JSON document. Packages
@@ -57,7 +63,14 @@ struct SbomInput {
 // qualifier ("debian-12"); the OS package that installed a language package
 // from moat's records of it (a "moat:installed-by" property, an SPDX
 // CONTAINS from an OS package). A document that is neither format is an error.
+// The document is read as a stream, one component or package at a time:
+// memory grows with the packages found, not with the size of the text.
 [[nodiscard]] core::Result<SbomInput> read_sbom(std::string_view text, std::string_view name);
+
+// Fills the buffer with the next bytes of the document and returns how
+// many it put there, 0 at the end; an error text names what went wrong.
+using ReadChunk = std::function<std::expected<std::size_t, std::string>(std::span<char>)>;
+[[nodiscard]] core::Result<SbomInput> read_sbom(const ReadChunk& read, std::string_view name);
 
 // What a document is from its first bytes (a UTF-8 byte order mark and
 // white space skipped): JSON that read_sbom may read, or a format it does

@@ -576,10 +576,10 @@ core::Result<std::vector<VexStatement>> parse_vex(std::string_view text, std::st
   try {
     doc = Json::parse(text.begin(), text.end());
   } catch (const Json::parse_error& e) {
-    const auto [line, column] = json_error_position(text, e.byte);
-    return core::fail(ErrorKind::parse, std::string(name), "invalid JSON", line, column);
-  } catch (const Json::exception&) {
-    return core::fail(ErrorKind::parse, std::string(name), "invalid JSON");
+    return std::unexpected(json_syntax_error(e, text, name));
+  } catch (const Json::exception& e) {
+    return core::fail(ErrorKind::parse, std::string(name),
+                      fmt::format("invalid JSON: {}", json_error_detail(e)));
   }
   const JsonReader reader(name);
   if (doc.is_object()) {

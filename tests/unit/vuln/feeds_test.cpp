@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -176,6 +177,63 @@ TEST(VulnOsvJson, MapsEveryField) {
             (std::vector<std::string>{"https://example.org/advisory", "https://example.org/fix"}));
 }
 
+// Members moat does not read are skipped, not parsed, so a padded
+// document costs its text and no more; what moat reads is unchanged, and
+// an error is still placed in the text as written.
+TEST(VulnOsvJson, UnreadMembersAreSkipped) {
+  constexpr std::size_t k_never = std::numeric_limits<std::size_t>::max();
+  std::string numbers = "1"; // a long array's contents
+  for (int i = 0; i < 2500; ++i)
+    numbers += ",1";
+  auto whole = moat::vuln::parse_osv_json(k_full_osv_json, "full.json", k_never);
+  auto lean = moat::vuln::parse_osv_json(k_full_osv_json, "full.json", 0);
+  ASSERT_TRUE(whole);
+  ASSERT_TRUE(lean) << lean.error().to_string();
+  EXPECT_EQ(whole->details, "Long text\nover two lines.");
+  EXPECT_TRUE(lean->details.empty());
+  EXPECT_EQ(lean->id, whole->id);
+  EXPECT_EQ(lean->aliases, whole->aliases);
+  EXPECT_EQ(lean->summary, whole->summary);
+  EXPECT_EQ(lean->modified, whole->modified);
+  EXPECT_EQ(lean->withdrawn, whole->withdrawn);
+  EXPECT_EQ(lean->severity.size(), whole->severity.size());
+  ASSERT_EQ(lean->affected.size(), whole->affected.size());
+  EXPECT_EQ(lean->affected[0].versions, whole->affected[0].versions);
+  EXPECT_EQ(lean->references, whole->references);
+
+  // By default only long members are skipped.
+  const std::string padded = R"({"id": "X-1", "details": ")" + std::string(10000, 'x') +
+                             R"(", "credits": [)" + numbers + R"(], "summary": "kept"})";
+  auto adv = moat::vuln::parse_osv_json(padded, "padded.json");
+  ASSERT_TRUE(adv) << adv.error().to_string();
+  EXPECT_EQ(adv->summary, "kept");
+  EXPECT_TRUE(adv->details.empty());
+  auto small = moat::vuln::parse_osv_json(k_full_osv_json, "full.json");
+  ASSERT_TRUE(small);
+  EXPECT_EQ(small->details, "Long text\nover two lines.");
+
+  // A details that is not a string keeps its type error; a syntax error
+  // after a skipped member is placed where it is in the text.
+  auto typed =
+      moat::vuln::parse_osv_json(R"({"id": "X-1", "details": [)" + numbers + "]}", "typed.json");
+  ASSERT_FALSE(typed);
+  EXPECT_NE(typed.error().message.find("details"), std::string::npos) << typed.error().message;
+  const std::string broken = R"({"id": "X-1", "credits": [)" + numbers + "],\n  \"summary\": oops}";
+  auto placed = moat::vuln::parse_osv_json(broken, "broken.json");
+  auto placed_whole = moat::vuln::parse_osv_json(broken, "broken.json", k_never);
+  ASSERT_FALSE(placed);
+  ASSERT_FALSE(placed_whole);
+  EXPECT_EQ(placed.error().line, 2);
+  EXPECT_EQ(placed.error().line, placed_whole.error().line);
+  EXPECT_EQ(placed.error().column, placed_whole.error().column);
+  const std::string one_line = R"({"id": "X-1", "credits": [)" + numbers + "], x}";
+  auto same_line = moat::vuln::parse_osv_json(one_line, "one.json");
+  auto same_line_whole = moat::vuln::parse_osv_json(one_line, "one.json", k_never);
+  ASSERT_FALSE(same_line);
+  ASSERT_FALSE(same_line_whole);
+  EXPECT_EQ(same_line.error().column, same_line_whole.error().column);
+}
+
 TEST(VulnOsvJson, MinimalAdvisoryAndNullFields) {
   auto parsed = moat::vuln::parse_osv_json(
       R"({"id": "GO-2024-0001", "summary": null, "aliases": null, "affected": []})", "min.json");
@@ -265,7 +323,7 @@ TEST(VulnOsvJson, SyntaxErrorsCarryAPosition) {
   ASSERT_FALSE(truncated);
   EXPECT_EQ(truncated.error().kind, ErrorKind::parse);
   EXPECT_EQ(truncated.error().input, "t.json");
-  EXPECT_EQ(truncated.error().message.rfind("invalid json: ", 0), 0u) << truncated.error().message;
+  EXPECT_EQ(truncated.error().message.rfind("invalid JSON: ", 0), 0u) << truncated.error().message;
   EXPECT_EQ(truncated.error().line, 3);
 
   auto garbage = moat::vuln::parse_osv_json("{\"id\": \"X\",\n  oops}", "g.json");
@@ -416,10 +474,10 @@ TEST(VulnOsvYaml, RejectsStructuralErrors) {
       {"id: X\nbase: &b {a: 1}\nother: *b\n", "yaml aliases are not supported"},
       {"? [a, b]\n: c\nid: X\n", "mapping keys must be scalars"},
       {"id: X\n---\nid: Y\n", "more than one yaml document"},
-      {"id: X\naffected: [\n", "invalid yaml"},
-      {"id: X: Y\n", "invalid yaml"},
-      {"id: X\n- item\n", "invalid yaml"},
-      {"id: X\n  bad: indent\n", "invalid yaml"},
+      {"id: X\naffected: [\n", "invalid YAML"},
+      {"id: X: Y\n", "invalid YAML"},
+      {"id: X\n- item\n", "invalid YAML"},
+      {"id: X\n  bad: indent\n", "invalid YAML"},
   };
   for (const BadCase& c : cases)
     expect_parse_error(moat::vuln::parse_osv_yaml(c.text, "bad.doc"), c);
@@ -606,8 +664,8 @@ TEST(VulnDebianTracker, RejectsStructuralErrors) {
   expect_distro_errors(
       moat::vuln::parse_debian_tracker,
       {
-          {"", "invalid json"},
-          {R"({"openssl": {"CVE-1": {)", "invalid json"},
+          {"", "invalid JSON"},
+          {R"({"openssl": {"CVE-1": {)", "invalid JSON"},
           {R"([{"CVE-1": {}}])", "the document is not an object"},
           {R"("text")", "the document is not an object"},
           {R"({"openssl": "CVE-1"})", "package openssl is not an object"},
@@ -749,8 +807,8 @@ TEST(VulnAlpineSecdb, RejectsStructuralErrors) {
         return moat::vuln::parse_alpine_secdb(text, name);
       },
       {
-          {"", "invalid json"},
-          {R"({"distroversion": "v3.18", "packages": [)", "invalid json"},
+          {"", "invalid JSON"},
+          {R"({"distroversion": "v3.18", "packages": [)", "invalid JSON"},
           {R"([])", "the document is not an object"},
           {R"({"packages": []})", "field distroversion is missing"},
           {R"({"distroversion": 3.18, "packages": []})",

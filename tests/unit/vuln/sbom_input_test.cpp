@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <expected>
+#include <optional>
+#include <span>
 #include <string>
 
 namespace {
@@ -11,13 +15,14 @@ using moat::core::Package;
 using moat::vuln::parse_purl;
 using moat::vuln::qualifier;
 using moat::vuln::read_sbom;
+using moat::vuln::ReadChunk;
 using moat::vuln::SbomInput;
 
-const Package* find(const SbomInput& sbom, const std::string& name) {
+std::optional<Package> find(const SbomInput& sbom, const std::string& name) {
   for (const auto& p : sbom.packages)
     if (p.name == name)
-      return &p;
-  return nullptr;
+      return p;
+  return std::nullopt;
 }
 
 // ---------------------------------------------------------------------------
@@ -226,21 +231,21 @@ TEST(SbomInputRead, MoatCycloneDx) {
   EXPECT_EQ(passwd.source_name, "shadow");
   EXPECT_EQ(passwd.source_version, "1:4.13+dfsg1-1");
 
-  const auto* babel = find(*sbom, "@babel/core");
-  ASSERT_NE(babel, nullptr);
+  const auto babel = find(*sbom, "@babel/core");
+  ASSERT_TRUE(babel.has_value());
   EXPECT_EQ(babel->namespace_, "@babel");
   EXPECT_EQ(babel->ecosystem, "npm");
   EXPECT_EQ(babel->source_name, ""); // language packages have no source package
 
-  const auto* jackson = find(*sbom, "jackson-databind");
-  ASSERT_NE(jackson, nullptr);
+  const auto jackson = find(*sbom, "jackson-databind");
+  ASSERT_TRUE(jackson.has_value());
   EXPECT_EQ(jackson->namespace_, "com.fasterxml.jackson.core");
   EXPECT_EQ(jackson->ecosystem, "Maven");
   EXPECT_EQ(jackson->found_at, "/app/lib/app.jar");
   EXPECT_EQ(jackson->layer_digest, "");
 
-  const auto* net = find(*sbom, "golang.org/x/net");
-  ASSERT_NE(net, nullptr);
+  const auto net = find(*sbom, "golang.org/x/net");
+  ASSERT_TRUE(net.has_value());
   EXPECT_EQ(net->namespace_, "golang.org/x");
   EXPECT_EQ(net->version, "v0.17.0");
   EXPECT_EQ(net->ecosystem, "Go");
@@ -436,35 +441,35 @@ TEST(SbomInputRead, SyftCycloneDx) {
   EXPECT_EQ(sbom->os_version, "12");
   ASSERT_EQ(sbom->packages.size(), 5U); // the file component has no purl
 
-  const auto* libc = find(*sbom, "libc6");
-  ASSERT_NE(libc, nullptr);
+  const auto libc = find(*sbom, "libc6");
+  ASSERT_TRUE(libc.has_value());
   EXPECT_EQ(libc->source_name, "glibc");
   EXPECT_EQ(libc->source_version, "2.36-9+deb12u4"); // no sourceVersion: same as the binary
   EXPECT_EQ(libc->found_at, "/var/lib/dpkg/status");
   EXPECT_EQ(libc->layer_digest, "sha256:cccc");
 
-  const auto* login = find(*sbom, "login");
-  ASSERT_NE(login, nullptr);
+  const auto login = find(*sbom, "login");
+  ASSERT_TRUE(login.has_value());
   EXPECT_EQ(login->version, "1:4.13+dfsg1-1+b1");
   EXPECT_EQ(login->source_name, "shadow");
   EXPECT_EQ(login->source_version, "1:4.13+dfsg1-1"); // as the upstream qualifier says
 
-  const auto* vim = find(*sbom, "vim-minimal");
-  ASSERT_NE(vim, nullptr);
+  const auto vim = find(*sbom, "vim-minimal");
+  ASSERT_TRUE(vim.has_value());
   EXPECT_EQ(vim->version, "2:8.2.2637-20.el9_1");
   EXPECT_EQ(vim->ecosystem, "Red Hat");
   EXPECT_EQ(vim->namespace_, "redhat");
   EXPECT_EQ(vim->source_name, "vim");
   EXPECT_EQ(vim->source_version, "2:8.2.2637-20.el9_1"); // the binary's epoch
 
-  const auto* ssl = find(*sbom, "ssl_client");
-  ASSERT_NE(ssl, nullptr);
+  const auto ssl = find(*sbom, "ssl_client");
+  ASSERT_TRUE(ssl.has_value());
   EXPECT_EQ(ssl->ecosystem, "Alpine");
   EXPECT_EQ(ssl->source_name, "busybox");
   EXPECT_EQ(ssl->source_version, "1.36.1-r5");
 
-  const auto* requests = find(*sbom, "requests");
-  ASSERT_NE(requests, nullptr);
+  const auto requests = find(*sbom, "requests");
+  ASSERT_TRUE(requests.has_value());
   EXPECT_EQ(requests->ecosystem, "PyPI");
   EXPECT_EQ(requests->found_at,
             "/usr/lib/python3/dist-packages/requests-2.31.0.dist-info/METADATA");
@@ -644,24 +649,24 @@ TEST(SbomInputRead, TrivyCycloneDx) {
   EXPECT_EQ(sbom->os_version, "12.5");
   ASSERT_EQ(sbom->packages.size(), 3U);
 
-  const auto* passwd = find(*sbom, "passwd");
-  ASSERT_NE(passwd, nullptr);
+  const auto passwd = find(*sbom, "passwd");
+  ASSERT_TRUE(passwd.has_value());
   EXPECT_EQ(passwd->version, "1:4.13+dfsg1-1");
   // Trivy's three source properties, joined as its FormatSrcVersion does.
   EXPECT_EQ(passwd->source_name, "shadow");
   EXPECT_EQ(passwd->source_version, "1:4.13+dfsg1-1");
   EXPECT_EQ(passwd->layer_digest, "sha256:dddd");
 
-  const auto* bsdutils = find(*sbom, "bsdutils");
-  ASSERT_NE(bsdutils, nullptr);
+  const auto bsdutils = find(*sbom, "bsdutils");
+  ASSERT_TRUE(bsdutils.has_value());
   // No version field: the purl's, with the epoch qualifier put back.
   EXPECT_EQ(bsdutils->version, "1:2.38.1-5+deb12u1");
   EXPECT_EQ(bsdutils->source_name, "util-linux");
   EXPECT_EQ(bsdutils->source_version, "2.38.1-5+deb12u1"); // epoch 0 is left out
   EXPECT_EQ(bsdutils->layer_digest, "sha256:eeee");        // the blob digest wins
 
-  const auto* flask = find(*sbom, "flask"); // nested under an application
-  ASSERT_NE(flask, nullptr);
+  const auto flask = find(*sbom, "flask"); // nested under an application
+  ASSERT_TRUE(flask.has_value());
   EXPECT_EQ(flask->found_at, "/app/requirements.txt");
   EXPECT_EQ(flask->layer_digest, "sha256:ffff");
   EXPECT_EQ(flask->source_name, "");
@@ -809,6 +814,108 @@ TEST(SbomInputRead, DeepNestingIsRefused) {
   ASSERT_TRUE(ok) << ok.error().to_string();
   ASSERT_EQ(ok->packages.size(), 1U);
   EXPECT_EQ(ok->packages[0].name, "leaf");
+}
+
+// read_sbom over a ReadChunk that gives CHUNK bytes at a time.
+moat::core::Result<SbomInput> read_in_chunks(std::string_view text, std::size_t chunk) {
+  std::size_t at = 0;
+  const ReadChunk read = [&](std::span<char> buffer) -> std::expected<std::size_t, std::string> {
+    const std::size_t n = std::min({buffer.size(), chunk, text.size() - at});
+    std::copy_n(text.data() + at, n, buffer.data());
+    at += n;
+    return n;
+  };
+  return read_sbom(read, "chunked.json");
+}
+
+// The document is read as a stream: every chunking gives the packages the
+// whole text gives, and a syntax error is placed where it is in the text.
+TEST(SbomInputRead, StreamedReadingMatchesTheWholeText) {
+  const std::string text = R"({"components": [
+    {"type": "library", "name": "a", "version": "1", "purl": "pkg:npm/a@1",
+     "properties": [{"name": "moat:found-at", "value": "/app/a/package.json"}]},
+    {"type": "operating-system", "name": "debian", "version": "12"},
+    {"type": "library", "purl": "pkg:deb/debian/libc6@2.36-9?upstream=glibc",
+     "components": [{"type": "library", "purl": "pkg:pypi/nested@2"}]}
+  ], "metadata": {"component": {"components": [{"purl": "pkg:npm/ignored@1"}]}},
+  "bomFormat": "CycloneDX", "specVersion": "1.5"})";
+  auto whole = read_sbom(text, "whole.json");
+  ASSERT_TRUE(whole) << whole.error().to_string();
+  ASSERT_EQ(whole->packages.size(), 3U);
+  EXPECT_EQ(whole->os_id, "debian");
+  for (std::size_t chunk : {1U, 2U, 7U, 4096U}) {
+    SCOPED_TRACE(chunk);
+    auto streamed = read_in_chunks(text, chunk);
+    ASSERT_TRUE(streamed) << streamed.error().to_string();
+    ASSERT_EQ(streamed->packages.size(), whole->packages.size());
+    for (std::size_t i = 0; i < whole->packages.size(); ++i) {
+      EXPECT_EQ(streamed->packages[i].purl, whole->packages[i].purl);
+      EXPECT_EQ(streamed->packages[i].found_at, whole->packages[i].found_at);
+      EXPECT_EQ(streamed->packages[i].source_name, whole->packages[i].source_name);
+    }
+    EXPECT_EQ(streamed->os_version, "12");
+  }
+  EXPECT_EQ(whole->packages[0].found_at, "/app/a/package.json");
+  EXPECT_EQ(whole->packages[1].source_name, "glibc");
+  EXPECT_EQ(whole->packages[2].name, "nested");
+
+  for (const std::string& bad :
+       {std::string("{\n  \"bomFormat\": \"CycloneDX\",\n  oops\n}"),
+        std::string("{\"components\": [\n{\"purl\": \"pkg:npm/a@1\"},\n\n  ]}"),
+        std::string("{\"components\": [\n  {\"purl\": "), std::string("\n\n\n"),
+        std::string("{\"a\": 1e999}")}) {
+    SCOPED_TRACE(bad);
+    auto one = read_sbom(bad, "bad.json");
+    auto streamed = read_in_chunks(bad, 1);
+    ASSERT_FALSE(one);
+    ASSERT_FALSE(streamed);
+    EXPECT_EQ(one.error().message.rfind("invalid JSON: ", 0), 0U) << one.error().message;
+    EXPECT_EQ(streamed.error().message, one.error().message);
+    EXPECT_EQ(streamed.error().line, one.error().line);
+    EXPECT_EQ(streamed.error().column, one.error().column);
+  }
+  auto placed = read_sbom("{\"components\": [\n  {\"purl\": x}]}", "bad.json");
+  ASSERT_FALSE(placed);
+  EXPECT_EQ(placed.error().line, 2);
+  EXPECT_EQ(placed.error().column, 12);
+}
+
+// A read error ends the document with that error, not a syntax error.
+TEST(SbomInputRead, ReadErrorsAreReportedAsThemselves) {
+  int calls = 0;
+  const ReadChunk read = [&](std::span<char> buffer) -> std::expected<std::size_t, std::string> {
+    if (calls++ > 0)
+      return std::unexpected(std::string("input is larger than 10 bytes"));
+    const std::string_view head = R"({"bomFormat": )";
+    std::copy_n(head.data(), head.size(), buffer.data());
+    return head.size();
+  };
+  auto sbom = read_sbom(read, "limited.json");
+  ASSERT_FALSE(sbom);
+  EXPECT_EQ(sbom.error().kind, ErrorKind::io);
+  EXPECT_EQ(sbom.error().input, "limited.json");
+  EXPECT_EQ(sbom.error().message, "input is larger than 10 bytes");
+}
+
+// Elements are read one at a time and only the lists of the document's
+// own format count: an SPDX list in a CycloneDX document does not.
+TEST(SbomInputRead, OnlyTheListsOfTheDocumentsFormatCount) {
+  auto cdx = read_sbom(R"({"bomFormat": "CycloneDX", "packages": [{"SPDXID": 1}],
+      "components": [{"purl": "pkg:npm/a@1"}]})",
+                       "mixed.json");
+  ASSERT_TRUE(cdx) << cdx.error().to_string();
+  ASSERT_EQ(cdx->packages.size(), 1U);
+  EXPECT_EQ(cdx->packages[0].name, "a");
+  auto spdx = read_sbom(R"({"components": [7], "spdxVersion": "SPDX-2.3",
+      "packages": [{"externalRefs": [{"referenceCategory": "PACKAGE-MANAGER",
+      "referenceType": "purl", "referenceLocator": "pkg:npm/b@2"}]}]})",
+                        "mixed.json");
+  ASSERT_TRUE(spdx) << spdx.error().to_string();
+  ASSERT_EQ(spdx->packages.size(), 1U);
+  EXPECT_EQ(spdx->packages[0].name, "b");
+  auto relations = read_sbom(R"({"spdxVersion": "SPDX-2.3", "relationships": {}})", "r.json");
+  ASSERT_FALSE(relations);
+  EXPECT_NE(relations.error().message.find("relationships must be an array"), std::string::npos);
 }
 
 } // namespace
