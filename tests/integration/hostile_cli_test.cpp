@@ -406,13 +406,14 @@ TEST(Hostile, LimitErrorsNameTheirFlag) {
 namespace hostile_cli_test {
 namespace {
 
-// Runs moat with ARGS (stdout to /dev/null) and returns its peak resident
-// memory in KiB, or -1 when it did not exit 0 or 1.
-long peak_kib(const std::vector<std::string>& args) {
+// Runs moat with ARGS (stdout and stderr to /dev/null) and returns its peak
+// resident memory in KiB, or -1 when it did not exit with at most MAX_EXIT.
+long peak_kib(const std::vector<std::string>& args, int max_exit = 1) {
   const pid_t pid = ::fork();
   if (pid == 0) {
     const int null = ::open("/dev/null", O_WRONLY);
     ::dup2(null, STDOUT_FILENO);
+    ::dup2(null, STDERR_FILENO);
     // The ASan build's quarantine would otherwise count as moat's memory.
     ::setenv("ASAN_OPTIONS", "quarantine_size_mb=1:detect_leaks=0", 1);
     std::vector<char*> argv;
@@ -425,7 +426,8 @@ long peak_kib(const std::vector<std::string>& args) {
   }
   int status = 0;
   struct rusage usage {};
-  if (::wait4(pid, &status, 0, &usage) != pid || !WIFEXITED(status) || WEXITSTATUS(status) > 1)
+  if (::wait4(pid, &status, 0, &usage) != pid || !WIFEXITED(status) ||
+      WEXITSTATUS(status) > max_exit)
     return -1;
   return usage.ru_maxrss;
 }
@@ -530,6 +532,38 @@ TEST(Hostile, PaddedOsvDocumentCostsItsText) {
   const auto r = run_moat("db stats --db " + q(db), dir.path(), {}, k_bound);
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr("advisories:      1"));
+}
+
+} // namespace hostile_cli_test
+
+namespace hostile_cli_test {
+
+// A zip member whose headers claim 100 bytes and that inflates to 200 MB
+// is stopped at --max-document-size while it inflates: memory stays near
+// the limit (a zip bomb once reached 1.04 GB before it was stopped).
+TEST(Hostile, LyingZipMemberIsStoppedAtTheLimit) {
+  TempDir dir;
+  const auto made =
+      run_bash("python3 - <<'PY'\n"
+               "import zipfile, struct\n"
+               "with zipfile.ZipFile('liar.zip', 'w', compression=zipfile.ZIP_DEFLATED) as z:\n"
+               "    z.writestr('big.json', b' ' * (200 << 20))\n"
+               "data = bytearray(open('liar.zip', 'rb').read())\n"
+               "struct.pack_into('<I', data, 22, 100)\n"
+               "struct.pack_into('<I', data, data.find(b'PK\\x01\\x02') + 24, 100)\n"
+               "open('liar.zip', 'wb').write(bytes(data))\n"
+               "PY",
+               dir.path());
+  ASSERT_EQ(made.exit_code, 0) << made.err;
+  const auto zip = (dir.path() / "liar.zip").string();
+  const auto db = (dir.path() / "vuln.db").string();
+  const auto r = run_moat("db import --max-document-size 8MiB --db " + q(db) + " " + q(zip),
+                          dir.path(), {}, k_bound);
+  expect_one_line_error(r, "member expands beyond 8388608 bytes (--max-document-size raises the "
+                           "limit)");
+  const long kib = peak_kib({"db", "import", "--max-document-size", "8MiB", "--db", db, zip}, 2);
+  ASSERT_GE(kib, 0);
+  EXPECT_LT(kib, 100L * 1024L) << "peak " << kib << " KiB";
 }
 
 } // namespace hostile_cli_test
