@@ -12,10 +12,12 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace moat::cli {
@@ -46,6 +48,15 @@ struct CommonOptions {
   return value;
 }
 
+// A verb's CLI11 callback: RUN() gives the exit code, unless the arguments
+// are only being checked (parse_only).
+template <typename Run> std::function<void()> verb_callback(int& exit_code, Run run) {
+  return [&exit_code, run = std::move(run)] {
+    if (!parse_only())
+      exit_code = run();
+  };
+}
+
 // The one meaning of -q/--quiet in every command.
 inline constexpr const char* k_quiet_help =
     "Print only the report: no summary line, no progress bar, no success message";
@@ -70,6 +81,11 @@ void add_common_options(CLI::App& app, CommonOptions& options, const std::string
 // The value of --timeout (a positive duration: 90s, 5m, 1h30m), or a usage
 // error naming the flag; every command words it the same way.
 [[nodiscard]] core::Result<std::chrono::milliseconds> parse_timeout_option(const std::string& text);
+
+// The value of the size option FLAG (a positive size: 64GiB, 512M), or a
+// usage error naming the flag with EXAMPLES of sizes.
+[[nodiscard]] core::Result<std::uint64_t>
+parse_size_option(std::string_view flag, const std::string& text, std::string_view examples);
 
 // Refuses `-o ''` (an explicit empty path) before any work is done.
 [[nodiscard]] core::Status check_output_option(bool given, const std::string& output);

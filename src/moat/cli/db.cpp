@@ -68,11 +68,10 @@ int import_into(const DbOptions& opts, const std::vector<std::string>& paths,
   std::error_code ec;
   const bool existed = fs::exists(path, ec);
   bool drawn = false;
-  const auto max_document = util::parse_byte_size(opts.max_document);
-  if (!max_document || *max_document == 0)
-    return report_error(
-        core::Error{core::ErrorKind::usage, "--max-document-size",
-                    fmt::format("'{}' is not a size (192MiB, 1G)", opts.max_document), 0, 0});
+  const auto max_document =
+      parse_size_option("--max-document-size", opts.max_document, "192MiB, 1G");
+  if (!max_document)
+    return report_error(max_document.error());
   auto result = [&]() -> core::Result<vuln::ImportResult> {
     auto db = vuln::Database::open(path, true);
     if (!db)
@@ -348,10 +347,7 @@ void attach_db(CLI::App& root, int& exit_code) {
                              "  moat db import ./advisory-database/vulns ./osv-go.zip\n"
                              "  moat db import --db ./ci.db debian-tracker.json\n\n") +
                  k_db_exit_status);
-  import->callback([opts, &exit_code] {
-    if (!parse_only())
-      exit_code = run_import(*opts);
-  });
+  import->callback(verb_callback(exit_code, [opts] { return run_import(*opts); }));
 
   auto* update = cmd->add_subcommand("update", "Download the public feeds and import them");
   update
@@ -383,10 +379,7 @@ void attach_db(CLI::App& root, int& exit_code) {
                   "  moat db update\n"
                   "  moat db update --source osv:PyPI --source debian --timeout 1h\n\n") +
       k_db_exit_status);
-  update->callback([opts, &exit_code] {
-    if (!parse_only())
-      exit_code = run_update(*opts);
-  });
+  update->callback(verb_callback(exit_code, [opts] { return run_update(*opts); }));
 
   auto* stats = cmd->add_subcommand("stats", "Counts per source and ecosystem, newest record");
   add_db_option(*stats, *opts);
@@ -401,10 +394,7 @@ void attach_db(CLI::App& root, int& exit_code) {
                             "  moat db stats\n"
                             "  moat db stats --format json --db ./ci.db\n\n") +
                 k_db_exit_status);
-  stats->callback([opts, &exit_code] {
-    if (!parse_only())
-      exit_code = run_stats(*opts);
-  });
-} // namespace moat::cli
+  stats->callback(verb_callback(exit_code, [opts] { return run_stats(*opts); }));
+}
 
 } // namespace moat::cli

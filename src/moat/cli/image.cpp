@@ -122,10 +122,7 @@ void attach_image(CLI::App& root, int& exit_code) {
       "  moat image registry://127.0.0.1:5000/team/app:1.4 --insecure\n"
       "  moat image dir:///srv/rootfs --list-packages\n\n" +
       exit_status_help());
-  cmd->callback([opts, &exit_code] {
-    if (!parse_only())
-      exit_code = run_image(*opts);
-  });
+  cmd->callback(verb_callback(exit_code, [opts] { return run_image(*opts); }));
 }
 
 } // namespace moat::cli

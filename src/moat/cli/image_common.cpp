@@ -48,10 +48,10 @@ core::Result<image::ScannedImage> load_image_with_progress(const std::string& ta
   source.ca_cert = options.ca_cert;
   source.insecure = options.insecure;
   source.insecure_registries = options.insecure_registries;
-  const auto layer_size = util::parse_byte_size(options.max_layer_size);
-  if (!layer_size || *layer_size == 0)
-    return core::fail(core::ErrorKind::usage, "--max-layer-size",
-                      fmt::format("'{}' is not a size (64GiB, 512M, 1T)", options.max_layer_size));
+  const auto layer_size =
+      parse_size_option("--max-layer-size", options.max_layer_size, "64GiB, 512M, 1T");
+  if (!layer_size)
+    return std::unexpected(layer_size.error());
   source.limits.max_uncompressed = *layer_size;
   source.limits.max_entries = options.max_files;
   const auto timeout = parse_timeout_option(options.timeout);

@@ -244,10 +244,7 @@ void attach_lint(CLI::App& root, int& exit_code) {
           "  moat lint --fail-on high --ignore DL3008,DF048 services/\n"
           "  cat Dockerfile | moat lint -\n\n") +
       exit_status_help());
-  cmd->callback([opts, &exit_code] {
-    if (!parse_only())
-      exit_code = run_lint(*opts);
-  });
+  cmd->callback(verb_callback(exit_code, [opts] { return run_lint(*opts); }));
 }
 
 } // namespace moat::cli

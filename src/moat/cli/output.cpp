@@ -228,6 +228,15 @@ core::Result<std::chrono::milliseconds> parse_timeout_option(const std::string& 
   return *timeout;
 }
 
+core::Result<std::uint64_t> parse_size_option(std::string_view flag, const std::string& text,
+                                              std::string_view examples) {
+  const auto size = util::parse_byte_size(text);
+  if (!size || *size == 0)
+    return core::fail(core::ErrorKind::usage, std::string(flag),
+                      fmt::format("'{}' is not a size ({})", text, examples));
+  return *size;
+}
+
 core::Status check_output_option(bool given, const std::string& output) {
   if (given && output.empty())
     return core::fail(core::ErrorKind::usage, "--output",

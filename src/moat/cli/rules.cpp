@@ -155,10 +155,7 @@ void attach_rules(CLI::App& root, int& exit_code) {
       "  '--format markdown' prints the reference page docs/checks.md.\n\n"
       "EXAMPLES:\n  moat rules\n  moat rules DL3008\n  moat rules --format json\n\n"
       "EXIT STATUS:\n  0  success\n  2  unknown check id or usage error");
-  cmd->callback([opts, &exit_code] {
-    if (!parse_only())
-      exit_code = run_rules(*opts);
-  });
+  cmd->callback(verb_callback(exit_code, [opts] { return run_rules(*opts); }));
 }
 
 } // namespace moat::cli

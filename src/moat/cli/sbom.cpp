@@ -137,10 +137,7 @@ void attach_sbom(CLI::App& root, int& exit_code) {
       "  0  the SBOM was written\n"
       "  2  usage error, or the image could not be read (one line on stderr names it;\n"
       "     no partial output file is left behind)\n");
-  cmd->callback([opts, &exit_code] {
-    if (!parse_only())
-      exit_code = run_sbom(*opts);
-  });
+  cmd->callback(verb_callback(exit_code, [opts] { return run_sbom(*opts); }));
 }
 
 } // namespace moat::cli

@@ -175,10 +175,7 @@ void attach_vuln(CLI::App& root, int& exit_code) {
       "  moat vuln app.cdx.json --vex app.openvex.json --show-suppressed\n"
       "  moat vuln docker://python:3.12 --format sarif --output vulns.sarif\n\n" +
       exit_status_help());
-  cmd->callback([opts, &exit_code] {
-    if (!parse_only())
-      exit_code = run_vuln(*opts);
-  });
+  cmd->callback(verb_callback(exit_code, [opts] { return run_vuln(*opts); }));
 }
 
 } // namespace moat::cli

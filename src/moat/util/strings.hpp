@@ -42,7 +42,7 @@ namespace moat::util {
 [[nodiscard]] std::string describe_duration(std::chrono::milliseconds duration);
 
 // A size in bytes: "1024", "512K", "64M", "2G", "1T" (binary multiples; a
-// "B", "iB" or "B" suffix after the letter is allowed: "64GiB", "64GB");
+// "B" or "iB" after the letter is allowed: "64GiB", "64GB"; "100B" too);
 // nullopt when malformed or too large.
 [[nodiscard]] std::optional<std::uint64_t> parse_byte_size(std::string_view text);
 
