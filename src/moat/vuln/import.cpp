@@ -4,6 +4,7 @@
 #include <moat/util/strings.hpp>
 #include <moat/util/time.hpp>
 #include <moat/vuln/feeds.hpp>
+#include <moat/vuln/json_read.hpp>
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -55,9 +56,7 @@ bool is_zip(const fs::path& path) {
 
 // The first JSON string at POS (after whitespace), or empty.
 std::string_view next_key(std::string_view text, size_t& pos) {
-  while (pos < text.size() &&
-         (text[pos] == ' ' || text[pos] == '\n' || text[pos] == '\r' || text[pos] == '\t'))
-    ++pos;
+  skip_json_space(text, pos);
   if (pos >= text.size() || text[pos] != '"')
     return {};
   const size_t start = ++pos;
@@ -69,12 +68,6 @@ std::string_view next_key(std::string_view text, size_t& pos) {
   if (pos >= text.size())
     return {};
   return text.substr(start, pos++ - start);
-}
-
-void skip_space(std::string_view text, size_t& pos) {
-  while (pos < text.size() &&
-         (text[pos] == ' ' || text[pos] == '\n' || text[pos] == '\r' || text[pos] == '\t'))
-    ++pos;
 }
 
 // A document's advisories and the feed they are stored under.
@@ -352,7 +345,7 @@ std::optional<FeedFormat> detect_format(std::string_view name, std::string_view 
   if (lower.ends_with(".yaml") || lower.ends_with(".yml"))
     return FeedFormat::osv_yaml;
   size_t pos = 0;
-  skip_space(text, pos);
+  skip_json_space(text, pos);
   if (pos >= text.size() || text[pos] != '{')
     return FeedFormat::osv_json; // the OSV parser names what is wrong
   // Alpine secdb documents are small; their keys come in any order.
@@ -361,11 +354,11 @@ std::optional<FeedFormat> detect_format(std::string_view name, std::string_view 
     return FeedFormat::alpine_secdb;
   ++pos;
   const auto first = next_key(text, pos);
-  skip_space(text, pos);
+  skip_json_space(text, pos);
   if (first.empty() || pos >= text.size() || text[pos] != ':')
     return FeedFormat::osv_json;
   ++pos;
-  skip_space(text, pos);
+  skip_json_space(text, pos);
   if (pos >= text.size() || text[pos] != '{')
     return FeedFormat::osv_json;
   ++pos;

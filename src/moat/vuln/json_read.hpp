@@ -24,6 +24,17 @@ namespace moat::vuln {
   return &*it;
 }
 
+// JSON's white space: space, tab, line feed, carriage return.
+[[nodiscard]] constexpr bool is_json_space(char c) {
+  return c == ' ' || c == '\n' || c == '\r' || c == '\t';
+}
+
+// Advances POS past the JSON white space at TEXT[POS].
+inline void skip_json_space(std::string_view text, std::size_t& pos) {
+  while (pos < text.size() && is_json_space(text[pos]))
+    ++pos;
+}
+
 // The 1-based line and column of nlohmann's 1-based BYTE in TEXT (which may
 // point one past the end of truncated input).
 [[nodiscard]] std::pair<int, int> json_error_position(std::string_view text, std::size_t byte);

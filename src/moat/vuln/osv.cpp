@@ -436,10 +436,6 @@ private:
 
 namespace {
 
-bool json_space(char c) {
-  return c == ' ' || c == '\n' || c == '\r' || c == '\t';
-}
-
 // The end of the JSON value that starts at TEXT[POS] (one past its last
 // byte), or npos when it is cut short. Only the structure is followed:
 // strings with their escapes, and brackets.
@@ -467,7 +463,7 @@ std::size_t value_end(std::string_view text, std::size_t pos) {
         return i; // the end of a scalar, at its container's close
       if (--depth == 0)
         return i + 1;
-    } else if (depth == 0 && (c == ',' || json_space(c))) {
+    } else if (depth == 0 && (c == ',' || is_json_space(c))) {
       return i;
     }
   }
@@ -503,16 +499,12 @@ std::vector<Replacement> unread_members(std::string_view text, std::size_t at_le
       "withdrawn", "severity", "database_specific", "affected", "references"};
   std::vector<Replacement> out;
   std::size_t pos = text.starts_with("\xef\xbb\xbf") ? 3 : 0;
-  auto skip_space = [&] {
-    while (pos < text.size() && json_space(text[pos]))
-      ++pos;
-  };
-  skip_space();
+  skip_json_space(text, pos);
   if (pos >= text.size() || text[pos] != '{')
     return out;
   ++pos;
   for (;;) {
-    skip_space();
+    skip_json_space(text, pos);
     if (pos >= text.size() || text[pos] != '"')
       return out; // '}' or not JSON
     const std::size_t key_start = pos + 1;
@@ -523,11 +515,11 @@ std::vector<Replacement> unread_members(std::string_view text, std::size_t at_le
     if (key.find('\\') != std::string_view::npos)
       return out;
     pos = key_end + 1;
-    skip_space();
+    skip_json_space(text, pos);
     if (pos >= text.size() || text[pos] != ':')
       return out;
     ++pos;
-    skip_space();
+    skip_json_space(text, pos);
     const std::size_t start = pos;
     const std::size_t end = value_end(text, start);
     if (end == std::string_view::npos || end == start)
@@ -539,7 +531,7 @@ std::vector<Replacement> unread_members(std::string_view text, std::size_t at_le
     if (drop && end - start >= std::max<std::size_t>(at_least, 5))
       out.push_back({start, end, details ? "\"\"" : "null"});
     pos = end;
-    skip_space();
+    skip_json_space(text, pos);
     if (pos >= text.size() || text[pos] != ',')
       return out;
     ++pos;

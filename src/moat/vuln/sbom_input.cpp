@@ -35,7 +35,6 @@
 #include <functional>
 #include <iterator>
 #include <map>
-#include <set>
 
 namespace moat::vuln {
 
@@ -582,9 +581,8 @@ public:
       const auto owner = m_index.find(m_relations.view(from));
       const auto owned = m_index.find(m_relations.view(to));
       if (!owner || !owned || !m_os_package[*owner] || m_os_package[*owned] ||
-          m_installed.contains(*owned))
-        continue;
-      m_installed.insert(*owned);
+          !m_out.packages[*owned].installed_by.empty())
+        continue; // the first OS package to claim it wins
       m_out.packages.set_installed_by(*owned, m_out.packages[*owner].name);
     }
     return std::move(m_out);
@@ -597,7 +595,6 @@ private:
   std::vector<bool> m_os_package; // by package index
   StringArena m_relations;
   std::vector<std::pair<StringArena::Ref, StringArena::Ref>> m_contains;
-  std::set<std::size_t> m_installed; // packages that already have their installer
 };
 
 // The first package purl's distro qualifier, for documents without an OS entry.
