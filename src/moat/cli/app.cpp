@@ -84,7 +84,7 @@ std::string did_you_mean(const std::string& suggestion) {
 
 // A parse error in moat's own words, on one line: which command, what was
 // wrong, the closest flag or command, and where the help is.
-std::string parse_error_line(CLI::App& root, const CLI::ParseError& e) {
+std::string parse_error_text(CLI::App& root, const CLI::ParseError& e) {
   CLI::App* at = deepest(&root);
   const auto full = command_path(at);
   const auto help = fmt::format("; run '{} --help'", full);
@@ -112,6 +112,12 @@ std::string parse_error_line(CLI::App& root, const CLI::ParseError& e) {
   if (what.size() > 1 && std::islower(static_cast<unsigned char>(what[1])) != 0)
     what[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(what[0])));
   return fmt::format("{}{}{}", prefix, what, help);
+}
+
+// The line, with the control characters the arguments may hold (a newline,
+// an escape sequence) escaped: one line, whoever prints it.
+std::string parse_error_line(CLI::App& root, const CLI::ParseError& e) {
+  return util::terminal_safe(parse_error_text(root, e));
 }
 
 void build_app(CLI::App& app, int& exit_code) {
@@ -159,7 +165,7 @@ int run(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    fmt::print(stderr, "moat: {}\n", util::terminal_safe(parse_error_line(app, e)));
+    fmt::print(stderr, "moat: {}\n", parse_error_line(app, e));
     return k_exit_error;
   }
   return exit_code;
