@@ -461,6 +461,34 @@ TEST(Hostile, HostileDockerfileShapesStayLinearInMemory) {
   }
 }
 
+// Findings by the ten thousand (two per RUN): every format is streamed,
+// to stdout and to -o FILE, so JSON and SARIF files cost what the text on
+// stdout costs. SARIF was one document (2.6 times the memory of text for a
+// 15 MB file) and -o held the whole report as a string.
+TEST(Hostile, ReportsAreStreamedInEveryFormat) {
+  TempDir dir;
+  std::string run = "FROM debian:12\n";
+  for (int i = 0; i < 15'000; ++i) {
+    const auto n = std::to_string(i);
+    run += "RUN apt-get install -y pkg" + n + " && echo $HOME" + n + " > /tmp/f" + n + "\n";
+  }
+  const auto file = dir.write("Dockerfile.run", run).string();
+  const auto text = peak_kib({"lint", "--fail-on", "none", "-f", "text", file});
+  ASSERT_GE(text, 0) << "moat failed";
+  EXPECT_LT(text, 400L * 1024L) << "peak " << text << " KiB";
+  for (const std::string format : {"json", "sarif"}) {
+    SCOPED_TRACE(format);
+    const auto out = (dir.path() / ("report." + format)).string();
+    const auto to_stdout = peak_kib({"lint", "--fail-on", "none", "-f", format, file});
+    const auto to_file = peak_kib({"lint", "--fail-on", "none", "-f", format, "-o", out, file});
+    ASSERT_GE(to_stdout, 0) << "moat failed";
+    ASSERT_GE(to_file, 0) << "moat failed";
+    EXPECT_LT(to_stdout - text, 16L * 1024L) << to_stdout << " KiB against " << text;
+    EXPECT_LT(to_file - text, 16L * 1024L) << to_file << " KiB against " << text;
+    EXPECT_GT(std::filesystem::file_size(out), 10'000'000U);
+  }
+}
+
 } // namespace hostile_cli_test
 
 namespace hostile_cli_test {

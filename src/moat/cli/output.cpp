@@ -207,12 +207,17 @@ core::Status emit_reports(const CommonOptions& options, const std::string& comma
       return core::fail(core::ErrorKind::io, "stdout", "write failed");
     return {};
   }
-  // A file is written whole or not at all.
-  std::ostringstream out;
-  (*writer)->write(out, info, reports);
+  // A file is written whole or not at all, streamed through a temporary
+  // file beside it.
   if (!options.config.empty())
     inputs.emplace_back(options.config);
-  return report::write_output(options.output, std::move(out).str(), inputs);
+  return report::write_output(
+      options.output,
+      [&](std::ostream& out) -> core::Status {
+        (*writer)->write(out, info, reports);
+        return {};
+      },
+      inputs);
 }
 
 int findings_exit_code(const CommonOptions& options, const core::Policy& policy,

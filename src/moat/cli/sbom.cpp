@@ -81,18 +81,21 @@ int run_sbom(SbomOptions& opts) {
   doc.tool_version = MOAT_VERSION;
   doc.created = creation_time();
 
-  std::ostringstream out;
-  const auto status = opts.format.starts_with("spdx") ? report::write_spdx(doc, out)
-                                                      : report::write_cyclonedx(doc, out);
-  if (!status)
-    return report_error(status.error());
+  auto produce = [&](std::ostream& out) {
+    return opts.format.starts_with("spdx") ? report::write_spdx(doc, out)
+                                           : report::write_cyclonedx(doc, out);
+  };
   if (opts.output.empty() || opts.output == "-") {
-    std::cout << out.str() << std::flush;
+    // Written to a buffer first: a document that fails halfway prints nothing.
+    std::ostringstream out;
+    if (auto status = produce(out); !status)
+      return report_error(status.error());
+    std::cout << std::move(out).str() << std::flush;
     if (!std::cout)
       return report_error(core::Error{core::ErrorKind::io, "stdout", "write failed", 0, 0});
     return k_exit_clean;
   }
-  if (auto written = report::write_output(opts.output, std::move(out).str(),
+  if (auto written = report::write_output(opts.output, produce,
                                           std::vector<std::filesystem::path>{opts.target});
       !written)
     return report_error(written.error());

@@ -6,7 +6,7 @@
 
 namespace moat::core {
 
-void sort_findings(std::vector<Finding>& findings) {
+void sort_findings(Findings& findings) {
   // The order is found on indexes and then applied in place: a stable sort
   // of the findings themselves would take a buffer of half of them, which
   // for a million findings is more than the rest of a lint holds.

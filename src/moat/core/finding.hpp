@@ -8,6 +8,7 @@
 #include <moat/core/severity.hpp>
 #include <moat/core/vulnerability.hpp>
 
+#include <deque>
 #include <memory>
 #include <string>
 #include <vector>
@@ -23,11 +24,15 @@ struct Finding {
   std::shared_ptr<const Vulnerability> vulnerability{};
 };
 
+// A deque, not a vector: a lint can report a million findings, and a
+// vector's last doubling would hold one and a half copies of them.
+using Findings = std::deque<Finding>;
+
 // The findings for one target (a file, an image, ...), in report order.
 struct TargetReport {
   std::string target;             // as named by the user
   std::string kind;               // "dockerfile", "image", ...
-  std::vector<Finding> findings;  // sorted by line, then column, then id
+  Findings findings;              // sorted by line, then column, then id
   int suppressed = 0;             // findings removed by ignores
   std::vector<std::string> notes; // what moat saw and could not read ("a BerkeleyDB rpmdb ...")
   bool list_packages = false;     // image reports with --list-packages
@@ -35,10 +40,10 @@ struct TargetReport {
   std::vector<Package> packages;  // the inventory, when list_packages
   // Vulnerability findings a VEX statement or ignore rule suppressed, kept
   // only with --show-suppressed; they never decide the exit code.
-  std::vector<Finding> suppressed_findings;
+  Findings suppressed_findings;
 };
 
 // Sorts findings by line, column, then check id.
-void sort_findings(std::vector<Finding>& findings);
+void sort_findings(Findings& findings);
 
 } // namespace moat::core

@@ -42,17 +42,12 @@ Result<std::optional<Severity>> parse_fail_on(std::string_view text) {
 }
 
 void apply_policy(const Policy& policy, TargetReport& report) {
-  std::vector<Finding> kept;
-  kept.reserve(report.findings.size());
-  for (auto& f : report.findings) {
-    if (policy.is_ignored(*f.check)) {
-      ++report.suppressed;
-      continue;
-    }
+  // In place: a second list would double what the findings hold.
+  const auto removed = std::erase_if(
+      report.findings, [&](const Finding& f) { return policy.is_ignored(*f.check); });
+  report.suppressed += static_cast<int>(removed);
+  for (auto& f : report.findings)
     f.severity = policy.severity_for(*f.check);
-    kept.push_back(std::move(f));
-  }
-  report.findings = std::move(kept);
 }
 
 int exit_code_for(const Policy& policy, const std::vector<TargetReport>& reports) {

@@ -111,7 +111,6 @@ Command unwrap(Command c) {
     if (skip == 0 || skip >= out.argv.size())
       break;
     out.argv.erase(out.argv.begin(), out.argv.begin() + static_cast<std::ptrdiff_t>(skip));
-    out.raw.clear();
   }
   return out;
 }
@@ -150,7 +149,7 @@ std::optional<std::string> resolve_package(const Context& ctx, const Run& run,
             return std::string_view(a).substr(0, a.find('=')) == name;
           }))
         return std::nullopt;
-      if (ins.keyword == "env" && std::any_of(ins.pairs.begin(), ins.pairs.end(),
+      if (ins.keyword == "env" && std::any_of(ins.pairs().begin(), ins.pairs().end(),
                                               [&](const KeyValue& p) { return p.key == name; }))
         env_elsewhere = true;
     }

@@ -104,7 +104,6 @@ void read_commands(Run& run, bool posix) {
   if (ins.json) {
     shell::Command c;
     c.argv = ins.args;
-    c.raw = ins.args;
     run.commands.push_back(std::move(c));
     // ["sh", "-c", "script"] runs a script.
     if (ins.args.size() >= 3 && is_one_of(base_name(ins.args[0]), {"sh", "bash"}) &&
@@ -125,7 +124,8 @@ void read_commands(Run& run, bool posix) {
       run.uses_sudo = true;
     run.unwrapped.push_back(unwrap(std::move(c)));
   }
-  run.commands = {};
+  // Not `= {}`: that assigns an empty list and keeps the buffer.
+  std::vector<shell::Command>().swap(run.commands);
 }
 
 } // namespace

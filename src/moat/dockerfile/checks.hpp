@@ -50,7 +50,7 @@ struct Context {
   // Per stage: the final stage, or one a later stage is built FROM (a
   // stage nothing builds on is a throw-away build step).
   std::vector<bool> stage_reused;
-  std::vector<core::Finding> findings;
+  core::Findings findings;
   // BuildKit's check directive can turn on its experimental checks.
   std::function<bool(const core::CheckInfo&)> directive_enables;
 

@@ -142,18 +142,19 @@ void check_env_self_reference(Context& ctx) {
       const auto& ins = *step.instruction;
       if (ins.keyword != "env")
         continue;
-      for (std::size_t i = 0; i < ins.pairs.size(); ++i) {
+      for (std::size_t i = 0; i < ins.pairs().size(); ++i) {
         bool reported = false;
-        for (const auto& name : referenced_names(ins.pairs[i].value)) {
-          const bool same_env = std::any_of(ins.pairs.begin(), ins.pairs.end(), [&](const auto& p) {
-            return &p != &ins.pairs[i] && p.key == name;
-          });
+        for (const auto& name : referenced_names(ins.pairs()[i].value)) {
+          const bool same_env =
+              std::any_of(ins.pairs().begin(), ins.pairs().end(), [&](const auto& p) {
+                return &p.key != &ins.pairs()[i].key && p.key == name;
+              });
           if (!same_env || step.env().count(name) != 0)
             continue;
           ctx.report("DF042", ins,
                      fmt::format("'{}' refers to '{}', which this same ENV defines; it gets the "
                                  "value from before this ENV",
-                                 ins.pairs[i].key, name));
+                                 ins.pairs()[i].key, name));
           reported = true;
           break;
         }
@@ -181,7 +182,7 @@ void check_casing_and_form(Context& ctx) {
       ctx.report("DF076", ins,
                  fmt::format("'{}' is not written in the same case as the other instructions", w));
     if ((ins.keyword == "env" || ins.keyword == "label"))
-      for (const auto& pair : ins.pairs)
+      for (const auto& pair : ins.pairs())
         if (pair.sep.empty()) {
           ctx.report("DF079", ins,
                      fmt::format("'{} {} ...' uses the legacy space-separated form; write {}=...",
@@ -193,7 +194,7 @@ void check_casing_and_form(Context& ctx) {
     if (ins.keyword == "onbuild")
       ctx.report("DF110", ins, "ONBUILD runs this instruction in every image built on this one");
     const bool needs_args = ins.keyword != "onbuild" && known_keyword(ins.keyword);
-    if (needs_args && ins.args.empty() && ins.pairs.empty() && !ins.json && ins.heredocs.empty())
+    if (needs_args && ins.args.empty() && ins.pairs().empty() && !ins.json && ins.heredocs.empty())
       ctx.report("DF089", ins, fmt::format("{} has no arguments", util::to_upper(ins.keyword)));
   }
 }
@@ -218,7 +219,7 @@ std::vector<std::string> expanded_words(const Instruction& ins) {
   std::vector<std::string> words;
   const auto& k = ins.keyword;
   if (k == "env" || k == "label") {
-    for (const auto& pair : ins.pairs) {
+    for (const auto& pair : ins.pairs()) {
       words.push_back(pair.key);
       words.push_back(pair.value);
     }
@@ -249,7 +250,7 @@ bool defined_in_file(const Context& ctx, std::string_view name) {
   return std::any_of(ctx.ast.instructions.begin(), ctx.ast.instructions.end(),
                      [&](const Instruction& ins) {
                        if (ins.keyword == "env")
-                         return std::any_of(ins.pairs.begin(), ins.pairs.end(),
+                         return std::any_of(ins.pairs().begin(), ins.pairs().end(),
                                             [&](const KeyValue& p) { return p.key == name; });
                        return ins.keyword == "arg" &&
                               std::any_of(ins.args.begin(), ins.args.end(), [&](const auto& a) {
@@ -416,7 +417,7 @@ void check_instruction_values(Context& ctx) {
                                                : "the Docker API"));
         }
       } else if (ins.keyword == "env") {
-        for (const auto& pair : ins.pairs) {
+        for (const auto& pair : ins.pairs()) {
           if (pair.key == "DEBIAN_FRONTEND")
             ctx.report("DF097", ins,
                        "ENV DEBIAN_FRONTEND persists into the running container; use ARG or set it "

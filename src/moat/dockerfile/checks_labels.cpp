@@ -77,7 +77,7 @@ const std::string* schema_type(const core::Policy& policy, std::string_view key)
 void check_label_values(Context& ctx, const Step& step) {
   const auto& ins = *step.instruction;
   bool outside = false;
-  for (const auto& pair : ins.pairs) {
+  for (const auto& pair : ins.pairs()) {
     const auto key = unquote(pair.key);
     const std::string* type = schema_type(ctx.policy, key);
     if (type == nullptr) {
@@ -102,7 +102,7 @@ bool chain_has_label(const Context& ctx, int stage, std::string_view label) {
   const auto chain = chain_instructions(ctx, stage);
   return std::any_of(chain.begin(), chain.end(), [&](const Instruction* ins) {
     return ins->keyword == "label" &&
-           std::any_of(ins->pairs.begin(), ins->pairs.end(),
+           std::any_of(ins->pairs().begin(), ins->pairs().end(),
                        [&](const KeyValue& p) { return unquote(p.key) == label; });
   });
 }
@@ -154,7 +154,7 @@ void check_labels(Context& ctx) {
       if (ins.keyword != "label")
         continue;
       std::vector<std::string> invalid;
-      for (const auto& pair : ins.pairs)
+      for (const auto& pair : ins.pairs())
         if (!valid_label_key(unquote(pair.key)))
           invalid.emplace_back(unquote(pair.key));
       if (!invalid.empty())

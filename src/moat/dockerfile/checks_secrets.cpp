@@ -109,7 +109,7 @@ bool hadolint_secret_name(std::string_view name) {
 std::vector<std::string> defined_names(const Instruction& ins) {
   std::vector<std::string> out;
   if (ins.keyword == "env")
-    for (const auto& pair : ins.pairs)
+    for (const auto& pair : ins.pairs())
       out.push_back(pair.key);
   else if (ins.keyword == "arg")
     for (const auto& word : ins.args)
@@ -155,9 +155,9 @@ void check_secrets(Context& ctx) {
   };
   for (const auto& ins : ctx.ast.instructions) {
     if (ins.keyword == "env") {
-      for (const auto& pair : ins.pairs)
+      for (const auto& pair : ins.pairs())
         scan_value(ins, "ENV " + pair.key, pair.value);
-      for (const auto& pair : ins.pairs)
+      for (const auto& pair : ins.pairs())
         if (pair.key == "NODE_TLS_REJECT_UNAUTHORIZED" && util::trim(pair.value) == "0")
           ctx.report("DF067", ins,
                      "NODE_TLS_REJECT_UNAUTHORIZED=0 disables TLS certificate checks");
@@ -177,7 +177,7 @@ void check_secrets(Context& ctx) {
           scan_value(ins, "ARG " + name, *value);
       }
     } else if (ins.keyword == "label") {
-      for (const auto& pair : ins.pairs)
+      for (const auto& pair : ins.pairs())
         scan_value(ins, "LABEL " + pair.key, pair.value);
     } else if (ins.keyword == "run") {
       for (const auto& a : ins.args)
@@ -196,7 +196,7 @@ void check_url_credentials(Context& ctx) {
   for (const auto& ins : ctx.ast.instructions) {
     if (ins.keyword == "env" || ins.keyword == "arg" || ins.keyword == "label") {
       std::vector<std::string> values = ins.args;
-      for (const auto& p : ins.pairs)
+      for (const auto& p : ins.pairs())
         values.push_back(p.value);
       for (const auto& v : values)
         if (url_has_credentials(v)) {

@@ -192,11 +192,11 @@ Model build_model(const ParseResult& ast) {
       // Every pair of one ENV sees the variables as they were before the
       // instruction: all values are expanded before any is set.
       std::vector<std::string> values;
-      values.reserve(ins.pairs.size());
-      for (const auto& pair : ins.pairs)
+      values.reserve(ins.pairs().size());
+      for (const auto& pair : ins.pairs())
         values.push_back(expand_bounded(pair.value, env, ast.escape, &growth));
-      for (std::size_t i = 0; i < ins.pairs.size(); ++i) {
-        const auto& key = ins.pairs[i].key;
+      for (std::size_t i = 0; i < ins.pairs().size(); ++i) {
+        const auto& key = ins.pairs()[i].key;
         env[key] = values[i];
         changes.emplace_back(key, std::move(values[i]));
       }
@@ -207,6 +207,16 @@ Model build_model(const ParseResult& ast) {
     if (ins.keyword == "env")
       env_versions.push_back(version);
   };
+
+  // How many steps each stage has, so that a stage of a million steps is
+  // allocated once rather than doubled into place.
+  std::vector<std::size_t> step_counts;
+  for (const auto& ins : ast.instructions) {
+    if (ins.keyword == "from")
+      step_counts.push_back(0);
+    else if (!step_counts.empty())
+      ++step_counts.back();
+  }
 
   for (const auto& ins : ast.instructions) {
     if (ins.keyword == "from") {
@@ -244,6 +254,7 @@ Model build_model(const ParseResult& ast) {
       history.reset();
       if (!stage.name.empty())
         model.first_stage_by_name.try_emplace(stage.name, stage.index);
+      stage.steps.reserve(step_counts[static_cast<std::size_t>(stage.index)]);
       model.stages.push_back(std::move(stage));
       stage_env_only.emplace_back(); // set when the stage ends
       continue;

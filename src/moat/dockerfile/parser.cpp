@@ -1318,23 +1318,19 @@ ArgError parse_name_val(std::string_view rest, std::string_view key, char escape
     const std::vector<std::string_view> parts = detail::split_ascii_ws(rest, 2);
     if (parts.size() < 2)
       return std::unexpected(fmt::format("{} must have two arguments", key));
-    ins.pairs.push_back({std::string(parts[0]), std::string(parts[1]), ""});
-  } else {
-    ins.pairs.reserve(words.size());
-    for (const std::string& word : words) {
-      const std::size_t eq = word.find('=');
-      if (eq == std::string::npos)
-        return std::unexpected(
-            fmt::format("syntax error - can't find = in {}. Must be of the form: name=value",
-                        detail::go_quote(word)));
-      ins.pairs.push_back({word.substr(0, eq), word.substr(eq + 1), "="});
-    }
+    ins.args = {std::string(parts[0]), std::string(parts[1]), std::string()};
+    return {};
   }
-  ins.args.reserve(3 * ins.pairs.size());
-  for (const KeyValue& kv : ins.pairs) {
-    ins.args.push_back(kv.key);
-    ins.args.push_back(kv.value);
-    ins.args.push_back(kv.sep);
+  ins.args.reserve(3 * words.size());
+  for (const std::string& word : words) {
+    const std::size_t eq = word.find('=');
+    if (eq == std::string::npos)
+      return std::unexpected(
+          fmt::format("syntax error - can't find = in {}. Must be of the form: name=value",
+                      detail::go_quote(word)));
+    ins.args.push_back(word.substr(0, eq));
+    ins.args.push_back(word.substr(eq + 1));
+    ins.args.emplace_back("=");
   }
   return {};
 }

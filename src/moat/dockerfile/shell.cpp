@@ -150,7 +150,6 @@ struct Token {
 // A word of the simple command being read, kept until the command is complete.
 struct Arg {
   std::string text;
-  std::string_view raw;
   std::size_t begin = 0;       // where the word starts in the source
   std::vector<Range> expanded; // see Word::expanded
 };
@@ -1318,7 +1317,7 @@ private:
             in_test = true;
           else if (tok.keyword == Keyword::test_close)
             in_test = false;
-          m_args.push_back({std::move(w.text), w.raw, w.begin, std::move(w.expanded)});
+          m_args.push_back({std::move(w.text), w.begin, std::move(w.expanded)});
         }
         append(nested, std::move(w.nested));
         if (m_args.size() == base + 1 && cmd.assignments.empty() && cmd.redirects.empty() &&
@@ -1334,7 +1333,7 @@ private:
       }
       if (in_test && t.kind == TokenKind::op) {
         const Token& tok = take();
-        m_args.push_back({std::string(tok.op_text), tok.op_text, tok.begin, {}});
+        m_args.push_back({std::string(tok.op_text), tok.begin, {}});
         continue;
       }
       if (in_test && t.kind == TokenKind::newline) {
@@ -1360,10 +1359,8 @@ private:
     if (count == 0 && cmd.assignments.empty() && cmd.redirects.empty())
       return {};
     cmd.argv.reserve(count);
-    cmd.raw.reserve(count);
     for (std::size_t k = base; k < m_args.size(); ++k) {
       cmd.argv.push_back(std::move(m_args[k].text));
-      cmd.raw.emplace_back(m_args[k].raw);
     }
     const auto index = out.size();
     out.push_back(std::move(cmd));

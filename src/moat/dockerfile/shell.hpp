@@ -14,7 +14,6 @@ namespace moat::dockerfile::shell {
 struct Command {
   std::vector<std::string> assignments; // leading NAME=value words, as written after quote removal
   std::vector<std::string> argv;        // words after quote removal; $VAR kept as text
-  std::vector<std::string> raw;         // the same words as written (quotes kept)
   int pipeline = 0;      // index of the pipeline this command belongs to (unique per script)
   int pipe_position = 0; // 0 for the first command of a pipeline
   int pipe_length = 1;   // number of commands in the pipeline

@@ -185,7 +185,6 @@ public:
       if (check != nullptr)
         add_rule(*check);
 
-    auto results = Json::array();
     // GitHub reads a rule's security-severity; a vulnerability's is its CVSS score.
     std::map<std::string, double, std::less<>> scores;
     // An advisory's findings may have merged different records per package:
@@ -194,7 +193,7 @@ public:
     for (const auto& report : reports)
       for (const auto* list : {&report.findings, &report.suppressed_findings})
         for (const auto& finding : *list) {
-          results.push_back(result_json(report, finding, add_rule(check_of(finding))));
+          add_rule(check_of(finding));
           const auto& v = finding.vulnerability;
           if (!v)
             continue;
@@ -235,14 +234,45 @@ public:
                  {"message", {{"text", fmt::format("{}: {}", report.target, note)}}}});
     run["invocations"] = Json::array({Json{
         {"executionSuccessful", true}, {"toolExecutionNotifications", std::move(notifications)}}});
-    run["results"] = std::move(results);
+    // The results are streamed one at a time into the place the document
+    // keeps for them (the last member of the run): a lint can report a
+    // million findings, and as one DOM they took a gigabyte.
+    run["results"] = Json::array();
 
     Json doc = Json::object();
     doc["$schema"] = std::string(k_schema);
     doc["version"] = "2.1.0";
     doc["runs"] = Json::array({std::move(run)});
     // Messages quote the input, which need not be valid UTF-8.
-    out << doc.dump(2, ' ', false, Json::error_handler_t::replace) << '\n';
+    const std::string frame = doc.dump(2, ' ', false, Json::error_handler_t::replace);
+    // Inside a JSON string a quote is escaped, so this text is the key.
+    constexpr std::string_view k_slot = "\"results\": []";
+    const std::size_t slot = frame.rfind(k_slot);
+    const std::size_t open = slot + k_slot.size() - 1; // at the ']'
+    out.write(frame.data(), static_cast<std::streamsize>(open));
+    bool first = true;
+    for (const auto& report : reports)
+      for (const auto* list : {&report.findings, &report.suppressed_findings})
+        for (const auto& finding : *list) {
+          const auto rule_index = index_by_id.find(check_of(finding).id)->second;
+          std::string text = result_json(report, finding, rule_index)
+                                 .dump(2, ' ', false, Json::error_handler_t::replace);
+          // Pretty-printed as an element of runs[0].results: eight spaces in.
+          // A JSON text holds no raw newline but between its tokens.
+          out << (first ? "\n        " : ",\n        ");
+          first = false;
+          std::size_t from = 0;
+          for (std::size_t nl = text.find('\n'); nl != std::string::npos;
+               from = nl + 1, nl = text.find('\n', from)) {
+            out.write(text.data() + from, static_cast<std::streamsize>(nl + 1 - from));
+            out << "        ";
+          }
+          out.write(text.data() + from, static_cast<std::streamsize>(text.size() - from));
+        }
+    if (!first)
+      out << "\n      ";
+    out.write(frame.data() + open, static_cast<std::streamsize>(frame.size() - open));
+    out << '\n';
   }
 };
 

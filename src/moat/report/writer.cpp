@@ -50,6 +50,25 @@ core::Status write_output(const std::string& path, std::string_view content,
   return {};
 }
 
+core::Status write_output(const std::string& path, const ReportProducer& produce,
+                          std::span<const std::filesystem::path> inputs) {
+  if (path.empty())
+    return core::fail(core::ErrorKind::usage, "--output", "empty output path");
+  core::Status produced;
+  auto written = util::write_output_file(
+      path,
+      [&](std::ostream& out) {
+        produced = produce(out);
+        return produced.has_value();
+      },
+      inputs);
+  if (!produced)
+    return produced;
+  if (!written)
+    return core::fail(core::ErrorKind::io, path, fmt::format("cannot write: {}", written.error()));
+  return {};
+}
+
 SeverityCounts count_findings(std::span<const core::TargetReport> reports) {
   SeverityCounts counts;
   for (const auto& report : reports)

@@ -6,6 +6,7 @@
 #include <moat/core/result.hpp>
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <ostream>
@@ -52,6 +53,12 @@ public:
 // new file atomically with its mode kept, a device or FIFO written through,
 // and never one of INPUTS. Nothing is left behind on failure.
 [[nodiscard]] core::Status write_output(const std::string& path, std::string_view content,
+                                        std::span<const std::filesystem::path> inputs = {});
+
+// The same, streaming what PRODUCE writes: the report is never held whole
+// in memory. An error PRODUCE returns leaves PATH as it was and is returned.
+using ReportProducer = std::function<core::Status(std::ostream&)>;
+[[nodiscard]] core::Status write_output(const std::string& path, const ReportProducer& produce,
                                         std::span<const std::filesystem::path> inputs = {});
 
 } // namespace moat::report

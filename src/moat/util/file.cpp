@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <array>
 #include <atomic>
 #include <cerrno>
 #include <cstring>
@@ -225,8 +226,84 @@ int create_temporary(const std::filesystem::path& path, std::string& name) {
   return -1;
 }
 
+// A stream buffer writing to a descriptor in 64 KiB blocks; the first
+// write error is kept and fails the stream.
+class FdBuffer : public std::streambuf {
+public:
+  explicit FdBuffer(int fd) : m_fd(fd) { setp(m_buffer.data(), m_buffer.data() + m_buffer.size()); }
+  FdBuffer(const FdBuffer&) = delete;
+  FdBuffer& operator=(const FdBuffer&) = delete;
+  ~FdBuffer() override = default;
+
+  // The first write error, as text; empty when every write succeeded.
+  [[nodiscard]] const std::string& error() const { return m_error; }
+
+protected:
+  int_type overflow(int_type ch) override {
+    if (!drain())
+      return traits_type::eof();
+    if (!traits_type::eq_int_type(ch, traits_type::eof())) {
+      *pptr() = traits_type::to_char_type(ch);
+      pbump(1);
+    }
+    return traits_type::not_eof(ch);
+  }
+  std::streamsize xsputn(const char* data, std::streamsize count) override {
+    const auto room = static_cast<std::streamsize>(epptr() - pptr());
+    if (count <= room) {
+      std::memcpy(pptr(), data, static_cast<std::size_t>(count));
+      pbump(static_cast<int>(count));
+      return count;
+    }
+    if (!drain())
+      return 0;
+    if (auto written = write_all(m_fd, std::string_view(data, static_cast<std::size_t>(count)));
+        !written) {
+      m_error = written.error();
+      return 0;
+    }
+    return count;
+  }
+  int sync() override { return drain() ? 0 : -1; }
+
+private:
+  bool drain() {
+    if (!m_error.empty())
+      return false;
+    const auto size = static_cast<std::size_t>(pptr() - pbase());
+    if (size > 0) {
+      if (auto written = write_all(m_fd, std::string_view(pbase(), size)); !written) {
+        m_error = written.error();
+        return false;
+      }
+    }
+    setp(m_buffer.data(), m_buffer.data() + m_buffer.size());
+    return true;
+  }
+
+  int m_fd;
+  std::string m_error;
+  std::array<char, 64 * 1024> m_buffer{};
+};
+
+// Runs PRODUCE on a stream writing to FD; the write error, or "abandoned"
+// when PRODUCE gave up.
+std::expected<void, std::string> produce_to(int fd, const OutputProducer& produce) {
+  FdBuffer buffer(fd);
+  std::ostream out(&buffer);
+  const bool produced = produce(out);
+  out.flush();
+  if (!buffer.error().empty())
+    return std::unexpected(buffer.error());
+  if (!produced)
+    return std::unexpected(std::string("abandoned"));
+  if (!out)
+    return std::unexpected(std::string("write failed"));
+  return {};
+}
+
 std::expected<void, std::string> replace_atomically(const std::filesystem::path& path,
-                                                    std::string_view content,
+                                                    const OutputProducer& produce,
                                                     const struct stat* existing) {
   std::string tmp;
   int fd = create_temporary(path, tmp);
@@ -237,7 +314,7 @@ std::expected<void, std::string> replace_atomically(const std::filesystem::path&
     ::unlink(tmp.c_str());
     return std::unexpected(errno_text(err));
   };
-  if (auto written = write_all(fd, content); !written) {
+  if (auto written = produce_to(fd, produce); !written) {
     ::close(fd);
     ::unlink(tmp.c_str());
     return written;
@@ -283,6 +360,18 @@ std::expected<std::filesystem::path, std::string> resolve_links(std::filesystem:
 std::expected<void, std::string> write_output_file(const std::filesystem::path& path,
                                                    std::string_view content,
                                                    std::span<const std::filesystem::path> inputs) {
+  return write_output_file(
+      path,
+      [content](std::ostream& out) {
+        out.write(content.data(), static_cast<std::streamsize>(content.size()));
+        return true;
+      },
+      inputs);
+}
+
+std::expected<void, std::string> write_output_file(const std::filesystem::path& path,
+                                                   const OutputProducer& produce,
+                                                   std::span<const std::filesystem::path> inputs) {
   if (path.empty())
     return std::unexpected(std::string("empty output path"));
   auto target = resolve_links(path);
@@ -292,7 +381,7 @@ std::expected<void, std::string> write_output_file(const std::filesystem::path& 
   if (::stat(target->c_str(), &st) != 0) {
     if (errno != ENOENT)
       return std::unexpected(errno_text(errno));
-    return replace_atomically(*target, content, nullptr);
+    return replace_atomically(*target, produce, nullptr);
   }
   for (const auto& input : inputs) {
     struct stat in {};
@@ -306,7 +395,7 @@ std::expected<void, std::string> write_output_file(const std::filesystem::path& 
     int fd = ::open(target->c_str(), O_WRONLY | O_CLOEXEC | O_NOCTTY);
     if (fd < 0)
       return std::unexpected(errno_text(errno));
-    auto written = write_all(fd, content);
+    auto written = produce_to(fd, produce);
     if (::close(fd) != 0 && written)
       return std::unexpected(errno_text(errno));
     return written;
@@ -314,7 +403,7 @@ std::expected<void, std::string> write_output_file(const std::filesystem::path& 
   if (!S_ISREG(st.st_mode))
     return std::unexpected(
         std::string("not a regular file, character device or FIFO; refusing to replace it"));
-  return replace_atomically(*target, content, &st);
+  return replace_atomically(*target, produce, &st);
 }
 
 bool is_tty(int fd) {

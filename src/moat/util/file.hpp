@@ -5,7 +5,9 @@
 #include <cstddef>
 #include <expected>
 #include <filesystem>
+#include <functional>
 #include <istream>
+#include <ostream>
 #include <span>
 #include <string>
 
@@ -45,7 +47,8 @@ private:
 [[nodiscard]] std::expected<std::string, std::string> read_stream(std::istream& in,
                                                                   std::size_t max_bytes);
 
-// Writes CONTENT to PATH without destroying what is there:
+// Writes to PATH what PRODUCE writes on the stream it is given, without
+// destroying what is there and without holding the output in memory:
 //  - a new path or a regular file is written through a temporary file in the
 //    same directory and a rename, so PATH is either the old file or the
 //    complete new one; an existing file keeps its mode (and owner, as root);
@@ -53,6 +56,14 @@ private:
 //  - a symlink is followed, and its target is judged by the same rules;
 //  - a directory, socket or block device is refused, as is a path that is
 //    the same file as one of INPUTS.
+// PRODUCE returns false to abandon the file (its own error is the caller's
+// to report); the error is then "abandoned" and PATH is left as it was.
+using OutputProducer = std::function<bool(std::ostream&)>;
+[[nodiscard]] std::expected<void, std::string>
+write_output_file(const std::filesystem::path& path, const OutputProducer& produce,
+                  std::span<const std::filesystem::path> inputs = {});
+
+// The same for CONTENT already in memory.
 [[nodiscard]] std::expected<void, std::string>
 write_output_file(const std::filesystem::path& path, std::string_view content,
                   std::span<const std::filesystem::path> inputs = {});

@@ -7,12 +7,13 @@
 #include <random>
 #include <string>
 #include <string_view>
-#include <vector>
+#include <deque>
 
 namespace {
 
 using moat::core::CheckInfo;
 using moat::core::Finding;
+using moat::core::Findings;
 
 // sort_findings orders by file, line, column and id, keeps the order of
 // equal findings, and moves every finding exactly once into its place.
@@ -25,7 +26,7 @@ TEST(SortFindings, OrdersStablyAndLosesNothing) {
   static const CheckInfo a = check("DF001");
   static const CheckInfo b = check("DF002");
   std::mt19937 random(42); // NOLINT(cert-msc32-c,cert-msc51-cpp): a fixed, repeatable order
-  std::vector<Finding> findings;
+  Findings findings;
   for (int i = 0; i < 2000; ++i) {
     Finding f;
     f.check = (random() % 2 == 0) ? &a : &b;
@@ -47,7 +48,7 @@ TEST(SortFindings, OrdersStablyAndLosesNothing) {
     EXPECT_EQ(findings[i].check, expected[i].check) << i;
   }
 
-  std::vector<Finding> none;
+  Findings none;
   moat::core::sort_findings(none);
   EXPECT_TRUE(none.empty());
 }

@@ -44,11 +44,11 @@ std::multiset<std::string> lint_ids(const std::string& text,
   return ids;
 }
 
-std::vector<moat::core::Finding> lint_findings(const std::string& text) {
+moat::core::Findings lint_findings(const std::string& text) {
   LintInput input{"Dockerfile", text, std::nullopt};
   auto report = moat::dockerfile::lint(input, Policy{});
   EXPECT_TRUE(report.has_value());
-  return report ? report->findings : std::vector<moat::core::Finding>{};
+  return report ? report->findings : moat::core::Findings{};
 }
 
 } // namespace

@@ -549,9 +549,13 @@ TEST(ParserHeredoc, DelimiterThatCannotBeLexedIsAnError) {
 // ---------------------------------------------------------------------------
 // ENV and LABEL pairs.
 
+struct Pair {
+  std::string key, value, sep;
+};
+
 struct PairCase {
   std::string line;
-  std::vector<KeyValue> pairs;
+  std::vector<Pair> pairs;
 };
 
 void PrintTo(const PairCase& c, std::ostream* os) {
@@ -564,12 +568,12 @@ TEST_P(PairTest, SplitsPairs) {
   const PairCase& c = GetParam();
   const ParseResult r = parse_ok("FROM a\n" + c.line + "\n");
   const Instruction& ins = at(r, 1);
-  ASSERT_EQ(ins.pairs.size(), c.pairs.size()) << c.line;
+  ASSERT_EQ(ins.pairs().size(), c.pairs.size()) << c.line;
   Strings flat;
   for (std::size_t i = 0; i < c.pairs.size(); ++i) {
-    EXPECT_EQ(ins.pairs[i].key, c.pairs[i].key);
-    EXPECT_EQ(ins.pairs[i].value, c.pairs[i].value);
-    EXPECT_EQ(ins.pairs[i].sep, c.pairs[i].sep);
+    EXPECT_EQ(ins.pairs()[i].key, c.pairs[i].key);
+    EXPECT_EQ(ins.pairs()[i].value, c.pairs[i].value);
+    EXPECT_EQ(ins.pairs()[i].sep, c.pairs[i].sep);
     flat.insert(flat.end(), {c.pairs[i].key, c.pairs[i].value, c.pairs[i].sep});
   }
   EXPECT_EQ(ins.args, flat);
@@ -595,8 +599,8 @@ INSTANTIATE_TEST_SUITE_P(Parser, PairTest, testing::ValuesIn(k_pair_cases));
 
 TEST(ParserPairs, BacktickEscapeKeepsSpaces) {
   const ParseResult r = parse_ok("# escape=`\nFROM a\nENV A=x` y\n");
-  ASSERT_EQ(at(r, 1).pairs.size(), 1U);
-  EXPECT_EQ(at(r, 1).pairs[0].value, "x` y");
+  ASSERT_EQ(at(r, 1).pairs().size(), 1U);
+  EXPECT_EQ(at(r, 1).pairs()[0].value, "x` y");
 }
 
 // ---------------------------------------------------------------------------

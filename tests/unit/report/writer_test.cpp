@@ -145,6 +145,66 @@ TEST(WriteOutput, WritesThroughACharacterDevice) {
   EXPECT_EQ(st.st_rdev, makedev(1, 3));
 }
 
+// A producer writes the report straight into the temporary file, in pieces
+// of every size, and the file holds exactly what it wrote.
+TEST(WriteOutput, StreamsWhatTheProducerWrites) {
+  moat::test::TempDir dir;
+  auto path = (dir.path() / "report.json").string();
+  std::string expected;
+  auto status = write_output(path, [&](std::ostream& out) -> Status {
+    for (int i = 0; i < 20'000; ++i) {
+      std::string piece(static_cast<std::size_t>(i % 97), static_cast<char>('a' + i % 26));
+      out << piece << '\n';
+      expected += piece + '\n';
+    }
+    const std::string block(200'000, 'z'); // larger than the stream's buffer
+    out.write(block.data(), static_cast<std::streamsize>(block.size()));
+    expected += block;
+    return {};
+  });
+  ASSERT_TRUE(status.has_value()) << status.error().message;
+  EXPECT_EQ(moat::test::read_text(path), expected);
+  EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir.path()),
+                          std::filesystem::directory_iterator()),
+            1);
+}
+
+// A producer that fails leaves the old file and no temporary, and its own
+// error is the one returned.
+TEST(WriteOutput, AFailingProducerLeavesTheOldFile) {
+  moat::test::TempDir dir;
+  auto path = dir.path() / "report.json";
+  moat::test::write_text(path, "old");
+  auto status = write_output(path.string(), [](std::ostream& out) -> Status {
+    out << std::string(300'000, 'x');
+    return fail(ErrorKind::internal, "sbom", "cannot be written");
+  });
+  ASSERT_FALSE(status.has_value());
+  EXPECT_EQ(status.error().input, "sbom");
+  EXPECT_EQ(status.error().message, "cannot be written");
+  EXPECT_EQ(moat::test::read_text(path), "old");
+  EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir.path()),
+                          std::filesystem::directory_iterator()),
+            1);
+}
+
+// A device that refuses the bytes (ENOSPC from /dev/full) is an I/O error
+// naming the output, also when the refusal comes halfway through a stream.
+TEST(WriteOutput, AWriteErrorWhileStreamingIsReported) {
+  if (::access("/dev/full", W_OK) != 0)
+    GTEST_SKIP() << "/dev/full is not writable here";
+  auto status = write_output("/dev/full", [](std::ostream& out) -> Status {
+    for (int i = 0; i < 1000; ++i)
+      out << std::string(1000, 'x');
+    return {};
+  });
+  ASSERT_FALSE(status.has_value());
+  EXPECT_EQ(status.error().kind, ErrorKind::io);
+  EXPECT_EQ(status.error().input, "/dev/full");
+  EXPECT_NE(status.error().message.find("No space left on device"), std::string::npos)
+      << status.error().message;
+}
+
 TEST(WriteOutput, WritesThroughAFifo) {
   moat::test::TempDir dir;
   auto fifo = dir.path() / "pipe";
