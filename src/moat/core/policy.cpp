@@ -43,8 +43,8 @@ Result<std::optional<Severity>> parse_fail_on(std::string_view text) {
 
 void apply_policy(const Policy& policy, TargetReport& report) {
   // In place: a second list would double what the findings hold.
-  const auto removed = std::erase_if(
-      report.findings, [&](const Finding& f) { return policy.is_ignored(*f.check); });
+  const auto removed =
+      std::erase_if(report.findings, [&](const Finding& f) { return policy.is_ignored(*f.check); });
   report.suppressed += static_cast<int>(removed);
   for (auto& f : report.findings)
     f.severity = policy.severity_for(*f.check);
