@@ -283,7 +283,7 @@ private:
 
   int m_fd;
   std::string m_error;
-  std::array<char, 64 * 1024> m_buffer{};
+  std::array<char, std::size_t{64} * 1024> m_buffer{};
 };
 
 // Runs PRODUCE on a stream writing to FD; the write error, or "abandoned"
