@@ -29,7 +29,8 @@ struct Verb {
 };
 
 // Every verb, in the order --help lists them.
-constexpr std::array<Verb, 6> k_verbs{{
+constexpr std::array<Verb, 7> k_verbs{{
+    {"config", attach_config},
     {"db", attach_db},
     {"image", attach_image},
     {"lint", attach_lint},

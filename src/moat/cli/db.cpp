@@ -2,7 +2,7 @@
 #include <moat/cli/common.hpp>
 #include <moat/cli/verbs.hpp>
 #include <moat/cli/vuln_common.hpp>
-#include <moat/image/http.hpp>
+#include <moat/engine/http.hpp>
 #include <moat/util/file.hpp>
 #include <moat/util/strings.hpp>
 #include <moat/vuln/import.hpp>
@@ -160,11 +160,11 @@ core::Result<Feed> feed_for(const std::string& source) {
                     "unknown feed: use osv:ECOSYSTEM, debian or alpine:vX.Y/REPO");
 }
 
-core::Status download(image::HttpClient& client, const Feed& feed, const fs::path& to) {
+core::Status download(engine::HttpClient& client, const Feed& feed, const fs::path& to) {
   std::ofstream out(to, std::ios::binary);
   if (!out)
     return core::fail(core::ErrorKind::io, to.string(), "cannot create the file");
-  image::HttpRequest request;
+  engine::HttpRequest request;
   request.url = feed.url;
   request.follow_redirects = true;
   auto response =
@@ -218,13 +218,13 @@ int run_update(const DbOptions& opts) {
       fs::remove_all(dir, ignored);
     }
   } cleanup{temp};
-  image::HttpOptions http_options;
+  engine::HttpOptions http_options;
   const auto timeout = parse_timeout_option(opts.timeout);
   if (!timeout)
     return report_error(timeout.error());
   http_options.timeout = *timeout;
   http_options.deadline = std::chrono::steady_clock::now() + *timeout;
-  auto client = image::HttpClient::create(std::move(http_options));
+  auto client = engine::HttpClient::create(std::move(http_options));
   if (!client)
     return report_error(client.error());
   std::vector<std::string> files;

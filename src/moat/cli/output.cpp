@@ -3,6 +3,7 @@
 #include <moat/dockerfile/lint.hpp>
 #include <moat/image/checks.hpp>
 #include <moat/report/writer.hpp>
+#include <moat/runconf/runconf.hpp>
 #include <moat/util/file.hpp>
 #include <moat/util/strings.hpp>
 
@@ -261,8 +262,9 @@ int report_error(const core::Error& error) {
 }
 
 std::span<const core::CheckTable> all_check_tables() {
-  static const std::array<core::CheckTable, 2> tables{
-      {{"dockerfile", dockerfile::checks()}, {"image", image::checks()}}};
+  static const std::array<core::CheckTable, 3> tables{{{"dockerfile", dockerfile::checks()},
+                                                       {"image", image::checks()},
+                                                       {"config", runconf::checks()}}};
   return tables;
 }
 

@@ -6,6 +6,7 @@
 
 namespace moat::cli {
 
+void attach_config(CLI::App& root, int& exit_code);
 void attach_db(CLI::App& root, int& exit_code);
 void attach_image(CLI::App& root, int& exit_code);
 void attach_lint(CLI::App& root, int& exit_code);

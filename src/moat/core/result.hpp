@@ -48,3 +48,14 @@ fail(ErrorKind kind, std::string input, std::string message, int line = 0, int c
     if (auto moat_try_result_ = (expr); !moat_try_result_)                                         \
       return std::unexpected(std::move(moat_try_result_).error());                                 \
   } while (false)
+
+// Declares VAR as the value of EXPR (a Result), or returns its error from
+// the enclosing function. VAR is a name being declared, so it cannot be
+// parenthesised.
+// NOLINTBEGIN(bugprone-macro-parentheses)
+#define MOAT_TRY_ASSIGN(var, expr)                                                                 \
+  auto var##_result_ = (expr);                                                                     \
+  if (!var##_result_)                                                                              \
+    return std::unexpected(std::move(var##_result_).error());                                      \
+  auto var = std::move(var##_result_).value()
+// NOLINTEND(bugprone-macro-parentheses)

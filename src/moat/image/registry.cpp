@@ -21,6 +21,9 @@ namespace {
 
 using core::ErrorKind;
 using core::fail;
+using engine::HttpOptions;
+using engine::HttpRequest;
+using engine::percent_encode;
 
 constexpr std::size_t k_max_config_file_bytes = std::size_t{4} * 1024 * 1024;
 constexpr std::size_t k_max_tag_length = 128;

@@ -3,7 +3,7 @@
 // (Docker Registry HTTP API v2): manifests and blobs, verified by digest.
 
 #include <moat/core/result.hpp>
-#include <moat/image/http.hpp>
+#include <moat/engine/http.hpp>
 #include <moat/image/image.hpp>
 
 #include <chrono>
@@ -16,6 +16,10 @@
 #include <vector>
 
 namespace moat::image {
+
+using engine::ByteSink;
+using engine::HttpClient;
+using engine::HttpResponse;
 
 inline constexpr std::string_view k_media_oci_index = "application/vnd.oci.image.index.v1+json";
 inline constexpr std::string_view k_media_oci_manifest =

@@ -1,6 +1,6 @@
 #include <moat/image/remote.hpp>
 
-#include <moat/image/engine.hpp>
+#include <moat/engine/engine.hpp>
 #include <moat/image/json_fields.hpp>
 #include <moat/image/registry.hpp>
 #include <moat/image/tar.hpp>
@@ -17,6 +17,8 @@ namespace moat::image {
 
 using core::ErrorKind;
 using core::fail;
+using engine::EngineClient;
+using engine::EngineOptions;
 
 namespace {
 

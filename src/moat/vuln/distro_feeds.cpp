@@ -2,9 +2,9 @@
 // secdb, mapped onto OSV-shaped advisories (one per vulnerability id, one
 // Affected per source package and release).
 
+#include <moat/core/json_read.hpp>
 #include <moat/util/strings.hpp>
 #include <moat/vuln/feeds.hpp>
-#include <moat/vuln/json_read.hpp>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -19,6 +19,10 @@
 #include <utility>
 
 namespace moat::vuln {
+
+using core::json_error_detail;
+using core::json_syntax_error;
+using core::member;
 
 namespace {
 

@@ -1,10 +1,10 @@
 #include <moat/vuln/import.hpp>
 
+#include <moat/core/json_read.hpp>
 #include <moat/util/file.hpp>
 #include <moat/util/strings.hpp>
 #include <moat/util/time.hpp>
 #include <moat/vuln/feeds.hpp>
-#include <moat/vuln/json_read.hpp>
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -18,6 +18,9 @@
 #include <thread>
 
 namespace moat::vuln {
+
+using core::member;
+using core::skip_json_space;
 
 namespace {
 

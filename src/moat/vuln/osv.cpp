@@ -6,9 +6,9 @@
 // all strings, and YAML's implicit typing would otherwise turn the version
 // 1.10 into the float 1.1 and dates into timestamps.
 
+#include <moat/core/json_read.hpp>
 #include <moat/util/strings.hpp>
 #include <moat/vuln/feeds.hpp>
-#include <moat/vuln/json_read.hpp>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -27,6 +27,13 @@
 #include <utility>
 
 namespace moat::vuln {
+
+using core::is_json_space;
+using core::json_error_detail;
+using core::json_error_position;
+using core::json_syntax_error;
+using core::member;
+using core::skip_json_space;
 
 std::string_view to_string(FixState state) {
   switch (state) {

@@ -18,7 +18,7 @@
 
 #include <moat/vuln/sbom_input.hpp>
 
-#include <moat/vuln/json_read.hpp>
+#include <moat/core/json_read.hpp>
 
 #include <moat/util/strings.hpp>
 
@@ -37,6 +37,11 @@
 #include <map>
 
 namespace moat::vuln {
+
+using core::json_error_detail;
+using core::json_error_position;
+using core::JsonReader;
+using core::member;
 
 namespace {
 

@@ -10,9 +10,9 @@
 
 #include <moat/vuln/suppress.hpp>
 
+#include <moat/core/json_read.hpp>
 #include <moat/inventory/python.hpp>
 #include <moat/util/strings.hpp>
-#include <moat/vuln/json_read.hpp>
 #include <moat/vuln/sbom_input.hpp>
 
 #include <nlohmann/json.hpp>
@@ -25,6 +25,10 @@
 #include <optional>
 
 namespace moat::vuln {
+
+using core::json_error_detail;
+using core::json_syntax_error;
+using core::JsonReader;
 
 namespace {
 

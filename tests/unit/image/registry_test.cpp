@@ -13,6 +13,7 @@
 #include <thread>
 
 using namespace moat::image;
+using namespace moat::engine;
 using moat::core::ErrorKind;
 using moat::test::TempDir;
 

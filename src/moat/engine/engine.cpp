@@ -1,10 +1,12 @@
-#include <moat/image/engine.hpp>
+#include <moat/engine/engine.hpp>
 
 #include <moat/util/strings.hpp>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -15,7 +17,7 @@
 #include <system_error>
 #include <unistd.h>
 
-namespace moat::image {
+namespace moat::engine {
 
 namespace {
 
@@ -59,6 +61,15 @@ bool is_safe_image_name(std::string_view name) {
       return false;
   }
   return true;
+}
+
+// Docker's container names ([a-zA-Z0-9][a-zA-Z0-9_.-]*) and ids (hex).
+bool is_safe_container_name(std::string_view name) {
+  if (name.empty() || name.size() > 256 || std::isalnum(static_cast<unsigned char>(name[0])) == 0)
+    return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_' || c == '.' || c == '-';
+  });
 }
 
 } // namespace
@@ -144,8 +155,8 @@ core::Result<EngineClient> EngineClient::open(EngineOptions options) {
   return EngineClient(std::move(*host), std::move(*http), std::move(base));
 }
 
-core::Error EngineClient::request_error(std::string_view name, core::Error error) const {
-  error.input = fmt::format("docker://{}", name);
+core::Error EngineClient::request_error(std::string_view input, core::Error error) const {
+  error.input = std::string(input);
   if (error.kind == ErrorKind::io) {
     std::string reason = error.message;
     if (m_host.kind == DockerHost::Kind::unix_socket) {
@@ -161,11 +172,10 @@ core::Error EngineClient::request_error(std::string_view name, core::Error error
   return error;
 }
 
-core::Error EngineClient::response_error(std::string_view name,
-                                         const HttpResponse& response) const {
-  std::string input = fmt::format("docker://{}", name);
+core::Error EngineClient::response_error(std::string_view input, const HttpResponse& response,
+                                         std::string_view not_found) const {
   if (response.status == 404)
-    return core::Error{ErrorKind::io, std::move(input), "no such image"};
+    return core::Error{ErrorKind::io, std::string(input), std::string(not_found)};
   std::string message;
   auto doc = nlohmann::json::parse(response.body, nullptr, false);
   if (!doc.is_discarded() && doc.is_object()) {
@@ -174,7 +184,7 @@ core::Error EngineClient::response_error(std::string_view name,
   }
   if (message.empty())
     message = "the Docker daemon refused the request";
-  return core::Error{ErrorKind::io, std::move(input),
+  return core::Error{ErrorKind::io, std::string(input),
                      fmt::format("{} (HTTP {})", message, response.status)};
 }
 
@@ -183,12 +193,42 @@ core::Result<std::string> EngineClient::image_inspect(std::string_view name) {
     return fail(ErrorKind::usage, fmt::format("docker://{}", name), "invalid image name");
   HttpRequest request{
       m_base + "/images/" + percent_encode(name, "/:@") + "/json", {}, false, false};
+  return get_json(request, fmt::format("docker://{}", name), "no such image");
+}
+
+core::Result<std::string> EngineClient::get_json(const HttpRequest& request, std::string_view input,
+                                                 std::string_view not_found) {
   auto response = m_http.get(request, k_max_inspect_bytes);
   if (!response)
-    return std::unexpected(request_error(name, std::move(response).error()));
+    return std::unexpected(request_error(input, std::move(response).error()));
   if (!response->ok())
-    return std::unexpected(response_error(name, *response));
+    return std::unexpected(response_error(input, *response, not_found));
   return std::move(response->body);
+}
+
+core::Result<std::string> EngineClient::container_inspect(std::string_view name) {
+  const auto input = fmt::format("container://{}", name);
+  if (!is_safe_container_name(name))
+    return fail(ErrorKind::usage, input, "invalid container name or id");
+  HttpRequest request{m_base + "/containers/" + percent_encode(name) + "/json", {}, false, false};
+  return get_json(request, input, "no such container");
+}
+
+core::Result<std::vector<std::string>> EngineClient::running_containers() {
+  HttpRequest request{m_base + "/containers/json", {}, false, false};
+  auto body = get_json(request, "container://", "the daemon has no container list");
+  if (!body)
+    return std::unexpected(std::move(body).error());
+  auto doc = nlohmann::json::parse(*body, nullptr, false);
+  if (doc.is_discarded() || !doc.is_array())
+    return fail(ErrorKind::parse, "container://",
+                "the daemon's container list is not a JSON array");
+  std::vector<std::string> ids;
+  for (const auto& c : doc)
+    if (c.is_object())
+      if (auto it = c.find("Id"); it != c.end() && it->is_string())
+        ids.push_back(it->get<std::string>());
+  return ids;
 }
 
 core::Status EngineClient::export_image(std::string_view name, const ByteSink& sink) {
@@ -206,11 +246,12 @@ core::Status EngineClient::export_image(std::string_view name, const ByteSink& s
   auto response = m_http.get_streaming(request, forward);
   if (sink_error)
     return std::unexpected(std::move(*sink_error));
+  const auto input = fmt::format("docker://{}", name);
   if (!response)
-    return std::unexpected(request_error(name, std::move(response).error()));
+    return std::unexpected(request_error(input, std::move(response).error()));
   if (!response->ok())
-    return std::unexpected(response_error(name, *response));
+    return std::unexpected(response_error(input, *response, "no such image"));
   return {};
 }
 
-} // namespace moat::image
+} // namespace moat::engine

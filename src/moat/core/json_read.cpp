@@ -1,11 +1,11 @@
-#include <moat/vuln/json_read.hpp>
+#include <moat/core/json_read.hpp>
 
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <climits>
 
-namespace moat::vuln {
+namespace moat::core {
 
 namespace {
 
@@ -91,4 +91,4 @@ JsonReader::strings(const nlohmann::json& object, const char* key, std::string_v
   return out;
 }
 
-} // namespace moat::vuln
+} // namespace moat::core

@@ -1,4 +1,4 @@
-#include <moat/image/http.hpp>
+#include <moat/engine/http.hpp>
 
 #include <moat/util/strings.hpp>
 
@@ -11,7 +11,7 @@
 #include <mutex>
 #include <optional>
 
-namespace moat::image {
+namespace moat::engine {
 
 namespace {
 
@@ -303,4 +303,4 @@ std::string percent_encode(std::string_view text, std::string_view keep) {
   return out;
 }
 
-} // namespace moat::image
+} // namespace moat::engine

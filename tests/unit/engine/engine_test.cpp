@@ -1,4 +1,5 @@
-#include <moat/image/engine.hpp>
+#include <moat/engine/engine.hpp>
+#include <moat/runconf/runconf.hpp>
 
 #include "services.hpp"
 #include "testutil.hpp"
@@ -9,8 +10,9 @@
 #include <cstdlib>
 #include <memory>
 #include <optional>
+#include <set>
 
-using namespace moat::image;
+using namespace moat::engine;
 using moat::core::ErrorKind;
 using moat::test::TempDir;
 
@@ -252,6 +254,51 @@ TEST_F(EngineTest, ExportsTheDockerSaveTar) {
                                           " manifest.json");
   ASSERT_EQ(manifest.exit_code, 0) << manifest.output;
   EXPECT_NE(manifest.output.find("test/img:1"), std::string::npos) << manifest.output;
+}
+
+// Containers made by the real daemon with insecure and hardened flags: the
+// client reads their inspect JSON and the run-configuration checks judge
+// what the daemon recorded (not what a flag parser thought it meant).
+TEST_F(EngineTest, ContainersAreInspectedAndJudged) {
+  auto made = s_daemon->docker(
+      "create --name insecure --cap-add SYS_ADMIN -v /var/run/docker.sock:/var/run/docker.sock "
+      "-v /etc:/host/etc --pid host --security-opt seccomp=unconfined --restart on-failure:10 "
+      "-p 0.0.0.0:80:80 test/img:1 /srv/none");
+  ASSERT_EQ(made.exit_code, 0) << made.output;
+  made = s_daemon->docker(
+      "create --name hardened --read-only --cap-drop ALL --security-opt no-new-privileges "
+      "--user 1000 --memory 64m --pids-limit 50 --cpus 0.5 --health-cmd /srv/none "
+      "--restart on-failure:5 --ulimit nofile=1024:2048 test/img:1 /srv/none");
+  ASSERT_EQ(made.exit_code, 0) << made.output;
+
+  auto c = client();
+  auto ids_of = [&](const std::string& name) {
+    std::set<std::string> ids;
+    auto json = c.container_inspect(name);
+    EXPECT_TRUE(json) << json.error().to_string();
+    if (!json)
+      return ids;
+    auto specs = moat::runconf::read_inspect(*json, "container://" + name);
+    EXPECT_TRUE(specs) << specs.error().to_string();
+    if (specs)
+      for (const auto& spec : *specs)
+        for (const auto& f : moat::runconf::check(spec))
+          if (f.severity >= moat::core::Severity::low)
+            ids.emplace(f.check->id);
+    return ids;
+  };
+  const auto insecure = ids_of("insecure");
+  for (const char* id : {"RC002", "RC007", "RC010", "RC011", "RC015", "RC020", "RC022", "RC023",
+                         "RC025", "RC026", "RC027"})
+    EXPECT_TRUE(insecure.contains(id)) << id;
+  // The default bridge (RC032) is info; everything at low and above passes.
+  EXPECT_TRUE(ids_of("hardened").empty());
+
+  auto missing = c.container_inspect("no-such-container");
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().input, "container://no-such-container");
+  EXPECT_EQ(missing.error().message, "no such container");
+  EXPECT_FALSE(c.container_inspect("../images/json"));
 }
 
 TEST_F(EngineTest, MissingImageIsNoSuchImage) {

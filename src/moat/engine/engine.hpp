@@ -3,14 +3,15 @@
 // socket, or over TCP (plain, or TLS with client certificates).
 
 #include <moat/core/result.hpp>
-#include <moat/image/http.hpp>
+#include <moat/engine/http.hpp>
 
 #include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
-namespace moat::image {
+namespace moat::engine {
 
 inline constexpr std::string_view k_default_docker_host = "unix:///var/run/docker.sock";
 
@@ -47,6 +48,12 @@ public:
   // GET /images/get?names=NAME: streams the `docker save` tar of the image to SINK.
   [[nodiscard]] core::Status export_image(std::string_view name, const ByteSink& sink);
 
+  // GET /containers/{name}/json: a container's inspect JSON (by name or id).
+  [[nodiscard]] core::Result<std::string> container_inspect(std::string_view name);
+
+  // GET /containers/json: the ids of the running containers.
+  [[nodiscard]] core::Result<std::vector<std::string>> running_containers();
+
   // The daemon address, e.g. "unix:///var/run/docker.sock".
   [[nodiscard]] const std::string& host() const { return m_host.text; }
 
@@ -54,12 +61,15 @@ private:
   EngineClient(DockerHost host, HttpClient http, std::string base)
       : m_host(std::move(host)), m_http(std::move(http)), m_base(std::move(base)) {}
 
-  core::Error request_error(std::string_view name, core::Error error) const;
-  core::Error response_error(std::string_view name, const HttpResponse& response) const;
+  core::Result<std::string> get_json(const HttpRequest& request, std::string_view input,
+                                     std::string_view not_found);
+  core::Error request_error(std::string_view input, core::Error error) const;
+  core::Error response_error(std::string_view input, const HttpResponse& response,
+                             std::string_view not_found) const;
 
   DockerHost m_host;
   HttpClient m_http;
   std::string m_base; // "http://localhost" for a socket, "https://HOST:PORT" for TLS
 };
 
-} // namespace moat::image
+} // namespace moat::engine

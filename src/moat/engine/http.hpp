@@ -19,7 +19,7 @@
 #include <utility>
 #include <vector>
 
-namespace moat::image {
+namespace moat::engine {
 
 // A sink receives a blob's bytes in order; returning an error aborts the transfer.
 using ByteSink = std::function<core::Status(std::span<const std::byte>)>;
@@ -96,4 +96,4 @@ private:
 // Percent-encodes every byte of TEXT except RFC 3986 unreserved characters and KEEP.
 [[nodiscard]] std::string percent_encode(std::string_view text, std::string_view keep = {});
 
-} // namespace moat::image
+} // namespace moat::engine

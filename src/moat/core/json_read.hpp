@@ -13,7 +13,7 @@
 #include <utility>
 #include <vector>
 
-namespace moat::vuln {
+namespace moat::core {
 
 // OBJECT's member KEY, or nullptr when it is absent or null (YAML writes an
 // empty value as null, and feeds write null for "none").
@@ -73,4 +73,4 @@ private:
   std::string_view m_input;
 };
 
-} // namespace moat::vuln
+} // namespace moat::core

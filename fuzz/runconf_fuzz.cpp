@@ -1,0 +1,18 @@
+// Feeds arbitrary bytes to the run-configuration readers (docker inspect
+// JSON and docker run lines) and checks whatever they read.
+
+#include <moat/runconf/runconf.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  std::string_view text(reinterpret_cast<const char*>(data), size);
+  if (auto specs = moat::runconf::read_inspect(text, "fuzz.json"))
+    for (const auto& spec : *specs)
+      (void)moat::runconf::check(spec);
+  if (auto spec = moat::runconf::read_docker_run(text))
+    (void)moat::runconf::check(*spec);
+  return 0;
+}

@@ -1,0 +1,176 @@
+// moat config: how containers are run, read from docker inspect JSON, live
+// containers and docker run command lines.
+#include <moat/cli/common.hpp>
+#include <moat/cli/verbs.hpp>
+#include <moat/engine/engine.hpp>
+#include <moat/runconf/runconf.hpp>
+#include <moat/util/file.hpp>
+#include <moat/util/strings.hpp>
+
+#include <fmt/format.h>
+
+#include <iostream>
+#include <memory>
+
+namespace moat::cli {
+
+namespace {
+
+constexpr std::size_t k_max_config_bytes = std::size_t{64} * 1024 * 1024;
+constexpr std::string_view k_container_scheme = "container://";
+
+struct ConfigOptions {
+  CommonOptions common;
+  std::vector<std::string> targets;
+  std::vector<std::string> docker_run;
+  std::string timeout = "5m";
+};
+
+core::Result<std::string> read_target(const std::string& path) {
+  auto text = path == "-" ? util::read_stream(std::cin, k_max_config_bytes)
+                          : util::read_file(path, k_max_config_bytes);
+  if (!text)
+    return core::fail(core::ErrorKind::io, path, text.error());
+  return std::move(*text);
+}
+
+core::TargetReport report_for(std::string target, std::string kind,
+                              const std::vector<runconf::ContainerSpec>& specs) {
+  core::TargetReport report;
+  report.target = std::move(target);
+  report.kind = std::move(kind);
+  for (const auto& spec : specs)
+    for (auto& finding : runconf::check(spec))
+      report.findings.push_back(std::move(finding));
+  return report;
+}
+
+// A file: docker or podman inspect JSON. Compose files and Kubernetes
+// manifests are YAML, named as such until they are read.
+core::Result<core::TargetReport> read_file_target(const std::string& path) {
+  MOAT_TRY_ASSIGN(text, read_target(path));
+  const auto start = text.find_first_not_of(" \t\r\n");
+  if (start == std::string::npos)
+    return core::fail(core::ErrorKind::parse, path,
+                      "empty file; moat config reads docker inspect JSON");
+  if (text[start] != '{' && text[start] != '[')
+    return core::fail(core::ErrorKind::parse, path,
+                      "not JSON: moat config reads docker inspect and podman inspect JSON "
+                      "(Compose files and Kubernetes manifests are not read yet)");
+  MOAT_TRY_ASSIGN(specs, runconf::read_inspect(text, path));
+  return report_for(path, "inspect", specs);
+}
+
+// container://NAME, or container:// for every running container.
+core::Result<std::vector<core::TargetReport>> read_containers(const std::string& target,
+                                                              const ConfigOptions& opts) {
+  engine::EngineOptions eo;
+  MOAT_TRY_ASSIGN(timeout, parse_timeout_option(opts.timeout));
+  eo.timeout = timeout;
+  eo.deadline = std::chrono::steady_clock::now() + timeout;
+  MOAT_TRY_ASSIGN(client, engine::EngineClient::open(std::move(eo)));
+  std::vector<std::string> names;
+  const auto name = target.substr(k_container_scheme.size());
+  if (name.empty()) {
+    MOAT_TRY_ASSIGN(ids, client.running_containers());
+    names = std::move(ids);
+  } else {
+    names.push_back(name);
+  }
+  std::vector<core::TargetReport> reports;
+  for (const auto& n : names) {
+    MOAT_TRY_ASSIGN(json, client.container_inspect(n));
+    const auto input = fmt::format("container://{}", n);
+    MOAT_TRY_ASSIGN(specs, runconf::read_inspect(json, input));
+    for (auto& spec : specs) {
+      spec.kind = "container";
+      spec.source = fmt::format("container://{}", spec.name);
+    }
+    reports.push_back(report_for(specs.empty() ? input : specs.front().source, "container", specs));
+  }
+  return reports;
+}
+
+int run_config(ConfigOptions& opts) {
+  if (opts.targets.empty() && opts.docker_run.empty())
+    return report_error(core::Error{core::ErrorKind::usage, "moat config",
+                                    "name a TARGET (inspect JSON, container://NAME) or give "
+                                    "--docker-run 'docker run ...'",
+                                    0, 0});
+  auto policy = build_policy(opts.common, opts.targets.empty() || opts.targets.front() == "-"
+                                              ? std::filesystem::current_path()
+                                              : std::filesystem::path(opts.targets.front()));
+  if (!policy)
+    return report_error(policy.error());
+  std::vector<core::TargetReport> reports;
+  std::vector<std::filesystem::path> inputs;
+  for (const auto& target : opts.targets) {
+    if (target.starts_with(k_container_scheme)) {
+      auto found = read_containers(target, opts);
+      if (!found)
+        return report_error(found.error());
+      for (auto& r : *found)
+        reports.push_back(std::move(r));
+      continue;
+    }
+    auto report = read_file_target(target);
+    if (!report)
+      return report_error(report.error());
+    reports.push_back(std::move(*report));
+    inputs.emplace_back(target);
+  }
+  for (const auto& line : opts.docker_run) {
+    auto spec = runconf::read_docker_run(line);
+    if (!spec)
+      return report_error(spec.error());
+    reports.push_back(report_for("--docker-run", "docker run", {*spec}));
+  }
+  for (auto& report : reports) {
+    core::apply_policy(*policy, report);
+    core::sort_findings(report.findings);
+  }
+  if (auto status =
+          emit_reports(opts.common, "config", runconf::checks(), *policy, reports, inputs);
+      !status)
+    return report_error(status.error());
+  return findings_exit_code(opts.common, *policy, reports);
+}
+
+} // namespace
+
+void attach_config(CLI::App& root, int& exit_code) {
+  auto opts = std::make_shared<ConfigOptions>();
+  auto* cmd = root.add_subcommand(
+      "config", "Check how containers are run: inspect JSON, live containers, docker run lines");
+  cmd->add_option("TARGET", opts->targets,
+                  "docker/podman inspect JSON (a file, or '-' for standard input), "
+                  "container://NAME for a live container, container:// for every running one");
+  cmd->add_option("--docker-run", opts->docker_run,
+                  "A docker run command line to check, quoted as one argument (repeatable)")
+      ->option_text("LINE");
+  cmd->add_option("--timeout", opts->timeout,
+                  "Give up on the daemon after this long in all: 90s, 5m (default 5m)")
+      ->option_text("DURATION");
+  add_common_options(*cmd, opts->common, "text, json, sarif, junit");
+  cmd->footer(
+      std::string("DESCRIPTION:\n"
+                  "  Reads each container's run configuration (privileges, capabilities,\n"
+                  "  security options, namespaces, mounts, devices, ports, limits, user,\n"
+                  "  health check, restart policy, environment) and checks it against the\n"
+                  "  CIS Docker Benchmark 1.6 section 5 (ids CIS-5.x as aliases) and what\n"
+                  "  the hardening guides add: dangerous capabilities one by one, runtime\n"
+                  "  sockets and sensitive host directories mounted, secrets in the\n"
+                  "  environment, sysctls that reach the host. Each finding names the\n"
+                  "  container; for a docker run line, the line and column of the flag.\n"
+                  "  A live container is read from the Docker Engine API at DOCKER_HOST\n"
+                  "  (default unix:///var/run/docker.sock).\n\n"
+                  "EXAMPLES:\n"
+                  "  docker inspect web | moat config -\n"
+                  "  moat config container://web --format sarif -o web.sarif\n"
+                  "  moat config container:// --fail-on high\n"
+                  "  moat config --docker-run 'docker run -d --privileged -v /:/host nginx'\n\n") +
+      exit_status_help());
+  cmd->callback(verb_callback(exit_code, [opts] { return run_config(*opts); }));
+}
+
+} // namespace moat::cli

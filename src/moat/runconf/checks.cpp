@@ -1,0 +1,352 @@
+// The run-configuration checks over one ContainerSpec.
+
+#include <moat/runconf/runconf.hpp>
+#include <moat/secrets/secrets.hpp>
+#include <moat/util/strings.hpp>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+
+namespace moat::runconf {
+
+std::vector<SecurityOpt> security_opts(const ContainerSpec& spec) {
+  std::vector<SecurityOpt> out;
+  for (const auto& opt : spec.security_opt) {
+    const auto& text = opt.value;
+    const auto sep = text.find_first_of("=:");
+    SecurityOpt o;
+    o.name = util::to_lower(text.substr(0, sep));
+    o.value = sep == std::string::npos ? std::string() : text.substr(sep + 1);
+    o.origin = opt.origin;
+    out.push_back(std::move(o));
+  }
+  return out;
+}
+
+namespace {
+
+// Docker's default capability set (moby's defaultCapabilities).
+constexpr auto k_default_caps = std::to_array<std::string_view>({
+    "AUDIT_WRITE",
+    "CHOWN",
+    "DAC_OVERRIDE",
+    "FOWNER",
+    "FSETID",
+    "KILL",
+    "MKNOD",
+    "NET_BIND_SERVICE",
+    "NET_RAW",
+    "SETFCAP",
+    "SETGID",
+    "SETPCAP",
+    "SETUID",
+    "SYS_CHROOT",
+});
+
+// Capabilities with known ways out of a container or into the kernel.
+constexpr auto k_dangerous_caps = std::to_array<std::string_view>({
+    "ALL",
+    "BPF",
+    "CHECKPOINT_RESTORE",
+    "DAC_READ_SEARCH",
+    "MAC_ADMIN",
+    "MAC_OVERRIDE",
+    "NET_ADMIN",
+    "PERFMON",
+    "SYSLOG",
+    "SYS_ADMIN",
+    "SYS_BOOT",
+    "SYS_MODULE",
+    "SYS_PTRACE",
+    "SYS_RAWIO",
+    "SYS_TIME",
+});
+
+// Default capabilities few programs need.
+constexpr auto k_risky_defaults =
+    std::to_array<std::string_view>({"NET_RAW", "MKNOD", "SETFCAP", "AUDIT_WRITE", "SYS_CHROOT"});
+
+// Host directories whose mount exposes the host (CIS 5.6 and beyond).
+constexpr auto k_sensitive_dirs = std::to_array<std::string_view>({
+    "/",
+    "/boot",
+    "/dev",
+    "/etc",
+    "/home",
+    "/lib",
+    "/proc",
+    "/root",
+    "/sys",
+    "/usr",
+    "/var/lib/docker",
+});
+// Of those, the ones where a path below is as sensitive as the directory.
+constexpr auto k_sensitive_trees =
+    std::to_array<std::string_view>({"/boot", "/proc", "/sys", "/var/lib/docker"});
+
+constexpr auto k_runtime_sockets = std::to_array<std::string_view>({
+    "docker.sock",
+    "containerd.sock",
+    "crio.sock",
+    "podman.sock",
+    "dockershim.sock",
+});
+
+template <std::size_t N>
+bool contains(const std::array<std::string_view, N>& set, std::string_view item) {
+  return std::find(set.begin(), set.end(), item) != set.end();
+}
+
+// "/etc/" and "/etc" are the same directory.
+std::string_view clean(std::string_view path) {
+  while (path.size() > 1 && path.back() == '/')
+    path.remove_suffix(1);
+  return path;
+}
+
+bool is_host_path(const Mount& m) {
+  return m.type == "bind" || (m.type.empty() && m.source.starts_with('/'));
+}
+
+// A socket of a container runtime, or a directory that holds one (/run).
+bool is_runtime_socket(std::string_view source) {
+  const auto path = clean(source);
+  const auto slash = path.rfind('/');
+  const auto file = slash == std::string_view::npos ? path : path.substr(slash + 1);
+  if (contains(k_runtime_sockets, file))
+    return true;
+  return path == "/run" || path == "/var/run" || path == "/run/containerd" ||
+         path == "/var/run/containerd" || path == "/run/podman" || path == "/run/docker" ||
+         path == "/var/run/docker";
+}
+
+bool is_sensitive(std::string_view source) {
+  const auto path = clean(source);
+  if (contains(k_sensitive_dirs, path))
+    return true;
+  return std::any_of(k_sensitive_trees.begin(), k_sensitive_trees.end(), [&](auto tree) {
+    return path.starts_with(tree) && path.size() > tree.size() && path[tree.size()] == '/';
+  });
+}
+
+bool is_root_user(std::string_view user) {
+  const auto name = user.substr(0, user.find(':'));
+  return name.empty() || name == "root" || name == "0";
+}
+
+bool is_host(std::string_view mode) {
+  return util::iequals(mode, "host");
+}
+
+// Kernel parameters that are namespaced per container (Docker's and the
+// kubelet's safe set): IPC ones, and net.* unless the host's network is
+// shared.
+bool is_namespaced_sysctl(std::string_view name, bool host_network) {
+  if (name.starts_with("net."))
+    return !host_network;
+  return name.starts_with("kernel.shm") || name.starts_with("kernel.msg") || name == "kernel.sem" ||
+         name.starts_with("fs.mqueue.") || name == "kernel.domainname" || name == "kernel.hostname";
+}
+
+// The image reference's tag, or "" when it has none; a digest pins it.
+bool image_unpinned(std::string_view image) {
+  if (image.empty() || image.find('@') != std::string_view::npos)
+    return false;
+  const auto slash = image.rfind('/');
+  const auto colon = image.rfind(':');
+  if (colon == std::string_view::npos || (slash != std::string_view::npos && colon < slash))
+    return true; // no tag: latest
+  return image.substr(colon + 1) == "latest";
+}
+
+class Checker {
+public:
+  explicit Checker(const ContainerSpec& spec) : m_spec(spec) {}
+
+  void add(std::string_view id, Origin origin, std::string message) {
+    const auto all = checks();
+    const auto it =
+        std::find_if(all.begin(), all.end(), [&](const core::CheckInfo& c) { return c.id == id; });
+    core::Finding f;
+    f.check = &*it;
+    f.severity = it->severity;
+    f.message = fmt::format("{}: {}", describe(), message);
+    f.location.file = m_spec.source;
+    f.location.line = origin.line;
+    f.location.column = origin.column;
+    m_findings.push_back(std::move(f));
+  }
+
+  std::vector<core::Finding> take() { return std::move(m_findings); }
+
+private:
+  std::string describe() const {
+    if (m_spec.kind == "compose")
+      return fmt::format("service '{}'", m_spec.name);
+    return fmt::format("container '{}'", m_spec.name);
+  }
+
+  const ContainerSpec& m_spec;
+  std::vector<core::Finding> m_findings;
+};
+
+void check_privileges(const ContainerSpec& spec, Checker& c) {
+  if (spec.privileged.value)
+    c.add("RC001", spec.privileged.origin, "runs privileged");
+  bool drops_all = false;
+  for (const auto& cap : spec.cap_drop)
+    drops_all = drops_all || cap.value == "ALL";
+  for (const auto& cap : spec.cap_add) {
+    // A default capability added back after --cap-drop ALL is the
+    // recommended practice, not a finding.
+    if (contains(k_dangerous_caps, cap.value))
+      c.add("RC002", cap.origin, fmt::format("adds capability {}", cap.value));
+    else if (!contains(k_default_caps, cap.value))
+      c.add("RC003", cap.origin, fmt::format("adds capability {}", cap.value));
+  }
+  if (!spec.privileged.value && !drops_all) {
+    std::vector<std::string_view> kept;
+    for (auto cap : k_risky_defaults) {
+      const bool dropped = std::any_of(spec.cap_drop.begin(), spec.cap_drop.end(),
+                                       [&](const auto& d) { return d.value == cap; });
+      if (!dropped)
+        kept.push_back(cap);
+    }
+    if (!kept.empty())
+      c.add("RC004", {}, fmt::format("keeps {} (no --cap-drop ALL)", fmt::join(kept, ", ")));
+  }
+}
+
+void check_security_opts(const ContainerSpec& spec, Checker& c) {
+  bool no_new_privileges = false;
+  for (const auto& opt : security_opts(spec)) {
+    const auto value = util::to_lower(opt.value);
+    if (opt.name == "apparmor" && value == "unconfined")
+      c.add("RC005", opt.origin, "runs with apparmor=unconfined");
+    else if (opt.name == "label" && value == "disable")
+      c.add("RC006", opt.origin, "runs with label=disable");
+    else if (opt.name == "seccomp" && value == "unconfined")
+      c.add("RC007", opt.origin, "runs with seccomp=unconfined");
+    else if (opt.name == "systempaths" && value == "unconfined")
+      c.add("RC008", opt.origin, "runs with systempaths=unconfined");
+    else if (opt.name == "no-new-privileges" && value != "false")
+      no_new_privileges = true;
+  }
+  if (util::iequals(spec.apparmor_profile, "unconfined") && !spec.privileged.value)
+    c.add("RC005", {}, "runs with the AppArmor profile 'unconfined'");
+  if (!no_new_privileges && !spec.privileged.value)
+    c.add("RC009", {}, "no-new-privileges is not set");
+}
+
+void check_mounts(const ContainerSpec& spec, Checker& c) {
+  for (const auto& m : spec.mounts) {
+    if (!is_host_path(m))
+      continue;
+    const auto access = m.read_only ? "read-only" : "writable";
+    if (is_runtime_socket(m.source))
+      c.add("RC011", m.origin, fmt::format("mounts {} at {}", m.source, m.destination));
+    else if (is_sensitive(m.source))
+      c.add("RC010", m.origin,
+            fmt::format("mounts the host's {} at {} ({})", m.source, m.destination, access));
+    else if (!m.read_only)
+      c.add("RC012", m.origin,
+            fmt::format("mounts the host's {} at {} writable", m.source, m.destination));
+    if (m.propagation == "shared" || m.propagation == "rshared")
+      c.add("RC013", m.origin,
+            fmt::format("mounts {} with {} propagation", m.destination, m.propagation));
+  }
+  for (const auto& d : spec.devices)
+    c.add("RC019", d.origin, fmt::format("passes the host device {}", d.value));
+}
+
+void check_namespaces(const ContainerSpec& spec, Checker& c) {
+  if (is_host(spec.network_mode.value))
+    c.add("RC014", spec.network_mode.origin, "shares the host's network namespace");
+  if (is_host(spec.pid_mode.value))
+    c.add("RC015", spec.pid_mode.origin, "shares the host's PID namespace");
+  if (is_host(spec.ipc_mode.value))
+    c.add("RC016", spec.ipc_mode.origin, "shares the host's IPC namespace");
+  if (is_host(spec.uts_mode.value))
+    c.add("RC017", spec.uts_mode.origin, "shares the host's UTS namespace");
+  if (is_host(spec.userns_mode.value))
+    c.add("RC018", spec.userns_mode.origin, "shares the host's user namespace");
+  const auto& net = spec.network_mode.value;
+  if (net.empty() || net == "default" || net == "bridge")
+    c.add("RC032", spec.network_mode.origin, "is on the default bridge network");
+  for (const auto& [name, value] : spec.sysctls)
+    if (!is_namespaced_sysctl(name, is_host(net)))
+      c.add("RC035", value.origin, fmt::format("sets the sysctl {}={}", name, value.value));
+}
+
+void check_limits(const ContainerSpec& spec, Checker& c) {
+  if (spec.memory.value <= 0)
+    c.add("RC020", spec.memory.origin, "has no memory limit");
+  if (spec.nano_cpus.value <= 0 && spec.cpu_shares.value <= 0 && spec.cpu_quota.value <= 0)
+    c.add("RC021", spec.nano_cpus.origin, "has no CPU limit or weight");
+  const auto& pids = spec.pids_limit.value;
+  if (!pids || *pids <= 0)
+    c.add("RC022", spec.pids_limit.origin, "has no PIDs limit");
+  if (!spec.cgroup_parent.value.empty())
+    c.add("RC029", spec.cgroup_parent.origin,
+          fmt::format("uses the cgroup parent {}", spec.cgroup_parent.value));
+  if (spec.ulimits.empty())
+    c.add("RC030", {}, "uses the daemon's default ulimits");
+}
+
+void check_runtime(const ContainerSpec& spec, Checker& c) {
+  if (!spec.read_only_rootfs.value)
+    c.add("RC023", spec.read_only_rootfs.origin, "has a writable root file system");
+  if (spec.user && is_root_user(spec.user->value))
+    c.add("RC024", spec.user->origin,
+          spec.user->value.empty() ? std::string("runs as root (no user set)")
+                                   : fmt::format("runs as {}", spec.user->value));
+  for (const auto& p : spec.ports) {
+    if (p.host_port > 0 && p.host_port < 1024)
+      c.add("RC025", p.origin, fmt::format("publishes host port {}", p.host_port));
+    if (p.host_ip.empty() || p.host_ip == "0.0.0.0" || p.host_ip == "::")
+      c.add("RC026", p.origin,
+            fmt::format("publishes container port {}/{} on every interface", p.container_port,
+                        p.protocol));
+  }
+  const auto& policy = spec.restart_policy.value;
+  const int retries = spec.restart_retries.value;
+  if (policy == "always" || policy == "unless-stopped")
+    c.add("RC027", spec.restart_policy.origin, fmt::format("restarts {}", policy));
+  else if (policy == "on-failure" && (retries <= 0 || retries > 5))
+    c.add("RC027", spec.restart_policy.origin,
+          retries <= 0 ? std::string("restarts on failure without a limit")
+                       : fmt::format("restarts on failure up to {} times", retries));
+  using Health = ContainerSpec::Health;
+  if (spec.health.value == Health::none)
+    c.add("RC028", spec.health.origin, "has no health check");
+  else if (spec.health.value == Health::disabled)
+    c.add("RC028", spec.health.origin, "has its health check disabled");
+  if (image_unpinned(spec.image.value))
+    c.add("RC031", spec.image.origin,
+          fmt::format("runs {}, which is not pinned", spec.image.value));
+  for (const auto& [name, value] : spec.env) {
+    if (auto hit = secrets::find_secret_value(value.value))
+      c.add("RC033", value.origin,
+            fmt::format("{} holds a {} ({})", name, hit->kind, secrets::redact(hit->value)));
+    else if (secrets::is_secret_name(name) && !value.value.empty())
+      c.add("RC034", value.origin,
+            fmt::format("{} looks like a secret ({})", name, secrets::redact(value.value)));
+  }
+}
+
+} // namespace
+
+std::vector<core::Finding> check(const ContainerSpec& spec) {
+  Checker c(spec);
+  check_privileges(spec, c);
+  check_security_opts(spec, c);
+  check_mounts(spec, c);
+  check_namespaces(spec, c);
+  check_limits(spec, c);
+  check_runtime(spec, c);
+  return c.take();
+}
+
+} // namespace moat::runconf

@@ -1,0 +1,105 @@
+#pragma once
+// ContainerSpec: one container's run configuration, whatever it was read
+// from (docker inspect JSON, a live container, a docker run command line,
+// a Compose service, a Kubernetes container). The checks read only this.
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace moat::runconf {
+
+// Where a setting was written: a line and column in the source file; zero
+// when the source has no positions (inspect JSON, a live container).
+struct Origin {
+  int line = 0;
+  int column = 0;
+};
+
+struct Mount {
+  std::string type;        // "bind", "volume", "tmpfs", "npipe", "image"
+  std::string source;      // host path of a bind, the volume name; empty for tmpfs
+  std::string destination; // path in the container
+  bool read_only = false;
+  std::string propagation; // "rprivate", "shared", "rshared", "slave", ...; empty: default
+  Origin origin;
+};
+
+struct Port {
+  std::string host_ip; // empty: every interface (as 0.0.0.0 and ::)
+  int host_port = 0;   // 0: chosen by the daemon, or not published
+  int container_port = 0;
+  std::string protocol = "tcp";
+  Origin origin;
+};
+
+// A value with where it was set.
+template <typename T> struct Set {
+  T value{};
+  Origin origin;
+};
+
+struct ContainerSpec {
+  std::string name;   // container name, service name, or workload/container
+  std::string source; // the file or container:// target it came from
+  std::string kind;   // "inspect", "container", "docker run", "compose", "kubernetes"
+  Set<std::string> image;
+
+  Set<bool> privileged;
+  std::vector<Set<std::string>> cap_add;  // upper case, without CAP_; "ALL" kept
+  std::vector<Set<std::string>> cap_drop; // the same
+  // --security-opt values as written ("seccomp=unconfined", "no-new-privileges:true").
+  std::vector<Set<std::string>> security_opt;
+  // The AppArmor profile the daemon applied (inspect's AppArmorProfile);
+  // empty when unknown.
+  std::string apparmor_profile;
+  Set<bool> read_only_rootfs;
+  // The user processes run as; unset when the image's user decides and
+  // the source does not say what it is.
+  std::optional<Set<std::string>> user;
+
+  Set<std::string> pid_mode;     // "host", "container:X", empty
+  Set<std::string> ipc_mode;     // "host", "shareable", "private", ...
+  Set<std::string> network_mode; // "host", "bridge", "default", "none", "container:X", a network
+  Set<std::string> uts_mode;
+  Set<std::string> userns_mode;
+  Set<std::string> cgroup_parent;
+
+  std::vector<Mount> mounts;
+  std::vector<Set<std::string>> devices; // host device paths
+  std::vector<Port> ports;
+  std::vector<std::pair<std::string, Set<std::string>>> sysctls;
+  std::vector<Set<std::string>> ulimits; // "nofile=1024:2048"
+
+  Set<std::int64_t> memory;                    // bytes; 0: no limit
+  Set<std::int64_t> nano_cpus;                 // 1e9 per CPU; 0: no limit
+  Set<std::int64_t> cpu_shares;                // relative weight; 0: default
+  Set<std::int64_t> cpu_quota;                 // CFS quota in microseconds; 0: none
+  Set<std::optional<std::int64_t>> pids_limit; // none, 0 or -1: unlimited
+
+  // The health check: configured (here, or in the image when the source
+  // shows the merged configuration), explicitly disabled, absent, or
+  // unknown (only the image could say, and it is not read here).
+  enum class Health { unknown, configured, disabled, none };
+  Set<Health> health{Health::unknown, {}};
+
+  Set<std::string> restart_policy; // "no", "always", "unless-stopped", "on-failure"
+  Set<int> restart_retries;        // on-failure's maximum; 0: unlimited
+
+  std::vector<std::pair<std::string, Set<std::string>>> env;
+};
+
+// The security option NAME ("seccomp", "apparmor", "label",
+// "no-new-privileges", "systempaths") with its value, as Docker reads
+// "name=value", "name:value" or a bare "no-new-privileges".
+struct SecurityOpt {
+  std::string name;
+  std::string value;
+  Origin origin;
+};
+[[nodiscard]] std::vector<SecurityOpt> security_opts(const ContainerSpec& spec);
+
+} // namespace moat::runconf

@@ -1,0 +1,113 @@
+// `moat config` through the moat executable: inspect JSON from a file and
+// from standard input, docker run lines, the common options, bad input.
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "testutil.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <set>
+
+using moat::test::read_text;
+using moat::test::run_moat;
+using moat::test::TempDir;
+using ::testing::HasSubstr;
+
+namespace config_cli_test {
+
+namespace {
+
+std::string fixture(const char* name) {
+  return (std::filesystem::path(MOAT_FIXTURES_DIR) / "runconf" / name).string();
+}
+
+int lines(const std::string& text) {
+  return static_cast<int>(std::count(text.begin(), text.end(), '\n'));
+}
+
+std::set<std::string> ids_in_json(const std::string& out) {
+  std::set<std::string> ids;
+  const auto doc = nlohmann::json::parse(out);
+  for (const auto& target : doc["targets"])
+    for (const auto& f : target["findings"])
+      ids.insert(f["id"].get<std::string>());
+  return ids;
+}
+
+} // namespace
+
+TEST(ConfigCli, InsecureInspectFailsAndHardenedPasses) {
+  auto bad = run_moat("config '" + fixture("inspect-insecure.json") + "'");
+  EXPECT_EQ(bad.exit_code, 1) << bad.err;
+  EXPECT_THAT(bad.out, HasSubstr("RC011"));
+  EXPECT_THAT(bad.out, HasSubstr("CIS-5.32"));
+  EXPECT_THAT(bad.out, HasSubstr("container 'web': mounts /var/run/docker.sock"));
+  auto good = run_moat("config '" + fixture("inspect-hardened.json") + "'");
+  EXPECT_EQ(good.exit_code, 0) << good.out << good.err;
+}
+
+// `docker inspect web | moat config -`, and JSON output carrying the ids.
+TEST(ConfigCli, StandardInputAndJson) {
+  auto r = run_moat("config --format json -", {}, read_text(fixture("inspect-insecure.json")));
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  const auto ids = ids_in_json(r.out);
+  EXPECT_TRUE(ids.contains("RC007")) << r.out;
+  EXPECT_TRUE(ids.contains("RC015")) << r.out;
+}
+
+TEST(ConfigCli, DockerRunLinesAndAliases) {
+  auto r = run_moat("config --fail-on high --docker-run 'docker run -d --privileged nginx:1'");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.out, HasSubstr("RC001"));
+  EXPECT_THAT(r.out, HasSubstr("1:15  CRITICAL  RC001"));
+  // A CIS id ignores the check it names.
+  r = run_moat("config --fail-on high --ignore CIS-5.5 "
+               "--docker-run 'docker run -d --privileged nginx:1'");
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_THAT(r.out, ::testing::Not(HasSubstr("RC001")));
+}
+
+TEST(ConfigCli, BadInputIsOneLineAndExitTwo) {
+  TempDir dir;
+  auto truncated = dir.write("truncated.json", "[{\"Name\": \"/x\", \"HostConfig\": {");
+  auto image = dir.write("image.json", R"([{"Id": "sha256:1", "Config": {}, "RootFS": {}}])");
+  auto yaml = dir.write("compose.yaml", "services:\n  web:\n    image: nginx\n");
+  for (const auto& args : {
+           std::string("config"),
+           "config '" + truncated.string() + "'",
+           "config '" + image.string() + "'",
+           "config '" + yaml.string() + "'",
+           "config '" + (dir.path() / "missing.json").string() + "'",
+           std::string("config --docker-run 'docker run'"),
+           std::string("config --docker-run 'docker run --memory lots img'"),
+       }) {
+    SCOPED_TRACE(args);
+    auto r = run_moat(args);
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_EQ(lines(r.err), 1) << r.err;
+    EXPECT_TRUE(r.out.empty()) << r.out;
+  }
+  auto r = run_moat("config '" + truncated.string() + "'");
+  EXPECT_THAT(r.err, HasSubstr("truncated.json"));
+  EXPECT_THAT(r.err, HasSubstr("invalid JSON"));
+}
+
+// A daemon that is not there is named, with its socket, in one line.
+TEST(ConfigCli, UnreachableDaemonIsNamed) {
+  TempDir dir;
+  const auto sock = (dir.path() / "none.sock").string();
+  ::setenv("DOCKER_HOST", ("unix://" + sock).c_str(), 1);
+  auto r = run_moat("config container://web", {}, {}, 60);
+  ::unsetenv("DOCKER_HOST");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(lines(r.err), 1) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("container://web"));
+  EXPECT_THAT(r.err, HasSubstr(sock));
+}
+
+} // namespace config_cli_test
