@@ -125,6 +125,8 @@ printf 'docker run -itd --cap-add=SYS_ADMIN -v /:/host -p 127.0.0.1:80:80 --rest
   >"$work/runconf/run1"
 printf 'docker run --mount type=bind,src=/etc,dst=/e,readonly -e "A=\\"b\\"" \\\n  -u 0 img' \
   >"$work/runconf/run2"
+printf 'x-c: &c\n  privileged: true\nservices:\n  web:\n    <<: *c\n    image: "app:${TAG:-1}"\n    ports: ["80:80", {target: 443, published: 8443}]\n    volumes: [/etc:/e:ro, {type: bind, source: /, target: /h}]\n    deploy: {resources: {limits: {memory: 1g}}}\n' \
+  >"$work/runconf/compose1"
 run fuzz_runconf "$work/runconf"
 
 running=0

@@ -1,5 +1,5 @@
 // Feeds arbitrary bytes to the run-configuration readers (docker inspect
-// JSON and docker run lines) and checks whatever they read.
+// JSON, docker run lines, Compose files and .env files) and checks whatever they read.
 
 #include <moat/runconf/runconf.hpp>
 
@@ -14,5 +14,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       (void)moat::runconf::check(spec);
   if (auto spec = moat::runconf::read_docker_run(text))
     (void)moat::runconf::check(*spec);
+  const moat::runconf::Variables vars{{"TAG", "1"}, {"EMPTY", ""}};
+  if (auto specs = moat::runconf::read_compose(text, "fuzz.yaml", vars))
+    for (const auto& spec : *specs)
+      (void)moat::runconf::check(spec);
+  (void)moat::runconf::read_dotenv(text);
   return 0;
 }

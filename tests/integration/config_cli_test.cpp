@@ -76,12 +76,14 @@ TEST(ConfigCli, BadInputIsOneLineAndExitTwo) {
   TempDir dir;
   auto truncated = dir.write("truncated.json", "[{\"Name\": \"/x\", \"HostConfig\": {");
   auto image = dir.write("image.json", R"([{"Id": "sha256:1", "Config": {}, "RootFS": {}}])");
-  auto yaml = dir.write("compose.yaml", "services:\n  web:\n    image: nginx\n");
+  auto yaml = dir.write("pod.yaml", "apiVersion: v1\nkind: Pod\nmetadata: {name: x}\n");
+  auto notcompose = dir.write("other.yaml", "name: x\n");
   for (const auto& args : {
            std::string("config"),
            "config '" + truncated.string() + "'",
            "config '" + image.string() + "'",
            "config '" + yaml.string() + "'",
+           "config '" + notcompose.string() + "'",
            "config '" + (dir.path() / "missing.json").string() + "'",
            std::string("config --docker-run 'docker run'"),
            std::string("config --docker-run 'docker run --memory lots img'"),
@@ -95,6 +97,21 @@ TEST(ConfigCli, BadInputIsOneLineAndExitTwo) {
   auto r = run_moat("config '" + truncated.string() + "'");
   EXPECT_THAT(r.err, HasSubstr("truncated.json"));
   EXPECT_THAT(r.err, HasSubstr("invalid JSON"));
+}
+
+// A Compose file with the .env beside it: the variable decides the finding.
+TEST(ConfigCli, ComposeFileWithDotEnv) {
+  TempDir dir;
+  dir.write("compose.yaml", "services:\n  web:\n    image: nginx:1\n    pid: ${PID_MODE}\n");
+  dir.write(".env", "PID_MODE=host\n");
+  auto r = run_moat("config --fail-on high compose.yaml", dir.path());
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("4:10"));
+  EXPECT_THAT(r.out, HasSubstr("RC015"));
+  EXPECT_THAT(r.out, HasSubstr("service 'web': shares the host's PID namespace"));
+  dir.write(".env", "PID_MODE=\n");
+  r = run_moat("config --fail-on high compose.yaml", dir.path());
+  EXPECT_EQ(r.exit_code, 0) << r.out;
 }
 
 // A daemon that is not there is named, with its socket, in one line.

@@ -1,5 +1,5 @@
 // moat config: how containers are run, read from docker inspect JSON, live
-// containers and docker run command lines.
+// containers, Compose files and docker run command lines.
 #include <moat/cli/common.hpp>
 #include <moat/cli/verbs.hpp>
 #include <moat/engine/engine.hpp>
@@ -11,6 +11,7 @@
 
 #include <iostream>
 #include <memory>
+#include <unistd.h>
 
 namespace moat::cli {
 
@@ -45,20 +46,48 @@ core::TargetReport report_for(std::string target, std::string kind,
   return report;
 }
 
-// A file: docker or podman inspect JSON. Compose files and Kubernetes
-// manifests are YAML, named as such until they are read.
+// Compose's variables: the `.env` file beside the Compose file, then the
+// environment, which wins.
+core::Result<runconf::Variables> compose_variables(const std::string& path) {
+  runconf::Variables vars;
+  if (path != "-") {
+    const auto dotenv = std::filesystem::path(path).parent_path() / ".env";
+    std::error_code ec;
+    if (std::filesystem::is_regular_file(dotenv, ec)) {
+      auto text = util::read_file(dotenv, k_max_config_bytes);
+      if (!text)
+        return core::fail(core::ErrorKind::io, dotenv.string(), text.error());
+      vars = runconf::read_dotenv(*text);
+    }
+  }
+  for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
+    const std::string_view entry(*e);
+    const auto eq = entry.find('=');
+    if (eq != std::string_view::npos)
+      vars.insert_or_assign(std::string(entry.substr(0, eq)), std::string(entry.substr(eq + 1)));
+  }
+  return vars;
+}
+
+// A file: docker or podman inspect JSON, or a Compose file.
 core::Result<core::TargetReport> read_file_target(const std::string& path) {
   MOAT_TRY_ASSIGN(text, read_target(path));
   const auto start = text.find_first_not_of(" \t\r\n");
   if (start == std::string::npos)
     return core::fail(core::ErrorKind::parse, path,
-                      "empty file; moat config reads docker inspect JSON");
-  if (text[start] != '{' && text[start] != '[')
+                      "empty file; moat config reads docker inspect JSON and Compose files");
+  if (text[start] == '{' || text[start] == '[') {
+    MOAT_TRY_ASSIGN(specs, runconf::read_inspect(text, path));
+    return report_for(path, "inspect", specs);
+  }
+  if (text.find("apiVersion:") != std::string::npos && text.find("kind:") != std::string::npos &&
+      text.find("services:") == std::string::npos)
     return core::fail(core::ErrorKind::parse, path,
-                      "not JSON: moat config reads docker inspect and podman inspect JSON "
-                      "(Compose files and Kubernetes manifests are not read yet)");
-  MOAT_TRY_ASSIGN(specs, runconf::read_inspect(text, path));
-  return report_for(path, "inspect", specs);
+                      "a Kubernetes manifest; moat config does not read these yet (docker "
+                      "inspect JSON and Compose files)");
+  MOAT_TRY_ASSIGN(vars, compose_variables(path));
+  MOAT_TRY_ASSIGN(specs, runconf::read_compose(text, path, vars));
+  return report_for(path, "compose", specs);
 }
 
 // container://NAME, or container:// for every running container.
@@ -140,11 +169,12 @@ int run_config(ConfigOptions& opts) {
 
 void attach_config(CLI::App& root, int& exit_code) {
   auto opts = std::make_shared<ConfigOptions>();
-  auto* cmd = root.add_subcommand(
-      "config", "Check how containers are run: inspect JSON, live containers, docker run lines");
+  auto* cmd = root.add_subcommand("config", "Check how containers are run: inspect JSON, live "
+                                            "containers, Compose files, docker run lines");
   cmd->add_option("TARGET", opts->targets,
-                  "docker/podman inspect JSON (a file, or '-' for standard input), "
-                  "container://NAME for a live container, container:// for every running one");
+                  "docker/podman inspect JSON or a Compose file (a file, or '-' for standard "
+                  "input), container://NAME for a live container, container:// for every running "
+                  "one");
   cmd->add_option("--docker-run", opts->docker_run,
                   "A docker run command line to check, quoted as one argument (repeatable)")
       ->option_text("LINE");
@@ -161,11 +191,15 @@ void attach_config(CLI::App& root, int& exit_code) {
                   "  the hardening guides add: dangerous capabilities one by one, runtime\n"
                   "  sockets and sensitive host directories mounted, secrets in the\n"
                   "  environment, sysctls that reach the host. Each finding names the\n"
-                  "  container; for a docker run line, the line and column of the flag.\n"
+                  "  container or service, with the line and column of the setting in a\n"
+                  "  Compose file or a docker run line. Compose variables are interpolated\n"
+                  "  as Compose does it, from the environment and the .env file beside the\n"
+                  "  Compose file.\n"
                   "  A live container is read from the Docker Engine API at DOCKER_HOST\n"
                   "  (default unix:///var/run/docker.sock).\n\n"
                   "EXAMPLES:\n"
                   "  docker inspect web | moat config -\n"
+                  "  moat config compose.yaml --fail-on high\n"
                   "  moat config container://web --format sarif -o web.sarif\n"
                   "  moat config container:// --fail-on high\n"
                   "  moat config --docker-run 'docker run -d --privileged -v /:/host nginx'\n\n") +

@@ -4,6 +4,7 @@
 // that is not an option.
 
 #include <moat/runconf/runconf.hpp>
+#include <moat/runconf/values.hpp>
 #include <moat/util/strings.hpp>
 
 #include <fmt/format.h>
@@ -156,43 +157,6 @@ std::optional<std::string_view> long_name(char c) {
   return std::nullopt;
 }
 
-// docker's RAMInBytes: a number with an optional binary unit (b, k, m, g,
-// t, p), with or without a trailing "b".
-std::optional<std::int64_t> bytes_of(std::string_view text) {
-  std::string t = util::to_lower(util::trim(text));
-  if (t.size() > 1 && t.back() == 'b' && std::isalpha(static_cast<unsigned char>(t[t.size() - 2])))
-    t.pop_back();
-  double multiplier = 1;
-  if (!t.empty() && std::isalpha(static_cast<unsigned char>(t.back()))) {
-    const auto unit = std::string_view("bkmgtp").find(t.back());
-    if (unit == std::string_view::npos)
-      return std::nullopt;
-    multiplier = std::pow(1024.0, static_cast<double>(unit));
-    t.pop_back();
-  }
-  double value = 0;
-  auto [ptr, ec] = std::from_chars(t.data(), t.data() + t.size(), value);
-  if (t.empty() || ec != std::errc() || ptr != t.data() + t.size() || value < 0)
-    return std::nullopt;
-  return static_cast<std::int64_t>(value * multiplier);
-}
-
-std::optional<std::int64_t> integer_of(std::string_view text) {
-  std::int64_t value = 0;
-  const auto t = util::trim(text);
-  auto [ptr, ec] = std::from_chars(t.data(), t.data() + t.size(), value);
-  if (t.empty() || ec != std::errc() || ptr != t.data() + t.size())
-    return std::nullopt;
-  return value;
-}
-
-int port_of(std::string_view text) {
-  // A range ("8000-8010") is judged by its first port.
-  const auto dash = text.find('-');
-  auto v = integer_of(text.substr(0, dash));
-  return v && *v >= 0 && *v <= 65535 ? static_cast<int>(*v) : -1;
-}
-
 // -p [IP:][HOST_PORT:]CONTAINER_PORT[/PROTO]; IPv6 addresses in brackets.
 core::Result<Port> read_publish(std::string_view value, Origin origin) {
   Port port;
@@ -229,45 +193,13 @@ core::Result<Port> read_publish(std::string_view value, Origin origin) {
     parts.erase(parts.begin());
   }
   port.host_ip = std::string(ip);
-  port.container_port = port_of(parts.back());
-  port.host_port = parts.size() == 2 && !parts[0].empty() ? port_of(parts[0]) : 0;
+  port.container_port = detail::port_of(parts.back());
+  port.host_port = parts.size() == 2 && !parts[0].empty() ? detail::port_of(parts[0]) : 0;
   if (port.container_port < 0 || port.host_port < 0)
     return core::fail(core::ErrorKind::parse, std::string(k_input),
                       fmt::format("--publish {}: not a port number", value), origin.line,
                       origin.column);
   return port;
-}
-
-// -v SRC:DST[:OPTIONS] or -v DST (an anonymous volume).
-Mount read_volume(std::string_view value, Origin origin) {
-  Mount mount;
-  mount.origin = origin;
-  std::vector<std::string_view> parts;
-  for (std::size_t from = 0;;) {
-    const auto colon = value.find(':', from);
-    parts.push_back(value.substr(from, colon - from));
-    if (colon == std::string_view::npos)
-      break;
-    from = colon + 1;
-  }
-  if (parts.size() == 1) {
-    mount.type = "volume";
-    mount.destination = std::string(parts[0]);
-    return mount;
-  }
-  mount.source = std::string(parts[0]);
-  mount.destination = std::string(parts[1]);
-  mount.type = mount.source.starts_with('/') || mount.source.starts_with('.') ? "bind" : "volume";
-  if (parts.size() > 2)
-    for (auto option : util::split_trimmed(parts[2], ',')) {
-      if (option == "ro" || option == "readonly")
-        mount.read_only = true;
-      else if (option.find("shared") != std::string_view::npos ||
-               option.find("slave") != std::string_view::npos ||
-               option.find("private") != std::string_view::npos)
-        mount.propagation = std::string(option);
-    }
-  return mount;
 }
 
 // --mount type=bind,source=/x,target=/y,readonly,bind-propagation=shared
@@ -303,12 +235,9 @@ core::Status apply(ContainerSpec& spec, std::string_view flag, const Word& value
   if (flag == "privileged") {
     spec.privileged = {v != "false", at};
   } else if (flag == "cap-add" || flag == "cap-drop") {
-    for (auto cap : util::split_trimmed(v, ',')) {
-      auto name = util::to_upper(cap);
-      if (name.starts_with("CAP_"))
-        name.erase(0, 4);
-      (flag == "cap-add" ? spec.cap_add : spec.cap_drop).push_back({name, at});
-    }
+    for (auto cap : util::split_trimmed(v, ','))
+      (flag == "cap-add" ? spec.cap_add : spec.cap_drop)
+          .push_back({detail::capability_name(cap), at});
   } else if (flag == "security-opt") {
     spec.security_opt.push_back({v, at});
   } else if (flag == "read-only") {
@@ -328,7 +257,7 @@ core::Status apply(ContainerSpec& spec, std::string_view flag, const Word& value
   } else if (flag == "cgroup-parent") {
     spec.cgroup_parent = {v, at};
   } else if (flag == "volume") {
-    spec.mounts.push_back(read_volume(v, at));
+    spec.mounts.push_back(detail::volume_of(v, at));
   } else if (flag == "mount") {
     spec.mounts.push_back(read_mount(v, at));
   } else if (flag == "tmpfs") {
@@ -345,18 +274,17 @@ core::Status apply(ContainerSpec& spec, std::string_view flag, const Word& value
   } else if (flag == "ulimit") {
     spec.ulimits.push_back({v, at});
   } else if (flag == "memory") {
-    auto bytes = bytes_of(v);
+    auto bytes = detail::bytes_of(v);
     if (!bytes)
       return bad("not a size (examples: 64m, 1g)");
     spec.memory = {*bytes, at};
   } else if (flag == "cpus") {
-    double cpus = 0;
-    auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), cpus);
-    if (v.empty() || ec != std::errc() || ptr != v.data() + v.size() || cpus < 0)
+    auto nano = detail::nano_cpus_of(v);
+    if (!nano)
       return bad("not a number of CPUs (example: 0.5)");
-    spec.nano_cpus = {static_cast<std::int64_t>(std::llround(cpus * 1e9)), at};
+    spec.nano_cpus = {*nano, at};
   } else if (flag == "cpu-shares" || flag == "cpu-quota" || flag == "pids-limit") {
-    auto n = integer_of(v);
+    auto n = detail::integer_of(v);
     if (!n)
       return bad("not an integer");
     if (flag == "cpu-shares")
@@ -375,7 +303,7 @@ core::Status apply(ContainerSpec& spec, std::string_view flag, const Word& value
     spec.restart_policy = {v.substr(0, colon), at};
     int retries = 0;
     if (colon != std::string::npos) {
-      auto n = integer_of(std::string_view(v).substr(colon + 1));
+      auto n = detail::integer_of(std::string_view(v).substr(colon + 1));
       if (!n)
         return bad("the retry count is not an integer");
       retries = static_cast<int>(*n);

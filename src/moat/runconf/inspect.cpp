@@ -3,6 +3,7 @@
 
 #include <moat/core/json_read.hpp>
 #include <moat/runconf/runconf.hpp>
+#include <moat/runconf/values.hpp>
 #include <moat/util/strings.hpp>
 
 #include <fmt/format.h>
@@ -50,14 +51,6 @@ core::Result<const Json*> object_member(const JsonReader& reader, const Json& ob
   return &*it;
 }
 
-// "CAP_SYS_ADMIN" and "sys_admin" both name SYS_ADMIN.
-std::string capability_name(std::string_view text) {
-  auto name = util::to_upper(util::trim(text));
-  if (name.starts_with("CAP_"))
-    name.erase(0, 4);
-  return name;
-}
-
 int port_number(std::string_view text) {
   int value = 0;
   const auto* end = text.data() + text.size();
@@ -102,10 +95,10 @@ core::Result<ContainerSpec> read_one(const Json& c, const std::string& name, std
   spec.privileged.value = privileged;
   MOAT_TRY_ASSIGN(cap_add, reader.strings(hc, "CapAdd", where));
   for (const auto& cap : cap_add)
-    spec.cap_add.push_back({capability_name(cap), {}});
+    spec.cap_add.push_back({detail::capability_name(cap), {}});
   MOAT_TRY_ASSIGN(cap_drop, reader.strings(hc, "CapDrop", where));
   for (const auto& cap : cap_drop)
-    spec.cap_drop.push_back({capability_name(cap), {}});
+    spec.cap_drop.push_back({detail::capability_name(cap), {}});
   MOAT_TRY_ASSIGN(security_opt, reader.strings(hc, "SecurityOpt", where));
   for (auto& opt : security_opt)
     spec.security_opt.push_back({std::move(opt), {}});

@@ -7,6 +7,7 @@
 #include <moat/core/result.hpp>
 #include <moat/runconf/spec.hpp>
 
+#include <map>
 #include <span>
 #include <string>
 #include <string_view>
@@ -25,6 +26,18 @@ namespace moat::runconf {
 // short flags (-itd), and the image as the first word that is not an
 // option.
 [[nodiscard]] core::Result<ContainerSpec> read_docker_run(std::string_view line);
+
+// Values for Compose's variable interpolation.
+using Variables = std::map<std::string, std::string>;
+
+// A Compose `.env` file: NAME=VALUE lines, `#` comments, `export `, quotes.
+[[nodiscard]] Variables read_dotenv(std::string_view text);
+
+// A Compose file: one spec per service, each setting with its line and
+// column. VARIABLES are the environment and the `.env` values, as Compose
+// interpolates them (the environment wins).
+[[nodiscard]] core::Result<std::vector<ContainerSpec>>
+read_compose(std::string_view text, const std::string& name, const Variables& variables);
 
 // The checks, sorted by id.
 [[nodiscard]] std::span<const core::CheckInfo> checks();
