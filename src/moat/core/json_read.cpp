@@ -75,6 +75,36 @@ core::Result<const nlohmann::json*> JsonReader::array(const nlohmann::json& obje
   return &*it;
 }
 
+core::Result<const nlohmann::json*>
+JsonReader::object(const nlohmann::json& object, const char* key, std::string_view where) const {
+  const auto it = object.find(key);
+  if (it == object.end() || it->is_null())
+    return nullptr;
+  if (!it->is_object())
+    return error(where, fmt::format("{} must be an object", key));
+  return &*it;
+}
+
+core::Result<std::int64_t> JsonReader::integer(const nlohmann::json& object, const char* key,
+                                               std::string_view where) const {
+  const auto it = object.find(key);
+  if (it == object.end() || it->is_null())
+    return std::int64_t{0};
+  if (!it->is_number_integer())
+    return error(where, fmt::format("{} must be an integer", key));
+  return it->get<std::int64_t>();
+}
+
+core::Result<bool> JsonReader::boolean(const nlohmann::json& object, const char* key,
+                                       std::string_view where) const {
+  const auto it = object.find(key);
+  if (it == object.end() || it->is_null())
+    return false;
+  if (!it->is_boolean())
+    return error(where, fmt::format("{} must be true or false", key));
+  return it->get<bool>();
+}
+
 core::Result<std::vector<std::string>>
 JsonReader::strings(const nlohmann::json& object, const char* key, std::string_view where) const {
   auto list = array(object, key, where);

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -64,6 +65,18 @@ public:
   // OBJECT's array member KEY; nullptr when absent or null.
   [[nodiscard]] core::Result<const nlohmann::json*>
   array(const nlohmann::json& object, const char* key, std::string_view where) const;
+
+  // OBJECT's object member KEY; nullptr when absent or null.
+  [[nodiscard]] core::Result<const nlohmann::json*>
+  object(const nlohmann::json& object, const char* key, std::string_view where) const;
+
+  // OBJECT's integer member KEY; 0 when absent or null.
+  [[nodiscard]] core::Result<std::int64_t> integer(const nlohmann::json& object, const char* key,
+                                                   std::string_view where) const;
+
+  // OBJECT's boolean member KEY; false when absent or null.
+  [[nodiscard]] core::Result<bool> boolean(const nlohmann::json& object, const char* key,
+                                           std::string_view where) const;
 
   // OBJECT's member KEY as a list of strings; empty when absent.
   [[nodiscard]] core::Result<std::vector<std::string>>

@@ -150,7 +150,7 @@ bool is_namespaced_sysctl(std::string_view name, bool host_network) {
          name.starts_with("fs.mqueue.") || name == "kernel.domainname" || name == "kernel.hostname";
 }
 
-// The image reference's tag, or "" when it has none; a digest pins it.
+// True when IMAGE has no tag or the tag latest; a digest pins it.
 bool image_unpinned(std::string_view image) {
   if (image.empty() || image.find('@') != std::string_view::npos)
     return false;

@@ -19,38 +19,6 @@ namespace {
 using Json = nlohmann::json;
 using core::JsonReader;
 
-// A number member, or 0 when absent or null; an error when it is another type.
-core::Result<std::int64_t> integer(const JsonReader& reader, const Json& object, const char* key,
-                                   std::string_view where) {
-  const auto it = object.find(key);
-  if (it == object.end() || it->is_null())
-    return std::int64_t{0};
-  if (!it->is_number_integer())
-    return reader.error(where, fmt::format("{} must be an integer", key));
-  return it->get<std::int64_t>();
-}
-
-core::Result<bool> boolean(const JsonReader& reader, const Json& object, const char* key,
-                           std::string_view where) {
-  const auto it = object.find(key);
-  if (it == object.end() || it->is_null())
-    return false;
-  if (!it->is_boolean())
-    return reader.error(where, fmt::format("{} must be true or false", key));
-  return it->get<bool>();
-}
-
-// An object member, or nullptr when absent or null.
-core::Result<const Json*> object_member(const JsonReader& reader, const Json& object,
-                                        const char* key, std::string_view where) {
-  const auto it = object.find(key);
-  if (it == object.end() || it->is_null())
-    return static_cast<const Json*>(nullptr);
-  if (!it->is_object())
-    return reader.error(where, fmt::format("{} must be an object", key));
-  return &*it;
-}
-
 int port_number(std::string_view text) {
   int value = 0;
   const auto* end = text.data() + text.size();
@@ -63,8 +31,8 @@ core::Result<ContainerSpec> read_one(const Json& c, const std::string& name, std
   const std::string where = fmt::format("[{}]", index);
   if (!c.is_object())
     return reader.error(where, "expected a container's inspect object");
-  MOAT_TRY_ASSIGN(host, object_member(reader, c, "HostConfig", where));
-  MOAT_TRY_ASSIGN(config, object_member(reader, c, "Config", where));
+  MOAT_TRY_ASSIGN(host, reader.object(c, "HostConfig", where));
+  MOAT_TRY_ASSIGN(config, reader.object(c, "Config", where));
   if (host == nullptr) {
     if (config != nullptr && c.contains("RootFS"))
       return reader.error(where, "this is an image's inspect output, not a container's; "
@@ -91,7 +59,7 @@ core::Result<ContainerSpec> read_one(const Json& c, const std::string& name, std
   }
   spec.image.value = image;
 
-  MOAT_TRY_ASSIGN(privileged, boolean(reader, hc, "Privileged", where));
+  MOAT_TRY_ASSIGN(privileged, reader.boolean(hc, "Privileged", where));
   spec.privileged.value = privileged;
   MOAT_TRY_ASSIGN(cap_add, reader.strings(hc, "CapAdd", where));
   for (const auto& cap : cap_add)
@@ -104,7 +72,7 @@ core::Result<ContainerSpec> read_one(const Json& c, const std::string& name, std
     spec.security_opt.push_back({std::move(opt), {}});
   MOAT_TRY_ASSIGN(apparmor, reader.string(c, "AppArmorProfile", where));
   spec.apparmor_profile = apparmor;
-  MOAT_TRY_ASSIGN(read_only, boolean(reader, hc, "ReadonlyRootfs", where));
+  MOAT_TRY_ASSIGN(read_only, reader.boolean(hc, "ReadonlyRootfs", where));
   spec.read_only_rootfs.value = read_only;
   // Config.User is what the container runs as: the run's --user, else the
   // image's USER; empty means root.
@@ -135,7 +103,7 @@ core::Result<ContainerSpec> read_one(const Json& c, const std::string& name, std
       MOAT_TRY_ASSIGN(source, reader.string(m, "Source", where));
       MOAT_TRY_ASSIGN(destination, reader.string(m, "Destination", where));
       MOAT_TRY_ASSIGN(propagation, reader.string(m, "Propagation", where));
-      MOAT_TRY_ASSIGN(rw, boolean(reader, m, "RW", where));
+      MOAT_TRY_ASSIGN(rw, reader.boolean(m, "RW", where));
       mount.type = type;
       mount.source = source;
       mount.destination = destination;
@@ -153,7 +121,7 @@ core::Result<ContainerSpec> read_one(const Json& c, const std::string& name, std
       spec.devices.push_back({path, {}});
     }
 
-  MOAT_TRY_ASSIGN(bindings, object_member(reader, hc, "PortBindings", where));
+  MOAT_TRY_ASSIGN(bindings, reader.object(hc, "PortBindings", where));
   if (bindings != nullptr)
     for (const auto& [key, list] : bindings->items()) {
       const auto slash = key.find('/');
@@ -172,7 +140,7 @@ core::Result<ContainerSpec> read_one(const Json& c, const std::string& name, std
       }
     }
 
-  MOAT_TRY_ASSIGN(sysctls, object_member(reader, hc, "Sysctls", where));
+  MOAT_TRY_ASSIGN(sysctls, reader.object(hc, "Sysctls", where));
   if (sysctls != nullptr)
     for (const auto& [key, value] : sysctls->items())
       spec.sysctls.emplace_back(
@@ -183,28 +151,28 @@ core::Result<ContainerSpec> read_one(const Json& c, const std::string& name, std
       if (!u.is_object())
         return reader.error(where, "HostConfig.Ulimits must hold objects");
       MOAT_TRY_ASSIGN(ulimit_name, reader.string(u, "Name", where));
-      MOAT_TRY_ASSIGN(soft, integer(reader, u, "Soft", where));
-      MOAT_TRY_ASSIGN(hard, integer(reader, u, "Hard", where));
+      MOAT_TRY_ASSIGN(soft, reader.integer(u, "Soft", where));
+      MOAT_TRY_ASSIGN(hard, reader.integer(u, "Hard", where));
       spec.ulimits.push_back({fmt::format("{}={}:{}", ulimit_name, soft, hard), {}});
     }
 
-  MOAT_TRY_ASSIGN(memory, integer(reader, hc, "Memory", where));
+  MOAT_TRY_ASSIGN(memory, reader.integer(hc, "Memory", where));
   spec.memory.value = memory;
-  MOAT_TRY_ASSIGN(nano_cpus, integer(reader, hc, "NanoCpus", where));
+  MOAT_TRY_ASSIGN(nano_cpus, reader.integer(hc, "NanoCpus", where));
   spec.nano_cpus.value = nano_cpus;
-  MOAT_TRY_ASSIGN(cpu_shares, integer(reader, hc, "CpuShares", where));
+  MOAT_TRY_ASSIGN(cpu_shares, reader.integer(hc, "CpuShares", where));
   spec.cpu_shares.value = cpu_shares;
-  MOAT_TRY_ASSIGN(cpu_quota, integer(reader, hc, "CpuQuota", where));
+  MOAT_TRY_ASSIGN(cpu_quota, reader.integer(hc, "CpuQuota", where));
   spec.cpu_quota.value = cpu_quota;
   if (const auto it = hc.find("PidsLimit"); it != hc.end() && !it->is_null()) {
-    MOAT_TRY_ASSIGN(pids, integer(reader, hc, "PidsLimit", where));
+    MOAT_TRY_ASSIGN(pids, reader.integer(hc, "PidsLimit", where));
     spec.pids_limit.value = pids;
   }
 
   // The health check of the merged configuration (the image's, unless the
   // run replaced or disabled it).
   spec.health.value = ContainerSpec::Health::none;
-  MOAT_TRY_ASSIGN(health, object_member(reader, cfg, "Healthcheck", where));
+  MOAT_TRY_ASSIGN(health, reader.object(cfg, "Healthcheck", where));
   if (health != nullptr) {
     MOAT_TRY_ASSIGN(test, reader.strings(*health, "Test", where));
     if (!test.empty() && test.front() == "NONE")
@@ -213,10 +181,10 @@ core::Result<ContainerSpec> read_one(const Json& c, const std::string& name, std
       spec.health.value = ContainerSpec::Health::configured;
   }
 
-  MOAT_TRY_ASSIGN(restart, object_member(reader, hc, "RestartPolicy", where));
+  MOAT_TRY_ASSIGN(restart, reader.object(hc, "RestartPolicy", where));
   if (restart != nullptr) {
     MOAT_TRY_ASSIGN(policy, reader.string(*restart, "Name", where));
-    MOAT_TRY_ASSIGN(retries, integer(reader, *restart, "MaximumRetryCount", where));
+    MOAT_TRY_ASSIGN(retries, reader.integer(*restart, "MaximumRetryCount", where));
     spec.restart_policy.value = policy;
     spec.restart_retries.value = static_cast<int>(retries);
   }
