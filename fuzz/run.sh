@@ -120,7 +120,7 @@ run fuzz_document_sniff "$work/sniff"
 run fuzz_registry "$work/registry"
 run fuzz_cli_args "$work/args"
 mkdir -p "$work/runconf"
-cp "$root"/tests/fixtures/runconf/*.json "$work/runconf/"
+cp "$root"/tests/fixtures/runconf/*.json "$root"/tests/fixtures/runconf/*.yaml "$work/runconf/"
 printf 'docker run -itd --cap-add=SYS_ADMIN -v /:/host -p 127.0.0.1:80:80 --restart on-failure:3 nginx:1' \
   >"$work/runconf/run1"
 printf 'docker run --mount type=bind,src=/etc,dst=/e,readonly -e "A=\\"b\\"" \\\n  -u 0 img' \

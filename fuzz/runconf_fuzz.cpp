@@ -1,5 +1,6 @@
 // Feeds arbitrary bytes to the run-configuration readers (docker inspect
-// JSON, docker run lines, Compose files and .env files) and checks whatever they read.
+// JSON, docker run lines, Compose files, Kubernetes manifests and .env
+// files) and checks whatever they read.
 
 #include <moat/runconf/runconf.hpp>
 
@@ -18,6 +19,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (auto specs = moat::runconf::read_compose(text, "fuzz.yaml", vars))
     for (const auto& spec : *specs)
       (void)moat::runconf::check(spec);
+  if (auto specs = moat::runconf::read_kubernetes(text, "fuzz.yaml"))
+    (void)moat::runconf::check(*specs);
   (void)moat::runconf::read_dotenv(text);
   return 0;
 }

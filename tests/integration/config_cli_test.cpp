@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
+#include <map>
 #include <set>
 
 using moat::test::read_text;
@@ -106,12 +107,70 @@ TEST(ConfigCli, ComposeFileWithDotEnv) {
   dir.write(".env", "PID_MODE=host\n");
   auto r = run_moat("config --fail-on high compose.yaml", dir.path());
   EXPECT_EQ(r.exit_code, 1) << r.err;
-  EXPECT_THAT(r.out, HasSubstr("4:10"));
-  EXPECT_THAT(r.out, HasSubstr("RC015"));
+  // The key that set it; a missing setting points at the service.
+  EXPECT_THAT(r.out, HasSubstr("4:5  HIGH      RC015"));
+  EXPECT_THAT(r.out, HasSubstr("2:3  MEDIUM    RC020"));
   EXPECT_THAT(r.out, HasSubstr("service 'web': shares the host's PID namespace"));
   dir.write(".env", "PID_MODE=\n");
   r = run_moat("config --fail-on high compose.yaml", dir.path());
   EXPECT_EQ(r.exit_code, 0) << r.out;
+}
+
+// Kubernetes manifests: findings at their lines with the Pod Security
+// Standards' control names and Trivy's ids as aliases, which --ignore takes.
+TEST(ConfigCli, KubernetesManifests) {
+  const auto bad = fixture("k8s-insecure.yaml");
+  auto r = run_moat("config --format json '" + bad + "'");
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  const auto doc = nlohmann::json::parse(r.out);
+  std::map<std::string, std::set<std::string>> aliases;
+  for (const auto& f : doc["targets"][0]["findings"])
+    for (const auto& a : f["aliases"])
+      aliases[f["id"].get<std::string>()].insert(a.get<std::string>());
+  EXPECT_TRUE(aliases["RC015"].contains("Host Namespaces")) << r.out;
+  EXPECT_TRUE(aliases["RC015"].contains("KSV010"));
+  EXPECT_TRUE(aliases["RC038"].contains("HostPath Volumes"));
+  EXPECT_TRUE(aliases["RC044"].contains("KSV012"));
+  EXPECT_TRUE(aliases["RC047"].contains("Capabilities (v1.22+)"));
+  EXPECT_EQ(doc["targets"][0]["kind"], "kubernetes");
+
+  r = run_moat("config '" + bad + "'");
+  EXPECT_THAT(r.out, HasSubstr("17:7   HIGH      RC015"));
+  EXPECT_THAT(r.out, HasSubstr("Deployment 'shop/web': shares the host's PID namespace"));
+  EXPECT_THAT(r.out, HasSubstr("35:13  CRITICAL  RC001"));
+  EXPECT_THAT(r.out, HasSubstr("Deployment 'shop/web' init container 'setup': runs privileged"));
+  EXPECT_THAT(r.out, HasSubstr("CronJob 'report' container 'report': sets runAsNonRoot: false"));
+
+  // A control name, a KSV id and a pod-security-admission id each ignore
+  // what they name.
+  r = run_moat("config --format json --ignore 'Host Namespaces,KSV023,capabilities_restricted' '" +
+               bad + "'");
+  const auto ids = ids_in_json(r.out);
+  for (const char* gone : {"RC014", "RC015", "RC038", "RC047"})
+    EXPECT_FALSE(ids.contains(gone)) << gone;
+  EXPECT_TRUE(ids.contains("RC001"));
+
+  r = run_moat("config --fail-on info '" + fixture("k8s-hardened.yaml") + "'");
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("no findings"));
+}
+
+// env_file contents beside the Compose file: a secret there is reported in
+// that file; a missing one is an error.
+TEST(ConfigCli, ComposeEnvFile) {
+  TempDir dir;
+  std::filesystem::create_directories(dir.path() / "deploy");
+  dir.write("deploy/compose.yaml",
+            "services:\n  web:\n    image: nginx:1\n    env_file: web.env\n");
+  dir.write("deploy/web.env", "MODE=prod\nDB_PASSWORD=correct-horse-battery\n");
+  auto r = run_moat("config --fail-on high deploy/compose.yaml", dir.path());
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("deploy/web.env\n  2:1  HIGH      RC034"));
+  std::filesystem::remove(dir.path() / "deploy" / "web.env");
+  r = run_moat("config deploy/compose.yaml", dir.path());
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(lines(r.err), 1) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("env_file web.env not found"));
 }
 
 // A daemon that is not there is named, with its socket, in one line.

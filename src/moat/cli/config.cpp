@@ -35,15 +35,29 @@ core::Result<std::string> read_target(const std::string& path) {
   return std::move(*text);
 }
 
-core::TargetReport report_for(std::string target, std::string kind,
-                              const std::vector<runconf::ContainerSpec>& specs) {
-  core::TargetReport report;
-  report.target = std::move(target);
-  report.kind = std::move(kind);
-  for (const auto& spec : specs)
-    for (auto& finding : runconf::check(spec))
-      report.findings.push_back(std::move(finding));
-  return report;
+// The report of TARGET, and one more per other file a finding is in (a
+// Compose service's env_file).
+std::vector<core::TargetReport> reports_for(const std::string& target, const std::string& kind,
+                                            const std::vector<runconf::ContainerSpec>& specs) {
+  std::vector<core::TargetReport> reports(1);
+  reports[0].target = target;
+  reports[0].kind = kind;
+  for (auto& finding : runconf::check(specs)) {
+    const auto& file = finding.location.file;
+    auto it = std::find_if(reports.begin(), reports.end(),
+                           [&](const core::TargetReport& r) { return r.target == file; });
+    if (it == reports.end() && !file.empty() && file != target) {
+      core::TargetReport extra;
+      extra.target = file;
+      extra.kind = kind;
+      reports.push_back(std::move(extra));
+      it = std::prev(reports.end());
+    } else if (it == reports.end()) {
+      it = reports.begin();
+    }
+    it->findings.push_back(std::move(finding));
+  }
+  return reports;
 }
 
 // Compose's variables: the `.env` file beside the Compose file, then the
@@ -70,24 +84,39 @@ core::Result<runconf::Variables> compose_variables(const std::string& path) {
 }
 
 // A file: docker or podman inspect JSON, or a Compose file.
-core::Result<core::TargetReport> read_file_target(const std::string& path) {
+core::Result<std::vector<core::TargetReport>> read_file_target(const std::string& path) {
   MOAT_TRY_ASSIGN(text, read_target(path));
   const auto start = text.find_first_not_of(" \t\r\n");
   if (start == std::string::npos)
     return core::fail(core::ErrorKind::parse, path,
-                      "empty file; moat config reads docker inspect JSON and Compose files");
+                      "empty file; moat config reads docker inspect JSON, Compose files and "
+                      "Kubernetes manifests");
   if (text[start] == '{' || text[start] == '[') {
     MOAT_TRY_ASSIGN(specs, runconf::read_inspect(text, path));
-    return report_for(path, "inspect", specs);
+    return reports_for(path, "inspect", specs);
   }
-  if (text.find("apiVersion:") != std::string::npos && text.find("kind:") != std::string::npos &&
-      text.find("services:") == std::string::npos)
-    return core::fail(core::ErrorKind::parse, path,
-                      "a Kubernetes manifest; moat config does not read these yet (docker "
-                      "inspect JSON and Compose files)");
+  if (runconf::looks_like_kubernetes(text)) {
+    MOAT_TRY_ASSIGN(specs, runconf::read_kubernetes(text, path));
+    return reports_for(path, "kubernetes", specs);
+  }
   MOAT_TRY_ASSIGN(vars, compose_variables(path));
-  MOAT_TRY_ASSIGN(specs, runconf::read_compose(text, path, vars));
-  return report_for(path, "compose", specs);
+  // env_file paths are relative to the Compose file's directory.
+  const auto base =
+      path == "-" ? std::filesystem::path() : std::filesystem::path(path).parent_path();
+  const runconf::FileLoader load =
+      [&](const std::string& name) -> core::Result<std::optional<runconf::LoadedFile>> {
+    const auto file =
+        std::filesystem::path(name).is_absolute() ? std::filesystem::path(name) : base / name;
+    std::error_code ec;
+    if (!std::filesystem::exists(file, ec))
+      return std::nullopt;
+    auto content = util::read_file(file, k_max_config_bytes);
+    if (!content)
+      return core::fail(core::ErrorKind::io, file.string(), content.error());
+    return runconf::LoadedFile{file.lexically_normal().string(), std::move(*content)};
+  };
+  MOAT_TRY_ASSIGN(specs, runconf::read_compose(text, path, vars, load));
+  return reports_for(path, "compose", specs);
 }
 
 // container://NAME, or container:// for every running container.
@@ -115,7 +144,8 @@ core::Result<std::vector<core::TargetReport>> read_containers(const std::string&
       spec.kind = "container";
       spec.source = fmt::format("container://{}", spec.name);
     }
-    reports.push_back(report_for(specs.empty() ? input : specs.front().source, "container", specs));
+    for (auto& r : reports_for(specs.empty() ? input : specs.front().source, "container", specs))
+      reports.push_back(std::move(r));
   }
   return reports;
 }
@@ -142,17 +172,18 @@ int run_config(ConfigOptions& opts) {
         reports.push_back(std::move(r));
       continue;
     }
-    auto report = read_file_target(target);
-    if (!report)
-      return report_error(report.error());
-    reports.push_back(std::move(*report));
+    auto found = read_file_target(target);
+    if (!found)
+      return report_error(found.error());
+    for (auto& r : *found)
+      reports.push_back(std::move(r));
     inputs.emplace_back(target);
   }
   for (const auto& line : opts.docker_run) {
     auto spec = runconf::read_docker_run(line);
     if (!spec)
       return report_error(spec.error());
-    reports.push_back(report_for("--docker-run", "docker run", {*spec}));
+    reports.push_back(std::move(reports_for("--docker-run", "docker run", {*spec}).front()));
   }
   for (auto& report : reports) {
     core::apply_policy(*policy, report);
@@ -170,11 +201,12 @@ int run_config(ConfigOptions& opts) {
 void attach_config(CLI::App& root, int& exit_code) {
   auto opts = std::make_shared<ConfigOptions>();
   auto* cmd = root.add_subcommand("config", "Check how containers are run: inspect JSON, live "
-                                            "containers, Compose files, docker run lines");
+                                            "containers, Compose files, Kubernetes manifests, "
+                                            "docker run lines");
   cmd->add_option("TARGET", opts->targets,
-                  "docker/podman inspect JSON or a Compose file (a file, or '-' for standard "
-                  "input), container://NAME for a live container, container:// for every running "
-                  "one");
+                  "docker/podman inspect JSON, a Compose file or a Kubernetes manifest (a file, "
+                  "or '-' for standard input), container://NAME for a live container, "
+                  "container:// for every running one");
   cmd->add_option("--docker-run", opts->docker_run,
                   "A docker run command line to check, quoted as one argument (repeatable)")
       ->option_text("LINE");
@@ -190,16 +222,24 @@ void attach_config(CLI::App& root, int& exit_code) {
                   "  CIS Docker Benchmark 1.6 section 5 (ids CIS-5.x as aliases) and what\n"
                   "  the hardening guides add: dangerous capabilities one by one, runtime\n"
                   "  sockets and sensitive host directories mounted, secrets in the\n"
-                  "  environment, sysctls that reach the host. Each finding names the\n"
-                  "  container or service, with the line and column of the setting in a\n"
-                  "  Compose file or a docker run line. Compose variables are interpolated\n"
-                  "  as Compose does it, from the environment and the .env file beside the\n"
-                  "  Compose file.\n"
+                  "  environment, sysctls that reach the host. Kubernetes workloads (Pod,\n"
+                  "  Deployment, ReplicaSet, ReplicationController, StatefulSet, DaemonSet,\n"
+                  "  Job, CronJob; several documents and List objects) are also checked\n"
+                  "  against every control of the Pod Security Standards' baseline and\n"
+                  "  restricted profiles (the control names and Trivy's KSV ids as\n"
+                  "  aliases), for regular, init and ephemeral containers, with the pod's\n"
+                  "  securityContext merged as the kubelet merges it.\n"
+                  "  Each finding names the container, service or workload, with the line\n"
+                  "  and column of the setting in a Compose file, a manifest or a docker\n"
+                  "  run line; a setting that is missing points at the container. Compose\n"
+                  "  variables are interpolated as Compose does it, from the environment\n"
+                  "  and the .env file beside the Compose file.\n"
                   "  A live container is read from the Docker Engine API at DOCKER_HOST\n"
                   "  (default unix:///var/run/docker.sock).\n\n"
                   "EXAMPLES:\n"
                   "  docker inspect web | moat config -\n"
                   "  moat config compose.yaml --fail-on high\n"
+                  "  moat config deploy/*.yaml --ignore RC048,KSV011\n"
                   "  moat config container://web --format sarif -o web.sarif\n"
                   "  moat config container:// --fail-on high\n"
                   "  moat config --docker-run 'docker run -d --privileged -v /:/host nginx'\n\n") +

@@ -8,6 +8,8 @@
 
 #include <algorithm>
 #include <array>
+#include <map>
+#include <tuple>
 
 namespace moat::runconf {
 
@@ -161,6 +163,53 @@ bool image_unpinned(std::string_view image) {
   return image.substr(colon + 1) == "latest";
 }
 
+// The Pod Security Standards' lists.
+// Capabilities the baseline profile lets a container add.
+constexpr auto k_baseline_caps = std::to_array<std::string_view>({
+    "AUDIT_WRITE",
+    "CHOWN",
+    "DAC_OVERRIDE",
+    "FOWNER",
+    "FSETID",
+    "KILL",
+    "MKNOD",
+    "NET_BIND_SERVICE",
+    "SETFCAP",
+    "SETGID",
+    "SETPCAP",
+    "SETUID",
+    "SYS_CHROOT",
+});
+// Sysctls the baseline profile allows (the kubelet's safe set).
+constexpr auto k_safe_sysctls = std::to_array<std::string_view>({
+    "kernel.shm_rmid_forced",
+    "net.ipv4.ip_local_port_range",
+    "net.ipv4.ip_local_reserved_ports",
+    "net.ipv4.ip_unprivileged_port_start",
+    "net.ipv4.ping_group_range",
+    "net.ipv4.tcp_fin_timeout",
+    "net.ipv4.tcp_keepalive_intvl",
+    "net.ipv4.tcp_keepalive_probes",
+    "net.ipv4.tcp_keepalive_time",
+    "net.ipv4.tcp_rmem",
+    "net.ipv4.tcp_syncookies",
+    "net.ipv4.tcp_wmem",
+});
+// SELinux types the baseline profile allows.
+constexpr auto k_selinux_types = std::to_array<std::string_view>(
+    {"", "container_t", "container_init_t", "container_kvm_t", "container_engine_t"});
+// Volume sources the restricted profile allows.
+constexpr auto k_restricted_volumes = std::to_array<std::string_view>({
+    "configMap",
+    "csi",
+    "downwardAPI",
+    "emptyDir",
+    "ephemeral",
+    "persistentVolumeClaim",
+    "projected",
+    "secret",
+});
+
 class Checker {
 public:
   explicit Checker(const ContainerSpec& spec) : m_spec(spec) {}
@@ -173,7 +222,10 @@ public:
     f.check = &*it;
     f.severity = it->severity;
     f.message = fmt::format("{}: {}", describe(), message);
-    f.location.file = m_spec.source;
+    // A missing setting points at the service or container that lacks it.
+    if (origin.line == 0)
+      origin = m_spec.origin;
+    f.location.file = origin.file.empty() ? m_spec.source : origin.file;
     f.location.line = origin.line;
     f.location.column = origin.column;
     m_findings.push_back(std::move(f));
@@ -181,11 +233,14 @@ public:
 
   std::vector<core::Finding> take() { return std::move(m_findings); }
 
-private:
-  std::string describe() const {
-    if (m_spec.kind == "compose")
-      return fmt::format("service '{}'", m_spec.name);
-    return fmt::format("container '{}'", m_spec.name);
+  std::string describe() const { return describe(m_spec); }
+
+  static std::string describe(const ContainerSpec& spec) {
+    if (spec.kind == "compose")
+      return fmt::format("service '{}'", spec.name);
+    if (spec.k8s)
+      return fmt::format("{} {} '{}'", spec.pod, spec.k8s->role, spec.name);
+    return fmt::format("container '{}'", spec.name);
   }
 
   const ContainerSpec& m_spec;
@@ -206,7 +261,8 @@ void check_privileges(const ContainerSpec& spec, Checker& c) {
     else if (!contains(k_default_caps, cap.value))
       c.add("RC003", cap.origin, fmt::format("adds capability {}", cap.value));
   }
-  if (!spec.privileged.value && !drops_all) {
+  // Kubernetes: the restricted profile's capability control says it.
+  if (!spec.privileged.value && !drops_all && !spec.k8s) {
     std::vector<std::string_view> kept;
     for (auto cap : k_risky_defaults) {
       const bool dropped = std::any_of(spec.cap_drop.begin(), spec.cap_drop.end(),
@@ -236,8 +292,17 @@ void check_security_opts(const ContainerSpec& spec, Checker& c) {
   }
   if (util::iequals(spec.apparmor_profile, "unconfined") && !spec.privileged.value)
     c.add("RC005", {}, "runs with the AppArmor profile 'unconfined'");
-  if (!no_new_privileges && !spec.privileged.value)
-    c.add("RC009", {}, "no-new-privileges is not set");
+  // Kubernetes: allowPrivilegeEscalation, a Linux-only control.
+  if (!no_new_privileges && !spec.privileged.value) {
+    if (!spec.k8s)
+      c.add("RC009", {}, "no-new-privileges is not set");
+    else if (spec.k8s->windows)
+      return;
+    else if (const auto& ape = spec.k8s->allow_privilege_escalation)
+      c.add("RC009", ape->origin, "sets allowPrivilegeEscalation: true");
+    else
+      c.add("RC009", {}, "does not set allowPrivilegeEscalation: false");
+  }
 }
 
 void check_mounts(const ContainerSpec& spec, Checker& c) {
@@ -270,10 +335,10 @@ void check_namespaces(const ContainerSpec& spec, Checker& c) {
     c.add("RC016", spec.ipc_mode.origin, "shares the host's IPC namespace");
   if (is_host(spec.uts_mode.value))
     c.add("RC017", spec.uts_mode.origin, "shares the host's UTS namespace");
-  if (is_host(spec.userns_mode.value))
+  if (is_host(spec.userns_mode.value) && !spec.k8s)
     c.add("RC018", spec.userns_mode.origin, "shares the host's user namespace");
   const auto& net = spec.network_mode.value;
-  if (net.empty() || net == "default" || net == "bridge")
+  if ((net.empty() || net == "default" || net == "bridge") && !spec.k8s)
     c.add("RC032", spec.network_mode.origin, "is on the default bridge network");
   for (const auto& [name, value] : spec.sysctls)
     if (!is_namespaced_sysctl(name, is_host(net)))
@@ -281,10 +346,19 @@ void check_namespaces(const ContainerSpec& spec, Checker& c) {
 }
 
 void check_limits(const ContainerSpec& spec, Checker& c) {
+  // An ephemeral container cannot have resources: its pod's decide.
+  if (spec.k8s && spec.k8s->role == "ephemeral container")
+    return;
   if (spec.memory.value <= 0)
-    c.add("RC020", spec.memory.origin, "has no memory limit");
+    c.add("RC020", spec.memory.origin,
+          spec.k8s ? "sets no resources.limits.memory" : "has no memory limit");
   if (spec.nano_cpus.value <= 0 && spec.cpu_shares.value <= 0 && spec.cpu_quota.value <= 0)
-    c.add("RC021", spec.nano_cpus.origin, "has no CPU limit or weight");
+    c.add("RC021", spec.nano_cpus.origin,
+          spec.k8s ? "sets no resources.limits.cpu" : "has no CPU limit or weight");
+  // A pod cannot set a PIDs limit, ulimits or a cgroup parent: the
+  // kubelet's configuration decides them.
+  if (spec.k8s)
+    return;
   const auto& pids = spec.pids_limit.value;
   if (!pids || *pids <= 0)
     c.add("RC022", spec.pids_limit.origin, "has no PIDs limit");
@@ -320,7 +394,8 @@ void check_runtime(const ContainerSpec& spec, Checker& c) {
                        : fmt::format("restarts on failure up to {} times", retries));
   using Health = ContainerSpec::Health;
   if (spec.health.value == Health::none)
-    c.add("RC028", spec.health.origin, "has no health check");
+    c.add("RC028", spec.health.origin,
+          spec.k8s ? "has no livenessProbe or readinessProbe" : "has no health check");
   else if (spec.health.value == Health::disabled)
     c.add("RC028", spec.health.origin, "has its health check disabled");
   if (image_unpinned(spec.image.value))
@@ -336,6 +411,80 @@ void check_runtime(const ContainerSpec& spec, Checker& c) {
   }
 }
 
+// The Pod Security Standards' controls that have no Docker counterpart.
+void check_kubernetes(const ContainerSpec& spec, Checker& c) {
+  const auto& k = *spec.k8s;
+  for (const auto* level : {&k.pod, &k.container}) {
+    if (level->host_process && level->host_process->value)
+      c.add("RC036", level->host_process->origin, "runs as a Windows HostProcess container");
+    if (level->selinux_type && !contains(k_selinux_types, level->selinux_type->value))
+      c.add("RC040", level->selinux_type->origin,
+            fmt::format("sets the SELinux type {}", level->selinux_type->value));
+    if (level->selinux_user && !level->selinux_user->value.empty())
+      c.add("RC040", level->selinux_user->origin,
+            fmt::format("sets the SELinux user {}", level->selinux_user->value));
+    if (level->selinux_role && !level->selinux_role->value.empty())
+      c.add("RC040", level->selinux_role->origin,
+            fmt::format("sets the SELinux role {}", level->selinux_role->value));
+  }
+  for (const auto& cap : spec.cap_add)
+    if (!contains(k_baseline_caps, cap.value))
+      c.add("RC037", cap.origin,
+            fmt::format("adds {}, outside the baseline profile's set", cap.value));
+  for (const auto& v : k.volumes) {
+    if (v.type == "hostPath")
+      c.add("RC038", v.origin, fmt::format("has the hostPath volume '{}' ({})", v.name, v.path));
+    if (!contains(k_restricted_volumes, v.type))
+      c.add("RC043", v.origin, fmt::format("has the {} volume '{}'", v.type, v.name));
+  }
+  for (const auto& p : spec.ports)
+    c.add("RC039", p.origin, fmt::format("uses the host port {}", p.host_port));
+  if (k.proc_mount && k.proc_mount->value != "Default")
+    c.add("RC041", k.proc_mount->origin, fmt::format("sets procMount: {}", k.proc_mount->value));
+  for (const auto& [name, value] : spec.sysctls)
+    if (!contains(k_safe_sysctls, name))
+      c.add("RC042", value.origin, fmt::format("sets the sysctl {}, outside the safe set", name));
+  for (const auto& host : k.probe_hosts)
+    c.add("RC049", host.origin, fmt::format("probes or hooks the host {}", host.value));
+  // In its own user namespace (hostUsers: false) root in the container is
+  // not root on the node: the non-root controls do not apply.
+  if (!k.own_user_namespace) {
+    // runAsNonRoot: false anywhere fails; unset passes only under a pod's
+    // true.
+    const auto& pod_nr = k.pod.run_as_non_root;
+    const auto& own_nr = k.container.run_as_non_root;
+    if (pod_nr && !pod_nr->value)
+      c.add("RC044", pod_nr->origin, "sets runAsNonRoot: false");
+    if (own_nr && !own_nr->value)
+      c.add("RC044", own_nr->origin, "sets runAsNonRoot: false");
+    else if (!own_nr && !pod_nr)
+      c.add("RC044", {}, "does not set runAsNonRoot: true");
+    for (const auto* level : {&k.pod, &k.container})
+      if (level->run_as_user && level->run_as_user->value == 0)
+        c.add("RC045", level->run_as_user->origin, "sets runAsUser: 0");
+  }
+  // The restricted profile's Linux-only controls.
+  if (!k.windows) {
+    // RuntimeDefault or Localhost: the container's, or else the pod's.
+    const auto& seccomp = k.container.seccomp ? k.container.seccomp : k.pod.seccomp;
+    if (!seccomp)
+      c.add("RC046", {}, "sets no seccompProfile (RuntimeDefault or Localhost)");
+    else if (seccomp->value != "RuntimeDefault" && seccomp->value != "Localhost")
+      c.add("RC046", seccomp->origin, fmt::format("sets seccompProfile type {}", seccomp->value));
+    const bool drops_all = std::any_of(spec.cap_drop.begin(), spec.cap_drop.end(),
+                                       [](const auto& cap) { return cap.value == "ALL"; });
+    if (!drops_all)
+      c.add("RC047", {}, "does not drop ALL capabilities");
+    for (const auto& cap : spec.cap_add)
+      if (cap.value != "NET_BIND_SERVICE")
+        c.add("RC047", cap.origin,
+              fmt::format("adds {}; only NET_BIND_SERVICE may be added", cap.value));
+  }
+  if (!k.automount_token || k.automount_token->value)
+    c.add("RC048", k.automount_token ? k.automount_token->origin : k.pod_origin,
+          "mounts the service account token (automountServiceAccountToken is not false)");
+}
+
 } // namespace
 
 std::vector<core::Finding> check(const ContainerSpec& spec) {
@@ -346,7 +495,38 @@ std::vector<core::Finding> check(const ContainerSpec& spec) {
   check_namespaces(spec, c);
   check_limits(spec, c);
   check_runtime(spec, c);
+  if (spec.k8s)
+    check_kubernetes(spec, c);
   return c.take();
+}
+
+std::vector<core::Finding> check(const std::vector<ContainerSpec>& specs) {
+  std::vector<core::Finding> out;
+  // (check, line, column) of each pod-level finding already kept, per pod.
+  std::map<std::tuple<std::string, std::string, std::string_view, int, int>, std::size_t> seen;
+  for (const auto& spec : specs) {
+    const auto prefix = Checker::describe(spec);
+    for (auto& f : check(spec)) {
+      const bool from_pod =
+          spec.k8s && f.location.line > 0 &&
+          (f.location.line != spec.origin.line || f.location.column != spec.origin.column);
+      if (!from_pod) {
+        out.push_back(std::move(f));
+        continue;
+      }
+      const auto key =
+          std::make_tuple(spec.source, spec.pod, f.check->id, f.location.line, f.location.column);
+      if (auto it = seen.find(key); it != seen.end()) {
+        // Shared by a second container: a pod-level setting. Name the pod.
+        out[it->second].message =
+            fmt::format("{}{}", spec.pod, std::string_view(f.message).substr(prefix.size()));
+        continue;
+      }
+      seen.emplace(key, out.size());
+      out.push_back(std::move(f));
+    }
+  }
+  return out;
 }
 
 } // namespace moat::runconf

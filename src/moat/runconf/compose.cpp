@@ -4,6 +4,7 @@
 
 #include <moat/runconf/runconf.hpp>
 #include <moat/runconf/values.hpp>
+#include <moat/runconf/yaml_fields.hpp>
 #include <moat/util/strings.hpp>
 
 #include <fmt/format.h>
@@ -15,6 +16,8 @@
 namespace moat::runconf {
 
 namespace {
+
+using detail::origin_of;
 
 // Compose's interpolation: $VAR, ${VAR}, ${VAR:-default}, ${VAR-default},
 // ${VAR:?message}, ${VAR?message}, ${VAR:+replacement}, ${VAR+replacement},
@@ -111,20 +114,18 @@ core::Result<std::string> interpolate(std::string_view text, const Variables& va
   return out;
 }
 
-Origin origin_of(const YAML::Node& node) {
-  const auto mark = node.Mark();
-  return {mark.line >= 0 ? mark.line + 1 : 0, mark.column >= 0 ? mark.column + 1 : 0};
-}
-
 class ServiceReader {
 public:
-  ServiceReader(const std::string& name, const Variables& vars) : m_name(name), m_vars(vars) {}
+  ServiceReader(const std::string& name, const Variables& vars, const FileLoader& load)
+      : m_name(name), m_vars(vars), m_load(load), m_fields(name) {}
 
-  core::Result<ContainerSpec> read(const std::string& service, const YAML::Node& node) {
+  core::Result<ContainerSpec> read(const std::string& service, const YAML::Node& node,
+                                   Origin declared) {
     ContainerSpec spec;
     spec.kind = "compose";
     spec.source = m_name;
     spec.name = service;
+    spec.origin = declared;
     // A Compose service is on its project's network unless it says otherwise.
     spec.network_mode.value = "compose-project";
     MOAT_TRY(read_basics(spec, node));
@@ -138,38 +139,19 @@ public:
 
 private:
   std::unexpected<core::Error> error(const YAML::Node& node, const std::string& message) const {
-    const auto at = origin_of(node);
-    return core::fail(core::ErrorKind::parse, m_name, message, at.line, at.column);
+    return m_fields.error(node, message);
   }
 
-  // KEY of the mapping NODE, following YAML merge keys (<<: *anchor), which
-  // Compose files use for shared settings.
-  YAML::Node get(const YAML::Node& node, std::string_view key, int depth = 0) const {
-    if (!node.IsMap())
-      return YAML::Node(YAML::NodeType::Undefined);
-    for (const auto& entry : node)
-      if (entry.first.IsScalar() && entry.first.Scalar() == key)
-        return entry.second;
-    if (depth > 8)
-      return YAML::Node(YAML::NodeType::Undefined);
-    for (const auto& entry : node) {
-      if (!entry.first.IsScalar() || entry.first.Scalar() != "<<")
-        continue;
-      const YAML::Node& merged = entry.second;
-      if (merged.IsMap())
-        return get(merged, key, depth + 1);
-      if (merged.IsSequence())
-        for (const auto& m : merged)
-          if (auto found = get(m, key, depth + 1); found.IsDefined())
-            return found;
-    }
-    return YAML::Node(YAML::NodeType::Undefined);
+  YAML::Node get(const YAML::Node& node, std::string_view key) const {
+    return m_fields.get(node, key);
   }
+
+  Origin at(const YAML::Node& node) const { return m_fields.at(node); }
 
   core::Result<std::string> text(const YAML::Node& node, std::string_view key) const {
     if (!node.IsScalar())
       return error(node, fmt::format("{} must be a single value", key));
-    return interpolate(node.Scalar(), m_vars, m_name, origin_of(node));
+    return interpolate(node.Scalar(), m_vars, m_name, at(node));
   }
 
   core::Result<bool> flag(const YAML::Node& node, std::string_view key) const {
@@ -188,14 +170,14 @@ private:
     std::vector<Set<std::string>> out;
     if (node.IsScalar()) {
       MOAT_TRY_ASSIGN(value, text(node, key));
-      out.push_back({value, origin_of(node)});
+      out.push_back({value, at(node)});
       return out;
     }
     if (!node.IsSequence())
       return error(node, fmt::format("{} must be a list", key));
     for (const auto& item : node) {
       MOAT_TRY_ASSIGN(value, text(item, key));
-      out.push_back({value, origin_of(item)});
+      out.push_back({value, at(item)});
     }
     return out;
   }
@@ -212,7 +194,7 @@ private:
           MOAT_TRY_ASSIGN(v, text(entry.second, key));
           value = v;
         }
-        out.emplace_back(name, Set<std::string>{value, origin_of(entry.second)});
+        out.emplace_back(name, Set<std::string>{value, at(entry.second)});
       }
       return out;
     }
@@ -233,19 +215,19 @@ private:
     }
     if (auto n = get(node, "image"); n.IsDefined() && !n.IsNull()) {
       MOAT_TRY_ASSIGN(v, text(n, "image"));
-      spec.image = {v, origin_of(n)};
+      spec.image = {v, at(n)};
     }
     if (auto n = get(node, "privileged"); n.IsDefined()) {
       MOAT_TRY_ASSIGN(v, flag(n, "privileged"));
-      spec.privileged = {v, origin_of(n)};
+      spec.privileged = {v, at(n)};
     }
     if (auto n = get(node, "read_only"); n.IsDefined()) {
       MOAT_TRY_ASSIGN(v, flag(n, "read_only"));
-      spec.read_only_rootfs = {v, origin_of(n)};
+      spec.read_only_rootfs = {v, at(n)};
     }
     if (auto n = get(node, "user"); n.IsDefined() && !n.IsNull()) {
       MOAT_TRY_ASSIGN(v, text(n, "user"));
-      spec.user = Set<std::string>{v, origin_of(n)};
+      spec.user = Set<std::string>{v, at(n)};
     }
     const std::pair<const char*, Set<std::string> ContainerSpec::*> modes[] = {
         {"pid", &ContainerSpec::pid_mode},
@@ -258,7 +240,7 @@ private:
     for (const auto& [key, member] : modes)
       if (auto n = get(node, key); n.IsDefined() && !n.IsNull()) {
         MOAT_TRY_ASSIGN(v, text(n, key));
-        spec.*member = {v, origin_of(n)};
+        spec.*member = {v, at(n)};
       }
     return {};
   }
@@ -284,10 +266,10 @@ private:
       for (const auto& item : n) {
         if (item.IsMap()) {
           MOAT_TRY_ASSIGN(source, text(get(item, "source"), "devices.source"));
-          spec.devices.push_back({source, origin_of(item)});
+          spec.devices.push_back({source, at(item)});
         } else {
           MOAT_TRY_ASSIGN(v, text(item, "devices"));
-          spec.devices.push_back({v.substr(0, v.find(':')), origin_of(item)});
+          spec.devices.push_back({v.substr(0, v.find(':')), at(item)});
         }
       }
     }
@@ -295,15 +277,67 @@ private:
       MOAT_TRY_ASSIGN(list, pairs(n, "sysctls"));
       spec.sysctls = std::move(list);
     }
+    MOAT_TRY(read_env_files(spec, node));
     if (auto n = get(node, "environment"); n.IsDefined() && !n.IsNull()) {
       MOAT_TRY_ASSIGN(list, pairs(n, "environment"));
-      spec.env = std::move(list);
+      // environment wins over env_file.
+      for (auto& [name, value] : list) {
+        std::erase_if(spec.env, [&](const auto& e) { return e.first == name; });
+        spec.env.emplace_back(std::move(name), std::move(value));
+      }
     }
     if (auto n = get(node, "ulimits"); n.IsDefined() && !n.IsNull()) {
       if (!n.IsMap())
         return error(n, "ulimits must be a mapping");
       for (const auto& entry : n)
-        spec.ulimits.push_back({entry.first.Scalar(), origin_of(entry.first)});
+        spec.ulimits.push_back({entry.first.Scalar(), at(entry.first)});
+    }
+    return {};
+  }
+
+  // env_file: a path, a list of paths, or a list of {path, required}; a
+  // later file wins over an earlier one. Each value keeps its file and line.
+  core::Status read_env_files(ContainerSpec& spec, const YAML::Node& node) const {
+    const auto n = get(node, "env_file");
+    if (!n.IsDefined() || n.IsNull() || !m_load)
+      return {};
+    std::vector<std::pair<Set<std::string>, bool>> files; // path, required
+    if (n.IsSequence()) {
+      for (const auto& item : n) {
+        if (item.IsMap()) {
+          MOAT_TRY_ASSIGN(path, text(get(item, "path"), "env_file.path"));
+          bool required = true;
+          if (auto r = get(item, "required"); r.IsDefined()) {
+            MOAT_TRY_ASSIGN(v, flag(r, "env_file.required"));
+            required = v;
+          }
+          files.push_back({{path, at(item)}, required});
+        } else {
+          MOAT_TRY_ASSIGN(path, text(item, "env_file"));
+          files.push_back({{path, at(item)}, true});
+        }
+      }
+    } else {
+      MOAT_TRY_ASSIGN(path, text(n, "env_file"));
+      files.push_back({{path, at(n)}, true});
+    }
+    for (const auto& [path, required] : files) {
+      auto loaded = m_load(path.value);
+      if (!loaded)
+        return std::unexpected(loaded.error());
+      if (!*loaded) {
+        if (required)
+          return core::fail(core::ErrorKind::io, m_name,
+                            fmt::format("env_file {} not found", path.value), path.origin.line,
+                            path.origin.column);
+        continue;
+      }
+      for (auto& entry : read_env_lines((*loaded)->text)) {
+        std::erase_if(spec.env, [&](const auto& e) { return e.first == entry.name; });
+        spec.env.emplace_back(
+            std::move(entry.name),
+            Set<std::string>{std::move(entry.value), Origin{entry.line, 1, (*loaded)->name}});
+      }
     }
     return {};
   }
@@ -317,11 +351,11 @@ private:
     for (const auto& item : n) {
       if (!item.IsMap()) {
         MOAT_TRY_ASSIGN(v, text(item, "volumes"));
-        spec.mounts.push_back(detail::volume_of(v, origin_of(item)));
+        spec.mounts.push_back(detail::volume_of(v, at(item)));
         continue;
       }
       Mount m;
-      m.origin = origin_of(item);
+      m.origin = at(item);
       m.type = "volume";
       if (auto t = get(item, "type"); t.IsDefined()) {
         MOAT_TRY_ASSIGN(v, text(t, "volumes.type"));
@@ -356,7 +390,7 @@ private:
       return error(n, "ports must be a list");
     for (const auto& item : n) {
       Port p;
-      p.origin = origin_of(item);
+      p.origin = at(item);
       if (item.IsMap()) {
         MOAT_TRY_ASSIGN(target, text(get(item, "target"), "ports.target"));
         p.container_port = detail::port_of(target);
@@ -418,7 +452,7 @@ private:
     for (const auto& n : {get(node, "mem_limit"), get(limits, "memory")})
       if (n.IsDefined() && !n.IsNull()) {
         MOAT_TRY_ASSIGN(bytes, size(n, "memory limit"));
-        spec.memory = {bytes, origin_of(n)};
+        spec.memory = {bytes, at(n)};
       }
     for (const auto& n : {get(node, "cpus"), get(limits, "cpus")})
       if (n.IsDefined() && !n.IsNull()) {
@@ -426,7 +460,7 @@ private:
         auto nano = detail::nano_cpus_of(v);
         if (!nano)
           return error(n, fmt::format("cpus: '{}' is not a number of CPUs", v));
-        spec.nano_cpus = {*nano, origin_of(n)};
+        spec.nano_cpus = {*nano, at(n)};
       }
     const std::pair<const char*, Set<std::int64_t> ContainerSpec::*> ints[] = {
         {"cpu_shares", &ContainerSpec::cpu_shares}, {"cpu_quota", &ContainerSpec::cpu_quota}};
@@ -436,7 +470,7 @@ private:
         auto i = detail::integer_of(v);
         if (!i)
           return error(n, fmt::format("{}: '{}' is not an integer", key, v));
-        spec.*member = {*i, origin_of(n)};
+        spec.*member = {*i, at(n)};
       }
     for (const auto& n : {get(node, "pids_limit"), get(limits, "pids")})
       if (n.IsDefined() && !n.IsNull()) {
@@ -444,29 +478,29 @@ private:
         auto i = detail::integer_of(v);
         if (!i)
           return error(n, fmt::format("pids_limit: '{}' is not an integer", v));
-        spec.pids_limit = {*i, origin_of(n)};
+        spec.pids_limit = {*i, at(n)};
       }
     return {};
   }
 
   core::Status read_runtime(ContainerSpec& spec, const YAML::Node& node) const {
     if (auto h = get(node, "healthcheck"); h.IsDefined() && !h.IsNull()) {
-      spec.health = {ContainerSpec::Health::configured, origin_of(h)};
+      spec.health = {ContainerSpec::Health::configured, at(h)};
       if (auto d = get(h, "disable"); d.IsDefined()) {
         MOAT_TRY_ASSIGN(off, flag(d, "healthcheck.disable"));
         if (off)
-          spec.health = {ContainerSpec::Health::disabled, origin_of(d)};
+          spec.health = {ContainerSpec::Health::disabled, at(d)};
       }
       if (auto t = get(h, "test"); t.IsDefined()) {
         MOAT_TRY_ASSIGN(words, strings(t, "healthcheck.test"));
         if (!words.empty() && words.front().value == "NONE")
-          spec.health = {ContainerSpec::Health::disabled, origin_of(t)};
+          spec.health = {ContainerSpec::Health::disabled, at(t)};
       }
     }
     if (auto r = get(node, "restart"); r.IsDefined() && !r.IsNull()) {
       MOAT_TRY_ASSIGN(v, text(r, "restart"));
       const auto colon = v.find(':');
-      spec.restart_policy = {v.substr(0, colon), origin_of(r)};
+      spec.restart_policy = {v.substr(0, colon), at(r)};
       int retries = 0;
       if (colon != std::string::npos) {
         auto n = detail::integer_of(std::string_view(v).substr(colon + 1));
@@ -474,7 +508,7 @@ private:
           return error(r, fmt::format("restart: the retry count of '{}' is not an integer", v));
         retries = static_cast<int>(*n);
       }
-      spec.restart_retries = {retries, origin_of(r)};
+      spec.restart_retries = {retries, at(r)};
     }
     // Swarm's restart_policy: any (the default) restarts forever.
     if (auto rp = get(get(node, "deploy"), "restart_policy"); rp.IsDefined() && !rp.IsNull()) {
@@ -494,21 +528,25 @@ private:
       spec.restart_policy = {condition == "any"          ? (attempts > 0 ? "on-failure" : "always")
                              : condition == "on-failure" ? "on-failure"
                                                          : "no",
-                             origin_of(rp)};
-      spec.restart_retries = {attempts, origin_of(rp)};
+                             at(rp)};
+      spec.restart_retries = {attempts, at(rp)};
     }
     return {};
   }
 
   const std::string& m_name;
   const Variables& m_vars;
+  const FileLoader& m_load;
+  mutable detail::YamlFields m_fields;
 };
 
 } // namespace
 
-Variables read_dotenv(std::string_view text) {
-  Variables vars;
+std::vector<EnvLine> read_env_lines(std::string_view text) {
+  std::vector<EnvLine> out;
+  int number = 0;
   for (auto line : util::split(text, '\n')) {
+    ++number;
     auto l = util::trim(line);
     if (l.empty() || l.starts_with('#'))
       continue;
@@ -524,13 +562,22 @@ Variables read_dotenv(std::string_view text) {
       value = value.substr(1, value.size() - 2);
     else if (const auto hash = value.find(" #"); hash != std::string_view::npos)
       value = util::trim(value.substr(0, hash));
-    vars.insert_or_assign(std::move(key), std::string(value));
+    out.push_back({std::move(key), std::string(value), number});
   }
+  return out;
+}
+
+Variables read_dotenv(std::string_view text) {
+  Variables vars;
+  for (auto& entry : read_env_lines(text))
+    vars.insert_or_assign(std::move(entry.name), std::move(entry.value));
   return vars;
 }
 
-core::Result<std::vector<ContainerSpec>>
-read_compose(std::string_view text, const std::string& name, const Variables& variables) {
+core::Result<std::vector<ContainerSpec>> read_compose(std::string_view text,
+                                                      const std::string& name,
+                                                      const Variables& variables,
+                                                      const FileLoader& load) {
   YAML::Node root;
   try {
     root = YAML::Load(std::string(text));
@@ -549,7 +596,7 @@ read_compose(std::string_view text, const std::string& name, const Variables& va
     if (!services.IsDefined() || !services.IsMap())
       return core::fail(core::ErrorKind::parse, name, "not a Compose file: no 'services' mapping",
                         line, column);
-    ServiceReader reader(name, variables);
+    ServiceReader reader(name, variables, load);
     std::vector<ContainerSpec> specs;
     for (const auto& entry : services) {
       const auto service = entry.first.Scalar();
@@ -559,7 +606,7 @@ read_compose(std::string_view text, const std::string& name, const Variables& va
                           fmt::format("service '{}' must be a mapping", service), at.line,
                           at.column);
       }
-      MOAT_TRY_ASSIGN(spec, reader.read(service, entry.second));
+      MOAT_TRY_ASSIGN(spec, reader.read(service, entry.second, origin_of(entry.first)));
       specs.push_back(std::move(spec));
     }
     return specs;

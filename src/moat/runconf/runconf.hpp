@@ -7,7 +7,9 @@
 #include <moat/core/result.hpp>
 #include <moat/runconf/spec.hpp>
 
+#include <functional>
 #include <map>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -30,19 +32,58 @@ namespace moat::runconf {
 // Values for Compose's variable interpolation.
 using Variables = std::map<std::string, std::string>;
 
-// A Compose `.env` file: NAME=VALUE lines, `#` comments, `export `, quotes.
+// One NAME=VALUE line of an env file, with its 1-based line number.
+struct EnvLine {
+  std::string name;
+  std::string value;
+  int line = 0;
+};
+
+// A Compose `.env` or `env_file` file: NAME=VALUE lines, `#` comments,
+// `export `, quotes; a bare NAME (taken from the environment) is skipped.
+[[nodiscard]] std::vector<EnvLine> read_env_lines(std::string_view text);
+
+// The same, as variables (a later line wins).
 [[nodiscard]] Variables read_dotenv(std::string_view text);
+
+// A file a Compose file names (an env_file): the name findings give it
+// (the path resolved beside the Compose file) and its text.
+struct LoadedFile {
+  std::string name;
+  std::string text;
+};
+// Reads such a file by the path as written; nullopt when it does not exist.
+using FileLoader = std::function<core::Result<std::optional<LoadedFile>>(const std::string&)>;
 
 // A Compose file: one spec per service, each setting with its line and
 // column. VARIABLES are the environment and the `.env` values, as Compose
-// interpolates them (the environment wins).
-[[nodiscard]] core::Result<std::vector<ContainerSpec>>
-read_compose(std::string_view text, const std::string& name, const Variables& variables);
+// interpolates them (the environment wins). LOAD reads env_file files;
+// without it they are not read.
+[[nodiscard]] core::Result<std::vector<ContainerSpec>> read_compose(std::string_view text,
+                                                                    const std::string& name,
+                                                                    const Variables& variables,
+                                                                    const FileLoader& load = {});
+
+// True when TEXT looks like a Kubernetes manifest (top-level apiVersion
+// and kind, no Compose services) rather than a Compose file.
+[[nodiscard]] bool looks_like_kubernetes(std::string_view text);
+
+// Kubernetes manifests: one or more YAML documents, List objects followed.
+// One spec per container (regular, init and ephemeral) of each Pod,
+// Deployment, ReplicaSet, ReplicationController, StatefulSet, DaemonSet,
+// Job, CronJob and PodTemplate, carrying its pod's settings; other kinds
+// are skipped.
+[[nodiscard]] core::Result<std::vector<ContainerSpec>> read_kubernetes(std::string_view text,
+                                                                       const std::string& name);
 
 // The checks, sorted by id.
 [[nodiscard]] std::span<const core::CheckInfo> checks();
 
 // Checks SPEC; findings name FILE (the source) and carry SPEC's positions.
 [[nodiscard]] std::vector<core::Finding> check(const ContainerSpec& spec);
+
+// Checks every spec. A finding the containers of one pod share (the same
+// check at the same pod-level setting) is reported once, naming the pod.
+[[nodiscard]] std::vector<core::Finding> check(const std::vector<ContainerSpec>& specs);
 
 } // namespace moat::runconf

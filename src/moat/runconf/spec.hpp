@@ -17,6 +17,9 @@ namespace moat::runconf {
 struct Origin {
   int line = 0;
   int column = 0;
+  // The file, when it is not the spec's source (an env_file of a Compose
+  // service).
+  std::string file = {};
 };
 
 struct Mount {
@@ -42,10 +45,60 @@ template <typename T> struct Set {
   Origin origin;
 };
 
+// A pod volume (Kubernetes): its name and source type ("hostPath",
+// "emptyDir", "configMap", ...), and the host path of a hostPath volume.
+struct Volume {
+  std::string name;
+  std::string type;
+  std::string path;
+  Origin origin; // the volume's source key (hostPath:, emptyDir:, ...)
+};
+
+// A pod's or a container's securityContext as written: the fields that
+// exist at both levels (the kubelet takes the container's where both are
+// set). AppArmor holds the field's type or, from the annotation, its
+// value in the same form ("RuntimeDefault", "Localhost", "Unconfined").
+struct SecurityContext {
+  std::optional<Set<bool>> run_as_non_root;
+  std::optional<Set<std::int64_t>> run_as_user;
+  std::optional<Set<std::string>> seccomp;  // seccompProfile.type
+  std::optional<Set<std::string>> apparmor; // appArmorProfile.type or the annotation
+  std::optional<Set<std::string>> selinux_type;
+  std::optional<Set<std::string>> selinux_user;
+  std::optional<Set<std::string>> selinux_role;
+  std::optional<Set<bool>> host_process; // windowsOptions.hostProcess
+};
+
+// What a Kubernetes container adds to the run configuration: the pod
+// around it, for the Pod Security Standards.
+struct KubernetesContext {
+  std::string role = "container";  // "container", "init container", "ephemeral container"
+  bool runs_to_completion = false; // a Job's or CronJob's pod: no probes expected
+  SecurityContext pod;
+  SecurityContext container;
+  std::optional<Set<bool>> allow_privilege_escalation;
+  std::optional<Set<std::string>> proc_mount;
+  std::vector<Volume> volumes;              // the pod's
+  std::optional<Set<bool>> automount_token; // the pod's automountServiceAccountToken
+  bool windows = false;            // spec.os.name: windows (Linux-only controls do not apply)
+  bool own_user_namespace = false; // hostUsers: false
+  // Hosts a probe or lifecycle hook of the container connects to
+  // (httpGet.host, tcpSocket.host).
+  std::vector<Set<std::string>> probe_hosts;
+  Origin pod_origin; // the pod spec
+};
+
 struct ContainerSpec {
-  std::string name;   // container name, service name, or workload/container
+  std::string name;   // container name, service name, or the container of a workload
   std::string source; // the file or container:// target it came from
   std::string kind;   // "inspect", "container", "docker run", "compose", "kubernetes"
+  // Where the service or container is declared; a finding about a setting
+  // that is missing points here.
+  Origin origin;
+  // Kubernetes: the workload ("Deployment 'web'"); a finding its
+  // containers share (a pod-level setting) is reported once, naming it.
+  std::string pod;
+  std::optional<KubernetesContext> k8s;
   Set<std::string> image;
 
   Set<bool> privileged;

@@ -43,6 +43,44 @@ std::optional<std::int64_t> integer_of(std::string_view text) {
   return value;
 }
 
+std::optional<double> quantity_of(std::string_view text) {
+  const auto t = util::trim(text);
+  // The number: digits with an optional fraction and sign.
+  std::size_t n = 0;
+  if (n < t.size() && (t[n] == '+' || t[n] == '-'))
+    ++n;
+  while (n < t.size() && (std::isdigit(static_cast<unsigned char>(t[n])) || t[n] == '.'))
+    ++n;
+  double value = 0;
+  const auto number = t.substr(t.starts_with('+') ? 1 : 0, n - (t.starts_with('+') ? 1 : 0));
+  auto [ptr, ec] = std::from_chars(number.data(), number.data() + number.size(), value);
+  if (number.empty() || ec != std::errc() || ptr != number.data() + number.size())
+    return std::nullopt;
+  const auto suffix = t.substr(n);
+  constexpr std::pair<std::string_view, double> k_suffixes[] = {
+      {"", 1},        {"Ki", 0x1p10}, {"Mi", 0x1p20}, {"Gi", 0x1p30},
+      {"Ti", 0x1p40}, {"Pi", 0x1p50}, {"Ei", 0x1p60}, {"n", 1e-9},
+      {"u", 1e-6},    {"m", 1e-3},    {"k", 1e3},     {"M", 1e6},
+      {"G", 1e9},     {"T", 1e12},    {"P", 1e15},    {"E", 1e18}};
+  double multiplier = 0;
+  for (const auto& [unit, factor] : k_suffixes)
+    if (suffix == unit)
+      multiplier = factor;
+  if (multiplier == 0 && suffix.size() > 1 && (suffix[0] == 'e' || suffix[0] == 'E')) {
+    // A decimal exponent: "1e3", "129e6".
+    auto exponent = integer_of(suffix.substr(1));
+    if (!exponent || *exponent < -18 || *exponent > 18)
+      return std::nullopt;
+    multiplier = std::pow(10.0, static_cast<double>(*exponent));
+  }
+  if (multiplier == 0)
+    return std::nullopt;
+  const double result = value * multiplier;
+  if (!(result >= 0) || result > 4.6e18)
+    return std::nullopt;
+  return result;
+}
+
 int port_of(std::string_view text) {
   const auto dash = text.find('-');
   auto v = integer_of(text.substr(0, dash));

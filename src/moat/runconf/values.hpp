@@ -19,6 +19,11 @@ namespace moat::runconf::detail {
 // A number of CPUs ("0.5") in units of 1e-9 CPU.
 [[nodiscard]] std::optional<std::int64_t> nano_cpus_of(std::string_view text);
 
+// A Kubernetes resource quantity ("128Mi", "1G", "500m", "0.5", "1e3"):
+// its value in base units (bytes, cores); nullopt when it is not one or is
+// negative or beyond 2^62.
+[[nodiscard]] std::optional<double> quantity_of(std::string_view text);
+
 // A host port: a number 0-65535 (a range "8000-8010" is judged by its
 // first port); -1 when it is not one.
 [[nodiscard]] int port_of(std::string_view text);

@@ -3,6 +3,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <map>
+#include <optional>
 #include <set>
 #include <string>
 
@@ -96,7 +98,7 @@ services:
     EXPECT_EQ(f.location.file, "compose.yaml");
     if (f.check->id == std::string_view("RC001")) {
       EXPECT_EQ(f.location.line, 5);
-      EXPECT_EQ(f.location.column, 17);
+      EXPECT_EQ(f.location.column, 5);
       EXPECT_EQ(f.message, "service 'web': runs privileged");
     }
     if (f.check->id == std::string_view("RC011")) {
@@ -178,6 +180,66 @@ TEST(Compose, VariablesAreInterpolatedAsComposeDoes) {
   EXPECT_EQ(specs[0].uts_mode.value, "x");
   EXPECT_EQ(specs[0].network_mode.value, "bridge");
   EXPECT_EQ(specs[0].cgroup_parent.value, "$literal");
+}
+
+// env_file values are the service's environment, each at its own file and
+// line; environment: wins over them, and a later file over an earlier one.
+TEST(Compose, EnvFilesAreRead) {
+  std::map<std::string, std::string> files = {
+      {"app.env", "# app\nMODE=dev\nAPI_TOKEN=s3cr3t-value-here\n"},
+      {"override.env", "MODE=prod\n"},
+  };
+  std::vector<std::string> asked;
+  const moat::runconf::FileLoader load =
+      [&](const std::string& path) -> moat::core::Result<std::optional<moat::runconf::LoadedFile>> {
+    asked.push_back(path);
+    auto it = files.find(path);
+    if (it == files.end())
+      return std::nullopt;
+    return moat::runconf::LoadedFile{"conf/" + path, it->second};
+  };
+  auto specs = read_compose(R"(services:
+  web:
+    image: app:1
+    env_file:
+      - app.env
+      - path: override.env
+      - path: optional.env
+        required: false
+    environment:
+      LEVEL: debug
+  api:
+    image: app:1
+    env_file: app.env
+    environment:
+      API_TOKEN: ""
+)",
+                            "compose.yaml", {}, load);
+  ASSERT_TRUE(specs.has_value()) << specs.error().to_string();
+  EXPECT_THAT(asked, ::testing::ElementsAre("app.env", "override.env", "optional.env", "app.env"));
+  std::map<std::string, std::string> env;
+  for (const auto& [name, value] : (*specs)[0].env)
+    env[name] = value.value;
+  EXPECT_EQ(env, (std::map<std::string, std::string>{
+                     {"API_TOKEN", "s3cr3t-value-here"}, {"LEVEL", "debug"}, {"MODE", "prod"}}));
+  // The secret is reported in the env file, at its line.
+  bool found = false;
+  for (const auto& f : moat::runconf::check((*specs)[0]))
+    if (f.check->id == std::string_view("RC034")) {
+      found = true;
+      EXPECT_EQ(f.location.file, "conf/app.env");
+      EXPECT_EQ(f.location.line, 3);
+    }
+  EXPECT_TRUE(found);
+  // environment: overrides the file's value, and an empty one is no secret.
+  for (const auto& f : moat::runconf::check((*specs)[1]))
+    EXPECT_NE(f.check->id, std::string_view("RC034")) << f.message;
+
+  auto missing =
+      read_compose("services:\n  web:\n    env_file: nowhere.env\n", "compose.yaml", {}, load);
+  ASSERT_FALSE(missing.has_value());
+  EXPECT_THAT(missing.error().message, ::testing::HasSubstr("env_file nowhere.env not found"));
+  EXPECT_EQ(missing.error().line, 3);
 }
 
 TEST(Compose, BadFilesAreOneErrorWithAPosition) {
