@@ -140,9 +140,15 @@ core::Result<std::vector<core::TargetReport>> read_containers(const std::string&
     MOAT_TRY_ASSIGN(json, client.container_inspect(n));
     const auto input = fmt::format("container://{}", n);
     MOAT_TRY_ASSIGN(specs, runconf::read_inspect(json, input));
+    // The container's own processes, for an SSH server (CIS 5.7); a
+    // container that is not running has none to show.
+    std::optional<std::vector<std::string>> processes;
+    if (auto top = client.container_top(n))
+      processes = runconf::read_top(*top);
     for (auto& spec : specs) {
       spec.kind = "container";
       spec.source = fmt::format("container://{}", spec.name);
+      spec.processes = processes;
     }
     for (auto& r : reports_for(specs.empty() ? input : specs.front().source, "container", specs))
       reports.push_back(std::move(r));

@@ -104,6 +104,26 @@ core::Result<DockerHost> parse_docker_host(std::string_view text) {
               "unsupported Docker host; moat reaches the daemon through unix:// or tcp:// only");
 }
 
+std::string default_docker_host(bool is_root, const std::string& xdg_runtime_dir,
+                                const std::string& root) {
+  std::vector<std::string> system = {root + "/var/run/docker.sock",
+                                     root + "/run/podman/podman.sock"};
+  std::vector<std::string> user;
+  if (!xdg_runtime_dir.empty()) {
+    user.push_back(xdg_runtime_dir + "/docker.sock");
+    user.push_back(xdg_runtime_dir + "/podman/podman.sock");
+  }
+  auto& first = is_root ? system : user;
+  auto& second = is_root ? user : system;
+  first.insert(first.end(), second.begin(), second.end());
+  for (const auto& path : first) {
+    std::error_code ec;
+    if (std::filesystem::is_socket(path, ec))
+      return "unix://" + path;
+  }
+  return std::string(k_default_docker_host);
+}
+
 core::Result<EngineClient> EngineClient::open(std::string docker_host) {
   EngineOptions options;
   options.docker_host = std::move(docker_host);
@@ -114,7 +134,7 @@ core::Result<EngineClient> EngineClient::open(EngineOptions options) {
   if (options.docker_host.empty())
     options.docker_host = env("DOCKER_HOST");
   if (options.docker_host.empty())
-    options.docker_host = std::string(k_default_docker_host);
+    options.docker_host = default_docker_host(::geteuid() == 0, env("XDG_RUNTIME_DIR"));
   auto host = parse_docker_host(options.docker_host);
   if (!host)
     return std::unexpected(std::move(host).error());
@@ -212,6 +232,19 @@ core::Result<std::string> EngineClient::container_inspect(std::string_view name)
     return fail(ErrorKind::usage, input, "invalid container name or id");
   HttpRequest request{m_base + "/containers/" + percent_encode(name) + "/json", {}, false, false};
   return get_json(request, input, "no such container");
+}
+
+core::Result<std::string> EngineClient::container_top(std::string_view name) {
+  const auto input = fmt::format("container://{}", name);
+  if (!is_safe_container_name(name))
+    return fail(ErrorKind::usage, input, "invalid container name or id");
+  HttpRequest request{m_base + "/containers/" + percent_encode(name) + "/top", {}, false, false};
+  return get_json(request, input, "no such container, or it is not running");
+}
+
+core::Result<std::string> EngineClient::get(std::string_view path, std::string_view input) {
+  HttpRequest request{m_base + std::string(path), {}, false, false};
+  return get_json(request, input, "not found");
 }
 
 core::Result<std::vector<std::string>> EngineClient::running_containers() {

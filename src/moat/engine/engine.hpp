@@ -26,8 +26,17 @@ struct DockerHost {
 // Parses DOCKER_HOST: unix:///PATH or tcp://HOST:PORT (ssh:// and npipe:// are refused).
 [[nodiscard]] core::Result<DockerHost> parse_docker_host(std::string_view text);
 
+// The daemon to use when DOCKER_HOST is not set: the first socket that
+// exists of /var/run/docker.sock, a rootless daemon's
+// $XDG_RUNTIME_DIR/docker.sock, Podman's $XDG_RUNTIME_DIR/podman/podman.sock
+// and /run/podman/podman.sock (for a user other than root the user's own
+// sockets come first); unix:///var/run/docker.sock when none does. ROOT
+// prefixes the system paths (for tests).
+[[nodiscard]] std::string default_docker_host(bool is_root, const std::string& xdg_runtime_dir,
+                                              const std::string& root = {});
+
 struct EngineOptions {
-  std::string docker_host; // empty: $DOCKER_HOST, else unix:///var/run/docker.sock
+  std::string docker_host; // empty: $DOCKER_HOST, else default_docker_host()
   // Directory with ca.pem, cert.pem and key.pem; when set, tcp:// uses TLS.
   // Empty: $DOCKER_CERT_PATH, or ~/.docker when $DOCKER_TLS_VERIFY is set.
   std::string cert_path;
@@ -53,6 +62,14 @@ public:
 
   // GET /containers/json: the ids of the running containers.
   [[nodiscard]] core::Result<std::vector<std::string>> running_containers();
+
+  // GET /containers/{name}/top: the container's own processes, as the
+  // daemon lists them (Titles and Processes).
+  [[nodiscard]] core::Result<std::string> container_top(std::string_view name);
+
+  // GET PATH (with its query): the JSON body of a 200 answer. INPUT names
+  // the request in errors.
+  [[nodiscard]] core::Result<std::string> get(std::string_view path, std::string_view input);
 
   // The daemon address, e.g. "unix:///var/run/docker.sock".
   [[nodiscard]] const std::string& host() const { return m_host.text; }

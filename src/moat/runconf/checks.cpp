@@ -401,6 +401,15 @@ void check_runtime(const ContainerSpec& spec, Checker& c) {
   if (image_unpinned(spec.image.value))
     c.add("RC031", spec.image.origin,
           fmt::format("runs {}, which is not pinned", spec.image.value));
+  if (spec.processes)
+    for (const auto& command : *spec.processes) {
+      const auto program = command.substr(0, command.find_first_of(" :"));
+      const auto base = program.substr(program.rfind('/') + 1);
+      if (base == "sshd" || base == "dropbear") {
+        c.add("RC050", {}, fmt::format("runs an SSH server ({})", command));
+        break;
+      }
+    }
   for (const auto& [name, value] : spec.env) {
     if (auto hit = secrets::find_secret_value(value.value))
       c.add("RC033", value.origin,

@@ -277,6 +277,14 @@ constexpr std::array k_checks = std::to_array<core::CheckInfo>({
      "A probe's or lifecycle hook's httpGet.host or tcpSocket.host makes the kubelet connect to "
      "an address the pod chooses, from the node: a way to reach what only the node can reach.",
      "Remove host: the kubelet then probes the pod's own IP.", k_pss_ref},
+    {"RC050", "CIS-5.7", Severity::medium, "SSH server running in the container",
+     "An SSH daemon in a container is one more service to patch and one more way in, with its "
+     "own keys and passwords to manage; docker exec already gives a shell.",
+     "Remove the SSH server from the image and use docker exec (or kubectl exec) to get a shell.",
+     k_run_ref,
+     "docker-bench-security runs ps inside each container: under --pid host that lists the "
+     "host's processes, so a host sshd is blamed on the container, and a container without ps "
+     "passes. moat reads each container's own processes from the Engine API (top)."},
 });
 
 } // namespace

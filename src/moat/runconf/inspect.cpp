@@ -229,3 +229,29 @@ core::Result<std::vector<ContainerSpec>> read_inspect(std::string_view text,
 }
 
 } // namespace moat::runconf
+
+namespace moat::runconf {
+
+std::optional<std::vector<std::string>> read_top(std::string_view json) {
+  const auto doc = nlohmann::json::parse(json, nullptr, false);
+  if (doc.is_discarded() || !doc.is_object())
+    return std::nullopt;
+  const auto titles = doc.find("Titles");
+  const auto processes = doc.find("Processes");
+  if (titles == doc.end() || !titles->is_array() || processes == doc.end() ||
+      !processes->is_array())
+    return std::nullopt;
+  std::size_t column = titles->size();
+  for (std::size_t i = 0; i < titles->size(); ++i)
+    if ((*titles)[i] == "CMD" || (*titles)[i] == "COMMAND")
+      column = i;
+  if (column == titles->size())
+    return std::nullopt;
+  std::vector<std::string> out;
+  for (const auto& row : *processes)
+    if (row.is_array() && column < row.size() && row[column].is_string())
+      out.push_back(row[column].get<std::string>());
+  return out;
+}
+
+} // namespace moat::runconf

@@ -22,6 +22,10 @@ namespace moat::runconf {
 [[nodiscard]] core::Result<std::vector<ContainerSpec>> read_inspect(std::string_view text,
                                                                     const std::string& name);
 
+// The Engine API's /containers/{id}/top answer: the command line of each
+// process (the CMD or COMMAND column); nullopt when it is not that shape.
+[[nodiscard]] std::optional<std::vector<std::string>> read_top(std::string_view json);
+
 // A `docker run` (or `docker container run`, `docker create`, `podman
 // run`) command line, split as a POSIX shell splits it and read with
 // Docker's flag rules: --flag=value, --flag value, repeated flags, bundled

@@ -143,6 +143,10 @@ struct ContainerSpec {
   Set<int> restart_retries;        // on-failure's maximum; 0: unlimited
 
   std::vector<std::pair<std::string, Set<std::string>>> env;
+
+  // A live container's own processes (their command lines, from the
+  // Engine API's top); unset when the source cannot show them.
+  std::optional<std::vector<std::string>> processes;
 };
 
 // The security option NAME ("seccomp", "apparmor", "label",

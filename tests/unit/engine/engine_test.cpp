@@ -11,6 +11,9 @@
 #include <memory>
 #include <optional>
 #include <set>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 using namespace moat::engine;
 using moat::core::ErrorKind;
@@ -80,9 +83,11 @@ TEST(DockerHost, RefusesOtherSchemesAndRelativeSockets) {
 TEST(EngineClient, HostComesFromArgumentThenEnvironmentThenDefault) {
   {
     ScopedEnv env("DOCKER_HOST", nullptr);
+    ScopedEnv xdg("XDG_RUNTIME_DIR", nullptr);
     auto client = EngineClient::open();
     ASSERT_TRUE(client);
-    EXPECT_EQ(client->host(), "unix:///var/run/docker.sock");
+    // The system daemon's socket, or Podman's where only that exists.
+    EXPECT_EQ(client->host(), default_docker_host(true, ""));
   }
   {
     ScopedEnv env("DOCKER_HOST", "unix:///tmp/from-env.sock");
@@ -99,6 +104,40 @@ TEST(EngineClient, HostComesFromArgumentThenEnvironmentThenDefault) {
     ASSERT_FALSE(refused);
     EXPECT_EQ(refused.error().kind, ErrorKind::usage);
   }
+}
+
+// A listening unix socket at PATH (closed with the returned descriptor).
+int listen_at(const std::filesystem::path& path) {
+  std::filesystem::create_directories(path.parent_path());
+  const int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  const auto text = path.string();
+  text.copy(addr.sun_path, sizeof(addr.sun_path) - 1);
+  EXPECT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0) << text;
+  return fd;
+}
+
+// Without DOCKER_HOST: the system socket, a rootless daemon's, Podman's,
+// in the order the user's own come first for a user other than root.
+TEST(DockerHost, DefaultIsTheFirstSocketThatExists) {
+  TempDir dir;
+  const auto root = dir.path().string();
+  const auto xdg = (dir.path() / "run/user/1000").string();
+  EXPECT_EQ(default_docker_host(true, xdg, root), "unix:///var/run/docker.sock");
+  const int podman = listen_at(dir.path() / "run/podman/podman.sock");
+  EXPECT_EQ(default_docker_host(true, xdg, root), "unix://" + root + "/run/podman/podman.sock");
+  const int user_podman = listen_at(dir.path() / "run/user/1000/podman/podman.sock");
+  EXPECT_EQ(default_docker_host(false, xdg, root), "unix://" + xdg + "/podman/podman.sock");
+  const int rootless = listen_at(dir.path() / "run/user/1000/docker.sock");
+  EXPECT_EQ(default_docker_host(false, xdg, root), "unix://" + xdg + "/docker.sock");
+  const int system = listen_at(dir.path() / "var/run/docker.sock");
+  EXPECT_EQ(default_docker_host(true, xdg, root), "unix://" + root + "/var/run/docker.sock");
+  EXPECT_EQ(default_docker_host(false, xdg, root), "unix://" + xdg + "/docker.sock");
+  // Nothing there: the default.
+  EXPECT_EQ(default_docker_host(false, "", root + "/nowhere"), "unix:///var/run/docker.sock");
+  for (int fd : {podman, user_podman, rootless, system})
+    ::close(fd);
 }
 
 TEST(EngineClient, UnreachableDaemonNamesImageAndSocket) {

@@ -5,6 +5,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <set>
 #include <string>
@@ -12,6 +13,7 @@
 namespace runconf_inspect_test {
 namespace {
 
+using moat::runconf::read_docker_run;
 using moat::runconf::read_inspect;
 
 std::string fixture(const char* name) {
@@ -100,6 +102,35 @@ TEST(Inspect, BadInputIsOneClearError) {
     EXPECT_NE(specs.error().message.find(bad.message), std::string::npos)
         << bad.text << ": " << specs.error().message;
   }
+}
+
+// The Engine API's top: each process's command; an SSH server among them
+// is CIS 5.7. The same spec without processes (a file) cannot say.
+TEST(Inspect, TopShowsAnSshServer) {
+  const auto top = moat::runconf::read_top(
+      R"({"Titles": ["UID", "PID", "PPID", "C", "STIME", "TTY", "TIME", "CMD"],
+          "Processes": [["root", "1", "0", "0", "10:00", "?", "00:00:00", "/usr/sbin/sshd -D"],
+                        ["root", "7", "1", "0", "10:00", "?", "00:00:00", "sleep 60"]]})");
+  ASSERT_TRUE(top.has_value());
+  EXPECT_THAT(*top, ::testing::ElementsAre("/usr/sbin/sshd -D", "sleep 60"));
+  EXPECT_FALSE(moat::runconf::read_top(R"({"Titles": ["PID"], "Processes": [["1"]]})"));
+  EXPECT_FALSE(moat::runconf::read_top("not json"));
+
+  auto spec = read_docker_run("docker run --name s nginx:1.25");
+  ASSERT_TRUE(spec.has_value());
+  auto has_rc050 = [](const moat::runconf::ContainerSpec& s) {
+    const auto findings = moat::runconf::check(s);
+    return std::any_of(findings.begin(), findings.end(),
+                       [](const auto& f) { return f.check->id == std::string_view("RC050"); });
+  };
+  EXPECT_FALSE(has_rc050(*spec));
+  spec->processes = *top;
+  EXPECT_TRUE(has_rc050(*spec));
+  spec->processes = std::vector<std::string>{"sshd: /usr/sbin/sshd -D [listener] 0 of 10-100",
+                                             "nginx: master process"};
+  EXPECT_TRUE(has_rc050(*spec));
+  spec->processes = std::vector<std::string>{"nginx: master process", "/usr/bin/ssh-agent"};
+  EXPECT_FALSE(has_rc050(*spec));
 }
 
 } // namespace runconf_inspect_test
