@@ -125,7 +125,7 @@ public:
     spec.kind = "compose";
     spec.source = m_name;
     spec.name = service;
-    spec.origin = declared;
+    spec.origin = std::move(declared);
     // A Compose service is on its project's network unless it says otherwise.
     spec.network_mode.value = "compose-project";
     MOAT_TRY(read_basics(spec, node));

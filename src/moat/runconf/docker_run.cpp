@@ -158,7 +158,7 @@ std::optional<std::string_view> long_name(char c) {
 }
 
 // -p [IP:][HOST_PORT:]CONTAINER_PORT[/PROTO]; IPv6 addresses in brackets.
-core::Result<Port> read_publish(std::string_view value, Origin origin) {
+core::Result<Port> read_publish(std::string_view value, const Origin& origin) {
   Port port;
   port.origin = origin;
   std::string_view rest = value;
@@ -205,7 +205,7 @@ core::Result<Port> read_publish(std::string_view value, Origin origin) {
 // --mount type=bind,source=/x,target=/y,readonly,bind-propagation=shared
 Mount read_mount(std::string_view value, Origin origin) {
   Mount mount;
-  mount.origin = origin;
+  mount.origin = std::move(origin);
   mount.type = "volume";
   for (auto field : util::split_trimmed(value, ',')) {
     const auto eq = field.find('=');

@@ -105,7 +105,7 @@ std::string capability_name(std::string_view text) {
 
 Mount volume_of(std::string_view value, Origin origin) {
   Mount mount;
-  mount.origin = origin;
+  mount.origin = std::move(origin);
   std::vector<std::string_view> parts;
   for (std::size_t from = 0;;) {
     const auto colon = value.find(':', from);
