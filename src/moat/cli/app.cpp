@@ -29,9 +29,11 @@ struct Verb {
 };
 
 // Every verb, in the order --help lists them.
-constexpr std::array<Verb, 7> k_verbs{{
+constexpr std::array<Verb, 9> k_verbs{{
+    {"bench", attach_bench},
     {"config", attach_config},
     {"db", attach_db},
+    {"harden", attach_harden},
     {"image", attach_image},
     {"lint", attach_lint},
     {"rules", attach_rules},

@@ -1,6 +1,7 @@
 #include <moat/cli/common.hpp>
 
 #include <moat/dockerfile/lint.hpp>
+#include <moat/host/bench.hpp>
 #include <moat/image/checks.hpp>
 #include <moat/report/writer.hpp>
 #include <moat/runconf/runconf.hpp>
@@ -262,9 +263,10 @@ int report_error(const core::Error& error) {
 }
 
 std::span<const core::CheckTable> all_check_tables() {
-  static const std::array<core::CheckTable, 3> tables{{{"dockerfile", dockerfile::checks()},
+  static const std::array<core::CheckTable, 4> tables{{{"dockerfile", dockerfile::checks()},
                                                        {"image", image::checks()},
-                                                       {"config", runconf::checks()}}};
+                                                       {"config", runconf::checks()},
+                                                       {"bench", host::checks()}}};
   return tables;
 }
 

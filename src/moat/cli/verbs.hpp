@@ -6,8 +6,10 @@
 
 namespace moat::cli {
 
+void attach_bench(CLI::App& root, int& exit_code);
 void attach_config(CLI::App& root, int& exit_code);
 void attach_db(CLI::App& root, int& exit_code);
+void attach_harden(CLI::App& root, int& exit_code);
 void attach_image(CLI::App& root, int& exit_code);
 void attach_lint(CLI::App& root, int& exit_code);
 void attach_rules(CLI::App& root, int& exit_code);

@@ -28,6 +28,13 @@ struct Finding {
 // vector's last doubling would hold one and a half copies of them.
 using Findings = std::deque<Finding>;
 
+// A check that ran and found nothing (moat bench lists them, so a run can
+// be compared with an earlier one).
+struct Passed {
+  const CheckInfo* check = nullptr;
+  std::string message; // what was measured ("no container runs privileged")
+};
+
 // The findings for one target (a file, an image, ...), in report order.
 struct TargetReport {
   std::string target;             // as named by the user
@@ -41,6 +48,11 @@ struct TargetReport {
   // Vulnerability findings a VEX statement or ignore rule suppressed, kept
   // only with --show-suppressed; they never decide the exit code.
   Findings suppressed_findings;
+  // Checks that passed: always in JSON when LISTS_PASSED, in the other
+  // formats with --show-passed (SHOW_PASSED).
+  std::vector<Passed> passed;
+  bool lists_passed = false;
+  bool show_passed = false;
 };
 
 // Sorts findings by line, column, then check id.

@@ -46,8 +46,13 @@ void apply_policy(const Policy& policy, TargetReport& report) {
   const auto removed =
       std::erase_if(report.findings, [&](const Finding& f) { return policy.is_ignored(*f.check); });
   report.suppressed += static_cast<int>(removed);
-  for (auto& f : report.findings)
-    f.severity = policy.severity_for(*f.check);
+  // A finding keeps a severity of its own (moat bench's info findings for
+  // a check with nothing to measure) unless the policy overrides the check.
+  for (auto& f : report.findings) {
+    const auto severity = policy.severity_for(*f.check);
+    if (f.severity == f.check->severity || severity != f.check->severity)
+      f.severity = severity;
+  }
 }
 
 int exit_code_for(const Policy& policy, const std::vector<TargetReport>& reports) {

@@ -185,6 +185,23 @@ public:
           }
           e.close(']');
         }
+        if (report.lists_passed && report.passed.empty()) {
+          e.key("passed");
+          text += "[]";
+        } else if (report.lists_passed) {
+          e.key("passed");
+          e.open('[');
+          for (const auto& passed : report.passed) {
+            e.element();
+            e.open('{');
+            e.field("id", passed.check->id);
+            e.string_array("aliases", core::aliases_of(*passed.check));
+            e.field("title", passed.check->title);
+            e.field("message", passed.message);
+            e.close('}');
+          }
+          e.close(']');
+        }
         e.field("suppressed", report.suppressed);
         if (!report.suppressed_findings.empty()) {
           e.key("suppressed_findings");

@@ -159,6 +159,13 @@ void write_finding(std::ostream& out, const ReportInfo& info, const core::Target
   out << "    </testcase>\n";
 }
 
+// Test cases in a suite: one per finding and, with --show-passed, per check
+// that passed; a "no findings" case when there is nothing else.
+std::size_t tests_in(const core::TargetReport& report) {
+  const auto cases = report.findings.size() + (report.show_passed ? report.passed.size() : 0);
+  return cases == 0 ? 1 : cases;
+}
+
 class JunitWriter final : public Writer {
 public:
   void write(std::ostream& out, const ReportInfo& info,
@@ -166,7 +173,7 @@ public:
     std::size_t total_tests = 0;
     std::size_t total_failures = 0;
     for (const auto& report : reports) {
-      total_tests += report.findings.empty() ? 1 : report.findings.size();
+      total_tests += tests_in(report);
       total_failures += failures_in(info, report);
     }
 
@@ -174,13 +181,17 @@ public:
     out << "<testsuites name=\"moat\" tests=\"" << total_tests << "\" failures=\"" << total_failures
         << "\">\n";
     for (const auto& report : reports) {
-      auto tests = report.findings.empty() ? std::size_t{1} : report.findings.size();
+      auto tests = tests_in(report);
       out << "  <testsuite name=\"" << attr(report.target) << "\" tests=\"" << tests
           << "\" failures=\"" << failures_in(info, report) << "\" errors=\"0\" skipped=\"0\">\n";
-      if (report.findings.empty())
+      if (report.findings.empty() && !(report.show_passed && !report.passed.empty()))
         out << "    <testcase classname=\"" << attr(report.target) << "\" name=\"no findings\"/>\n";
       for (const auto& finding : report.findings)
         write_finding(out, info, report, finding);
+      if (report.show_passed)
+        for (const auto& passed : report.passed)
+          out << "    <testcase classname=\"" << attr(report.target) << "\" name=\""
+              << attr(fmt::format("{}: {}", passed.check->id, passed.check->title)) << "\"/>\n";
       if (!report.notes.empty()) {
         std::string notes;
         for (const auto& note : report.notes)

@@ -207,6 +207,11 @@ public:
               known.push_back(alias);
         }
 
+    for (const auto& report : reports)
+      if (report.show_passed)
+        for (const auto& passed : report.passed)
+          add_rule(*passed.check);
+
     auto rule_array = Json::array();
     for (const auto* check : rules) {
       auto rule = rule_json(*check);
@@ -269,6 +274,31 @@ public:
           }
           out.write(text.data() + from, static_cast<std::streamsize>(text.size() - from));
         }
+    // Checks that passed, with --show-passed: results of kind "pass".
+    for (const auto& report : reports) {
+      if (!report.show_passed)
+        continue;
+      for (const auto& passed : report.passed) {
+        Json result = Json::object();
+        result["ruleId"] = std::string(passed.check->id);
+        result["ruleIndex"] = index_by_id.find(passed.check->id)->second;
+        result["kind"] = "pass";
+        result["level"] = "none";
+        result["message"] = {{"text", passed.message}};
+        result["locations"] = Json::array(
+            {Json{{"physicalLocation", {{"artifactLocation", {{"uri", report.target}}}}}}});
+        std::string text = result.dump(2, ' ', false, Json::error_handler_t::replace);
+        out << (first ? "\n        " : ",\n        ");
+        first = false;
+        std::size_t from = 0;
+        for (std::size_t nl = text.find('\n'); nl != std::string::npos;
+             from = nl + 1, nl = text.find('\n', from)) {
+          out.write(text.data() + from, static_cast<std::streamsize>(nl + 1 - from));
+          out << "        ";
+        }
+        out.write(text.data() + from, static_cast<std::streamsize>(text.size() - from));
+      }
+    }
     if (!first)
       out << "\n      ";
     out.write(frame.data() + open, static_cast<std::streamsize>(frame.size() - open));

@@ -19,6 +19,7 @@ namespace {
 
 constexpr std::string_view k_reset = "\x1b[0m";
 constexpr std::string_view k_bold = "\x1b[1m";
+constexpr std::string_view k_pass_color = "\x1b[32m";
 constexpr std::size_t k_severity_width = 8; // "CRITICAL"
 constexpr std::size_t k_aliases_shown = 2;
 
@@ -152,6 +153,16 @@ private:
         out << util::terminal_safe(line) << '\n';
       }
     }
+    if (report.show_passed)
+      for (const auto& passed : report.passed) {
+        out << "  " << std::string(position_width, ' ') << "  ";
+        if (m_options.color)
+          out << k_pass_color << "PASS" << k_reset;
+        else
+          out << "PASS";
+        out << std::string(k_severity_width - 4, ' ') << "  " << label_of(*passed.check) << "  "
+            << util::terminal_safe(passed.message) << '\n';
+      }
     for (const auto& note : report.notes)
       out << "  note: " << util::terminal_safe(note) << '\n';
     for (const auto& finding : report.suppressed_findings) {
@@ -231,16 +242,27 @@ private:
         noun = "image";
       else if (reports.front().kind == "sbom")
         noun = "SBOM";
+      else if (reports.front().kind == "host")
+        noun = "host";
     }
     auto files = plural(reports.size(), noun);
+    // moat bench: how many checks passed, so a run reads as a score.
+    std::size_t passed = 0;
+    bool lists_passed = false;
+    for (const auto& r : reports) {
+      passed += r.passed.size();
+      lists_passed = lists_passed || r.lists_passed;
+    }
+    const auto passes =
+        lists_passed ? fmt::format("; {} passed", plural(passed, "check")) : std::string();
     if (counts.total == 0)
-      return fmt::format("no findings in {}", files);
+      return fmt::format("no findings in {}{}", files, passes);
     std::vector<std::string> parts;
     for (auto s : k_severities_descending)
       if (counts.of(s) > 0)
         parts.push_back(fmt::format("{} {}", counts.of(s), core::to_string(s)));
-    return fmt::format("{} in {}: {}", plural(counts.total, "finding"), files,
-                       fmt::join(parts, ", "));
+    return fmt::format("{} in {}: {}{}", plural(counts.total, "finding"), files,
+                       fmt::join(parts, ", "), passes);
   }
 
   TextOptions m_options;

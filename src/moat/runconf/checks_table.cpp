@@ -136,7 +136,7 @@ constexpr std::array k_checks = std::to_array<core::CheckInfo>({
      "Run with --read-only (read_only: true, readOnlyRootFilesystem: true) and mount a tmpfs or a "
      "volume where the program writes.",
      k_run_ref},
-    {"RC024", "", Severity::medium, "Runs as root",
+    {"RC024", "CIS-4.1", Severity::medium, "Runs as root",
      "The container's processes run as root (user empty, root or 0), so a compromise of the "
      "program is a compromise of root in the container.",
      "Run as an unprivileged user: --user 1000:1000 (user:, runAsUser with runAsNonRoot: true), "
