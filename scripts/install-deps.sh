@@ -14,8 +14,9 @@ $SUDO apt-get install -y -qq --no-install-recommends \
   hyperfine >/dev/null
 # Real components for the image tests: a Debian rootfs, image packers, a
 # Docker daemon and a registry, rpm for a real rpmdb, and real Go and Java
-# binaries built by Debian for the catalogers.
+# binaries built by Debian for the catalogers; what docker-bench-security
+# runs (procps, iproute2, jq) for the comparison with moat bench.
 $SUDO apt-get install -y -qq --no-install-recommends \
   debootstrap umoci skopeo busybox-static zstd openssl openssh-client \
   docker.io docker-registry apache2-utils rpm runc libcommons-lang3-java \
-  python3 >/dev/null
+  python3 procps iproute2 jq >/dev/null

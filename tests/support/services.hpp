@@ -496,7 +496,9 @@ public:
   ~DockerDaemon() { stop(); }
 
   // Starts dockerd and waits until its API socket answers; the error says why it could not.
-  Started start(const std::filesystem::path& dir) {
+  // With BRIDGE the daemon has its default bridge (docker0) and publishes ports; without,
+  // containers have no network of their own.
+  Started start(const std::filesystem::path& dir, bool bridge = false) {
     if (::geteuid() != 0)
       return std::unexpected("dockerd needs root");
     if (auto ok = require_programs({"dockerd", "docker"}); !ok)
@@ -504,12 +506,20 @@ public:
     m_dir = dir;
     std::filesystem::create_directories(dir / "data");
     std::filesystem::create_directories(dir / "exec");
-    if (auto ok = m_process.start(
-            {"dockerd", "--iptables=false", "--ip6tables=false", "--bridge=none", "--data-root",
-             (dir / "data").string(), "--exec-root", (dir / "exec").string(), "-H",
-             "unix://" + socket().string(), "--pidfile", (dir / "dockerd.pid").string()},
-            dir / "dockerd.log");
-        !ok)
+    std::vector<std::string> args = {"dockerd",
+                                     "--iptables=false",
+                                     "--ip6tables=false",
+                                     "--data-root",
+                                     (dir / "data").string(),
+                                     "--exec-root",
+                                     (dir / "exec").string(),
+                                     "-H",
+                                     "unix://" + socket().string(),
+                                     "--pidfile",
+                                     (dir / "dockerd.pid").string()};
+    if (!bridge)
+      args.emplace_back("--bridge=none");
+    if (auto ok = m_process.start(args, dir / "dockerd.log"); !ok)
       return ok;
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
     while (std::chrono::steady_clock::now() < deadline && m_process.running()) {

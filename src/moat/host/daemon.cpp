@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <charconv>
 
 namespace moat::host {
 
@@ -89,7 +90,9 @@ std::string daemon_json_name(std::string_view flag) {
   return std::string(flag);
 }
 
-std::optional<std::vector<std::string>> dockerd_command_line(const Root& root) {
+std::optional<std::vector<std::string>> dockerd_command_line(const Root& root,
+                                                             std::string_view host) {
+  std::vector<std::pair<long, std::vector<std::string>>> found;
   for (const auto& entry : root.list("/proc")) {
     if (entry.empty() || !std::all_of(entry.begin(), entry.end(), [](char c) {
           return std::isdigit(static_cast<unsigned char>(c));
@@ -108,9 +111,26 @@ std::optional<std::vector<std::string>> dockerd_command_line(const Root& root) {
       args.pop_back();
     if (!args.empty())
       args.erase(args.begin());
-    return args;
+    long pid = 0;
+    std::from_chars(entry.data(), entry.data() + entry.size(), pid);
+    found.emplace_back(pid, std::move(args));
   }
-  return std::nullopt;
+  if (found.empty())
+    return std::nullopt;
+  std::sort(found.begin(), found.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  if (!host.empty())
+    for (auto& [pid, args] : found)
+      for (std::size_t i = 0; i < args.size(); ++i) {
+        const std::string_view arg = args[i];
+        const bool named =
+            arg == host || arg == fmt::format("-H={}", host) ||
+            arg == fmt::format("--host={}", host) ||
+            ((arg == "-H" || arg == "--host") && i + 1 < args.size() && args[i + 1] == host);
+        if (named)
+          return std::move(args);
+      }
+  return std::move(found.front().second);
 }
 
 core::Result<DaemonConfig> DaemonConfig::load(const Root& root,

@@ -55,8 +55,11 @@ private:
 // daemon.json name ("hosts", "insecure-registries").
 [[nodiscard]] std::string daemon_json_name(std::string_view flag);
 
-// The command line of the first process whose name is dockerd, from
-// ROOT's /proc (without the program); nullopt when none runs.
-[[nodiscard]] std::optional<std::vector<std::string>> dockerd_command_line(const Root& root);
+// The command line of a process named dockerd, from ROOT's /proc (without
+// the program); nullopt when none runs. With several, the one listening on
+// HOST (a DOCKER_HOST address, "unix:///run/docker.sock") is chosen, else the
+// one with the lowest pid.
+[[nodiscard]] std::optional<std::vector<std::string>>
+dockerd_command_line(const Root& root, std::string_view host = {});
 
 } // namespace moat::host

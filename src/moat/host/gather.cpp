@@ -8,9 +8,12 @@
 
 #include <fmt/format.h>
 
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
+#include <thread>
+#include <unistd.h>
 
 namespace moat::host {
 
@@ -63,17 +66,42 @@ json parse(const core::Result<std::string>& body) {
   return doc.is_discarded() ? json(nullptr) : doc;
 }
 
+// Runs WORK(client, i) for i in [0, COUNT) on a few threads, each with its
+// own client (a connection is not shared between threads): the daemon
+// answers top and inspect requests slowly one by one but well side by side.
+template <typename Work>
+void for_each_parallel(const engine::EngineOptions& options, std::size_t count, Work work) {
+  const std::size_t threads = std::min<std::size_t>(count, 8);
+  std::atomic<std::size_t> next{0};
+  auto run = [&] {
+    auto client = engine::EngineClient::open(options);
+    if (!client)
+      return;
+    for (std::size_t i = next++; i < count; i = next++)
+      work(*client, i);
+  };
+  std::vector<std::thread> pool;
+  pool.reserve(threads > 0 ? threads - 1 : 0);
+  for (std::size_t t = 1; t < threads; ++t)
+    pool.emplace_back(run);
+  if (threads > 0)
+    run();
+  for (auto& t : pool)
+    t.join();
+}
+
 void ask_daemon(HostState& state, const GatherOptions& options) {
   engine::EngineOptions eo;
   eo.docker_host = options.docker_host;
   eo.deadline = options.deadline;
   eo.timeout = options.timeout;
-  auto client = engine::EngineClient::open(std::move(eo));
+  auto client = engine::EngineClient::open(eo);
   if (!client) {
     state.engine.error = client.error().to_string();
     return;
   }
   state.engine.host = client->host();
+  eo.docker_host = client->host();
   auto info = client->get("/info", "the daemon's /info");
   if (!info) {
     state.engine.error = info.error().to_string();
@@ -83,36 +111,55 @@ void ask_daemon(HostState& state, const GatherOptions& options) {
   state.engine.version = parse(client->get("/version", "the daemon's /version"));
   const auto all = parse(client->get("/containers/json?all=1", "the container list"));
   state.engine.all_containers = all.is_array() ? all.size() : 0;
-  if (auto ids = client->running_containers())
-    for (const auto& id : *ids) {
-      auto inspect = client->container_inspect(id);
-      if (!inspect)
-        continue;
-      auto specs = runconf::read_inspect(*inspect, "container://" + id);
-      if (!specs || specs->empty())
-        continue;
-      auto spec = std::move(specs->front());
-      spec.kind = "container";
-      spec.source = fmt::format("container://{}", spec.name);
-      if (auto top = client->container_top(id))
-        spec.processes = runconf::read_top(*top);
-      state.engine.containers.push_back(std::move(spec));
-      state.engine.container_inspects.push_back(parse(inspect));
-    }
   state.engine.images = parse(client->get("/images/json", "the image list"));
+  state.engine.networks = parse(client->get("/networks", "the network list"));
+
+  // Every running container: its inspect and its own processes.
+  const auto ids = client->running_containers().value_or(std::vector<std::string>{});
+  struct Seen {
+    std::optional<runconf::ContainerSpec> spec;
+    json inspect;
+  };
+  std::vector<Seen> seen(ids.size());
+  for_each_parallel(eo, ids.size(), [&](engine::EngineClient& c, std::size_t i) {
+    auto inspect = c.container_inspect(ids[i]);
+    if (!inspect)
+      return;
+    auto specs = runconf::read_inspect(*inspect, "container://" + ids[i]);
+    if (!specs || specs->empty())
+      return;
+    auto spec = std::move(specs->front());
+    spec.kind = "container";
+    spec.source = fmt::format("container://{}", spec.name);
+    if (auto top = c.container_top(ids[i]))
+      spec.processes = runconf::read_top(*top);
+    seen[i].spec = std::move(spec);
+    seen[i].inspect = parse(inspect);
+  });
+  for (auto& s : seen)
+    if (s.spec) {
+      state.engine.containers.push_back(std::move(*s.spec));
+      state.engine.container_inspects.push_back(std::move(s.inspect));
+    }
+
+  // Every image: its configuration and its history.
+  std::vector<std::string> image_ids;
   if (state.engine.images.is_array())
     for (const auto& img : state.engine.images) {
       const auto id = img.is_object() && img.contains("Id") && img["Id"].is_string()
                           ? img["Id"].get<std::string>()
                           : std::string();
-      if (id.empty() || id.find_first_of("/?#%") != std::string::npos)
-        continue;
-      state.engine.image_inspects.push_back(
-          parse(client->get("/images/" + id + "/json", "image " + id)));
-      state.engine.image_histories.push_back(
-          parse(client->get("/images/" + id + "/history", "image " + id)));
+      if (!id.empty() && id.find_first_of("/?#%") == std::string::npos)
+        image_ids.push_back(id);
     }
-  state.engine.networks = parse(client->get("/networks", "the network list"));
+  state.engine.image_inspects.resize(image_ids.size());
+  state.engine.image_histories.resize(image_ids.size());
+  for_each_parallel(eo, image_ids.size(), [&](engine::EngineClient& c, std::size_t i) {
+    const auto& id = image_ids[i];
+    state.engine.image_inspects[i] = parse(c.get("/images/" + id + "/json", "image " + id));
+    state.engine.image_histories[i] = parse(c.get("/images/" + id + "/history", "image " + id));
+  });
+
   const auto& swarm = state.engine.info["Swarm"];
   if (swarm.is_object() && swarm.value("LocalNodeState", "") == "active" &&
       swarm.value("ControlAvailable", false)) {
@@ -126,7 +173,16 @@ void ask_daemon(HostState& state, const GatherOptions& options) {
 core::Result<HostState> gather(const Root& root, const GatherOptions& options) {
   HostState state;
   state.root = &root;
-  const auto args = dockerd_command_line(root);
+  // The daemon moat asks is the one whose configuration is judged.
+  std::string host = options.docker_host;
+  if (host.empty())
+    if (const char* env = std::getenv("DOCKER_HOST"); env != nullptr)
+      host = env;
+  if (host.empty())
+    host = engine::default_docker_host(::geteuid() == 0, std::getenv("XDG_RUNTIME_DIR") != nullptr
+                                                             ? std::getenv("XDG_RUNTIME_DIR")
+                                                             : "");
+  const auto args = dockerd_command_line(root, host);
   state.dockerd_running = args.has_value();
   // A rootless daemon reads the user's own daemon.json.
   std::string default_file = "/etc/docker/daemon.json";

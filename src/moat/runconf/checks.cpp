@@ -275,13 +275,19 @@ void check_privileges(const ContainerSpec& spec, Checker& c) {
   }
 }
 
+// Docker itself adds label=disable to a privileged container and to one
+// that shares the host's PID or IPC namespace; those findings say more.
+bool docker_disables_labels(const ContainerSpec& spec) {
+  return spec.privileged.value || is_host(spec.pid_mode.value) || is_host(spec.ipc_mode.value);
+}
+
 void check_security_opts(const ContainerSpec& spec, Checker& c) {
   bool no_new_privileges = false;
   for (const auto& opt : security_opts(spec)) {
     const auto value = util::to_lower(opt.value);
     if (opt.name == "apparmor" && value == "unconfined")
       c.add("RC005", opt.origin, "runs with apparmor=unconfined");
-    else if (opt.name == "label" && value == "disable")
+    else if (opt.name == "label" && value == "disable" && !docker_disables_labels(spec))
       c.add("RC006", opt.origin, "runs with label=disable");
     else if (opt.name == "seccomp" && value == "unconfined")
       c.add("RC007", opt.origin, "runs with seccomp=unconfined");

@@ -115,6 +115,15 @@ TEST(DaemonConfig, DockerdIsFoundInProc) {
   const auto args = moat::host::dockerd_command_line(Root(dir.path()));
   ASSERT_TRUE(args.has_value());
   EXPECT_THAT(*args, ElementsAre("-H", "fd://", "--containerd=/run/containerd/containerd.sock"));
+  // Two daemons: the one listening where moat asks is the one judged.
+  dir.write("proc/7/comm", "dockerd\n");
+  dir.write("proc/7/cmdline", std::string("dockerd\0--host=unix:///srv/d.sock\0", 34));
+  const auto first = moat::host::dockerd_command_line(Root(dir.path()));
+  ASSERT_TRUE(first.has_value());
+  EXPECT_THAT(*first, ElementsAre("--host=unix:///srv/d.sock"));
+  const auto chosen = moat::host::dockerd_command_line(Root(dir.path()), "fd://");
+  ASSERT_TRUE(chosen.has_value());
+  EXPECT_THAT(*chosen, ElementsAre("-H", "fd://", "--containerd=/run/containerd/containerd.sock"));
   TempDir empty;
   EXPECT_FALSE(moat::host::dockerd_command_line(Root(empty.path())).has_value());
 }

@@ -85,7 +85,9 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"RC011", "-v /run/containerd/containerd.sock:/c.sock:ro"},
         Case{"RC012", "-v /srv/data:/data"}, Case{"RC013", "-v /srv/data:/data:ro,rshared"},
         Case{"RC014", "--network host", "--network appnet"}, Case{"RC015", "--pid host"},
-        Case{"RC016", "--ipc=host"}, Case{"RC017", "--uts host"}, Case{"RC018", "--userns host"},
+        // Docker adds label=disable itself to a container in the host PID namespace.
+        Case{"RC015", "--pid host --security-opt label=disable"}, Case{"RC016", "--ipc=host"},
+        Case{"RC017", "--uts host"}, Case{"RC018", "--userns host"},
         Case{"RC019", "--device /dev/sda:/dev/xvda:r"}, Case{"RC020", "", "--memory 64m"},
         Case{"RC021", "", "--cpus 0.5"}, Case{"RC022", "", "--pids-limit 50"},
         Case{"RC022", "--pids-limit -1", "--pids-limit 50"}, Case{"RC023", "", "--read-only"},
