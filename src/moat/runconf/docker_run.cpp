@@ -127,6 +127,109 @@ constexpr auto k_bool_flags = std::to_array<std::string_view>({
     "use-api-socket",
 });
 
+// docker run's flags that take a value (Docker 27, and Podman's common
+// ones); a flag in neither list is refused, as docker refuses it.
+constexpr auto k_value_flags = std::to_array<std::string_view>({
+    "add-host",
+    "annotation",
+    "arch",
+    "attach",
+    "blkio-weight",
+    "blkio-weight-device",
+    "cap-add",
+    "cap-drop",
+    "cgroup-parent",
+    "cgroupns",
+    "cidfile",
+    "cpu-count",
+    "cpu-percent",
+    "cpu-period",
+    "cpu-quota",
+    "cpu-rt-period",
+    "cpu-rt-runtime",
+    "cpu-shares",
+    "cpus",
+    "cpuset-cpus",
+    "cpuset-mems",
+    "detach-keys",
+    "device",
+    "device-cgroup-rule",
+    "device-read-bps",
+    "device-read-iops",
+    "device-write-bps",
+    "device-write-iops",
+    "dns",
+    "dns-opt",
+    "dns-option",
+    "dns-search",
+    "domainname",
+    "entrypoint",
+    "env",
+    "env-file",
+    "expose",
+    "gidmap",
+    "gpus",
+    "group-add",
+    "health-cmd",
+    "health-interval",
+    "health-retries",
+    "health-start-interval",
+    "health-start-period",
+    "health-timeout",
+    "hostname",
+    "ip",
+    "ip6",
+    "ipc",
+    "isolation",
+    "kernel-memory",
+    "label",
+    "label-file",
+    "link",
+    "link-local-ip",
+    "log-driver",
+    "log-opt",
+    "mac-address",
+    "memory",
+    "memory-reservation",
+    "memory-swap",
+    "memory-swappiness",
+    "mount",
+    "name",
+    "net",
+    "net-alias",
+    "network",
+    "network-alias",
+    "oom-score-adj",
+    "os",
+    "pid",
+    "pids-limit",
+    "platform",
+    "pod",
+    "publish",
+    "pull",
+    "restart",
+    "runtime",
+    "secret",
+    "security-opt",
+    "shm-size",
+    "stop-signal",
+    "stop-timeout",
+    "storage-opt",
+    "sysctl",
+    "systemd",
+    "tmpfs",
+    "uidmap",
+    "ulimit",
+    "user",
+    "userns",
+    "uts",
+    "variant",
+    "volume",
+    "volume-driver",
+    "volumes-from",
+    "workdir",
+});
+
 // Short flags and their long names.
 constexpr std::array<std::pair<char, std::string_view>, 15> k_short = {{
     {'a', "attach"},
@@ -148,6 +251,10 @@ constexpr std::array<std::pair<char, std::string_view>, 15> k_short = {{
 
 bool is_bool_flag(std::string_view name) {
   return std::find(k_bool_flags.begin(), k_bool_flags.end(), name) != k_bool_flags.end();
+}
+
+bool is_value_flag(std::string_view name) {
+  return std::find(k_value_flags.begin(), k_value_flags.end(), name) != k_value_flags.end();
 }
 
 std::optional<std::string_view> long_name(char c) {
@@ -359,6 +466,9 @@ core::Result<ContainerSpec> read_docker_run(std::string_view line) {
     if (t.starts_with("--")) {
       const auto eq = t.find('=');
       const std::string name = t.substr(2, eq == std::string::npos ? std::string::npos : eq - 2);
+      // An unknown flag would leave the image unknown too: docker refuses it.
+      if (!is_bool_flag(name) && !is_value_flag(name))
+        return fail_at(i, fmt::format("unknown flag: --{}", name));
       if (eq != std::string::npos) {
         MOAT_TRY(apply(spec, name, Word{t.substr(eq + 1), w.origin}));
       } else if (is_bool_flag(name)) {

@@ -115,6 +115,8 @@ TEST(DockerRun, BadLinesAreErrorsWithAPosition) {
            Bad{"docker run --rm", "no image"},
            Bad{"docker run --name", "flag needs an argument: --name"},
            Bad{"docker run -Z img", "unknown shorthand flag: 'Z'"},
+           Bad{"docker run --bogus value img", "unknown flag: --bogus"},
+           Bad{"docker run --bogus=1 img", "unknown flag: --bogus"},
            Bad{"docker run --memory lots img", "--memory lots: not a size"},
            Bad{"docker run --cpus x img", "not a number of CPUs"},
            Bad{"docker run -p 1:2:3:4 img", "expected [IP:][HOST_PORT:]CONTAINER_PORT"},
