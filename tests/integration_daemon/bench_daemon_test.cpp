@@ -15,6 +15,7 @@
 #include <map>
 #include <memory>
 #include <set>
+#include <thread>
 
 namespace bench_daemon_test {
 
@@ -96,6 +97,9 @@ protected:
         " import -c 'CMD [\"/bin/sleep\", \"3600\"]' - bench/busybox:1 2>&1");
     if (imported.exit_code != 0)
       return std::unexpected("docker import failed: " + imported.output);
+    // The previous test's daemon may still be letting go of port 80.
+    for (int i = 0; i < 75 && moat::test::can_connect_tcp(80); ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
     for (const auto& c : containers(s_daemon->socket().string())) {
       auto run = s_daemon->docker("run -d --name " + c.name + " " + c.flags + " bench/busybox:1");
       if (run.exit_code != 0)

@@ -59,6 +59,15 @@ std::string scalar(const nlohmann::json& v) {
 
 } // namespace
 
+std::string daemon_json_path(bool rootless, const std::string& home,
+                             const std::string& xdg_config_home) {
+  if (!rootless)
+    return "/etc/docker/daemon.json";
+  if (!xdg_config_home.empty())
+    return xdg_config_home + "/docker/daemon.json";
+  return home + "/.config/docker/daemon.json";
+}
+
 std::string daemon_json_name(std::string_view flag) {
   static const std::map<std::string_view, std::string_view> k_names = {
       {"D", "debug"},

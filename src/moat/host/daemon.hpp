@@ -51,6 +51,12 @@ private:
   std::vector<std::string> m_args;
 };
 
+// The daemon.json dockerd reads without --config-file: /etc/docker's, or
+// for a rootless daemon $XDG_CONFIG_HOME/docker/daemon.json (HOME/.config
+// when XDG_CONFIG_HOME is not set).
+[[nodiscard]] std::string daemon_json_path(bool rootless, const std::string& home,
+                                           const std::string& xdg_config_home);
+
 // dockerd's flag NAME ("H", "host", "insecure-registry") under its
 // daemon.json name ("hosts", "insecure-registries").
 [[nodiscard]] std::string daemon_json_name(std::string_view flag);

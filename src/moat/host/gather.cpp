@@ -184,19 +184,25 @@ core::Result<HostState> gather(const Root& root, const GatherOptions& options) {
                                                              : "");
   const auto args = dockerd_command_line(root, host);
   state.dockerd_running = args.has_value();
-  // A rootless daemon reads the user's own daemon.json.
-  std::string default_file = "/etc/docker/daemon.json";
-  if (args && std::find(args->begin(), args->end(), "--rootless") != args->end())
-    if (const char* home = std::getenv("HOME"); home != nullptr && root.is_host())
-      default_file = fmt::format("{}/.config/docker/daemon.json", home);
-  MOAT_TRY_ASSIGN(
-      daemon, DaemonConfig::load(root, args.value_or(std::vector<std::string>{}), default_file));
-  state.daemon = std::move(daemon);
-
   if (options.ask_daemon)
     ask_daemon(state, options);
   else
     state.engine.error = "not asked (--no-daemon)";
+
+  // A rootless daemon (it says so in its security options, or was started
+  // with --rootless) reads the user's own daemon.json.
+  bool rootless = args && std::find(args->begin(), args->end(), "--rootless") != args->end();
+  if (const auto it = state.engine.info.find("SecurityOptions");
+      state.engine.info.is_object() && it != state.engine.info.end() && it->is_array())
+    for (const auto& o : *it)
+      rootless = rootless || (o.is_string() && o.get<std::string>() == "name=rootless");
+  const char* home = std::getenv("HOME");
+  const char* xdg_config = std::getenv("XDG_CONFIG_HOME");
+  MOAT_TRY_ASSIGN(daemon,
+                  DaemonConfig::load(root, args.value_or(std::vector<std::string>{}),
+                                     daemon_json_path(rootless, home != nullptr ? home : "",
+                                                      xdg_config != nullptr ? xdg_config : "")));
+  state.daemon = std::move(daemon);
 
   if (auto rules = auditctl_rules(root)) {
     state.audit_rules = audit_rule_lines(*rules);

@@ -103,6 +103,13 @@ TEST(DaemonConfig, CommandLineAndDaemonJsonUnderOneName) {
   EXPECT_THAT(bad.error().message, ::testing::HasSubstr("invalid JSON"));
 }
 
+TEST(DaemonConfig, RootlessDaemonsReadTheUsersOwnFile) {
+  EXPECT_EQ(moat::host::daemon_json_path(false, "/home/a", ""), "/etc/docker/daemon.json");
+  EXPECT_EQ(moat::host::daemon_json_path(true, "/home/a", ""),
+            "/home/a/.config/docker/daemon.json");
+  EXPECT_EQ(moat::host::daemon_json_path(true, "/home/a", "/cfg"), "/cfg/docker/daemon.json");
+}
+
 TEST(DaemonConfig, DockerdIsFoundInProc) {
   TempDir dir;
   dir.write("proc/17/comm", "containerd\n");
