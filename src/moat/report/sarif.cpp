@@ -256,24 +256,25 @@ public:
     const std::size_t open = slot + k_slot.size() - 1; // at the ']'
     out.write(frame.data(), static_cast<std::streamsize>(open));
     bool first = true;
+    // One result, pretty-printed as an element of runs[0].results: eight
+    // spaces in. A JSON text holds no raw newline but between its tokens.
+    auto write_result = [&](const Json& result) {
+      const std::string text = result.dump(2, ' ', false, Json::error_handler_t::replace);
+      out << (first ? "\n        " : ",\n        ");
+      first = false;
+      std::size_t from = 0;
+      for (std::size_t nl = text.find('\n'); nl != std::string::npos;
+           from = nl + 1, nl = text.find('\n', from)) {
+        out.write(text.data() + from, static_cast<std::streamsize>(nl + 1 - from));
+        out << "        ";
+      }
+      out.write(text.data() + from, static_cast<std::streamsize>(text.size() - from));
+    };
     for (const auto& report : reports)
       for (const auto* list : {&report.findings, &report.suppressed_findings})
-        for (const auto& finding : *list) {
-          const auto rule_index = index_by_id.find(check_of(finding).id)->second;
-          std::string text = result_json(report, finding, rule_index)
-                                 .dump(2, ' ', false, Json::error_handler_t::replace);
-          // Pretty-printed as an element of runs[0].results: eight spaces in.
-          // A JSON text holds no raw newline but between its tokens.
-          out << (first ? "\n        " : ",\n        ");
-          first = false;
-          std::size_t from = 0;
-          for (std::size_t nl = text.find('\n'); nl != std::string::npos;
-               from = nl + 1, nl = text.find('\n', from)) {
-            out.write(text.data() + from, static_cast<std::streamsize>(nl + 1 - from));
-            out << "        ";
-          }
-          out.write(text.data() + from, static_cast<std::streamsize>(text.size() - from));
-        }
+        for (const auto& finding : *list)
+          write_result(
+              result_json(report, finding, index_by_id.find(check_of(finding).id)->second));
     // Checks that passed, with --show-passed: results of kind "pass".
     for (const auto& report : reports) {
       if (!report.show_passed)
@@ -287,16 +288,7 @@ public:
         result["message"] = {{"text", passed.message}};
         result["locations"] = Json::array(
             {Json{{"physicalLocation", {{"artifactLocation", {{"uri", report.target}}}}}}});
-        std::string text = result.dump(2, ' ', false, Json::error_handler_t::replace);
-        out << (first ? "\n        " : ",\n        ");
-        first = false;
-        std::size_t from = 0;
-        for (std::size_t nl = text.find('\n'); nl != std::string::npos;
-             from = nl + 1, nl = text.find('\n', from)) {
-          out.write(text.data() + from, static_cast<std::streamsize>(nl + 1 - from));
-          out << "        ";
-        }
-        out.write(text.data() + from, static_cast<std::streamsize>(text.size() - from));
+        write_result(result);
       }
     }
     if (!first)
