@@ -554,6 +554,8 @@ void section_5(const HostState& s, Verdicts& v) {
   // The run-configuration checks on every running container. A daemon-wide
   // no-new-privileges applies to each container that does not turn it off.
   const bool daemon_nnp = s.daemon.boolean("no-new-privileges").value_or(false);
+  const auto remap_value = s.daemon.value("userns-remap");
+  const bool remap = remap_value && !remap_value->empty();
   std::set<std::string> ran;
   bool any_port = false;
   for (auto spec : s.engine.containers) {
@@ -563,8 +565,13 @@ void section_5(const HostState& s, Verdicts& v) {
                        [](const auto& o) { return o.name == "no-new-privileges"; }))
         spec.security_opt.push_back({"no-new-privileges:true", {}});
     }
-    for (auto& f : runconf::check(spec))
+    for (auto& f : runconf::check(spec)) {
+      // --userns=host matters only where the daemon remaps users: without
+      // remapping every container shares the host's user namespace.
+      if (f.check->id == std::string_view("RC018") && !remap)
+        continue;
       v.add(std::move(f));
+    }
     for (const auto& p : spec.ports)
       if (p.host_port > 0) {
         any_port = true;

@@ -313,6 +313,13 @@ INSTANTIATE_TEST_SUITE_P(
              {},
              [](HostState& s) { s.engine.info["Swarm"]["LocalNodeState"] = "pending"; }},
         Case{{"RC001"}, {}, [](HostState& s) { s.engine.containers[0].privileged.value = true; }},
+        // The good host remaps users: --userns=host undoes it.
+        Case{
+            {"RC018"}, {}, [](HostState& s) { s.engine.containers[0].userns_mode.value = "host"; }},
+        // Without remapping there is nothing to undo.
+        Case{{"HB029"},
+             [](const TempDir& d) { set_json(d, R"("userns-remap": null)"); },
+             [](HostState& s) { s.engine.containers[0].userns_mode.value = "host"; }},
         Case{{"RC050"}, {}, [](HostState& s) {
                s.engine.containers[0].processes =
                    std::vector<std::string>{"/usr/sbin/sshd -D", "/api serve"};
