@@ -20,3 +20,11 @@ $SUDO apt-get install -y -qq --no-install-recommends \
   debootstrap umoci skopeo busybox-static zstd openssl openssh-client \
   docker.io docker-registry apache2-utils rpm runc libcommons-lang3-java \
   python3 procps iproute2 jq >/dev/null
+# Podman's Docker-compatible service and a rootless dockerd (rootlesskit,
+# newuidmap) for the engine tests; the rootless daemon's user, with the
+# subordinate id ranges useradd gives an ordinary user.
+$SUDO apt-get install -y -qq --no-install-recommends \
+  podman rootlesskit uidmap util-linux >/dev/null
+if ! id moat-rootless >/dev/null 2>&1; then
+  $SUDO useradd --create-home --shell /usr/sbin/nologin moat-rootless
+fi

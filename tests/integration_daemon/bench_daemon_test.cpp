@@ -77,20 +77,14 @@ protected:
   void TearDown() override { ::unsetenv("DOCKER_HOST"); }
 
   static moat::test::Started prepare() {
-    if (auto ok = moat::test::require_programs({"busybox", "tar"}); !ok)
-      return ok;
     const auto& dir = s_dir->path();
     // A short path: dockerd's exec root holds unix sockets (108-byte limit).
     if (auto ok = s_daemon->start(dir / "d", true); !ok)
       return ok;
     // An image of busybox from Debian's busybox-static.
     const auto rootfs = dir / "rootfs";
-    std::filesystem::create_directories(rootfs / "bin");
-    auto busybox = moat::test::run_command("command -v busybox").output;
-    busybox.resize(busybox.find('\n'));
-    std::filesystem::copy_file(busybox, rootfs / "bin/busybox");
-    for (const char* applet : {"sh", "sleep", "ps", "true", "cat"})
-      std::filesystem::create_symlink("busybox", rootfs / "bin" / applet);
+    if (auto ok = moat::test::make_busybox_rootfs(rootfs); !ok)
+      return ok;
     auto imported = moat::test::run_command(
         "tar -C " + moat::test::shell_quote(rootfs.string()) + " -c . | docker -H " +
         moat::test::shell_quote(s_daemon->host()) +

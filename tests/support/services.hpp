@@ -1,13 +1,14 @@
 #pragma once
-// Real services for tests: a Docker registry and a Docker daemon on this
-// machine, each started in a test's own directory and stopped when its
-// object dies, plus the tools that make test images (umoci, skopeo, openssl,
+// Real services for tests: a Docker registry, a Docker daemon (as root and
+// rootless) and Podman's API service on this machine, each started in a test's own directory and
+// stopped when its object dies, plus the tools that make test images (umoci, skopeo, openssl,
 // htpasswd). Every start returns the reason it failed, so a test can
 // GTEST_SKIP() with it.
 
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <pwd.h>
 #include <spawn.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
@@ -21,6 +22,7 @@
 #include <csignal>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <expected>
@@ -561,6 +563,217 @@ public:
 
 private:
   std::filesystem::path m_dir;
+  ChildProcess m_process;
+};
+
+// A root file system of Debian's static busybox in ROOTFS (sh, sleep, ps,
+// true, cat), for images made with `docker import` or `podman import`.
+inline Started make_busybox_rootfs(const std::filesystem::path& rootfs) {
+  if (auto ok = require_programs({"busybox", "tar"}); !ok)
+    return ok;
+  std::filesystem::create_directories(rootfs / "bin");
+  auto busybox = run_command("command -v busybox").output;
+  busybox.resize(busybox.find('\n'));
+  std::filesystem::copy_file(busybox, rootfs / "bin/busybox",
+                             std::filesystem::copy_options::overwrite_existing);
+  for (const char* applet : {"sh", "sleep", "ps", "true", "cat"})
+    if (!std::filesystem::is_symlink(rootfs / "bin" / applet))
+      std::filesystem::create_symlink("busybox", rootfs / "bin" / applet);
+  return {};
+}
+
+// Podman's Docker-compatible API service (`podman system service`) as root,
+// with its storage, runtime state and temporary files in the test's
+// directory (vfs storage: no mount outlives the test).
+class PodmanService {
+public:
+  PodmanService() = default;
+  PodmanService(const PodmanService&) = delete;
+  PodmanService& operator=(const PodmanService&) = delete;
+  ~PodmanService() { stop(); }
+
+  Started start(const std::filesystem::path& dir) {
+    if (::geteuid() != 0)
+      return std::unexpected("the Podman service runs as root here");
+    if (auto ok = require_programs({"podman"}); !ok)
+      return std::unexpected(ok.error());
+    m_dir = dir;
+    for (const char* sub : {"storage", "run", "tmp"})
+      std::filesystem::create_directories(dir / sub);
+    std::vector<std::string> args = {"podman"};
+    for (const auto& a : global_args())
+      args.push_back(a);
+    for (const char* a : {"system", "service", "--time=0"})
+      args.emplace_back(a);
+    args.push_back("unix://" + socket().string());
+    if (auto ok = m_process.start(args, dir / "podman.log"); !ok)
+      return ok;
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (std::chrono::steady_clock::now() < deadline && m_process.running()) {
+      if (can_connect_unix(socket()))
+        return {};
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    auto why = "podman system service did not start: " + m_process.log_tail();
+    stop();
+    return std::unexpected(why);
+  }
+
+  void stop() {
+    if (m_dir.empty())
+      return;
+    (void)podman("rm -f -a -t 0 >/dev/null");
+    m_process.stop(std::chrono::seconds(10));
+    m_dir.clear();
+  }
+
+  [[nodiscard]] std::filesystem::path socket() const { return m_dir / "podman.sock"; }
+  [[nodiscard]] std::string host() const { return "unix://" + socket().string(); }
+
+  // Runs the podman CLI on this service's storage with ARGS (shell-quoted).
+  CommandResult podman(const std::string& args) const {
+    std::string command = "podman";
+    for (const auto& a : global_args())
+      command += " " + shell_quote(a);
+    return run_command(command + " " + args);
+  }
+
+private:
+  [[nodiscard]] std::vector<std::string> global_args() const {
+    return {"--root",           (m_dir / "storage").string(),
+            "--runroot",        (m_dir / "run").string(),
+            "--tmpdir",         (m_dir / "tmp").string(),
+            "--storage-driver", "vfs",
+            "--cgroup-manager", "cgroupfs",
+            "--events-backend", "file"};
+  }
+
+  std::filesystem::path m_dir;
+  ChildProcess m_process;
+};
+
+// A rootless dockerd (Docker's dockerd-rootless.sh under rootlesskit) run by
+// the unprivileged USER, its home and runtime directory in the test's
+// directory. The user needs ranges in /etc/subuid and /etc/subgid
+// (scripts/install-deps.sh makes one). rootlesskit's host network: no tap
+// device, no bridge.
+class RootlessDockerDaemon {
+public:
+  RootlessDockerDaemon() = default;
+  RootlessDockerDaemon(const RootlessDockerDaemon&) = delete;
+  RootlessDockerDaemon& operator=(const RootlessDockerDaemon&) = delete;
+  ~RootlessDockerDaemon() { stop(); }
+
+  static constexpr const char* k_user = "moat-rootless";
+
+  Started start(const std::filesystem::path& dir) {
+    if (::geteuid() != 0)
+      return std::unexpected("starting a rootless daemon for another user needs root");
+    if (auto ok = require_programs({"rootlesskit", "newuidmap", "setpriv", "dockerd", "docker"});
+        !ok)
+      return std::unexpected(ok.error());
+    const passwd* pw = ::getpwnam(k_user);
+    if (pw == nullptr)
+      return std::unexpected(std::string("there is no user ") + k_user +
+                             " (scripts/install-deps.sh creates it)");
+    m_uid = pw->pw_uid;
+    m_gid = pw->pw_gid;
+    std::string script = "/usr/share/docker.io/contrib/dockerd-rootless.sh";
+    if (!std::filesystem::exists(script)) {
+      auto found = run_command("command -v dockerd-rootless.sh");
+      if (found.exit_code != 0)
+        return std::unexpected("dockerd-rootless.sh is not installed");
+      script = found.output.substr(0, found.output.find('\n'));
+    }
+    m_dir = dir;
+    // The user must reach its own directories below the test's (a temporary
+    // directory is the test's own up to the system's temporary directory).
+    std::filesystem::create_directories(dir);
+    std::filesystem::permissions(dir, std::filesystem::perms(0755));
+    const auto tmp = std::filesystem::temp_directory_path();
+    for (auto p = dir.parent_path(); p.string().starts_with(tmp.string()) && p != tmp;
+         p = p.parent_path())
+      if ((std::filesystem::status(p).permissions() & std::filesystem::perms::others_exec) ==
+          std::filesystem::perms::none)
+        std::filesystem::permissions(p, std::filesystem::perms::others_exec,
+                                     std::filesystem::perm_options::add);
+    // Both are the user's, with what a test put there first (a daemon.json).
+    for (const char* sub : {"home", "run"}) {
+      std::filesystem::create_directories(dir / sub);
+      std::vector<std::filesystem::path> paths = {dir / sub};
+      for (const auto& entry : std::filesystem::recursive_directory_iterator(dir / sub))
+        paths.push_back(entry.path());
+      for (const auto& path : paths)
+        if (::lchown(path.c_str(), m_uid, m_gid) != 0)
+          return std::unexpected("cannot chown " + path.string());
+    }
+    std::filesystem::permissions(dir / "run", std::filesystem::perms(0700));
+    std::vector<std::string> args = user_command();
+    args.push_back(script);
+    args.emplace_back("--iptables=false");
+    args.emplace_back("--bridge=none");
+    if (auto ok = m_process.start(args, dir / "dockerd.log"); !ok)
+      return ok;
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (std::chrono::steady_clock::now() < deadline && m_process.running()) {
+      if (can_connect_unix(socket()) && docker("version").exit_code == 0)
+        return {};
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+    auto why = "the rootless dockerd did not start: " + m_process.log_tail();
+    stop();
+    return std::unexpected(why);
+  }
+
+  void stop() {
+    if (m_dir.empty())
+      return;
+    m_process.stop(std::chrono::seconds(10));
+    m_dir.clear();
+  }
+
+  [[nodiscard]] std::filesystem::path home() const { return m_dir / "home"; }
+  [[nodiscard]] std::filesystem::path runtime_dir() const { return m_dir / "run"; }
+  [[nodiscard]] std::filesystem::path socket() const { return runtime_dir() / "docker.sock"; }
+  [[nodiscard]] std::string host() const { return "unix://" + socket().string(); }
+  [[nodiscard]] uid_t uid() const { return m_uid; }
+  [[nodiscard]] gid_t gid() const { return m_gid; }
+
+  // The docker CLI (as root) against this daemon, with ARGS (shell-quoted).
+  CommandResult docker(const std::string& args) const {
+    return run_command("docker -H " + shell_quote(host()) + " " + args);
+  }
+
+  // Runs COMMAND (a /bin/sh line) as the daemon's user, in its environment:
+  // HOME and XDG_RUNTIME_DIR as the daemon has them, no DOCKER_HOST.
+  CommandResult as_user(const std::string& command) const {
+    std::string line;
+    for (const auto& a : user_command())
+      line += shell_quote(a) + " ";
+    for (const char* keep : {"ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"})
+      if (const char* value = std::getenv(keep); value != nullptr)
+        line += shell_quote(std::string(keep) + "=" + value) + " ";
+    return run_command(line + "sh -c " + shell_quote(command));
+  }
+
+private:
+  [[nodiscard]] std::vector<std::string> user_command() const {
+    return {"setpriv",
+            "--reuid=" + std::to_string(m_uid),
+            "--regid=" + std::to_string(m_gid),
+            "--clear-groups",
+            "env",
+            "-i",
+            "HOME=" + home().string(),
+            "XDG_RUNTIME_DIR=" + runtime_dir().string(),
+            "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+            "DOCKERD_ROOTLESS_ROOTLESSKIT_NET=host",
+            "DOCKERD_ROOTLESS_ROOTLESSKIT_PORT_DRIVER=none"};
+  }
+
+  std::filesystem::path m_dir;
+  uid_t m_uid = 0;
+  gid_t m_gid = 0;
   ChildProcess m_process;
 };
 

@@ -111,8 +111,10 @@ std::string unreachable(const HostState& s) {
 }
 
 // "644 or more restrictive": no permission bit beyond ALLOWED.
+// The sticky bit grants nothing (dockerd sets it on a rootless daemon's
+// socket so that the runtime directory's cleanup keeps it).
 bool mode_within(unsigned mode, unsigned allowed) {
-  return (mode & ~allowed) == 0;
+  return (mode & ~allowed & ~unsigned{01000}) == 0;
 }
 
 // ---- Section 1 --------------------------------------------------------
@@ -174,9 +176,8 @@ void section_1(const HostState& s, Verdicts& v) {
   if (!s.engine.reachable())
     v.info("HB020", unreachable(s));
   else
-    v.info("HB020", fmt::format("Docker Engine {} (API {}); check it against its vendor's support",
-                                string_at(s.engine.version, {"Version"}),
-                                string_at(s.engine.version, {"ApiVersion"})));
+    v.info("HB020", fmt::format("{} (API {}); check it against its vendor's support",
+                                s.engine.product(), string_at(s.engine.version, {"ApiVersion"})));
 }
 
 // ---- Section 2 --------------------------------------------------------
@@ -195,11 +196,48 @@ std::string where(const HostState& s, std::string_view key) {
   return source.empty() ? std::string("the default") : source;
 }
 
+bool rootless(const HostState& s) {
+  return security_option(s, "name=rootless") || s.daemon.boolean("rootless").value_or(false) ||
+         (s.dockerd && s.dockerd->rootless());
+}
+
+// Podman: no dockerd and no daemon.json, its settings live in
+// containers.conf. What its API reports is judged; the rest is info.
+void section_2_podman(const HostState& s, Verdicts& v) {
+  if (rootless(s))
+    v.pass("HB021", "Podman runs rootless");
+  else
+    v.info("HB021", "Podman runs as root; rootless Podman would confine it to one user");
+  for (const char* id : {"HB022", "HB023", "HB024", "HB025", "HB028", "HB029", "HB030", "HB031",
+                         "HB032", "HB033", "HB034", "HB035", "HB036", "HB038"})
+    v.info(id, "Podman has no such dockerd setting (see containers.conf)");
+  const std::string driver = string_at(s.engine.info, {"Driver"});
+  if (driver == "aufs")
+    v.fail("HB026", "the storage driver is aufs");
+  else
+    v.pass("HB026", fmt::format("the storage driver is {}", driver));
+  if (s.engine.host.starts_with("tcp://"))
+    v.fail("HB027",
+           fmt::format("{} has no TLS: whoever reaches it controls Podman", s.engine.host));
+  else
+    v.info("HB027", "Podman's API is not on TCP: nothing to verify");
+  if (security_option(s, "profile=unconfined"))
+    v.fail("HB037", "the default seccomp profile is unconfined");
+  else if (!security_option(s, "name=seccomp"))
+    v.fail("HB037", "Podman reports no seccomp support: containers run without a filter");
+  else
+    v.pass("HB037", "the default seccomp profile applies");
+}
+
 void section_2(const HostState& s, Verdicts& v) {
+  if (s.engine.reachable() && s.engine.podman()) {
+    section_2_podman(s, v);
+    return;
+  }
   const auto& d = s.daemon;
-  if (!s.engine.reachable() && !s.dockerd_running)
+  if (!s.engine.reachable() && !s.dockerd)
     v.info("HB021", unreachable(s));
-  else if (security_option(s, "name=rootless") || d.boolean("rootless").value_or(false))
+  else if (rootless(s))
     v.pass("HB021", "the daemon runs rootless");
   else
     v.info("HB021", "the daemon runs as root; rootless mode would confine it to one user");
@@ -265,6 +303,8 @@ void section_2(const HostState& s, Verdicts& v) {
 
   if (const auto remap = d.value("userns-remap"); remap && !remap->empty())
     v.pass("HB029", fmt::format("userns-remap is {}", *remap));
+  else if (rootless(s))
+    v.pass("HB029", "the daemon runs rootless: root in a container is its user on the host");
   else
     v.fail("HB029", "userns-remap is not set: root in a container is root on the host");
 
@@ -340,7 +380,7 @@ struct FileRule {
   const char* owner_id;
   const char* mode_id;
   std::vector<std::string> paths; // every existing one is judged
-  const char* owner;              // "root:root", "root:docker"
+  const char* owner;              // "root:root", "root:docker"; nullptr: any owner
   unsigned mode;                  // the bits allowed
   const char* missing;            // why there is nothing to judge
 };
@@ -356,13 +396,19 @@ void judge_files(const HostState& s, Verdicts& v, const FileRule& rule) {
     v.info(rule.mode_id, rule.missing);
     return;
   }
-  const std::string_view want_owner = rule.owner;
+  const std::string_view want_owner = rule.owner == nullptr ? "" : rule.owner;
   const auto want_group = want_owner.substr(want_owner.find(':') + 1);
   bool owner_ok = true;
   bool mode_ok = true;
   for (const auto& [path, info] : found) {
-    const bool user_ok = info.uid == 0;
-    const bool group_ok = want_group == "root" ? info.gid == 0 : info.group == want_group;
+    if (rule.owner == nullptr) {
+      owner_ok = false;
+      v.info(rule.owner_id,
+             fmt::format("{} belongs to the rootless daemon's user {}", path, info.owner), path);
+    }
+    const bool user_ok = rule.owner == nullptr || info.uid == 0;
+    const bool group_ok =
+        rule.owner == nullptr || (want_group == "root" ? info.gid == 0 : info.group == want_group);
     if (!user_ok || !group_ok) {
       owner_ok = false;
       v.fail(rule.owner_id,
@@ -412,12 +458,24 @@ void section_3(const HostState& s, Verdicts& v) {
       return *value;
     return tls ? fmt::format("/root/.docker/{}", name) : std::string();
   };
+  // The daemon's unix sockets: its hosts (command line, daemon.json), else
+  // the one moat asked through (Podman's, a rootless daemon's), else the
+  // default. Only sockets count: a directory left by a bind mount is none.
+  std::vector<std::string> listens = d.values("hosts");
+  if (listens.empty() && s.dockerd)
+    listens = s.dockerd->hosts();
   std::vector<std::string> sockets;
-  for (const auto& host : d.values("hosts"))
+  for (const auto& host : listens)
     if (host.starts_with("unix://"))
       sockets.push_back(host.substr(7));
+    else if (host.starts_with("fd://"))
+      sockets.emplace_back("/var/run/docker.sock");
   if (sockets.empty())
-    sockets = {"/var/run/docker.sock"};
+    sockets.push_back(s.socket.empty() || !s.engine.podman() ? std::string("/var/run/docker.sock")
+                                                             : s.socket);
+  std::erase_if(sockets, [&](const std::string& path) {
+    return s.root->stat(path).type != FileInfo::Type::socket;
+  });
   auto certs = files_below(*s.root, "/etc/docker/certs.d");
   const std::vector<FileRule> rules = {
       {"HB039", "HB040", {s.service_unit}, "root:root", 0644, "no docker.service unit file"},
@@ -443,7 +501,12 @@ void section_3(const HostState& s, Verdicts& v) {
        "root:root",
        0400,
        "no TLS server key is configured"},
-      {"HB053", "HB054", sockets, "root:docker", 0660, "the Docker socket is not there"},
+      // A rootless daemon's socket is by design its user's.
+      {"HB053", "HB054", sockets,
+       rootless(s)         ? nullptr
+       : s.engine.podman() ? "root:root"
+                           : "root:docker",
+       0660, "the Docker socket is not there"},
       {"HB055",
        "HB056",
        {d.config_file_found() ? d.config_file() : std::string()},

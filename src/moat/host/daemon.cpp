@@ -99,47 +99,111 @@ std::string daemon_json_name(std::string_view flag) {
   return std::string(flag);
 }
 
-std::optional<std::vector<std::string>> dockerd_command_line(const Root& root,
-                                                             std::string_view host) {
-  std::vector<std::pair<long, std::vector<std::string>>> found;
+bool DockerdProcess::rootless() const {
+  return env.contains("ROOTLESSKIT_STATE_DIR") ||
+         std::find(args.begin(), args.end(), "--rootless") != args.end();
+}
+
+std::vector<std::string> DockerdProcess::hosts() const {
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string_view arg = args[i];
+    for (std::string_view flag : {"-H", "--host"}) {
+      if (arg == flag && i + 1 < args.size())
+        out.push_back(args[i + 1]);
+      else if (arg.starts_with(flag) && arg.size() > flag.size() && arg[flag.size()] == '=')
+        out.emplace_back(arg.substr(flag.size() + 1));
+    }
+    if (arg.starts_with("-H") && arg.size() > 2 && arg[2] != '=')
+      out.emplace_back(arg.substr(2));
+  }
+  if (!out.empty())
+    return out;
+  if (rootless()) {
+    const auto it = env.find("XDG_RUNTIME_DIR");
+    if (it != env.end() && !it->second.empty())
+      return {fmt::format("unix://{}/docker.sock", it->second)};
+  }
+  return {"unix:///var/run/docker.sock"};
+}
+
+std::string DockerdProcess::default_config_file() const {
+  auto get = [&](const char* key) {
+    const auto it = env.find(key);
+    return it == env.end() ? std::string() : it->second;
+  };
+  return daemon_json_path(rootless(), get("HOME"), get("XDG_CONFIG_HOME"));
+}
+
+namespace {
+
+// "unix:///var/run/docker.sock" -> "/run/docker.sock"; "fd://" is systemd's
+// socket for docker.service, the default path.
+std::string normal_host(std::string_view host) {
+  if (host.starts_with("fd://"))
+    return "/run/docker.sock";
+  if (host.starts_with("unix://"))
+    host.remove_prefix(7);
+  std::string out(host);
+  if (out.starts_with("/var/run/"))
+    out.erase(0, 4);
+  return out;
+}
+
+} // namespace
+
+bool same_host(std::string_view a, std::string_view b) {
+  return normal_host(a) == normal_host(b);
+}
+
+std::optional<DockerdProcess> find_dockerd(const Root& root, std::string_view host) {
+  std::vector<DockerdProcess> found;
   for (const auto& entry : root.list("/proc")) {
     if (entry.empty() || !std::all_of(entry.begin(), entry.end(), [](char c) {
           return std::isdigit(static_cast<unsigned char>(c));
         }))
       continue;
-    const auto comm = root.read("/proc/" + entry + "/comm", 4096);
+    const auto dir = "/proc/" + entry;
+    const auto comm = root.read(dir + "/comm", 4096);
     if (!comm || util::trim(*comm) != "dockerd")
       continue;
-    const auto cmdline = root.read("/proc/" + entry + "/cmdline", 1 << 20);
+    const auto cmdline = root.read(dir + "/cmdline", 1 << 20);
     if (!cmdline)
       continue;
-    std::vector<std::string> args;
+    DockerdProcess p;
     for (auto arg : util::split(*cmdline, '\0'))
-      args.emplace_back(arg);
-    while (!args.empty() && args.back().empty())
-      args.pop_back();
-    if (!args.empty())
-      args.erase(args.begin());
-    long pid = 0;
-    std::from_chars(entry.data(), entry.data() + entry.size(), pid);
-    found.emplace_back(pid, std::move(args));
+      p.args.emplace_back(arg);
+    while (!p.args.empty() && p.args.back().empty())
+      p.args.pop_back();
+    if (!p.args.empty())
+      p.args.erase(p.args.begin());
+    std::from_chars(entry.data(), entry.data() + entry.size(), p.pid);
+    // Another user's environment is readable only to root: a rootless
+    // daemon of someone else then looks like a root one without -H.
+    if (auto environ = root.read(dir + "/environ", 1 << 20))
+      for (auto var : util::split(*environ, '\0'))
+        for (std::string_view key :
+             {"HOME", "XDG_CONFIG_HOME", "XDG_RUNTIME_DIR", "ROOTLESSKIT_STATE_DIR"})
+          if (var.size() > key.size() && var.starts_with(key) && var[key.size()] == '=')
+            p.env.emplace(std::string(key), std::string(var.substr(key.size() + 1)));
+    if (auto status = root.read(dir + "/status", 1 << 16))
+      for (auto line : util::split(*status, '\n'))
+        if (line.starts_with("Uid:")) {
+          line.remove_prefix(4);
+          line = util::trim(line);
+          std::from_chars(line.data(), line.data() + line.size(), p.uid);
+        }
+    found.push_back(std::move(p));
   }
   if (found.empty())
     return std::nullopt;
-  std::sort(found.begin(), found.end(),
-            [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::sort(found.begin(), found.end(), [](const auto& a, const auto& b) { return a.pid < b.pid; });
   if (!host.empty())
-    for (auto& [pid, args] : found)
-      for (std::size_t i = 0; i < args.size(); ++i) {
-        const std::string_view arg = args[i];
-        const bool named =
-            arg == host || arg == fmt::format("-H={}", host) ||
-            arg == fmt::format("--host={}", host) ||
-            ((arg == "-H" || arg == "--host") && i + 1 < args.size() && args[i + 1] == host);
-        if (named)
-          return std::move(args);
-      }
-  return std::move(found.front().second);
+    for (auto& p : found)
+      for (const auto& listens : p.hosts())
+        if (same_host(listens, host))
+          return std::move(p);
+  return std::move(found.front());
 }
 
 core::Result<DaemonConfig> DaemonConfig::load(const Root& root,
@@ -179,6 +243,8 @@ core::Result<DaemonConfig> DaemonConfig::load(const Root& root,
   }
 
   config.m_file = file;
+  if (file.empty())
+    return config;
   const auto text = root.read(file);
   if (!text)
     return config;

@@ -12,6 +12,8 @@
 #include <string_view>
 #include <vector>
 
+#include <sys/types.h>
+
 namespace moat::host {
 
 struct DaemonOption {
@@ -61,11 +63,34 @@ private:
 // daemon.json name ("hosts", "insecure-registries").
 [[nodiscard]] std::string daemon_json_name(std::string_view flag);
 
-// The command line of a process named dockerd, from ROOT's /proc (without
-// the program); nullopt when none runs. With several, the one listening on
-// HOST (a DOCKER_HOST address, "unix:///run/docker.sock") is chosen, else the
-// one with the lowest pid.
-[[nodiscard]] std::optional<std::vector<std::string>>
-dockerd_command_line(const Root& root, std::string_view host = {});
+// A dockerd process found in /proc.
+struct DockerdProcess {
+  long pid = 0;
+  uid_t uid = 0;                 // its real uid as the host sees it
+  std::vector<std::string> args; // the command line without the program
+  // From its environment: HOME, XDG_CONFIG_HOME, XDG_RUNTIME_DIR and
+  // ROOTLESSKIT_STATE_DIR (set by rootlesskit for a rootless daemon).
+  std::map<std::string, std::string, std::less<>> env;
+
+  // Started with --rootless, or under rootlesskit.
+  [[nodiscard]] bool rootless() const;
+  // The addresses it listens on: its -H/--host flags, else dockerd's
+  // default (unix:///var/run/docker.sock, or for a rootless daemon
+  // unix://$XDG_RUNTIME_DIR/docker.sock). fd:// is systemd's socket, the
+  // default path.
+  [[nodiscard]] std::vector<std::string> hosts() const;
+  // The daemon.json it reads without --config-file.
+  [[nodiscard]] std::string default_config_file() const;
+};
+
+// Whether two daemon addresses name the same socket ("unix:///var/run/x" and
+// "unix:///run/x" do; "fd://" is the default socket).
+[[nodiscard]] bool same_host(std::string_view a, std::string_view b);
+
+// The dockerd listening on HOST (a DOCKER_HOST address) in ROOT's /proc;
+// without one named so, the one with the lowest pid. nullopt when no dockerd
+// runs.
+[[nodiscard]] std::optional<DockerdProcess> find_dockerd(const Root& root,
+                                                         std::string_view host = {});
 
 } // namespace moat::host

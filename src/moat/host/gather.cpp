@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include <array>
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
@@ -102,17 +103,33 @@ void ask_daemon(HostState& state, const GatherOptions& options) {
   }
   state.engine.host = client->host();
   eo.docker_host = client->host();
-  auto info = client->get("/info", "the daemon's /info");
-  if (!info) {
-    state.engine.error = info.error().to_string();
+  // The daemon-wide documents side by side: Podman takes a good part of a
+  // second for /info and for /version.
+  struct Ask {
+    const char* path;
+    const char* what;
+    json* into;
+  };
+  json all;
+  const std::array<Ask, 5> asks = {{
+      {"/info", "the daemon's /info", &state.engine.info},
+      {"/version", "the daemon's /version", &state.engine.version},
+      {"/containers/json?all=1", "the container list", &all},
+      {"/images/json", "the image list", &state.engine.images},
+      {"/networks", "the network list", &state.engine.networks},
+  }};
+  std::string info_error;
+  for_each_parallel(eo, asks.size(), [&](engine::EngineClient& c, std::size_t i) {
+    auto body = c.get(asks[i].path, asks[i].what);
+    if (i == 0 && !body)
+      info_error = body.error().to_string();
+    *asks[i].into = parse(body);
+  });
+  if (!info_error.empty()) {
+    state.engine.error = info_error;
     return;
   }
-  state.engine.info = parse(info);
-  state.engine.version = parse(client->get("/version", "the daemon's /version"));
-  const auto all = parse(client->get("/containers/json?all=1", "the container list"));
   state.engine.all_containers = all.is_array() ? all.size() : 0;
-  state.engine.images = parse(client->get("/images/json", "the image list"));
-  state.engine.networks = parse(client->get("/networks", "the network list"));
 
   // Every running container: its inspect and its own processes.
   const auto ids = client->running_containers().value_or(std::vector<std::string>{});
@@ -170,6 +187,20 @@ void ask_daemon(HostState& state, const GatherOptions& options) {
 
 } // namespace
 
+bool EngineState::podman() const {
+  const auto it = version.is_object() ? version.find("Components") : version.end();
+  if (it == version.end() || !it->is_array())
+    return false;
+  return std::any_of(it->begin(), it->end(), [](const json& c) {
+    return c.is_object() && c.value("Name", "").find("Podman") != std::string::npos;
+  });
+}
+
+std::string EngineState::product() const {
+  const auto v = version.is_object() ? version.value("Version", "") : std::string();
+  return fmt::format("{} {}", podman() ? "Podman Engine" : "Docker Engine", v);
+}
+
 core::Result<HostState> gather(const Root& root, const GatherOptions& options) {
   HostState state;
   state.root = &root;
@@ -182,26 +213,40 @@ core::Result<HostState> gather(const Root& root, const GatherOptions& options) {
     host = engine::default_docker_host(::geteuid() == 0, std::getenv("XDG_RUNTIME_DIR") != nullptr
                                                              ? std::getenv("XDG_RUNTIME_DIR")
                                                              : "");
-  const auto args = dockerd_command_line(root, host);
-  state.dockerd_running = args.has_value();
   if (options.ask_daemon)
     ask_daemon(state, options);
   else
     state.engine.error = "not asked (--no-daemon)";
+  const std::string& asked = state.engine.host.empty() ? host : state.engine.host;
+  if (asked.starts_with("unix://"))
+    state.socket = asked.substr(7);
+  // Podman has no dockerd: a dockerd on the same host serves another socket.
+  if (!state.engine.podman())
+    state.dockerd = find_dockerd(root, asked);
 
-  // A rootless daemon (it says so in its security options, or was started
-  // with --rootless) reads the user's own daemon.json.
-  bool rootless = args && std::find(args->begin(), args->end(), "--rootless") != args->end();
-  if (const auto it = state.engine.info.find("SecurityOptions");
-      state.engine.info.is_object() && it != state.engine.info.end() && it->is_array())
-    for (const auto& o : *it)
-      rootless = rootless || (o.is_string() && o.get<std::string>() == "name=rootless");
-  const char* home = std::getenv("HOME");
-  const char* xdg_config = std::getenv("XDG_CONFIG_HOME");
-  MOAT_TRY_ASSIGN(daemon,
-                  DaemonConfig::load(root, args.value_or(std::vector<std::string>{}),
-                                     daemon_json_path(rootless, home != nullptr ? home : "",
-                                                      xdg_config != nullptr ? xdg_config : "")));
+  // A rootless daemon reads its user's own daemon.json: the user's as its
+  // environment says, else as moat's own says (a rootless daemon is its
+  // user's, and only root or that user can read its environment).
+  std::string daemon_json;
+  if (state.dockerd && (!state.dockerd->rootless() || state.dockerd->env.contains("HOME"))) {
+    daemon_json = state.dockerd->default_config_file();
+  } else {
+    bool rootless = state.dockerd && state.dockerd->rootless();
+    if (const auto it = state.engine.info.find("SecurityOptions");
+        state.engine.info.is_object() && it != state.engine.info.end() && it->is_array())
+      for (const auto& o : *it)
+        rootless = rootless || (o.is_string() && o.get<std::string>() == "name=rootless");
+    const char* home = std::getenv("HOME");
+    const char* xdg_config = std::getenv("XDG_CONFIG_HOME");
+    daemon_json = daemon_json_path(rootless, home != nullptr ? home : "",
+                                   xdg_config != nullptr ? xdg_config : "");
+  }
+  if (state.engine.podman())
+    daemon_json.clear();
+  MOAT_TRY_ASSIGN(
+      daemon,
+      DaemonConfig::load(root, state.dockerd ? state.dockerd->args : std::vector<std::string>{},
+                         daemon_json));
   state.daemon = std::move(daemon);
 
   if (auto rules = auditctl_rules(root)) {

@@ -34,11 +34,20 @@ struct EngineState {
   std::size_t all_containers = 0;                 // running or not
 
   [[nodiscard]] bool reachable() const { return error.empty(); }
+  // Podman's Docker-compatible API answered (its /version names the
+  // "Podman Engine" component).
+  [[nodiscard]] bool podman() const;
+  // The engine's name and version: "Docker Engine 27.3.1", "Podman Engine 4.3.1".
+  [[nodiscard]] std::string product() const;
 };
 
 struct HostState {
   const Root* root = nullptr;
-  bool dockerd_running = false; // a dockerd process was found in /proc
+  // The dockerd serving the address asked (nullopt when none runs, or when
+  // Podman answers there).
+  std::optional<DockerdProcess> dockerd;
+  // The unix socket moat asked the engine through; empty for TCP.
+  std::string socket;
   DaemonConfig daemon;
   EngineState engine;
   // Audit rules, one per line: `auditctl -l` when it ran, else the rules

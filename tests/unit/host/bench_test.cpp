@@ -8,6 +8,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <set>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -125,6 +126,7 @@ struct Run {
   std::multiset<std::string> problems; // findings above info
   std::set<std::string> infos;
   std::set<std::string> passed;
+  std::multimap<std::string, std::string> messages; // every finding's and pass's, by id
 };
 
 Run bench(const fs::path& root_dir, const std::function<void(HostState&)>& engine) {
@@ -140,13 +142,17 @@ Run bench(const fs::path& root_dir, const std::function<void(HostState&)>& engin
   if (engine)
     engine(*state);
   const auto report = moat::host::bench(*state, "host");
-  for (const auto& f : report.findings)
+  for (const auto& f : report.findings) {
     if (f.severity > moat::core::Severity::info)
       run.problems.emplace(f.check->id);
     else
       run.infos.emplace(f.check->id);
-  for (const auto& p : report.passed)
+    run.messages.emplace(f.check->id, f.message);
+  }
+  for (const auto& p : report.passed) {
     run.passed.emplace(p.check->id);
+    run.messages.emplace(p.check->id, p.message);
+  }
   return run;
 }
 
@@ -372,6 +378,108 @@ TEST(Bench, SwarmChecksWhenTheNodeIsAManager) {
   });
   EXPECT_EQ(run.problems, (std::multiset<std::string>{"HB074", "HB082", "HB083", "HB085"}));
   EXPECT_TRUE(run.infos.contains("HB035") || run.passed.contains("HB035"));
+}
+
+std::string message_of(const Run& run, const std::string& id) {
+  std::string all;
+  for (auto [it, end] = run.messages.equal_range(id); it != end; ++it)
+    all += it->second + "\n";
+  return all;
+}
+
+// Podman's Docker-compatible API: no dockerd, no daemon.json; its own socket.
+void make_podman(HostState& s) {
+  s.dockerd.reset();
+  s.daemon = moat::host::DaemonConfig{};
+  s.socket = "/run/podman/podman.sock";
+  s.engine.host = "unix:///run/podman/podman.sock";
+  s.engine.version = json::parse(R"({"Version": "4.3.1", "ApiVersion": "1.41",
+      "Components": [{"Name": "Podman Engine", "Version": "4.3.1"}, {"Name": "Conmon"}]})");
+  s.engine.info["ExperimentalBuild"] = true;
+  s.engine.info["SecurityOptions"] = json::parse(R"(["name=seccomp,profile=default"])");
+  s.engine.info["DockerRootDir"] = "/var/lib/containers/storage";
+  s.data_root = "/var/lib/containers/storage";
+}
+
+TEST(Bench, PodmanIsJudgedOnWhatItHas) {
+  if (!root_or_skip())
+    GTEST_SKIP() << "needs root to own the prepared files as root";
+  ::setenv("DOCKER_CONTENT_TRUST", "1", 1);
+  TempDir dir;
+  make_good_host(dir);
+  make_socket(dir.path() / "run/podman/podman.sock", 0660, 0);
+  fs::create_directories(dir.path() / "var/lib/containers/storage");
+  auto run = bench(dir.path(), make_podman);
+  // The dockerd settings Podman does not have are no finding; what its API
+  // reports (the storage driver, seccomp) is judged.
+  for (const char* id : {"HB022", "HB023", "HB024", "HB029", "HB034", "HB035", "HB036", "HB038"}) {
+    EXPECT_TRUE(run.infos.contains(id)) << id;
+    EXPECT_THAT(message_of(run, id), ::testing::HasSubstr("Podman has no such dockerd setting"));
+  }
+  EXPECT_TRUE(run.passed.contains("HB026"));
+  EXPECT_TRUE(run.passed.contains("HB037"));
+  EXPECT_THAT(message_of(run, "HB020"), ::testing::HasSubstr("Podman Engine 4.3.1 (API 1.41)"));
+  // Its socket is the one judged, owned by root:root.
+  EXPECT_THAT(message_of(run, "HB053"),
+              ::testing::HasSubstr("/run/podman/podman.sock owned by root:root"));
+  EXPECT_THAT(message_of(run, "HB054"),
+              ::testing::HasSubstr("/run/podman/podman.sock within 0660"));
+  // Podman's storage is neither on a file system of its own in this host's
+  // mounts nor watched by its audit rules.
+  EXPECT_THAT(run.problems, ::testing::ElementsAre("HB001", "HB005"));
+  EXPECT_THAT(message_of(run, "HB001"), ::testing::HasSubstr("/var/lib/containers/storage"));
+
+  // A socket anyone can write to is a problem on Podman too.
+  fs::permissions(dir.path() / "run/podman/podman.sock", fs::perms(0666));
+  run = bench(dir.path(), make_podman);
+  EXPECT_TRUE(run.problems.contains("HB054"));
+  EXPECT_THAT(message_of(run, "HB054"),
+              ::testing::HasSubstr("/run/podman/podman.sock has mode 0666"));
+}
+
+TEST(Bench, RootlessDaemonsNeedNoUsernsRemapAndOwnTheirSocket) {
+  if (!root_or_skip())
+    GTEST_SKIP() << "needs root to own the prepared files as root";
+  ::setenv("DOCKER_CONTENT_TRUST", "1", 1);
+  TempDir dir;
+  make_good_host(dir);
+  auto doc = json::parse(k_daemon_json);
+  doc.erase("userns-remap");
+  dir.write("etc/docker/daemon.json", doc.dump());
+  // Owned by alice, as a rootless daemon's socket is; dockerd sets the sticky
+  // bit on it.
+  make_socket(dir.path() / "run/user/1000/docker.sock", 01660, 1000);
+  ASSERT_EQ(::chown((dir.path() / "run/user/1000/docker.sock").c_str(), 1000, 1000), 0);
+  dir.write("proc/42/cmdline",
+            std::string("/usr/bin/dockerd\0--host=unix:///run/user/1000/docker.sock\0", 58));
+  const auto run = bench(dir.path(), [](HostState& s) {
+    s.engine.info["SecurityOptions"] =
+        json::parse(R"(["name=seccomp,profile=builtin", "name=rootless"])");
+    s.engine.info["DockerRootDir"] = "/var/lib/docker";
+  });
+  EXPECT_TRUE(run.passed.contains("HB021"));
+  EXPECT_TRUE(run.passed.contains("HB029"));
+  EXPECT_TRUE(run.infos.contains("HB053"));
+  EXPECT_THAT(message_of(run, "HB053"),
+              ::testing::HasSubstr(
+                  "/run/user/1000/docker.sock belongs to the rootless daemon's user alice"));
+  EXPECT_TRUE(run.passed.contains("HB054"));
+  EXPECT_THAT(run.problems, ::testing::IsEmpty());
+}
+
+// Only a socket is a socket: a directory a bind mount left at the path is
+// no Docker socket.
+TEST(Bench, ADirectoryWhereTheSocketWouldBeIsNoSocket) {
+  if (!root_or_skip())
+    GTEST_SKIP() << "needs root to own the prepared files as root";
+  TempDir dir;
+  make_good_host(dir);
+  fs::remove(dir.path() / "var/run/docker.sock");
+  fs::create_directories(dir.path() / "var/run/docker.sock");
+  const auto run = bench(dir.path(), {});
+  EXPECT_TRUE(run.infos.contains("HB053"));
+  EXPECT_TRUE(run.infos.contains("HB054"));
+  EXPECT_THAT(message_of(run, "HB053"), ::testing::HasSubstr("the Docker socket is not there"));
 }
 
 } // namespace

@@ -118,21 +118,57 @@ TEST(DaemonConfig, DockerdIsFoundInProc) {
   dir.write("proc/42/cmdline",
             std::string(
                 "/usr/bin/dockerd\0-H\0fd://\0--containerd=/run/containerd/containerd.sock\0", 71));
+  dir.write("proc/42/status", "Name:\tdockerd\nUid:\t0\t0\t0\t0\n");
   dir.write("proc/self/comm", "moat\n");
-  const auto args = moat::host::dockerd_command_line(Root(dir.path()));
-  ASSERT_TRUE(args.has_value());
-  EXPECT_THAT(*args, ElementsAre("-H", "fd://", "--containerd=/run/containerd/containerd.sock"));
+  const auto found = moat::host::find_dockerd(Root(dir.path()));
+  ASSERT_TRUE(found.has_value());
+  EXPECT_EQ(found->pid, 42);
+  EXPECT_THAT(found->args,
+              ElementsAre("-H", "fd://", "--containerd=/run/containerd/containerd.sock"));
+  EXPECT_FALSE(found->rootless());
+  EXPECT_EQ(found->default_config_file(), "/etc/docker/daemon.json");
   // Two daemons: the one listening where moat asks is the one judged.
   dir.write("proc/7/comm", "dockerd\n");
   dir.write("proc/7/cmdline", std::string("dockerd\0--host=unix:///srv/d.sock\0", 34));
-  const auto first = moat::host::dockerd_command_line(Root(dir.path()));
+  const auto first = moat::host::find_dockerd(Root(dir.path()));
   ASSERT_TRUE(first.has_value());
-  EXPECT_THAT(*first, ElementsAre("--host=unix:///srv/d.sock"));
-  const auto chosen = moat::host::dockerd_command_line(Root(dir.path()), "fd://");
-  ASSERT_TRUE(chosen.has_value());
-  EXPECT_THAT(*chosen, ElementsAre("-H", "fd://", "--containerd=/run/containerd/containerd.sock"));
+  EXPECT_THAT(first->hosts(), ElementsAre("unix:///srv/d.sock"));
+  // fd:// is systemd's docker.socket, the default path, under either name.
+  for (const char* asked : {"fd://", "unix:///var/run/docker.sock", "unix:///run/docker.sock"}) {
+    const auto chosen = moat::host::find_dockerd(Root(dir.path()), asked);
+    ASSERT_TRUE(chosen.has_value());
+    EXPECT_EQ(chosen->pid, 42) << asked;
+  }
+  // A rootless daemon (rootlesskit's environment) without -H listens in its
+  // user's runtime directory and reads the user's daemon.json.
+  dir.write("proc/90/comm", "dockerd\n");
+  dir.write("proc/90/cmdline", std::string("dockerd\0--iptables=false\0", 26));
+  using namespace std::string_literals;
+  const auto env = "HOME=/home/u\0XDG_RUNTIME_DIR=/run/user/1001\0"
+                   "ROOTLESSKIT_STATE_DIR=/tmp/rootlesskit1\0PATH=/usr/bin\0"s;
+  dir.write("proc/90/environ", env);
+  dir.write("proc/90/status", "Name:\tdockerd\nUid:\t1001\t1001\t1001\t1001\n");
+  const auto rootless =
+      moat::host::find_dockerd(Root(dir.path()), "unix:///run/user/1001/docker.sock");
+  ASSERT_TRUE(rootless.has_value());
+  EXPECT_EQ(rootless->pid, 90);
+  EXPECT_TRUE(rootless->rootless());
+  EXPECT_EQ(rootless->uid, 1001U);
+  EXPECT_THAT(rootless->hosts(), ElementsAre("unix:///run/user/1001/docker.sock"));
+  EXPECT_EQ(rootless->default_config_file(), "/home/u/.config/docker/daemon.json");
   TempDir empty;
-  EXPECT_FALSE(moat::host::dockerd_command_line(Root(empty.path())).has_value());
+  EXPECT_FALSE(moat::host::find_dockerd(Root(empty.path())).has_value());
+}
+
+TEST(DaemonConfig, HostFlagsInEveryForm) {
+  moat::host::DockerdProcess p;
+  p.args = {"-H", "unix:///a.sock", "--host=tcp://0.0.0.0:2376", "-H=fd://", "--host", "unix:///b"};
+  EXPECT_THAT(p.hosts(), ElementsAre("unix:///a.sock", "tcp://0.0.0.0:2376", "fd://", "unix:///b"));
+  EXPECT_TRUE(moat::host::same_host("fd://", "unix:///var/run/docker.sock"));
+  EXPECT_TRUE(moat::host::same_host("unix:///var/run/x.sock", "unix:///run/x.sock"));
+  EXPECT_FALSE(moat::host::same_host("unix:///run/x.sock", "unix:///run/y.sock"));
+  p.args = {"--rootless"};
+  EXPECT_TRUE(p.rootless());
 }
 
 TEST(AuditRules, ThePathItselfMustBeWatched) {
