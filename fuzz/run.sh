@@ -128,6 +128,16 @@ printf 'docker run --mount type=bind,src=/etc,dst=/e,readonly -e "A=\\"b\\"" \\\
 printf 'x-c: &c\n  privileged: true\nservices:\n  web:\n    <<: *c\n    image: "app:${TAG:-1}"\n    ports: ["80:80", {target: 443, published: 8443}]\n    volumes: [/etc:/e:ro, {type: bind, source: /, target: /h}]\n    deploy: {resources: {limits: {memory: 1g}}}\n' \
   >"$work/runconf/compose1"
 run fuzz_runconf "$work/runconf"
+# Content trust: the cosign vectors (signature files, keys, manifests), a
+# payload, a signature manifest, references.
+mkdir -p "$work/trust"
+cp "$shared"/conformance/signing/cosign/*.signature "$shared"/conformance/signing/cosign/*.pub \
+  "$shared"/conformance/signing/cosign/*.key "$shared"/conformance/signing/cosign/*manifest.json \
+  "$work/trust/"
+printf '{"critical":{"identity":{"docker-reference":"a/b"},"image":{"docker-manifest-digest":"sha256:%064d"},"type":"cosign container image signature"},"optional":{"a":"1"}}' 0 >"$work/trust/payload"
+printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{},"layers":[{"mediaType":"application/vnd.dev.cosign.simplesigning.v1+json","size":2,"digest":"sha256:%064d","annotations":{"dev.cosignproject.cosign/signature":"MEUCIQ=="}}]}' 0 >"$work/trust/sigmanifest"
+printf 'registry.example:5000/team/app:1@sha256:%064d' 0 >"$work/trust/ref"
+run fuzz_trust "$work/trust"
 
 running=0
 failed=0

@@ -204,7 +204,8 @@ TEST(Hostile, UnknownCommandsAndFlagsAreAnsweredInMoatsWords) {
       {"bogus", "moat: unknown command 'bogus'; run 'moat --help'\n"},
       {"lnit Dockerfile", "moat: unknown command 'lnit' (did you mean 'lint'?); run 'moat "
                           "--help'\n"},
-      {"", "moat: a command is needed: bench, config, db, harden, image, lint, rules, sbom, vuln; "
+      {"", "moat: a command is needed: bench, config, db, harden, image, key, lint, rules, sbom, "
+           "sign, verify, vuln; "
            "run 'moat "
            "--help'\n"},
       {"lint --formt json Dockerfile",

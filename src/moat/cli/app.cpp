@@ -29,15 +29,18 @@ struct Verb {
 };
 
 // Every verb, in the order --help lists them.
-constexpr std::array<Verb, 9> k_verbs{{
+constexpr std::array<Verb, 12> k_verbs{{
     {"bench", attach_bench},
     {"config", attach_config},
     {"db", attach_db},
     {"harden", attach_harden},
     {"image", attach_image},
+    {"key", attach_key},
     {"lint", attach_lint},
     {"rules", attach_rules},
     {"sbom", attach_sbom},
+    {"sign", attach_sign},
+    {"verify", attach_verify},
     {"vuln", attach_vuln},
 }};
 

@@ -11,9 +11,12 @@ void attach_config(CLI::App& root, int& exit_code);
 void attach_db(CLI::App& root, int& exit_code);
 void attach_harden(CLI::App& root, int& exit_code);
 void attach_image(CLI::App& root, int& exit_code);
+void attach_key(CLI::App& root, int& exit_code);
 void attach_lint(CLI::App& root, int& exit_code);
 void attach_rules(CLI::App& root, int& exit_code);
 void attach_sbom(CLI::App& root, int& exit_code);
+void attach_sign(CLI::App& root, int& exit_code);
+void attach_verify(CLI::App& root, int& exit_code);
 void attach_vuln(CLI::App& root, int& exit_code);
 
 } // namespace moat::cli

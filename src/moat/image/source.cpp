@@ -4,6 +4,7 @@
 #include <moat/image/json_fields.hpp>
 #include <moat/image/remote.hpp>
 #include <moat/image/tar.hpp>
+#include <moat/trust/layout.hpp>
 #include <moat/util/sha256.hpp>
 
 #include <fmt/format.h>
@@ -342,12 +343,19 @@ core::Result<std::string> select_from_index(Store& store, const std::string& ref
   for (const auto& m : *manifests) {
     if (!m.is_object())
       return fail(ErrorKind::parse, store.name(), "index.json: a manifest is not an object");
-    if (!ref.empty()) {
-      const auto annotations = m.find("annotations");
-      if (annotations == m.end() || !annotations->is_object() ||
-          string_at(*annotations, "org.opencontainers.image.ref.name") != ref)
-        continue;
-    }
+    const auto annotations = m.find("annotations");
+    const bool annotated = annotations != m.end() && annotations->is_object();
+    const auto ref_name =
+        annotated ? string_at(*annotations, "org.opencontainers.image.ref.name") : std::string();
+    if (!ref.empty() && ref_name != ref)
+      continue;
+    // cosign's signatures and attestations stored beside the image (tagged
+    // sha256-<hex>.sig, or marked by `cosign save`) are not images to scan.
+    const auto kind = annotated ? string_at(*annotations, "kind") : std::string();
+    if (ref.empty() &&
+        (trust::is_attachment_tag(ref_name) || kind == "dev.cosignproject.cosign/sigs" ||
+         kind == "dev.cosignproject.cosign/atts"))
+      continue;
     candidates.push_back(&m);
   }
   if (candidates.empty())

@@ -90,7 +90,7 @@ public:
     bool first = true;
     for (const auto& report : reports) {
       if (report.findings.empty() && report.notes.empty() && !report.list_packages &&
-          report.suppressed_findings.empty())
+          report.suppressed_findings.empty() && !(report.show_passed && !report.passed.empty()))
         continue;
       if (!first)
         out << '\n';

@@ -1,0 +1,448 @@
+// moat key, moat sign, moat verify: content trust in cosign's format.
+#include <moat/cli/common.hpp>
+#include <moat/cli/verbs.hpp>
+#include <moat/trust/keys.hpp>
+#include <moat/trust/layout.hpp>
+#include <moat/trust/trust.hpp>
+#include <moat/util/file.hpp>
+#include <moat/util/sha256.hpp>
+
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fcntl.h>
+#include <fstream>
+#include <memory>
+#include <sys/stat.h>
+#include <termios.h>
+#include <unistd.h>
+
+namespace moat::cli {
+
+namespace {
+
+constexpr std::size_t k_max_key_bytes = std::size_t{64} * 1024;
+constexpr std::size_t k_max_manifest_file_bytes = std::size_t{8} * 1024 * 1024;
+
+// ---- Passphrases ----------------------------------------------------------
+
+// Reads a line from the terminal without echo; nullopt without a terminal.
+std::optional<std::string> prompt(const std::string& question) {
+  const int fd = ::open("/dev/tty", O_RDWR | O_CLOEXEC);
+  if (fd < 0)
+    return std::nullopt;
+  termios saved{};
+  const bool is_term = ::tcgetattr(fd, &saved) == 0;
+  if (is_term) {
+    termios quiet = saved;
+    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+    ::tcsetattr(fd, TCSAFLUSH, &quiet);
+  }
+  (void)!::write(fd, question.data(), question.size());
+  std::string line;
+  char c = 0;
+  while (::read(fd, &c, 1) == 1 && c != '\n')
+    line += c;
+  (void)!::write(fd, "\n", 1);
+  if (is_term)
+    ::tcsetattr(fd, TCSAFLUSH, &saved);
+  ::close(fd);
+  return line;
+}
+
+// The passphrase: MOAT_PASSWORD (or cosign's COSIGN_PASSWORD), else asked on
+// the terminal (twice with CONFIRM).
+core::Result<std::string> passphrase(const std::string& what, bool confirm) {
+  for (const char* name : {"MOAT_PASSWORD", "COSIGN_PASSWORD"})
+    if (const char* env = std::getenv(name); env != nullptr)
+      return std::string(env);
+  auto first = prompt(fmt::format("Enter the passphrase for {}: ", what));
+  if (!first)
+    return core::fail(core::ErrorKind::usage, what,
+                      "no passphrase: set MOAT_PASSWORD (there is no terminal to ask on)");
+  if (confirm) {
+    auto again = prompt("Enter it again: ");
+    if (!again || *again != *first)
+      return core::fail(core::ErrorKind::usage, what, "the passphrases do not match");
+  }
+  return *first;
+}
+
+// ---- Files ----------------------------------------------------------------
+
+core::Result<std::string> read_small(const std::string& path, std::size_t max_bytes) {
+  auto text = util::read_file(path, max_bytes);
+  if (!text)
+    return core::fail(core::ErrorKind::io, path, text.error());
+  return std::move(*text);
+}
+
+// Writes CONTENT to PATH with MODE through a temporary file and a rename;
+// an existing PATH is refused unless FORCE.
+core::Status write_key_file(const std::string& path, std::string_view content, mode_t mode,
+                            bool force) {
+  std::error_code ec;
+  if (!force && std::filesystem::exists(std::filesystem::symlink_status(path, ec)))
+    return core::fail(core::ErrorKind::usage, path, "already exists (use --force to replace it)");
+  std::string tmp = path + ".XXXXXX";
+  const int fd = ::mkstemp(tmp.data());
+  if (fd < 0)
+    return core::fail(core::ErrorKind::io, path, std::strerror(errno));
+  bool ok = ::fchmod(fd, mode) == 0;
+  std::size_t done = 0;
+  while (ok && done < content.size()) {
+    const auto n = ::write(fd, content.data() + done, content.size() - done);
+    ok = n > 0;
+    if (ok)
+      done += static_cast<std::size_t>(n);
+  }
+  ok = ok && ::fsync(fd) == 0;
+  ok = ::close(fd) == 0 && ok;
+  if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {
+    const std::string why = std::strerror(errno);
+    ::unlink(tmp.c_str());
+    return core::fail(core::ErrorKind::io, path, why);
+  }
+  return {};
+}
+
+// ---- moat key -------------------------------------------------------------
+
+struct KeyOptions {
+  std::string type = "ecdsa-p256";
+  std::string prefix = "moat";
+  bool no_passphrase = false;
+  bool force = false;
+};
+
+int run_key_generate(const KeyOptions& opts) {
+  const auto type = trust::key_type_from_name(opts.type);
+  if (!type)
+    return report_error(core::Error{core::ErrorKind::usage, opts.type,
+                                    "unknown key type (expected ecdsa-p256 or ed25519)", 0, 0});
+  if (opts.prefix.empty())
+    return report_error(
+        core::Error{core::ErrorKind::usage, "--output-key-prefix", "must not be empty", 0, 0});
+  const auto private_path = opts.prefix + ".key";
+  const auto public_path = opts.prefix + ".pub";
+  std::error_code ec;
+  for (const auto& path : {private_path, public_path})
+    if (!opts.force && std::filesystem::exists(std::filesystem::symlink_status(path, ec)))
+      return report_error(core::Error{core::ErrorKind::usage, path,
+                                      "already exists (use --force to replace it)", 0, 0});
+  std::string password;
+  if (!opts.no_passphrase) {
+    auto asked = passphrase(private_path, true);
+    if (!asked)
+      return report_error(asked.error());
+    if (asked->empty())
+      return report_error(core::Error{core::ErrorKind::usage, private_path,
+                                      "an empty passphrase needs --no-passphrase", 0, 0});
+    password = std::move(*asked);
+  }
+  auto key = trust::generate_key(*type);
+  if (!key)
+    return report_error(key.error());
+  auto sealed = trust::encrypt_private_key(*key, password);
+  if (!sealed)
+    return report_error(sealed.error());
+  if (auto ok = write_key_file(private_path, *sealed, 0600, opts.force); !ok)
+    return report_error(ok.error());
+  if (auto ok = write_key_file(public_path, key->public_pem(), 0644, opts.force); !ok) {
+    std::filesystem::remove(private_path, ec);
+    return report_error(ok.error());
+  }
+  fmt::print(stderr, "Private key written to {}\nPublic key written to {}\n", private_path,
+             public_path);
+  return k_exit_clean;
+}
+
+void attach_key_verb(CLI::App& root, int& exit_code) {
+  auto* cmd = root.add_subcommand("key", "Generate signing keys");
+  cmd->require_subcommand(1);
+  auto opts = std::make_shared<KeyOptions>();
+  auto* gen = cmd->add_subcommand("generate", "Write a new key pair: NAME.key and NAME.pub");
+  gen->add_option("--type", opts->type, "ecdsa-p256 (default) or ed25519")->option_text("TYPE");
+  gen->add_option("--output-key-prefix", opts->prefix, "Write NAME.key and NAME.pub (default moat)")
+      ->option_text("NAME");
+  gen->add_flag("--no-passphrase", opts->no_passphrase, "Leave the private key's passphrase empty");
+  gen->add_flag("--force", opts->force, "Replace existing key files");
+  gen->footer(
+      std::string("DESCRIPTION:\n"
+                  "  Generates a key pair. NAME.key is the private key in cosign's encrypted\n"
+                  "  format (a PEM block ENCRYPTED SIGSTORE PRIVATE KEY: scrypt with N=32768,\n"
+                  "  r=8, p=1 and NaCl secretbox around the PKCS#8 key), readable by every\n"
+                  "  cosign release; it is written with mode 0600. NAME.pub is the public\n"
+                  "  key as a PUBLIC KEY PEM block. The passphrase is MOAT_PASSWORD (or\n"
+                  "  COSIGN_PASSWORD) when set, else asked twice on the terminal; an empty\n"
+                  "  one needs --no-passphrase.\n\n"
+                  "EXAMPLES:\n"
+                  "  moat key generate --output-key-prefix release\n"
+                  "  MOAT_PASSWORD=... moat key generate --type ed25519\n\n") +
+      exit_status_help());
+  gen->callback(verb_callback(exit_code, [opts] { return run_key_generate(*opts); }));
+}
+
+// ---- moat verify ----------------------------------------------------------
+
+struct VerifyOptions {
+  CommonOptions common;
+  std::vector<std::string> keys;
+  std::vector<std::string> signatures;
+  std::string manifest;
+  std::vector<std::string> annotations;
+  std::string match = "repository";
+  std::string image;
+};
+
+core::Result<std::map<std::string, std::string>>
+parse_annotations(const std::vector<std::string>& items) {
+  std::map<std::string, std::string> out;
+  for (const auto& item : items) {
+    const auto eq = item.find('=');
+    if (eq == std::string::npos || eq == 0)
+      return core::fail(core::ErrorKind::usage, item, "an annotation is KEY=VALUE");
+    out[item.substr(0, eq)] = item.substr(eq + 1);
+  }
+  return out;
+}
+
+core::Result<std::vector<trust::VerifyRequest::NamedKey>>
+read_keys(const std::vector<std::string>& paths) {
+  std::vector<trust::VerifyRequest::NamedKey> keys;
+  for (const auto& path : paths) {
+    MOAT_TRY_ASSIGN(text, read_small(path, k_max_key_bytes));
+    MOAT_TRY_ASSIGN(key, trust::read_public_key(text, path));
+    keys.push_back({path, std::move(key)});
+  }
+  return keys;
+}
+
+int run_verify(VerifyOptions& opts) {
+  auto policy = build_policy(opts.common, std::filesystem::current_path());
+  if (!policy)
+    return report_error(policy.error());
+  if (opts.keys.empty())
+    return report_error(
+        core::Error{core::ErrorKind::usage, "--key", "a public key is needed", 0, 0});
+  trust::VerifyRequest request;
+  auto keys = read_keys(opts.keys);
+  if (!keys)
+    return report_error(keys.error());
+  request.keys = std::move(*keys);
+  auto annotations = parse_annotations(opts.annotations);
+  if (!annotations)
+    return report_error(annotations.error());
+  request.annotations = std::move(*annotations);
+  if (opts.match == "exact")
+    request.rule = trust::IdentityRule::match_exact;
+  else if (opts.match != "repository")
+    return report_error(
+        core::Error{core::ErrorKind::usage, opts.match, "--match is repository or exact", 0, 0});
+
+  std::vector<trust::Signature> signatures;
+  std::string target;
+  std::vector<std::filesystem::path> inputs;
+  if (!opts.signatures.empty() || !opts.manifest.empty()) {
+    // Signature files beside the manifest they sign (a dir: copy, files
+    // from elsewhere); IMAGE, when given, is the reference to match.
+    if (opts.signatures.empty() || opts.manifest.empty())
+      return report_error(core::Error{core::ErrorKind::usage, "--signature",
+                                      "--signature and --manifest go together", 0, 0});
+    auto manifest = read_small(opts.manifest, k_max_manifest_file_bytes);
+    if (!manifest)
+      return report_error(manifest.error());
+    request.manifest_digest = "sha256:" + util::sha256_hex(*manifest);
+    for (const auto& path : opts.signatures) {
+      auto bytes = read_small(path, 4 * trust::k_max_payload_bytes);
+      if (!bytes)
+        return report_error(bytes.error());
+      auto s = trust::parse_signature_file(*bytes, path);
+      if (!s)
+        return report_error(s.error());
+      signatures.push_back(std::move(*s));
+      inputs.emplace_back(path);
+    }
+    if (!opts.image.empty())
+      request.reference = opts.image;
+    target = opts.image.empty() ? opts.manifest : opts.image;
+    inputs.emplace_back(opts.manifest);
+  } else {
+    if (opts.image.empty())
+      return report_error(core::Error{core::ErrorKind::usage, "IMAGE",
+                                      "an image (an OCI layout) or --signature and --manifest "
+                                      "are needed",
+                                      0, 0});
+    auto found = trust::layout_signatures(opts.image);
+    if (!found)
+      return report_error(found.error());
+    request.manifest_digest = found->manifest_digest;
+    request.reference = found->reference;
+    signatures = std::move(found->signatures);
+    target = opts.image;
+  }
+  if (request.reference && !trust::parse_docker_reference(*request.reference))
+    return report_error(core::Error{core::ErrorKind::usage, *request.reference,
+                                    "not a Docker reference to match signatures against", 0, 0});
+
+  const auto verdict = trust::verify_image(target, signatures, request);
+  std::vector<core::TargetReport> reports{trust::to_report(verdict)};
+  for (auto& report : reports) {
+    core::apply_policy(*policy, report);
+    core::sort_findings(report.findings);
+  }
+  if (auto status = emit_reports(opts.common, "verify", trust::checks(), *policy, reports, inputs);
+      !status)
+    return report_error(status.error());
+  return verdict.verified() ? k_exit_clean : k_exit_findings;
+}
+
+void attach_verify_verb(CLI::App& root, int& exit_code) {
+  auto opts = std::make_shared<VerifyOptions>();
+  auto* cmd = root.add_subcommand("verify", "Verify an image's cosign signatures");
+  cmd->add_option("IMAGE", opts->image,
+                  "An OCI layout directory, or with --signature the reference to match")
+      ->option_text("IMAGE");
+  cmd->add_option("--key", opts->keys, "A public key (PEM) to trust; repeat for several")
+      ->option_text("PUB")
+      ->allow_extra_args(false);
+  cmd->add_option("--signature", opts->signatures,
+                  "A signature file (a dir: copy's signature-N, sigstore-json); repeat for several")
+      ->option_text("FILE")
+      ->allow_extra_args(false);
+  cmd->add_option("--manifest", opts->manifest, "The manifest the signature files sign")
+      ->option_text("FILE");
+  cmd->add_option("-a,--annotation", opts->annotations,
+                  "KEY=VALUE that a verifying signature must carry; repeat for several")
+      ->option_text("KEY=VALUE")
+      ->allow_extra_args(false);
+  cmd->add_option("--match", opts->match,
+                  "How the signed identity must match IMAGE: repository (default) or exact")
+      ->option_text("RULE");
+  add_common_options(*cmd, opts->common, "text, json, sarif, junit");
+  cmd->footer(
+      "DESCRIPTION:\n"
+      "  Finds every cosign signature of the image's manifest digest and checks\n"
+      "  that at least one verifies with a --key (ECDSA as ASN.1 DER or raw r||s,\n"
+      "  Ed25519), signs that digest, has cosign's type, names the image's\n"
+      "  repository (--match exact: the same tag or digest, as\n"
+      "  containers-policy.json's matchExact) and carries every -a annotation.\n"
+      "  It prints what verified it (key, digest, identity, annotations), or\n"
+      "  each signature's reason: wrong key, digest mismatch, identity mismatch,\n"
+      "  missing annotation, malformed. TR001 is the image's verdict (a finding\n"
+      "  when nothing verifies, so SARIF can gate CI on it); TR002 lists each\n"
+      "  signature that does not verify, as info.\n\n"
+      "EXAMPLES:\n"
+      "  moat verify --key release.pub ./app-layout\n"
+      "  moat verify --key cosign.pub --signature img/signature-1 --manifest img/manifest.json \\\n"
+      "      registry.example.com/team/app\n"
+      "  moat verify --key release.pub -a build=42 --format sarif -o trust.sarif ./app-layout\n\n"
+      "EXIT STATUS:\n"
+      "  0  a signature verified\n"
+      "  1  no signature verified\n"
+      "  2  moat could not check (a missing file, a damaged key, bad usage)\n");
+  cmd->callback(verb_callback(exit_code, [opts] { return run_verify(*opts); }));
+}
+
+// ---- moat sign ------------------------------------------------------------
+
+struct SignOptions {
+  std::string key;
+  std::string image;
+  std::string identity;
+  std::vector<std::string> annotations;
+  bool quiet = false;
+};
+
+core::Result<trust::Key> load_signing_key(const std::string& path) {
+  MOAT_TRY_ASSIGN(text, read_small(path, k_max_key_bytes));
+  if (!trust::private_key_needs_password(text))
+    return trust::read_private_key(text, "", path);
+  // A key written with an empty passphrase (--no-passphrase) opens without
+  // asking.
+  const bool from_env =
+      std::getenv("MOAT_PASSWORD") != nullptr || std::getenv("COSIGN_PASSWORD") != nullptr;
+  if (!from_env)
+    if (auto key = trust::read_private_key(text, "", path))
+      return key;
+  MOAT_TRY_ASSIGN(password, passphrase(path, false));
+  return trust::read_private_key(text, password, path);
+}
+
+int run_sign(const SignOptions& opts) {
+  if (opts.key.empty())
+    return report_error(
+        core::Error{core::ErrorKind::usage, "--key", "a private key is needed", 0, 0});
+  auto annotations = parse_annotations(opts.annotations);
+  if (!annotations)
+    return report_error(annotations.error());
+  if (!opts.identity.empty() && !trust::parse_docker_reference(opts.identity))
+    return report_error(core::Error{core::ErrorKind::usage, opts.identity,
+                                    "--identity is not a Docker reference", 0, 0});
+  auto key = load_signing_key(opts.key);
+  if (!key)
+    return report_error(key.error());
+  auto signed_ = trust::sign_layout(opts.image, *key, opts.identity, *annotations);
+  if (!signed_)
+    return report_error(signed_.error());
+  if (!opts.quiet)
+    fmt::print(stderr, "{} {} ({}) for {} with {}\n",
+               signed_->already_signed ? "Already signed:" : "Signed", signed_->manifest_digest,
+               opts.image, signed_->identity, opts.key);
+  return k_exit_clean;
+}
+
+void attach_sign_verb(CLI::App& root, int& exit_code) {
+  auto opts = std::make_shared<SignOptions>();
+  auto* cmd = root.add_subcommand("sign", "Sign an image in cosign's format");
+  cmd->add_option("IMAGE", opts->image, "An OCI layout directory (DIR, or DIR:REF)")
+      ->option_text("IMAGE")
+      ->required();
+  cmd->add_option("--key", opts->key, "The private key: cosign's encrypted format or PEM")
+      ->option_text("KEY");
+  cmd->add_option("-a,--annotation", opts->annotations,
+                  "KEY=VALUE to put in the signed payload; repeat for several")
+      ->option_text("KEY=VALUE")
+      ->allow_extra_args(false);
+  cmd->add_option("--identity", opts->identity,
+                  "The reference to sign for (default: the image's repository)")
+      ->option_text("REF");
+  cmd->add_flag("-q,--quiet", opts->quiet, k_quiet_help);
+  cmd->footer(std::string("DESCRIPTION:\n"
+                          "  Signs the image's manifest digest (an index is signed as the index)\n"
+                          "  as cosign does: the simple-signing payload (identity, digest, type\n"
+                          "  \"cosign container image signature\", the -a annotations under\n"
+                          "  optional) serialised as cosign serialises it, signed with the key\n"
+                          "  (ECDSA over SHA-256 as ASN.1 DER, or Ed25519), stored as a layer of\n"
+                          "  the signature image tagged sha256-<hex>.sig beside the image, with\n"
+                          "  the base64 signature in its dev.cosignproject.cosign/signature\n"
+                          "  annotation. Existing signatures are kept; the same payload already\n"
+                          "  signed by this key is not added twice. The identity is the image's\n"
+                          "  repository, from its ref name when that is a full reference, or\n"
+                          "  --identity. An encrypted key's passphrase is MOAT_PASSWORD (or\n"
+                          "  COSIGN_PASSWORD), else asked on the terminal.\n\n"
+                          "EXAMPLES:\n"
+                          "  moat sign --key release.key ./app-layout\n"
+                          "  moat sign --key release.key -a build=42 --identity "
+                          "registry.example.com/team/app ./app-layout\n\n") +
+              exit_status_help());
+  cmd->callback(verb_callback(exit_code, [opts] { return run_sign(*opts); }));
+}
+
+} // namespace
+
+void attach_key(CLI::App& root, int& exit_code) {
+  attach_key_verb(root, exit_code);
+}
+
+void attach_sign(CLI::App& root, int& exit_code) {
+  attach_sign_verb(root, exit_code);
+}
+
+void attach_verify(CLI::App& root, int& exit_code) {
+  attach_verify_verb(root, exit_code);
+}
+
+} // namespace moat::cli
