@@ -3,12 +3,14 @@
 #include <moat/cli/verbs.hpp>
 #include <moat/trust/keys.hpp>
 #include <moat/trust/layout.hpp>
+#include <moat/trust/registry.hpp>
 #include <moat/trust/trust.hpp>
 #include <moat/util/file.hpp>
 #include <moat/util/sha256.hpp>
 
 #include <fmt/format.h>
 
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -185,6 +187,44 @@ void attach_key_verb(CLI::App& root, int& exit_code) {
   gen->callback(verb_callback(exit_code, [opts] { return run_key_generate(*opts); }));
 }
 
+// ---- Registries -------------------------------------------------------------
+
+struct RegistryFlags {
+  std::string ca_cert;
+  bool insecure = false;
+  std::vector<std::string> insecure_registries;
+  std::string timeout = "5m";
+};
+
+void add_registry_flags(CLI::App& cmd, RegistryFlags& flags) {
+  cmd.add_option("--ca-cert", flags.ca_cert, "Registry TLS: trust this CA certificate (PEM)")
+      ->option_text("FILE");
+  cmd.add_flag("--insecure", flags.insecure,
+               "Registry over plain HTTP; allowed for loopback addresses only");
+  cmd.add_option("--insecure-registry", flags.insecure_registries,
+                 "Registry over plain HTTP at this HOST[:PORT], on any network; repeatable")
+      ->allow_extra_args(false)
+      ->option_text("HOST");
+  cmd.add_option("--timeout", flags.timeout,
+                 "Give up on the registry after this long in all: 90s, 5m (default 5m)")
+      ->option_text("DURATION");
+}
+
+core::Result<image::RegistryOptions> registry_options(const RegistryFlags& flags) {
+  image::RegistryOptions options;
+  options.ca_cert = flags.ca_cert;
+  options.insecure = flags.insecure;
+  options.insecure_registries = flags.insecure_registries;
+  MOAT_TRY_ASSIGN(timeout, parse_timeout_option(flags.timeout));
+  options.timeout = timeout;
+  options.deadline = std::chrono::steady_clock::now() + timeout;
+  return options;
+}
+
+bool is_registry_target(const std::string& target) {
+  return target.starts_with("registry://");
+}
+
 // ---- moat verify ----------------------------------------------------------
 
 struct VerifyOptions {
@@ -195,6 +235,7 @@ struct VerifyOptions {
   std::vector<std::string> annotations;
   std::string match = "repository";
   std::string image;
+  RegistryFlags registry;
 };
 
 core::Result<std::map<std::string, std::string>>
@@ -275,7 +316,15 @@ int run_verify(VerifyOptions& opts) {
                                       "an image (an OCI layout) or --signature and --manifest "
                                       "are needed",
                                       0, 0});
-    auto found = trust::layout_signatures(opts.image);
+    core::Result<trust::FoundSignatures> found = core::fail(core::ErrorKind::internal, "", "");
+    if (is_registry_target(opts.image)) {
+      auto options = registry_options(opts.registry);
+      if (!options)
+        return report_error(options.error());
+      found = trust::registry_signatures(opts.image, *options);
+    } else {
+      found = trust::layout_signatures(opts.image);
+    }
     if (!found)
       return report_error(found.error());
     request.manifest_digest = found->manifest_digest;
@@ -303,7 +352,8 @@ void attach_verify_verb(CLI::App& root, int& exit_code) {
   auto opts = std::make_shared<VerifyOptions>();
   auto* cmd = root.add_subcommand("verify", "Verify an image's cosign signatures");
   cmd->add_option("IMAGE", opts->image,
-                  "An OCI layout directory, or with --signature the reference to match")
+                  "registry://HOST/REPO[:TAG|@DIGEST] or an OCI layout directory; with "
+                  "--signature, the reference to match")
       ->option_text("IMAGE");
   cmd->add_option("--key", opts->keys, "A public key (PEM) to trust; repeat for several")
       ->option_text("PUB")
@@ -321,6 +371,7 @@ void attach_verify_verb(CLI::App& root, int& exit_code) {
   cmd->add_option("--match", opts->match,
                   "How the signed identity must match IMAGE: repository (default) or exact")
       ->option_text("RULE");
+  add_registry_flags(*cmd, opts->registry);
   add_common_options(*cmd, opts->common, "text, json, sarif, junit");
   cmd->footer(
       "DESCRIPTION:\n"
@@ -334,7 +385,11 @@ void attach_verify_verb(CLI::App& root, int& exit_code) {
       "  missing annotation, malformed. TR001 is the image's verdict (a finding\n"
       "  when nothing verifies, so SARIF can gate CI on it); TR002 lists each\n"
       "  signature that does not verify, as info.\n\n"
+      "  Signatures are read from the tag sha256-<hex>.sig of the image's\n"
+      "  repository (or $COSIGN_REPOSITORY) in a registry, and from that tag\n"
+      "  in an OCI layout's index.\n\n"
       "EXAMPLES:\n"
+      "  moat verify --key release.pub registry://registry.example.com/team/app:1.4\n"
       "  moat verify --key release.pub ./app-layout\n"
       "  moat verify --key cosign.pub --signature img/signature-1 --manifest img/manifest.json \\\n"
       "      registry.example.com/team/app\n"
@@ -354,6 +409,7 @@ struct SignOptions {
   std::string identity;
   std::vector<std::string> annotations;
   bool quiet = false;
+  RegistryFlags registry;
 };
 
 core::Result<trust::Key> load_signing_key(const std::string& path) {
@@ -384,7 +440,15 @@ int run_sign(const SignOptions& opts) {
   auto key = load_signing_key(opts.key);
   if (!key)
     return report_error(key.error());
-  auto signed_ = trust::sign_layout(opts.image, *key, opts.identity, *annotations);
+  core::Result<trust::SignResult> signed_ = core::fail(core::ErrorKind::internal, "", "");
+  if (is_registry_target(opts.image)) {
+    auto options = registry_options(opts.registry);
+    if (!options)
+      return report_error(options.error());
+    signed_ = trust::sign_registry(opts.image, *key, opts.identity, *annotations, *options);
+  } else {
+    signed_ = trust::sign_layout(opts.image, *key, opts.identity, *annotations);
+  }
   if (!signed_)
     return report_error(signed_.error());
   if (!opts.quiet)
@@ -397,7 +461,9 @@ int run_sign(const SignOptions& opts) {
 void attach_sign_verb(CLI::App& root, int& exit_code) {
   auto opts = std::make_shared<SignOptions>();
   auto* cmd = root.add_subcommand("sign", "Sign an image in cosign's format");
-  cmd->add_option("IMAGE", opts->image, "An OCI layout directory (DIR, or DIR:REF)")
+  cmd->add_option(
+         "IMAGE", opts->image,
+         "registry://HOST/REPO[:TAG|@DIGEST], or an OCI layout directory (DIR, or DIR:REF)")
       ->option_text("IMAGE")
       ->required();
   cmd->add_option("--key", opts->key, "The private key: cosign's encrypted format or PEM")
@@ -410,13 +476,15 @@ void attach_sign_verb(CLI::App& root, int& exit_code) {
                   "The reference to sign for (default: the image's repository)")
       ->option_text("REF");
   cmd->add_flag("-q,--quiet", opts->quiet, k_quiet_help);
+  add_registry_flags(*cmd, opts->registry);
   cmd->footer(std::string("DESCRIPTION:\n"
                           "  Signs the image's manifest digest (an index is signed as the index)\n"
                           "  as cosign does: the simple-signing payload (identity, digest, type\n"
                           "  \"cosign container image signature\", the -a annotations under\n"
                           "  optional) serialised as cosign serialises it, signed with the key\n"
                           "  (ECDSA over SHA-256 as ASN.1 DER, or Ed25519), stored as a layer of\n"
-                          "  the signature image tagged sha256-<hex>.sig beside the image, with\n"
+                          "  the signature image tagged sha256-<hex>.sig beside the image (in\n"
+                          "  a registry, in the image's repository or $COSIGN_REPOSITORY), with\n"
                           "  the base64 signature in its dev.cosignproject.cosign/signature\n"
                           "  annotation. Existing signatures are kept; the same payload already\n"
                           "  signed by this key is not added twice. The identity is the image's\n"

@@ -212,6 +212,15 @@ core::Result<HttpResponse> HttpClient::perform(const HttpRequest& request, std::
 
   api.easy_setopt(curl, CURLOPT_URL, request.url.c_str());
   api.easy_setopt(curl, CURLOPT_HTTPGET, 1L);
+  static const std::string k_no_body;
+  if (request.method == "HEAD") {
+    api.easy_setopt(curl, CURLOPT_NOBODY, 1L);
+  } else if (request.method != "GET") {
+    const std::string& body = request.body != nullptr ? *request.body : k_no_body;
+    api.easy_setopt(curl, CURLOPT_POSTFIELDS, body.data());
+    api.easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+    api.easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+  }
   api.easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
   api.easy_setopt(curl, CURLOPT_USERAGENT, "moat");
   api.easy_setopt(curl, CURLOPT_ERRORBUFFER, error_buffer.data());

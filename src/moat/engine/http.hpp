@@ -2,7 +2,8 @@
 // A small HTTP client over libcurl for the registry and the Docker Engine API.
 //
 // One HttpClient owns one curl handle, so consecutive requests reuse the
-// connection. It only does GET, which is all image sources need. Transport
+// connection. Image sources only GET; signing also HEADs, POSTs and PUTs
+// small bodies (a registry upload). Transport
 // failures come back as ErrorKind::io errors with an empty input; callers
 // name the reference they were working on.
 
@@ -48,6 +49,8 @@ struct HttpRequest {
   bool follow_redirects = false;
   // Whether a followed redirect may leave https for plain http.
   bool allow_plain_redirect = false;
+  std::string method = "GET";        // GET, HEAD, POST, PUT
+  const std::string* body = nullptr; // sent with POST and PUT; none: empty
 };
 
 // The final response of a request (after any redirects it followed).

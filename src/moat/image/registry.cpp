@@ -576,9 +576,11 @@ core::Error RegistryClient::transport_error(core::Error error) const {
 
 core::Result<HttpResponse> RegistryClient::send(const std::string& url,
                                                 const std::vector<std::string>& headers,
-                                                std::size_t max_body, const ByteSink* sink) {
+                                                std::size_t max_body, const ByteSink* sink,
+                                                const std::string& method,
+                                                const std::string* body) {
   for (int attempt = 0;; ++attempt) {
-    HttpRequest request{url, headers, sink != nullptr, m_options.insecure};
+    HttpRequest request{url, headers, sink != nullptr, m_options.insecure, method, body};
     if (!m_authorization.empty())
       request.headers.push_back("Authorization: " + m_authorization);
     auto response =
@@ -660,7 +662,7 @@ core::Status RegistryClient::authenticate(const HttpResponse& challenge_response
     add_param("scope", fmt::format("repository:{}:pull", m_ref.repository));
   }
 
-  HttpRequest request{url, {}, false, false};
+  HttpRequest request{url, {}, false, false, "GET", nullptr};
   if (creds->found()) {
     // Basic credentials go in clear text over http; allow that only on this machine.
     if (!realm_https && !is_loopback_host(url_host(realm)))
@@ -831,6 +833,82 @@ core::Result<std::string> RegistryClient::get_blob_text(std::string_view digest,
   if (!status)
     return std::unexpected(std::move(status).error());
   return text;
+}
+
+core::Result<std::optional<Manifest>> RegistryClient::find_manifest(std::string_view reference) {
+  const std::string accept =
+      fmt::format("Accept: {}, {}, {}, {}", k_media_oci_index, k_media_oci_manifest,
+                  k_media_docker_list, k_media_docker_manifest);
+  auto response =
+      send(m_base + "manifests/" + std::string(reference), {accept}, 0, nullptr, "HEAD");
+  if (!response) {
+    auto error = std::move(response).error();
+    error.input = display(reference);
+    return std::unexpected(std::move(error));
+  }
+  if (response->status == 404)
+    return std::optional<Manifest>();
+  MOAT_TRY_ASSIGN(manifest, get_manifest(reference));
+  return std::optional<Manifest>(std::move(manifest));
+}
+
+namespace {
+
+// "https://host:port" of a base URL "https://host:port/v2/repo/".
+std::string origin_of(const std::string& base) {
+  const auto scheme_end = base.find("://");
+  const auto path = base.find('/', scheme_end == std::string::npos ? 0 : scheme_end + 3);
+  return path == std::string::npos ? base : base.substr(0, path);
+}
+
+} // namespace
+
+core::Status RegistryClient::put_blob(const std::string& digest, const std::string& bytes) {
+  const std::string input = display(digest);
+  auto head = send(m_base + "blobs/" + digest, {}, 0, nullptr, "HEAD");
+  if (!head)
+    return std::unexpected(std::move(head).error());
+  if (head->ok())
+    return {};
+  auto start = send(m_base + "blobs/uploads/", {}, k_max_manifest_bytes, nullptr, "POST");
+  if (!start)
+    return std::unexpected(std::move(start).error());
+  if (start->status != 202)
+    return fail(ErrorKind::io, input,
+                fmt::format("starting the upload failed: {}", http_failure(*start)));
+  std::string location(start->header("location"));
+  if (location.empty() || !is_safe_header_value(location))
+    return fail(ErrorKind::io, input, "the registry gave no upload location");
+  if (location.starts_with('/'))
+    location = origin_of(m_base) + location;
+  else if (!location.starts_with(origin_of(m_base) + "/"))
+    return fail(ErrorKind::io, input,
+                fmt::format("the registry's upload location {} is on another host", location));
+  location += location.find('?') == std::string::npos ? '?' : '&';
+  location += "digest=" + percent_encode(digest);
+  auto put = send(location, {"Content-Type: application/octet-stream"}, k_max_manifest_bytes,
+                  nullptr, "PUT", &bytes);
+  if (!put)
+    return std::unexpected(std::move(put).error());
+  if (put->status != 201 && put->status != 204)
+    return fail(ErrorKind::io, input, fmt::format("the upload failed: {}", http_failure(*put)));
+  return {};
+}
+
+core::Status RegistryClient::put_manifest(std::string_view reference, std::string_view media_type,
+                                          const std::string& body) {
+  const std::string input = display(reference);
+  if (!is_valid_tag(reference) && !is_valid_digest(reference))
+    return fail(ErrorKind::usage, input, "not a tag or digest to push to");
+  auto put = send(m_base + "manifests/" + std::string(reference),
+                  {fmt::format("Content-Type: {}", media_type)}, k_max_manifest_bytes, nullptr,
+                  "PUT", &body);
+  if (!put)
+    return std::unexpected(std::move(put).error());
+  if (put->status != 201 && put->status != 200 && put->status != 204)
+    return fail(ErrorKind::io, input,
+                fmt::format("pushing the manifest failed: {}", http_failure(*put)));
+  return {};
 }
 
 } // namespace moat::image

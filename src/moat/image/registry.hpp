@@ -130,6 +130,18 @@ public:
   [[nodiscard]] core::Result<std::string> get_blob_text(std::string_view digest,
                                                         std::size_t max_bytes);
 
+  // The manifest REFERENCE names, or nullopt when the registry has none
+  // (404): a signature tag that does not exist yet.
+  [[nodiscard]] core::Result<std::optional<Manifest>> find_manifest(std::string_view reference);
+
+  // Uploads BYTES as the blob DIGEST unless the registry has it already
+  // (HEAD; then one POST and one PUT).
+  [[nodiscard]] core::Status put_blob(const std::string& digest, const std::string& bytes);
+
+  // PUTs BODY as the manifest REFERENCE (a tag) with MEDIA_TYPE.
+  [[nodiscard]] core::Status put_manifest(std::string_view reference, std::string_view media_type,
+                                          const std::string& body);
+
   [[nodiscard]] const RegistryRef& ref() const { return m_ref; }
 
 private:
@@ -138,7 +150,9 @@ private:
         m_base(std::move(base)) {}
 
   core::Result<HttpResponse> send(const std::string& url, const std::vector<std::string>& headers,
-                                  std::size_t max_body, const ByteSink* sink);
+                                  std::size_t max_body, const ByteSink* sink,
+                                  const std::string& method = "GET",
+                                  const std::string* body = nullptr);
   core::Status authenticate(const HttpResponse& challenge_response);
   core::Error transport_error(core::Error error) const;
   [[nodiscard]] std::string display(std::string_view reference) const;

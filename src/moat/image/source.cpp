@@ -4,7 +4,6 @@
 #include <moat/image/json_fields.hpp>
 #include <moat/image/remote.hpp>
 #include <moat/image/tar.hpp>
-#include <moat/trust/layout.hpp>
 #include <moat/util/sha256.hpp>
 
 #include <fmt/format.h>
@@ -325,6 +324,17 @@ core::Result<std::string> apply_manifest(Image& image, std::string_view text,
   return digest;
 }
 
+bool is_cosign_attachment_tag(std::string_view tag) {
+  if (!tag.starts_with("sha256-") || tag.size() < 7 + 64 + 4)
+    return false;
+  const auto hex = tag.substr(7, 64);
+  if (!std::all_of(hex.begin(), hex.end(),
+                   [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); }))
+    return false;
+  const auto suffix = tag.substr(7 + 64);
+  return suffix == ".sig" || suffix == ".att" || suffix == ".sbom";
+}
+
 namespace {
 
 // The descriptor of the image in an OCI layout's index.json.
@@ -353,7 +363,7 @@ core::Result<std::string> select_from_index(Store& store, const std::string& ref
     // sha256-<hex>.sig, or marked by `cosign save`) are not images to scan.
     const auto kind = annotated ? string_at(*annotations, "kind") : std::string();
     if (ref.empty() &&
-        (trust::is_attachment_tag(ref_name) || kind == "dev.cosignproject.cosign/sigs" ||
+        (is_cosign_attachment_tag(ref_name) || kind == "dev.cosignproject.cosign/sigs" ||
          kind == "dev.cosignproject.cosign/atts"))
       continue;
     candidates.push_back(&m);

@@ -47,6 +47,10 @@ struct ScannedImage {
 [[nodiscard]] core::Result<ScannedImage> load_image(const std::string& target,
                                                     const SourceOptions& options);
 
+// True for a tag cosign gives what it attaches to an image digest:
+// "sha256-<64 hex>.sig" (signatures), ".att" (attestations), ".sbom".
+[[nodiscard]] bool is_cosign_attachment_tag(std::string_view tag);
+
 // The host's platform ("linux/amd64", "linux/arm64/v8").
 [[nodiscard]] std::string host_platform();
 

@@ -1,4 +1,6 @@
 #include <moat/trust/layout.hpp>
+
+#include <moat/image/source.hpp>
 #include <moat/util/base64.hpp>
 #include <moat/util/file.hpp>
 #include <moat/util/sha256.hpp>
@@ -106,8 +108,8 @@ core::Result<ojson> read_index(const std::filesystem::path& dir) {
 
 bool is_attachment(const ojson& descriptor) {
   const auto kind = annotation(descriptor, k_kind_annotation);
-  return is_attachment_tag(annotation(descriptor, k_ref_name_annotation)) || kind == k_kind_sigs ||
-         kind == k_kind_atts;
+  return image::is_cosign_attachment_tag(annotation(descriptor, k_ref_name_annotation)) ||
+         kind == k_kind_sigs || kind == k_kind_atts;
 }
 
 struct Chosen {
@@ -231,17 +233,6 @@ std::string signature_tag(std::string_view digest) {
   if (const auto colon = tag.find(':'); colon != std::string::npos)
     tag[colon] = '-';
   return tag + ".sig";
-}
-
-bool is_attachment_tag(std::string_view ref_name) {
-  if (!ref_name.starts_with("sha256-") || ref_name.size() < 7 + 64 + 4)
-    return false;
-  const auto hex = ref_name.substr(7, 64);
-  if (!std::all_of(hex.begin(), hex.end(),
-                   [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); }))
-    return false;
-  const auto suffix = ref_name.substr(7 + 64);
-  return suffix == ".sig" || suffix == ".att" || suffix == ".sbom";
 }
 
 SignatureImage build_signature_image(const std::vector<Signature>& signatures) {

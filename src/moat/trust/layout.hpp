@@ -26,10 +26,6 @@ inline constexpr std::string_view k_oci_config_media_type =
 // "sha256-<hex>.sig" for DIGEST "sha256:<hex>".
 [[nodiscard]] std::string signature_tag(std::string_view digest);
 
-// True for an index.json descriptor's ref name that tags a cosign
-// attachment (sha256-<hex>.sig, .att, .sbom) rather than an image.
-[[nodiscard]] bool is_attachment_tag(std::string_view ref_name);
-
 // A signature image: its manifest and config as bytes, built as cosign
 // builds them, and the layer blobs they name.
 struct SignatureImage {
