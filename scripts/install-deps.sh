@@ -25,6 +25,8 @@ $SUDO apt-get install -y -qq --no-install-recommends \
 # subordinate id ranges useradd gives an ordinary user.
 $SUDO apt-get install -y -qq --no-install-recommends \
   podman rootlesskit uidmap util-linux >/dev/null
+# GnuPG: moat verify checks GPG simple signing signatures with gpgv.
+$SUDO apt-get install -y -qq --no-install-recommends gpg gpgv >/dev/null
 if ! id moat-rootless >/dev/null 2>&1; then
   $SUDO useradd --create-home --shell /usr/sbin/nologin moat-rootless
 fi

@@ -364,6 +364,68 @@ TEST(TrustVectors, TheSharedCosignVectorsGiveTheirListedResults) {
   ::unsetenv("MOAT_PASSWORD");
 }
 
+// GPG simple signing as Debian's skopeo wrote the shared vectors: a dir:
+// copy and a standalone file verify with the key they list; another key,
+// another manifest or another reference fails.
+TEST(TrustGpg, SkopeoSignaturesVerifyWithTheirKeyOnly) {
+  const auto v = moat::test::shared_dir() / "conformance/signing/skopeo-simple-signing";
+  TempDir dir;
+  moat::test::GpgTestKey other;
+  if (auto ok = other.create(dir.path()); !ok)
+    GTEST_SKIP() << ok.error();
+  const auto keyring = (v / "pubkey.asc").string();
+  const std::string ref = "docker.io/library/busybox-test:latest";
+  auto r = moat::test::run_moat("verify --gpg-keyring " + keyring + " --reference " + ref +
+                                " dir:" + v.string());
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("GPG key B509D166777005618847DD985C7107AC637EB959"));
+  r = moat::test::run_moat("verify --gpg-keyring " + keyring + " --signature " +
+                           (v / "standalone.sig").string() + " --manifest " +
+                           (v / "manifest.json").string() + " " + ref);
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  // A wrong docker reference.
+  r = moat::test::run_moat("verify --gpg-keyring " + keyring +
+                           " --reference docker.io/library/other:latest dir:" + v.string());
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.out, HasSubstr("identity mismatch"));
+  // Another keyring.
+  r = moat::test::run_moat("verify --gpg-keyring " + other.keyring().string() +
+                           " dir:" + v.string());
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.out, HasSubstr("wrong key"));
+  // Another manifest.
+  const auto copy = dir.path() / "copy";
+  fs::create_directories(copy);
+  fs::copy_file(v / "signature-1", copy / "signature-1");
+  moat::test::write_text(copy / "manifest.json", moat::test::read_text(v / "manifest.json") + "\n");
+  r = moat::test::run_moat("verify --gpg-keyring " + keyring + " dir:" + copy.string());
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.out, HasSubstr("digest mismatch"));
+  // A signature moat's own key made verifies with that key and no other.
+  const auto payload = dir.write(
+      "payload",
+      R"({"critical":{"identity":{"docker-reference":"docker.io/library/busybox-test:latest"},"image":{"docker-manifest-digest":")" +
+          std::string("sha256:") +
+          moat::test::run_command("sha256sum " +
+                                  moat::test::shell_quote((copy / "manifest.json").string()))
+              .output.substr(0, 64) +
+          R"("},"type":"atomic container signature"},"optional":null})");
+  ASSERT_TRUE(other.sign(payload, copy / "signature-2"));
+  r = moat::test::run_moat("verify --gpg-keyring " + other.keyring().string() +
+                           " dir:" + copy.string());
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  // moat's temporary keyring directory is gone when it ends; the vector's
+  // key did not make signature-2, and signature-1 no longer signs this
+  // manifest.
+  const auto tmp = dir.path() / "tmp";
+  fs::create_directories(tmp);
+  auto cleaned = moat::test::run_command("TMPDIR=" + moat::test::shell_quote(tmp.string()) + " " +
+                                         MOAT_BINARY + " verify --gpg-keyring " + keyring +
+                                         " dir:" + copy.string());
+  EXPECT_EQ(cleaned.exit_code, 1) << cleaned.output;
+  EXPECT_TRUE(fs::is_empty(tmp));
+}
+
 TEST(TrustHostile, DamagedLayoutsAndFilesAreOneLineErrors) {
   TempDir dir;
   const auto layout = dir.path() / "img";

@@ -249,6 +249,33 @@ TEST_F(TrustRegistry, EachFailureHasItsOwnReason) {
   EXPECT_EQ(r.exit_code, 2);
 }
 
+// GPG simple signing signatures of a registry image, kept in a lookaside
+// store as containers/image lays it out (REPO@sha256=HEX/signature-N).
+TEST_F(TrustRegistry, GpgSignaturesFromALookasideStore) {
+  GpgTestKey gpg;
+  if (auto ok = gpg.create(dir.path() / "gpg"); !ok)
+    GTEST_SKIP() << ok.error();
+  const auto digest = push("a", "team/app:1");
+  const auto payload = dir.write(
+      "gpg-payload", R"({"critical":{"identity":{"docker-reference":")" + registry.host() +
+                         R"(/team/app:1"},"image":{"docker-manifest-digest":")" + digest +
+                         R"("},"type":"atomic container signature"},"optional":null})");
+  const auto store = dir.path() / "lookaside";
+  const auto place = store / ("team/app@sha256=" + digest.substr(7));
+  fs::create_directories(place);
+  ASSERT_TRUE(gpg.sign(payload, place / "signature-1"));
+  auto r = moat("verify --gpg-keyring " + gpg.keyring().string() + " --lookaside " +
+                store.string() + " " + target("team/app:1"));
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("GPG key"));
+  // The shared vectors' key did not make it.
+  r = moat("verify --gpg-keyring " +
+           (shared_dir() / "conformance/signing/skopeo-simple-signing/pubkey.asc").string() +
+           " --lookaside " + store.string() + " " + target("team/app:1"));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.out, HasSubstr("wrong key"));
+}
+
 // Debian's skopeo can verify cosign signatures through a policy.json
 // sigstoreSigned requirement only where its build has sigstore.
 TEST_F(TrustRegistry, SkopeoAcceptsMoatSignatures) {

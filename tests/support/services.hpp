@@ -582,6 +582,57 @@ inline Started make_busybox_rootfs(const std::filesystem::path& rootfs) {
   return {};
 }
 
+// A throwaway GnuPG key in DIR (its own home directory; the agent is stopped
+// when the object goes): its public keyring and signing with it, as skopeo
+// signs.
+class GpgTestKey {
+public:
+  GpgTestKey() = default;
+  GpgTestKey(const GpgTestKey&) = delete;
+  GpgTestKey& operator=(const GpgTestKey&) = delete;
+  ~GpgTestKey() {
+    if (!m_home.empty())
+      (void)run_command("gpgconf --homedir " + shell_quote(m_home.string()) +
+                        " --kill gpg-agent >/dev/null 2>&1");
+  }
+
+  Started create(const std::filesystem::path& dir) {
+    if (auto ok = require_programs({"gpg", "gpgv", "gpgconf"}); !ok)
+      return ok;
+    m_home = dir / "gnupg";
+    std::filesystem::create_directories(m_home);
+    std::filesystem::permissions(m_home, std::filesystem::perms(0700));
+    auto made = gpg("--quick-gen-key 'Moat Test <test@example.invalid>' ed25519 sign never");
+    if (made.exit_code != 0)
+      return std::unexpected("gpg could not make a key: " + made.output);
+    m_keyring = dir / "trusted.gpg";
+    auto exported = gpg("--export --output " + shell_quote(m_keyring.string()));
+    if (exported.exit_code != 0)
+      return std::unexpected("gpg could not export the key: " + exported.output);
+    return {};
+  }
+
+  // Signs the file PAYLOAD into the OpenPGP message SIGNATURE.
+  Started sign(const std::filesystem::path& payload, const std::filesystem::path& signature) const {
+    auto r = gpg("--sign --output " + shell_quote(signature.string()) + " " +
+                 shell_quote(payload.string()));
+    if (r.exit_code != 0)
+      return std::unexpected("gpg could not sign: " + r.output);
+    return {};
+  }
+
+  [[nodiscard]] const std::filesystem::path& keyring() const { return m_keyring; }
+
+private:
+  [[nodiscard]] CommandResult gpg(const std::string& args) const {
+    return run_command("gpg --homedir " + shell_quote(m_home.string()) +
+                       " --batch --pinentry-mode loopback --passphrase '' " + args);
+  }
+
+  std::filesystem::path m_home;
+  std::filesystem::path m_keyring;
+};
+
 // Podman's Docker-compatible API service (`podman system service`) as root,
 // with its storage, runtime state and temporary files in the test's
 // directory (vfs storage: no mount outlives the test).

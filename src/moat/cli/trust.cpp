@@ -1,6 +1,7 @@
 // moat key, moat sign, moat verify: content trust in cosign's format.
 #include <moat/cli/common.hpp>
 #include <moat/cli/verbs.hpp>
+#include <moat/trust/gpg.hpp>
 #include <moat/trust/keys.hpp>
 #include <moat/trust/layout.hpp>
 #include <moat/trust/registry.hpp>
@@ -235,6 +236,9 @@ struct VerifyOptions {
   std::vector<std::string> annotations;
   std::string match = "repository";
   std::string image;
+  std::string gpg_keyring;
+  std::string lookaside;
+  std::string reference;
   RegistryFlags registry;
 };
 
@@ -261,18 +265,68 @@ read_keys(const std::vector<std::string>& paths) {
   return keys;
 }
 
+// A signature file: cosign's sigstore-json form, or else a GPG (OpenPGP)
+// signature as skopeo writes it.
+core::Result<trust::Signature> read_signature_file(const std::string& path) {
+  MOAT_TRY_ASSIGN(bytes, read_small(path, 4 * trust::k_max_payload_bytes));
+  if (bytes.starts_with(std::string_view("\0sigstore-json\n", 15)))
+    return trust::parse_signature_file(bytes, path);
+  return trust::Signature::gpg(std::move(bytes), path);
+}
+
+// signature-1, signature-2, ... in DIR, up to the first that is missing.
+core::Result<std::vector<trust::Signature>> numbered_signatures(const std::filesystem::path& dir) {
+  std::vector<trust::Signature> out;
+  std::error_code ec;
+  for (int n = 1; n <= 1000; ++n) {
+    const auto path = dir / fmt::format("signature-{}", n);
+    if (!std::filesystem::exists(path, ec))
+      break;
+    MOAT_TRY_ASSIGN(s, read_signature_file(path.string()));
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+// Where a lookaside store keeps the signatures of REPOSITORY's DIGEST, as
+// containers/image lays it out: BASE/REPO-PATH@sha256=HEX/signature-N.
+std::filesystem::path lookaside_dir(const std::string& base, const std::string& target,
+                                    const std::string& digest) {
+  std::string_view rest(target);
+  rest.remove_prefix(std::string_view("registry://").size());
+  const auto slash = rest.find('/');
+  std::string repository(rest.substr(slash + 1));
+  repository = repository.substr(0, repository.find('@'));
+  if (const auto colon = repository.rfind(':'); colon != std::string::npos)
+    repository.resize(colon);
+  std::string place = digest;
+  place[place.find(':')] = '=';
+  std::string root = base;
+  if (root.starts_with("file://"))
+    root.erase(0, 7);
+  return std::filesystem::path(root) / (repository + "@" + place);
+}
+
 int run_verify(VerifyOptions& opts) {
   auto policy = build_policy(opts.common, std::filesystem::current_path());
   if (!policy)
     return report_error(policy.error());
-  if (opts.keys.empty())
-    return report_error(
-        core::Error{core::ErrorKind::usage, "--key", "a public key is needed", 0, 0});
+  if (opts.keys.empty() && opts.gpg_keyring.empty())
+    return report_error(core::Error{core::ErrorKind::usage, "--key",
+                                    "a public key (--key) or a GPG keyring (--gpg-keyring) is "
+                                    "needed",
+                                    0, 0});
   trust::VerifyRequest request;
   auto keys = read_keys(opts.keys);
   if (!keys)
     return report_error(keys.error());
   request.keys = std::move(*keys);
+  if (!opts.gpg_keyring.empty()) {
+    auto keyring = trust::GpgKeyring::open(opts.gpg_keyring);
+    if (!keyring)
+      return report_error(keyring.error());
+    request.gpg = std::move(*keyring);
+  }
   auto annotations = parse_annotations(opts.annotations);
   if (!annotations)
     return report_error(annotations.error());
@@ -287,8 +341,8 @@ int run_verify(VerifyOptions& opts) {
   std::string target;
   std::vector<std::filesystem::path> inputs;
   if (!opts.signatures.empty() || !opts.manifest.empty()) {
-    // Signature files beside the manifest they sign (a dir: copy, files
-    // from elsewhere); IMAGE, when given, is the reference to match.
+    // Signature files beside the manifest they sign (standalone files, a
+    // dir: copy's); IMAGE, when given, is the reference to match.
     if (opts.signatures.empty() || opts.manifest.empty())
       return report_error(core::Error{core::ErrorKind::usage, "--signature",
                                       "--signature and --manifest go together", 0, 0});
@@ -297,10 +351,7 @@ int run_verify(VerifyOptions& opts) {
       return report_error(manifest.error());
     request.manifest_digest = "sha256:" + util::sha256_hex(*manifest);
     for (const auto& path : opts.signatures) {
-      auto bytes = read_small(path, 4 * trust::k_max_payload_bytes);
-      if (!bytes)
-        return report_error(bytes.error());
-      auto s = trust::parse_signature_file(*bytes, path);
+      auto s = read_signature_file(path);
       if (!s)
         return report_error(s.error());
       signatures.push_back(std::move(*s));
@@ -310,11 +361,23 @@ int run_verify(VerifyOptions& opts) {
       request.reference = opts.image;
     target = opts.image.empty() ? opts.manifest : opts.image;
     inputs.emplace_back(opts.manifest);
+  } else if (opts.image.starts_with("dir:")) {
+    // A `skopeo copy ... dir:PATH` copy: manifest.json and signature-N.
+    const std::filesystem::path dir = opts.image.substr(4);
+    auto manifest = read_small((dir / "manifest.json").string(), k_max_manifest_file_bytes);
+    if (!manifest)
+      return report_error(manifest.error());
+    request.manifest_digest = "sha256:" + util::sha256_hex(*manifest);
+    auto found = numbered_signatures(dir);
+    if (!found)
+      return report_error(found.error());
+    signatures = std::move(*found);
+    target = opts.image;
   } else {
     if (opts.image.empty())
       return report_error(core::Error{core::ErrorKind::usage, "IMAGE",
-                                      "an image (an OCI layout) or --signature and --manifest "
-                                      "are needed",
+                                      "an image (registry://..., an OCI layout, dir:PATH) or "
+                                      "--signature and --manifest are needed",
                                       0, 0});
     core::Result<trust::FoundSignatures> found = core::fail(core::ErrorKind::internal, "", "");
     if (is_registry_target(opts.image)) {
@@ -330,8 +393,22 @@ int run_verify(VerifyOptions& opts) {
     request.manifest_digest = found->manifest_digest;
     request.reference = found->reference;
     signatures = std::move(found->signatures);
+    if (!opts.lookaside.empty()) {
+      if (!is_registry_target(opts.image))
+        return report_error(core::Error{core::ErrorKind::usage, "--lookaside",
+                                        "a lookaside store holds signatures of registry images", 0,
+                                        0});
+      auto more =
+          numbered_signatures(lookaside_dir(opts.lookaside, opts.image, request.manifest_digest));
+      if (!more)
+        return report_error(more.error());
+      for (auto& s : *more)
+        signatures.push_back(std::move(s));
+    }
     target = opts.image;
   }
+  if (!opts.reference.empty())
+    request.reference = opts.reference;
   if (request.reference && !trust::parse_docker_reference(*request.reference))
     return report_error(core::Error{core::ErrorKind::usage, *request.reference,
                                     "not a Docker reference to match signatures against", 0, 0});
@@ -352,8 +429,8 @@ void attach_verify_verb(CLI::App& root, int& exit_code) {
   auto opts = std::make_shared<VerifyOptions>();
   auto* cmd = root.add_subcommand("verify", "Verify an image's cosign signatures");
   cmd->add_option("IMAGE", opts->image,
-                  "registry://HOST/REPO[:TAG|@DIGEST] or an OCI layout directory; with "
-                  "--signature, the reference to match")
+                  "registry://HOST/REPO[:TAG|@DIGEST], an OCI layout directory or dir:PATH "
+                  "(a skopeo dir: copy); with --signature, the reference to match")
       ->option_text("IMAGE");
   cmd->add_option("--key", opts->keys, "A public key (PEM) to trust; repeat for several")
       ->option_text("PUB")
@@ -364,6 +441,16 @@ void attach_verify_verb(CLI::App& root, int& exit_code) {
       ->allow_extra_args(false);
   cmd->add_option("--manifest", opts->manifest, "The manifest the signature files sign")
       ->option_text("FILE");
+  cmd->add_option("--gpg-keyring", opts->gpg_keyring,
+                  "Trusted GPG keys (a keyring, binary or armored) for GPG simple signing "
+                  "signatures")
+      ->option_text("FILE");
+  cmd->add_option("--lookaside", opts->lookaside,
+                  "A lookaside signature store (a directory, or file://) for a registry image")
+      ->option_text("DIR");
+  cmd->add_option("--reference", opts->reference,
+                  "The reference the signed identity must match (default: the image's own)")
+      ->option_text("REF");
   cmd->add_option("-a,--annotation", opts->annotations,
                   "KEY=VALUE that a verifying signature must carry; repeat for several")
       ->option_text("KEY=VALUE")
@@ -387,13 +474,19 @@ void attach_verify_verb(CLI::App& root, int& exit_code) {
       "  signature that does not verify, as info.\n\n"
       "  Signatures are read from the tag sha256-<hex>.sig of the image's\n"
       "  repository (or $COSIGN_REPOSITORY) in a registry, and from that tag\n"
-      "  in an OCI layout's index.\n\n"
+      "  in an OCI layout's index. GPG simple signing signatures (skopeo,\n"
+      "  Podman, CRI-O: type \"atomic container signature\") are checked with\n"
+      "  gpgv against --gpg-keyring: the signature-N files of a dir: copy,\n"
+      "  standalone files (--signature), and a lookaside store (--lookaside\n"
+      "  DIR: DIR/REPO@sha256=HEX/signature-N).\n\n"
       "EXAMPLES:\n"
       "  moat verify --key release.pub registry://registry.example.com/team/app:1.4\n"
       "  moat verify --key release.pub ./app-layout\n"
       "  moat verify --key cosign.pub --signature img/signature-1 --manifest img/manifest.json \\\n"
       "      registry.example.com/team/app\n"
-      "  moat verify --key release.pub -a build=42 --format sarif -o trust.sarif ./app-layout\n\n"
+      "  moat verify --key release.pub -a build=42 --format sarif -o trust.sarif ./app-layout\n"
+      "  moat verify --gpg-keyring trusted.gpg --reference docker.io/library/busybox:1 "
+      "dir:./copy\n\n"
       "EXIT STATUS:\n"
       "  0  a signature verified\n"
       "  1  no signature verified\n"

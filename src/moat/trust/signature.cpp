@@ -263,36 +263,84 @@ std::string_view outcome_name(Outcome outcome) {
   return "malformed";
 }
 
-Verdict judge(const Signature& signature, const VerifyRequest& request) {
-  Verdict v;
-  v.source = signature.source;
+Signature Signature::gpg(std::string message, std::string source) {
+  Signature s;
+  s.format = Format::gpg;
+  s.openpgp = std::move(message);
+  s.source = std::move(source);
+  return s;
+}
+
+namespace {
+
+// The key stage of a cosign signature: which key verifies it.
+bool judge_cosign_key(const Signature& signature, const VerifyRequest& request, Verdict& v) {
   if (signature.media_type != k_simple_signing_media_type) {
     v.reason = fmt::format("not a simple-signing signature (media type {})",
                            signature.media_type.empty() ? "missing" : signature.media_type);
-    return v;
+    return false;
   }
   if (signature.signature_base64.empty()) {
     v.reason = "no signature annotation";
-    return v;
+    return false;
   }
   const auto raw = util::base64_decode(signature.signature_base64);
   if (!raw || raw->empty()) {
     v.reason = "the signature is not valid base64 (truncated?)";
-    return v;
+    return false;
+  }
+  if (request.keys.empty()) {
+    v.outcome = Outcome::wrong_key;
+    v.reason = "a cosign signature, and no --key to check it with";
+    return false;
   }
   for (const auto& named : request.keys)
     if (verify(named.key, signature.payload, *raw)) {
       v.key = named.name;
-      break;
+      return true;
     }
-  if (v.key.empty()) {
+  v.outcome = Outcome::wrong_key;
+  v.reason = request.keys.size() == 1
+                 ? fmt::format("the signature does not verify with {}", request.keys[0].name)
+                 : "the signature verifies with none of the keys";
+  return false;
+}
+
+// The key stage of a GPG signature: gpgv against the trusted keyring;
+// PAYLOAD receives the signed payload.
+bool judge_gpg_key(const Signature& signature, const VerifyRequest& request, Verdict& v,
+                   std::string& payload) {
+  if (!request.gpg) {
     v.outcome = Outcome::wrong_key;
-    v.reason = request.keys.size() == 1
-                   ? fmt::format("the signature does not verify with {}", request.keys[0].name)
-                   : "the signature verifies with none of the keys";
-    return v;
+    v.reason = "a GPG signature, and no --gpg-keyring to check it with";
+    return false;
   }
-  auto payload = parse_payload(signature.payload, signature.source);
+  auto checked = request.gpg->check(signature.openpgp);
+  if (!checked) {
+    v.reason = checked.error().message;
+    return false;
+  }
+  if (!checked->valid) {
+    v.outcome = Outcome::wrong_key;
+    v.reason = checked->reason;
+    return false;
+  }
+  v.key = fmt::format("GPG key {} ({})", checked->fingerprint, request.gpg->name());
+  payload = std::move(checked->payload);
+  return true;
+}
+
+} // namespace
+
+Verdict judge(const Signature& signature, const VerifyRequest& request) {
+  Verdict v;
+  v.source = signature.source;
+  std::string gpg_payload;
+  const bool is_gpg = signature.format == Signature::Format::gpg;
+  if (!(is_gpg ? judge_gpg_key(signature, request, v, gpg_payload)
+               : judge_cosign_key(signature, request, v)))
+    return v;
+  auto payload = parse_payload(is_gpg ? gpg_payload : signature.payload, signature.source);
   if (!payload) {
     v.outcome = Outcome::malformed;
     v.reason = payload.error().message;
@@ -306,9 +354,10 @@ Verdict judge(const Signature& signature, const VerifyRequest& request) {
         fmt::format("it signs {}, not {}", payload->manifest_digest, request.manifest_digest);
     return v;
   }
-  if (payload->type != k_cosign_type) {
+  const std::string_view want_type = is_gpg ? k_gpg_type : k_cosign_type;
+  if (payload->type != want_type) {
     v.outcome = Outcome::wrong_type;
-    v.reason = fmt::format("its type is \"{}\", not \"{}\"", payload->type, k_cosign_type);
+    v.reason = fmt::format("its type is \"{}\", not \"{}\"", payload->type, want_type);
     return v;
   }
   if (request.reference) {

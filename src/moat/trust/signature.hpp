@@ -5,6 +5,7 @@
 // containers-policy.json compares them, and the verdict on each signature.
 
 #include <moat/core/result.hpp>
+#include <moat/trust/gpg.hpp>
 #include <moat/trust/keys.hpp>
 
 #include <map>
@@ -43,14 +44,21 @@ struct Payload {
 // containers/image has them; the type is returned as written.
 [[nodiscard]] core::Result<Payload> parse_payload(std::string_view bytes, const std::string& input);
 
-// One signature: the payload bytes and the signature annotation's value,
-// with where it came from.
+// One signature, with where it came from: cosign's (the payload bytes and
+// the signature annotation's value) or a GPG simple signing one (the
+// OpenPGP message, payload inside).
 struct Signature {
+  enum class Format { cosign, gpg };
+  Format format = Format::cosign;
   std::string source; // a file, "sha256-<hex>.sig layer 2"
   std::string media_type;
   std::string payload;
   std::string signature_base64;
   std::map<std::string, std::string> annotations;
+  std::string openpgp; // Format::gpg: the signed message
+
+  // A GPG signature as skopeo writes it (signature-N, standalone files).
+  [[nodiscard]] static Signature gpg(std::string message, std::string source);
 };
 
 // A containers/image `dir:` signature file ("\0sigstore-json\n" and a JSON
@@ -81,6 +89,7 @@ struct VerifyRequest {
     Key key;
   };
   std::vector<NamedKey> keys;
+  std::shared_ptr<GpgKeyring> gpg;      // trusted GPG keys, for GPG signatures
   std::string manifest_digest;          // "sha256:<hex>" of the manifest or index
   std::optional<std::string> reference; // the image's reference; none: not checked
   IdentityRule rule = IdentityRule::match_repository;

@@ -5,6 +5,7 @@
 #include <moat/util/base64.hpp>
 #include <moat/util/sha256.hpp>
 
+#include "services.hpp"
 #include "testutil.hpp"
 
 #include <gmock/gmock.h>
@@ -119,6 +120,65 @@ TEST(CosignVectors, DamagedSignaturesFailWithTheirReason) {
 }
 
 // The payload moat builds is the payload cosign built, byte for byte.
+// GPG simple signing, as Debian's skopeo wrote the shared vectors; gpgv
+// does the OpenPGP.
+class GpgVectors : public ::testing::Test {
+protected:
+  void SetUp() override {
+    if (auto ok = moat::test::require_programs({"gpg", "gpgv"}); !ok)
+      GTEST_SKIP() << ok.error();
+    auto keyring = moat::trust::GpgKeyring::open((dir() / "pubkey.asc").string());
+    ASSERT_TRUE(keyring.has_value()) << keyring.error().to_string();
+    request.gpg = *keyring;
+    request.manifest_digest =
+        "sha256:" + moat::util::sha256_hex(moat::test::read_text(dir() / "manifest.json"));
+  }
+  static std::filesystem::path dir() {
+    return moat::test::shared_dir() / "conformance/signing/skopeo-simple-signing";
+  }
+  static moat::trust::Signature gpg(const std::string& name) {
+    return moat::trust::Signature::gpg(moat::test::read_text(dir() / name), name);
+  }
+  moat::trust::VerifyRequest request;
+};
+
+TEST_F(GpgVectors, SignaturesVerifyWithTheTrustedKey) {
+  for (const char* name : {"signature-1", "standalone.sig"}) {
+    SCOPED_TRACE(name);
+    request.reference = "docker.io/library/busybox-test:latest";
+    auto v = moat::trust::judge(gpg(name), request);
+    EXPECT_EQ(v.outcome, Outcome::verified) << v.reason;
+    EXPECT_THAT(v.key, HasSubstr("B509D166777005618847DD985C7107AC637EB959"));
+    ASSERT_TRUE(v.payload.has_value());
+    EXPECT_EQ(v.payload->type, "atomic container signature");
+    // A wrong docker reference must fail.
+    request.reference = "docker.io/library/busybox-other:latest";
+    EXPECT_EQ(moat::trust::judge(gpg(name), request).outcome, Outcome::identity_mismatch);
+  }
+}
+
+TEST_F(GpgVectors, AnythingElseFails) {
+  // Another manifest.
+  request.manifest_digest = "sha256:" + std::string(64, '0');
+  EXPECT_EQ(moat::trust::judge(gpg("signature-1"), request).outcome, Outcome::digest_mismatch);
+  request.manifest_digest =
+      "sha256:" + moat::util::sha256_hex(moat::test::read_text(dir() / "manifest.json"));
+  // A damaged message.
+  auto damaged = gpg("signature-1");
+  damaged.openpgp[damaged.openpgp.size() / 2] ^= 0x20;
+  EXPECT_NE(moat::trust::judge(damaged, request).outcome, Outcome::verified);
+  damaged.openpgp.resize(damaged.openpgp.size() / 3);
+  EXPECT_NE(moat::trust::judge(damaged, request).outcome, Outcome::verified);
+  // Not GPG at all; and a cosign signature is not a GPG key's.
+  EXPECT_EQ(moat::trust::judge(moat::trust::Signature::gpg("plain text", "x"), request).outcome,
+            Outcome::wrong_key);
+  // No keyring to check with.
+  request.gpg.reset();
+  const auto v = moat::trust::judge(gpg("signature-1"), request);
+  EXPECT_EQ(v.outcome, Outcome::wrong_key);
+  EXPECT_THAT(v.reason, HasSubstr("no --gpg-keyring"));
+}
+
 TEST(Payload, SerialisedAsCosignDoes) {
   const auto s = signature("cosign-valid.signature");
   EXPECT_EQ(moat::trust::make_payload("192.168.64.2:5000/cosign-signed-single-sample",
