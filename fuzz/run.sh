@@ -137,6 +137,8 @@ cp "$shared"/conformance/signing/cosign/*.signature "$shared"/conformance/signin
 printf '{"critical":{"identity":{"docker-reference":"a/b"},"image":{"docker-manifest-digest":"sha256:%064d"},"type":"cosign container image signature"},"optional":{"a":"1"}}' 0 >"$work/trust/payload"
 printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{},"layers":[{"mediaType":"application/vnd.dev.cosign.simplesigning.v1+json","size":2,"digest":"sha256:%064d","annotations":{"dev.cosignproject.cosign/signature":"MEUCIQ=="}}]}' 0 >"$work/trust/sigmanifest"
 printf 'registry.example:5000/team/app:1@sha256:%064d' 0 >"$work/trust/ref"
+printf 'default: reject\nscopes:\n  registry.example/team:\n    keys: [a.pub]\n    threshold: 1\n  "*.example.com": insecureAcceptAnything\n' >"$work/trust/policy.yaml"
+printf '{"default":[{"type":"reject"}],"transports":{"docker":{"a.example/b":[{"type":"sigstoreSigned","keyData":"AAAA","signedIdentity":{"type":"exactRepository","dockerRepository":"a.example/c"}}]}}}' >"$work/trust/policy.json"
 run fuzz_trust "$work/trust"
 
 running=0

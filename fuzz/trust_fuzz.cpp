@@ -4,6 +4,7 @@
 
 #include <moat/trust/keys.hpp>
 #include <moat/trust/layout.hpp>
+#include <moat/trust/policy.hpp>
 #include <moat/trust/signature.hpp>
 
 #include <cstddef>
@@ -38,6 +39,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     (void)moat::trust::judge(*s, request);
   }
   (void)moat::trust::read_public_key(text, "fuzz");
+  // Key and keyring files a policy names are looked for in a directory
+  // that does not exist.
+  (void)moat::trust::read_policy_text(text, "/nonexistent/moat-policy.yaml");
+  (void)moat::trust::read_policy_text(text, "/nonexistent/policy.json");
   // A cosign envelope that parses costs a real scrypt (N >= 32768, tenths of
   // a second): fuzzed as plain PEM only.
   if (!moat::trust::is_cosign_private_key(text))

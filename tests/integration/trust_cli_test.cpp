@@ -212,6 +212,81 @@ TEST_F(TrustCli, SignAndVerifyAnOciLayout) {
   EXPECT_NE(r.exit_code, 2) << r.err;
 }
 
+// A multi-platform image is signed as its index, by the index's digest.
+TEST_F(TrustCli, AnIndexIsSignedAsTheIndex) {
+  const auto layout = dir.path() / "multi";
+  const auto manifest_digest = make_layout(layout, "x", "m");
+  const auto manifest = blob(layout, manifest_digest);
+  const json index_doc = {{"schemaVersion", 2},
+                          {"mediaType", "application/vnd.oci.image.index.v1+json"},
+                          {"manifests",
+                           {{{"mediaType", "application/vnd.oci.image.manifest.v1+json"},
+                             {"digest", manifest_digest},
+                             {"size", manifest.size()},
+                             {"platform", {{"os", "linux"}, {"architecture", "amd64"}}}}}}};
+  const auto index_blob = index_doc.dump();
+  put_blob(layout, index_blob);
+  const json top = {
+      {"schemaVersion", 2},
+      {"manifests",
+       {{{"mediaType", "application/vnd.oci.image.index.v1+json"},
+         {"digest", sha256_of(index_blob)},
+         {"size", index_blob.size()},
+         {"annotations",
+          {{"org.opencontainers.image.ref.name", "registry.example/team/multi:1"}}}}}}};
+  moat::test::write_text(layout / "index.json", top.dump());
+  auto r = run("sign --key " + key.string() + ".key " + layout.string());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("Signed " + sha256_of(index_blob)));
+  const auto sig = signature_manifest(layout);
+  ASSERT_TRUE(sig.is_object());
+  const auto payload = blob(layout, sig["layers"][0]["digest"].get<std::string>());
+  EXPECT_THAT(payload, HasSubstr(sha256_of(index_blob)));
+  EXPECT_EQ(run("verify --key " + key.string() + ".pub " + layout.string()).exit_code, 0);
+}
+
+TEST_F(TrustCli, APolicyDecidesPerScope) {
+  const auto layout = dir.path() / "img";
+  make_layout(layout, "registry.example/team/app:1", "p");
+  ASSERT_EQ(run("sign --key " + key.string() + ".key " + layout.string()).exit_code, 0);
+  const auto policy =
+      dir.write("moat-policy.yaml", "default: reject\n"
+                                    "scopes:\n"
+                                    "  registry.example/team:\n"
+                                    "    keys: [release.pub]\n"
+                                    "  registry.example/other: insecureAcceptAnything\n");
+  auto r = run("verify --policy " + policy.string() + " " + layout.string());
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("scope registry.example/team"));
+  // Signed by a key the policy does not name.
+  dir.write("moat-policy.yaml", "default: reject\nscopes:\n  registry.example/team:\n"
+                                "    keys: [other.pub]\n");
+  r = run("verify --policy " + policy.string() + " " + layout.string());
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.out, HasSubstr("TR003"));
+  // Another repository falls to the default, which rejects.
+  auto index = read_json(layout / "index.json");
+  index["manifests"][0]["annotations"]["org.opencontainers.image.ref.name"] =
+      "registry.example/else/app:1";
+  moat::test::write_text(layout / "index.json", index.dump());
+  r = run("verify --policy " + policy.string() + " --format json " + layout.string());
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.out, HasSubstr("rejects images in scope default"));
+  // moat image --policy adds the verdict to the image report.
+  r = run("image --skip-vulns --format json --policy " + policy.string() + " " + layout.string());
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  bool tr003 = false;
+  const auto image_report = json::parse(r.out);
+  for (const auto& f : image_report["targets"][0]["findings"])
+    tr003 = tr003 || f["id"] == "TR003";
+  EXPECT_TRUE(tr003) << r.out;
+  // A malformed policy is one line, exit 2.
+  dir.write("moat-policy.yaml", "default: perhaps\n");
+  r = run("verify --policy " + policy.string() + " " + layout.string());
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+}
+
 TEST_F(TrustCli, EachFailureHasItsOwnReason) {
   const auto a = dir.path() / "a";
   const auto b = dir.path() / "b";

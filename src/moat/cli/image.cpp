@@ -8,6 +8,7 @@
 #include <moat/image/checks.hpp>
 #include <moat/image/source.hpp>
 #include <moat/image/union.hpp>
+#include <moat/trust/trust.hpp>
 #include <moat/util/file.hpp>
 #include <moat/util/strings.hpp>
 
@@ -26,6 +27,7 @@ struct ImageOptions {
   VulnOptions vuln;
   std::string target;
   bool list_packages = false;
+  std::string trust_policy;
 };
 
 int run_image(ImageOptions& opts) {
@@ -66,6 +68,19 @@ int run_image(ImageOptions& opts) {
         !status)
       return report_error(status.error());
   }
+  if (!opts.trust_policy.empty()) {
+    auto trust_policy = trust::read_policy(opts.trust_policy);
+    if (!trust_policy)
+      return report_error(trust_policy.error());
+    image::RegistryOptions options;
+    options.ca_cert = opts.source.ca_cert;
+    options.insecure = opts.source.insecure;
+    options.insecure_registries = opts.source.insecure_registries;
+    auto verdict = trust::check_policy(*trust_policy, opts.target, options);
+    if (!verdict)
+      return report_error(verdict.error());
+    trust::add_policy_verdict(report, *verdict);
+  }
   core::apply_policy(*policy, report);
   // The inventory's notes come first; matching may have added its own.
   report.notes.insert(report.notes.begin(), inventory.notes.begin(), inventory.notes.end());
@@ -81,6 +96,8 @@ int run_image(ImageOptions& opts) {
   // Findings come from the image table and, for the history, the Dockerfile table.
   std::vector<core::CheckInfo> all(image::checks().begin(), image::checks().end());
   all.insert(all.end(), dockerfile::checks().begin(), dockerfile::checks().end());
+  if (!opts.trust_policy.empty())
+    all.insert(all.end(), trust::checks().begin(), trust::checks().end());
   if (auto status = emit_reports(opts.common, "image", all, *policy, reports,
                                  vuln_inputs(opts.target, opts.vuln));
       !status)
@@ -98,6 +115,9 @@ void attach_image(CLI::App& root, int& exit_code) {
   add_image_source_options(*cmd, opts->source);
   cmd->add_flag("--list-packages", opts->list_packages,
                 "Include the package inventory (SBOM) in the report");
+  cmd->add_option("--policy", opts->trust_policy,
+                  "Also judge the image's signatures by this trust policy (TR003)")
+      ->option_text("FILE");
   add_vuln_options(*cmd, opts->vuln, true);
   add_common_options(*cmd, opts->common, "text, table, json, sarif, junit");
   cmd->footer(

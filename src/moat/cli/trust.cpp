@@ -239,6 +239,7 @@ struct VerifyOptions {
   std::string gpg_keyring;
   std::string lookaside;
   std::string reference;
+  std::string policy_file;
   RegistryFlags registry;
 };
 
@@ -307,10 +308,46 @@ std::filesystem::path lookaside_dir(const std::string& base, const std::string& 
   return std::filesystem::path(root) / (repository + "@" + place);
 }
 
+// moat verify --policy FILE IMAGE: the trust policy decides.
+int run_verify_policy(VerifyOptions& opts, const core::Policy& policy) {
+  if (opts.image.empty())
+    return report_error(
+        core::Error{core::ErrorKind::usage, "IMAGE", "--policy judges an image: name one", 0, 0});
+  if (!opts.keys.empty() || !opts.gpg_keyring.empty() || !opts.signatures.empty())
+    return report_error(core::Error{core::ErrorKind::usage, "--policy",
+                                    "the policy names the keys: --policy does not go with --key, "
+                                    "--gpg-keyring or --signature",
+                                    0, 0});
+  auto trust_policy = trust::read_policy(opts.policy_file);
+  if (!trust_policy)
+    return report_error(trust_policy.error());
+  auto options = registry_options(opts.registry);
+  if (!options)
+    return report_error(options.error());
+  auto verdict = trust::check_policy(*trust_policy, opts.image, *options);
+  if (!verdict)
+    return report_error(verdict.error());
+  core::TargetReport report;
+  report.target = opts.image;
+  report.kind = "image";
+  report.show_passed = true;
+  trust::add_policy_verdict(report, *verdict);
+  core::apply_policy(policy, report);
+  core::sort_findings(report.findings);
+  std::vector<core::TargetReport> reports{std::move(report)};
+  std::vector<std::filesystem::path> inputs{opts.policy_file};
+  if (auto status = emit_reports(opts.common, "verify", trust::checks(), policy, reports, inputs);
+      !status)
+    return report_error(status.error());
+  return verdict->accepted ? k_exit_clean : k_exit_findings;
+}
+
 int run_verify(VerifyOptions& opts) {
   auto policy = build_policy(opts.common, std::filesystem::current_path());
   if (!policy)
     return report_error(policy.error());
+  if (!opts.policy_file.empty())
+    return run_verify_policy(opts, *policy);
   if (opts.keys.empty() && opts.gpg_keyring.empty())
     return report_error(core::Error{core::ErrorKind::usage, "--key",
                                     "a public key (--key) or a GPG keyring (--gpg-keyring) is "
@@ -448,6 +485,9 @@ void attach_verify_verb(CLI::App& root, int& exit_code) {
   cmd->add_option("--lookaside", opts->lookaside,
                   "A lookaside signature store (a directory, or file://) for a registry image")
       ->option_text("DIR");
+  cmd->add_option("--policy", opts->policy_file,
+                  "Judge IMAGE by this trust policy (moat-policy.yaml or containers-policy.json)")
+      ->option_text("FILE");
   cmd->add_option("--reference", opts->reference,
                   "The reference the signed identity must match (default: the image's own)")
       ->option_text("REF");
@@ -479,6 +519,11 @@ void attach_verify_verb(CLI::App& root, int& exit_code) {
       "  gpgv against --gpg-keyring: the signature-N files of a dir: copy,\n"
       "  standalone files (--signature), and a lookaside store (--lookaside\n"
       "  DIR: DIR/REPO@sha256=HEX/signature-N).\n\n"
+      "  With --policy, the policy file names the keys per scope (registry,\n"
+      "  repository or *.domain; the most specific wins, as containers/image\n"
+      "  decides): moat-policy.yaml, or a containers-policy.json as skopeo and\n"
+      "  Podman read it (sigstoreSigned, signedBy GPGKeys, reject,\n"
+      "  insecureAcceptAnything, signedIdentity). TR003 is the verdict.\n\n"
       "EXAMPLES:\n"
       "  moat verify --key release.pub registry://registry.example.com/team/app:1.4\n"
       "  moat verify --key release.pub ./app-layout\n"

@@ -31,6 +31,7 @@ class Key {
 public:
   Key() = default;
   explicit Key(Pkey key) : m_key(std::move(key)) {}
+  // Copies share the one OpenSSL key (it is not changed after it is made).
 
   [[nodiscard]] bool empty() const { return !m_key; }
   // "ECDSA P-256", "Ed25519", "RSA 4096".
@@ -40,7 +41,7 @@ public:
   [[nodiscard]] EVP_PKEY* get() const { return m_key.get(); }
 
 private:
-  Pkey m_key;
+  std::shared_ptr<EVP_PKEY> m_key;
 };
 
 // What moat names the encrypted form it writes; the older label is read too.

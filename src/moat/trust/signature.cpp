@@ -263,6 +263,58 @@ std::string_view outcome_name(Outcome outcome) {
   return "malformed";
 }
 
+namespace {
+
+std::string_view rule_name(IdentityRule rule) {
+  switch (rule) {
+  case IdentityRule::match_repository:
+    return "matchRepository";
+  case IdentityRule::match_exact:
+    return "matchExact";
+  case IdentityRule::match_repo_digest_or_exact:
+    return "matchRepoDigestOrExact";
+  case IdentityRule::exact_reference:
+    return "exactReference";
+  case IdentityRule::exact_repository:
+    return "exactRepository";
+  }
+  return "matchRepository";
+}
+
+bool names_version(const DockerReference& r) {
+  return !r.tag.empty() || !r.digest.empty();
+}
+
+} // namespace
+
+bool identity_matches(IdentityRule rule, const DockerReference& image,
+                      const DockerReference& signed_identity, const std::string& value) {
+  switch (rule) {
+  case IdentityRule::match_repository:
+    return image.repository == signed_identity.repository;
+  case IdentityRule::match_exact:
+    return names_version(image) && names_version(signed_identity) &&
+           image.to_string() == signed_identity.to_string();
+  case IdentityRule::match_repo_digest_or_exact:
+    // A name-only signature never matches; an image by digest needs the
+    // same repository, an image by tag the same tag.
+    if (!names_version(signed_identity))
+      return false;
+    if (!image.digest.empty())
+      return image.repository == signed_identity.repository;
+    return names_version(image) && image.to_string() == signed_identity.to_string();
+  case IdentityRule::exact_reference: {
+    const auto want = parse_docker_reference(value);
+    return want && names_version(*want) && want->to_string() == signed_identity.to_string();
+  }
+  case IdentityRule::exact_repository: {
+    const auto want = parse_docker_reference(value);
+    return want && want->repository == signed_identity.repository;
+  }
+  }
+  return false;
+}
+
 Signature Signature::gpg(std::string message, std::string source) {
   Signature s;
   s.format = Format::gpg;
@@ -360,24 +412,17 @@ Verdict judge(const Signature& signature, const VerifyRequest& request) {
     v.reason = fmt::format("its type is \"{}\", not \"{}\"", payload->type, want_type);
     return v;
   }
-  if (request.reference) {
-    const auto image = parse_docker_reference(*request.reference);
+  const bool exact_rule = request.rule == IdentityRule::exact_reference ||
+                          request.rule == IdentityRule::exact_repository;
+  if (request.reference || exact_rule) {
+    const auto image = parse_docker_reference(request.reference.value_or(request.identity));
     const auto signed_ref = parse_docker_reference(payload->docker_reference);
-    bool match = false;
-    if (image && signed_ref) {
-      if (request.rule == IdentityRule::match_repository)
-        match = image->repository == signed_ref->repository;
-      else
-        match = (!image->tag.empty() || !image->digest.empty()) &&
-                (!signed_ref->tag.empty() || !signed_ref->digest.empty()) &&
-                image->to_string() == signed_ref->to_string();
-    }
-    if (!match) {
+    if (!image || !signed_ref ||
+        !identity_matches(request.rule, *image, *signed_ref, request.identity)) {
       v.outcome = Outcome::identity_mismatch;
       v.reason = fmt::format("it names {}, which does not match {} ({})", payload->docker_reference,
-                             *request.reference,
-                             request.rule == IdentityRule::match_repository ? "same repository"
-                                                                            : "exact reference");
+                             exact_rule ? request.identity : request.reference.value_or(""),
+                             rule_name(request.rule));
       return v;
     }
   }

@@ -80,7 +80,19 @@ struct DockerReference {
 
 // How the signed identity must match the image's reference
 // (containers-policy.json's signedIdentity).
-enum class IdentityRule { match_repository, match_exact };
+enum class IdentityRule {
+  match_repository,
+  match_exact,
+  match_repo_digest_or_exact, // containers-policy.json's default
+  exact_reference,            // the signed identity is VerifyRequest::identity
+  exact_repository,           // its repository is VerifyRequest::identity's
+};
+
+// Whether SIGNED (the payload's identity) matches IMAGE under RULE; VALUE
+// is exactReference's or exactRepository's.
+[[nodiscard]] bool identity_matches(IdentityRule rule, const DockerReference& image,
+                                    const DockerReference& signed_identity,
+                                    const std::string& value);
 
 // What a verification asks for.
 struct VerifyRequest {
@@ -93,6 +105,7 @@ struct VerifyRequest {
   std::string manifest_digest;          // "sha256:<hex>" of the manifest or index
   std::optional<std::string> reference; // the image's reference; none: not checked
   IdentityRule rule = IdentityRule::match_repository;
+  std::string identity;                           // exactReference / exactRepository's value
   std::map<std::string, std::string> annotations; // required in `optional`
 };
 

@@ -1,5 +1,8 @@
 #include <moat/trust/trust.hpp>
 
+#include <moat/trust/layout.hpp>
+#include <moat/trust/registry.hpp>
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -30,6 +33,13 @@ constexpr auto k_checks = std::to_array<core::CheckInfo>({
      "damaged file) says nothing about the image; it is listed so you can see why.",
      "Sign the image again with the key the verifier trusts, or verify with the signer's public "
      "key.",
+     k_refs},
+    {"TR003", "", Severity::high, "Image does not meet the trust policy",
+     "The trust policy says which keys must have signed the images of each registry, repository "
+     "or domain, and which images are rejected outright; an image that does not meet it is not "
+     "the one you decided to trust.",
+     "Sign the image with the keys the policy names for its scope, or change the policy (moat "
+     "verify --policy FILE IMAGE shows which scope applies and why).",
      k_refs},
 });
 
@@ -115,6 +125,50 @@ core::TargetReport to_report(const ImageVerdict& verdict) {
     report.findings.insert(report.findings.begin(), std::move(f));
   }
   return report;
+}
+
+core::Result<PolicyVerdict> check_policy(const TrustPolicy& policy, const std::string& target,
+                                         const image::RegistryOptions& options) {
+  std::error_code ec;
+  if (target.starts_with("registry://")) {
+    MOAT_TRY_ASSIGN(found, registry_signatures(target, options));
+    return evaluate(policy, found.reference, found.manifest_digest, found.signatures);
+  }
+  // An OCI layout directory, or DIR:REF naming one of its images.
+  std::filesystem::path dir = target;
+  if (!std::filesystem::is_directory(dir, ec))
+    if (const auto colon = target.rfind(':'); colon != std::string::npos && colon > 0)
+      dir = target.substr(0, colon);
+  if (std::filesystem::exists(dir / "oci-layout", ec)) {
+    MOAT_TRY_ASSIGN(found, layout_signatures(target));
+    return evaluate(policy, found.reference, found.manifest_digest, found.signatures);
+  }
+  // An archive, a daemon's image, a root file system: no signatures.
+  return evaluate(policy, std::nullopt, "", {});
+}
+
+void add_policy_verdict(core::TargetReport& report, const PolicyVerdict& verdict) {
+  report.lists_passed = true;
+  for (const auto& v : verdict.signatures) {
+    if (v.outcome == Outcome::verified)
+      continue;
+    core::Finding f;
+    f.check = &check("TR002");
+    f.severity = Severity::info;
+    f.message = fmt::format("{}: {}: {}", v.source, outcome_name(v.outcome), v.reason);
+    f.location.file = report.target;
+    report.findings.push_back(std::move(f));
+  }
+  if (verdict.accepted) {
+    report.passed.push_back({&check("TR003"), verdict.reason});
+    return;
+  }
+  core::Finding f;
+  f.check = &check("TR003");
+  f.severity = Severity::high;
+  f.message = verdict.reason;
+  f.location.file = report.target;
+  report.findings.push_back(std::move(f));
 }
 
 } // namespace moat::trust

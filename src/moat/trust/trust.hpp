@@ -5,6 +5,8 @@
 
 #include <moat/core/check.hpp>
 #include <moat/core/finding.hpp>
+#include <moat/image/registry.hpp>
+#include <moat/trust/policy.hpp>
 #include <moat/trust/signature.hpp>
 
 #include <span>
@@ -35,5 +37,16 @@ struct ImageVerdict {
 // annotations) or is a finding (nothing verified), and each signature that
 // did not verify is a TR002 info finding with its reason.
 [[nodiscard]] core::TargetReport to_report(const ImageVerdict& verdict);
+
+// Judges the image TARGET names against POLICY: a registry image's and an
+// OCI layout's own signatures; any other target can hold none (only a
+// scope that accepts anything lets it pass). OPTIONS reach the registry.
+[[nodiscard]] core::Result<PolicyVerdict> check_policy(const TrustPolicy& policy,
+                                                       const std::string& target,
+                                                       const image::RegistryOptions& options);
+
+// Adds POLICY's verdict to REPORT: TR003 passes, or is a finding naming why;
+// each signature that did not verify under it is a TR002 info finding.
+void add_policy_verdict(core::TargetReport& report, const PolicyVerdict& verdict);
 
 } // namespace moat::trust
