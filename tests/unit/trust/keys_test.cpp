@@ -15,6 +15,7 @@
 #include <openssl/ec.h>
 #include <openssl/evp.h>
 #include <openssl/kdf.h>
+#include <openssl/pem.h>
 #include <openssl/x509.h>
 
 #include <array>
@@ -353,6 +354,53 @@ TEST(CosignKeys, HostileEnvelopesAreRefused) {
   EXPECT_FALSE(moat::trust::read_public_key(
                    "-----BEGIN PUBLIC KEY-----\n%%%%\n-----END PUBLIC KEY-----\n", "k")
                    .has_value());
+}
+
+// Plain PEM keys as openssl writes them: PKCS#8 and SEC1 private keys, PKIX
+// public keys; an encrypted PKCS#8 block with its password.
+TEST(PlainPem, PrivateAndPublicKeysAsOpenSslWritesThem) {
+  auto key = moat::trust::generate_key(moat::trust::KeyType::ecdsa_p256);
+  ASSERT_TRUE(key.has_value());
+  auto pem_of = [&](auto write) {
+    BIO* bio = BIO_new(BIO_s_mem());
+    write(bio);
+    char* data = nullptr;
+    const long n = BIO_get_mem_data(bio, &data);
+    std::string out(data, static_cast<std::size_t>(n));
+    BIO_free(bio);
+    return out;
+  };
+  const auto pkcs8 = pem_of([&](BIO* b) {
+    PEM_write_bio_PrivateKey(b, key->get(), nullptr, nullptr, 0, nullptr, nullptr);
+  });
+  const auto sec1 = pem_of([&](BIO* b) {
+    PEM_write_bio_PrivateKey_traditional(b, key->get(), nullptr, nullptr, 0, nullptr, nullptr);
+  });
+  const auto encrypted = pem_of([&](BIO* b) {
+    PEM_write_bio_PKCS8PrivateKey(b, key->get(), EVP_aes_256_cbc(), nullptr, 0, nullptr,
+                                  const_cast<char*>("pw"));
+  });
+  EXPECT_THAT(pkcs8, HasSubstr("BEGIN PRIVATE KEY"));
+  EXPECT_THAT(sec1, HasSubstr("BEGIN EC PRIVATE KEY"));
+  EXPECT_THAT(encrypted, HasSubstr("BEGIN ENCRYPTED PRIVATE KEY"));
+  EXPECT_FALSE(moat::trust::private_key_needs_password(pkcs8));
+  EXPECT_TRUE(moat::trust::private_key_needs_password(encrypted));
+  for (const auto& [text, password] : std::vector<std::pair<std::string, std::string>>{
+           {pkcs8, ""}, {sec1, ""}, {encrypted, "pw"}}) {
+    auto read = moat::trust::read_private_key(text, password, "k.pem");
+    ASSERT_TRUE(read.has_value()) << read.error().to_string();
+    EXPECT_EQ(read->public_pem(), key->public_pem());
+  }
+  auto wrong = moat::trust::read_private_key(encrypted, "nope", "k.pem");
+  ASSERT_FALSE(wrong.has_value());
+  EXPECT_THAT(wrong.error().message, HasSubstr("wrong password"));
+  // A public key file, and the public half of a plain private key.
+  EXPECT_TRUE(moat::trust::read_public_key(key->public_pem(), "k.pub").has_value());
+  EXPECT_TRUE(moat::trust::read_public_key(pkcs8, "k.pem").has_value());
+  auto not_key = moat::trust::read_public_key(
+      "-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n-----END CERTIFICATE REQUEST-----\n", "c.pem");
+  ASSERT_FALSE(not_key.has_value());
+  EXPECT_THAT(not_key.error().message, HasSubstr("not a public key"));
 }
 
 TEST(Signing, SignaturesVerifyWithTheirKeyOnly) {
