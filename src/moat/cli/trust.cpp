@@ -26,6 +26,12 @@ namespace moat::cli {
 
 namespace {
 
+constexpr const char* k_write_exit_status =
+    "EXIT STATUS:\n"
+    "  0  done\n"
+    "  2  usage error, or an input could not be read, a key not opened or a signature not\n"
+    "     stored (one line on stderr names it; nothing is left half-written)\n";
+
 constexpr std::size_t k_max_key_bytes = std::size_t{64} * 1024;
 constexpr std::size_t k_max_manifest_file_bytes = std::size_t{8} * 1024 * 1024;
 
@@ -165,6 +171,8 @@ int run_key_generate(const KeyOptions& opts) {
 void attach_key_verb(CLI::App& root, int& exit_code) {
   auto* cmd = root.add_subcommand("key", "Generate signing keys");
   cmd->require_subcommand(1);
+  cmd->footer(std::string("Run 'moat key COMMAND --help' for a command's options.\n\n") +
+              k_write_exit_status);
   auto opts = std::make_shared<KeyOptions>();
   auto* gen = cmd->add_subcommand("generate", "Write a new key pair: NAME.key and NAME.pub");
   gen->add_option("--type", opts->type, "ecdsa-p256 (default) or ed25519")->option_text("TYPE");
@@ -184,7 +192,7 @@ void attach_key_verb(CLI::App& root, int& exit_code) {
                   "EXAMPLES:\n"
                   "  moat key generate --output-key-prefix release\n"
                   "  MOAT_PASSWORD=... moat key generate --type ed25519\n\n") +
-      exit_status_help());
+      k_write_exit_status);
   gen->callback(verb_callback(exit_code, [opts] { return run_key_generate(*opts); }));
 }
 
@@ -531,7 +539,8 @@ void attach_verify_verb(CLI::App& root, int& exit_code) {
       "      registry.example.com/team/app\n"
       "  moat verify --key release.pub -a build=42 --format sarif -o trust.sarif ./app-layout\n"
       "  moat verify --gpg-keyring trusted.gpg --reference docker.io/library/busybox:1 "
-      "dir:./copy\n\n"
+      "dir:./copy\n"
+      "  moat verify --policy moat-policy.yaml registry://registry.example.com/team/app:1.4\n\n"
       "EXIT STATUS:\n"
       "  0  a signature verified\n"
       "  1  no signature verified\n"
@@ -615,25 +624,28 @@ void attach_sign_verb(CLI::App& root, int& exit_code) {
       ->option_text("REF");
   cmd->add_flag("-q,--quiet", opts->quiet, k_quiet_help);
   add_registry_flags(*cmd, opts->registry);
-  cmd->footer(std::string("DESCRIPTION:\n"
-                          "  Signs the image's manifest digest (an index is signed as the index)\n"
-                          "  as cosign does: the simple-signing payload (identity, digest, type\n"
-                          "  \"cosign container image signature\", the -a annotations under\n"
-                          "  optional) serialised as cosign serialises it, signed with the key\n"
-                          "  (ECDSA over SHA-256 as ASN.1 DER, or Ed25519), stored as a layer of\n"
-                          "  the signature image tagged sha256-<hex>.sig beside the image (in\n"
-                          "  a registry, in the image's repository or $COSIGN_REPOSITORY), with\n"
-                          "  the base64 signature in its dev.cosignproject.cosign/signature\n"
-                          "  annotation. Existing signatures are kept; the same payload already\n"
-                          "  signed by this key is not added twice. The identity is the image's\n"
-                          "  repository, from its ref name when that is a full reference, or\n"
-                          "  --identity. An encrypted key's passphrase is MOAT_PASSWORD (or\n"
-                          "  COSIGN_PASSWORD), else asked on the terminal.\n\n"
-                          "EXAMPLES:\n"
-                          "  moat sign --key release.key ./app-layout\n"
-                          "  moat sign --key release.key -a build=42 --identity "
-                          "registry.example.com/team/app ./app-layout\n\n") +
-              exit_status_help());
+  cmd->footer(
+      std::string("DESCRIPTION:\n"
+                  "  Signs the image's manifest digest (an index is signed as the index)\n"
+                  "  as cosign does: the simple-signing payload (identity, digest, type\n"
+                  "  \"cosign container image signature\", the -a annotations under\n"
+                  "  optional) serialised as cosign serialises it, signed with the key\n"
+                  "  (ECDSA over SHA-256 as ASN.1 DER, or Ed25519), stored as a layer of\n"
+                  "  the signature image tagged sha256-<hex>.sig beside the image (in\n"
+                  "  a registry, in the image's repository or $COSIGN_REPOSITORY), with\n"
+                  "  the base64 signature in its dev.cosignproject.cosign/signature\n"
+                  "  annotation. Existing signatures are kept; the same payload already\n"
+                  "  signed by this key is not added twice. The identity is the image's\n"
+                  "  repository (HOST/REPO in a registry; in a layout, from its ref name\n"
+                  "  when that is a full reference), or --identity. An encrypted key's\n"
+                  "  passphrase is MOAT_PASSWORD (or COSIGN_PASSWORD), else asked on the\n"
+                  "  terminal.\n\n"
+                  "EXAMPLES:\n"
+                  "  moat sign --key release.key registry://registry.example.com/team/app:1.4\n"
+                  "  moat sign --key release.key ./app-layout\n"
+                  "  moat sign --key release.key -a build=42 --identity "
+                  "registry.example.com/team/app ./app-layout\n\n") +
+      k_write_exit_status);
   cmd->callback(verb_callback(exit_code, [opts] { return run_sign(*opts); }));
 }
 
