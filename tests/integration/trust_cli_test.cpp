@@ -6,6 +6,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "oci_layout.hpp"
 #include "services.hpp"
 #include "testutil.hpp"
 
@@ -22,40 +23,12 @@ using nlohmann::json;
 using ::testing::HasSubstr;
 namespace fs = std::filesystem;
 
-std::string sha256_of(const std::string& bytes) {
-  TempDir dir;
-  const auto path = dir.write("blob", bytes);
-  auto r = moat::test::run_command("sha256sum " + moat::test::shell_quote(path.string()));
-  return "sha256:" + r.output.substr(0, 64);
-}
+using moat::test::put_blob;
+using moat::test::sha256_of;
 
-void put_blob(const fs::path& layout, const std::string& bytes) {
-  const auto digest = sha256_of(bytes);
-  moat::test::write_text(layout / "blobs/sha256" / digest.substr(7), bytes);
-}
-
-// A minimal OCI layout: one image (a config, no layers) named REF_NAME;
-// SALT makes its digest its own.
 std::string make_layout(const fs::path& layout, const std::string& ref_name,
                         const std::string& salt) {
-  fs::create_directories(layout / "blobs/sha256");
-  moat::test::write_text(layout / "oci-layout", R"({"imageLayoutVersion":"1.0.0"})");
-  const std::string config =
-      R"({"architecture":"amd64","os":"linux","config":{"Labels":{"salt":")" + salt +
-      R"("}},"rootfs":{"type":"layers","diff_ids":[]}})";
-  put_blob(layout, config);
-  const std::string manifest =
-      R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":")" +
-      sha256_of(config) + R"(","size":)" + std::to_string(config.size()) + R"(},"layers":[]})";
-  put_blob(layout, manifest);
-  json index = {{"schemaVersion", 2},
-                {"manifests",
-                 {{{"mediaType", "application/vnd.oci.image.manifest.v1+json"},
-                   {"digest", sha256_of(manifest)},
-                   {"size", manifest.size()},
-                   {"annotations", {{"org.opencontainers.image.ref.name", ref_name}}}}}}};
-  moat::test::write_text(layout / "index.json", index.dump());
-  return sha256_of(manifest);
+  return moat::test::make_oci_layout(layout, ref_name, salt);
 }
 
 json read_json(const fs::path& path) {

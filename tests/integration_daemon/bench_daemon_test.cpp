@@ -6,6 +6,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "json_reports.hpp"
 #include "services.hpp"
 #include "testutil.hpp"
 
@@ -111,24 +112,18 @@ protected:
   static inline std::string s_skip;
 };
 
-std::set<std::string> problems(const json& target) {
-  std::set<std::string> ids;
-  for (const auto& f : target["findings"])
-    if (f["severity"] != "info")
-      ids.insert(f["id"].get<std::string>());
-  return ids;
-}
-
 TEST_F(BenchDaemonTest, MoatConfigJudgesEachLiveContainer) {
   for (const auto& c : containers(s_daemon->socket().string())) {
     SCOPED_TRACE(c.name);
     auto r = moat::test::run_moat("config --format json container://" + c.name);
     ASSERT_NE(r.exit_code, 2) << r.err;
     const auto doc = json::parse(r.out);
-    EXPECT_EQ(problems(doc["targets"][0]), c.expected) << r.out;
+    EXPECT_EQ(moat::test::problem_ids(doc["targets"][0]["findings"]), c.expected) << r.out;
   }
   auto r = moat::test::run_moat("config --format json container://privileged");
-  EXPECT_TRUE(problems(json::parse(r.out)["targets"][0]).contains("RC001")) << r.out;
+  EXPECT_TRUE(
+      moat::test::problem_ids(json::parse(r.out)["targets"][0]["findings"]).contains("RC001"))
+      << r.out;
 }
 
 TEST_F(BenchDaemonTest, MoatBenchJudgesTheDaemonAndEveryRunningContainer) {

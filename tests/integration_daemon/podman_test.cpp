@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include "json_reports.hpp"
 #include "services.hpp"
 #include "testutil.hpp"
 
@@ -112,24 +113,19 @@ protected:
   static inline std::string s_skip;
 };
 
-std::set<std::string> problems(const json& findings) {
-  std::set<std::string> ids;
-  for (const auto& f : findings)
-    if (f["severity"] != "info")
-      ids.insert(f["id"].get<std::string>());
-  return ids;
-}
-
 TEST_F(PodmanTest, MoatConfigJudgesEachPodmanContainer) {
   for (const auto& c : containers(s_podman->socket().string())) {
     SCOPED_TRACE(c.name);
     auto r = moat::test::run_moat("config --format json container://" + c.name);
     ASSERT_NE(r.exit_code, 2) << r.err;
-    EXPECT_EQ(problems(json::parse(r.out)["targets"][0]["findings"]), c.expected) << r.out;
+    EXPECT_EQ(moat::test::problem_ids(json::parse(r.out)["targets"][0]["findings"]), c.expected)
+        << r.out;
   }
   auto r = moat::test::run_moat("config --format json container://privileged");
   ASSERT_NE(r.exit_code, 2) << r.err;
-  EXPECT_TRUE(problems(json::parse(r.out)["targets"][0]["findings"]).contains("RC001")) << r.out;
+  EXPECT_TRUE(
+      moat::test::problem_ids(json::parse(r.out)["targets"][0]["findings"]).contains("RC001"))
+      << r.out;
   // Every running container at once.
   r = moat::test::run_moat("config --format json container://");
   ASSERT_NE(r.exit_code, 2) << r.err;

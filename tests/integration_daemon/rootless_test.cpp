@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include "json_reports.hpp"
 #include "services.hpp"
 #include "testutil.hpp"
 
@@ -94,14 +95,6 @@ protected:
   static inline std::string s_skip;
 };
 
-std::set<std::string> problems(const json& findings) {
-  std::set<std::string> ids;
-  for (const auto& f : findings)
-    if (f["severity"] != "info")
-      ids.insert(f["id"].get<std::string>());
-  return ids;
-}
-
 TEST_F(RootlessTest, MoatFindsTheUsersOwnDaemon) {
   const std::map<std::string, std::set<std::string>> expected = {
       {"hardened", {}}, {"sysadmin", {"RC002"}}, {"socket", {"RC011"}}};
@@ -109,7 +102,8 @@ TEST_F(RootlessTest, MoatFindsTheUsersOwnDaemon) {
     SCOPED_TRACE(name);
     auto r = moat_as_user("config --format json container://" + name);
     ASSERT_NE(r.exit_code, 2) << r.output;
-    EXPECT_EQ(problems(json::parse(r.output)["targets"][0]["findings"]), ids) << r.output;
+    EXPECT_EQ(moat::test::problem_ids(json::parse(r.output)["targets"][0]["findings"]), ids)
+        << r.output;
   }
 }
 

@@ -5,6 +5,7 @@
 // own reason. Skopeo's own sigstore verification is tried where Debian's
 // skopeo has it.
 
+#include "oci_layout.hpp"
 #include "services.hpp"
 #include "testutil.hpp"
 
@@ -20,34 +21,6 @@ namespace {
 using nlohmann::json;
 using ::testing::HasSubstr;
 namespace fs = std::filesystem;
-
-std::string sha256_of(const std::string& bytes) {
-  TempDir dir;
-  const auto path = dir.write("blob", bytes);
-  auto r = run_command("sha256sum " + shell_quote(path.string()));
-  return "sha256:" + r.output.substr(0, 64);
-}
-
-// A minimal OCI layout of one image (a config, no layers) tagged "v1".
-void make_layout(const fs::path& layout, const std::string& salt) {
-  fs::create_directories(layout / "blobs/sha256");
-  write_text(layout / "oci-layout", R"({"imageLayoutVersion":"1.0.0"})");
-  const std::string config =
-      R"({"architecture":"amd64","os":"linux","config":{"Labels":{"salt":")" + salt +
-      R"("}},"rootfs":{"type":"layers","diff_ids":[]}})";
-  write_text(layout / "blobs/sha256" / sha256_of(config).substr(7), config);
-  const std::string manifest =
-      R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":")" +
-      sha256_of(config) + R"(","size":)" + std::to_string(config.size()) + R"(},"layers":[]})";
-  write_text(layout / "blobs/sha256" / sha256_of(manifest).substr(7), manifest);
-  const json index = {{"schemaVersion", 2},
-                      {"manifests",
-                       {{{"mediaType", "application/vnd.oci.image.manifest.v1+json"},
-                         {"digest", sha256_of(manifest)},
-                         {"size", manifest.size()},
-                         {"annotations", {{"org.opencontainers.image.ref.name", "v1"}}}}}}};
-  write_text(layout / "index.json", index.dump());
-}
 
 class TrustRegistry : public ::testing::Test {
 protected:
@@ -73,7 +46,7 @@ protected:
   std::string push(const std::string& salt, const std::string& repo_tag) {
     const auto layout = dir.path() / ("layout-" + salt);
     if (!fs::exists(layout))
-      make_layout(layout, salt);
+      make_oci_layout(layout, "v1", salt);
     auto ok = registry.push("oci:" + layout.string() + ":v1", repo_tag);
     EXPECT_TRUE(ok.has_value()) << (ok ? "" : ok.error());
     return sha256_of(
