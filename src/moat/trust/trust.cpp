@@ -59,6 +59,16 @@ std::string annotations_text(const std::map<std::string, std::string>& optional)
   return out;
 }
 
+// TR002: a signature that did not verify, and why.
+void add_unverified(core::TargetReport& report, const Verdict& v, const std::string& target) {
+  core::Finding f;
+  f.check = &check("TR002");
+  f.severity = Severity::info;
+  f.message = fmt::format("{}: {}: {}", v.source, outcome_name(v.outcome), v.reason);
+  f.location.file = target;
+  report.findings.push_back(std::move(f));
+}
+
 } // namespace
 
 std::span<const core::CheckInfo> checks() {
@@ -97,12 +107,7 @@ core::TargetReport to_report(const ImageVerdict& verdict) {
                        annotations_text(p.optional))});
       continue;
     }
-    core::Finding f;
-    f.check = &check("TR002");
-    f.severity = Severity::info;
-    f.message = fmt::format("{}: {}: {}", v.source, outcome_name(v.outcome), v.reason);
-    f.location.file = verdict.target;
-    report.findings.push_back(std::move(f));
+    add_unverified(report, v, verdict.target);
   }
   if (!verdict.verified()) {
     core::Finding f;
@@ -152,12 +157,7 @@ void add_policy_verdict(core::TargetReport& report, const PolicyVerdict& verdict
   for (const auto& v : verdict.signatures) {
     if (v.outcome == Outcome::verified)
       continue;
-    core::Finding f;
-    f.check = &check("TR002");
-    f.severity = Severity::info;
-    f.message = fmt::format("{}: {}: {}", v.source, outcome_name(v.outcome), v.reason);
-    f.location.file = report.target;
-    report.findings.push_back(std::move(f));
+    add_unverified(report, v, report.target);
   }
   if (verdict.accepted) {
     report.passed.push_back({&check("TR003"), verdict.reason});
