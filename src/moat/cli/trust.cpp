@@ -95,25 +95,8 @@ core::Status write_key_file(const std::string& path, std::string_view content, m
   std::error_code ec;
   if (!force && std::filesystem::exists(std::filesystem::symlink_status(path, ec)))
     return core::fail(core::ErrorKind::usage, path, "already exists (use --force to replace it)");
-  std::string tmp = path + ".XXXXXX";
-  const int fd = ::mkstemp(tmp.data());
-  if (fd < 0)
-    return core::fail(core::ErrorKind::io, path, std::strerror(errno));
-  bool ok = ::fchmod(fd, mode) == 0;
-  std::size_t done = 0;
-  while (ok && done < content.size()) {
-    const auto n = ::write(fd, content.data() + done, content.size() - done);
-    ok = n > 0;
-    if (ok)
-      done += static_cast<std::size_t>(n);
-  }
-  ok = ok && ::fsync(fd) == 0;
-  ok = ::close(fd) == 0 && ok;
-  if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {
-    const std::string why = std::strerror(errno);
-    ::unlink(tmp.c_str());
-    return core::fail(core::ErrorKind::io, path, why);
-  }
+  if (auto ok = util::replace_file(path, content, mode); !ok)
+    return core::fail(core::ErrorKind::io, path, ok.error());
   return {};
 }
 

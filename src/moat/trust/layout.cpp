@@ -171,25 +171,9 @@ std::optional<std::string> reference_of(const std::string& ref_name) {
 // NAME is replaced, never followed.
 core::Status write_in(const std::filesystem::path& dir, const std::string& name,
                       std::string_view content) {
-  std::string tmp = (dir / (".moat-" + name + ".XXXXXX")).string();
-  const int fd = ::mkstemp(tmp.data());
-  if (fd < 0)
-    return core::fail(core::ErrorKind::io, (dir / name).string(), std::strerror(errno));
-  bool ok = ::fchmod(fd, 0644) == 0;
-  std::size_t done = 0;
-  while (ok && done < content.size()) {
-    const auto n = ::write(fd, content.data() + done, content.size() - done);
-    ok = n > 0;
-    if (ok)
-      done += static_cast<std::size_t>(n);
-  }
-  ok = ::close(fd) == 0 && ok;
   const auto target = dir / name;
-  if (!ok || ::rename(tmp.c_str(), target.c_str()) != 0) {
-    const std::string why = std::strerror(errno);
-    ::unlink(tmp.c_str());
-    return core::fail(core::ErrorKind::io, target.string(), why);
-  }
+  if (auto ok = util::replace_file(target, content, 0644); !ok)
+    return core::fail(core::ErrorKind::io, target.string(), ok.error());
   return {};
 }
 

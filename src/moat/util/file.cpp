@@ -410,4 +410,29 @@ bool is_tty(int fd) {
   return ::isatty(fd) == 1;
 }
 
+std::expected<void, std::string> replace_file(const std::filesystem::path& path,
+                                              std::string_view content, unsigned mode) {
+  std::string tmp =
+      (path.parent_path() / ("." + path.filename().string() + ".moat-XXXXXX")).string();
+  const int fd = ::mkstemp(tmp.data());
+  if (fd < 0)
+    return std::unexpected(std::string(std::strerror(errno)));
+  bool ok = ::fchmod(fd, static_cast<mode_t>(mode)) == 0;
+  std::size_t done = 0;
+  while (ok && done < content.size()) {
+    const auto n = ::write(fd, content.data() + done, content.size() - done);
+    ok = n > 0;
+    if (ok)
+      done += static_cast<std::size_t>(n);
+  }
+  ok = ok && ::fsync(fd) == 0;
+  ok = ::close(fd) == 0 && ok;
+  if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {
+    std::string why = std::strerror(errno);
+    ::unlink(tmp.c_str());
+    return std::unexpected(std::move(why));
+  }
+  return {};
+}
+
 } // namespace moat::util

@@ -68,6 +68,12 @@ write_output_file(const std::filesystem::path& path, const OutputProducer& produ
 write_output_file(const std::filesystem::path& path, std::string_view content,
                   std::span<const std::filesystem::path> inputs = {});
 
+// Writes CONTENT as PATH with MODE through a temporary file beside it and a
+// rename: PATH is the old file or the whole new one, and a symlink at PATH
+// is replaced, never followed. The error is strerror's text.
+[[nodiscard]] std::expected<void, std::string>
+replace_file(const std::filesystem::path& path, std::string_view content, unsigned mode);
+
 // True when FD refers to a terminal.
 [[nodiscard]] bool is_tty(int fd);
 
