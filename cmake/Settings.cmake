@@ -16,13 +16,28 @@ if(MOAT_SANITIZE)
   target_link_options(moat_sanitizers INTERFACE -fsanitize=address,undefined)
 endif()
 
-# Coverage instrumentation for libFuzzer; every library is built with it so
-# the fuzzers see inside moat's code.
+# The fuzz and CI builds (clang): every target gets ASan and UBSan; moat's
+# own libraries also get libFuzzer's coverage instrumentation (see
+# moat_library below), so the fuzz targets see inside moat's code while the
+# tests link the same objects.
 if(MOAT_BUILD_FUZZ)
   target_compile_options(moat_sanitizers INTERFACE
-    -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer)
+    -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all)
   target_link_options(moat_sanitizers INTERFACE -fsanitize=address,undefined)
 endif()
+
+# Extra compile options for moat's libraries only, such as -O1 in a debug
+# build whose tests stay at -O0: the code under test and under fuzz runs fast
+# while the test sources, which are most of what is compiled, compile fast.
+set(MOAT_LIB_COMPILE_OPTIONS "" CACHE STRING "Extra compile options for moat's own libraries")
+
+# Gives a moat library (or the moat executable) what only moat's own code gets.
+function(moat_library target)
+  target_compile_options(${target} PRIVATE ${MOAT_LIB_COMPILE_OPTIONS})
+  if(MOAT_BUILD_FUZZ)
+    target_compile_options(${target} PRIVATE -fsanitize=fuzzer-no-link)
+  endif()
+endfunction()
 
 add_library(moat_hardening INTERFACE)
 target_compile_options(moat_hardening INTERFACE

@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Installs what moat needs, builds it, and runs the whole test suite:
-# clang-format; one -Werror build under ASan+UBSan of moat and every test
-# (unit tests with leak detection, then the integration and the real-image
-# tests); the libFuzzer targets, built with clang, each fuzzed for a while;
-# clang-tidy over every source file. Prints how long each stage took.
+# clang-format; one -Werror build with clang under ASan+UBSan of moat, every
+# test and the libFuzzer targets (moat's libraries at -O1 with libFuzzer's
+# coverage, the tests at -O0); the unit tests with leak detection; g++ over
+# every source with -Werror (analysis only, no code: the release build
+# and the quick start use g++); clang-tidy; the integration and real-image
+# tests; each fuzz target for a while. Prints how long each stage took.
 #
-# The sources are compiled once per configuration, as unity sources: the
-# sanitizer build (g++, precompiled headers) runs every test, and the clang
-# build gives the fuzz targets. The real test images
-# are built from the Debian mirror in the background while the code compiles.
+# The sources are compiled once, as unity sources, and the tests and the fuzz
+# targets link the same objects. The real test images are built from the
+# Debian mirror in the background while the code compiles.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -47,7 +48,7 @@ fi
 # mirror): built now, in the background, so the downloads overlap the
 # compiles; the tests wait for them (build.sh holds a lock) or skip with the
 # reason when the mirror cannot be reached.
-images_out="$root/build/asan-ubsan/test-images"
+images_out="$root/build/ci/test-images"
 mkdir -p "$images_out"
 bash tests/images/build.sh /var/cache/moat-test "$images_out" >"$images_out.log" 2>&1 &
 images_pid=$!
@@ -55,29 +56,46 @@ images_pid=$!
 step "format check"
 find src tests fuzz bench -name '*.cpp' -o -name '*.hpp' | sort | xargs clang-format-16 --dry-run --Werror
 
-step "build: moat and every test, -Werror, ASan+UBSan (g++)"
-cmake --preset asan-ubsan >/dev/null
-cmake --build --preset asan-ubsan
+step "build: moat, every test and the fuzz targets, -Werror, ASan+UBSan (clang)"
+cmake --preset ci >/dev/null
+cmake --build --preset ci
 
 step "unit tests (leak detection on)"
 # Each unit-test executable runs whole, two at a time: ctest would start a
 # process per test case, and starting a sanitizer binary is what most of
 # those cost. The executables are the ones ctest knows under the unit label.
-ctest --preset asan-ubsan -L unit --show-only=json-v1 | python3 -c '
+ctest --preset ci -L unit --show-only=json-v1 | python3 -c '
 import json, sys
 seen = []
 for t in json.load(sys.stdin)["tests"]:
     if t["command"][0] not in seen:
         seen.append(t["command"][0])
-print("\n".join(seen))' >build/asan-ubsan/unit-tests.txt
-(cd build/asan-ubsan/tests &&
+print("\n".join(seen))' >build/ci/unit-tests.txt
+(cd build/ci/tests &&
   ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 xargs -P "$jobs" -I{} \
     sh -c '"$1" --gtest_brief=1 >"$1.log" 2>&1 && echo "passed: $1" || { cat "$1.log"; echo "FAILED: $1"; exit 1; }' \
     unit {} <../unit-tests.txt)
 
-step "build: fuzz targets (clang)"
-cmake --preset fuzz >/dev/null
-cmake --build --preset fuzz --target moat_fuzzers
+step "g++: every source with -Werror (no code generated)"
+# The g++ build's compile commands (asan-ubsan preset, unity sources), each
+# run with -fsyntax-only: g++'s parse, template instantiation and front-end
+# warnings, without the code generation the clang build already did.
+cmake --preset asan-ubsan >/dev/null
+python3 -c '
+import json, shlex, sys
+for e in json.load(open(sys.argv[1])):
+    args = shlex.split(e["command"])
+    out = []
+    skip = False
+    for a in args:
+        if skip:
+            skip = False
+        elif a == "-o":
+            skip = True
+        elif a != "-c":
+            out.append(a)
+    sys.stdout.write(shlex.join(out + ["-fsyntax-only"]) + "\0")' build/asan-ubsan/compile_commands.json |
+  xargs -0 -P "$jobs" -n 1 sh -c 'eval "$1"' gcc-check
 
 step "clang-tidy"
 # clang-tidy reads the clang build's unity sources, so the headers every file
@@ -93,14 +111,14 @@ fi
 python3 -c '
 import json, sys
 for e in json.load(open(sys.argv[1])):
-    if "/Unity/" in e["file"] and "/fuzz/src/" in e["file"]:
-        print(e["file"])' build/fuzz/compile_commands.json |
-  xargs -P "$jobs" -n 1 clang-tidy-16 -p build/fuzz --quiet --checks=-bugprone-suspicious-include
+    if "/Unity/" in e["file"] and "/ci/src/" in e["file"]:
+        print(e["file"])' build/ci/compile_commands.json |
+  xargs -P "$jobs" -n 1 clang-tidy-16 -p build/ci --quiet --checks=-bugprone-suspicious-include
 
 step "integration and real-image tests"
 wait "$images_pid" || true
 ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=print_stacktrace=1 \
-  ctest --preset asan-ubsan -LE unit -j "$jobs"
+  ctest --preset ci -LE unit -j "$jobs"
 
 step "fuzzing: each target for 15 s"
-fuzz/run.sh build/fuzz 15 "$jobs"
+fuzz/run.sh build/ci 15 "$jobs"
