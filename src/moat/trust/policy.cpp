@@ -322,8 +322,11 @@ std::vector<std::string> candidate_scopes(const DockerReference& ref) {
   std::string host = name;
   if (const auto colon = host.find(':'); colon != std::string::npos)
     host.resize(colon);
-  for (auto dot = host.find('.'); dot != std::string::npos; dot = host.find('.', dot + 1))
-    out.push_back("*" + host.substr(dot));
+  for (auto dot = host.find('.'); dot != std::string::npos; dot = host.find('.', dot + 1)) {
+    std::string wildcard("*"); // not "*" + substr: g++ 12 -O3 warns wrongly about that
+    wildcard.append(host, dot);
+    out.push_back(std::move(wildcard));
+  }
   return out;
 }
 
