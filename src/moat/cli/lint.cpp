@@ -4,6 +4,7 @@
 #include <moat/cli/verbs.hpp>
 #include <moat/dockerfile/ast.hpp>
 #include <moat/dockerfile/lint.hpp>
+#include <moat/util/bytes.hpp>
 #include <moat/util/file.hpp>
 #include <moat/util/strings.hpp>
 
@@ -90,7 +91,9 @@ core::Result<std::vector<std::string>> collect_files(const std::vector<std::stri
 // of it. Linting a binary by mistake must not produce findings.
 std::optional<std::size_t> binary_at(std::string_view text) {
   std::size_t controls = 0;
-  for (std::size_t i = 0; i < text.size(); ++i) {
+  // Only control bytes matter, and text has few: skip to each one.
+  for (std::size_t i = util::next_control_byte(text, 0); i < text.size();
+       i = util::next_control_byte(text, i + 1)) {
     const auto c = static_cast<unsigned char>(text[i]);
     if (c == 0)
       return i;

@@ -40,9 +40,9 @@ bool has_short(const Command& c, char letter) {
 
 // Words after the program that are not options, skipping the values of
 // options listed in VALUE_OPTS.
-std::vector<std::string> positionals(const Command& c,
-                                     std::initializer_list<std::string_view> value_opts) {
-  std::vector<std::string> out;
+std::vector<std::string_view> positionals(const Command& c,
+                                          std::initializer_list<std::string_view> value_opts) {
+  std::vector<std::string_view> out;
   bool skip_next = false;
   bool end_of_options = false;
   for (std::size_t i = 1; i < c.argv.size(); ++i) {
@@ -118,7 +118,7 @@ Command unwrap(Command c) {
 // The first positional word (a sub-command such as "install").
 std::string subcommand(const Command& c, std::initializer_list<std::string_view> value_opts) {
   auto p = positionals(c, value_opts);
-  return p.empty() ? std::string() : p.front();
+  return p.empty() ? std::string() : std::string(p.front());
 }
 
 bool is_one_of(std::string_view s, std::initializer_list<std::string_view> set) {

@@ -43,8 +43,8 @@ using util::edit_distance;
 // True when a cluster of short options (-qy) contains LETTER.
 [[nodiscard]] bool has_short(const Command& c, char letter);
 // Words after the program that are not options, skipping the values of
-// options listed in VALUE_OPTS.
-[[nodiscard]] std::vector<std::string>
+// options listed in VALUE_OPTS. The views are into C's words.
+[[nodiscard]] std::vector<std::string_view>
 positionals(const Command& c, std::initializer_list<std::string_view> value_opts);
 // The first positional word (a sub-command such as "install").
 [[nodiscard]] std::string subcommand(const Command& c,

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <stdexcept>
+#include <unordered_map>
 
 namespace moat::dockerfile::detail {
 
@@ -16,13 +17,19 @@ using util::to_lower;
 
 namespace {
 
+// Every check asks for its entry on every instruction it looks at: a hash
+// lookup, built once, instead of a binary search of string compares.
 const core::CheckInfo& check_info(std::string_view id) {
-  auto table = check_table();
-  auto it = std::lower_bound(table.begin(), table.end(), id,
-                             [](const core::CheckInfo& c, std::string_view v) { return c.id < v; });
-  if (it == table.end() || it->id != id)
+  static const auto index = [] {
+    std::unordered_map<std::string_view, const core::CheckInfo*> out;
+    for (const auto& check : check_table())
+      out.emplace(check.id, &check);
+    return out;
+  }();
+  const auto it = index.find(id);
+  if (it == index.end())
     throw std::logic_error("unknown Dockerfile check id " + std::string(id));
-  return *it;
+  return *it->second;
 }
 
 } // namespace

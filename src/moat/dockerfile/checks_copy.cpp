@@ -293,7 +293,7 @@ void check_removed_later(Context& ctx) {
             if (c.program() != "rm" && c.program() != "shred")
               continue;
             for (const auto& p : positionals(c, {})) {
-              auto it = added.find(resolve(p));
+              auto it = added.find(resolve(std::string(p)));
               if (it == added.end())
                 continue;
               bool sensitive = !sensitive_source(it->first).empty();

@@ -119,7 +119,7 @@ std::vector<std::string> go_packages(const Command& c) {
     return out;
   for (std::size_t i = 1; i < pos.size(); ++i)
     if (pos[i] != "tool")
-      out.push_back(pos[i]);
+      out.emplace_back(pos[i]);
   return out;
 }
 

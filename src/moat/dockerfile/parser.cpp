@@ -851,6 +851,14 @@ bool is_go_space(Rune r) {
 std::string_view trim_left_space(std::string_view s) {
   std::size_t i = 0;
   while (i < s.size()) {
+    // ASCII first: the only spaces below 0x80 are these six.
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) {
+      if (c != ' ' && (c < '\t' || c > '\r'))
+        break;
+      ++i;
+      continue;
+    }
     const DecodedRune d = decode_rune(s, i);
     if (!is_go_space(d.rune))
       break;

@@ -24,14 +24,6 @@
 
 namespace moat::dockerfile::shell {
 
-std::string_view Command::program() const {
-  if (argv.empty())
-    return {};
-  std::string_view name = argv.front();
-  const auto slash = name.rfind('/');
-  return slash == std::string_view::npos ? name : name.substr(slash + 1);
-}
-
 namespace {
 
 constexpr int k_max_nesting = 32;

@@ -28,7 +28,15 @@ struct Command {
 
   // The program name: argv[0] with any directory removed ("/usr/bin/apt-get" -> "apt-get").
   // The view is valid as long as the command is.
-  [[nodiscard]] std::string_view program() const;
+  [[nodiscard]] std::string_view program() const {
+    if (argv.empty())
+      return {};
+    const std::string_view name = argv.front();
+    for (std::size_t i = name.size(); i > 0; --i)
+      if (name[i - 1] == '/')
+        return name.substr(i);
+    return name;
+  }
 };
 
 struct Script {

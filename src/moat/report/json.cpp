@@ -6,6 +6,8 @@
 
 #include <moat/report/writers.hpp>
 
+#include <moat/util/bytes.hpp>
+#include <moat/util/strings.hpp>
 #include <moat/util/unicode.hpp>
 
 #include <fmt/format.h>
@@ -22,14 +24,7 @@ void append_string(std::string& out, std::string_view s) {
   out += '"';
   for (std::size_t i = 0; i < s.size();) {
     // Plain printable ASCII is copied in runs; reports are mostly that.
-    std::size_t run = i;
-    while (run < s.size()) {
-      const auto b = static_cast<unsigned char>(s[run]);
-      if (b < 0x20 || b >= 0x80 || b == '"' || b == '\\')
-        break;
-      ++run;
-    }
-    if (run > i) {
+    if (const auto run = util::plain_json_run_end(s, i); run > i) {
       out.append(s.substr(i, run - i));
       i = run;
       continue;
@@ -95,10 +90,12 @@ public:
     m_out += bracket;
     m_first = false;
   }
+  // Keys are moat's own names, plain ASCII: they are copied, not escaped.
   void key(std::string_view k) {
     item();
-    append_string(m_out, k);
-    m_out += ": ";
+    m_out += '"';
+    m_out += k;
+    m_out += "\": ";
   }
   // Starts an array element.
   void element() { item(); }
@@ -121,6 +118,31 @@ public:
   void decimal(std::string_view k, double v) {
     key(k);
     m_out += fmt::format("{:.1f}", v);
+  }
+  // The items of LIST separated by SEP, trimmed, empty ones left out (as
+  // core::aliases_of splits them), written without building a vector:
+  // every finding carries its check's aliases and references.
+  void split_array(std::string_view k, std::string_view list, char sep) {
+    key(k);
+    bool any = false;
+    while (!list.empty()) {
+      const auto end = list.find(sep);
+      const auto item = util::trim(list.substr(0, end));
+      list = end == std::string_view::npos ? std::string_view() : list.substr(end + 1);
+      if (item.empty())
+        continue;
+      if (!any)
+        open('[');
+      any = true;
+      element();
+      string(item);
+    }
+    if (any) {
+      close(']');
+    } else {
+      m_out += "[]";
+      m_first = false;
+    }
   }
   void string_array(std::string_view k, const std::vector<std::string_view>& items) {
     key(k);
@@ -282,7 +304,7 @@ private:
     e.element();
     e.open('{');
     e.field("id", check.id);
-    e.string_array("aliases", core::aliases_of(check));
+    e.split_array("aliases", check.aliases, ',');
     if (finding.vulnerability) {
       const auto& related = finding.vulnerability->related;
       e.string_array("related", std::vector<std::string_view>(related.begin(), related.end()));
@@ -315,7 +337,7 @@ private:
     if (finding.vulnerability)
       write_vulnerability(e, *finding.vulnerability);
     e.field("remediation", check.remediation);
-    e.string_array("references", core::references_of(check));
+    e.split_array("references", check.references, ' ');
     e.close('}');
   }
 
