@@ -6,6 +6,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "json_reports.hpp"
 #include "oci_layout.hpp"
 #include "services.hpp"
 #include "testutil.hpp"
@@ -23,6 +24,7 @@ using nlohmann::json;
 using ::testing::HasSubstr;
 namespace fs = std::filesystem;
 
+using moat::test::problem_ids;
 using moat::test::put_blob;
 using moat::test::sha256_of;
 
@@ -33,6 +35,14 @@ std::string make_layout(const fs::path& layout, const std::string& ref_name,
 
 json read_json(const fs::path& path) {
   return json::parse(moat::test::read_text(path));
+}
+
+// Gives the layout's image (its first manifest) the reference NAME, as
+// re-tagging it would.
+void retag(const fs::path& layout, const std::string& name) {
+  auto index = read_json(layout / "index.json");
+  index["manifests"][0]["annotations"]["org.opencontainers.image.ref.name"] = name;
+  moat::test::write_text(layout / "index.json", index.dump());
 }
 
 std::string blob(const fs::path& layout, const std::string& digest) {
@@ -238,21 +248,16 @@ TEST_F(TrustCli, APolicyDecidesPerScope) {
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.out, HasSubstr("TR003"));
   // Another repository falls to the default, which rejects.
-  auto index = read_json(layout / "index.json");
-  index["manifests"][0]["annotations"]["org.opencontainers.image.ref.name"] =
-      "registry.example/else/app:1";
-  moat::test::write_text(layout / "index.json", index.dump());
+  retag(layout, "registry.example/else/app:1");
   r = run("verify --policy " + policy.string() + " --format json " + layout.string());
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.out, HasSubstr("rejects images in scope default"));
   // moat image --policy adds the verdict to the image report.
   r = run("image --skip-vulns --format json --policy " + policy.string() + " " + layout.string());
   EXPECT_EQ(r.exit_code, 1) << r.err;
-  bool tr003 = false;
-  const auto image_report = json::parse(r.out);
-  for (const auto& f : image_report["targets"][0]["findings"])
-    tr003 = tr003 || f["id"] == "TR003";
-  EXPECT_TRUE(tr003) << r.out;
+  EXPECT_THAT(problem_ids(json::parse(r.out)["targets"][0]["findings"]),
+              ::testing::Contains("TR003"))
+      << r.out;
   // A malformed policy is one line, exit 2.
   dir.write("moat-policy.yaml", "default: perhaps\n");
   r = run("verify --policy " + policy.string() + " " + layout.string());
@@ -295,16 +300,11 @@ TEST_F(TrustCli, EachFailureHasItsOwnReason) {
   EXPECT_THAT(r.out, HasSubstr("digest mismatch"));
 
   // Re-tagged to another repository: the identity no longer matches.
-  auto index_a = read_json(a / "index.json");
-  index_a["manifests"][0]["annotations"]["org.opencontainers.image.ref.name"] =
-      "registry.example/other/app:1";
-  moat::test::write_text(a / "index.json", index_a.dump());
+  retag(a, "registry.example/other/app:1");
   r = run("verify --key " + pub + " " + a.string());
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.out, HasSubstr("identity mismatch"));
-  index_a["manifests"][0]["annotations"]["org.opencontainers.image.ref.name"] =
-      "registry.example/team/app:1";
-  moat::test::write_text(a / "index.json", index_a.dump());
+  retag(a, "registry.example/team/app:1");
   ASSERT_EQ(run("verify --key " + pub + " " + a.string()).exit_code, 0);
 
   // A truncated signature, and a payload whose digest was changed: the

@@ -125,18 +125,13 @@ public:
   void split_array(std::string_view k, std::string_view list, char sep) {
     key(k);
     bool any = false;
-    while (!list.empty()) {
-      const auto end = list.find(sep);
-      const auto item = util::trim(list.substr(0, end));
-      list = end == std::string_view::npos ? std::string_view() : list.substr(end + 1);
-      if (item.empty())
-        continue;
+    util::for_each_trimmed(list, sep, [&](std::string_view item) {
       if (!any)
         open('[');
       any = true;
       element();
       string(item);
-    }
+    });
     if (any) {
       close(']');
     } else {

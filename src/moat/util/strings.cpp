@@ -78,11 +78,7 @@ std::vector<std::string_view> split(std::string_view s, char sep) {
 
 std::vector<std::string_view> split_trimmed(std::string_view s, char sep) {
   std::vector<std::string_view> out;
-  for (auto field : split(s, sep)) {
-    field = trim(field);
-    if (!field.empty())
-      out.push_back(field);
-  }
+  for_each_trimmed(s, sep, [&out](std::string_view field) { out.push_back(field); });
   return out;
 }
 

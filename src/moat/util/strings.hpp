@@ -22,6 +22,18 @@ namespace moat::util {
 [[nodiscard]] std::vector<std::string_view> split(std::string_view s, char sep);
 // Splits on SEP, trims each field and drops empty ones.
 [[nodiscard]] std::vector<std::string_view> split_trimmed(std::string_view s, char sep);
+
+// Calls F with each field of S split on SEP, trimmed, empty ones left out:
+// the fields split_trimmed returns, without building the vector.
+template <typename F> void for_each_trimmed(std::string_view s, char sep, F&& f) {
+  while (!s.empty()) {
+    const auto end = s.find(sep);
+    const auto field = trim(s.substr(0, end));
+    s = end == std::string_view::npos ? std::string_view() : s.substr(end + 1);
+    if (!field.empty())
+      f(field);
+  }
+}
 // Shell-style glob match with '*' and '?' only.
 // Matches PATH (segments separated by '/') against a .dockerignore-style
 // PATTERN: '*' and '?' stay within a segment, '[a-z]' and '[^a]' are
