@@ -42,16 +42,9 @@ struct Reader {
   }
 
   core::Result<IdentityRule> rule(const std::string& name) const {
-    if (name == "matchRepository")
-      return IdentityRule::match_repository;
-    if (name == "matchExact")
-      return IdentityRule::match_exact;
-    if (name == "matchRepoDigestOrExact")
-      return IdentityRule::match_repo_digest_or_exact;
-    if (name == "exactReference")
-      return IdentityRule::exact_reference;
-    if (name == "exactRepository")
-      return IdentityRule::exact_repository;
+    for (const auto& [value, known] : k_identity_rules)
+      if (name == known)
+        return value;
     return std::unexpected(error(fmt::format("unknown identity rule '{}'", name)));
   }
 };

@@ -266,18 +266,9 @@ std::string_view outcome_name(Outcome outcome) {
 namespace {
 
 std::string_view rule_name(IdentityRule rule) {
-  switch (rule) {
-  case IdentityRule::match_repository:
-    return "matchRepository";
-  case IdentityRule::match_exact:
-    return "matchExact";
-  case IdentityRule::match_repo_digest_or_exact:
-    return "matchRepoDigestOrExact";
-  case IdentityRule::exact_reference:
-    return "exactReference";
-  case IdentityRule::exact_repository:
-    return "exactRepository";
-  }
+  for (const auto& [value, name] : k_identity_rules)
+    if (value == rule)
+      return name;
   return "matchRepository";
 }
 

@@ -8,10 +8,12 @@
 #include <moat/trust/gpg.hpp>
 #include <moat/trust/keys.hpp>
 
+#include <array>
 #include <map>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace moat::trust {
@@ -87,6 +89,15 @@ enum class IdentityRule {
   exact_reference,            // the signed identity is VerifyRequest::identity
   exact_repository,           // its repository is VerifyRequest::identity's
 };
+
+// Each rule under its containers-policy.json name (signedIdentity's type).
+inline constexpr std::array<std::pair<IdentityRule, std::string_view>, 5> k_identity_rules = {{
+    {IdentityRule::match_repository, "matchRepository"},
+    {IdentityRule::match_exact, "matchExact"},
+    {IdentityRule::match_repo_digest_or_exact, "matchRepoDigestOrExact"},
+    {IdentityRule::exact_reference, "exactReference"},
+    {IdentityRule::exact_repository, "exactRepository"},
+}};
 
 // Whether SIGNED (the payload's identity) matches IMAGE under RULE; VALUE
 // is exactReference's or exactRepository's.
