@@ -6,6 +6,7 @@
 #include <moat/dockerfile/lint.hpp>
 #include <moat/util/bytes.hpp>
 #include <moat/util/file.hpp>
+#include <moat/util/heap.hpp>
 #include <moat/util/strings.hpp>
 
 #include <fmt/format.h>
@@ -199,7 +200,10 @@ int run_lint(LintOptions& opts) {
       std::min<std::size_t>(paths.size(), std::max(1U, std::thread::hardware_concurrency()));
   std::vector<std::jthread> pool;
   for (std::size_t t = 1; t < threads; ++t)
-    pool.emplace_back(worker);
+    pool.emplace_back([&] {
+      util::prefer_huge_page_thread_heap();
+      worker();
+    });
   worker();
   pool.clear();
 

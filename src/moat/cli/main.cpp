@@ -1,6 +1,7 @@
 // main stays tiny: run the CLI, turn a broken invariant into exit code 2.
 
 #include <moat/cli/app.hpp>
+#include <moat/util/heap.hpp>
 
 #include <cerrno>
 #include <cstdio>
@@ -9,6 +10,7 @@
 #include <iostream>
 
 int main(int argc, char** argv) {
+  moat::util::prefer_huge_page_heap();
   // Reports go through std::cout only; unsynchronised it buffers properly.
   std::ios::sync_with_stdio(false);
   try {
