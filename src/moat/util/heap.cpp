@@ -60,34 +60,39 @@ void prefer_huge_page_heap() noexcept {
   mallopt(M_TOP_PAD, static_cast<int>(k_step));
   mallopt(M_TRIM_THRESHOLD, static_cast<int>(2 * k_step));
   mallopt(M_MMAP_THRESHOLD, 4 << 20);
+  void* const failed =
+      reinterpret_cast<void*>(-1); // NOLINT(performance-no-int-to-ptr): sbrk's error value
   auto* before = static_cast<char*>(sbrk(0));
   // An allocation larger than what is left on top makes malloc grow the heap
   // now; freeing it keeps the growth (M_TOP_PAD).
   void* volatile probe = std::malloc(std::size_t{512} << 10); // volatile: not elided
   auto* after = static_cast<char*>(sbrk(0));
   std::free(probe);
-  if (before == reinterpret_cast<char*>(-1) || after <= before)
+  if (before == failed || after <= before)
     return;
-  auto start = (reinterpret_cast<std::uintptr_t>(before) + k_page - 1) & ~(k_page - 1);
-  auto end = reinterpret_cast<std::uintptr_t>(after);
-  if (end <= start || madvise(reinterpret_cast<void*>(start), end - start, MADV_HUGEPAGE) != 0)
+  // madvise wants a page-aligned start: the first page boundary at or
+  // after the old end.
+  const auto misalignment = reinterpret_cast<std::uintptr_t>(before) & (k_page - 1);
+  char* start = misalignment == 0 ? before : before + (k_page - misalignment);
+  if (after <= start || madvise(start, static_cast<std::size_t>(after - start), MADV_HUGEPAGE) != 0)
     return;
   brk_start = before;
   skip_to_huge_page_boundary();
 }
 
 void prefer_huge_page_thread_heap() noexcept {
-  void* volatile probe = std::malloc(16);
-  auto p = reinterpret_cast<std::uintptr_t>(probe);
-  std::free(probe);
+  char* const probe = static_cast<char*>(std::malloc(16));
+  if (probe == nullptr)
+    return;
   // A thread that shares the main arena has its heap covered already.
   auto* top = static_cast<char*>(sbrk(0));
-  if (brk_start != nullptr && p >= reinterpret_cast<std::uintptr_t>(brk_start) &&
-      p < reinterpret_cast<std::uintptr_t>(top))
-    return;
-  // The arena's whole reservation, including the part glibc has not made
-  // writable yet: it keeps the advice when it grows into it.
-  if (madvise(reinterpret_cast<void*>(p & ~(k_arena_heap - 1)), k_arena_heap, MADV_HUGEPAGE) == 0)
+  const bool main_arena = brk_start != nullptr && probe >= brk_start && probe < top;
+  // Otherwise: the arena's whole reservation, including the part glibc has
+  // not made writable yet (it keeps the advice when it grows into it).
+  char* const reservation = probe - (reinterpret_cast<std::uintptr_t>(probe) & (k_arena_heap - 1));
+  const bool advised = !main_arena && madvise(reservation, k_arena_heap, MADV_HUGEPAGE) == 0;
+  std::free(probe);
+  if (advised)
     skip_to_huge_page_boundary();
 }
 
