@@ -43,8 +43,10 @@ std::expected<int, std::string> open_input(const std::filesystem::path& path, st
     ::close(fd);
     return std::unexpected(std::string("not a regular file, FIFO or character device"));
   }
-  if (const int flags = ::fcntl(fd, F_GETFL);
-      flags < 0 || ::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) != 0) {
+  // Reads of a FIFO or a device block again; O_NONBLOCK means nothing to
+  // a regular file, which is left as it is (two system calls saved).
+  if (const int flags = S_ISREG(st.st_mode) ? 0 : ::fcntl(fd, F_GETFL);
+      flags < 0 || (!S_ISREG(st.st_mode) && ::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) != 0)) {
     int err = errno;
     ::close(fd);
     return std::unexpected(errno_text(err));
@@ -127,13 +129,18 @@ std::expected<std::string, std::string> read_file(const std::filesystem::path& p
     ::close(fd);
     return std::unexpected("file is larger than " + std::to_string(max_bytes) + " bytes");
   }
-  // A regular file is read in one call into a buffer of its size; the loop
-  // below only runs for pipes, devices and files that grew meanwhile.
+  // A regular file is read in one call into a buffer one byte larger than
+  // its size: a short read of a regular file means its end, so no second
+  // read is needed to see it. The loop below only runs for pipes, devices
+  // and files that grew meanwhile.
   if (S_ISREG(st.st_mode) && st.st_size > 0) {
-    out.resize(static_cast<std::size_t>(st.st_size));
+    const auto size = static_cast<std::size_t>(st.st_size);
+    out.resize(size + 1);
     std::size_t got = 0;
+    bool at_end = false;
     while (got < out.size()) {
-      ssize_t n = ::read(fd, out.data() + got, out.size() - got);
+      const std::size_t wanted = out.size() - got;
+      ssize_t n = ::read(fd, out.data() + got, wanted);
       if (n < 0 && errno == EINTR)
         continue;
       if (n < 0) {
@@ -141,14 +148,16 @@ std::expected<std::string, std::string> read_file(const std::filesystem::path& p
         ::close(fd);
         return std::unexpected(errno_text(err));
       }
-      if (n == 0)
-        break;
       got += static_cast<std::size_t>(n);
+      if (n == 0 || (got >= size && static_cast<std::size_t>(n) < wanted)) {
+        at_end = true;
+        break;
+      }
     }
     out.resize(got);
-    if (got < static_cast<std::size_t>(st.st_size)) {
+    if (at_end) { // whole, or the file shrank while it was read
       ::close(fd);
-      return out; // the file shrank while it was read
+      return out;
     }
   }
   char buf[65536];
