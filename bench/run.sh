@@ -45,13 +45,46 @@ echo "moat checks:           $("$moat" rules --format json | grep -c '"id"')"
 echo "dockerfilelint checks: $(grep -cE "^  '[a-zA-Z_.0-9-]+': \{" bench/.peers/node_modules/dockerfilelint/lib/reference.js)"
 echo
 
-hyperfine -N --warmup 2 --runs "$runs" --ignore-failure --export-markdown "$work/table.md" \
-  -n "moat lint --format json (${nfiles} files, 1 process)" "xargs -a $list $moat lint --format json --fail-on none" \
-  -n "dockerfilelint -o json (${nfiles} files, 1 process)" "xargs -a $list $dfl -o json" \
-  -n "cat (reading the same files)" "xargs -a $list cat" \
-  -n "moat --version (start-up and exit only)" "$moat --version"
-echo
-cat "$work/table.md"
-
+# The VM's speed drifts by tens of percent within minutes, and hyperfine
+# times each command's runs back to back: the commands are timed in
+# ROUNDS rounds instead (RUNS split among them), so a slow spell hits all
+# of them alike, and the ratios are taken per round.
+rounds=${ROUNDS:-5}
+per=$(( (runs + rounds - 1) / rounds ))
+for r in $(seq "$rounds"); do
+  hyperfine -N --warmup 1 --runs "$per" --ignore-failure --export-json "$work/round$r.json" \
+    -n "moat lint --format json (${nfiles} files, 1 process)" "xargs -a $list $moat lint --format json --fail-on none" \
+    -n "dockerfilelint -o json (${nfiles} files, 1 process)" "xargs -a $list $dfl -o json" \
+    -n "cat (reading the same files)" "xargs -a $list cat" \
+    -n "moat --version (start-up and exit only)" "$moat --version" >/dev/null 2>&1
+done
+python3 - "$work" "$rounds" <<'PY'
+import json, statistics, sys
+work, rounds = sys.argv[1], int(sys.argv[2])
+times, ratios = {}, {"cat": [], "dfl": []}
+for r in range(1, rounds + 1):
+    results = json.load(open(f"{work}/round{r}.json"))["results"]
+    means = []
+    for res in results:
+        times.setdefault(res["command"], []).extend(t * 1000 for t in res["times"])
+        means.append(res["mean"])
+    ratios["cat"].append(means[0] / means[2])
+    ratios["dfl"].append(means[1] / means[0])
+names = list(times)
+moat = statistics.mean(times[names[0]])
+print(f"{rounds} rounds, {len(times[names[0]])} timed runs per command")
+print()
+print("| Command | Mean [ms] | Median [ms] | Min [ms] | Max [ms] | Relative |")
+print("|:---|---:|---:|---:|---:|---:|")
+for name in names:
+    t = times[name]
+    print(f"| `{name}` | {statistics.mean(t):.1f} ± {statistics.stdev(t):.1f} | "
+          f"{statistics.median(t):.1f} | {min(t):.1f} | {max(t):.1f} | {statistics.mean(t) / moat:.3f} |")
+print()
+for key, label in (("cat", "moat / cat"), ("dfl", "dockerfilelint / moat")):
+    v = ratios[key]
+    print(f"{label} per round: median {statistics.median(v):.2f}x "
+          f"(rounds: {', '.join(f'{x:.2f}' for x in v)})")
+PY
 echo
 "$root/build/release/bench/bench_dockerfile" --benchmark_min_time=1
