@@ -128,6 +128,9 @@ printf 'docker run --mount type=bind,src=/etc,dst=/e,readonly -e "A=\\"b\\"" \\\
 printf 'x-c: &c\n  privileged: true\nservices:\n  web:\n    <<: *c\n    image: "app:${TAG:-1}"\n    ports: ["80:80", {target: 443, published: 8443}]\n    volumes: [/etc:/e:ro, {type: bind, source: /, target: /h}]\n    deploy: {resources: {limits: {memory: 1g}}}\n' \
   >"$work/runconf/compose1"
 run fuzz_runconf "$work/runconf"
+mkdir -p "$work/seccomp"
+cp "$shared"/conformance/seccomp/moby-default.json "$root"/tests/fixtures/seccomp/*.json "$work/seccomp/"
+run fuzz_seccomp "$work/seccomp"
 # Content trust: the cosign vectors (signature files, keys, manifests), a
 # payload, a signature manifest, references.
 mkdir -p "$work/trust"

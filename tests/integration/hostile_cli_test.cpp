@@ -206,7 +206,7 @@ TEST(Hostile, UnknownCommandsAndFlagsAreAnsweredInMoatsWords) {
       {"lnit Dockerfile", "moat: unknown command 'lnit' (did you mean 'lint'?); run 'moat "
                           "--help'\n"},
       {"", "moat: a command is needed: bench, config, db, harden, image, key, lint, rules, sbom, "
-           "sign, verify, vuln; "
+           "seccomp, sign, verify, vuln; "
            "run 'moat "
            "--help'\n"},
       {"lint --formt json Dockerfile",

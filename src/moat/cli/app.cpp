@@ -29,7 +29,7 @@ struct Verb {
 };
 
 // Every verb, in the order --help lists them.
-constexpr std::array<Verb, 12> k_verbs{{
+constexpr std::array<Verb, 13> k_verbs{{
     {"bench", attach_bench},
     {"config", attach_config},
     {"db", attach_db},
@@ -39,6 +39,7 @@ constexpr std::array<Verb, 12> k_verbs{{
     {"lint", attach_lint},
     {"rules", attach_rules},
     {"sbom", attach_sbom},
+    {"seccomp", attach_seccomp},
     {"sign", attach_sign},
     {"verify", attach_verify},
     {"vuln", attach_vuln},

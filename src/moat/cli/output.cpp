@@ -5,6 +5,7 @@
 #include <moat/image/checks.hpp>
 #include <moat/report/writer.hpp>
 #include <moat/runconf/runconf.hpp>
+#include <moat/seccomp/seccomp.hpp>
 #include <moat/trust/trust.hpp>
 #include <moat/util/file.hpp>
 #include <moat/util/strings.hpp>
@@ -264,11 +265,12 @@ int report_error(const core::Error& error) {
 }
 
 std::span<const core::CheckTable> all_check_tables() {
-  static const std::array<core::CheckTable, 5> tables{{{"dockerfile", dockerfile::checks()},
+  static const std::array<core::CheckTable, 6> tables{{{"dockerfile", dockerfile::checks()},
                                                        {"image", image::checks()},
                                                        {"config", runconf::checks()},
                                                        {"bench", host::checks()},
-                                                       {"verify", trust::checks()}}};
+                                                       {"verify", trust::checks()},
+                                                       {"seccomp", seccomp::checks()}}};
   return tables;
 }
 

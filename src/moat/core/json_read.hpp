@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -48,6 +49,16 @@ inline void skip_json_space(std::string_view text, std::size_t& pos) {
 // nlohmann's description: "invalid JSON: syntax error ...".
 [[nodiscard]] core::Error json_syntax_error(const nlohmann::json::parse_error& e,
                                             std::string_view text, std::string_view name);
+
+// Where each value of a JSON document starts: its JSON pointer ("",
+// "/syscalls/3/names/1") mapped to the byte offset of its first character.
+// TEXT must be valid JSON (parse it first); a key that occurs twice keeps
+// its last place, as parsers keep its last value.
+[[nodiscard]] std::unordered_map<std::string, std::size_t>
+json_value_offsets(std::string_view text);
+
+// The 1-based line and column of byte OFFSET (0-based) of TEXT.
+[[nodiscard]] std::pair<int, int> line_and_column(std::string_view text, std::size_t offset);
 
 // Typed member access; errors read "INPUT: WHERE: MESSAGE".
 class JsonReader {
