@@ -11,6 +11,7 @@ $SUDO apt-get install -y -qq --no-install-recommends \
   googletest libgtest-dev libgmock-dev libbenchmark-dev \
   clang-16 libclang-rt-16-dev clang-format-16 clang-tidy-16 \
   libarchive-dev libssl-dev libsodium-dev libsqlite3-dev libcurl4-openssl-dev zlib1g-dev libzstd-dev libisal-dev \
+  libseccomp-dev \
   hyperfine >/dev/null
 # Real components for the image tests: a Debian rootfs, image packers, a
 # Docker daemon and a registry, rpm for a real rpmdb, and real Go and Java

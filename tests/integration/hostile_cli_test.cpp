@@ -205,8 +205,8 @@ TEST(Hostile, UnknownCommandsAndFlagsAreAnsweredInMoatsWords) {
       {"bogus", "moat: unknown command 'bogus'; run 'moat --help'\n"},
       {"lnit Dockerfile", "moat: unknown command 'lnit' (did you mean 'lint'?); run 'moat "
                           "--help'\n"},
-      {"", "moat: a command is needed: bench, config, db, harden, image, key, lint, rules, sbom, "
-           "seccomp, sign, verify, vuln; "
+      {"", "moat: a command is needed: bench, config, db, harden, image, key, lint, rules, run, "
+           "sbom, seccomp, sign, verify, vuln; "
            "run 'moat "
            "--help'\n"},
       {"lint --formt json Dockerfile",

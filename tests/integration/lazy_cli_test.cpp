@@ -1,4 +1,4 @@
-// libarchive, libcrypto and SQLite are opened on first use (src/moat/lazy):
+// libarchive, libcrypto, SQLite and libseccomp are opened on first use (src/moat/lazy):
 // a lint never maps them, the commands that need them do, and a broken
 // installation is one clear error.
 
@@ -48,6 +48,7 @@ TEST(Lazy, ALintMapsNoneOfTheLazyLibraries) {
   EXPECT_THAT(r.err, Not(HasSubstr("libarchive.so.13")));
   EXPECT_THAT(r.err, Not(HasSubstr("libcrypto.so.3")));
   EXPECT_THAT(r.err, Not(HasSubstr("libsqlite3.so.0")));
+  EXPECT_THAT(r.err, Not(HasSubstr("libseccomp.so.2")));
 }
 
 TEST(Lazy, KeyGenerationOpensLibcryptoWhenItNeedsIt) {

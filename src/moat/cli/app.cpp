@@ -29,7 +29,7 @@ struct Verb {
 };
 
 // Every verb, in the order --help lists them.
-constexpr std::array<Verb, 13> k_verbs{{
+constexpr std::array<Verb, 14> k_verbs{{
     {"bench", attach_bench},
     {"config", attach_config},
     {"db", attach_db},
@@ -38,6 +38,7 @@ constexpr std::array<Verb, 13> k_verbs{{
     {"key", attach_key},
     {"lint", attach_lint},
     {"rules", attach_rules},
+    {"run", attach_run},
     {"sbom", attach_sbom},
     {"seccomp", attach_seccomp},
     {"sign", attach_sign},

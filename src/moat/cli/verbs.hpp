@@ -14,6 +14,7 @@ void attach_image(CLI::App& root, int& exit_code);
 void attach_key(CLI::App& root, int& exit_code);
 void attach_lint(CLI::App& root, int& exit_code);
 void attach_rules(CLI::App& root, int& exit_code);
+void attach_run(CLI::App& root, int& exit_code);
 void attach_sbom(CLI::App& root, int& exit_code);
 void attach_seccomp(CLI::App& root, int& exit_code);
 void attach_sign(CLI::App& root, int& exit_code);

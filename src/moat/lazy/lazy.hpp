@@ -1,6 +1,6 @@
 #pragma once
-// Shared libraries opened on first use. moat links libarchive, libcrypto
-// and SQLite through small forwarding functions defined here instead of
+// Shared libraries opened on first use. moat links libarchive, libcrypto,
+// SQLite and libseccomp through small forwarding functions defined here instead of
 // listing them as NEEDED: mapping and relocating them (and libarchive's
 // dozen dependencies) cost more at start-up than a lint of a hundred
 // Dockerfiles, and most commands never call them.
@@ -20,6 +20,7 @@ struct Library {
 inline constexpr Library k_archive{"libarchive.so.13", "to read image layers and archives"};
 inline constexpr Library k_crypto{"libcrypto.so.3", "for digests, keys and signatures"};
 inline constexpr Library k_sqlite{"libsqlite3.so.0", "for the vulnerability database"};
+inline constexpr Library k_seccomp{"libseccomp.so.2", "to compile seccomp profiles"};
 
 // The address of NAME in LIB, opening LIB the first time. A library or a
 // function that cannot be found means a broken installation: the process

@@ -8,6 +8,7 @@
 #include <moat/core/finding.hpp>
 #include <moat/core/result.hpp>
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -135,6 +136,11 @@ struct Risk {
 [[nodiscard]] bool known_arch(std::string_view arch);        // SCMP_ARCH_*
 [[nodiscard]] bool known_operator(std::string_view op);      // SCMP_CMP_*
 [[nodiscard]] bool allowing_action(std::string_view action); // ALLOW, LOG
+
+// RESOLVED compiled with libseccomp to a BPF program (struct sock_filter
+// records, for prctl(PR_SET_SECCOMP) or seccomp(2)), for this machine's
+// architecture and the profile's other architectures.
+[[nodiscard]] core::Result<std::vector<std::byte>> compile(const Profile& resolved);
 
 // The checks of `moat seccomp check`.
 [[nodiscard]] std::span<const core::CheckInfo> checks();
