@@ -198,3 +198,34 @@ TEST_F(SandboxTest, RootlessAsAnOrdinaryUser) {
                             "0 +" + who.output.substr(0, who.output.find('\n')) + " +1"));
   EXPECT_THAT(r.output, HasSubstr("CapEff:\t0000000000000000"));
 }
+
+TEST_F(SandboxTest, ASecondStartUsesTheCompiledFilterFromTheCache) {
+  const auto cache = dir.path() / "cache";
+  const std::string run = "XDG_CACHE_HOME=" + shell_quote(cache.string()) + " LD_DEBUG=libs " +
+                          std::string(MOAT_BINARY) + " run --rootfs " + shell_quote(root.string()) +
+                          " -- /bin/true";
+  // The first start compiles with libseccomp (opened on first use)...
+  auto first = run_command(run);
+  ASSERT_EQ(first.exit_code, 0) << first.output;
+  EXPECT_THAT(first.output, HasSubstr("libseccomp.so.2"));
+  ASSERT_TRUE(fs::exists(cache / "moat/seccomp"));
+  // ...the second loads the cached program and never opens libseccomp.
+  auto second = run_command(run);
+  ASSERT_EQ(second.exit_code, 0) << second.output;
+  EXPECT_THAT(second.output, Not(HasSubstr("libseccomp.so.2")));
+  // A damaged cache file is compiled again, never loaded.
+  for (const auto& entry : fs::directory_iterator(cache / "moat/seccomp")) {
+    std::string text = moat::test::read_text(entry.path());
+    text[10] = static_cast<char>(text[10] ^ 0x5a);
+    dir.write(fs::relative(entry.path(), dir.path()).string(), text);
+  }
+  auto third = run_command(run);
+  ASSERT_EQ(third.exit_code, 0) << third.output;
+  EXPECT_THAT(third.output, HasSubstr("libseccomp.so.2"));
+  // The filter from the cache is the one that refuses unshare.
+  auto refused =
+      run_command("XDG_CACHE_HOME=" + shell_quote(cache.string()) + " " + std::string(MOAT_BINARY) +
+                  " run --rootfs " + shell_quote(root.string()) + " -- /bin/unshare -U /bin/true");
+  EXPECT_NE(refused.exit_code, 0);
+  EXPECT_THAT(refused.output, HasSubstr("Operation not permitted"));
+}

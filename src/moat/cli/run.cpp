@@ -9,9 +9,12 @@
 #include <moat/util/strings.hpp>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <sodium.h>
 #include <sys/utsname.h>
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cstdio>
 #include <fstream>
@@ -77,6 +80,79 @@ std::optional<std::uint32_t> lookup(const std::filesystem::path& file, std::stri
 std::string host_kernel() {
   struct utsname u {};
   return ::uname(&u) == 0 ? std::string(u.release) : std::string("0.0");
+}
+
+// Compiled seccomp programs are kept in $XDG_CACHE_HOME/moat/seccomp (else
+// ~/.cache/moat/seccomp), named by a BLAKE2b digest of what went into them:
+// moat's version, the profile's text (or Docker's default), the kernel and
+// the kept capabilities. Each file is the program followed by its own
+// BLAKE2b digest, so a damaged file is compiled again, never loaded.
+std::filesystem::path seccomp_cache_dir() {
+  const char* cache = std::getenv("XDG_CACHE_HOME");
+  if (cache != nullptr && *cache == '/')
+    return std::filesystem::path(cache) / "moat/seccomp";
+  const char* home = std::getenv("HOME");
+  return std::filesystem::path(home != nullptr && *home == '/' ? home : "/tmp") /
+         ".cache/moat/seccomp";
+}
+
+std::string blake2b_hex(std::string_view data) {
+  std::array<unsigned char, 32> digest{};
+  crypto_generichash(digest.data(), digest.size(),
+                     reinterpret_cast<const unsigned char*>(data.data()), data.size(), nullptr, 0);
+  std::string hex;
+  for (unsigned char b : digest)
+    hex += fmt::format("{:02x}", b);
+  return hex;
+}
+
+std::optional<std::vector<std::byte>> cached_program(const std::filesystem::path& file) {
+  auto text = util::read_file(file, std::size_t{1} << 20);
+  if (!text || text->size() < 64 + 8 || (text->size() - 64) % 8 != 0)
+    return std::nullopt;
+  const std::string_view program(text->data(), text->size() - 64);
+  if (blake2b_hex(program) != std::string_view(*text).substr(text->size() - 64))
+    return std::nullopt;
+  const auto* first = reinterpret_cast<const std::byte*>(program.data());
+  return std::vector<std::byte>(first, first + program.size());
+}
+
+core::Result<std::vector<std::byte>> seccomp_program(const std::string& file,
+                                                     const std::vector<int>& caps) {
+  std::string profile_text;
+  if (!file.empty()) {
+    auto text = util::read_file(file, std::size_t{16} << 20);
+    if (!text)
+      return core::fail(core::ErrorKind::io, file, text.error());
+    profile_text = std::move(*text);
+  }
+  seccomp::Conditions conditions;
+  conditions.kernel = host_kernel();
+  for (int cap : caps)
+    conditions.caps.emplace_back(util::capability_name(cap));
+  std::string key =
+      fmt::format("{}\n{}\n{}\n", MOAT_VERSION, conditions.kernel, fmt::join(conditions.caps, ","));
+  key += file.empty() ? std::string("docker-default") : profile_text;
+  const auto cached = seccomp_cache_dir() / (blake2b_hex(key) + ".bpf");
+  if (auto program = cached_program(cached))
+    return std::move(*program);
+  seccomp::Profile profile = seccomp::docker_default();
+  if (!file.empty()) {
+    auto parsed = seccomp::parse_profile(profile_text, file);
+    if (!parsed)
+      return std::unexpected(parsed.error());
+    profile = std::move(*parsed);
+  }
+  auto program = seccomp::compile(seccomp::resolve(profile, conditions));
+  if (!program)
+    return std::unexpected(program.error());
+  // The cache is an optimisation: failing to write it changes nothing.
+  std::error_code ec;
+  std::filesystem::create_directories(cached.parent_path(), ec);
+  std::string content(reinterpret_cast<const char*>(program->data()), program->size());
+  content += blake2b_hex(content);
+  (void)util::replace_file(cached, content, 0600);
+  return program;
 }
 
 int run_run(RunOptions& opts) {
@@ -250,25 +326,11 @@ int run_run(RunOptions& opts) {
     }
   }
   if (!unconfined) {
-    seccomp::Profile profile = seccomp::docker_default();
-    if (!seccomp_file.empty()) {
-      auto text = util::read_file(seccomp_file, std::size_t{16} << 20);
-      if (!text)
-        return cannot_start(fmt::format("{}: {}", seccomp_file, text.error()));
-      auto parsed = seccomp::parse_profile(*text, seccomp_file);
-      if (!parsed)
-        return cannot_start(parsed.error().to_string());
-      profile = std::move(*parsed);
-    }
-    seccomp::Conditions conditions;
-    conditions.kernel = host_kernel();
-    for (int cap : spec.capabilities)
-      conditions.caps.emplace_back(util::capability_name(cap));
-    auto program = seccomp::compile(seccomp::resolve(profile, conditions));
+    auto program = seccomp_program(seccomp_file, spec.capabilities);
     if (!program)
       return cannot_start(fmt::format("seccomp profile {}: {}",
                                       seccomp_file.empty() ? "(default)" : seccomp_file,
-                                      program.error().message));
+                                      program.error().to_string()));
     spec.seccomp = std::move(*program);
   }
   if (::geteuid() == 0) {
@@ -338,7 +400,9 @@ void attach_run(CLI::App& root, int& exit_code) {
                   "  Docker's default seccomp profile compiled with libseccomp; memory 512m,\n"
                   "  256 processes, nofile 1024 and no core dumps. Each default is relaxed\n"
                   "  only by its flag. As root the container's ids are root's subordinate\n"
-                  "  range in /etc/subuid and /etc/subgid, or 1000000000-1000065535.\n\n"
+                  "  range in /etc/subuid and /etc/subgid, or 1000000000-1000065535.\n"
+      "  The compiled seccomp filter is kept in $XDG_CACHE_HOME/moat/seccomp\n"
+      "  (else ~/.cache/moat/seccomp), so a second start does not compile it.\n\n"
                   "EXIT STATUS:\n"
                   "  The command's exit status; 128+N when signal N ended it (137 when the\n"
                   "  memory limit killed it, which is reported). 125 when the container could\n"
