@@ -98,6 +98,15 @@ parse_size_option(std::string_view flag, const std::string& text, std::string_vi
 // Prints "moat: MESSAGE" for an error on stderr and returns k_exit_error.
 int report_error(const core::Error& error);
 
+// The capabilities named in LISTS (each comma-separated, "SYS_ADMIN" or
+// "CAP_SYS_ADMIN", any case) as numbers, in the order given. "ALL" stands
+// for every capability when ALL_MEANS_EVERY, and for none otherwise (as
+// --cap-drop ALL, which drops what is dropped anyway). An unknown name is
+// a usage error naming FLAG.
+[[nodiscard]] core::Result<std::vector<int>>
+capability_numbers(std::string_view flag, const std::vector<std::string>& lists,
+                   bool all_means_every);
+
 // Every check table, for `moat rules` and id lookups.
 [[nodiscard]] std::span<const core::CheckTable> all_check_tables();
 

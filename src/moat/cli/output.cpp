@@ -7,6 +7,7 @@
 #include <moat/runconf/runconf.hpp>
 #include <moat/seccomp/seccomp.hpp>
 #include <moat/trust/trust.hpp>
+#include <moat/util/capabilities.hpp>
 #include <moat/util/file.hpp>
 #include <moat/util/strings.hpp>
 
@@ -262,6 +263,27 @@ int report_error(const core::Error& error) {
       c = ' ';
   fmt::print(stderr, "moat: {}\n", util::terminal_safe(line));
   return k_exit_error;
+}
+
+core::Result<std::vector<int>> capability_numbers(std::string_view flag,
+                                                  const std::vector<std::string>& lists,
+                                                  bool all_means_every) {
+  std::vector<int> out;
+  for (const auto& list : lists)
+    for (auto name : util::split_trimmed(list, ',')) {
+      if (util::iequals(name, "ALL")) {
+        if (all_means_every)
+          for (std::size_t i = 0; i < util::all_capabilities().size(); ++i)
+            out.push_back(static_cast<int>(i));
+        continue;
+      }
+      const auto number = util::capability_number(name);
+      if (!number)
+        return core::fail(core::ErrorKind::usage, std::string(flag),
+                          fmt::format("unknown capability '{}'", name));
+      out.push_back(*number);
+    }
+  return out;
 }
 
 std::span<const core::CheckTable> all_check_tables() {

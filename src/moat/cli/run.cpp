@@ -11,7 +11,6 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <sodium.h>
-#include <sys/utsname.h>
 
 #include <algorithm>
 #include <array>
@@ -77,14 +76,9 @@ std::optional<std::uint32_t> lookup(const std::filesystem::path& file, std::stri
   return std::nullopt;
 }
 
-std::string host_kernel() {
-  struct utsname u {};
-  return ::uname(&u) == 0 ? std::string(u.release) : std::string("0.0");
-}
-
 // Compiled seccomp programs are kept in $XDG_CACHE_HOME/moat/seccomp (else
 // ~/.cache/moat/seccomp), named by a BLAKE2b digest of what went into them:
-// moat's version, the profile's text (or Docker's default), the kernel and
+// moat's version, the profile's text (or Docker's default), the architecture, the kernel and
 // the kept capabilities. Each file is the program followed by its own
 // BLAKE2b digest, so a damaged file is compiled again, never loaded.
 std::filesystem::path seccomp_cache_dir() {
@@ -126,12 +120,11 @@ core::Result<std::vector<std::byte>> seccomp_program(const std::string& file,
       return core::fail(core::ErrorKind::io, file, text.error());
     profile_text = std::move(*text);
   }
-  seccomp::Conditions conditions;
-  conditions.kernel = host_kernel();
+  seccomp::Conditions conditions = seccomp::host_conditions();
   for (int cap : caps)
     conditions.caps.emplace_back(util::capability_name(cap));
-  std::string key =
-      fmt::format("{}\n{}\n{}\n", MOAT_VERSION, conditions.kernel, fmt::join(conditions.caps, ","));
+  std::string key = fmt::format("{}\n{}\n{}\n{}\n", MOAT_VERSION, conditions.arch,
+                                conditions.kernel, fmt::join(conditions.caps, ","));
   key += file.empty() ? std::string("docker-default") : profile_text;
   const auto cached = seccomp_cache_dir() / (blake2b_hex(key) + ".bpf");
   if (auto program = cached_program(cached))
@@ -235,28 +228,15 @@ int run_run(RunOptions& opts) {
     }
   }
   // Capabilities: none, plus --cap-add; unknown names are refused.
-  std::vector<int> caps;
-  for (const auto& list : opts.cap_add)
-    for (auto name : util::split_trimmed(list, ',')) {
-      if (util::iequals(name, "ALL")) {
-        for (std::size_t i = 0; i < util::all_capabilities().size(); ++i)
-          caps.push_back(static_cast<int>(i));
-        continue;
-      }
-      const auto n = util::capability_number(name);
-      if (!n)
-        return cannot_start(fmt::format("--cap-add: unknown capability '{}'", name));
-      caps.push_back(*n);
-    }
-  for (const auto& list : opts.cap_drop)
-    for (auto name : util::split_trimmed(list, ',')) {
-      if (util::iequals(name, "ALL"))
-        continue; // nothing is kept by default
-      const auto n = util::capability_number(name);
-      if (!n)
-        return cannot_start(fmt::format("--cap-drop: unknown capability '{}'", name));
-      std::erase(caps, *n);
-    }
+  auto added = capability_numbers("--cap-add", opts.cap_add, true);
+  if (!added)
+    return cannot_start(added.error().to_string());
+  auto dropped = capability_numbers("--cap-drop", opts.cap_drop, false);
+  if (!dropped)
+    return cannot_start(dropped.error().to_string());
+  std::vector<int> caps = std::move(*added);
+  for (int cap : *dropped)
+    std::erase(caps, cap);
   std::ranges::sort(caps);
   caps.erase(std::unique(caps.begin(), caps.end()), caps.end());
   spec.capabilities = caps;

@@ -9,7 +9,6 @@
 #include <moat/util/strings.hpp>
 
 #include <fmt/format.h>
-#include <sys/utsname.h>
 
 #include <iostream>
 #include <memory>
@@ -26,30 +25,6 @@ struct CheckOptions {
   CommonOptions common;
 };
 
-// The architecture moat runs on, in Go's names (Docker's includes use them).
-constexpr std::string_view native_arch() {
-#if defined(__x86_64__)
-  return "amd64";
-#elif defined(__aarch64__)
-  return "arm64";
-#elif defined(__riscv) && __riscv_xlen == 64
-  return "riscv64";
-#elif defined(__s390x__)
-  return "s390x";
-#elif defined(__powerpc64__) && defined(__LITTLE_ENDIAN__)
-  return "ppc64le";
-#else
-  return "";
-#endif
-}
-
-std::string running_kernel() {
-  struct utsname u {};
-  if (::uname(&u) != 0)
-    return "0.0";
-  return u.release;
-}
-
 core::Result<std::string> read_profile_text(const std::string& path) {
   auto text = path == "-" ? util::read_stream(std::cin, k_max_profile_bytes)
                           : util::read_file(path, k_max_profile_bytes);
@@ -64,22 +39,13 @@ int run_check(CheckOptions& opts) {
                                               : std::filesystem::path(opts.files.front()));
   if (!policy)
     return report_error(policy.error());
-  seccomp::Conditions conditions;
-  conditions.arch = native_arch();
-  conditions.kernel = running_kernel();
+  seccomp::Conditions conditions = seccomp::host_conditions();
   conditions.caps = seccomp::docker_default_caps();
-  for (const auto& cap : opts.cap_add) {
-    if (util::iequals(cap, "ALL")) {
-      for (auto name : util::all_capabilities())
-        conditions.caps.emplace_back(name);
-      continue;
-    }
-    const auto number = util::capability_number(cap);
-    if (!number)
-      return report_error(core::Error{core::ErrorKind::usage, "--cap-add",
-                                      fmt::format("unknown capability '{}'", cap), 0, 0});
-    conditions.caps.emplace_back(util::capability_name(*number));
-  }
+  auto added = capability_numbers("--cap-add", opts.cap_add, true);
+  if (!added)
+    return report_error(added.error());
+  for (int cap : *added)
+    conditions.caps.emplace_back(util::capability_name(cap));
   std::vector<core::TargetReport> reports;
   std::vector<std::filesystem::path> inputs;
   for (const auto& file : opts.files) {

@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
+#include <sys/utsname.h>
 
 #include <algorithm>
 #include <array>
@@ -272,6 +273,26 @@ bool known_operator(std::string_view op) {
 }
 bool allowing_action(std::string_view action) {
   return action == "SCMP_ACT_ALLOW" || action == "SCMP_ACT_LOG";
+}
+
+Conditions host_conditions() {
+  Conditions c;
+#if defined(__x86_64__)
+  c.arch = "amd64";
+#elif defined(__aarch64__)
+  c.arch = "arm64";
+#elif defined(__riscv) && __riscv_xlen == 64
+  c.arch = "riscv64";
+#elif defined(__s390x__)
+  c.arch = "s390x";
+#elif defined(__powerpc64__) && defined(__LITTLE_ENDIAN__)
+  c.arch = "ppc64le";
+#else
+  c.arch = "";
+#endif
+  struct utsname u {};
+  c.kernel = ::uname(&u) == 0 ? std::string(u.release) : std::string("0.0");
+  return c;
 }
 
 Profile resolve(const Profile& profile, const Conditions& conditions) {

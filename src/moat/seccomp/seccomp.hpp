@@ -79,6 +79,10 @@ struct Conditions {
   std::string kernel = "6.1";    // "major.minor"
 };
 
+// This machine's architecture (Go's name) and running kernel, with no
+// capabilities: what `moat seccomp check` and `moat run` resolve for.
+[[nodiscard]] Conditions host_conditions();
+
 // Docker's default capability set.
 [[nodiscard]] std::vector<std::string> docker_default_caps();
 
