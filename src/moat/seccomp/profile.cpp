@@ -247,6 +247,11 @@ core::Result<Profile> parse_profile(std::string_view text, std::string_view name
     doc = nlohmann::json::parse(text);
   } catch (const nlohmann::json::parse_error& e) {
     return std::unexpected(core::json_syntax_error(e, text, name));
+  } catch (const nlohmann::json::exception& e) {
+    // A number too large for any type ("2e400"), and what else the
+    // library refuses after the syntax.
+    return core::fail(core::ErrorKind::parse, std::string(name),
+                      fmt::format("invalid JSON: {}", core::json_error_detail(e)));
   }
   const core::JsonReader in(name);
   if (!doc.is_object())

@@ -172,6 +172,10 @@ TEST(Seccomp, ReadsTheOciFormsAndRefusesWhatDockerdRefuses) {
   EXPECT_THAT(bad("{\"defaultAction\": \"SCMP_ACT_ERRNO\",\n \"syscalls\": [}"),
               HasSubstr("invalid JSON"));
   EXPECT_THAT(bad("[1, 2]"), HasSubstr("JSON object"));
+  // A number no type holds is an error, not an exception (found by fuzzing).
+  EXPECT_THAT(bad(R"({"defaultAction":"SCMP_ACT_ERRNO","syscalls":[{"names":["read"],)"
+                  R"("action":"SCMP_ACT_ALLOW","args":[{"index":0,"value":2e114060288}]}]})"),
+              HasSubstr("number overflow"));
   EXPECT_THAT(bad("{\"syscalls\": []}"), HasSubstr("defaultAction is missing"));
   EXPECT_THAT(bad(R"({"defaultAction":"SCMP_ACT_ERRNO","syscalls":[{"name":"read",)"
                   R"("names":["write"],"action":"SCMP_ACT_ALLOW"}]})"),
