@@ -48,6 +48,8 @@ core::Result<image::ScannedImage> load_image_with_progress(const std::string& ta
   source.ca_cert = options.ca_cert;
   source.insecure = options.insecure;
   source.insecure_registries = options.insecure_registries;
+  source.keep_blobs = options.keep_blobs;
+  source.skip_layers = options.skip_layers;
   const auto layer_size =
       parse_size_option("--max-layer-size", options.max_layer_size, "64GiB, 512M, 1T");
   if (!layer_size)

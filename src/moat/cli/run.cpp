@@ -1,16 +1,21 @@
 // moat run: a command in the hardened sandbox, with docker run's flags.
 
 #include <moat/cli/common.hpp>
+#include <moat/cli/run_image.hpp>
 #include <moat/cli/verbs.hpp>
 #include <moat/sandbox/sandbox.hpp>
 #include <moat/seccomp/seccomp.hpp>
 #include <moat/util/capabilities.hpp>
 #include <moat/util/file.hpp>
+#include <moat/util/in_root.hpp>
 #include <moat/util/strings.hpp>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <sodium.h>
+
+#include <fcntl.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
@@ -42,7 +47,12 @@ struct RunOptions {
   std::string network = "none";
   std::vector<std::string> env;
   std::vector<std::string> env_file;
-  std::string workdir = "/";
+  std::string workdir; // default: the image's, else /
+  std::string entrypoint;
+  bool entrypoint_given = false;
+  std::string policy;
+  std::string fail_on;
+  ImageSourceOptions source;
   std::vector<std::string> volumes;
   std::vector<std::string> tmpfs;
   std::string hostname;
@@ -64,16 +74,68 @@ std::optional<std::uint32_t> number(std::string_view text) {
   return value;
 }
 
-// NAME's id in the rootfs's passwd or group file (field 3).
-std::optional<std::uint32_t> lookup(const std::filesystem::path& file, std::string_view name) {
-  std::ifstream in(file);
-  std::string line;
-  while (std::getline(in, line)) {
-    const auto fields = util::split(line, ':');
+// The rootfs's passwd or group file, read inside it: a symlink there is
+// resolved as the container would resolve it, never on the host.
+std::string read_in_rootfs(const std::filesystem::path& rootfs, const char* file) {
+  const int root = ::open(rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (root < 0)
+    return {};
+  const int fd = util::open_in_root(root, file, O_RDONLY, true);
+  ::close(root);
+  if (fd < 0)
+    return {};
+  std::string text;
+  std::array<char, 8192> buffer{};
+  for (ssize_t n = 0;
+       (n = ::read(fd, buffer.data(), buffer.size())) > 0 && text.size() < (8U << 20U);)
+    text.append(buffer.data(), static_cast<std::size_t>(n));
+  ::close(fd);
+  return text;
+}
+
+// The fields of NAME's line in a passwd or group TEXT.
+std::vector<std::string_view> entry_of(std::string_view text, std::string_view name) {
+  for (const auto line : util::split(text, '\n')) {
+    auto fields = util::split(line, ':');
     if (fields.size() >= 3 && fields[0] == name)
-      return number(fields[2]);
+      return fields;
   }
-  return std::nullopt;
+  return {};
+}
+
+// USER (NAME|UID[:GROUP|GID], from --user or the image's USER) as ids,
+// names looked up in the rootfs.
+core::Result<std::pair<std::uint32_t, std::optional<std::uint32_t>>>
+resolve_user(const std::filesystem::path& rootfs, const std::string& spec, const char* what) {
+  const auto colon = spec.find(':');
+  const std::string user = spec.substr(0, colon);
+  const std::string group = colon == std::string::npos ? "" : spec.substr(colon + 1);
+  std::optional<std::uint32_t> gid;
+  auto uid = number(user);
+  if (!uid) {
+    const auto passwd = read_in_rootfs(rootfs, "etc/passwd");
+    const auto fields = entry_of(passwd, user);
+    if (!fields.empty())
+      uid = number(fields[2]);
+    if (!uid)
+      return core::fail(core::ErrorKind::usage, what,
+                        fmt::format("{}: no such user in the rootfs", user));
+    if (fields.size() >= 4)
+      gid = number(fields[3]); // a name: its primary group
+  }
+  if (!group.empty()) {
+    gid = number(group);
+    if (!gid) {
+      const auto groups = read_in_rootfs(rootfs, "etc/group");
+      const auto fields = entry_of(groups, group);
+      if (!fields.empty())
+        gid = number(fields[2]);
+      if (!gid)
+        return core::fail(core::ErrorKind::usage, what,
+                          fmt::format("{}: no such group in the rootfs", group));
+    }
+  }
+  return std::pair{*uid, gid};
 }
 
 // Compiled seccomp programs are kept in $XDG_CACHE_HOME/moat/seccomp (else
@@ -82,12 +144,7 @@ std::optional<std::uint32_t> lookup(const std::filesystem::path& file, std::stri
 // the kept capabilities. Each file is the program followed by its own
 // BLAKE2b digest, so a damaged file is compiled again, never loaded.
 std::filesystem::path seccomp_cache_dir() {
-  const char* cache = std::getenv("XDG_CACHE_HOME");
-  if (cache != nullptr && *cache == '/')
-    return std::filesystem::path(cache) / "moat/seccomp";
-  const char* home = std::getenv("HOME");
-  return std::filesystem::path(home != nullptr && *home == '/' ? home : "/tmp") /
-         ".cache/moat/seccomp";
+  return moat_cache_dir() / "seccomp";
 }
 
 std::string blake2b_hex(std::string_view data) {
@@ -150,31 +207,87 @@ core::Result<std::vector<std::byte>> seccomp_program(const std::string& file,
 
 int run_run(RunOptions& opts) {
   sandbox::Spec spec;
-  if (opts.rootfs.empty())
-    return cannot_start("running an image is not supported yet; give a root file system with "
-                        "--rootfs DIR");
-  std::error_code ec;
-  if (!std::filesystem::is_directory(opts.rootfs, ec))
-    return cannot_start(fmt::format("--rootfs {}: not a directory", opts.rootfs));
-  spec.rootfs = std::filesystem::canonical(opts.rootfs, ec);
-  spec.args = opts.words;
-  if (spec.args.empty())
-    return cannot_start("no command given (moat run --rootfs DIR [--] CMD [ARG...])");
+  const bool root = ::geteuid() == 0;
+  if (root) {
+    spec.uids = sandbox::subordinate_range("/etc/subuid");
+    spec.gids = sandbox::subordinate_range("/etc/subgid");
+  }
   if (opts.read_only && opts.read_write)
     return cannot_start("--read-only and --read-write contradict each other");
   spec.read_only_root = !opts.read_write;
+  std::vector<std::string> command = opts.words;
+  image::ImageConfig config;
+  std::error_code ec;
+  if (opts.rootfs.empty()) {
+    if (command.empty())
+      return cannot_start("no image given (moat run [OPTIONS] IMAGE [CMD...] or --rootfs DIR)");
+    const std::string target = command.front();
+    command.erase(command.begin());
+    if (!command.empty() && command.front() == "--") // IMAGE -- CMD
+      command.erase(command.begin());
+    if (target.starts_with("dir://")) {
+      opts.rootfs = target.substr(6);
+    } else {
+      if (!root && opts.read_write)
+        return cannot_start("--read-write with an image needs root (the container writes to an "
+                            "overlay over the cached image); use --tmpfs for writable paths");
+      RunImageOptions image_options;
+      image_options.target = target;
+      image_options.source = opts.source;
+      image_options.policy = opts.policy;
+      image_options.fail_on = opts.fail_on;
+      if (root)
+        image_options.owners = std::pair{spec.uids, spec.gids};
+      auto prepared = prepare_image(image_options);
+      if (!prepared)
+        return cannot_start(prepared.error().to_string());
+      spec.rootfs = prepared->rootfs;
+      spec.shared_rootfs = true;
+      config = std::move(prepared->config);
+    }
+  } else if (!opts.policy.empty() || !opts.fail_on.empty()) {
+    return cannot_start(fmt::format("{} judges an image, and --rootfs names a directory",
+                                    opts.policy.empty() ? "--fail-on" : "--policy"));
+  }
+  if (spec.rootfs.empty()) {
+    if (!std::filesystem::is_directory(opts.rootfs, ec))
+      return cannot_start(fmt::format("--rootfs {}: not a directory", opts.rootfs));
+    spec.rootfs = std::filesystem::canonical(opts.rootfs, ec);
+  }
+  // The command: the entrypoint (--entrypoint replaces the image's, and
+  // drops its CMD), then CMD from the command line, else the image's.
+  if (opts.entrypoint_given) {
+    spec.args.clear();
+    if (!opts.entrypoint.empty())
+      spec.args.push_back(opts.entrypoint);
+  } else {
+    spec.args = config.entrypoint;
+  }
+  if (!command.empty())
+    spec.args.insert(spec.args.end(), command.begin(), command.end());
+  else if (!opts.entrypoint_given)
+    spec.args.insert(spec.args.end(), config.cmd.begin(), config.cmd.end());
+  if (spec.args.empty())
+    return cannot_start(opts.words.empty() || !opts.rootfs.empty()
+                            ? "no command given (moat run --rootfs DIR [--] CMD [ARG...])"
+                            : "no command given, and the image has no ENTRYPOINT or CMD");
   if (opts.network == "host")
     spec.host_network = true;
   else if (opts.network != "none")
     return cannot_start(
         fmt::format("--network {}: moat runs with none (loopback only) or host", opts.network));
   spec.hostname = opts.hostname.empty() ? "moat" : opts.hostname;
-  spec.cwd = opts.workdir;
+  spec.cwd = !opts.workdir.empty()         ? opts.workdir
+             : !config.working_dir.empty() ? config.working_dir
+                                           : "/";
   if (!spec.cwd.starts_with('/'))
     return cannot_start(fmt::format("-w {}: the working directory must be absolute", spec.cwd));
-  // Environment: Docker's PATH and HOSTNAME, then --env-file, then -e.
-  spec.env = {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-              "HOSTNAME=" + spec.hostname};
+  // Environment: the image's (Docker's PATH when it sets none), HOSTNAME,
+  // then --env-file, then -e.
+  spec.env = config.env;
+  if (std::ranges::none_of(spec.env, [](const std::string& e) { return e.starts_with("PATH="); }))
+    spec.env.insert(spec.env.begin(),
+                    "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
   auto set_env = [&](std::string entry) {
     if (entry.find('=') == std::string::npos) {
       const char* value = std::getenv(entry.c_str());
@@ -186,6 +299,7 @@ int run_run(RunOptions& opts) {
     std::erase_if(spec.env, [&](const std::string& e) { return e.starts_with(name + "="); });
     spec.env.push_back(std::move(entry));
   };
+  set_env("HOSTNAME=" + spec.hostname);
   for (const auto& file : opts.env_file) {
     auto text = util::read_file(file, std::size_t{1} << 20);
     if (!text)
@@ -198,34 +312,14 @@ int run_run(RunOptions& opts) {
   }
   for (const auto& e : opts.env)
     set_env(e);
-  // --user NAME|UID[:GROUP|GID], names from the rootfs.
-  if (!opts.user.empty()) {
-    const auto colon = opts.user.find(':');
-    const std::string user = opts.user.substr(0, colon);
-    const std::string group = colon == std::string::npos ? "" : opts.user.substr(colon + 1);
-    auto uid = number(user);
-    if (!uid)
-      uid = lookup(spec.rootfs / "etc/passwd", user);
-    if (!uid)
-      return cannot_start(fmt::format("--user {}: no such user in the rootfs", user));
-    spec.uid = uid;
-    if (!group.empty()) {
-      auto gid = number(group);
-      if (!gid)
-        gid = lookup(spec.rootfs / "etc/group", group);
-      if (!gid)
-        return cannot_start(fmt::format("--user {}: no such group in the rootfs", group));
-      spec.gid = gid;
-    } else if (!number(user)) {
-      // A name: its primary group from passwd (field 4).
-      std::ifstream in(spec.rootfs / "etc/passwd");
-      std::string line;
-      while (std::getline(in, line)) {
-        const auto fields = util::split(line, ':');
-        if (fields.size() >= 4 && fields[0] == user)
-          spec.gid = number(fields[3]);
-      }
-    }
+  // --user, else the image's USER; names are looked up in the rootfs.
+  const std::string user = !opts.user.empty() ? opts.user : config.user;
+  if (!user.empty()) {
+    auto ids = resolve_user(spec.rootfs, user, opts.user.empty() ? "the image's USER" : "--user");
+    if (!ids)
+      return cannot_start(ids.error().to_string());
+    spec.uid = ids->first;
+    spec.gid = ids->second;
   }
   // Capabilities: none, plus --cap-add; unknown names are refused.
   auto added = capability_numbers("--cap-add", opts.cap_add, true);
@@ -313,10 +407,7 @@ int run_run(RunOptions& opts) {
                                       program.error().to_string()));
     spec.seccomp = std::move(*program);
   }
-  if (::geteuid() == 0) {
-    spec.uids = sandbox::subordinate_range("/etc/subuid");
-    spec.gids = sandbox::subordinate_range("/etc/subgid");
-  } else {
+  if (!root) {
     std::fprintf(stderr, "moat: warning: running as an ordinary user: the container's root is "
                          "this user, and no cgroup limits are set\n");
   }
@@ -334,10 +425,26 @@ int run_run(RunOptions& opts) {
 
 void attach_run(CLI::App& root, int& exit_code) {
   auto opts = std::make_shared<RunOptions>();
-  auto* cmd = root.add_subcommand("run", "Run a command in the hardened sandbox");
-  cmd->add_option("CMD", opts->words, "The command and its arguments");
+  auto* cmd =
+      root.add_subcommand("run", "Run an image or a root file system in the hardened sandbox");
+  cmd->add_option("IMAGE CMD", opts->words,
+                  "The image (any target moat image reads), then the command and its arguments; "
+                  "with --rootfs, only the command");
   cmd->add_option("--rootfs", opts->rootfs, "The container's root file system (used as it is)")
       ->option_text("DIR");
+  cmd->add_option("--entrypoint", opts->entrypoint,
+                  "Run this instead of the image's ENTRYPOINT (its CMD is dropped too)")
+      ->option_text("CMD")
+      ->each([opts](const std::string&) { opts->entrypoint_given = true; });
+  cmd->add_option("--policy", opts->policy,
+                  "Run IMAGE only if this trust policy accepts it (moat-policy.yaml or "
+                  "containers-policy.json), before anything is unpacked")
+      ->option_text("FILE");
+  cmd->add_option("--fail-on", opts->fail_on,
+                  "Refuse to run IMAGE when moat image finds something of this severity or "
+                  "higher: info, low, medium, high, critical")
+      ->option_text("SEV");
+  add_image_source_options(*cmd, opts->source);
   cmd->add_option("-u,--user", opts->user, "Run as this user: NAME|UID[:GROUP|GID]")
       ->option_text("USER");
   cmd->add_option("-m,--memory", opts->memory, "Memory limit (default 512m; 0: none)")
@@ -346,25 +453,33 @@ void attach_run(CLI::App& root, int& exit_code) {
   cmd->add_option("--pids-limit", opts->pids, "Process limit (default 256; 0 or -1: none)")
       ->option_text("N");
   cmd->add_option("--cap-add", opts->cap_add, "Keep this capability (all are dropped)")
+      ->allow_extra_args(false)
       ->option_text("CAP");
   cmd->add_option("--cap-drop", opts->cap_drop, "Drop this capability (ALL is the default)")
+      ->allow_extra_args(false)
       ->option_text("CAP");
   cmd->add_flag("--read-only", opts->read_only, "A read-only root file system (the default)");
   cmd->add_flag("--read-write", opts->read_write, "A writable root file system");
   cmd->add_option("--security-opt", opts->security_opt,
                   "seccomp=FILE|unconfined, no-new-privileges[=false]")
+      ->allow_extra_args(false)
       ->option_text("OPT");
   cmd->add_option("--network", opts->network, "none (the default: loopback only) or host")
       ->option_text("MODE");
   cmd->add_option("-e,--env", opts->env, "Set an environment variable (NAME=VALUE or NAME)")
+      ->allow_extra_args(false)
       ->option_text("VAR");
   cmd->add_option("--env-file", opts->env_file, "Read environment variables from a file")
+      ->allow_extra_args(false)
       ->option_text("FILE");
   cmd->add_option("-w,--workdir", opts->workdir, "Working directory inside the container")
       ->option_text("DIR");
   cmd->add_option("-v,--volume", opts->volumes, "Bind mount HOST:CONTAINER[:ro|rw] (ro default)")
+      ->allow_extra_args(false)
       ->option_text("VOL");
-  cmd->add_option("--tmpfs", opts->tmpfs, "Mount a tmpfs: PATH[:OPTIONS]")->option_text("PATH");
+  cmd->add_option("--tmpfs", opts->tmpfs, "Mount a tmpfs: PATH[:OPTIONS]")
+      ->allow_extra_args(false)
+      ->option_text("PATH");
   cmd->add_option("--hostname", opts->hostname, "Container host name (default moat)")
       ->option_text("NAME");
   cmd->add_flag("-t,--tty", opts->tty, "Accepted for docker run compatibility");
@@ -373,24 +488,41 @@ void attach_run(CLI::App& root, int& exit_code) {
   cmd->positionals_at_end(true);
   cmd->footer(
       std::string("DESCRIPTION:\n"
-                  "  Runs CMD with every defence on: new user (rootless), PID, mount, UTS, IPC,\n"
-                  "  network (loopback only) and cgroup namespaces; pivot_root into the root\n"
-                  "  file system, read-only, with tmpfs at /tmp and /run, a minimal /dev and\n"
-                  "  Docker's masked and read-only paths; no capabilities at all; no_new_privs;\n"
-                  "  Docker's default seccomp profile compiled with libseccomp; memory 512m,\n"
-                  "  256 processes, nofile 1024 and no core dumps. Each default is relaxed\n"
-                  "  only by its flag. As root the container's ids are root's subordinate\n"
-                  "  range in /etc/subuid and /etc/subgid, or 1000000000-1000065535.\n"
+                  "  Runs IMAGE's ENTRYPOINT and CMD (or CMD given after it), or CMD in the\n"
+                  "  root file system DIR, with every defence on: new user (rootless), PID,\n"
+                  "  mount, UTS, IPC, network (loopback only) and cgroup namespaces;\n"
+                  "  pivot_root into the root file system, read-only, with tmpfs at /tmp and\n"
+                  "  /run, a minimal /dev and Docker's masked and read-only paths; no\n"
+                  "  capabilities at all; no_new_privs; Docker's default seccomp profile\n"
+                  "  compiled with libseccomp; memory 512m, 256 processes, nofile 1024 and no\n"
+                  "  core dumps. Each default is relaxed only by its flag. As root the\n"
+                  "  container's ids are root's subordinate range in /etc/subuid and\n"
+                  "  /etc/subgid, or 1000000000-1000065535.\n\n"
+                  "IMAGES:\n"
+                  "  IMAGE is any target moat image reads (docker save archive, OCI layout,\n"
+                  "  docker://NAME, registry://HOST/REPO:TAG, dir://ROOTFS). --policy and\n"
+                  "  --fail-on judge it before anything is unpacked. Its layers are then\n"
+                  "  unpacked into $XDG_CACHE_HOME/moat/rootfs (else ~/.cache/moat/rootfs,\n"
+                  "  only its owner may enter), owned by the container's ids, one directory\n"
+                  "  per config digest, with the scanner's protections: names that climb out\n"
+                  "  with '..', hard links out of the root, and symlinks followed out of it\n"
+                  "  are refused; device nodes are skipped. A second run starts from the\n"
+                  "  cache. The image's USER, WORKDIR and ENV apply unless --user, -w and\n"
+                  "  -e say otherwise. With --read-write the container writes to an overlay\n"
+                  "  over the cached image, gone when it ends (root only).\n\n"
                   "  The compiled seccomp filter is kept in $XDG_CACHE_HOME/moat/seccomp\n"
                   "  (else ~/.cache/moat/seccomp), so a second start does not compile it.\n\n"
                   "EXIT STATUS:\n"
                   "  The command's exit status; 128+N when signal N ended it (137 when the\n"
                   "  memory limit killed it, which is reported). 125 when the container could\n"
-                  "  not start (one line names the reason), 126 when the command cannot be\n"
-                  "  run, 127 when it is not found.\n\n"
+                  "  not start, the image could not be read or unpacked, or --policy or\n"
+                  "  --fail-on refused it (one line names the reason), 126 when the command\n"
+                  "  cannot be run, 127 when it is not found.\n\n"
                   "EXAMPLES:\n"
+                  "  moat run app.tar\n"
+                  "  moat run --fail-on high --policy moat-policy.yaml registry://r.example/app:1\n"
+                  "  moat run --user 1000 --memory 256m --pids-limit 64 ./oci-layout:app -- app\n"
                   "  moat run --rootfs ./rootfs -- /bin/sh -c 'id; cat /proc/self/status'\n"
-                  "  moat run --rootfs ./rootfs --user 1000 --memory 256m --pids-limit 64 app\n"
                   "  moat run --rootfs ./rootfs --security-opt seccomp=profile.json -- prog\n"));
   cmd->callback(verb_callback(exit_code, [opts] { return run_run(*opts); }));
 }

@@ -201,7 +201,7 @@ core::Result<ScannedImage> load_daemon(const std::string& target, const SourceOp
     if (h.size == 0 || !(h.path.ends_with("/layer.tar") || h.path.starts_with("blobs/")))
       continue;
     PrefixReader blob(std::move(head), tar.data());
-    auto scan = scan_layer(blob, "", options.limits, budget, nullptr, &captures);
+    auto scan = scan_and_keep(blob, "", options, budget, nullptr, &captures);
     if (!scan)
       return fail(scan.error().kind, target, fmt::format("{}: {}", h.path, scan.error().message));
     scans[h.path] = std::move(*scan);

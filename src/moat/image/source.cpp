@@ -623,9 +623,72 @@ core::Result<std::string> select_platform(std::string_view index_json, std::stri
                                        : fmt::format("{}", fmt::join(seen, ", "))));
 }
 
+namespace {
+
+// Copies what INNER yields to a file, for scan_and_keep.
+class KeepingReader final : public ByteReader {
+public:
+  KeepingReader(ByteReader& inner, int fd) : m_inner(inner), m_fd(fd) {}
+  [[nodiscard]] core::Result<std::size_t> read(std::span<std::byte> buffer) override {
+    auto got = m_inner.read(buffer);
+    if (!got || *got == 0)
+      return got;
+    const auto* p = buffer.data();
+    std::size_t left = *got;
+    while (left > 0) {
+      const auto n = ::write(m_fd, p, left);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        return fail(ErrorKind::io, name(),
+                    fmt::format("cannot keep a copy of the layer: {}", std::strerror(errno)));
+      p += n;
+      left -= static_cast<std::size_t>(n);
+    }
+    return got;
+  }
+  [[nodiscard]] const std::string& name() const override { return m_inner.name(); }
+
+private:
+  ByteReader& m_inner;
+  int m_fd;
+};
+
+} // namespace
+
+core::Result<LayerScan> scan_and_keep(ByteReader& blob, std::string_view expected_digest,
+                                      const SourceOptions& options,
+                                      std::atomic<std::uint64_t>& entry_budget,
+                                      std::atomic<std::uint64_t>* bytes_read,
+                                      std::atomic<std::uint64_t>* capture_budget) {
+  if (options.keep_blobs.empty())
+    return scan_layer(blob, expected_digest, options.limits, entry_budget, bytes_read,
+                      capture_budget);
+  const fs::path dir = options.keep_blobs;
+  std::string partial = (dir / ".partial-XXXXXX").string();
+  Fd fd(::mkostemp(partial.data(), O_CLOEXEC));
+  if (fd.get() < 0)
+    return fail(ErrorKind::io, dir.string(),
+                fmt::format("cannot keep a copy of the layer: {}", std::strerror(errno)));
+  KeepingReader keeping(blob, fd.get());
+  auto scan = scan_layer(keeping, expected_digest, options.limits, entry_budget, bytes_read,
+                         capture_budget);
+  std::error_code ec;
+  if (scan && is_sha256_digest(scan->digest))
+    fs::rename(partial, dir / scan->digest.substr(7), ec);
+  else
+    fs::remove(partial, ec);
+  if (scan && ec)
+    return fail(ErrorKind::io, dir.string(),
+                fmt::format("cannot keep a copy of the layer: {}", ec.message()));
+  return scan;
+}
+
 core::Result<std::vector<LayerScan>> scan_layers(const Image& image,
                                                  const std::vector<ReaderFactory>& blobs,
                                                  const SourceOptions& options) {
+  if (options.skip_layers)
+    return std::vector<LayerScan>(blobs.size());
   std::vector<std::optional<core::Result<LayerScan>>> results(blobs.size());
   std::atomic<std::size_t> next{0};
   std::atomic<std::size_t> done{0};
@@ -649,8 +712,8 @@ core::Result<std::vector<LayerScan>> scan_layers(const Image& image,
         if (!reader) {
           results[i] = std::unexpected(reader.error());
         } else {
-          results[i] = scan_layer(**reader, image.layers[i].digest, options.limits, budget,
-                                  &bytes_read, &captures);
+          results[i] = scan_and_keep(**reader, image.layers[i].digest, options, budget, &bytes_read,
+                                     &captures);
         }
       } catch (const std::bad_alloc&) {
         results[i] =

@@ -12,6 +12,7 @@
 #include <moat/image/image.hpp>
 #include <moat/image/layer.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <optional>
@@ -31,6 +32,13 @@ struct SourceOptions {
   std::string docker_host; // empty: DOCKER_HOST or the default socket
   ScanLimits limits;
   unsigned threads = 0; // layers scanned in parallel; 0: the number of cores
+  // When set, each layer blob is also written, as it is read, to
+  // KEEP_BLOBS/HEX (HEX: the blob's sha256), for moat run to unpack after
+  // the scan verified it. The directory must exist.
+  std::string keep_blobs;
+  // Read the manifest and config only: every LayerScan is left empty
+  // (docker:// sources are still read whole).
+  bool skip_layers = false;
   // Called as layers finish (done, total), for a progress bar.
   std::function<void(std::size_t, std::size_t)> progress;
   // Called about ten times a second while layers are read (blob bytes read,
@@ -67,6 +75,12 @@ select_platform(std::string_view index_json, std::string_view platform, const st
 // the config digest. NAME is used in errors.
 [[nodiscard]] core::Result<std::string> apply_manifest(Image& image, std::string_view text,
                                                        const std::string& name);
+
+// scan_layer, keeping a copy of the blob when OPTIONS.keep_blobs is set.
+[[nodiscard]] core::Result<LayerScan>
+scan_and_keep(ByteReader& blob, std::string_view expected_digest, const SourceOptions& options,
+              std::atomic<std::uint64_t>& entry_budget, std::atomic<std::uint64_t>* bytes_read,
+              std::atomic<std::uint64_t>* capture_budget);
 
 // Scans BLOBS (one reader factory per layer) on up to THREADS threads.
 using ReaderFactory = std::function<core::Result<std::unique_ptr<ByteReader>>()>;

@@ -6,6 +6,7 @@
 
 #include <moat/sandbox/cgroup.hpp>
 #include <moat/sandbox/sandbox.hpp>
+#include <moat/util/in_root.hpp>
 
 #include <fmt/format.h>
 
@@ -59,36 +60,6 @@ struct ChildError {
   std::strncpy(e.what.data(), what.c_str(), e.what.size() - 1);
   [[maybe_unused]] auto n = ::write(fd, &e, sizeof e);
   ::_exit(exit_code);
-}
-
-// A path inside the rootfs ROOT (a directory descriptor), resolved by the
-// kernel without leaving it (openat2 RESOLVE_IN_ROOT; symlinks are followed
-// as if ROOT were /). The last component must not be a symlink. Returns an
-// O_PATH descriptor, or -1 with errno set.
-int open_in_root(int root, const std::string& path, bool follow_last = false) {
-  open_how how{};
-  how.flags = O_PATH | O_CLOEXEC | (follow_last ? 0 : O_NOFOLLOW);
-  how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
-  const int fd = static_cast<int>(::syscall(SYS_openat2, root, path.c_str(), &how, sizeof how));
-  if (fd >= 0 || errno != ENOSYS)
-    return fd;
-  // Kernels before 5.6: walk component by component, refusing symlinks.
-  int dir = ::dup(root);
-  std::stringstream parts(path);
-  std::string part;
-  while (dir >= 0 && std::getline(parts, part, '/')) {
-    if (part.empty() || part == ".")
-      continue;
-    if (part == "..") {
-      errno = EPERM;
-      ::close(dir);
-      return -1;
-    }
-    const int next = ::openat(dir, part.c_str(), O_PATH | O_CLOEXEC | O_NOFOLLOW);
-    ::close(dir);
-    dir = next;
-  }
-  return dir;
 }
 
 std::string fd_path(int fd) {
@@ -152,7 +123,7 @@ public:
   // The mount target PATH inside the rootfs: it must exist and must not
   // be a symlink. Returns its O_PATH descriptor.
   int target(const std::string& path) {
-    const int fd = open_in_root(m_root, path);
+    const int fd = util::open_in_root(m_root, path, O_PATH, false);
     if (fd < 0)
       fail_setup(fmt::format("mount point {} in the rootfs", path));
     struct stat st {};
@@ -217,7 +188,7 @@ public:
   }
 
   void mask(const std::string& path) {
-    const int fd = open_in_root(m_root, path);
+    const int fd = util::open_in_root(m_root, path, O_PATH, false);
     if (fd < 0)
       return; // nothing there to hide
     struct stat st {};
@@ -264,7 +235,7 @@ public:
     for (const auto& path : masked_paths())
       mask(path);
     for (const auto& path : readonly_paths()) {
-      const int fd = open_in_root(m_root, path);
+      const int fd = util::open_in_root(m_root, path, O_PATH, false);
       if (fd < 0)
         continue; // nothing there to protect
       const std::string at = fd_path(fd);
@@ -593,6 +564,48 @@ core::Result<Outcome> run(const Spec& spec) {
                         fmt::format("cannot make the mount point: {}", ec.message()));
     mount_point.dir = dir;
   }
+  // An image from the cache, written to: an overlay over it, in the host's
+  // mount namespace (the child binds it like any rootfs), unmounted before
+  // the mount point goes.
+  std::optional<Spec> overlaid;
+  struct Unmount {
+    fs::path dir;
+    Unmount() = default;
+    Unmount(const Unmount&) = delete;
+    Unmount& operator=(const Unmount&) = delete;
+    ~Unmount() {
+      if (!dir.empty())
+        ::umount2(dir.c_str(), MNT_DETACH);
+    }
+  } overlay_mount;
+  if (spec.shared_rootfs && !spec.read_only_root) {
+    if (!root)
+      return core::fail(core::ErrorKind::usage, spec.rootfs.string(),
+                        "a writable root over a cached image needs root (an overlay mount)");
+    const std::string lower = spec.rootfs.string();
+    if (lower.find_first_of(",:\\") != std::string::npos)
+      return core::fail(core::ErrorKind::usage, lower,
+                        "an overlay cannot use a path with ',', ':' or '\\' as its lower layer");
+    const auto base = mount_point.dir.parent_path();
+    std::error_code ec;
+    for (const auto* d : {"upper", "work", "merged"})
+      fs::create_directory(base / d, ec);
+    struct stat st {};
+    if (ec || ::stat(lower.c_str(), &st) != 0 ||
+        ::chown((base / "upper").c_str(), st.st_uid, st.st_gid) != 0 ||
+        ::chmod((base / "upper").c_str(), st.st_mode & 07777) != 0)
+      return core::fail(core::ErrorKind::io, base.string(),
+                        "cannot make the overlay's upper layer");
+    const auto options = fmt::format("lowerdir={},upperdir={},workdir={}", lower,
+                                     (base / "upper").string(), (base / "work").string());
+    if (::mount("overlay", (base / "merged").c_str(), "overlay", 0, options.c_str()) != 0)
+      return core::fail(core::ErrorKind::io, lower,
+                        fmt::format("cannot mount the writable overlay: {}", std::strerror(errno)));
+    overlay_mount.dir = base / "merged";
+    overlaid = spec;
+    overlaid->rootfs = base / "merged";
+  }
+  const Spec& effective = overlaid ? *overlaid : spec;
   std::optional<Cgroup> cgroup;
   if (root) {
     auto made = Cgroup::create(name, Limits{spec.memory_bytes, spec.pids, spec.cpus});
@@ -619,7 +632,7 @@ core::Result<Outcome> run(const Spec& spec) {
   if (pid == 0) {
     ::close(sync[1]);
     ::close(err[0]);
-    ChildSetup(spec, err[1], mount_point.dir.string()).run(sync[0]);
+    ChildSetup(effective, err[1], mount_point.dir.string()).run(sync[0]);
   }
   ::close(sync[0]);
   ::close(err[1]);

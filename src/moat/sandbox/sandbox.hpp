@@ -46,6 +46,10 @@ struct Spec {
   std::optional<std::uint32_t> gid;
   std::string hostname = "moat";
   bool read_only_root = true;
+  // The rootfs is shared (moat's image cache): with READ_ONLY_ROOT off, the
+  // container writes to an overlay over it, whose upper layer is removed
+  // when the container ends. Needs root.
+  bool shared_rootfs = false;
   bool host_network = false; // --network host: keep the host's network namespace
   bool no_new_privileges = true;
   std::vector<int> capabilities; // kept (--cap-add); none by default

@@ -1,0 +1,187 @@
+// moat run IMAGE on the real test images (debootstrap'd Debian, packed by
+// umoci and skopeo): judged first (--policy, --fail-on), unpacked into the
+// cache owned by the container's ids, reused, and started with the image's
+// USER, WORKDIR, ENV, ENTRYPOINT and CMD. Needs root (namespaces, id maps).
+
+#include "images.hpp"
+#include "services.hpp"
+#include "testutil.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <string>
+
+namespace fs = std::filesystem;
+using moat::test::images_dir;
+using moat::test::run_command;
+using moat::test::shell_quote;
+using moat::test::TempDir;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+namespace {
+
+class RunImageTest : public ::testing::Test {
+protected:
+  void SetUp() override {
+    if (::geteuid() != 0)
+      GTEST_SKIP() << "moat run needs root here (namespaces, id maps, cgroups)";
+    REQUIRE_IMAGES();
+  }
+
+  // moat ARGS with this test's cache; stdout and stderr together.
+  moat::test::CommandResult moat(const std::string& args) {
+    return run_command("XDG_CACHE_HOME=" + shell_quote(cache().string()) + " timeout -k 5 300 " +
+                       shell_quote(MOAT_BINARY) + " " + args);
+  }
+  [[nodiscard]] fs::path cache() const { return dir.path() / "cache"; }
+  [[nodiscard]] fs::path rootfs_cache() const { return cache() / "moat/rootfs"; }
+  [[nodiscard]] std::vector<fs::path> cached() const {
+    std::vector<fs::path> out;
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(rootfs_cache(), ec))
+      out.push_back(e.path());
+    return out;
+  }
+  static std::string image(const std::string& name) {
+    return shell_quote((images_dir() / "oci").string() + ":" + name);
+  }
+
+  TempDir dir;
+};
+
+TEST_F(RunImageTest, AnImageRunsReadOnlyFromACacheOwnedByTheContainersIds) {
+  auto r = moat("run " + image("base") +
+                " -- /bin/sh -c 'id -u; head -1 /etc/os-release; touch /x 2>&1; "
+                "ls -ln /etc/shadow /usr/bin/passwd'");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("0\nPRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\""));
+  EXPECT_THAT(r.output, HasSubstr("Read-only file system"));
+  // Inside, the files belong to the container's root and shadow group,
+  // and the set-user-ID bit is there (no_new_privs makes it inert).
+  EXPECT_THAT(r.output, ::testing::ContainsRegex("-rw-r----- +1 0 +42 .*/etc/shadow"));
+  EXPECT_THAT(r.output, ::testing::ContainsRegex("-rwsr-xr-x +1 0 +0 .*/usr/bin/passwd"));
+  // On the host: one directory per image and id range, owned by the
+  // range's first id, in a cache only root may enter.
+  const auto entries = cached();
+  ASSERT_EQ(entries.size(), 1U);
+  struct stat st {};
+  ASSERT_EQ(::stat(entries.front().c_str(), &st), 0);
+  EXPECT_NE(st.st_uid, 0U);
+  ASSERT_EQ(::stat(rootfs_cache().c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0700U);
+  // The second run starts from the cache: the same directory, not unpacked again.
+  struct stat before {};
+  ::stat(entries.front().c_str(), &before);
+  auto again = moat("run " + image("base") + " -- true");
+  ASSERT_EQ(again.exit_code, 0) << again.output;
+  struct stat after {};
+  ASSERT_EQ(::stat(entries.front().c_str(), &after), 0);
+  EXPECT_EQ(before.st_ino, after.st_ino);
+  EXPECT_EQ(cached().size(), 1U);
+}
+
+TEST_F(RunImageTest, ReadWriteWritesToAnOverlayAndLeavesTheCacheAsItWas) {
+  auto r = moat("run --read-write " + image("base") +
+                " -- /bin/sh -c 'echo changed > /etc/motd && rm /etc/hostname && cat /etc/motd'");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("changed"));
+  const auto entries = cached();
+  ASSERT_EQ(entries.size(), 1U);
+  EXPECT_THAT(moat::test::read_text(entries.front() / "etc/motd"), Not(HasSubstr("changed")));
+  EXPECT_TRUE(fs::exists(entries.front() / "etc/hostname"));
+  // The next container sees the image, not the last one's writes.
+  auto next = moat("run " + image("base") + " -- cat /etc/hostname");
+  EXPECT_EQ(next.exit_code, 0) << next.output;
+}
+
+TEST_F(RunImageTest, FailOnRefusesBeforeAnythingIsUnpacked) {
+  auto r = moat("run --fail-on high " + image("planted") + " -- true");
+  EXPECT_EQ(r.exit_code, 125) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("refused by --fail-on high"));
+  EXPECT_THAT(r.output, HasSubstr("IM001")); // the planted root user
+  EXPECT_EQ(std::count(r.output.begin(), r.output.end(), '\n'), 1) << r.output;
+  EXPECT_TRUE(cached().empty()) << "nothing is unpacked for a refused image";
+  // The same image under a threshold it does not reach runs.
+  auto base = moat("run --fail-on critical " + image("base") + " -- true");
+  EXPECT_EQ(base.exit_code, 0) << base.output;
+}
+
+TEST_F(RunImageTest, TheTrustPolicyDecidesBeforeAnythingIsUnpacked) {
+  dir.write("reject.yaml", "default: reject\n");
+  dir.write("accept.yaml", "default: insecureAcceptAnything\n");
+  auto r = moat("run --policy " + shell_quote((dir.path() / "reject.yaml").string()) + " " +
+                image("base") + " -- true");
+  EXPECT_EQ(r.exit_code, 125) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("refused by the trust policy"));
+  EXPECT_TRUE(cached().empty());
+  auto ok = moat("run --policy " + shell_quote((dir.path() / "accept.yaml").string()) + " " +
+                 image("base") + " -- true");
+  EXPECT_EQ(ok.exit_code, 0) << ok.output;
+}
+
+TEST_F(RunImageTest, TheImagesUserWorkdirEnvEntrypointAndCmdApply) {
+  // A copy of the layout (blobs hard-linked) with an image "app" whose
+  // config umoci set.
+  const auto layout = dir.path() / "layout";
+  auto made = run_command(
+      "mkdir -p " + shell_quote(layout.string()) + " && cp -al " +
+      shell_quote((images_dir() / "oci/blobs").string()) + " " + shell_quote(layout.string()) +
+      " && cp " + shell_quote((images_dir() / "oci/index.json").string()) + " " +
+      shell_quote((images_dir() / "oci/oci-layout").string()) + " " + shell_quote(layout.string()) +
+      " && umoci config --image " + shell_quote(layout.string() + ":base") +
+      " --tag app --config.user nobody --config.workingdir /tmp --config.env GREETING=hello "
+      "--config.entrypoint /bin/sh --config.entrypoint -c "
+      "--config.cmd 'echo $(id -u):$(id -g) $(pwd) $GREETING'");
+  if (made.exit_code != 0)
+    GTEST_SKIP() << "umoci could not make the test image: " << made.output;
+  const auto app = shell_quote(layout.string() + ":app");
+  auto r = moat("run " + app);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("65534:65534 /tmp hello"));
+  // CMD given on the command line replaces the image's; -u, -w and -e
+  // take precedence; --entrypoint drops the image's CMD.
+  auto over =
+      moat("run -u 0:0 -w / -e GREETING=bye " + app + " 'echo $(id -u):$(id -g) $(pwd) $GREETING'");
+  ASSERT_EQ(over.exit_code, 0) << over.output;
+  EXPECT_THAT(over.output, HasSubstr("0:0 / bye"));
+  auto entry = moat("run --entrypoint /bin/true " + app);
+  EXPECT_EQ(entry.exit_code, 0) << entry.output;
+  auto missing = moat("run --entrypoint '' " + app);
+  EXPECT_EQ(missing.exit_code, 125) << missing.output;
+  EXPECT_THAT(missing.output, HasSubstr("no command given"));
+}
+
+TEST_F(RunImageTest, AHostileLayerIsRefusedAndNothingIsKept) {
+  // A docker save archive whose layer climbs out with "../".
+  const auto work = dir.path() / "hostile";
+  auto made = run_command(
+      "set -e; mkdir -p " + shell_quote(work.string()) + "/img; cd " + shell_quote(work.string()) +
+      "; mkdir -p a/b; echo pwned > a/pwned; cd a/b; " +
+      "tar -P --numeric-owner -cf ../../layer.tar ../pwned; cd ../..; "
+      "diff=$(sha256sum layer.tar | cut -d' ' -f1); mkdir -p img/$diff; mv layer.tar img/$diff/; "
+      "printf '{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{\"Cmd\":[\"/pwned\"]},"
+      "\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"sha256:%s\"]}}' $diff > config.json; "
+      "cfg=$(sha256sum config.json | cut -d' ' -f1); mv config.json img/$cfg.json; "
+      "printf "
+      "'[{\"Config\":\"%s.json\",\"RepoTags\":[\"hostile:1\"],\"Layers\":[\"%s/layer.tar\"]}]' "
+      "$cfg $diff > img/manifest.json; tar -C img -cf hostile.tar .");
+  ASSERT_EQ(made.exit_code, 0) << made.output;
+  auto r = moat("run " + shell_quote((work / "hostile.tar").string()));
+  EXPECT_EQ(r.exit_code, 125) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("'../pwned'"));
+  EXPECT_THAT(r.output, HasSubstr("path traversal"));
+  EXPECT_EQ(std::count(r.output.begin(), r.output.end(), '\n'), 1) << r.output;
+  EXPECT_TRUE(cached().empty());
+  // Nothing unpacked is left behind, not even the work directory.
+  std::error_code ec;
+  EXPECT_TRUE(fs::is_empty(rootfs_cache(), ec)) << "left in the cache";
+}
+
+} // namespace
