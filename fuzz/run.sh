@@ -131,6 +131,12 @@ run fuzz_runconf "$work/runconf"
 mkdir -p "$work/seccomp"
 cp "$shared"/conformance/seccomp/moby-default.json "$root"/tests/fixtures/seccomp/*.json "$work/seccomp/"
 run fuzz_seccomp "$work/seccomp"
+# OCI runtime bundles: a whole config.json, and a process object.
+mkdir -p "$work/oci"
+cp "$root"/tests/fixtures/seccomp/oci-config.json "$work/oci/config.json"
+printf '{"args":["sh"],"env":["PATH=/bin"],"cwd":"/","user":{"uid":1,"gid":1,"additionalGids":[2]},"capabilities":{"bounding":["CAP_KILL"]},"rlimits":[{"type":"RLIMIT_NOFILE","hard":1,"soft":1}]}' \
+  >"$work/oci/process.json"
+run fuzz_oci_config "$work/oci"
 # Content trust: the cosign vectors (signature files, keys, manifests), a
 # payload, a signature manifest, references.
 mkdir -p "$work/trust"

@@ -206,7 +206,8 @@ TEST(Hostile, UnknownCommandsAndFlagsAreAnsweredInMoatsWords) {
       {"lnit Dockerfile", "moat: unknown command 'lnit' (did you mean 'lint'?); run 'moat "
                           "--help'\n"},
       {"", "moat: a command is needed: bench, config, db, harden, image, key, lint, rules, run, "
-           "sbom, seccomp, sign, verify, vuln; "
+           "sbom, seccomp, sign, verify, vuln, create, start, state, kill, delete, ps, exec, "
+           "features; "
            "run 'moat "
            "--help'\n"},
       {"lint --formt json Dockerfile",

@@ -500,7 +500,9 @@ public:
   // Starts dockerd and waits until its API socket answers; the error says why it could not.
   // With BRIDGE the daemon has its default bridge (docker0) and publishes ports; without,
   // containers have no network of their own.
-  Started start(const std::filesystem::path& dir, bool bridge = false) {
+  // EXTRA are more dockerd flags (--add-runtime NAME=PATH).
+  Started start(const std::filesystem::path& dir, bool bridge = false,
+                const std::vector<std::string>& extra = {}) {
     if (::geteuid() != 0)
       return std::unexpected("dockerd needs root");
     if (auto ok = require_programs({"dockerd", "docker"}); !ok)
@@ -521,6 +523,7 @@ public:
                                      (dir / "dockerd.pid").string()};
     if (!bridge)
       args.emplace_back("--bridge=none");
+    args.insert(args.end(), extra.begin(), extra.end());
     if (auto ok = m_process.start(args, dir / "dockerd.log"); !ok)
       return ok;
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);

@@ -135,6 +135,7 @@ void build_app(CLI::App& app, int& exit_code) {
              exit_status_help());
   for (const auto& verb : k_verbs)
     verb.attach(app, exit_code);
+  attach_runtime(app, exit_code);
 }
 
 } // namespace

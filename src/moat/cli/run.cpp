@@ -2,6 +2,7 @@
 
 #include <moat/cli/common.hpp>
 #include <moat/cli/run_image.hpp>
+#include <moat/cli/sandbox_common.hpp>
 #include <moat/cli/verbs.hpp>
 #include <moat/sandbox/sandbox.hpp>
 #include <moat/seccomp/seccomp.hpp>
@@ -138,36 +139,6 @@ resolve_user(const std::filesystem::path& rootfs, const std::string& spec, const
   return std::pair{*uid, gid};
 }
 
-// Compiled seccomp programs are kept in $XDG_CACHE_HOME/moat/seccomp (else
-// ~/.cache/moat/seccomp), named by a BLAKE2b digest of what went into them:
-// moat's version, the profile's text (or Docker's default), the architecture, the kernel and
-// the kept capabilities. Each file is the program followed by its own
-// BLAKE2b digest, so a damaged file is compiled again, never loaded.
-std::filesystem::path seccomp_cache_dir() {
-  return moat_cache_dir() / "seccomp";
-}
-
-std::string blake2b_hex(std::string_view data) {
-  std::array<unsigned char, 32> digest{};
-  crypto_generichash(digest.data(), digest.size(),
-                     reinterpret_cast<const unsigned char*>(data.data()), data.size(), nullptr, 0);
-  std::string hex;
-  for (unsigned char b : digest)
-    hex += fmt::format("{:02x}", b);
-  return hex;
-}
-
-std::optional<std::vector<std::byte>> cached_program(const std::filesystem::path& file) {
-  auto text = util::read_file(file, std::size_t{1} << 20);
-  if (!text || text->size() < 64 + 8 || (text->size() - 64) % 8 != 0)
-    return std::nullopt;
-  const std::string_view program(text->data(), text->size() - 64);
-  if (blake2b_hex(program) != std::string_view(*text).substr(text->size() - 64))
-    return std::nullopt;
-  const auto* first = reinterpret_cast<const std::byte*>(program.data());
-  return std::vector<std::byte>(first, first + program.size());
-}
-
 core::Result<std::vector<std::byte>> seccomp_program(const std::string& file,
                                                      const std::vector<int>& caps) {
   std::string profile_text;
@@ -177,32 +148,7 @@ core::Result<std::vector<std::byte>> seccomp_program(const std::string& file,
       return core::fail(core::ErrorKind::io, file, text.error());
     profile_text = std::move(*text);
   }
-  seccomp::Conditions conditions = seccomp::host_conditions();
-  for (int cap : caps)
-    conditions.caps.emplace_back(util::capability_name(cap));
-  std::string key = fmt::format("{}\n{}\n{}\n{}\n", MOAT_VERSION, conditions.arch,
-                                conditions.kernel, fmt::join(conditions.caps, ","));
-  key += file.empty() ? std::string("docker-default") : profile_text;
-  const auto cached = seccomp_cache_dir() / (blake2b_hex(key) + ".bpf");
-  if (auto program = cached_program(cached))
-    return std::move(*program);
-  seccomp::Profile profile = seccomp::docker_default();
-  if (!file.empty()) {
-    auto parsed = seccomp::parse_profile(profile_text, file);
-    if (!parsed)
-      return std::unexpected(parsed.error());
-    profile = std::move(*parsed);
-  }
-  auto program = seccomp::compile(seccomp::resolve(profile, conditions));
-  if (!program)
-    return std::unexpected(program.error());
-  // The cache is an optimisation: failing to write it changes nothing.
-  std::error_code ec;
-  std::filesystem::create_directories(cached.parent_path(), ec);
-  std::string content(reinterpret_cast<const char*>(program->data()), program->size());
-  content += blake2b_hex(content);
-  (void)util::replace_file(cached, content, 0600);
-  return program;
+  return compiled_seccomp(profile_text, file, caps);
 }
 
 int run_run(RunOptions& opts) {

@@ -15,6 +15,9 @@ void attach_key(CLI::App& root, int& exit_code);
 void attach_lint(CLI::App& root, int& exit_code);
 void attach_rules(CLI::App& root, int& exit_code);
 void attach_run(CLI::App& root, int& exit_code);
+// The OCI runtime verbs (create, start, state, kill, delete, ps, features)
+// and their global flags (--root, --log, --log-format, --systemd-cgroup).
+void attach_runtime(CLI::App& root, int& exit_code);
 void attach_sbom(CLI::App& root, int& exit_code);
 void attach_seccomp(CLI::App& root, int& exit_code);
 void attach_sign(CLI::App& root, int& exit_code);

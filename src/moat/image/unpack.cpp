@@ -377,7 +377,7 @@ core::Result<UnpackStats> unpack_layer(ByteReader& blob, int root, const UnpackO
     if (feed.error)
       return std::unexpected(*feed.error);
     const char* text = archive_error_string(a.get());
-    return fail(ErrorKind::parse, input,
+    return core::fail(core::ErrorKind::parse, input,
                 fmt::format("{}: {}", what, text != nullptr ? text : "unreadable archive"));
   };
   if (archive_read_open(a.get(), &feed, nullptr, unpacking::feed_read, nullptr) != ARCHIVE_OK)

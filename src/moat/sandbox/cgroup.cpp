@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -51,23 +52,43 @@ long count_of(const std::string& text, std::string_view key) {
 
 core::Result<Cgroup> Cgroup::create(const std::string& name, const Limits& limits,
                                     const fs::path& root) {
+  return create_at("moat/" + name, limits, root);
+}
+
+core::Result<Cgroup> Cgroup::create_at(const std::string& path, const Limits& limits,
+                                       const fs::path& root) {
   Cgroup cg;
   cg.m_v2 = fs::exists(root / "cgroup.controllers");
   std::error_code ec;
+  fs::path relative = fs::path(path).relative_path().lexically_normal();
+  if (relative.empty() || relative.string().starts_with(".."))
+    return core::fail(core::ErrorKind::usage, path, "not a cgroup path below the root");
+  const bool cpu_limit = limits.cpus > 0 || limits.cpu_quota > 0;
+  const auto quota =
+      limits.cpu_quota > 0 ? limits.cpu_quota : static_cast<std::int64_t>(limits.cpus * 100000);
+  const auto period = limits.cpu_quota > 0 && limits.cpu_period > 0 ? limits.cpu_period : 100000;
   if (cg.m_v2) {
-    const auto parent = root / "moat";
-    fs::create_directories(parent, ec);
+    const auto dir = root / relative;
     // Each level hands the controllers down to the next.
-    for (const auto& dir : {root, parent}) {
-      const auto wanted = read_value(dir / "cgroup.controllers");
+    fs::path level = root;
+    for (const auto& part : relative.parent_path()) {
+      const auto wanted = read_value(level / "cgroup.controllers");
       std::string enable;
       for (const auto* c : {"memory", "pids", "cpu"})
         if (wanted.find(c) != std::string::npos)
           enable += fmt::format("+{} ", c);
       if (!enable.empty())
-        (void)write_value(dir / "cgroup.subtree_control", enable);
+        (void)write_value(level / "cgroup.subtree_control", enable);
+      level /= part;
+      fs::create_directory(level, ec);
     }
-    const auto dir = parent / name;
+    const auto wanted = read_value(level / "cgroup.controllers");
+    std::string enable;
+    for (const auto* c : {"memory", "pids", "cpu"})
+      if (wanted.find(c) != std::string::npos)
+        enable += fmt::format("+{} ", c);
+    if (!enable.empty())
+      (void)write_value(level / "cgroup.subtree_control", enable);
     if (!fs::create_directory(dir, ec))
       return core::fail(core::ErrorKind::io, dir.string(),
                         fmt::format("cannot create the cgroup: {}", ec ? ec.message() : "exists"));
@@ -79,48 +100,119 @@ core::Result<Cgroup> Cgroup::create(const std::string& name, const Limits& limit
     }
     if (limits.pids > 0)
       MOAT_TRY(write_value(dir / "pids.max", std::to_string(limits.pids)));
-    if (limits.cpus > 0)
-      MOAT_TRY(write_value(dir / "cpu.max",
-                           fmt::format("{} 100000", static_cast<long>(limits.cpus * 100000))));
+    if (cpu_limit)
+      MOAT_TRY(write_value(dir / "cpu.max", fmt::format("{} {}", quota, period)));
+    if (limits.cpu_shares > 0) // v1 shares 2-262144 onto v2 weights 1-10000, as runc maps them
+      MOAT_TRY(write_value(
+          dir / "cpu.weight",
+          std::to_string(1 +
+                         ((std::clamp<std::uint64_t>(limits.cpu_shares, 2, 262144) - 2) * 9999) /
+                             262142)));
     return cg;
   }
-  auto make = [&](const char* controller) -> core::Result<fs::path> {
-    const auto dir = root / controller / "moat" / name;
-    fs::create_directories(dir.parent_path(), ec);
-    if (!fs::create_directory(dir, ec))
-      return core::fail(core::ErrorKind::io, dir.string(),
-                        fmt::format("cannot create the cgroup: {}", ec ? ec.message() : "exists"));
-    cg.m_dirs.push_back(dir);
+  auto make = [&](const std::string& hierarchy) -> core::Result<fs::path> {
+    const auto dir = root / hierarchy / relative;
+    // cpuset needs cpus and mems at every level before a task can join.
+    const bool cpuset = fs::exists(root / hierarchy / "cpuset.cpus");
+    fs::path level = root / hierarchy;
+    for (const auto& part : relative) {
+      const auto next = level / part;
+      if (!fs::exists(next, ec)) {
+        fs::create_directory(next, ec);
+        if (cpuset)
+          for (const auto* file : {"cpuset.cpus", "cpuset.mems"})
+            (void)write_value(next / file, read_value(level / file));
+      }
+      level = next;
+    }
+    if (!fs::exists(dir, ec))
+      return core::fail(core::ErrorKind::io, dir.string(), "cannot create the cgroup");
+    if (std::ranges::find(cg.m_dirs, dir) == cg.m_dirs.end())
+      cg.m_dirs.push_back(dir);
     return dir;
   };
-  if (limits.memory_bytes > 0) {
+  // Every v1 hierarchy (cpu,cpuacct once, through its real directory), as
+  // runc does: the container sees its own cgroup in each, and its process
+  // list is complete whatever the limits.
+  for (const auto& entry : fs::directory_iterator(root, ec)) {
+    if (entry.is_symlink(ec) || !fs::exists(entry.path() / "tasks", ec))
+      continue;
+    if (fs::exists(root / entry.path().filename() / relative, ec))
+      return core::fail(core::ErrorKind::io, (root / entry.path().filename() / relative).string(),
+                        "cannot create the cgroup: it exists");
+    MOAT_TRY(make(entry.path().filename().string()));
+  }
+  auto present = [&](const char* controller) { return fs::exists(root / controller / "tasks"); };
+  if (limits.memory_bytes > 0 || present("memory")) {
     MOAT_TRY_ASSIGN(dir, make("memory"));
-    MOAT_TRY(write_value(dir / "memory.limit_in_bytes", std::to_string(limits.memory_bytes)));
-    if (fs::exists(dir / "memory.memsw.limit_in_bytes"))
-      MOAT_TRY(
-          write_value(dir / "memory.memsw.limit_in_bytes", std::to_string(limits.memory_bytes)));
-    (void)write_value(dir / "memory.swappiness", "0");
+    if (limits.memory_bytes > 0) {
+      MOAT_TRY(write_value(dir / "memory.limit_in_bytes", std::to_string(limits.memory_bytes)));
+      if (fs::exists(dir / "memory.memsw.limit_in_bytes"))
+        MOAT_TRY(
+            write_value(dir / "memory.memsw.limit_in_bytes", std::to_string(limits.memory_bytes)));
+      (void)write_value(dir / "memory.swappiness", "0");
+    }
     cg.m_memory = dir;
   }
-  if (limits.pids > 0) {
+  if (limits.pids > 0 || present("pids")) {
     MOAT_TRY_ASSIGN(dir, make("pids"));
-    MOAT_TRY(write_value(dir / "pids.max", std::to_string(limits.pids)));
+    if (limits.pids > 0)
+      MOAT_TRY(write_value(dir / "pids.max", std::to_string(limits.pids)));
   }
-  if (limits.cpus > 0) {
+  if (cpu_limit || limits.cpu_shares > 0) {
     MOAT_TRY_ASSIGN(dir, make("cpu"));
-    MOAT_TRY(write_value(dir / "cpu.cfs_period_us", "100000"));
-    MOAT_TRY(write_value(dir / "cpu.cfs_quota_us",
-                         std::to_string(static_cast<long>(limits.cpus * 100000))));
+    if (cpu_limit) {
+      MOAT_TRY(write_value(dir / "cpu.cfs_period_us", std::to_string(period)));
+      MOAT_TRY(write_value(dir / "cpu.cfs_quota_us", std::to_string(quota)));
+    }
+    if (limits.cpu_shares > 0)
+      MOAT_TRY(write_value(dir / "cpu.shares", std::to_string(limits.cpu_shares)));
+  }
+  if (limits.devices && present("devices")) {
+    MOAT_TRY_ASSIGN(dir, make("devices"));
+    MOAT_TRY(write_value(dir / "devices.deny", "a"));
+    for (const auto& rule : *limits.devices)
+      MOAT_TRY(write_value(dir / "devices.allow", rule));
+    cg.m_devices = true;
   }
   return cg;
 }
 
+Cgroup Cgroup::open(std::vector<fs::path> dirs) {
+  Cgroup cg;
+  cg.m_keep = true; // removed by remove() only
+  cg.m_dirs = std::move(dirs);
+  cg.m_v2 = !cg.m_dirs.empty() && fs::exists(cg.m_dirs.front() / "cgroup.controllers");
+  for (const auto& dir : cg.m_dirs)
+    if (dir.string().find("/memory/") != std::string::npos)
+      cg.m_memory = dir;
+  return cg;
+}
+
+std::vector<int> Cgroup::processes() const {
+  std::vector<int> pids;
+  for (const auto& dir : m_dirs) {
+    std::istringstream in(read_value(dir / "cgroup.procs"));
+    int pid = 0;
+    while (in >> pid)
+      if (std::find(pids.begin(), pids.end(), pid) == pids.end())
+        pids.push_back(pid);
+  }
+  return pids;
+}
+
 Cgroup::Cgroup(Cgroup&& other) noexcept
-    : m_v2(other.m_v2), m_dirs(std::move(other.m_dirs)), m_memory(std::move(other.m_memory)) {
+    : m_v2(other.m_v2), m_devices(other.m_devices), m_keep(other.m_keep),
+      m_dirs(std::move(other.m_dirs)), m_memory(std::move(other.m_memory)) {
   other.m_dirs.clear();
 }
 
 Cgroup::~Cgroup() {
+  if (!m_keep)
+    remove();
+}
+
+void Cgroup::remove() const {
   // A cgroup can be removed once its last process has gone; the kernel
   // may take a moment after the wait.
   for (const auto& dir : m_dirs)

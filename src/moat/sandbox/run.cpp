@@ -26,6 +26,7 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -54,6 +55,14 @@ struct ChildError {
 };
 
 [[noreturn]] void fail(int fd, int exit_code, int err, const std::string& what) {
+  if (fd < 0) {
+    // moat create has returned: nobody reads the pipe, the container's
+    // standard error is where the reason can go.
+    const auto line = err != 0 ? fmt::format("moat: {}: {}\n", what, std::strerror(err))
+                               : fmt::format("moat: {}\n", what);
+    [[maybe_unused]] auto n = ::write(STDERR_FILENO, line.data(), line.size());
+    ::_exit(exit_code);
+  }
   ChildError e;
   e.exit_code = exit_code;
   e.err = err;
@@ -104,6 +113,32 @@ public:
     m_rootfs = ::open(m_spec.rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (m_rootfs < 0)
       fail_setup(fmt::format("open the rootfs {}", m_spec.rootfs.string()));
+    if (!m_spec.start_fifo.empty()) {
+      m_fifo = ::open(m_spec.start_fifo.c_str(), O_PATH | O_CLOEXEC);
+      if (m_fifo < 0)
+        fail_setup(fmt::format("open {}", m_spec.start_fifo));
+    }
+    if (m_spec.oci) {
+      for (const auto& m : m_spec.oci->mounts) {
+        if (!m.bind) {
+          m_sources.push_back(-1);
+          continue;
+        }
+        const int fd = ::open(m.source.c_str(), O_PATH | O_CLOEXEC);
+        if (fd < 0)
+          fail_setup(fmt::format("open the mount source {}", m.source));
+        m_sources.push_back(fd);
+      }
+      for (const auto& ns : m_spec.oci->namespaces) {
+        if (ns.path.empty())
+          continue;
+        const int fd = ::open(ns.path.c_str(), O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+          fail_setup(fmt::format("open the namespace {}", ns.path));
+        m_joins.emplace_back(ns.type, fd);
+      }
+      return;
+    }
     for (const auto& m : m_spec.mounts) {
       if (m.tmpfs) {
         m_sources.push_back(-1);
@@ -203,7 +238,319 @@ public:
     ::close(fd);
   }
 
+  // PATH inside the root, made when missing (directories, and an empty
+  // file when FILE), every component resolved inside it. Its O_PATH
+  // descriptor; a symlink there is refused.
+  int ensure_at(const std::string& path, bool file) {
+    const int fd = util::open_in_root(m_root, path, O_PATH, false);
+    if (fd >= 0) {
+      ::close(fd);
+      return target(path);
+    }
+    if (errno != ENOENT)
+      fail_setup(fmt::format("mount point {}", path));
+    std::string prefix;
+    std::string_view rest = path;
+    while (!rest.empty()) {
+      const auto slash = rest.find('/');
+      const std::string part(rest.substr(0, slash));
+      rest = slash == std::string_view::npos ? std::string_view() : rest.substr(slash + 1);
+      if (part.empty() || part == ".")
+        continue;
+      const std::string parent = prefix.empty() ? "/" : prefix;
+      prefix += "/" + part;
+      const int at = util::open_in_root(m_root, prefix, O_PATH, true);
+      if (at >= 0) {
+        ::close(at);
+        continue;
+      }
+      const int dir = util::open_in_root(m_root, parent, O_PATH | O_DIRECTORY, true);
+      if (dir < 0)
+        fail_setup(fmt::format("mount point {}", path));
+      const bool last = rest.find_first_not_of('/') == std::string_view::npos;
+      int rc = 0;
+      if (last && file) {
+        rc = ::openat(dir, part.c_str(), O_CREAT | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0644);
+        if (rc >= 0)
+          rc = ::close(rc);
+      } else {
+        rc = ::mkdirat(dir, part.c_str(), 0755);
+      }
+      if (rc != 0 && errno != EEXIST)
+        fail_setup(fmt::format("create the mount point {}", path));
+      ::close(dir);
+    }
+    return target(path);
+  }
+
+  // The cgroup file system at PATH: cgroup2 on a unified host, else a
+  // tmpfs with each v1 hierarchy this process belongs to. In a cgroup
+  // namespace of its own a fresh mount shows only the container's part;
+  // without one (dockerd's default on v1 hosts) the container's own cgroup
+  // directories are bound there instead, as runc does, so the host's tree
+  // stays out of view.
+  void mount_cgroups(const std::string& path, unsigned long flags) {
+    const unsigned long base = flags & (MS_NOSUID | MS_NODEV | MS_NOEXEC);
+    const bool own_ns = m_spec.oci && m_spec.oci->has(CLONE_NEWCGROUP);
+    // This process's cgroup in each hierarchy ("4:memory:/docker/ID").
+    std::vector<std::pair<std::string, std::string>> mine;
+    {
+      std::ifstream self("/proc/self/cgroup");
+      std::string line;
+      while (std::getline(self, line)) {
+        const auto first = line.find(':');
+        const auto second = line.find(':', first + 1);
+        if (first != std::string::npos && second != std::string::npos)
+          mine.emplace_back(line.substr(first + 1, second - first - 1), line.substr(second + 1));
+      }
+    }
+    auto bind_host = [&](const std::string& host, const std::string& at) {
+      const int fd = ensure_at(at, false);
+      if (::mount(host.c_str(), fd_path(fd).c_str(), nullptr, MS_BIND | MS_REC, nullptr) != 0)
+        fail_setup(fmt::format("bind {} on {}", host, at));
+      ::close(fd);
+      remount_flags(at, base | (flags & MS_RDONLY));
+    };
+    if (::access("/sys/fs/cgroup/cgroup.controllers", F_OK) == 0) {
+      if (!own_ns) {
+        for (const auto& [controllers, where] : mine)
+          if (controllers.empty())
+            bind_host("/sys/fs/cgroup" + where, path);
+        return;
+      }
+      const int fd = ensure_at(path, false);
+      if (::mount("cgroup2", fd_path(fd).c_str(), "cgroup2", base | (flags & MS_RDONLY), nullptr) !=
+          0)
+        fail_setup(fmt::format("mount cgroup2 on {}", path));
+      ::close(fd);
+      return;
+    }
+    {
+      const int fd = ensure_at(path, false);
+      if (::mount("tmpfs", fd_path(fd).c_str(), "tmpfs", base, "mode=755,size=64k") != 0)
+        fail_setup(fmt::format("mount a tmpfs for the cgroups on {}", path));
+      ::close(fd);
+    }
+    for (const auto& [controllers, where] : mine) {
+      if (controllers.empty())
+        continue; // the v2 entry of a hybrid host
+      const std::string dir =
+          controllers.starts_with("name=") ? controllers.substr(5) : controllers;
+      const std::string at = fmt::format("{}/{}", path, dir);
+      if (!own_ns) {
+        if (::access(fmt::format("/sys/fs/cgroup/{}{}", dir, where).c_str(), F_OK) == 0)
+          bind_host(fmt::format("/sys/fs/cgroup/{}{}", dir, where), at);
+        continue;
+      }
+      const int sub = ensure_at(at, false);
+      // A v1 hierarchy can only be mounted with privileges over the host;
+      // in a user namespace it is left out.
+      if (::mount("cgroup", fd_path(sub).c_str(), "cgroup", base | (flags & MS_RDONLY),
+                  controllers.c_str()) != 0 &&
+          errno != EPERM)
+        fail_setup(fmt::format("mount the {} cgroup on {}", controllers, path));
+      ::close(sub);
+    }
+    // cpu and cpuacct are also reached by their own names, as on the host.
+    if (const int dir = util::open_in_root(m_root, path, O_PATH | O_DIRECTORY, false); dir >= 0) {
+      for (const auto& [controllers, where] : mine)
+        if (controllers.find(',') != std::string::npos && !controllers.starts_with("name="))
+          for (const auto part : split_commas(controllers))
+            ::symlinkat(controllers.c_str(), dir, std::string(part).c_str());
+      ::close(dir);
+    }
+    if ((flags & MS_RDONLY) != 0)
+      remount_read_only(path);
+  }
+
+  static std::vector<std::string_view> split_commas(std::string_view text) {
+    std::vector<std::string_view> out;
+    while (!text.empty()) {
+      const auto comma = text.find(',');
+      out.push_back(text.substr(0, comma));
+      text = comma == std::string_view::npos ? std::string_view() : text.substr(comma + 1);
+    }
+    return out;
+  }
+
+  void remount_flags(const std::string& path, unsigned long flags) {
+    if (flags == 0)
+      return;
+    const int fd = target(path);
+    const std::string at = fd_path(fd);
+    if (::mount(nullptr, at.c_str(), nullptr, MS_REMOUNT | MS_BIND | flags | locked_flags(at),
+                nullptr) != 0)
+      fail_setup(fmt::format("remount {}", path));
+    ::close(fd);
+  }
+
+  // A device node at PATH: made with mknod, or bound from the host's
+  // node where the kernel forbids mknod (a user namespace).
+  void make_device(const DeviceSpec& d) {
+    const int dev_fd = ensure_at(fs::path(d.path).parent_path().string(), false);
+    ::close(dev_fd);
+    const int parent = util::open_in_root(m_root, fs::path(d.path).parent_path().string(),
+                                          O_PATH | O_DIRECTORY, true);
+    if (parent < 0)
+      fail_setup(fmt::format("device {}", d.path));
+    const std::string name = fs::path(d.path).filename().string();
+    ::unlinkat(parent, name.c_str(), 0);
+    const mode_t type = d.type == 'b' ? S_IFBLK : d.type == 'p' ? S_IFIFO : S_IFCHR;
+    const bool in_userns = m_spec.oci && m_spec.oci->has(CLONE_NEWUSER);
+    if (!in_userns &&
+        ::mknodat(parent, name.c_str(), type | (d.mode & 07777), makedev(d.major, d.minor)) == 0) {
+      if (::fchownat(parent, name.c_str(), d.uid, d.gid, AT_SYMLINK_NOFOLLOW) != 0)
+        fail_setup(fmt::format("chown {}", d.path));
+      ::close(parent);
+      return;
+    }
+    const int f = ::openat(parent, name.c_str(), O_CREAT | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0666);
+    if (f < 0)
+      fail_setup(fmt::format("create {}", d.path));
+    ::close(f);
+    ::close(parent);
+    bind_at(d.path, d.path, false);
+  }
+
+  void build_oci_root() {
+    const OciParts& oci = *m_spec.oci;
+    const unsigned long propagation =
+        oci.root_propagation != 0 ? oci.root_propagation : MS_SLAVE | MS_REC;
+    if (::mount(nullptr, "/", nullptr, propagation | MS_REC, nullptr) != 0)
+      fail_setup("set the root's mount propagation");
+    const std::string rootfs = m_spec.rootfs.string();
+    if (::mount(fd_path(m_rootfs).c_str(), m_mount_point.c_str(), nullptr, MS_BIND | MS_REC,
+                nullptr) != 0)
+      fail_setup(fmt::format("bind the rootfs {}", rootfs));
+    ::close(m_rootfs);
+    m_root = ::open(m_mount_point.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (m_root < 0)
+      fail_setup(fmt::format("open the rootfs {}", rootfs));
+    for (std::size_t i = 0; i < oci.mounts.size(); ++i) {
+      const auto& m = oci.mounts[i];
+      if (m.type == "cgroup" || m.type == "cgroup2") {
+        mount_cgroups(m.destination, m.flags);
+        continue;
+      }
+      if (m.bind) {
+        struct stat st {};
+        const bool file = ::fstat(m_sources[i], &st) == 0 && !S_ISDIR(st.st_mode);
+        const int fd = ensure_at(m.destination, file);
+        const std::string at = fd_path(fd);
+        if (::mount(fd_path(m_sources[i]).c_str(), at.c_str(), nullptr,
+                    MS_BIND | (m.flags & MS_REC), nullptr) != 0)
+          fail_setup(fmt::format("bind {} on {}", m.source, m.destination));
+        ::close(fd);
+        const unsigned long extra = m.flags & ~static_cast<unsigned long>(MS_BIND | MS_REC);
+        if (extra != 0) {
+          const int again = target(m.destination);
+          const std::string there = fd_path(again);
+          if (::mount(nullptr, there.c_str(), nullptr,
+                      MS_REMOUNT | MS_BIND | extra | locked_flags(there), nullptr) != 0)
+            fail_setup(fmt::format("remount {}", m.destination));
+          ::close(again);
+        }
+      } else {
+        const int fd = ensure_at(m.destination, false);
+        const std::string at = fd_path(fd);
+        if (::mount(m.source.empty() ? m.type.c_str() : m.source.c_str(), at.c_str(),
+                    m.type.c_str(), m.flags, m.data.empty() ? nullptr : m.data.c_str()) != 0) {
+          const int e = errno;
+          // sysfs and mqueue cannot be mounted in a user namespace that
+          // does not own the network or IPC namespace: bind the host's.
+          if (e == EPERM && (m.type == "sysfs" || m.type == "mqueue")) {
+            const char* host = m.type == "sysfs" ? "/sys" : "/dev/mqueue";
+            if (::mount(host, at.c_str(), nullptr, MS_BIND | MS_REC, nullptr) != 0)
+              fail_setup(fmt::format("bind {} on {}", host, m.destination));
+            ::close(fd);
+            remount_read_only(m.destination);
+            continue;
+          }
+          fail_setup(fmt::format("mount {} on {}", m.type, m.destination), e);
+        }
+        ::close(fd);
+      }
+      if (m.propagation != 0) {
+        const int fd = target(m.destination);
+        if (::mount(nullptr, fd_path(fd).c_str(), nullptr, m.propagation, nullptr) != 0)
+          fail_setup(fmt::format("set the propagation of {}", m.destination));
+        ::close(fd);
+      }
+    }
+    // The devices every container has, then the config's.
+    static const std::array<DeviceSpec, 6> k_defaults{{{"/dev/null", 'c', 1, 3, 0666, 0, 0},
+                                                       {"/dev/zero", 'c', 1, 5, 0666, 0, 0},
+                                                       {"/dev/full", 'c', 1, 7, 0666, 0, 0},
+                                                       {"/dev/random", 'c', 1, 8, 0666, 0, 0},
+                                                       {"/dev/urandom", 'c', 1, 9, 0666, 0, 0},
+                                                       {"/dev/tty", 'c', 5, 0, 0666, 0, 0}}};
+    for (const auto& d : k_defaults)
+      if (std::ranges::none_of(oci.devices, [&](const DeviceSpec& c) { return c.path == d.path; }))
+        make_device(d);
+    for (const auto& d : oci.devices)
+      make_device(d);
+    if (const int dev = util::open_in_root(m_root, "/dev", O_PATH | O_DIRECTORY, false); dev >= 0) {
+      for (const auto& [link, to] :
+           std::array<std::pair<const char*, const char*>, 5>{{{"ptmx", "pts/ptmx"},
+                                                               {"fd", "/proc/self/fd"},
+                                                               {"stdin", "/proc/self/fd/0"},
+                                                               {"stdout", "/proc/self/fd/1"},
+                                                               {"stderr", "/proc/self/fd/2"}}}) {
+        struct stat st {};
+        if (::fstatat(dev, link, &st, AT_SYMLINK_NOFOLLOW) != 0 && ::symlinkat(to, dev, link) != 0)
+          fail_setup(fmt::format("create /dev/{}", link));
+      }
+      ::close(dev);
+    }
+    for (const auto& [key, value] : oci.sysctl) {
+      std::string path = "/proc/sys/" + key;
+      std::replace(path.begin() + 10, path.end(), '.', '/');
+      const int fd = util::open_in_root(m_root, path, O_WRONLY, false);
+      if (fd < 0 || ::write(fd, value.data(), value.size()) != static_cast<ssize_t>(value.size()))
+        fail_setup(fmt::format("sysctl {}={}", key, value));
+      ::close(fd);
+    }
+    for (const auto& path : oci.masked)
+      mask(path);
+    for (const auto& path : oci.readonly)
+      protect(path);
+    enter_root();
+  }
+
+  void protect(const std::string& path) {
+    const int fd = util::open_in_root(m_root, path, O_PATH, false);
+    if (fd < 0)
+      return; // nothing there to protect
+    const std::string at = fd_path(fd);
+    if (::mount(at.c_str(), at.c_str(), nullptr, MS_BIND | MS_REC, nullptr) != 0)
+      fail_setup(fmt::format("bind {} on itself", path));
+    ::close(fd);
+    remount_read_only(path);
+  }
+
+  // pivot_root into the rootfs; the old root goes away.
+  void enter_root() {
+    if (::fchdir(m_root) != 0)
+      fail_setup("enter the rootfs");
+    if (::syscall(SYS_pivot_root, ".", ".") != 0)
+      fail_setup("pivot_root");
+    if (::umount2(".", MNT_DETACH) != 0)
+      fail_setup("detach the old root");
+    if (::chdir("/") != 0)
+      fail_setup("chdir /");
+    ::close(m_root);
+    m_root = -1;
+    if (m_spec.read_only_root &&
+        ::mount(nullptr, "/", nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY | locked_flags("/"),
+                nullptr) != 0)
+      fail_setup("read-only remount of /");
+  }
+
   void build_root() {
+    if (m_spec.oci) {
+      build_oci_root();
+      return;
+    }
     if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0)
       fail_setup("make the mounts private");
     const std::string rootfs = m_spec.rootfs.string();
@@ -234,31 +581,9 @@ public:
     }
     for (const auto& path : masked_paths())
       mask(path);
-    for (const auto& path : readonly_paths()) {
-      const int fd = util::open_in_root(m_root, path, O_PATH, false);
-      if (fd < 0)
-        continue; // nothing there to protect
-      const std::string at = fd_path(fd);
-      if (::mount(at.c_str(), at.c_str(), nullptr, MS_BIND | MS_REC, nullptr) != 0)
-        fail_setup(fmt::format("bind {} on itself", path));
-      ::close(fd);
-      remount_read_only(path);
-    }
-    // pivot_root into the rootfs; the old root goes away.
-    if (::fchdir(m_root) != 0)
-      fail_setup("enter the rootfs");
-    if (::syscall(SYS_pivot_root, ".", ".") != 0)
-      fail_setup("pivot_root");
-    if (::umount2(".", MNT_DETACH) != 0)
-      fail_setup("detach the old root");
-    if (::chdir("/") != 0)
-      fail_setup("chdir /");
-    ::close(m_root);
-    m_root = -1;
-    if (m_spec.read_only_root &&
-        ::mount(nullptr, "/", nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY | locked_flags("/"),
-                nullptr) != 0)
-      fail_setup("read-only remount of /");
+    for (const auto& path : readonly_paths())
+      protect(path);
+    enter_root();
   }
 
   void loopback_up() {
@@ -275,21 +600,31 @@ public:
     ::close(s);
   }
 
-  void drop_privileges() {
-    const std::uint32_t uid = m_spec.uid.value_or(0);
-    const std::uint32_t gid = m_spec.gid.value_or(uid == 0 ? 0 : uid);
+  // The capability sets: the config's, or for moat run the kept
+  // capabilities in every set (ambient too for a non-root user, who keeps
+  // nothing across exec otherwise).
+  [[nodiscard]] CapabilitySets capability_sets(std::uint32_t uid) const {
+    if (m_spec.oci)
+      return m_spec.oci->caps;
     std::uint64_t keep = 0;
     for (int cap : m_spec.capabilities)
       keep |= std::uint64_t{1} << cap;
+    return CapabilitySets{keep, keep, keep, keep, uid != 0 ? keep : 0};
+  }
+
+  void drop_privileges() {
+    const std::uint32_t uid = m_spec.uid.value_or(0);
+    const std::uint32_t gid = m_spec.gid.value_or(m_spec.oci ? 0 : uid);
+    const CapabilitySets caps = capability_sets(uid);
     // The bounding set first, while CAP_SETPCAP is still held.
     int last = CAP_LAST_CAP;
     {
       std::ifstream in("/proc/sys/kernel/cap_last_cap");
       in >> last;
     }
-    for (int cap = 0; cap <= last; ++cap)
-      if ((keep & (std::uint64_t{1} << cap)) == 0 && ::prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 &&
-          errno != EINVAL)
+    for (int cap = 0; cap <= last && cap < 64; ++cap)
+      if ((caps.bounding & (std::uint64_t{1} << cap)) == 0 &&
+          ::prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 && errno != EINVAL)
         fail_setup(fmt::format("drop capability {} from the bounding set", cap));
     // An ordinary user's namespace has setgroups denied (and one id).
     std::string setgroups_state;
@@ -297,12 +632,15 @@ public:
       std::ifstream in("/proc/self/setgroups");
       in >> setgroups_state;
     }
-    const gid_t groups[] = {gid};
-    if (setgroups_state != "deny" && ::setgroups(1, groups) != 0)
+    std::vector<gid_t> groups{gid};
+    if (m_spec.oci)
+      groups.insert(groups.end(), m_spec.oci->additional_gids.begin(),
+                    m_spec.oci->additional_gids.end());
+    if (setgroups_state != "deny" && ::setgroups(groups.size(), groups.data()) != 0)
       fail_setup("setgroups");
     if (::setresgid(gid, gid, gid) != 0)
       fail_setup(fmt::format("setgid {}", gid));
-    if (keep != 0 && ::prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) != 0)
+    if (::prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) != 0)
       fail_setup("keep capabilities across setuid");
     if (::setresuid(uid, uid, uid) != 0)
       fail_setup(fmt::format("setuid {}", uid));
@@ -310,24 +648,84 @@ public:
     header.version = _LINUX_CAPABILITY_VERSION_3;
     std::array<__user_cap_data_struct, 2> data{};
     for (std::size_t i = 0; i < 2; ++i) {
-      const auto word = static_cast<std::uint32_t>(keep >> (32 * i));
-      data[i].effective = word;
-      data[i].permitted = word;
-      data[i].inheritable = word;
+      data[i].effective = static_cast<std::uint32_t>(caps.effective >> (32 * i));
+      data[i].permitted = static_cast<std::uint32_t>(caps.permitted >> (32 * i));
+      data[i].inheritable = static_cast<std::uint32_t>(caps.inheritable >> (32 * i));
     }
     if (::syscall(SYS_capset, &header, data.data()) != 0)
       fail_setup("set capabilities");
     ::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
-    // A non-root process keeps what was added across exec only as ambient
-    // capabilities.
-    if (uid != 0)
-      for (int cap : m_spec.capabilities)
-        if (::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) != 0)
-          fail_setup(fmt::format("raise ambient capability {}", cap));
+    // The kernel raises an ambient capability only when it is permitted and
+    // inheritable; a config that lists it as ambient alone gets it skipped,
+    // as runc does.
+    const std::uint64_t ambient =
+        m_spec.oci ? caps.ambient & caps.permitted & caps.inheritable : caps.ambient;
+    for (int cap = 0; cap < 64; ++cap)
+      if ((ambient & (std::uint64_t{1} << cap)) != 0 &&
+          ::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) != 0)
+        fail_setup(fmt::format("raise ambient capability {}", cap));
     ::prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0);
   }
 
+  // moat create: tell the parent the container is ready, then wait until
+  // moat start opens the FIFO and reads what is written to it.
+  void wait_for_start() {
+    if (m_fifo < 0)
+      return;
+    // A command that is not there fails create, not the start after it,
+    // as with runc (docker run then says why at once).
+    const std::string& program = m_spec.args.front();
+    if (program.find('/') != std::string::npos) {
+      // Worded as Go words it: dockerd reads "no such file or directory"
+      // and "permission denied" in the message to pick 127 or 126.
+      if (::access(program.c_str(), X_OK) != 0) {
+        const bool missing = errno == ENOENT || errno == ENOTDIR;
+        fail(m_err, missing ? 127 : 126, 0,
+             fmt::format("exec: \"{}\": stat {}: {}", program, program,
+                         missing ? "no such file or directory" : "permission denied"));
+      }
+    } else {
+      std::string path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+      for (const auto& e : m_spec.env)
+        if (e.starts_with("PATH="))
+          path = e.substr(5);
+      bool found = false;
+      std::stringstream dirs(path);
+      std::string dir;
+      while (!found && std::getline(dirs, dir, ':')) {
+        const std::string candidate = (dir.empty() ? std::string(".") : dir) + "/" + program;
+        struct stat st {};
+        found = ::stat(candidate.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
+                ::access(candidate.c_str(), X_OK) == 0;
+      }
+      if (!found)
+        fail(m_err, 127, 0,
+             fmt::format("exec: \"{}\": executable file not found in $PATH", program));
+    }
+    ChildError ready;
+    ready.exit_code = 0;
+    [[maybe_unused]] auto n = ::write(m_err, &ready, sizeof ready);
+    ::close(m_err);
+    m_err = -1;
+    const int fd = ::open(fd_path(m_fifo).c_str(), O_WRONLY | O_CLOEXEC);
+    if (fd < 0)
+      fail_setup("open the start FIFO");
+    if (::write(fd, "0", 1) != 1)
+      fail_setup("write the start FIFO");
+    ::close(fd);
+    ::close(m_fifo);
+    m_fifo = -1;
+  }
+
   void set_limits() {
+    if (m_spec.oci) {
+      for (const auto& l : m_spec.oci->rlimits) {
+        const rlimit value{l.soft, l.hard};
+        if (::setrlimit(static_cast<__rlimit_resource>(l.resource), &value) != 0)
+          fail_setup(fmt::format("set rlimit {}", l.resource));
+      }
+      return;
+    }
     const rlimit nofile{m_spec.nofile, m_spec.nofile};
     const rlim_t procs = m_spec.pids > 0 ? m_spec.pids : 4096;
     const rlimit nproc{procs, procs};
@@ -395,13 +793,30 @@ public:
       fail_setup("wait for the parent");
     ::close(sync_fd);
     open_sources();
-    if (::setresgid(0, 0, 0) != 0 || ::setresuid(0, 0, 0) != 0)
+    const OciParts* oci = m_spec.oci ? &*m_spec.oci : nullptr;
+    // Namespaces given by path: the user namespace first, as it decides
+    // what the others may be joined with.
+    std::ranges::stable_sort(m_joins, [](const auto& a, const auto& b) {
+      return (a.first == CLONE_NEWUSER) > (b.first == CLONE_NEWUSER);
+    });
+    for (const auto& [type, fd] : m_joins) {
+      if (::setns(fd, type) != 0)
+        fail_setup(fmt::format("join namespace {:#x}", type));
+      ::close(fd);
+    }
+    m_joins.clear();
+    if ((oci == nullptr || oci->has(CLONE_NEWUSER)) &&
+        (::setresgid(0, 0, 0) != 0 || ::setresuid(0, 0, 0) != 0))
       fail_setup("become root of the user namespace");
-    if (::unshare(CLONE_NEWCGROUP) != 0)
+    if ((oci == nullptr || oci->creates(CLONE_NEWCGROUP)) && ::unshare(CLONE_NEWCGROUP) != 0)
       fail_setup("new cgroup namespace");
-    if (::sethostname(m_spec.hostname.c_str(), m_spec.hostname.size()) != 0)
+    if ((oci == nullptr || oci->has(CLONE_NEWUTS)) && !m_spec.hostname.empty() &&
+        ::sethostname(m_spec.hostname.c_str(), m_spec.hostname.size()) != 0)
       fail_setup("set the host name");
-    if (!m_spec.host_network)
+    if (oci != nullptr && oci->has(CLONE_NEWUTS) && !oci->domainname.empty() &&
+        ::setdomainname(oci->domainname.c_str(), oci->domainname.size()) != 0)
+      fail_setup("set the domain name");
+    if (oci == nullptr ? !m_spec.host_network : oci->creates(CLONE_NEWNET))
       loopback_up();
     build_root();
     set_limits();
@@ -410,8 +825,63 @@ public:
     char cwd[PATH_MAX];
     if (::getcwd(cwd, sizeof cwd) == nullptr || cwd[0] != '/')
       fail_setup(fmt::format("working directory {} is outside the container", m_spec.cwd), EPERM);
+    // Without no_new_privs only CAP_SYS_ADMIN may load a filter: it goes in
+    // before the capabilities are dropped (as runc orders it), and the
+    // rest of the setup runs under it.
+    const bool early = !m_spec.no_new_privileges;
+    if (early)
+      load_seccomp();
     drop_privileges();
-    load_seccomp();
+    wait_for_start();
+    if (!early)
+      load_seccomp();
+    exec();
+  }
+
+  // moat exec: joins the namespaces listed (the container's), forks the
+  // process that runs the command (it must be forked to enter the PID
+  // namespace) and reports its pid on PID_FD; that process waits for the
+  // parent to put it in the cgroup, then drops privileges and execs.
+  [[noreturn]] void run_exec(int sync_fd, int pid_fd) {
+    for (const auto& ns : m_spec.oci->namespaces) {
+      const int fd = ::open(ns.path.c_str(), O_RDONLY | O_CLOEXEC);
+      if (fd < 0)
+        fail_setup(fmt::format("open the namespace {}", ns.path));
+      m_joins.emplace_back(ns.type, fd);
+    }
+    // The user namespace first; the mount namespace last (it changes
+    // what paths mean).
+    std::ranges::stable_sort(m_joins, [](const auto& a, const auto& b) {
+      auto rank = [](int type) { return type == CLONE_NEWUSER ? 0 : type == CLONE_NEWNS ? 2 : 1; };
+      return rank(a.first) < rank(b.first);
+    });
+    for (const auto& [type, fd] : m_joins) {
+      if (::setns(fd, type) != 0)
+        fail_setup(fmt::format("join the container's namespace {:#x}", type));
+      ::close(fd);
+    }
+    m_joins.clear();
+    const pid_t child = ::fork();
+    if (child < 0)
+      fail_setup("fork into the container's PID namespace");
+    if (child > 0) {
+      [[maybe_unused]] auto n = ::write(pid_fd, &child, sizeof child);
+      ::_exit(0);
+    }
+    ::close(pid_fd);
+    char go = 0;
+    if (::read(sync_fd, &go, 1) != 1)
+      fail_setup("wait for the parent");
+    ::close(sync_fd);
+    set_limits();
+    if (::chdir(m_spec.cwd.c_str()) != 0)
+      fail_setup(fmt::format("working directory {}", m_spec.cwd));
+    const bool early = !m_spec.no_new_privileges;
+    if (early)
+      load_seccomp();
+    drop_privileges();
+    if (!early)
+      load_seccomp();
     exec();
   }
 
@@ -419,7 +889,9 @@ private:
   const Spec& m_spec;
   int m_err;
   int m_rootfs = -1;
-  std::vector<int> m_sources; // per mount; -1 for a tmpfs
+  std::vector<int> m_sources;               // per mount; -1 for a tmpfs
+  std::vector<std::pair<int, int>> m_joins; // namespace type, descriptor
+  int m_fifo = -1;
   std::string m_mount_point;
   int m_root = -1;
 };
@@ -608,7 +1080,11 @@ core::Result<Outcome> run(const Spec& spec) {
   const Spec& effective = overlaid ? *overlaid : spec;
   std::optional<Cgroup> cgroup;
   if (root) {
-    auto made = Cgroup::create(name, Limits{spec.memory_bytes, spec.pids, spec.cpus});
+    Limits limits;
+    limits.memory_bytes = spec.memory_bytes;
+    limits.pids = spec.pids;
+    limits.cpus = spec.cpus;
+    auto made = Cgroup::create(name, limits);
     if (!made)
       return std::unexpected(made.error());
     cgroup.emplace(std::move(*made));
@@ -707,6 +1183,212 @@ core::Result<Outcome> run(const Spec& spec) {
   }
   o.oom_killed = cgroup && cgroup->oom_killed();
   return o;
+}
+
+core::Result<Created> create(const Spec& spec, const fs::path& mount_point) {
+  if (!spec.oci)
+    return core::fail(core::ErrorKind::internal, "moat create", "no OCI configuration");
+  Limits limits;
+  limits.memory_bytes = spec.memory_bytes;
+  limits.pids = spec.pids;
+  limits.cpu_shares = spec.cpu_shares;
+  limits.cpu_quota = spec.cpu_quota;
+  limits.cpu_period = spec.cpu_period;
+  limits.devices = spec.device_rules;
+  auto cgroup = Cgroup::create_at(spec.cgroup_path, limits);
+  if (!cgroup)
+    return std::unexpected(cgroup.error());
+  // Without a devices controller to hold them to the config's rules, a
+  // container with CAP_MKNOD outside a user namespace could make a node for
+  // the host's disk and open it: it does not get CAP_MKNOD.
+  Spec adjusted = spec;
+  bool mknod_dropped = false;
+  if (!cgroup->enforces_devices() && !spec.oci->has(CLONE_NEWUSER)) {
+    auto& caps = adjusted.oci->caps;
+    const std::uint64_t mknod = std::uint64_t{1} << CAP_MKNOD;
+    mknod_dropped = ((caps.bounding | caps.effective | caps.permitted | caps.ambient) & mknod) != 0;
+    for (auto* set :
+         {&caps.bounding, &caps.effective, &caps.permitted, &caps.inheritable, &caps.ambient})
+      *set &= ~mknod;
+  }
+  const OciParts& oci = *adjusted.oci;
+  int sync[2];
+  int err[2];
+  if (::pipe2(sync, O_CLOEXEC) != 0 || ::pipe2(err, O_CLOEXEC) != 0)
+    return core::fail(core::ErrorKind::io, "moat create", std::strerror(errno));
+  unsigned long flags = 0;
+  for (const auto& ns : oci.namespaces)
+    if (ns.path.empty() && ns.type != CLONE_NEWCGROUP) // cgroup: after joining the cgroup
+      flags |= static_cast<unsigned long>(ns.type);
+  const auto pid =
+      static_cast<pid_t>(::syscall(SYS_clone, flags | SIGCHLD, nullptr, nullptr, nullptr, nullptr));
+  if (pid < 0) {
+    const int e = errno;
+    for (int fd : {sync[0], sync[1], err[0], err[1]})
+      ::close(fd);
+    return core::fail(core::ErrorKind::io, "moat create",
+                      fmt::format("cannot create the namespaces: {}", std::strerror(e)));
+  }
+  if (pid == 0) {
+    ::close(sync[1]);
+    ::close(err[0]);
+    ChildSetup(adjusted, err[1], mount_point.string()).run(sync[0]);
+  }
+  ::close(sync[0]);
+  ::close(err[1]);
+  auto abandon = [&](core::Error e) -> core::Result<Created> {
+    ::kill(pid, SIGKILL);
+    ::close(sync[1]);
+    ::close(err[0]);
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    return std::unexpected(std::move(e));
+  };
+  if (oci.creates(CLONE_NEWUSER)) {
+    auto map_text = [](const std::vector<IdMapping>& maps) {
+      std::string text;
+      for (const auto& m : maps)
+        text += fmt::format("{} {} {}\n", m.container_id, m.host_id, m.size);
+      return text;
+    };
+    if (auto st = write_map(pid, "uid_map", map_text(oci.uid_mappings)); !st)
+      return abandon(st.error());
+    if (auto st = write_map(pid, "gid_map", map_text(oci.gid_mappings)); !st)
+      return abandon(st.error());
+  }
+  if (auto st = cgroup->add(pid); !st)
+    return abandon(st.error());
+  if (oci.oom_score_adj) {
+    std::ofstream adj(fmt::format("/proc/{}/oom_score_adj", pid));
+    adj << *oci.oom_score_adj;
+    adj.flush();
+    if (!adj)
+      return abandon(core::Error{core::ErrorKind::io, "moat create",
+                                 fmt::format("cannot set oomScoreAdj {}", *oci.oom_score_adj), 0,
+                                 0});
+  }
+  const char go = 1;
+  if (::write(sync[1], &go, 1) != 1)
+    return abandon(
+        core::Error{core::ErrorKind::io, "moat create", "the container did not start", 0, 0});
+  ::close(sync[1]);
+  sync[1] = -1;
+  ChildError report;
+  ssize_t got = 0;
+  do {
+    got = ::read(err[0], &report, sizeof report);
+  } while (got < 0 && errno == EINTR);
+  ::close(err[0]);
+  err[0] = -1;
+  if (got != static_cast<ssize_t>(sizeof report) || report.exit_code != 0) {
+    report.what.back() = '\0';
+    std::string what = "the container's init ended before it was ready";
+    if (got == static_cast<ssize_t>(sizeof report))
+      what = report.err != 0 ? fmt::format("{}: {}", report.what.data(), std::strerror(report.err))
+                             : std::string(report.what.data());
+    ::kill(pid, SIGKILL);
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    return core::fail(core::ErrorKind::io, "moat create", what);
+  }
+  // The init waits for moat start; the cgroup outlives this process.
+  cgroup->release();
+  return Created{pid, cgroup->dirs(), mknod_dropped};
+}
+
+core::Result<int> exec_in(const Spec& spec, int init_pid, const std::vector<fs::path>& cgroup_dirs,
+                          int* failure_code) {
+  if (!spec.oci)
+    return core::fail(core::ErrorKind::internal, "moat exec", "no OCI process");
+  // The process is ours to wait for once its forking parent has gone.
+  ::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+  Spec local = spec;
+  local.oci->namespaces.clear();
+  static constexpr std::array<std::pair<int, const char*>, 7> k_kinds{{{CLONE_NEWUSER, "user"},
+                                                                       {CLONE_NEWIPC, "ipc"},
+                                                                       {CLONE_NEWUTS, "uts"},
+                                                                       {CLONE_NEWNET, "net"},
+                                                                       {CLONE_NEWPID, "pid"},
+                                                                       {CLONE_NEWCGROUP, "cgroup"},
+                                                                       {CLONE_NEWNS, "mnt"}}};
+  for (const auto& [type, name] : k_kinds) {
+    const auto theirs = fmt::format("/proc/{}/ns/{}", init_pid, name);
+    struct stat a {};
+    struct stat b {};
+    if (::stat(theirs.c_str(), &a) != 0)
+      return core::fail(core::ErrorKind::io, "moat exec",
+                        fmt::format("the container's init ({}) is gone", init_pid));
+    if (::stat(fmt::format("/proc/self/ns/{}", name).c_str(), &b) == 0 && a.st_ino == b.st_ino &&
+        a.st_dev == b.st_dev)
+      continue;
+    local.oci->namespaces.push_back(NamespaceSpec{type, theirs});
+  }
+  int sync[2];
+  int err[2];
+  int pids[2];
+  if (::pipe2(sync, O_CLOEXEC) != 0 || ::pipe2(err, O_CLOEXEC) != 0 ||
+      ::pipe2(pids, O_CLOEXEC) != 0)
+    return core::fail(core::ErrorKind::io, "moat exec", std::strerror(errno));
+  const pid_t joiner = ::fork();
+  if (joiner < 0)
+    return core::fail(core::ErrorKind::io, "moat exec", std::strerror(errno));
+  if (joiner == 0) {
+    ::close(sync[1]);
+    ::close(err[0]);
+    ::close(pids[0]);
+    ChildSetup(local, err[1], "").run_exec(sync[0], pids[1]);
+  }
+  ::close(sync[0]);
+  ::close(err[1]);
+  ::close(pids[1]);
+  pid_t child = 0;
+  const auto got_pid = ::read(pids[0], &child, sizeof child);
+  ::close(pids[0]);
+  int status = 0;
+  ::waitpid(joiner, &status, 0);
+  auto report = [&]() -> core::Error {
+    ChildError e;
+    ssize_t got = 0;
+    do {
+      got = ::read(err[0], &e, sizeof e);
+    } while (got < 0 && errno == EINTR);
+    e.what.back() = '\0';
+    if (got != static_cast<ssize_t>(sizeof e))
+      return core::Error{core::ErrorKind::io, "moat exec", "the process did not start", 0, 0};
+    return core::Error{core::ErrorKind::io, "moat exec",
+                       e.err != 0 ? fmt::format("{}: {}", e.what.data(), std::strerror(e.err))
+                                  : std::string(e.what.data()),
+                       0, 0};
+  };
+  if (got_pid != static_cast<ssize_t>(sizeof child) || child <= 0) {
+    auto e = report();
+    ::close(sync[1]);
+    ::close(err[0]);
+    return std::unexpected(e);
+  }
+  for (const auto& dir : cgroup_dirs) {
+    std::ofstream procs(dir / "cgroup.procs");
+    procs << child;
+  }
+  const char go = 1;
+  [[maybe_unused]] auto n = ::write(sync[1], &go, 1);
+  ::close(sync[1]);
+  ChildError e;
+  ssize_t got = 0;
+  do {
+    got = ::read(err[0], &e, sizeof e);
+  } while (got < 0 && errno == EINTR);
+  ::close(err[0]);
+  if (got == static_cast<ssize_t>(sizeof e)) {
+    ::waitpid(child, &status, 0);
+    e.what.back() = '\0';
+    if (failure_code != nullptr)
+      *failure_code = e.exit_code;
+    return core::fail(core::ErrorKind::io, "moat exec",
+                      e.err != 0 ? fmt::format("{}: {}", e.what.data(), std::strerror(e.err))
+                                 : std::string(e.what.data()));
+  }
+  return static_cast<int>(child);
 }
 
 } // namespace moat::sandbox

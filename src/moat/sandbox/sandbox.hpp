@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace moat::sandbox {
@@ -35,6 +36,75 @@ struct Mount {
   bool read_only = true;
   bool tmpfs = false;
   std::string options; // tmpfs: "size=64m"
+};
+
+// What an OCI config.json says beyond moat run's fixed defaults. When a
+// Spec carries it, these replace the defaults: the namespaces, id maps,
+// mounts, devices, masked and read-only paths, capability sets and rlimits
+// are exactly the ones listed.
+struct IdMapping {
+  std::uint32_t container_id = 0;
+  std::uint32_t host_id = 0;
+  std::uint32_t size = 0;
+};
+
+struct NamespaceSpec {
+  int type = 0;     // CLONE_NEWUSER, CLONE_NEWPID, ...
+  std::string path; // join this namespace; empty: a new one
+};
+
+struct MountSpec {
+  std::string destination;
+  std::string type;   // "proc", "tmpfs", "bind", ...; empty for a bind
+  std::string source; // host path for binds (absolute), else the file system's name
+  unsigned long flags = 0;
+  unsigned long propagation = 0; // MS_PRIVATE, MS_SLAVE, MS_SHARED (with MS_REC)
+  bool bind = false;
+  std::string data; // options the file system reads (size=65536k,mode=755)
+};
+
+struct DeviceSpec {
+  std::string path;
+  char type = 'c'; // 'c', 'b', 'p' (FIFO)
+  std::uint32_t major = 0;
+  std::uint32_t minor = 0;
+  std::uint32_t mode = 0666;
+  std::uint32_t uid = 0;
+  std::uint32_t gid = 0;
+};
+
+struct CapabilitySets {
+  std::uint64_t bounding = 0;
+  std::uint64_t effective = 0;
+  std::uint64_t permitted = 0;
+  std::uint64_t inheritable = 0;
+  std::uint64_t ambient = 0;
+};
+
+struct RlimitSpec {
+  int resource = 0; // RLIMIT_*
+  std::uint64_t soft = 0;
+  std::uint64_t hard = 0;
+};
+
+struct OciParts {
+  std::vector<NamespaceSpec> namespaces;
+  std::vector<IdMapping> uid_mappings;
+  std::vector<IdMapping> gid_mappings;
+  std::vector<MountSpec> mounts; // in order
+  std::vector<DeviceSpec> devices;
+  std::vector<std::string> masked;
+  std::vector<std::string> readonly;
+  CapabilitySets caps;
+  std::vector<RlimitSpec> rlimits;
+  std::vector<std::pair<std::string, std::string>> sysctl;
+  std::vector<std::uint32_t> additional_gids;
+  std::optional<int> oom_score_adj;
+  unsigned long root_propagation = 0; // 0: private
+  std::string domainname;
+
+  [[nodiscard]] bool creates(int type) const;
+  [[nodiscard]] bool has(int type) const;
 };
 
 struct Spec {
@@ -63,6 +133,19 @@ struct Spec {
   std::vector<Mount> mounts; // -v and --tmpfs
   IdRange uids = k_builtin_range;
   IdRange gids = k_builtin_range;
+  // An OCI runtime's container (moat create): what config.json says.
+  std::optional<OciParts> oci;
+  // moat create: the FIFO the init opens, once set up, and waits on until
+  // moat start reads it; empty: the command runs at once.
+  std::string start_fifo;
+  // moat create: the parent this container's cgroup is made in (under the
+  // cgroup root; "moat/NAME" when empty).
+  std::string cgroup_path;
+  // linux.resources: CPU weight and quota (0: none), device rules.
+  std::uint64_t cpu_shares = 0;
+  std::int64_t cpu_quota = 0;
+  std::uint64_t cpu_period = 0;
+  std::optional<std::vector<std::string>> device_rules; // "c 1:3 rwm"; nullopt: none given
 };
 
 // Docker's masked and read-only paths.
@@ -75,6 +158,29 @@ struct Outcome {
   bool oom_killed = false;
   int signal = 0; // the signal that ended it; 0 when it exited
 };
+
+// moat create: starts SPEC's init up to the point where it waits for
+// moat start (SPEC.start_fifo), in a cgroup at SPEC.cgroup_path that stays
+// after this returns. MOUNT_POINT (an empty directory the container's root
+// can reach) is where the rootfs is bound. Returns the init's pid and the
+// cgroup's directories.
+struct Created {
+  int pid = 0;
+  std::vector<std::filesystem::path> cgroup_dirs;
+  bool mknod_dropped = false; // no devices controller: CAP_MKNOD was withheld
+};
+[[nodiscard]] core::Result<Created> create(const Spec& spec,
+                                           const std::filesystem::path& mount_point);
+
+// moat exec: starts SPEC's process (args, env, cwd, user, SPEC.oci's
+// capabilities and rlimits, no_new_privs, seccomp) in the namespaces of
+// INIT_PID and the cgroup directories CGROUP_DIRS. Returns its pid once it
+// has exec'd; the caller becomes its subreaper and may wait for it.
+// FAILURE_CODE, when given, receives 126 or 127 for a command that cannot
+// be run or is not found.
+[[nodiscard]] core::Result<int> exec_in(const Spec& spec, int init_pid,
+                                        const std::vector<std::filesystem::path>& cgroup_dirs,
+                                        int* failure_code = nullptr);
 
 // Runs SPEC and waits for it. An Error means the container could not
 // start (moat run exits 125); a command that cannot be run or found gives

@@ -1,0 +1,387 @@
+// moat as an OCI runtime, driven as containerd's runc shim drives it:
+// create (the init waits, the pid file exists), start, state, kill, ps,
+// exec, delete, hooks, the weakening warnings in a JSON log, and bad
+// bundles. A busybox root file system and real namespaces and cgroups.
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "services.hpp"
+#include "testutil.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <csignal>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <string>
+#include <thread>
+
+namespace fs = std::filesystem;
+using moat::test::run_command;
+using moat::test::shell_quote;
+using moat::test::TempDir;
+using ::testing::HasSubstr;
+using ::testing::Not;
+using json = nlohmann::json;
+
+namespace {
+
+// A config.json as dockerd writes one, trimmed: no user namespace, Docker's
+// capabilities, masked and read-only paths, a devices cgroup.
+json docker_like_config(const std::string& script) {
+  const json caps = {"CAP_CHOWN",   "CAP_DAC_OVERRIDE", "CAP_FSETID",           "CAP_FOWNER",
+                     "CAP_MKNOD",   "CAP_NET_RAW",      "CAP_SETGID",           "CAP_SETUID",
+                     "CAP_SETFCAP", "CAP_SETPCAP",      "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT",
+                     "CAP_KILL",    "CAP_AUDIT_WRITE"};
+  return json{
+      {"ociVersion", "1.0.2-dev"},
+      {"process",
+       {{"terminal", false},
+        {"user", {{"uid", 0}, {"gid", 0}}},
+        {"args", {"/bin/sh", "-c", script}},
+        {"env", {"PATH=/bin", "HOSTNAME=box"}},
+        {"cwd", "/"},
+        {"capabilities",
+         {{"bounding", caps}, {"effective", caps}, {"permitted", caps}, {"inheritable", caps}}},
+        {"noNewPrivileges", false}}},
+      {"root", {{"path", "rootfs"}, {"readonly", false}}},
+      {"hostname", "box"},
+      {"mounts",
+       {{{"destination", "/proc"},
+         {"type", "proc"},
+         {"source", "proc"},
+         {"options", {"nosuid", "noexec", "nodev"}}},
+        {{"destination", "/dev"},
+         {"type", "tmpfs"},
+         {"source", "tmpfs"},
+         {"options", {"nosuid", "strictatime", "mode=755", "size=65536k"}}},
+        {{"destination", "/dev/pts"},
+         {"type", "devpts"},
+         {"source", "devpts"},
+         {"options", {"nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620"}}},
+        {{"destination", "/sys"},
+         {"type", "sysfs"},
+         {"source", "sysfs"},
+         {"options", {"nosuid", "noexec", "nodev", "ro"}}},
+        {{"destination", "/sys/fs/cgroup"},
+         {"type", "cgroup"},
+         {"source", "cgroup"},
+         {"options", {"ro", "nosuid", "noexec", "nodev"}}},
+        {{"destination", "/dev/shm"},
+         {"type", "tmpfs"},
+         {"source", "shm"},
+         {"options", {"nosuid", "noexec", "nodev", "mode=1777", "size=65536k"}}}}},
+      {"linux",
+       {{"resources",
+         {{"devices",
+           {{{"allow", false}, {"access", "rwm"}},
+            {{"allow", true}, {"type", "c"}, {"major", 1}, {"minor", 3}, {"access", "rwm"}}}},
+          {"memory", {{"limit", 67108864}}},
+          {"pids", {{"limit", 64}}}}},
+        {"namespaces",
+         {{{"type", "mount"}},
+          {{"type", "network"}},
+          {{"type", "uts"}},
+          {{"type", "pid"}},
+          {{"type", "ipc"}}}},
+        {"maskedPaths", {"/proc/kcore", "/proc/keys", "/proc/timer_list", "/sys/firmware"}},
+        {"readonlyPaths",
+         {"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"}}}}};
+}
+
+class RuntimeTest : public ::testing::Test {
+protected:
+  void SetUp() override {
+    if (::geteuid() != 0)
+      GTEST_SKIP() << "the OCI runtime tests need root (namespaces, cgroups)";
+    if (!fs::exists("/bin/busybox"))
+      GTEST_SKIP() << "busybox-static is not installed";
+    // The container's root (a mapped id with a user namespace) must reach
+    // the mount point under the state directory, as with runc.
+    fs::permissions(dir.path(), static_cast<fs::perms>(0711));
+    bundle = dir.path() / "bundle";
+    const auto rootfs = bundle / "rootfs";
+    for (const auto* d : {"bin", "proc", "sys", "dev", "tmp", "out"})
+      fs::create_directories(rootfs / d);
+    fs::copy_file("/bin/busybox", rootfs / "bin/busybox");
+    auto r = run_command("cd " + shell_quote((rootfs / "bin").string()) +
+                         " && for a in $(./busybox --list); do ln -s busybox $a; done");
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    id = "moat-test-" + std::to_string(::getpid()) + "-" +
+         ::testing::UnitTest::GetInstance()->current_test_info()->name();
+  }
+  void TearDown() override {
+    if (!id.empty())
+      (void)moat("delete --force " + id);
+  }
+
+  void write_config(const json& config) {
+    moat::test::write_text(bundle / "config.json", config.dump(2));
+  }
+  // moat with the test's state root and JSON log; stdout and stderr
+  // together. They go through a file of their own: the init of a created
+  // container keeps moat create's descriptors, as it does the shim's.
+  moat::test::CommandResult moat(const std::string& args) {
+    const auto out = dir.path() / ("out." + std::to_string(++calls));
+    const std::string cmd = "timeout -k 5 60 " + shell_quote(MOAT_BINARY) + " --root " +
+                            shell_quote((dir.path() / "state").string()) + " --log " +
+                            shell_quote((dir.path() / "log.json").string()) +
+                            " --log-format json " + args + " </dev/null >" +
+                            shell_quote(out.string()) + " 2>&1";
+    const int status = std::system(cmd.c_str());
+    moat::test::CommandResult r;
+    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    r.output = moat::test::read_text(out);
+    return r;
+  }
+  int calls = 0;
+  json state() {
+    auto r = moat("state " + id);
+    EXPECT_EQ(r.exit_code, 0) << r.output;
+    return json::parse(r.output.substr(r.output.find('{')), nullptr, false);
+  }
+  std::string status() { return state().value("status", ""); }
+  bool wait_for_status(const std::string& wanted) {
+    for (int i = 0; i < 200; ++i) {
+      if (status() == wanted)
+        return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    }
+    return false;
+  }
+  std::string create(const std::string& extra = {}) {
+    auto r = moat("create --bundle " + shell_quote(bundle.string()) + " --pid-file " +
+                  shell_quote((dir.path() / "init.pid").string()) + " " + extra + id);
+    EXPECT_EQ(r.exit_code, 0) << r.output;
+    return r.output;
+  }
+
+  TempDir dir;
+  fs::path bundle;
+  std::string id;
+};
+
+TEST_F(RuntimeTest, CreateWaitsStartRunsAndDeleteCleansUp) {
+  write_config(docker_like_config("echo ran > /out/marker; echo $$ > /out/pid; hostname > "
+                                  "/out/hostname; sleep 30 & wait"));
+  create();
+  // create returned: the pid file names the waiting init, which has not run the command.
+  const auto pid = std::stoi(moat::test::read_text(dir.path() / "init.pid"));
+  EXPECT_EQ(::kill(pid, 0), 0);
+  auto s = state();
+  EXPECT_EQ(s["status"], "created");
+  EXPECT_EQ(s["pid"], pid);
+  EXPECT_EQ(s["id"], id);
+  EXPECT_EQ(s["bundle"], bundle.string());
+  EXPECT_FALSE(fs::exists(bundle / "rootfs/out/marker"));
+  auto started = moat("start " + id);
+  ASSERT_EQ(started.exit_code, 0) << started.output;
+  for (int i = 0; i < 200 && !fs::exists(bundle / "rootfs/out/hostname"); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  EXPECT_EQ(moat::test::read_text(bundle / "rootfs/out/marker"), "ran\n");
+  EXPECT_EQ(moat::test::read_text(bundle / "rootfs/out/pid"), "1\n") << "PID 1 of its namespace";
+  EXPECT_EQ(moat::test::read_text(bundle / "rootfs/out/hostname"), "box\n");
+  EXPECT_EQ(status(), "running");
+  // ps lists the init and its sleep; a second start is refused.
+  auto ps = moat("ps --format json " + id);
+  ASSERT_EQ(ps.exit_code, 0) << ps.output;
+  const auto pids = json::parse(ps.output, nullptr, false);
+  ASSERT_TRUE(pids.is_array());
+  EXPECT_GE(pids.size(), 2U);
+  EXPECT_NE(std::find(pids.begin(), pids.end(), pid), pids.end());
+  EXPECT_NE(moat("start " + id).exit_code, 0);
+  // A running container is not deleted without --force.
+  auto refused = moat("delete " + id);
+  EXPECT_NE(refused.exit_code, 0);
+  EXPECT_THAT(refused.output, HasSubstr("not stopped"));
+  auto killed = moat("kill " + id + " KILL");
+  ASSERT_EQ(killed.exit_code, 0) << killed.output;
+  EXPECT_TRUE(wait_for_status("stopped"));
+  auto deleted = moat("delete " + id);
+  ASSERT_EQ(deleted.exit_code, 0) << deleted.output;
+  EXPECT_FALSE(fs::exists(dir.path() / "state" / id));
+  EXPECT_NE(moat("state " + id).exit_code, 0);
+  // The cgroup went too.
+  EXPECT_FALSE(fs::exists("/sys/fs/cgroup/pids/moat/" + id));
+  EXPECT_FALSE(fs::exists("/sys/fs/cgroup/moat/" + id));
+}
+
+TEST_F(RuntimeTest, TheConfigsDefencesHoldInside) {
+  write_config(docker_like_config(
+      "grep -E '^(CapEff|CapInh|CapAmb|NoNewPrivs)' /proc/self/status > /out/status; "
+      "cat /proc/keys > /out/keys 2>&1; echo 1 > /proc/sys/kernel/hostname 2>/out/sysctl; "
+      "echo $? >> /out/sysctl; ls /dev > /out/dev; "
+      "cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/memory.max > /out/mem "
+      "2>/dev/null; "
+      "mknod /tmp/sda b 8 0 2>/dev/null && head -c1 /tmp/sda >/dev/null 2>&1 && echo read-disk "
+      "> /out/mknod; echo done >> /out/mknod"));
+  create();
+  ASSERT_EQ(moat("start " + id).exit_code, 0);
+  ASSERT_TRUE(wait_for_status("stopped"));
+  const auto status_text = moat::test::read_text(bundle / "rootfs/out/status");
+  EXPECT_THAT(status_text, HasSubstr("NoNewPrivs:\t0"));
+  EXPECT_THAT(status_text, HasSubstr("CapAmb:\t0000000000000000"));
+  EXPECT_THAT(moat::test::read_text(bundle / "rootfs/out/keys"), Not(HasSubstr("keyring")));
+  EXPECT_THAT(moat::test::read_text(bundle / "rootfs/out/sysctl"), HasSubstr("1\n"));
+  const auto dev = moat::test::read_text(bundle / "rootfs/out/dev");
+  for (const auto* node : {"null", "zero", "full", "random", "urandom", "tty", "pts", "shm"})
+    EXPECT_THAT(dev, HasSubstr(node));
+  EXPECT_THAT(moat::test::read_text(bundle / "rootfs/out/mem"), HasSubstr("67108864"));
+  // CAP_MKNOD without a devices cgroup would open the host's disk: either
+  // the devices cgroup refuses the node or moat withheld the capability.
+  EXPECT_EQ(moat::test::read_text(bundle / "rootfs/out/mknod"), "done\n");
+}
+
+TEST_F(RuntimeTest, WeakeningsAreLoggedWithTheirCisChecksAndAStrictConfigHasNone) {
+  write_config(docker_like_config("true"));
+  create();
+  const auto log = moat::test::read_text(dir.path() / "log.json");
+  for (const auto* cis :
+       {"CIS-2.9", "CIS-5.4", "CIS-5.22", "CIS-5.26", "CIS-5.13", "CIS-4.1", "CIS-5.12"})
+    EXPECT_THAT(log, HasSubstr(cis)) << log;
+  EXPECT_THAT(log, HasSubstr("\"level\":\"warning\""));
+  EXPECT_THAT(log, Not(HasSubstr("CIS-5.11"))) << "the memory limit is set";
+  EXPECT_THAT(log, Not(HasSubstr("CIS-5.29"))) << "the pids limit is set";
+  ASSERT_EQ(moat("delete --force " + id).exit_code, 0);
+  fs::remove(dir.path() / "log.json");
+  // moat run's defaults written as a config: nothing to warn about.
+  auto strict = docker_like_config("true");
+  strict["process"]["user"] = {{"uid", 1000}, {"gid", 1000}};
+  strict["process"]["capabilities"] = json::object();
+  strict["process"]["noNewPrivileges"] = true;
+  strict["root"]["readonly"] = true;
+  strict["linux"]["namespaces"].push_back({{"type", "user"}});
+  strict["linux"]["namespaces"].push_back({{"type", "cgroup"}});
+  strict["linux"]["uidMappings"] = {{{"containerID", 0}, {"hostID", 1000000000}, {"size", 65536}}};
+  strict["linux"]["gidMappings"] = {{{"containerID", 0}, {"hostID", 1000000000}, {"size", 65536}}};
+  strict["linux"]["resources"]["cpu"] = {{"quota", 50000}, {"period", 100000}};
+  strict["linux"]["maskedPaths"] = {
+      "/proc/asound",     "/proc/acpi",        "/proc/interrupts",
+      "/proc/kcore",      "/proc/keys",        "/proc/latency_stats",
+      "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug",
+      "/proc/scsi",       "/sys/firmware",     "/sys/devices/virtual/powercap"};
+  strict["linux"]["seccomp"] = {
+      {"defaultAction", "SCMP_ACT_ALLOW"},
+      {"syscalls", {{{"names", {"keyctl"}}, {"action", "SCMP_ACT_ERRNO"}}}}};
+  write_config(strict);
+  create();
+  const auto quiet = fs::exists(dir.path() / "log.json")
+                         ? moat::test::read_text(dir.path() / "log.json")
+                         : std::string();
+  EXPECT_THAT(quiet, Not(HasSubstr("CIS-"))) << quiet;
+}
+
+TEST_F(RuntimeTest, ExecRunsInTheContainersNamespacesAndCgroup) {
+  write_config(docker_like_config("sleep 30"));
+  create();
+  ASSERT_EQ(moat("start " + id).exit_code, 0);
+  moat::test::write_text(dir.path() / "process.json",
+                         json{{"args", {"/bin/sh", "-c", "hostname; echo $$; exit 7"}},
+                              {"env", {"PATH=/bin"}},
+                              {"cwd", "/tmp"},
+                              {"user", {{"uid", 0}, {"gid", 0}}}}
+                             .dump());
+  auto r = moat("exec --process " + shell_quote((dir.path() / "process.json").string()) + " " + id);
+  EXPECT_EQ(r.exit_code, 7) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("box\n")); // the container's UTS namespace
+  // Detached, with a pid file: the process is in the container's cgroup.
+  auto d = moat("exec --detach --pid-file " + shell_quote((dir.path() / "exec.pid").string()) +
+                " " + id + " /bin/sleep 20");
+  ASSERT_EQ(d.exit_code, 0) << d.output;
+  const auto exec_pid = std::stoi(moat::test::read_text(dir.path() / "exec.pid"));
+  auto ps = moat("ps --format json " + id);
+  const auto pids = json::parse(ps.output, nullptr, false);
+  EXPECT_NE(std::find(pids.begin(), pids.end(), exec_pid), pids.end()) << ps.output;
+  auto missing = moat("exec " + id + " /bin/nonexistent");
+  EXPECT_EQ(missing.exit_code, 127) << missing.output;
+  // kill --all reaches the exec'd process too; delete waits for all.
+  ASSERT_EQ(moat("kill --all " + id + " 9").exit_code, 0);
+  ASSERT_EQ(moat("delete --force " + id).exit_code, 0);
+  bool gone = false;
+  for (int i = 0; i < 100 && !gone; ++i) {
+    const auto stat = moat::test::read_text("/proc/" + std::to_string(exec_pid) + "/stat");
+    gone = stat.empty() || stat.find(") Z ") != std::string::npos;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_TRUE(gone) << "the exec'd process outlived delete --force";
+}
+
+TEST_F(RuntimeTest, HooksSeeTheStateAndRunInOrder) {
+  auto config = docker_like_config("true");
+  const auto out = (dir.path() / "hooks").string();
+  fs::create_directories(out);
+  auto hook = [&](const std::string& name) {
+    return json{
+        {"path", "/bin/sh"},
+        {"args",
+         {"sh", "-c", "cat > " + out + "/" + name + "; echo " + name + " >> " + out + "/order"}}};
+  };
+  config["hooks"] = {{"prestart", {hook("prestart")}},
+                     {"createRuntime", {hook("createRuntime")}},
+                     {"poststart", {hook("poststart")}},
+                     {"poststop", {hook("poststop")}}};
+  write_config(config);
+  create();
+  const auto prestart = json::parse(moat::test::read_text(out + "/prestart"), nullptr, false);
+  EXPECT_EQ(prestart.value("id", ""), id);
+  EXPECT_EQ(prestart.value("status", ""), "created");
+  EXPECT_GT(prestart.value("pid", 0), 0);
+  ASSERT_EQ(moat("start " + id).exit_code, 0);
+  ASSERT_TRUE(wait_for_status("stopped"));
+  ASSERT_EQ(moat("delete " + id).exit_code, 0);
+  EXPECT_EQ(moat::test::read_text(out + "/order"),
+            "prestart\ncreateRuntime\npoststart\npoststop\n");
+  // A failing prestart hook fails create and leaves nothing.
+  config["hooks"] = {{"prestart", {{{"path", "/bin/false"}}}}};
+  write_config(config);
+  auto failed = moat("create --bundle " + shell_quote(bundle.string()) + " " + id);
+  EXPECT_NE(failed.exit_code, 0);
+  EXPECT_THAT(failed.output, HasSubstr("prestart hook failed"));
+  EXPECT_FALSE(fs::exists(dir.path() / "state" / id));
+}
+
+TEST_F(RuntimeTest, ABadBundleIsOneLineAndLeavesNothing) {
+  moat::test::write_text(bundle / "config.json", "{\"ociVersion\": \"1.0.2\", \"process\": ");
+  auto r = moat("create --bundle " + shell_quote(bundle.string()) + " " + id);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.output, HasSubstr("config.json"));
+  EXPECT_THAT(r.output, HasSubstr("invalid JSON"));
+  EXPECT_EQ(std::count(r.output.begin(), r.output.end(), '\n'), 1) << r.output;
+  EXPECT_FALSE(fs::exists(dir.path() / "state" / id));
+  auto config = docker_like_config("true");
+  config["process"]["capabilities"]["bounding"].push_back("CAP_NOT_A_THING");
+  write_config(config);
+  auto caps = moat("create --bundle " + shell_quote(bundle.string()) + " " + id);
+  EXPECT_EQ(caps.exit_code, 2);
+  EXPECT_THAT(caps.output, HasSubstr("unknown capability 'CAP_NOT_A_THING'"));
+  config = docker_like_config("true");
+  config["process"]["args"] = {"/bin/not-there"};
+  write_config(config);
+  auto missing = moat("create --bundle " + shell_quote(bundle.string()) + " " + id);
+  EXPECT_NE(missing.exit_code, 0);
+  EXPECT_THAT(missing.output, HasSubstr("no such file or directory"));
+  EXPECT_FALSE(fs::exists(dir.path() / "state" / id));
+  EXPECT_THAT(moat("create --bundle " + shell_quote(bundle.string()) + " ../escape").output,
+              HasSubstr("invalid container id"));
+  EXPECT_NE(moat("state no-such-container").exit_code, 0);
+  EXPECT_EQ(moat("delete --force no-such-container").exit_code, 0);
+}
+
+TEST_F(RuntimeTest, FeaturesDescribeTheRuntime) {
+  auto r = run_command(shell_quote(MOAT_BINARY) + " features");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto f = json::parse(r.output, nullptr, false);
+  ASSERT_TRUE(f.is_object()) << r.output;
+  EXPECT_EQ(f["ociVersionMax"], "1.2.0");
+  EXPECT_TRUE(f["linux"]["seccomp"]["enabled"].get<bool>());
+  EXPECT_NE(std::find(f["linux"]["namespaces"].begin(), f["linux"]["namespaces"].end(), "user"),
+            f["linux"]["namespaces"].end());
+}
+
+} // namespace
