@@ -378,7 +378,7 @@ core::Result<UnpackStats> unpack_layer(ByteReader& blob, int root, const UnpackO
       return std::unexpected(*feed.error);
     const char* text = archive_error_string(a.get());
     return core::fail(core::ErrorKind::parse, input,
-                fmt::format("{}: {}", what, text != nullptr ? text : "unreadable archive"));
+                      fmt::format("{}: {}", what, text != nullptr ? text : "unreadable archive"));
   };
   if (archive_read_open(a.get(), &feed, nullptr, unpacking::feed_read, nullptr) != ARCHIVE_OK)
     return archive_error("not a layer tar");
