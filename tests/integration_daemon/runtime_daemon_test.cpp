@@ -111,6 +111,20 @@ TEST_F(RuntimeDaemonTest, PsExecLogsStopAndRmWork) {
   EXPECT_THAT(docker("ps -a --format '{{.Names}}'").output, ::testing::Not(HasSubstr("web")));
 }
 
+TEST_F(RuntimeDaemonTest, TerminalsReachTheContainerThroughTheConsoleSocket) {
+  auto run = docker("run -t --rm --runtime moat moat/busybox:1 sh -c "
+                    "'[ -t 0 ] && [ -t 1 ] && echo is-a-tty; ls -l /proc/self/fd/1'");
+  EXPECT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_THAT(run.output, HasSubstr("is-a-tty"));
+  EXPECT_THAT(run.output, HasSubstr("/dev/pts/0"));
+  auto started = docker("run -dt --name term --runtime moat moat/busybox:1 sleep 60");
+  ASSERT_EQ(started.exit_code, 0) << started.output;
+  auto exec = docker("exec -t term sh -c '[ -t 1 ] && echo exec-tty'");
+  EXPECT_EQ(exec.exit_code, 0) << exec.output;
+  EXPECT_THAT(exec.output, HasSubstr("exec-tty"));
+  EXPECT_EQ(docker("rm -f term").exit_code, 0);
+}
+
 TEST_F(RuntimeDaemonTest, PrivilegedCannotStartOnThisMachine) {
   // --privileged asks for every capability; where the host's own bounding
   // set lacks one (as on these machines) runc cannot start it either.

@@ -46,6 +46,7 @@ protected:
     dir.write("rootfs/data/hello.sh", "#!/bin/sh\necho hello from $(id -u)\n");
     ::chmod((root / "data/hello.sh").c_str(), 0755);
     dir.write("rootfs/data/not-executable", "data\n");
+    fs::copy_file(MOAT_INSIDE, root / "bin/moat-inside");
   }
 
   moat::test::RunResult sandboxed(const std::string& flags, const std::string& script) {
@@ -178,6 +179,45 @@ TEST_F(SandboxTest, SymlinkedMountTargetsAreRefused) {
   EXPECT_THAT(r.err, HasSubstr("mount point /proc is a symlink; refused"));
 }
 
+// What moat-inside (the project's static helper) reports from inside a
+// container started with every default.
+void expect_hardened_from_inside(const std::string& report) {
+  EXPECT_THAT(report, HasSubstr("uid: 0\n"));
+  EXPECT_THAT(report, HasSubstr("pid: 1\n"));
+  for (const auto* set : {"CapInh", "CapEff", "CapBnd", "CapAmb"})
+    EXPECT_THAT(report, HasSubstr(std::string(set) + ": 0000000000000000")) << set;
+  EXPECT_THAT(report, HasSubstr("NoNewPrivs: 1"));
+  EXPECT_THAT(report, HasSubstr("Seccomp: 2"));
+  EXPECT_THAT(report, HasSubstr("root-writable: no"));
+  EXPECT_THAT(report, HasSubstr("hostname: moat\n"));
+  EXPECT_THAT(report, HasSubstr("interfaces: lo\n"));
+  for (const auto* path : {"/proc/kcore", "/proc/keys", "/proc/timer_list", "/sys/firmware"})
+    EXPECT_THAT(report, HasSubstr(std::string("masked ") + path + ": hidden")) << path;
+  for (const auto* call : {"unshare", "mount", "keyctl", "ptrace", "bpf"})
+    EXPECT_THAT(report, HasSubstr(std::string(call) + ": EPERM")) << call;
+}
+
+TEST_F(SandboxTest, TheStaticHelperSeesEveryDefenceFromInside) {
+  auto r =
+      run_moat("run --rootfs " + shell_quote(root.string()) + " -- /bin/moat-inside", {}, {}, 120);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  expect_hardened_from_inside(r.out);
+}
+
+TEST_F(SandboxTest, TtyGivesTheCommandATerminalAndRelaysInput) {
+  auto r = run_moat("run -t --rootfs " + shell_quote(root.string()) +
+                        " -- /bin/sh -c '[ -t 0 ] && [ -t 1 ] && echo both-ttys; "
+                        "ls -l /proc/self/fd/1; read line; echo got:$line'",
+                    {}, "typed\n", 60);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("both-ttys"));
+  EXPECT_THAT(r.out, HasSubstr("/dev/pts/0"));
+  EXPECT_THAT(r.out, HasSubstr("got:typed"));
+  // Without -t the command has no terminal.
+  auto plain = sandboxed("", "[ -t 1 ] || echo no-tty");
+  EXPECT_THAT(plain.out, HasSubstr("no-tty"));
+}
+
 TEST_F(SandboxTest, RootlessAsAnOrdinaryUser) {
   const auto who = run_command("id -u moat-rootless");
   if (who.exit_code != 0)
@@ -197,6 +237,12 @@ TEST_F(SandboxTest, RootlessAsAnOrdinaryUser) {
   EXPECT_THAT(r.output, ::testing::ContainsRegex(
                             "0 +" + who.output.substr(0, who.output.find('\n')) + " +1"));
   EXPECT_THAT(r.output, HasSubstr("CapEff:\t0000000000000000"));
+  // The same defences as under root, seen by the helper.
+  auto inside = run_command("cd / && runuser -u moat-rootless -- " + std::string(MOAT_BINARY) +
+                            " run --rootfs " + shell_quote(root.string()) +
+                            " -- /bin/moat-inside 2>/dev/null");
+  ASSERT_EQ(inside.exit_code, 0) << inside.output;
+  expect_hardened_from_inside(inside.output);
 }
 
 TEST_F(SandboxTest, ASecondStartUsesTheCompiledFilterFromTheCache) {

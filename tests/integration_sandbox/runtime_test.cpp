@@ -11,8 +11,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include <array>
 #include <csignal>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -371,6 +376,82 @@ TEST_F(RuntimeTest, ABadBundleIsOneLineAndLeavesNothing) {
               HasSubstr("invalid container id"));
   EXPECT_NE(moat("state no-such-container").exit_code, 0);
   EXPECT_EQ(moat("delete --force no-such-container").exit_code, 0);
+}
+
+TEST_F(RuntimeTest, TheInitRunsFromASealedCopyOfMoat) {
+  // CVE-2019-5736: whoever reaches the runtime's process through
+  // /proc/PID/exe keeps a handle on its binary; once the process has
+  // exec'd the container's command, that handle could be reopened for
+  // writing and the runtime's binary on the host overwritten.
+  write_config(docker_like_config("sleep 30"));
+  create();
+  const auto pid = std::stoi(moat::test::read_text(dir.path() / "init.pid"));
+  const auto exe = "/proc/" + std::to_string(pid) + "/exe";
+  std::array<char, 256> target{};
+  const auto n = ::readlink(exe.c_str(), target.data(), target.size() - 1);
+  ASSERT_GT(n, 0);
+  EXPECT_THAT(std::string(target.data(), static_cast<std::size_t>(n)), HasSubstr("memfd:moat"));
+  const int handle = ::open(exe.c_str(), O_PATH | O_CLOEXEC);
+  ASSERT_GE(handle, 0);
+  const auto before = run_command("sha256sum " + shell_quote(MOAT_BINARY)).output;
+  ASSERT_EQ(moat("start " + id).exit_code, 0);
+  ASSERT_TRUE(wait_for_status("running"));
+  const auto reopened = "/proc/self/fd/" + std::to_string(handle);
+  const int writable = ::open(reopened.c_str(), O_WRONLY | O_CLOEXEC);
+  bool written = false;
+  if (writable >= 0) {
+    written = ::write(writable, "\x7f", 1) == 1;
+    ::close(writable);
+  }
+  ::close(handle);
+  EXPECT_FALSE(written) << "the runtime's binary was writable through the init's handle";
+  EXPECT_EQ(run_command("sha256sum " + shell_quote(MOAT_BINARY)).output, before);
+}
+
+TEST_F(RuntimeTest, ATerminalIsSentOverTheConsoleSocket) {
+  auto config = docker_like_config("[ -t 0 ] && [ -t 1 ] && echo is-a-tty; stty size");
+  config["process"]["terminal"] = true;
+  config["process"]["consoleSize"] = {{"height", 33}, {"width", 101}};
+  write_config(config);
+  // Without a console socket, create refuses.
+  auto refused = moat("create --bundle " + shell_quote(bundle.string()) + " " + id);
+  EXPECT_NE(refused.exit_code, 0);
+  EXPECT_THAT(refused.output, HasSubstr("--console-socket"));
+  // A listening socket, as containerd's shim has one.
+  const auto path = dir.path() / "console.sock";
+  const int listener = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::strncpy(addr.sun_path, path.c_str(), sizeof addr.sun_path - 1);
+  ASSERT_EQ(::bind(listener, reinterpret_cast<const sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(::listen(listener, 1), 0);
+  create("--console-socket " + shell_quote(path.string()) + " ");
+  const int peer = ::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
+  ASSERT_GE(peer, 0);
+  std::array<char, 64> name{};
+  iovec data{name.data(), name.size()};
+  alignas(cmsghdr) std::array<char, CMSG_SPACE(sizeof(int))> control{};
+  msghdr message{};
+  message.msg_iov = &data;
+  message.msg_iovlen = 1;
+  message.msg_control = control.data();
+  message.msg_controllen = control.size();
+  ASSERT_GT(::recvmsg(peer, &message, MSG_CMSG_CLOEXEC), 0);
+  const cmsghdr* header = CMSG_FIRSTHDR(&message);
+  ASSERT_NE(header, nullptr);
+  int master = -1;
+  std::memcpy(&master, CMSG_DATA(header), sizeof master);
+  EXPECT_THAT(std::string(name.data()), HasSubstr("/dev/pts/"));
+  ASSERT_EQ(moat("start " + id).exit_code, 0);
+  std::string output;
+  std::array<char, 256> buffer{};
+  for (ssize_t n = 0; (n = ::read(master, buffer.data(), buffer.size())) > 0;)
+    output.append(buffer.data(), static_cast<std::size_t>(n));
+  EXPECT_THAT(output, HasSubstr("is-a-tty"));
+  EXPECT_THAT(output, HasSubstr("33 101")) << "process.consoleSize";
+  ::close(master);
+  ::close(peer);
+  ::close(listener);
 }
 
 TEST_F(RuntimeTest, FeaturesDescribeTheRuntime) {

@@ -2,6 +2,7 @@
 
 #include <moat/cli/app.hpp>
 #include <moat/util/heap.hpp>
+#include <moat/util/sealed_exe.hpp>
 
 #include <cerrno>
 #include <cstdio>
@@ -10,6 +11,7 @@
 #include <iostream>
 
 int main(int argc, char** argv) {
+  moat::util::reexec_sealed_for_runtime(argc, argv);
   moat::util::prefer_huge_page_heap();
   // Reports go through std::cout only; unsynchronised it buffers properly.
   std::ios::sync_with_stdio(false);

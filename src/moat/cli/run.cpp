@@ -161,6 +161,7 @@ int run_run(RunOptions& opts) {
   if (opts.read_only && opts.read_write)
     return cannot_start("--read-only and --read-write contradict each other");
   spec.read_only_root = !opts.read_write;
+  spec.terminal = opts.tty;
   std::vector<std::string> command = opts.words;
   image::ImageConfig config;
   std::error_code ec;
@@ -428,7 +429,8 @@ void attach_run(CLI::App& root, int& exit_code) {
       ->option_text("PATH");
   cmd->add_option("--hostname", opts->hostname, "Container host name (default moat)")
       ->option_text("NAME");
-  cmd->add_flag("-t,--tty", opts->tty, "Accepted for docker run compatibility");
+  cmd->add_flag("-t,--tty", opts->tty,
+                "Give the command a terminal; moat's own input and output are relayed to it");
   cmd->add_flag("-i,--interactive", opts->interactive, "Keep standard input open (it always is)");
   cmd->add_flag("--rm", opts->rm, "Accepted for docker run compatibility (nothing is kept)");
   cmd->positionals_at_end(true);

@@ -111,11 +111,10 @@ int run_create(const Globals& g, const CreateOptions& o) {
   auto bundle = sandbox::read_bundle(o.bundle, o.id, g.systemd_cgroup);
   if (!bundle)
     return log.error(bundle.error());
-  if (bundle->terminal)
-    return log.error(core::Error{core::ErrorKind::usage, o.id,
-                                 "process.terminal: containers with a terminal are not supported "
-                                 "yet; run it without -t",
-                                 0, 0});
+  if (bundle->terminal && o.console_socket.empty())
+    return log.error(
+        core::Error{core::ErrorKind::usage, o.id, "process.terminal needs --console-socket", 0, 0});
+  bundle->spec.console_socket = o.console_socket;
   if (o.no_pivot)
     log.write("warning", "--no-pivot is ignored: moat always uses pivot_root");
   if (o.preserve_fds > 0)
@@ -230,19 +229,13 @@ int run_exec(const Globals& g, const ExecOptions& o) {
     auto process = sandbox::parse_process(*text, o.process);
     if (!process)
       return log.error(process.error());
-    if (process->terminal)
-      return log.error(core::Error{core::ErrorKind::usage, o.id,
-                                   "process.terminal: exec with a terminal is not supported yet", 0,
-                                   0});
     spec = std::move(process->spec);
   } else {
     if (o.command.empty())
       return log.error(core::Error{core::ErrorKind::usage, o.id,
                                    "no command (give --process FILE or the command)", 0, 0});
-    if (o.tty)
-      return log.error(core::Error{core::ErrorKind::usage, o.id,
-                                   "exec with a terminal is not supported yet", 0, 0});
     spec = bundle->spec;
+    spec.terminal = o.tty;
     spec.args = o.command;
     if (!o.cwd.empty())
       spec.cwd = o.cwd;
@@ -266,6 +259,10 @@ int run_exec(const Globals& g, const ExecOptions& o) {
   if (o.preserve_fds > 0)
     return log.error(
         core::Error{core::ErrorKind::usage, o.id, "--preserve-fds is not supported", 0, 0});
+  if (spec.terminal && o.console_socket.empty())
+    return log.error(core::Error{core::ErrorKind::usage, o.id,
+                                 "a terminal (process.terminal, -t) needs --console-socket", 0, 0});
+  spec.console_socket = o.console_socket;
   if (bundle->seccomp_profile) {
     std::vector<int> caps;
     for (int cap = 0; cap < 64; ++cap)
@@ -472,10 +469,10 @@ void attach_runtime(CLI::App& root, int& exit_code) {
       ->option_text("FILE");
   x->add_option("--pid-file", exec->pid_file, "Write the process's pid here")->option_text("FILE");
   x->add_option("--console-socket", exec->console_socket,
-                "Send the terminal's master end here (not supported yet)")
+                "Send the terminal's other end to this unix socket (process.terminal, -t)")
       ->option_text("PATH");
   x->add_flag("-d,--detach", exec->detach, "Return once the process runs");
-  x->add_flag("-t,--tty", exec->tty, "Give the process a terminal (not supported yet)");
+  x->add_flag("-t,--tty", exec->tty, "Give the process a terminal (with --console-socket)");
   x->add_option("--cwd", exec->cwd, "Working directory, without --process")->option_text("DIR");
   x->add_option("-e,--env", exec->env, "NAME=VALUE, without --process")
       ->allow_extra_args(false)

@@ -171,8 +171,11 @@ core::Result<Cgroup> Cgroup::create_at(const std::string& path, const Limits& li
   if (limits.devices && present("devices")) {
     MOAT_TRY_ASSIGN(dir, make("devices"));
     MOAT_TRY(write_value(dir / "devices.deny", "a"));
-    for (const auto& rule : *limits.devices)
-      MOAT_TRY(write_value(dir / "devices.allow", rule));
+    for (const auto& rule : *limits.devices) {
+      const bool allow = rule.starts_with("allow ");
+      MOAT_TRY(write_value(dir / (allow ? "devices.allow" : "devices.deny"),
+                           rule.substr(rule.find(' ') + 1)));
+    }
     cg.m_devices = true;
   }
   return cg;

@@ -18,8 +18,8 @@ struct Limits {
   std::uint64_t cpu_shares = 0;   // v1 shares (2-262144); 0: none
   std::int64_t cpu_quota = 0;     // with cpu_period; 0: none
   std::uint64_t cpu_period = 0;
-  // Device access: when set, only these device rules are allowed (v1
-  // devices controller; each rule "c 1:3 rwm", "b *:* m").
+  // Device access: when set, everything is denied, then these rules apply
+  // in order (v1 devices controller; "allow c 1:3 rwm", "deny c 10:229 rwm").
   std::optional<std::vector<std::string>> devices;
 };
 

@@ -248,6 +248,11 @@ void read_process(Reader& r, const json& process_json, Bundle& b, OciParts& oci)
   const json* process = &process_json;
   Spec& spec = b.spec;
   b.terminal = r.boolean(*process, "terminal", "process", false);
+  spec.terminal = b.terminal;
+  if (const json* size = r.member(*process, "consoleSize", "process"); size != nullptr) {
+    spec.rows = r.integer<unsigned short>(*size, "height", "process.consoleSize").value_or(0);
+    spec.columns = r.integer<unsigned short>(*size, "width", "process.consoleSize").value_or(0);
+  }
   spec.args = r.strings(*process, "args", "process");
   if (spec.args.empty() && !r.failed())
     r.error("process.args", "no command");
@@ -430,6 +435,7 @@ core::Result<Bundle> parse_config(std::string_view text, const std::string& name
   // linux
   const json* linux_section = r.member(config, "linux", "config");
   bool seccomp = false;
+  std::vector<std::string> device_rules; // "allow c 1:3 rwm", in order
   if (linux_section != nullptr) {
     const json& lx = *linux_section;
     if (const json* list = r.array(lx, "namespaces", "linux"))
@@ -487,11 +493,9 @@ core::Result<Bundle> parse_config(std::string_view text, const std::string& name
         spec.cpu_period =
             r.integer<std::uint64_t>(*cpu, "period", "linux.resources.cpu").value_or(0);
       }
-      if (const json* rules = r.array(*res, "devices", "linux.resources")) {
-        std::vector<std::string> allowed;
-        for (const auto& d : *rules) {
-          if (!r.boolean(d, "allow", "linux.resources.devices", false))
-            continue; // deny rules: everything not allowed is denied
+      if (const json* list = r.array(*res, "devices", "linux.resources")) {
+        for (const auto& d : *list) {
+          const bool allow = r.boolean(d, "allow", "linux.resources.devices", false);
           std::string type = r.text(d, "type", "linux.resources.devices");
           if (type.empty())
             type = "a";
@@ -500,15 +504,15 @@ core::Result<Bundle> parse_config(std::string_view text, const std::string& name
           std::string access = r.text(d, "access", "linux.resources.devices");
           if (access.empty())
             access = "rwm";
-          if (type == "a") {
-            allowed.emplace_back("a *:* " + access);
+          if (type != "a" && type != "c" && type != "b") {
+            r.error("linux.resources.devices", fmt::format("unknown device type '{}'", type));
             continue;
           }
-          allowed.push_back(
-              fmt::format("{} {}:{} {}", type, major && *major >= 0 ? std::to_string(*major) : "*",
-                          minor && *minor >= 0 ? std::to_string(*minor) : "*", access));
+          device_rules.push_back(fmt::format("{} {} {}:{} {}", allow ? "allow" : "deny", type,
+                                             major && *major >= 0 ? std::to_string(*major) : "*",
+                                             minor && *minor >= 0 ? std::to_string(*minor) : "*",
+                                             access));
         }
-        spec.device_rules = std::move(allowed);
       }
     }
     b.cgroups_path = r.text(lx, "cgroupsPath", "linux");
@@ -532,6 +536,18 @@ core::Result<Bundle> parse_config(std::string_view text, const std::string& name
           r.error("linux.devices", fmt::format("'{}' is not under /dev", ds.path));
         oci.devices.push_back(std::move(ds));
       }
+    // What every container may use whatever the config says (runc's
+    // allowed devices): making nodes, the null, zero, full, random and
+    // terminal devices, and the devices the config lists.
+    for (const auto* rule :
+         {"allow c *:* m", "allow b *:* m", "allow c 1:3 rwm", "allow c 1:5 rwm", "allow c 1:7 rwm",
+          "allow c 1:8 rwm", "allow c 1:9 rwm", "allow c 5:0 rwm", "allow c 5:1 rwm",
+          "allow c 5:2 rwm", "allow c 136:* rwm"})
+      device_rules.emplace_back(rule);
+    for (const auto& d : oci.devices)
+      if (d.type != 'p')
+        device_rules.push_back(fmt::format("allow {} {}:{} rwm", d.type, d.major, d.minor));
+    spec.device_rules = std::move(device_rules);
     oci.masked = r.strings(lx, "maskedPaths", "linux");
     oci.readonly = r.strings(lx, "readonlyPaths", "linux");
     const auto propagation = r.text(lx, "rootfsPropagation", "linux");

@@ -17,6 +17,7 @@
 #include <linux/openat2.h>
 #include <linux/seccomp.h>
 #include <net/if.h>
+#include <poll.h>
 #include <sched.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
@@ -27,7 +28,9 @@
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
+#include <sys/un.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -109,10 +112,32 @@ public:
   // container's root may not be able to walk to them (a rootfs under a
   // directory only host root may enter). Opened in the container's mount
   // namespace, so they can be bound there.
+  // The console socket, connected while paths are still the host's.
+  void open_console() {
+    if (!m_spec.terminal)
+      return;
+    m_console = m_spec.console_fd;
+    if (!m_spec.console_socket.empty()) {
+      sockaddr_un addr{};
+      addr.sun_family = AF_UNIX;
+      if (m_spec.console_socket.size() >= sizeof addr.sun_path)
+        fail_setup(fmt::format("console socket {}: path too long", m_spec.console_socket),
+                   ENAMETOOLONG);
+      std::strncpy(addr.sun_path, m_spec.console_socket.c_str(), sizeof addr.sun_path - 1);
+      m_console = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+      if (m_console < 0 ||
+          ::connect(m_console, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0)
+        fail_setup(fmt::format("connect to the console socket {}", m_spec.console_socket));
+    }
+    if (m_console < 0)
+      fail_setup("a terminal needs a console socket", EINVAL);
+  }
+
   void open_sources() {
     m_rootfs = ::open(m_spec.rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (m_rootfs < 0)
       fail_setup(fmt::format("open the rootfs {}", m_spec.rootfs.string()));
+    open_console();
     if (!m_spec.start_fifo.empty()) {
       m_fifo = ::open(m_spec.start_fifo.c_str(), O_PATH | O_CLOEXEC);
       if (m_fifo < 0)
@@ -667,6 +692,59 @@ public:
     ::prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0);
   }
 
+  // The terminal: a pseudo-terminal of the container's own devpts, its
+  // other end sent over the console socket (SCM_RIGHTS, as runc sends it),
+  // this end made the controlling terminal and standard input, output and
+  // error.
+  void setup_terminal() {
+    if (!m_spec.terminal)
+      return;
+    const int master = ::open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (master < 0)
+      fail_setup("open /dev/ptmx");
+    int unlock = 0;
+    if (::ioctl(master, TIOCSPTLCK, &unlock) != 0)
+      fail_setup("unlock the terminal");
+    if (m_spec.rows > 0 && m_spec.columns > 0) {
+      winsize size{};
+      size.ws_row = m_spec.rows;
+      size.ws_col = m_spec.columns;
+      ::ioctl(master, TIOCSWINSZ, &size);
+    }
+    const int slave = ::ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY);
+    if (slave < 0)
+      fail_setup("open the terminal's container end");
+    unsigned int number = 0;
+    ::ioctl(master, TIOCGPTN, &number);
+    const std::string name = fmt::format("/dev/pts/{}", number);
+    iovec data{const_cast<char*>(name.data()), name.size()};
+    alignas(cmsghdr) std::array<char, CMSG_SPACE(sizeof(int))> control{};
+    msghdr message{};
+    message.msg_iov = &data;
+    message.msg_iovlen = 1;
+    message.msg_control = control.data();
+    message.msg_controllen = control.size();
+    cmsghdr* header = CMSG_FIRSTHDR(&message);
+    header->cmsg_level = SOL_SOCKET;
+    header->cmsg_type = SCM_RIGHTS;
+    header->cmsg_len = CMSG_LEN(sizeof(int));
+    std::memcpy(CMSG_DATA(header), &master, sizeof master);
+    if (::sendmsg(m_console, &message, MSG_NOSIGNAL) < 0)
+      fail_setup("send the terminal over the console socket");
+    ::close(master);
+    ::close(m_console);
+    m_console = -1;
+    if (::setsid() < 0)
+      fail_setup("start a session");
+    if (::ioctl(slave, TIOCSCTTY, 0) != 0)
+      fail_setup("take the terminal as the controlling one");
+    for (int fd = 0; fd < 3; ++fd)
+      if (::dup2(slave, fd) < 0)
+        fail_setup("make the terminal standard input and output");
+    if (slave > 2)
+      ::close(slave);
+  }
+
   // moat create: tell the parent the container is ready, then wait until
   // moat start opens the FIFO and reads what is written to it.
   void wait_for_start() {
@@ -819,6 +897,7 @@ public:
     if (oci == nullptr ? !m_spec.host_network : oci->creates(CLONE_NEWNET))
       loopback_up();
     build_root();
+    setup_terminal();
     set_limits();
     if (::chdir(m_spec.cwd.c_str()) != 0)
       fail_setup(fmt::format("working directory {}", m_spec.cwd));
@@ -843,6 +922,7 @@ public:
   // namespace) and reports its pid on PID_FD; that process waits for the
   // parent to put it in the cgroup, then drops privileges and execs.
   [[noreturn]] void run_exec(int sync_fd, int pid_fd) {
+    open_console();
     for (const auto& ns : m_spec.oci->namespaces) {
       const int fd = ::open(ns.path.c_str(), O_RDONLY | O_CLOEXEC);
       if (fd < 0)
@@ -873,6 +953,7 @@ public:
     if (::read(sync_fd, &go, 1) != 1)
       fail_setup("wait for the parent");
     ::close(sync_fd);
+    setup_terminal();
     set_limits();
     if (::chdir(m_spec.cwd.c_str()) != 0)
       fail_setup(fmt::format("working directory {}", m_spec.cwd));
@@ -889,6 +970,7 @@ private:
   const Spec& m_spec;
   int m_err;
   int m_rootfs = -1;
+  int m_console = -1;
   std::vector<int> m_sources;               // per mount; -1 for a tmpfs
   std::vector<std::pair<int, int>> m_joins; // namespace type, descriptor
   int m_fifo = -1;
@@ -1000,6 +1082,73 @@ struct MountPoint {
 
 } // namespace
 
+namespace {
+
+// The terminal's other end, sent by the container's init (SCM_RIGHTS);
+// -1 when none came.
+int receive_terminal(int socket) {
+  std::array<char, 64> name{};
+  iovec data{name.data(), name.size()};
+  alignas(cmsghdr) std::array<char, CMSG_SPACE(sizeof(int))> control{};
+  msghdr message{};
+  message.msg_iov = &data;
+  message.msg_iovlen = 1;
+  message.msg_control = control.data();
+  message.msg_controllen = control.size();
+  if (::recvmsg(socket, &message, MSG_CMSG_CLOEXEC) <= 0)
+    return -1;
+  const cmsghdr* header = CMSG_FIRSTHDR(&message);
+  if (header == nullptr || header->cmsg_type != SCM_RIGHTS)
+    return -1;
+  int fd = -1;
+  std::memcpy(&fd, CMSG_DATA(header), sizeof fd);
+  return fd;
+}
+
+// Copies moat's standard input to the terminal and the terminal to moat's
+// standard output until the container's side closes. A terminal on moat's
+// side is put in raw mode meanwhile and its size given to the container's.
+void relay_terminal(int master) {
+  termios saved{};
+  const bool tty = ::isatty(STDIN_FILENO) != 0 && ::tcgetattr(STDIN_FILENO, &saved) == 0;
+  if (tty) {
+    termios raw = saved;
+    ::cfmakeraw(&raw);
+    ::tcsetattr(STDIN_FILENO, TCSANOW, &raw);
+    winsize size{};
+    if (::ioctl(STDIN_FILENO, TIOCGWINSZ, &size) == 0)
+      ::ioctl(master, TIOCSWINSZ, &size);
+  }
+  std::array<char, 8192> buffer{};
+  bool input_open = true;
+  for (;;) {
+    std::array<pollfd, 2> fds{{{master, POLLIN, 0}, {input_open ? STDIN_FILENO : -1, POLLIN, 0}}};
+    if (::poll(fds.data(), fds.size(), -1) < 0) {
+      if (errno == EINTR)
+        continue;
+      break;
+    }
+    if ((fds[0].revents & (POLLIN | POLLHUP | POLLERR)) != 0) {
+      const auto n = ::read(master, buffer.data(), buffer.size());
+      if (n <= 0 && errno != EINTR && errno != EAGAIN)
+        break; // EIO: every descriptor of the container's end is closed
+      if (n > 0 && ::write(STDOUT_FILENO, buffer.data(), static_cast<std::size_t>(n)) < 0)
+        break;
+    }
+    if (input_open && (fds[1].revents & (POLLIN | POLLHUP | POLLERR)) != 0) {
+      const auto n = ::read(STDIN_FILENO, buffer.data(), buffer.size());
+      if (n <= 0)
+        input_open = false;
+      else [[maybe_unused]]
+        auto w = ::write(master, buffer.data(), static_cast<std::size_t>(n));
+    }
+  }
+  if (tty)
+    ::tcsetattr(STDIN_FILENO, TCSANOW, &saved);
+}
+
+} // namespace
+
 core::Result<Outcome> run(const Spec& spec) {
   if (spec.args.empty())
     return core::fail(core::ErrorKind::usage, "moat run", "no command to run");
@@ -1077,7 +1226,19 @@ core::Result<Outcome> run(const Spec& spec) {
     overlaid = spec;
     overlaid->rootfs = base / "merged";
   }
-  const Spec& effective = overlaid ? *overlaid : spec;
+  // docker run -t: a terminal whose other end comes back over a socket
+  // pair and is relayed to moat's own standard input and output.
+  std::optional<Spec> with_terminal;
+  Descriptors console;
+  if (spec.terminal && spec.console_socket.empty() && spec.console_fd < 0) {
+    int pair[2];
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0)
+      return core::fail(core::ErrorKind::io, "moat run", std::strerror(errno));
+    console.fds = {pair[0], pair[1]};
+    with_terminal = overlaid ? *overlaid : spec;
+    with_terminal->console_fd = pair[1];
+  }
+  const Spec& effective = with_terminal ? *with_terminal : overlaid ? *overlaid : spec;
   std::optional<Cgroup> cgroup;
   if (root) {
     Limits limits;
@@ -1158,6 +1319,15 @@ core::Result<Outcome> run(const Spec& spec) {
     got = ::read(err[0], &report, sizeof report);
   } while (got < 0 && errno == EINTR);
   ::close(err[0]);
+  if (with_terminal && got == 0) {
+    ::close(console.fds[1]);
+    console.fds[1] = -1;
+    const int master = receive_terminal(console.fds[0]);
+    if (master >= 0) {
+      relay_terminal(master);
+      ::close(master);
+    }
+  }
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }

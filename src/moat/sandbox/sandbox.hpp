@@ -135,6 +135,15 @@ struct Spec {
   IdRange gids = k_builtin_range;
   // An OCI runtime's container (moat create): what config.json says.
   std::optional<OciParts> oci;
+  // A terminal for the process (docker run -t, process.terminal): the
+  // container's end is its standard input, output and error; the other end
+  // is sent over CONSOLE_SOCKET (a unix socket path, as runc's
+  // --console-socket) or CONSOLE_FD (a connected socket).
+  bool terminal = false;
+  std::string console_socket;
+  int console_fd = -1;
+  unsigned short rows = 0; // process.consoleSize; 0: left as it is
+  unsigned short columns = 0;
   // moat create: the FIFO the init opens, once set up, and waits on until
   // moat start reads it; empty: the command runs at once.
   std::string start_fifo;
@@ -145,7 +154,9 @@ struct Spec {
   std::uint64_t cpu_shares = 0;
   std::int64_t cpu_quota = 0;
   std::uint64_t cpu_period = 0;
-  std::optional<std::vector<std::string>> device_rules; // "c 1:3 rwm"; nullopt: none given
+  // The devices cgroup's rules, in order ("allow c 1:3 rwm", "deny c 10:229
+  // rwm"), after everything is denied; nullopt: no devices cgroup.
+  std::optional<std::vector<std::string>> device_rules;
 };
 
 // Docker's masked and read-only paths.

@@ -103,7 +103,14 @@ TEST(OciConfig, CapabilitiesMountsLimitsAndDevicesAreRead) {
   EXPECT_EQ(c->spec.pids, 10U);
   EXPECT_EQ(c->spec.cpu_quota, 50000);
   ASSERT_TRUE(c->spec.device_rules);
-  EXPECT_EQ(*c->spec.device_rules, std::vector<std::string>{"c 1:3 rw"});
+  // The config's rules in order, then what every container may use, then
+  // the devices it lists.
+  const auto& rules = *c->spec.device_rules;
+  ASSERT_GE(rules.size(), 4U);
+  EXPECT_EQ(rules[0], "deny a *:* rwm");
+  EXPECT_EQ(rules[1], "allow c 1:3 rw");
+  EXPECT_NE(std::ranges::find(rules, "allow c 136:* rwm"), rules.end());
+  EXPECT_EQ(rules.back(), "allow b 8:0 rwm");
   EXPECT_EQ(c->spec.cgroup_path, "/docker/abc");
   EXPECT_TRUE(weakened(*c, "CIS-5.4"));
   EXPECT_TRUE(weakened(*c, "CIS-5.18")) << "a block device";
