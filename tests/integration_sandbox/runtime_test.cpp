@@ -327,21 +327,32 @@ TEST_F(RuntimeTest, HooksSeeTheStateAndRunInOrder) {
         {"args",
          {"sh", "-c", "cat > " + out + "/" + name + "; echo " + name + " >> " + out + "/order"}}};
   };
+  // startContainer runs inside the container, where its path and the
+  // file it writes are the container's.
+  const json inside = {{"path", "/bin/sh"}, {"args", {"sh", "-c", "cat > /out/startContainer"}}};
   config["hooks"] = {{"prestart", {hook("prestart")}},
                      {"createRuntime", {hook("createRuntime")}},
+                     {"createContainer", {hook("createContainer")}},
+                     {"startContainer", {inside}},
                      {"poststart", {hook("poststart")}},
                      {"poststop", {hook("poststop")}}};
   write_config(config);
   create();
   const auto prestart = json::parse(moat::test::read_text(out + "/prestart"), nullptr, false);
   EXPECT_EQ(prestart.value("id", ""), id);
-  EXPECT_EQ(prestart.value("status", ""), "created");
-  EXPECT_GT(prestart.value("pid", 0), 0);
+  EXPECT_EQ(prestart.value("status", ""), "creating");
+  const auto pid = std::stoi(moat::test::read_text(dir.path() / "init.pid"));
+  EXPECT_EQ(prestart.value("pid", 0), pid);
+  EXPECT_FALSE(fs::exists(bundle / "rootfs/out/startContainer")) << "not before start";
   ASSERT_EQ(moat("start " + id).exit_code, 0);
   ASSERT_TRUE(wait_for_status("stopped"));
   ASSERT_EQ(moat("delete " + id).exit_code, 0);
   EXPECT_EQ(moat::test::read_text(out + "/order"),
-            "prestart\ncreateRuntime\npoststart\npoststop\n");
+            "prestart\ncreateRuntime\ncreateContainer\npoststart\npoststop\n");
+  const auto started =
+      json::parse(moat::test::read_text(bundle / "rootfs/out/startContainer"), nullptr, false);
+  EXPECT_EQ(started.value("id", ""), id);
+  EXPECT_EQ(started.value("pid", 0), pid);
   // A failing prestart hook fails create and leaves nothing.
   config["hooks"] = {{"prestart", {{{"path", "/bin/false"}}}}};
   write_config(config);

@@ -154,6 +154,12 @@ core::Status unpack(const image::Image& image, const fs::path& blobs, const fs::
     if (!stats)
       return std::unexpected(stats.error());
   }
+  // Where moat run mounts proc, sysfs, /dev and the tmpfs: an image may
+  // lack them (one built FROM scratch), and the cached tree is not written
+  // to afterwards.
+  for (const auto* dir : {"proc", "sys", "dev", "tmp", "run"})
+    if (::mkdirat(root, dir, 0755) == 0 && options.owners)
+      (void)::fchownat(root, dir, unpack.uid_first, unpack.gid_first, AT_SYMLINK_NOFOLLOW);
   return {};
 }
 

@@ -148,7 +148,28 @@ int run_create(const Globals& g, const CreateOptions& o) {
   spec.start_fifo = containers.fifo(o.id).string();
   const auto mount_point = containers.dir(o.id) / "root";
   ::mkdir(mount_point.c_str(), 0711);
-  auto created = sandbox::create(spec, mount_point);
+  spec.create_container_hooks = bundle->hooks.create_container;
+  spec.start_container_hooks = bundle->hooks.start_container;
+  // The state the init's own hooks read: as `moat state` shows it while
+  // the container is being created.
+  auto state_for = [&](int pid) {
+    nlohmann::json j{{"ociVersion", bundle->oci_version},
+                     {"id", o.id},
+                     {"status", "creating"},
+                     {"pid", pid},
+                     {"bundle", bundle->dir.string()},
+                     {"annotations", bundle->annotations}};
+    return j.dump();
+  };
+  // prestart and createRuntime: in moat's namespaces, once the init's exist.
+  auto runtime_hooks = [&](int pid) -> core::Status {
+    for (const auto* hooks : {&bundle->hooks.prestart, &bundle->hooks.create_runtime})
+      for (const auto& hook : *hooks)
+        MOAT_TRY(sandbox::run_hook(
+            hook, state_for(pid), hooks == &bundle->hooks.prestart ? "prestart" : "createRuntime"));
+    return {};
+  };
+  auto created = sandbox::create(spec, mount_point, state_for, runtime_hooks);
   if (!created) {
     containers.remove(o.id);
     return log.error(created.error());
@@ -175,16 +196,6 @@ int run_create(const Globals& g, const CreateOptions& o) {
   };
   if (auto ok = containers.save(state); !ok)
     return undo(ok.error());
-  for (const auto* hooks : {&bundle->hooks.prestart, &bundle->hooks.create_runtime})
-    for (const auto& hook : *hooks)
-      if (auto ok =
-              sandbox::run_hook(hook, containers.state_json(state),
-                                hooks == &bundle->hooks.prestart ? "prestart" : "createRuntime");
-          !ok)
-        return undo(ok.error());
-  if (!bundle->hooks.create_container.empty() || !bundle->hooks.start_container.empty())
-    log.write("warning",
-              fmt::format("{}: createContainer and startContainer hooks are not run", o.id));
   if (!o.pid_file.empty())
     if (auto written = util::replace_file(o.pid_file, std::to_string(created->pid), 0644); !written)
       return undo(core::Error{core::ErrorKind::io, o.pid_file, written.error(), 0, 0});
@@ -343,8 +354,10 @@ void attach_runtime(CLI::App& root, int& exit_code) {
             "  cgroup limits (linux.cgroupsPath) and the seccomp profile are the\n"
             "  config's. Each setting weaker than moat run's defaults is obeyed and\n"
             "  logged as a warning naming the CIS Docker Benchmark check it fails.\n"
-            "  prestart and createRuntime hooks run before create returns, poststart\n"
-            "  after start, poststop at delete.\n\n"
+            "  prestart and createRuntime hooks run before create returns (in moat's\n"
+            "  namespaces), createContainer in the container's before pivot_root,\n"
+            "  startContainer in the container after start, poststart after start,\n"
+            "  poststop at delete.\n\n"
             "EXAMPLES:\n"
             "  moat --root /run/moat/oci create --bundle ./bundle --pid-file init.pid web\n"
             "  dockerd --add-runtime moat=/usr/local/bin/moat  # then docker run --runtime moat\n");

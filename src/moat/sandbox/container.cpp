@@ -352,10 +352,12 @@ core::Status run_hook(const Hook& hook, const std::string& state_json, std::stri
   }
   ::close(in[0]);
   // The state is small: it fits in the pipe, and a hook that does not read
-  // it must not block moat.
-  ::signal(SIGPIPE, SIG_IGN);
+  // it must not end moat (nor, in a container's init, leave SIGPIPE
+  // ignored for the command it runs next).
+  const auto previous = ::signal(SIGPIPE, SIG_IGN);
   [[maybe_unused]] auto n = ::write(in[1], state_json.data(), state_json.size());
   ::close(in[1]);
+  ::signal(SIGPIPE, previous);
   using namespace std::chrono_literals;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(hook.timeout);
   int status = 0;

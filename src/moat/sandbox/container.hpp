@@ -73,11 +73,6 @@ private:
   std::filesystem::path m_root;
 };
 
-// Runs HOOK with STATE_JSON on its standard input, waiting at most its
-// timeout. WHAT names the hook kind in errors ("prestart").
-[[nodiscard]] core::Status run_hook(const Hook& hook, const std::string& state_json,
-                                    std::string_view what);
-
 // The start time of PID (/proc/PID/stat field 22); 0 when it is gone.
 [[nodiscard]] std::uint64_t process_start_time(int pid);
 

@@ -697,7 +697,8 @@ std::string features_json(std::string_view version) {
   json f;
   f["ociVersionMin"] = "1.0.0";
   f["ociVersionMax"] = "1.2.0";
-  f["hooks"] = {"prestart", "createRuntime", "poststart", "poststop"};
+  f["hooks"] = {"prestart",       "createRuntime", "createContainer",
+                "startContainer", "poststart",     "poststop"};
   std::vector<std::string> options;
   options.reserve(k_mount_flags.size() + 9);
   for (const auto& flag : k_mount_flags)

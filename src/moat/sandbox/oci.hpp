@@ -16,13 +16,6 @@
 
 namespace moat::sandbox {
 
-struct Hook {
-  std::string path;
-  std::vector<std::string> args;
-  std::vector<std::string> env;
-  int timeout = 0; // seconds; 0: none
-};
-
 struct Hooks {
   std::vector<Hook> prestart;
   std::vector<Hook> create_runtime;

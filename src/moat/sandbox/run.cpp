@@ -539,6 +539,7 @@ public:
       mask(path);
     for (const auto& path : oci.readonly)
       protect(path);
+    run_hooks(m_spec.create_container_hooks, "createContainer");
     enter_root();
   }
 
@@ -745,6 +746,27 @@ public:
       ::close(slave);
   }
 
+  // The state document for the hooks the init runs: its length, then it.
+  void read_state(int fd) {
+    std::uint32_t size = 0;
+    if (::read(fd, &size, sizeof size) != static_cast<ssize_t>(sizeof size) || size > (1U << 20))
+      fail_setup("read the container's state from the parent");
+    m_state.resize(size);
+    std::size_t got = 0;
+    while (got < size) {
+      const auto n = ::read(fd, m_state.data() + got, size - got);
+      if (n <= 0)
+        fail_setup("read the container's state from the parent");
+      got += static_cast<std::size_t>(n);
+    }
+  }
+
+  void run_hooks(const std::vector<Hook>& hooks, std::string_view what) {
+    for (const auto& hook : hooks)
+      if (auto ok = run_hook(hook, m_state, what); !ok)
+        fail_setup(ok.error().message, 0);
+  }
+
   // moat create: tell the parent the container is ready, then wait until
   // moat start opens the FIFO and reads what is written to it.
   void wait_for_start() {
@@ -869,7 +891,12 @@ public:
     char go = 0;
     if (::read(sync_fd, &go, 1) != 1)
       fail_setup("wait for the parent");
-    ::close(sync_fd);
+    if (!m_spec.create_container_hooks.empty() || !m_spec.start_container_hooks.empty())
+      read_state(sync_fd);
+    if (m_spec.start_fifo.empty())
+      ::close(sync_fd);
+    else
+      m_sync = sync_fd; // moat create: the runtime's hooks come between
     open_sources();
     const OciParts* oci = m_spec.oci ? &*m_spec.oci : nullptr;
     // Namespaces given by path: the user namespace first, as it decides
@@ -896,6 +923,18 @@ public:
       fail_setup("set the domain name");
     if (oci == nullptr ? !m_spec.host_network : oci->creates(CLONE_NEWNET))
       loopback_up();
+    if (m_sync >= 0) {
+      // The namespaces are there: the parent runs the prestart and
+      // createRuntime hooks, then lets the setup go on.
+      ChildError hooks;
+      hooks.exit_code = 1;
+      char resume = 0;
+      if (::write(m_err, &hooks, sizeof hooks) != static_cast<ssize_t>(sizeof hooks) ||
+          ::read(m_sync, &resume, 1) != 1)
+        fail_setup("wait for the runtime's hooks");
+      ::close(m_sync);
+      m_sync = -1;
+    }
     build_root();
     setup_terminal();
     set_limits();
@@ -912,6 +951,7 @@ public:
       load_seccomp();
     drop_privileges();
     wait_for_start();
+    run_hooks(m_spec.start_container_hooks, "startContainer");
     if (!early)
       load_seccomp();
     exec();
@@ -971,6 +1011,8 @@ private:
   int m_err;
   int m_rootfs = -1;
   int m_console = -1;
+  std::string m_state; // for the createContainer and startContainer hooks
+  int m_sync = -1;
   std::vector<int> m_sources;               // per mount; -1 for a tmpfs
   std::vector<std::pair<int, int>> m_joins; // namespace type, descriptor
   int m_fifo = -1;
@@ -1355,7 +1397,9 @@ core::Result<Outcome> run(const Spec& spec) {
   return o;
 }
 
-core::Result<Created> create(const Spec& spec, const fs::path& mount_point) {
+core::Result<Created> create(const Spec& spec, const fs::path& mount_point,
+                             const std::function<std::string(int)>& state_json,
+                             const std::function<core::Status(int)>& runtime_hooks) {
   if (!spec.oci)
     return core::fail(core::ErrorKind::internal, "moat create", "no OCI configuration");
   Limits limits;
@@ -1441,13 +1485,32 @@ core::Result<Created> create(const Spec& spec, const fs::path& mount_point) {
   if (::write(sync[1], &go, 1) != 1)
     return abandon(
         core::Error{core::ErrorKind::io, "moat create", "the container did not start", 0, 0});
-  ::close(sync[1]);
-  sync[1] = -1;
+  if (!spec.create_container_hooks.empty() || !spec.start_container_hooks.empty()) {
+    const std::string state = state_json ? state_json(pid) : std::string("{}");
+    const auto size = static_cast<std::uint32_t>(state.size());
+    if (::write(sync[1], &size, sizeof size) != static_cast<ssize_t>(sizeof size) ||
+        ::write(sync[1], state.data(), state.size()) != static_cast<ssize_t>(state.size()))
+      return abandon(core::Error{core::ErrorKind::io, "moat create",
+                                 "cannot hand the state to the container", 0, 0});
+  }
   ChildError report;
   ssize_t got = 0;
-  do {
-    got = ::read(err[0], &report, sizeof report);
-  } while (got < 0 && errno == EINTR);
+  for (;;) {
+    do {
+      got = ::read(err[0], &report, sizeof report);
+    } while (got < 0 && errno == EINTR);
+    if (got != static_cast<ssize_t>(sizeof report) || report.exit_code != 1)
+      break;
+    // The init's namespaces exist: the runtime's hooks, then on.
+    if (runtime_hooks)
+      if (auto ok = runtime_hooks(pid); !ok)
+        return abandon(ok.error());
+    const char resume = 1;
+    if (::write(sync[1], &resume, 1) != 1)
+      break;
+  }
+  ::close(sync[1]);
+  sync[1] = -1;
   ::close(err[0]);
   err[0] = -1;
   if (got != static_cast<ssize_t>(sizeof report) || report.exit_code != 0) {

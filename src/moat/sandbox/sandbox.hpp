@@ -9,8 +9,10 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -107,6 +109,20 @@ struct OciParts {
   [[nodiscard]] bool has(int type) const;
 };
 
+// An OCI hook: a program run with the container's state on its standard
+// input.
+struct Hook {
+  std::string path;
+  std::vector<std::string> args;
+  std::vector<std::string> env;
+  int timeout = 0; // seconds; 0: none
+};
+
+// Runs HOOK with STATE_JSON on its standard input, waiting at most its
+// timeout. WHAT names the hook kind in errors ("prestart").
+[[nodiscard]] core::Status run_hook(const Hook& hook, const std::string& state_json,
+                                    std::string_view what);
+
 struct Spec {
   std::filesystem::path rootfs;  // used as it is, never written to
   std::vector<std::string> args; // the command; args[0] is looked up in PATH
@@ -144,6 +160,12 @@ struct Spec {
   int console_fd = -1;
   unsigned short rows = 0; // process.consoleSize; 0: left as it is
   unsigned short columns = 0;
+  // moat create: hooks the init runs itself, with the state the parent
+  // sends it once its pid is known: createContainer after the mounts and
+  // before pivot_root (paths as the runtime sees them), startContainer
+  // after start and before the command (paths inside the container).
+  std::vector<Hook> create_container_hooks;
+  std::vector<Hook> start_container_hooks;
   // moat create: the FIFO the init opens, once set up, and waits on until
   // moat start reads it; empty: the command runs at once.
   std::string start_fifo;
@@ -180,8 +202,14 @@ struct Created {
   std::vector<std::filesystem::path> cgroup_dirs;
   bool mknod_dropped = false; // no devices controller: CAP_MKNOD was withheld
 };
-[[nodiscard]] core::Result<Created> create(const Spec& spec,
-                                           const std::filesystem::path& mount_point);
+// STATE_JSON gives the state document for the init's pid, which the
+// createContainer and startContainer hooks read. RUNTIME_HOOKS (prestart
+// and createRuntime) runs once the init's namespaces exist and before it
+// builds its root; an error there ends the container.
+[[nodiscard]] core::Result<Created>
+create(const Spec& spec, const std::filesystem::path& mount_point,
+       const std::function<std::string(int pid)>& state_json = {},
+       const std::function<core::Status(int pid)>& runtime_hooks = {});
 
 // moat exec: starts SPEC's process (args, env, cwd, user, SPEC.oci's
 // capabilities and rlimits, no_new_privs, seccomp) in the namespaces of
