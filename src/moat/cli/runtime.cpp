@@ -41,6 +41,19 @@ struct Globals {
   std::string rootless;
 };
 
+// The time as runc and logrus write it: RFC 3339 with nanoseconds, UTC.
+std::string now_rfc3339() {
+  const auto now = std::chrono::system_clock::now();
+  const auto seconds = std::chrono::system_clock::to_time_t(now);
+  std::tm tm{};
+  ::gmtime_r(&seconds, &tm);
+  const auto nanos =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(now.time_since_epoch()).count() %
+      1'000'000'000;
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:09}Z", tm.tm_year + 1900, tm.tm_mon + 1,
+                     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, nanos);
+}
+
 // The runtime's log: --log FILE in --log-format (json lines as runc
 // writes them, which containerd reads the last error from), else stderr.
 class Log {
@@ -54,16 +67,7 @@ public:
       return;
     }
     std::ofstream out(m_globals.log, std::ios::app);
-    const auto now = std::chrono::system_clock::now();
-    const auto seconds = std::chrono::system_clock::to_time_t(now);
-    std::tm tm{};
-    ::gmtime_r(&seconds, &tm);
-    const auto nanos =
-        std::chrono::duration_cast<std::chrono::nanoseconds>(now.time_since_epoch()).count() %
-        1'000'000'000;
-    const auto time =
-        fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:09}Z", tm.tm_year + 1900, tm.tm_mon + 1,
-                    tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, nanos);
+    const auto time = now_rfc3339();
     if (m_globals.log_format == "json")
       out << nlohmann::json{{"level", level}, {"msg", message}, {"time", time}}.dump() << "\n";
     else
@@ -81,18 +85,6 @@ public:
 private:
   const Globals& m_globals;
 };
-
-std::string now_rfc3339() {
-  const auto now = std::chrono::system_clock::now();
-  const auto seconds = std::chrono::system_clock::to_time_t(now);
-  std::tm tm{};
-  ::gmtime_r(&seconds, &tm);
-  const auto nanos =
-      std::chrono::duration_cast<std::chrono::nanoseconds>(now.time_since_epoch()).count() %
-      1'000'000'000;
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:09}Z", tm.tm_year + 1900, tm.tm_mon + 1,
-                     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, nanos);
-}
 
 struct CreateOptions {
   std::string id;
@@ -302,11 +294,6 @@ int run_exec(const Globals& g, const ExecOptions& o) {
   return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
 }
 
-core::Result<sandbox::ContainerState> load(const sandbox::Containers& containers,
-                                           const std::string& id) {
-  return containers.load(id);
-}
-
 } // namespace
 
 void attach_runtime(CLI::App& root, int& exit_code) {
@@ -370,7 +357,7 @@ void attach_runtime(CLI::App& root, int& exit_code) {
   s->callback(verb_callback(exit_code, [g, start_id] {
     const Log log(*g);
     const sandbox::Containers containers(g->root);
-    auto state = load(containers, *start_id);
+    auto state = containers.load(*start_id);
     if (!state)
       return log.error(state.error());
     if (auto ok = containers.start(*state); !ok)
@@ -385,7 +372,7 @@ void attach_runtime(CLI::App& root, int& exit_code) {
   st->callback(verb_callback(exit_code, [g, state_id] {
     const Log log(*g);
     const sandbox::Containers containers(g->root);
-    auto state = load(containers, *state_id);
+    auto state = containers.load(*state_id);
     if (!state)
       return log.error(state.error());
     std::cout << containers.state_json(*state) << "\n";
@@ -409,7 +396,7 @@ void attach_runtime(CLI::App& root, int& exit_code) {
     if (!signal)
       return log.error(core::Error{core::ErrorKind::usage, kill->signal, "not a signal", 0, 0});
     const sandbox::Containers containers(g->root);
-    auto state = load(containers, kill->id);
+    auto state = containers.load(kill->id);
     if (!state)
       return log.error(state.error());
     if (auto ok = containers.kill(*state, *signal, kill->all); !ok)
@@ -429,7 +416,7 @@ void attach_runtime(CLI::App& root, int& exit_code) {
   d->callback(verb_callback(exit_code, [g, del] {
     const Log log(*g);
     const sandbox::Containers containers(g->root);
-    auto state = load(containers, del->id);
+    auto state = containers.load(del->id);
     if (!state) {
       if (del->force && !fs::exists(containers.dir(del->id)))
         return k_exit_clean;
@@ -459,7 +446,7 @@ void attach_runtime(CLI::App& root, int& exit_code) {
   p->callback(verb_callback(exit_code, [g, ps] {
     const Log log(*g);
     const sandbox::Containers containers(g->root);
-    auto state = load(containers, ps->id);
+    auto state = containers.load(ps->id);
     if (!state)
       return log.error(state.error());
     const auto pids = containers.processes(*state);
