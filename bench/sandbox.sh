@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # Container start: moat run vs crun and runc (Debian's), each starting
 # /bin/true in the same busybox bundle, in the same hyperfine run, with
-# peak memory. crun refuses this machine's hybrid cgroup layout, so it runs
-# inside `unshare -m` with the cgroup v2 mount unmounted; that wrapper is
-# timed alone as well. Needs root. Usage: bench/sandbox.sh [RUNS]
+# medians and peak memory. crun refuses this machine's hybrid cgroup layout,
+# so the whole run happens inside `unshare -m` with the cgroup v2 mount
+# unmounted: every runtime is measured directly, in the same mount
+# namespace. Needs root. Usage: bench/sandbox.sh [RUNS] (per round; three rounds)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 runs=${1:-30}
 [ "$(id -u)" = 0 ] || { echo "bench/sandbox.sh needs root" >&2; exit 2; }
 [ -x /usr/bin/time ] || { echo "GNU time is needed (apt-get install time)" >&2; exit 2; }
-for tool in hyperfine runc crun busybox; do
+for tool in hyperfine runc crun busybox python3; do
   command -v "$tool" >/dev/null || { echo "$tool is needed (apt-get install $tool)" >&2; exit 2; }
 done
 cmake --preset release >/dev/null
@@ -32,8 +33,6 @@ config["process"]["args"] = ["/bin/true"]
 config["process"]["terminal"] = False
 json.dump(config, open(path, "w"), indent=1)
 PY
-crun_wrapped="unshare -m sh -c 'umount /sys/fs/cgroup/unified 2>/dev/null; exec crun run -b $work c1'"
-wrapper="unshare -m sh -c 'umount /sys/fs/cgroup/unified 2>/dev/null; exec true'"
 # The filter cache is warm after the first start, as for any second start.
 "$moat" run --rootfs "$work/rootfs" -- /bin/true
 
@@ -41,20 +40,47 @@ echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -
 echo "date:    $(date -u +%Y-%m-%d)"
 echo "crun:    $(crun --version | head -n1); runc: $(runc --version | head -n1)"
 echo
-hyperfine -N --warmup 3 --runs "$runs" --export-markdown "$work/table.md" \
-  -n "moat run --rootfs (all defaults)" "$moat run --rootfs $work/rootfs -- /bin/true" \
-  -n "crun run (in the unshare wrapper)" "$crun_wrapped" \
-  -n "the unshare wrapper alone" "$wrapper" \
-  -n "runc run" "runc run -b $work r1" \
-  -n "moat --version (start-up and exit only)" "$moat --version" >/dev/null
-cat "$work/table.md"
+# Three rounds of RUNS starts each, the commands taking turns, so that a
+# machine that gets slower or faster meanwhile weighs on all of them alike;
+# the statistics pool the rounds.
+cat > "$work/inside.sh" <<EOF
+umount /sys/fs/cgroup/unified 2>/dev/null || true
+for round in 1 2 3; do
+  hyperfine -N --warmup 3 --runs $runs --export-json "$work/times-\$round.json" \\
+    -n "moat run --rootfs (all defaults)" "$moat run --rootfs $work/rootfs -- /bin/true" \\
+    -n "crun run" "crun run -b $work c1" \\
+    -n "runc run" "runc run -b $work r1" \\
+    -n "moat --version (start-up and exit)" "$moat --version" \\
+    -n "/bin/true (a process start and exit)" "/bin/true"
+done
+EOF
+unshare -m sh "$work/inside.sh" >/dev/null
+python3 - "$work"/times-*.json <<'PY'
+import json, statistics, sys
+pooled = {}
+for path in sys.argv[1:]:
+    for r in json.load(open(path))["results"]:
+        pooled.setdefault(r["command"], []).extend(t * 1000 for t in r["times"])
+print("| command | median [ms] | mean [ms] | min [ms] | max [ms] |")
+print("|:---|---:|---:|---:|---:|")
+medians = {}
+for command, times in pooled.items():
+    medians[command] = statistics.median(times)
+    print(f"| `{command}` | {statistics.median(times):.1f} | {statistics.mean(times):.1f} "
+          f"± {statistics.stdev(times):.1f} | {min(times):.1f} | {max(times):.1f} |")
+moat = medians["moat run --rootfs (all defaults)"]
+print()
+print(f"moat / crun (medians): {moat / medians['crun run']:.2f}; "
+      f"moat / runc: {moat / medians['runc run']:.2f}")
+PY
 echo
 echo "peak memory (max RSS of the process tree's largest process, KiB):"
 for name in moat crun runc; do
   case $name in
     moat) cmd=("$moat" run --rootfs "$work/rootfs" -- /bin/true) ;;
-    crun) cmd=(unshare -m sh -c "umount /sys/fs/cgroup/unified 2>/dev/null; exec crun run -b $work c1") ;;
+    crun) cmd=(crun run -b "$work" c1) ;;
     runc) cmd=(runc run -b "$work" r1) ;;
   esac
-  /usr/bin/time -f "  $name %M" "${cmd[@]}" 2>&1 >/dev/null | tail -n1
+  unshare -m sh -c 'umount /sys/fs/cgroup/unified 2>/dev/null; exec "$@"' sh \
+    /usr/bin/time -f "  $name %M" "${cmd[@]}" 2>&1 >/dev/null | tail -n1
 done

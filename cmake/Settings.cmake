@@ -50,7 +50,7 @@ add_library(moat_settings INTERFACE)
 # fmt and nlohmann are in the precompiled header, so every target sees the
 # same definitions for them.
 target_link_libraries(moat_settings INTERFACE moat_warnings moat_sanitizers moat_hardening
-  fmt::fmt nlohmann_json::nlohmann_json)
+  moat::fmt nlohmann_json::nlohmann_json)
 target_include_directories(moat_settings INTERFACE ${PROJECT_SOURCE_DIR}/src)
 
 # Precompiled headers: the standard library, fmt and nlohmann parse once per

@@ -275,3 +275,30 @@ TEST_F(SandboxTest, ASecondStartUsesTheCompiledFilterFromTheCache) {
   EXPECT_NE(refused.exit_code, 0);
   EXPECT_THAT(refused.output, HasSubstr("Operation not permitted"));
 }
+
+// Containers started at once share the mount point (each binds its root in
+// a mount namespace of its own) and each sees its own root.
+TEST_F(SandboxTest, ContainersStartedAtOnceEachSeeTheirOwnRoot) {
+  TempDir other;
+  const auto second = other.path() / "rootfs";
+  auto copied =
+      run_command("cp -a " + shell_quote(root.string()) + " " + shell_quote(second.string()));
+  ASSERT_EQ(copied.exit_code, 0) << copied.output;
+  dir.write("rootfs/data/which", "first\n");
+  other.write("rootfs/data/which", "second\n");
+  const std::string moat = MOAT_BINARY;
+  auto start = [&](const fs::path& rootfs, const fs::path& out) {
+    return moat + " run --rootfs " + shell_quote(rootfs.string()) +
+           " -- /bin/sh -c 'sleep 1; cat /data/which' > " + shell_quote(out.string()) + " 2>&1";
+  };
+  auto both = run_command(start(root, dir.path() / "a") + " & a=$!; " +
+                          start(second, dir.path() / "b") + " & b=$!; wait $a && wait $b");
+  ASSERT_EQ(both.exit_code, 0) << both.output << moat::test::read_text(dir.path() / "a")
+                               << moat::test::read_text(dir.path() / "b");
+  EXPECT_EQ(moat::test::read_text(dir.path() / "a"), "first\n");
+  EXPECT_EQ(moat::test::read_text(dir.path() / "b"), "second\n");
+  // The shared mount point stays, empty: the binds were in the containers'
+  // own mount namespaces.
+  EXPECT_TRUE(fs::is_directory("/run/moat/root"));
+  EXPECT_TRUE(fs::is_empty("/run/moat/root"));
+}

@@ -1,7 +1,6 @@
 // main stays tiny: run the CLI, turn a broken invariant into exit code 2.
 
 #include <moat/cli/app.hpp>
-#include <moat/util/heap.hpp>
 #include <moat/util/sealed_exe.hpp>
 
 #include <cerrno>
@@ -12,7 +11,6 @@
 
 int main(int argc, char** argv) {
   moat::util::reexec_sealed_for_runtime(argc, argv);
-  moat::util::prefer_huge_page_heap();
   // Reports go through std::cout only; unsynchronised it buffers properly.
   std::ios::sync_with_stdio(false);
   try {

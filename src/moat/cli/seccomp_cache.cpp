@@ -56,7 +56,9 @@ core::Result<std::vector<std::byte>> compiled_seccomp(std::string_view profile_t
   seccomp::Conditions conditions = seccomp::host_conditions();
   for (int cap : caps)
     conditions.caps.emplace_back(util::capability_name(cap));
-  std::string key = fmt::format("{}\n{}\n{}\n{}\n", MOAT_VERSION, conditions.arch,
+  // "ranges": the program's layout (seccomp::Layout), so a program cached
+  // by a moat that laid it out otherwise is not reused.
+  std::string key = fmt::format("{}\nranges\n{}\n{}\n{}\n", MOAT_VERSION, conditions.arch,
                                 conditions.kernel, fmt::join(conditions.caps, ","));
   key += docker_default ? std::string_view("docker-default") : profile_text;
   const auto cached = seccomp_cache_dir() / (blake2b_hex(key) + ".bpf");

@@ -3,6 +3,7 @@
 #include <moat/inventory/gobin.hpp>
 #include <moat/inventory/java.hpp>
 #include <moat/inventory/rpm.hpp>
+#include <moat/lazy/lazy.hpp>
 #include <moat/util/sha256.hpp>
 #include <moat/util/strings.hpp>
 
@@ -429,7 +430,8 @@ la_ssize_t feed_read(archive* a, void* data, const void** out) {
       read_failed(a, feed, got.error());
       return -1;
     }
-    if (*got >= 2 && feed.input[0] == std::byte{0x1F} && feed.input[1] == std::byte{0x8B}) {
+    if (*got >= 2 && feed.input[0] == std::byte{0x1F} && feed.input[1] == std::byte{0x8B} &&
+        lazy::available(lazy::k_isal)) {
       feed.gzip = std::make_unique<inflate_state>();
       isal_inflate_init(feed.gzip.get());
       feed.gzip->crc_flag = ISAL_GZIP;

@@ -25,9 +25,11 @@ namespace {
   std::_Exit(2);
 }
 
-void* open(const Library& lib) noexcept {
-  // One handle per library, opened once; dlopen is thread-safe, the
-  // cache is guarded so two threads do not race on it.
+// LIB's handle, or null (with dlerror's text in WHY) when it cannot be
+// opened. One handle per library, opened once; dlopen is thread-safe, the
+// cache is guarded so two threads do not race on it. A library that failed
+// is tried again next time, as dlopen would.
+void* try_open(const Library& lib, const char** why) noexcept {
   static std::mutex mutex;
   constexpr std::size_t k_max = 8;
   static void* handles[k_max] = {};
@@ -38,17 +40,33 @@ void* open(const Library& lib) noexcept {
       return handles[i];
     if (owners[i] == nullptr) {
       void* handle = ::dlopen(lib.soname, RTLD_NOW | RTLD_LOCAL);
-      if (handle == nullptr)
-        fail(lib, ::dlerror());
+      if (handle == nullptr) {
+        *why = ::dlerror();
+        return nullptr;
+      }
       owners[i] = &lib;
       handles[i] = handle;
       return handle;
     }
   }
-  fail(lib, "too many lazily opened libraries");
+  *why = "too many lazily opened libraries";
+  return nullptr;
+}
+
+void* open(const Library& lib) noexcept {
+  const char* why = nullptr;
+  void* handle = try_open(lib, &why);
+  if (handle == nullptr)
+    fail(lib, why);
+  return handle;
 }
 
 } // namespace
+
+bool available(const Library& lib) noexcept {
+  const char* why = nullptr;
+  return try_open(lib, &why) != nullptr;
+}
 
 void* symbol(const Library& lib, const char* name) noexcept {
   void* handle = open(lib);

@@ -21,11 +21,16 @@ inline constexpr Library k_archive{"libarchive.so.13", "to read image layers and
 inline constexpr Library k_crypto{"libcrypto.so.3", "for digests, keys and signatures"};
 inline constexpr Library k_sqlite{"libsqlite3.so.0", "for the vulnerability database"};
 inline constexpr Library k_seccomp{"libseccomp.so.2", "to compile seccomp profiles"};
+inline constexpr Library k_isal{"libisal.so.2", "to inflate gzip layers"};
 
 // The address of NAME in LIB, opening LIB the first time. A library or a
 // function that cannot be found means a broken installation: the process
 // ends with one line on stderr and exit code 2.
 [[nodiscard]] void* symbol(const Library& lib, const char* name) noexcept;
+
+// Whether LIB can be opened, for a library moat can do without (ISA-L).
+// Opens it the first time; a later symbol() call reuses the handle.
+[[nodiscard]] bool available(const Library& lib) noexcept;
 
 } // namespace moat::lazy
 

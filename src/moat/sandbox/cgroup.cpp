@@ -6,11 +6,15 @@
 
 #include <fmt/format.h>
 
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
-#include <fstream>
 #include <sstream>
 #include <thread>
 
@@ -20,21 +24,52 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// Plain system calls rather than streams and std::filesystem: a container
+// start makes a dozen of these, and each stat or stream setup the library
+// adds is a system call more on the start's path.
 core::Status write_value(const fs::path& file, const std::string& value) {
-  std::ofstream out(file);
-  out << value;
-  out.flush();
-  if (!out)
+  const int fd = ::open(file.c_str(), O_WRONLY | O_CLOEXEC);
+  if (fd < 0)
     return core::fail(core::ErrorKind::io, file.string(),
                       fmt::format("cannot write '{}': {}", value, std::strerror(errno)));
+  const auto written = ::write(fd, value.data(), value.size());
+  const int err = errno;
+  ::close(fd);
+  if (written != static_cast<ssize_t>(value.size()))
+    return core::fail(core::ErrorKind::io, file.string(),
+                      fmt::format("cannot write '{}': {}", value,
+                                  written < 0 ? std::strerror(err) : "short write"));
   return {};
 }
 
 std::string read_value(const fs::path& file) {
-  std::ifstream in(file);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
+  std::string text;
+  const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return text;
+  char buffer[4096];
+  for (;;) {
+    const auto got = ::read(fd, buffer, sizeof buffer);
+    if (got <= 0)
+      break;
+    text.append(buffer, static_cast<std::size_t>(got));
+  }
+  ::close(fd);
+  return text;
+}
+
+bool present(const fs::path& file) {
+  return ::access(file.c_str(), F_OK) == 0;
+}
+
+// The hierarchy that holds CONTROLLER: "cpu,cpuacct" where "cpu" is a
+// symbolic link to it, the name itself otherwise.
+std::string hierarchy_of(const fs::path& root, const std::string& controller) {
+  char target[256];
+  const auto length = ::readlink((root / controller).c_str(), target, sizeof target - 1);
+  if (length <= 0)
+    return controller;
+  return fs::path(std::string(target, static_cast<std::size_t>(length))).filename().string();
 }
 
 // The count after KEY in a "key value" list (memory.events, oom_control).
@@ -52,13 +87,13 @@ long count_of(const std::string& text, std::string_view key) {
 
 core::Result<Cgroup> Cgroup::create(const std::string& name, const Limits& limits,
                                     const fs::path& root) {
-  return create_at("moat/" + name, limits, root);
+  return create_at("moat/" + name, limits, root, Hierarchies::limited);
 }
 
 core::Result<Cgroup> Cgroup::create_at(const std::string& path, const Limits& limits,
-                                       const fs::path& root) {
+                                       const fs::path& root, Hierarchies which) {
   Cgroup cg;
-  cg.m_v2 = fs::exists(root / "cgroup.controllers");
+  cg.m_v2 = present(root / "cgroup.controllers");
   std::error_code ec;
   fs::path relative = fs::path(path).relative_path().lexically_normal();
   if (relative.empty() || relative.string().starts_with(".."))
@@ -110,51 +145,68 @@ core::Result<Cgroup> Cgroup::create_at(const std::string& path, const Limits& li
                              262142)));
     return cg;
   }
-  auto make = [&](const std::string& hierarchy) -> core::Result<fs::path> {
-    const auto dir = root / hierarchy / relative;
+  auto make = [&](const std::string& controller) -> core::Result<fs::path> {
+    const auto hierarchy = hierarchy_of(root, controller);
+    const auto base = root / hierarchy;
+    const auto dir = base / relative;
+    if (std::ranges::find(cg.m_dirs, dir) != cg.m_dirs.end())
+      return dir;
     // cpuset needs cpus and mems at every level before a task can join.
-    const bool cpuset = fs::exists(root / hierarchy / "cpuset.cpus");
-    fs::path level = root / hierarchy;
+    const bool cpuset = hierarchy.find("cpuset") != std::string::npos;
+    fs::path level = base;
     for (const auto& part : relative) {
       const auto next = level / part;
-      if (!fs::exists(next, ec)) {
-        fs::create_directory(next, ec);
+      if (::mkdir(next.c_str(), 0755) == 0) {
+        if (next == dir)
+          cg.m_dirs.push_back(dir); // removed with the object from here on
         if (cpuset)
           for (const auto* file : {"cpuset.cpus", "cpuset.mems"})
             (void)write_value(next / file, read_value(level / file));
+      } else if (errno != EEXIST) {
+        return core::fail(core::ErrorKind::io, next.string(),
+                          fmt::format("cannot create the cgroup: {}", std::strerror(errno)));
+      } else if (next == dir) {
+        return core::fail(core::ErrorKind::io, dir.string(), "cannot create the cgroup: it exists");
       }
       level = next;
     }
-    if (!fs::exists(dir, ec))
-      return core::fail(core::ErrorKind::io, dir.string(), "cannot create the cgroup");
-    if (std::ranges::find(cg.m_dirs, dir) == cg.m_dirs.end())
-      cg.m_dirs.push_back(dir);
     return dir;
   };
-  // Every v1 hierarchy (cpu,cpuacct once, through its real directory), as
-  // runc does: the container sees its own cgroup in each, and its process
-  // list is complete whatever the limits.
-  for (const auto& entry : fs::directory_iterator(root, ec)) {
-    if (entry.is_symlink(ec) || !fs::exists(entry.path() / "tasks", ec))
-      continue;
-    if (fs::exists(root / entry.path().filename() / relative, ec))
-      return core::fail(core::ErrorKind::io, (root / entry.path().filename() / relative).string(),
-                        "cannot create the cgroup: it exists");
-    MOAT_TRY(make(entry.path().filename().string()));
+  if (which == Hierarchies::all) {
+    // Every v1 hierarchy (cpu,cpuacct once, through its real directory), as
+    // runc does: the container sees its own cgroup in each, and its process
+    // list is complete whatever the limits.
+    std::vector<std::string> hierarchies;
+    if (DIR* listing = ::opendir(root.c_str()); listing != nullptr) {
+      while (const dirent* entry = ::readdir(listing)) {
+        struct stat st {};
+        const bool directory =
+            entry->d_type == DT_DIR ||
+            (entry->d_type == DT_UNKNOWN && ::lstat((root / entry->d_name).c_str(), &st) == 0 &&
+             S_ISDIR(st.st_mode)); // not a symbolic link ("cpu" -> "cpu,cpuacct")
+        if (directory && entry->d_name[0] != '.' && present(root / entry->d_name / "tasks"))
+          hierarchies.emplace_back(entry->d_name);
+      }
+      ::closedir(listing);
+    }
+    std::ranges::sort(hierarchies); // the same order on every start
+    for (const auto& hierarchy : hierarchies)
+      MOAT_TRY(make(hierarchy));
   }
-  auto present = [&](const char* controller) { return fs::exists(root / controller / "tasks"); };
-  if (limits.memory_bytes > 0 || present("memory")) {
+  auto has = [&](const char* controller) { return present(root / controller / "tasks"); };
+  const bool every = which == Hierarchies::all;
+  if (limits.memory_bytes > 0 || (every && has("memory"))) {
     MOAT_TRY_ASSIGN(dir, make("memory"));
     if (limits.memory_bytes > 0) {
       MOAT_TRY(write_value(dir / "memory.limit_in_bytes", std::to_string(limits.memory_bytes)));
-      if (fs::exists(dir / "memory.memsw.limit_in_bytes"))
+      if (present(dir / "memory.memsw.limit_in_bytes"))
         MOAT_TRY(
             write_value(dir / "memory.memsw.limit_in_bytes", std::to_string(limits.memory_bytes)));
       (void)write_value(dir / "memory.swappiness", "0");
     }
     cg.m_memory = dir;
   }
-  if (limits.pids > 0 || present("pids")) {
+  if (limits.pids > 0 || (every && has("pids"))) {
     MOAT_TRY_ASSIGN(dir, make("pids"));
     if (limits.pids > 0)
       MOAT_TRY(write_value(dir / "pids.max", std::to_string(limits.pids)));
@@ -168,7 +220,7 @@ core::Result<Cgroup> Cgroup::create_at(const std::string& path, const Limits& li
     if (limits.cpu_shares > 0)
       MOAT_TRY(write_value(dir / "cpu.shares", std::to_string(limits.cpu_shares)));
   }
-  if (limits.devices && present("devices")) {
+  if (limits.devices && has("devices")) {
     MOAT_TRY_ASSIGN(dir, make("devices"));
     MOAT_TRY(write_value(dir / "devices.deny", "a"));
     for (const auto& rule : *limits.devices) {
@@ -220,9 +272,7 @@ void Cgroup::remove() const {
   // may take a moment after the wait.
   for (const auto& dir : m_dirs)
     for (int attempt = 0; attempt < 50; ++attempt) {
-      std::error_code ec;
-      fs::remove(dir, ec);
-      if (!ec || ec == std::errc::no_such_file_or_directory)
+      if (::rmdir(dir.c_str()) == 0 || errno == ENOENT)
         break;
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }

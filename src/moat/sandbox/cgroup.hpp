@@ -23,19 +23,27 @@ struct Limits {
   std::optional<std::vector<std::string>> devices;
 };
 
+// Which v1 hierarchies a cgroup is made in (v2 has one).
+enum class Hierarchies {
+  limited, // those whose controller LIMITS set (moat run: memory and pids)
+  all,     // every one mounted, as runc does (the OCI runtime)
+};
+
 class Cgroup {
 public:
-  // Creates the cgroup NAME under moat/ in every controller LIMITS needs,
+  // Creates the cgroup NAME under moat/ in the controllers LIMITS needs,
   // below ROOT (the cgroup file system's mount point).
   [[nodiscard]] static core::Result<Cgroup>
   create(const std::string& name, const Limits& limits,
          const std::filesystem::path& root = "/sys/fs/cgroup");
-  // The same at PATH (relative to the root: "docker/ID", "moat/ID"), in
-  // every v1 controller moat uses (memory, pids, cpu, devices, freezer),
-  // so its process list is complete whatever the limits.
+  // The same at PATH (relative to the root: "docker/ID", "moat/ID"), by
+  // default in every v1 hierarchy, so the container sees its own cgroup in
+  // each and its process list is complete whatever the limits. A cgroup
+  // that exists already is an error.
   [[nodiscard]] static core::Result<Cgroup>
   create_at(const std::string& path, const Limits& limits,
-            const std::filesystem::path& root = "/sys/fs/cgroup");
+            const std::filesystem::path& root = "/sys/fs/cgroup",
+            Hierarchies which = Hierarchies::all);
   // The cgroup of directories DIRS made earlier (moat delete, kill --all);
   // kept when the object goes.
   [[nodiscard]] static Cgroup open(std::vector<std::filesystem::path> dirs);

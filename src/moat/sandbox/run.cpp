@@ -18,8 +18,10 @@
 #include <linux/seccomp.h>
 #include <net/if.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sched.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -100,12 +102,23 @@ unsigned long locked_flags(const std::string& path) {
   return flags;
 }
 
+// What the setup shares with moat run's process when it runs in the same
+// memory (sandbox::run): whether it got as far as its exec, and the signal
+// mask to exec with (signals stay blocked during the setup).
+struct SharedSetup {
+  std::atomic<bool> reached_exec{false};
+  sigset_t signal_mask{};
+};
+
 class ChildSetup {
 public:
   // MOUNT_POINT is a directory the container's root can reach, where the
   // rootfs is bound.
   ChildSetup(const Spec& spec, int err_fd, std::string mount_point)
       : m_spec(spec), m_err(err_fd), m_mount_point(std::move(mount_point)) {}
+
+  // Runs in moat run's memory: SHARED is told when the exec starts.
+  void shared_memory(SharedSetup* shared) { m_shared = shared; }
 
   // The rootfs and the volumes, opened while the process still has the
   // host's root uid (before it becomes the container's root): the
@@ -865,23 +878,33 @@ public:
     // Every descriptor moat holds closes at exec (CVE-2024-21626).
     ::syscall(SYS_close_range, 3U, ~0U, 4U /* CLOSE_RANGE_CLOEXEC */);
     const std::string& program = m_spec.args.front();
-    int err = ENOENT;
+    // Every file to try, made before the first execve: from there on,
+    // nothing is allocated (see shared_memory()).
+    std::vector<std::string> candidates;
     if (program.find('/') != std::string::npos) {
-      ::execve(program.c_str(), argv.data(), envp.data());
-      err = errno;
+      candidates.push_back(program);
     } else {
-      bool denied = false;
       std::stringstream dirs(path);
       std::string dir;
-      while (std::getline(dirs, dir, ':')) {
-        const std::string candidate = (dir.empty() ? std::string(".") : dir) + "/" + program;
-        ::execve(candidate.c_str(), argv.data(), envp.data());
-        if (errno == EACCES || errno == ENOEXEC || errno == EPERM)
-          denied = true, err = errno;
-      }
-      if (!denied)
-        err = ENOENT;
+      while (std::getline(dirs, dir, ':'))
+        candidates.push_back((dir.empty() ? std::string(".") : dir) + "/" + program);
     }
+    if (m_shared != nullptr) {
+      m_shared->reached_exec.store(true);
+      ::sigprocmask(SIG_SETMASK, &m_shared->signal_mask, nullptr);
+    }
+    // A path: its own error. A search of PATH: the last refusal, else
+    // "not found".
+    int err = ENOENT;
+    int refused = 0;
+    for (const auto& candidate : candidates) {
+      ::execve(candidate.c_str(), argv.data(), envp.data());
+      err = errno;
+      if (err == EACCES || err == ENOEXEC || err == EPERM)
+        refused = err;
+    }
+    if (program.find('/') == std::string::npos)
+      err = refused != 0 ? refused : ENOENT;
     if (err == ENOENT || err == ENOTDIR)
       fail(m_err, 127, err, fmt::format("{}: executable file not found", program));
     fail(m_err, 126, err, fmt::format("{}: cannot run it", program));
@@ -1018,6 +1041,7 @@ private:
   int m_fifo = -1;
   std::string m_mount_point;
   int m_root = -1;
+  SharedSetup* m_shared = nullptr;
 };
 
 std::atomic<pid_t> g_child{0};
@@ -1109,7 +1133,47 @@ struct Descriptors {
   }
 };
 
-// A container's mount point, removed when destroyed.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define MOAT_SANITIZED_STACKS 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer) ||                         \
+    __has_feature(memory_sanitizer)
+#define MOAT_SANITIZED_STACKS 1
+#endif
+#endif
+
+// The stack the container's setup runs on while it shares this process's
+// memory (sandbox::run), with a guard page below it; unmapped when
+// destroyed, once the child has exec'd or gone.
+class ChildStack {
+public:
+  ChildStack() {
+    void* base = ::mmap(nullptr, k_size, PROT_READ | PROT_WRITE,
+                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
+    if (base == MAP_FAILED)
+      return;
+    m_base = static_cast<char*>(base);
+    if (::mprotect(m_base, k_guard, PROT_NONE) != 0) {
+      ::munmap(m_base, k_size);
+      m_base = nullptr;
+    }
+  }
+  ChildStack(const ChildStack&) = delete;
+  ChildStack& operator=(const ChildStack&) = delete;
+  ~ChildStack() {
+    if (m_base != nullptr)
+      ::munmap(m_base, k_size);
+  }
+  [[nodiscard]] bool ok() const { return m_base != nullptr; }
+  [[nodiscard]] void* top() const { return m_base + k_size; }
+
+private:
+  static constexpr std::size_t k_size = std::size_t{1} << 20;
+  static constexpr std::size_t k_guard = 4096;
+  char* m_base = nullptr;
+};
+
+// A container's directory, removed with what it holds when destroyed.
 struct MountPoint {
   fs::path dir;
   MountPoint() = default;
@@ -1118,7 +1182,7 @@ struct MountPoint {
   ~MountPoint() {
     std::error_code ec;
     if (!dir.empty())
-      fs::remove_all(dir.parent_path(), ec);
+      fs::remove_all(dir, ec);
   }
 };
 
@@ -1213,20 +1277,26 @@ core::Result<Outcome> run(const Spec& spec) {
                         fmt::format("cannot open the volume: {}", std::strerror(errno)));
     opened.fds.push_back(fd);
   }
-  MountPoint mount_point;
+  // The rootfs is bound at STATE/root in the container's own mount
+  // namespace and pivoted into there: one empty directory serves every
+  // container, each binding in a namespace of its own. Each level 0711, so
+  // a container's root walks through (chmod: mkdir's mode passes the umask).
+  const auto base = state_dir();
+  const auto shared_root = base / "root";
   {
-    std::error_code ec;
-    const auto dir = state_dir() / name / "root";
-    fs::create_directories(dir, ec);
-    for (const auto& d : {state_dir(), dir.parent_path(), dir})
-      if (!ec)
-        fs::permissions(d, fs::perms::owner_all | fs::perms::group_exec | fs::perms::others_exec,
-                        ec);
-    if (ec)
-      return core::fail(core::ErrorKind::io, dir.string(),
-                        fmt::format("cannot make the mount point: {}", ec.message()));
-    mount_point.dir = dir;
+    auto made = [](const fs::path& d) {
+      return ::mkdir(d.c_str(), 0711) == 0 ? ::chmod(d.c_str(), 0711) == 0 : errno == EEXIST;
+    };
+    struct stat st {};
+    if (!made(base) || !made(shared_root))
+      return core::fail(core::ErrorKind::io, shared_root.string(),
+                        fmt::format("cannot make the mount point: {}", std::strerror(errno)));
+    if (::lstat(shared_root.c_str(), &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != ::geteuid())
+      return core::fail(core::ErrorKind::io, shared_root.string(),
+                        "the mount point is not a directory of this user's");
   }
+  // A container's own directory, for an overlay's layers.
+  MountPoint own_dir;
   // An image from the cache, written to: an overlay over it, in the host's
   // mount namespace (the child binds it like any rootfs), unmounted before
   // the mount point goes.
@@ -1249,24 +1319,26 @@ core::Result<Outcome> run(const Spec& spec) {
     if (lower.find_first_of(",:\\") != std::string::npos)
       return core::fail(core::ErrorKind::usage, lower,
                         "an overlay cannot use a path with ',', ':' or '\\' as its lower layer");
-    const auto base = mount_point.dir.parent_path();
+    const auto layers = base / name;
     std::error_code ec;
+    fs::create_directory(layers, ec);
+    own_dir.dir = layers;
     for (const auto* d : {"upper", "work", "merged"})
-      fs::create_directory(base / d, ec);
+      fs::create_directory(layers / d, ec);
     struct stat st {};
     if (ec || ::stat(lower.c_str(), &st) != 0 ||
-        ::chown((base / "upper").c_str(), st.st_uid, st.st_gid) != 0 ||
-        ::chmod((base / "upper").c_str(), st.st_mode & 07777) != 0)
-      return core::fail(core::ErrorKind::io, base.string(),
+        ::chown((layers / "upper").c_str(), st.st_uid, st.st_gid) != 0 ||
+        ::chmod((layers / "upper").c_str(), st.st_mode & 07777) != 0)
+      return core::fail(core::ErrorKind::io, layers.string(),
                         "cannot make the overlay's upper layer");
     const auto options = fmt::format("lowerdir={},upperdir={},workdir={}", lower,
-                                     (base / "upper").string(), (base / "work").string());
-    if (::mount("overlay", (base / "merged").c_str(), "overlay", 0, options.c_str()) != 0)
+                                     (layers / "upper").string(), (layers / "work").string());
+    if (::mount("overlay", (layers / "merged").c_str(), "overlay", 0, options.c_str()) != 0)
       return core::fail(core::ErrorKind::io, lower,
                         fmt::format("cannot mount the writable overlay: {}", std::strerror(errno)));
-    overlay_mount.dir = base / "merged";
+    overlay_mount.dir = layers / "merged";
     overlaid = spec;
-    overlaid->rootfs = base / "merged";
+    overlaid->rootfs = layers / "merged";
   }
   // docker run -t: a terminal whose other end comes back over a socket
   // pair and is relayed to moat's own standard input and output.
@@ -1296,22 +1368,59 @@ core::Result<Outcome> run(const Spec& spec) {
   int err[2];
   if (::pipe2(sync, O_CLOEXEC) != 0 || ::pipe2(err, O_CLOEXEC) != 0)
     return core::fail(core::ErrorKind::io, "moat run", std::strerror(errno));
-  unsigned long flags = CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC;
+  int flags = CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC;
   if (!spec.host_network)
     flags |= CLONE_NEWNET;
-  const auto pid =
-      static_cast<pid_t>(::syscall(SYS_clone, flags | SIGCHLD, nullptr, nullptr, nullptr, nullptr));
+#ifdef MOAT_SANITIZED_STACKS
+  // A sanitizer's runtime follows one stack per thread: the setup runs on a
+  // part of this one, below this frame, where it expects a stack to be.
+  alignas(64) std::array<std::byte, std::size_t{512} << 10> stack_area;
+  void* const stack_top = stack_area.data() + stack_area.size();
+#else
+  ChildStack stack;
+  if (!stack.ok())
+    return core::fail(core::ErrorKind::io, "moat run",
+                      fmt::format("cannot map the setup's stack: {}", std::strerror(errno)));
+  void* const stack_top = stack.top();
+#endif
+  // The child's heap is this process's: a child killed in the middle of an
+  // allocation would leave it broken. Signals stay blocked in the child
+  // until its exec (SIGKILL aside: see below).
+  SharedSetup shared;
+  ChildSetup setup(effective, err[1], shared_root.string());
+  setup.shared_memory(&shared);
+  struct Start {
+    ChildSetup* setup;
+    int sync_read;
+    int sync_write;
+    int err_read;
+  } start{&setup, sync[0], sync[1], err[0]};
+  // The child shares this process's memory until it execs (CLONE_VM, as
+  // posix_spawn does): no page tables to copy, no page copied on write by
+  // either side, and an exec that has no copy to tear down. Each side
+  // touches the memory only while the other waits: this one until it
+  // writes "go" (the child blocks reading it first), the child from then
+  // until it execs or exits (this one blocks reading the error pipe, which
+  // the exec closes). The child runs on a stack of its own; the setup
+  // object is made here, so the child allocates nothing before "go".
+  sigset_t all;
+  ::sigfillset(&all);
+  ::pthread_sigmask(SIG_BLOCK, &all, &shared.signal_mask);
+  const pid_t pid = ::clone(
+      [](void* arg) -> int {
+        auto& s = *static_cast<Start*>(arg);
+        ::close(s.sync_write);
+        ::close(s.err_read);
+        s.setup->run(s.sync_read);
+      },
+      stack_top, flags | CLONE_VM | SIGCHLD, &start);
+  ::pthread_sigmask(SIG_SETMASK, &shared.signal_mask, nullptr);
   if (pid < 0) {
     const int e = errno;
     for (int fd : {sync[0], sync[1], err[0], err[1]})
       ::close(fd);
     return core::fail(core::ErrorKind::io, "moat run",
                       fmt::format("cannot create the namespaces: {}", std::strerror(e)));
-  }
-  if (pid == 0) {
-    ::close(sync[1]);
-    ::close(err[0]);
-    ChildSetup(effective, err[1], mount_point.dir.string()).run(sync[0]);
   }
   ::close(sync[0]);
   ::close(err[1]);
@@ -1360,6 +1469,16 @@ core::Result<Outcome> run(const Spec& spec) {
   do {
     got = ::read(err[0], &report, sizeof report);
   } while (got < 0 && errno == EINTR);
+  if (got == 0 && !shared.reached_exec.load()) {
+    // Gone without a report and before its exec: killed (SIGKILL) during
+    // the setup, perhaps inside an allocation. Nothing allocated may be
+    // trusted: one line, written as it is, and out (the cgroup, empty,
+    // stays behind).
+    constexpr std::string_view line =
+        "moat: moat run: the container was killed while it was being set up\n";
+    [[maybe_unused]] auto n = ::write(STDERR_FILENO, line.data(), line.size());
+    ::_exit(125);
+  }
   ::close(err[0]);
   if (with_terminal && got == 0) {
     ::close(console.fds[1]);

@@ -141,10 +141,23 @@ struct Risk {
 [[nodiscard]] bool known_operator(std::string_view op);      // SCMP_CMP_*
 [[nodiscard]] bool allowing_action(std::string_view action); // ALLOW, LOG
 
-// RESOLVED compiled with libseccomp to a BPF program (struct sock_filter
-// records, for prctl(PR_SET_SECCOMP) or seccomp(2)), for this machine's
-// architecture and the profile's other architectures.
-[[nodiscard]] core::Result<std::vector<std::byte>> compile(const Profile& resolved);
+// How compile() lays the program out.
+enum class Layout : std::uint8_t {
+  // The system calls allowed whatever their arguments are checked first,
+  // as ranges of numbers per architecture; libseccomp's program follows
+  // for the rest. The same decisions in a third of the instructions, so
+  // the kernel loads it in a third of the time and a call is decided in a
+  // dozen instructions instead of a walk through the list.
+  ranges_first,
+  // libseccomp's program alone, as runc and crun load it.
+  libseccomp,
+};
+
+// RESOLVED compiled to a BPF program (struct sock_filter records, for
+// prctl(PR_SET_SECCOMP) or seccomp(2)), for this machine's architecture and
+// the profile's other architectures.
+[[nodiscard]] core::Result<std::vector<std::byte>> compile(const Profile& resolved,
+                                                           Layout layout = Layout::ranges_first);
 
 // The checks of `moat seccomp check`.
 [[nodiscard]] std::span<const core::CheckInfo> checks();

@@ -8,8 +8,9 @@
 namespace moat::util {
 
 // Grows the main heap in 16 MiB steps and asks the kernel for transparent
-// huge pages on it (madvise; a no-op where THP is off). Call once, first
-// thing in main, before threads start. Does nothing under sanitizers, which
+// huge pages on it (madvise; a no-op where THP is off). Call once, before
+// threads start and before anything long-lived is allocated; only where the
+// run will touch megabytes (cli/app.cpp decides per verb). Does nothing under sanitizers, which
 // bring their own allocator.
 void prefer_huge_page_heap() noexcept;
 

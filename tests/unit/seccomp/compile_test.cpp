@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <sched.h>
@@ -12,8 +13,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
+#include <cstddef>
+#include <cstring>
 #include <functional>
+#include <optional>
 
 namespace seccomp = moat::seccomp;
 
@@ -50,6 +55,137 @@ seccomp::Conditions host() {
   seccomp::Conditions c;
   c.caps = seccomp::docker_default_caps();
   return c;
+}
+
+// A classic BPF interpreter for what seccomp programs hold: the action
+// PROGRAM returns for DATA, or nullopt for an instruction it does not know
+// or a jump out of the program.
+std::optional<std::uint32_t> evaluate(const std::vector<std::byte>& program,
+                                      const seccomp_data& data) {
+  std::vector<sock_filter> code(program.size() / sizeof(sock_filter));
+  std::memcpy(code.data(), program.data(), code.size() * sizeof(sock_filter));
+  std::array<std::byte, sizeof(seccomp_data)> bytes{};
+  std::memcpy(bytes.data(), &data, sizeof data);
+  std::uint32_t a = 0;
+  std::uint32_t x = 0;
+  std::array<std::uint32_t, BPF_MEMWORDS> mem{};
+  for (std::size_t pc = 0; pc < code.size(); ++pc) {
+    const auto& op = code[pc];
+    switch (op.code) {
+    case BPF_LD | BPF_W | BPF_ABS:
+      if (op.k + 4 > bytes.size())
+        return std::nullopt;
+      std::memcpy(&a, bytes.data() + op.k, 4);
+      break;
+    case BPF_LD | BPF_MEM:
+      a = mem.at(op.k);
+      break;
+    case BPF_LDX | BPF_MEM:
+      x = mem.at(op.k);
+      break;
+    case BPF_LD | BPF_IMM:
+      a = op.k;
+      break;
+    case BPF_ST:
+      mem.at(op.k) = a;
+      break;
+    case BPF_STX:
+      mem.at(op.k) = x;
+      break;
+    case BPF_ALU | BPF_AND | BPF_K:
+      a &= op.k;
+      break;
+    case BPF_MISC | BPF_TAX:
+      x = a;
+      break;
+    case BPF_MISC | BPF_TXA:
+      a = x;
+      break;
+    case BPF_RET | BPF_K:
+      return op.k;
+    case BPF_JMP | BPF_JA:
+      pc += op.k;
+      break;
+    case BPF_JMP | BPF_JEQ | BPF_K:
+      pc += a == op.k ? op.jt : op.jf;
+      break;
+    case BPF_JMP | BPF_JGT | BPF_K:
+      pc += a > op.k ? op.jt : op.jf;
+      break;
+    case BPF_JMP | BPF_JGE | BPF_K:
+      pc += a >= op.k ? op.jt : op.jf;
+      break;
+    case BPF_JMP | BPF_JSET | BPF_K:
+      pc += (a & op.k) != 0 ? op.jt : op.jf;
+      break;
+    case BPF_JMP | BPF_JEQ | BPF_X:
+      pc += a == x ? op.jt : op.jf;
+      break;
+    case BPF_JMP | BPF_JGT | BPF_X:
+      pc += a > x ? op.jt : op.jf;
+      break;
+    case BPF_JMP | BPF_JGE | BPF_X:
+      pc += a >= x ? op.jt : op.jf;
+      break;
+    default:
+      return std::nullopt;
+    }
+  }
+  return std::nullopt; // ran off the end
+}
+
+// Every call number on x86-64, x32 and i386 (and an architecture not in
+// the filter), with argument values that the profiles' conditions test,
+// decided the same way by both layouts of RESOLVED.
+void expect_same_decisions(const seccomp::Profile& resolved) {
+  auto ranged = seccomp::compile(resolved, seccomp::Layout::ranges_first);
+  auto plain = seccomp::compile(resolved, seccomp::Layout::libseccomp);
+  ASSERT_TRUE(ranged) << ranged.error().message;
+  ASSERT_TRUE(plain) << plain.error().message;
+  const std::vector<std::uint64_t> samples{0,
+                                           1,
+                                           8,
+                                           0x20000,
+                                           0x20008,
+                                           0xffffffff,
+                                           CLONE_NEWNS | SIGCHLD,
+                                           0x7e020000,
+                                           40,
+                                           0xffffffffffffffffULL};
+  struct Arch {
+    std::uint32_t audit;
+    std::uint32_t bit;
+    int count;
+  };
+  std::size_t checked = 0;
+  for (const Arch arch : {Arch{AUDIT_ARCH_X86_64, 0, 600}, Arch{AUDIT_ARCH_X86_64, 0x40000000, 600},
+                          Arch{AUDIT_ARCH_I386, 0, 500}, Arch{AUDIT_ARCH_AARCH64, 0, 8}}) {
+    std::vector<std::uint32_t> numbers;
+    for (int n = 0; n < arch.count; ++n)
+      numbers.push_back(static_cast<std::uint32_t>(n) | arch.bit);
+    // libseccomp's pseudo-numbers (multiplexed and absent calls), as a
+    // process can pass any number.
+    for (int n = -300; n < 0; ++n)
+      numbers.push_back(static_cast<std::uint32_t>(n));
+    for (int n = -10600; n <= -10000; n += 3)
+      numbers.push_back(static_cast<std::uint32_t>(n));
+    for (const auto nr : numbers)
+      for (const auto value : samples) {
+        seccomp_data data{};
+        data.nr = static_cast<int>(nr);
+        data.arch = arch.audit;
+        for (auto& arg : data.args)
+          arg = value;
+        data.args[1] = 0; // a second pattern: only the first argument set
+        const auto want = evaluate(*plain, data);
+        const auto got = evaluate(*ranged, data);
+        ASSERT_TRUE(want.has_value()) << "libseccomp's program: nr " << nr;
+        ASSERT_EQ(got, want) << "arch " << std::hex << arch.audit << " nr " << nr << " arg "
+                             << value;
+        ++checked;
+      }
+  }
+  EXPECT_GT(checked, 10000U);
 }
 
 } // namespace
@@ -108,4 +244,43 @@ TEST(SeccompCompile, WhatLibseccompCannotTakeIsAnError) {
   p.default_action = "SCMP_ACT_ERRNO";
   p.architectures = {"SCMP_ARCH_PDP11"};
   EXPECT_FALSE(seccomp::compile(p));
+}
+
+// The ranges in front decide exactly as libseccomp's program alone, for
+// Docker's default (with and without Docker's capabilities) and a profile
+// mixing plain, conditional and refused rules for the same calls.
+TEST(SeccompCompile, RangesFirstDecidesAsLibseccompAlone) {
+  expect_same_decisions(seccomp::resolve(seccomp::docker_default(), host()));
+  seccomp::Conditions bare;
+  expect_same_decisions(seccomp::resolve(seccomp::docker_default(), bare));
+
+  seccomp::Profile p;
+  p.default_action = "SCMP_ACT_ERRNO";
+  p.default_errno = 1;
+  p.architectures = {"SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"};
+  seccomp::Rule plain;
+  plain.action = "SCMP_ACT_ALLOW";
+  plain.names = {"read", "write", "close", "openat", "socket", "personality", "getpid", "kill"};
+  p.rules.push_back(plain);
+  seccomp::Rule conditional; // personality also allowed with a condition: stays with libseccomp
+  conditional.action = "SCMP_ACT_ALLOW";
+  conditional.names = {"personality", "clone"};
+  conditional.args.push_back({.index = 0, .value = 8, .value_two = 0, .op = "SCMP_CMP_EQ"});
+  p.rules.push_back(conditional);
+  seccomp::Rule refused; // kill refused with its own errno: not a plain allow
+  refused.action = "SCMP_ACT_ERRNO";
+  refused.errno_ret = 13;
+  refused.names = {"kill"};
+  p.rules.push_back(refused);
+  expect_same_decisions(p);
+}
+
+// The ranges make Docker's default much shorter (the kernel's load time
+// grows with the length).
+TEST(SeccompCompile, RangesFirstIsShorter) {
+  const auto resolved = seccomp::resolve(seccomp::docker_default(), host());
+  auto ranged = seccomp::compile(resolved, seccomp::Layout::ranges_first);
+  auto plain = seccomp::compile(resolved, seccomp::Layout::libseccomp);
+  ASSERT_TRUE(ranged && plain);
+  EXPECT_LT(ranged->size() * 2, plain->size()) << ranged->size() / 8 << " vs " << plain->size() / 8;
 }
