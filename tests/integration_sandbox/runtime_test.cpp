@@ -120,6 +120,8 @@ protected:
     ASSERT_EQ(r.exit_code, 0) << r.output;
     id = "moat-test-" + std::to_string(::getpid()) + "-" +
          ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    state_root = dir.path() / "state";
+    log_path = dir.path() / "log.json";
   }
   void TearDown() override {
     if (!id.empty())
@@ -134,11 +136,10 @@ protected:
   // container keeps moat create's descriptors, as it does the shim's.
   moat::test::CommandResult moat(const std::string& args) {
     const auto out = dir.path() / ("out." + std::to_string(++calls));
-    const std::string cmd = "timeout -k 5 60 " + shell_quote(MOAT_BINARY) + " --root " +
-                            shell_quote((dir.path() / "state").string()) + " --log " +
-                            shell_quote((dir.path() / "log.json").string()) +
-                            " --log-format json " + args + " </dev/null >" +
-                            shell_quote(out.string()) + " 2>&1";
+    const std::string cmd = runner + "timeout -k 5 60 " + shell_quote(MOAT_BINARY) + " --root " +
+                            shell_quote(state_root.string()) + " --log " +
+                            shell_quote(log_path.string()) + " --log-format json " + args +
+                            " </dev/null >" + shell_quote(out.string()) + " 2>&1";
     const int status = std::system(cmd.c_str());
     moat::test::CommandResult r;
     r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
@@ -170,6 +171,10 @@ protected:
   TempDir dir;
   fs::path bundle;
   std::string id;
+  // moat's state root and log, and what runs it ("runuser -u USER -- ").
+  fs::path state_root;
+  fs::path log_path;
+  std::string runner;
 };
 
 TEST_F(RuntimeTest, CreateWaitsStartRunsAndDeleteCleansUp) {
@@ -474,6 +479,79 @@ TEST_F(RuntimeTest, FeaturesDescribeTheRuntime) {
   EXPECT_TRUE(f["linux"]["seccomp"]["enabled"].get<bool>());
   EXPECT_NE(std::find(f["linux"]["namespaces"].begin(), f["linux"]["namespaces"].end(), "user"),
             f["linux"]["namespaces"].end());
+}
+
+// An ordinary user runs a rootless bundle: its user namespace maps only
+// that user, no cgroup can be made (none is delegated here), so the
+// container runs without one and the log says which limits do not apply.
+TEST_F(RuntimeTest, ARootlessBundleRunsAsAnOrdinaryUser) {
+  const auto who = run_command("id -u moat-rootless");
+  if (who.exit_code != 0)
+    GTEST_SKIP() << "the user moat-rootless does not exist (scripts/install-deps.sh makes it)";
+  auto probe = run_command("runuser -u moat-rootless -- unshare -U true");
+  if (probe.exit_code != 0)
+    GTEST_SKIP() << "this kernel does not let an ordinary user create a user namespace: "
+                 << probe.output;
+  const int uid = std::stoi(who.output);
+  const int gid = std::stoi(run_command("id -g moat-rootless").output);
+  json config = docker_like_config("cat /proc/self/uid_map > /out/seen; id -u >> /out/seen; "
+                                   "grep ^CapEff /proc/self/status >> /out/seen");
+  config["process"]["capabilities"] = json::object();
+  config["process"]["noNewPrivileges"] = true;
+  config["mounts"] = json::array({config["mounts"][0], config["mounts"][1]}); // proc, /dev
+  config["linux"].erase("resources");
+  config["linux"]["namespaces"].push_back({{"type", "user"}});
+  config["linux"]["uidMappings"] = {{{"containerID", 0}, {"hostID", uid}, {"size", 1}}};
+  config["linux"]["gidMappings"] = {{{"containerID", 0}, {"hostID", gid}, {"size", 1}}};
+  write_config(config);
+  state_root = dir.path() / "user" / "state";
+  log_path = dir.path() / "user" / "log.json";
+  fs::create_directories(state_root);
+  auto owned = run_command("chown -R moat-rootless: " + shell_quote(bundle.string()) + " " +
+                           shell_quote((dir.path() / "user").string()));
+  ASSERT_EQ(owned.exit_code, 0) << owned.output;
+  runner = "cd / && runuser -u moat-rootless -- ";
+
+  auto created = moat("create --bundle " + shell_quote(bundle.string()) + " " + id);
+  ASSERT_EQ(created.exit_code, 0) << created.output << moat::test::read_text(log_path);
+  EXPECT_EQ(status(), "created");
+  EXPECT_THAT(moat::test::read_text(log_path), HasSubstr("no cgroup"));
+  auto started = moat("start " + id);
+  ASSERT_EQ(started.exit_code, 0) << started.output;
+  ASSERT_TRUE(wait_for_status("stopped"));
+  const auto seen = moat::test::read_text(bundle / "rootfs/out/seen");
+  EXPECT_THAT(seen, ::testing::ContainsRegex("0 +" + std::to_string(uid) + " +1"));
+  EXPECT_THAT(seen, HasSubstr("\n0\n"));
+  EXPECT_THAT(seen, HasSubstr("CapEff:\t0000000000000000"));
+  auto deleted = moat("delete " + id);
+  EXPECT_EQ(deleted.exit_code, 0) << deleted.output;
+  EXPECT_FALSE(fs::exists(state_root / id));
+  id.clear();
+}
+
+// --preserve-fds N passes descriptors 3 to 3+N-1 on to the process, as
+// runc does (socket activation); without it the same descriptor is closed
+// at exec like every other.
+TEST_F(RuntimeTest, PreservedDescriptorsReachTheProcessAndOthersDoNot) {
+  write_config(docker_like_config("echo through-3 >&3 || echo closed > /out/closed"));
+  const auto passed = dir.path() / "passed";
+  auto created = moat("create --preserve-fds 1 --bundle " + shell_quote(bundle.string()) + " " +
+                      id + " 3>" + shell_quote(passed.string()));
+  ASSERT_EQ(created.exit_code, 0) << created.output;
+  ASSERT_EQ(moat("start " + id).exit_code, 0);
+  ASSERT_TRUE(wait_for_status("stopped"));
+  EXPECT_EQ(moat::test::read_text(passed), "through-3\n");
+  EXPECT_FALSE(fs::exists(bundle / "rootfs/out/closed"));
+  ASSERT_EQ(moat("delete " + id).exit_code, 0);
+
+  const auto not_passed = dir.path() / "not-passed";
+  auto plain = moat("create --bundle " + shell_quote(bundle.string()) + " " + id + " 3>" +
+                    shell_quote(not_passed.string()));
+  ASSERT_EQ(plain.exit_code, 0) << plain.output;
+  ASSERT_EQ(moat("start " + id).exit_code, 0);
+  ASSERT_TRUE(wait_for_status("stopped"));
+  EXPECT_EQ(moat::test::read_text(not_passed), "");
+  EXPECT_TRUE(fs::exists(bundle / "rootfs/out/closed"));
 }
 
 } // namespace

@@ -21,6 +21,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <fstream>
 #include <iostream>
@@ -32,8 +33,20 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// Where container state is kept by default: /run/moat/oci for root, the
+// user's runtime directory for an ordinary user (as rootless runc keeps
+// $XDG_RUNTIME_DIR/runc).
+std::string default_state_root() {
+  if (::geteuid() == 0)
+    return "/run/moat/oci";
+  const char* runtime = std::getenv("XDG_RUNTIME_DIR");
+  if (runtime != nullptr && runtime[0] == '/')
+    return std::string(runtime) + "/moat";
+  return fmt::format("/tmp/moat-{}/oci", ::geteuid());
+}
+
 struct Globals {
-  std::string root = "/run/moat/oci";
+  std::string root = default_state_root();
   std::string log;
   std::string log_format = "text";
   bool systemd_cgroup = false;
@@ -109,9 +122,10 @@ int run_create(const Globals& g, const CreateOptions& o) {
   bundle->spec.console_socket = o.console_socket;
   if (o.no_pivot)
     log.write("warning", "--no-pivot is ignored: moat always uses pivot_root");
-  if (o.preserve_fds > 0)
-    return log.error(
-        core::Error{core::ErrorKind::usage, o.id, "--preserve-fds is not supported", 0, 0});
+  if (o.preserve_fds < 0)
+    return log.error(core::Error{core::ErrorKind::usage, o.id,
+                                 "--preserve-fds takes a number of descriptors", 0, 0});
+  bundle->spec.preserve_fds = o.preserve_fds;
   for (const auto& what : bundle->ignored)
     log.write("warning", fmt::format("{}: not applied: {}", o.id, what));
   for (const auto& w : bundle->weakenings)
@@ -166,6 +180,11 @@ int run_create(const Globals& g, const CreateOptions& o) {
     containers.remove(o.id);
     return log.error(created.error());
   }
+  if (!created->no_cgroup.empty())
+    log.write("warning",
+              fmt::format("{}: no cgroup, so none of the config's limits apply (CIS-5.11, "
+                          "CIS-5.12, CIS-5.29): {}",
+                          o.id, created->no_cgroup));
   if (created->mknod_dropped)
     log.write("warning", fmt::format("{}: CAP_MKNOD withheld: no devices cgroup here to hold "
                                      "device nodes to the config's rules",
@@ -259,9 +278,10 @@ int run_exec(const Globals& g, const ExecOptions& o) {
     if (o.no_new_privs)
       spec.no_new_privileges = true;
   }
-  if (o.preserve_fds > 0)
-    return log.error(
-        core::Error{core::ErrorKind::usage, o.id, "--preserve-fds is not supported", 0, 0});
+  if (o.preserve_fds < 0)
+    return log.error(core::Error{core::ErrorKind::usage, o.id,
+                                 "--preserve-fds takes a number of descriptors", 0, 0});
+  spec.preserve_fds = o.preserve_fds;
   if (spec.terminal && o.console_socket.empty())
     return log.error(core::Error{core::ErrorKind::usage, o.id,
                                  "a terminal (process.terminal, -t) needs --console-socket", 0, 0});
@@ -300,8 +320,8 @@ void attach_runtime(CLI::App& root, int& exit_code) {
   auto g = std::make_shared<Globals>();
   const char* group = "OCI runtime (runc's command line, for dockerd, containerd and Podman)";
   root.add_option("--root", g->root,
-                  "OCI runtime: where container state is kept "
-                  "(default /run/moat/oci)")
+                  "OCI runtime: where container state is kept (default /run/moat/oci; for "
+                  "an ordinary user $XDG_RUNTIME_DIR/moat)")
       ->option_text("DIR")
       ->group(group);
   root.add_option("--log", g->log, "OCI runtime: write the runtime's log to FILE")
@@ -331,7 +351,8 @@ void attach_runtime(CLI::App& root, int& exit_code) {
       ->option_text("PATH");
   c->add_flag("--no-pivot", create->no_pivot, "Accepted for runc compatibility");
   c->add_flag("--no-new-keyring", create->no_new_keyring, "Accepted for runc compatibility");
-  c->add_option("--preserve-fds", create->preserve_fds, "Pass N more descriptors (not supported)")
+  c->add_option("--preserve-fds", create->preserve_fds,
+                "Pass descriptors 3 to 3+N-1 on to the process")
       ->option_text("N");
   c->footer("DESCRIPTION:\n"
             "  Reads BUNDLE/config.json (OCI runtime spec 1.0-1.2) and starts the\n"
@@ -479,7 +500,8 @@ void attach_runtime(CLI::App& root, int& exit_code) {
       ->option_text("VAR");
   x->add_option("-u,--user", exec->user, "UID[:GID], without --process")->option_text("USER");
   x->add_flag("--no-new-privs", exec->no_new_privs, "Set no_new_privs, without --process");
-  x->add_option("--preserve-fds", exec->preserve_fds, "Pass N more descriptors (not supported)")
+  x->add_option("--preserve-fds", exec->preserve_fds,
+                "Pass descriptors 3 to 3+N-1 on to the process")
       ->option_text("N");
   x->positionals_at_end(true);
   x->footer("DESCRIPTION:\n"

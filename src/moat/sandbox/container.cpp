@@ -290,6 +290,9 @@ core::Status Containers::kill(const ContainerState& state, int signal, bool all)
 }
 
 std::vector<int> Containers::processes(const ContainerState& state) const {
+  // Without a cgroup (rootless), the init is what is known of it.
+  if (state.cgroup_dirs.empty())
+    return status(state) == Status::stopped ? std::vector<int>{} : std::vector<int>{state.pid};
   return Cgroup::open(state.cgroup_dirs).processes();
 }
 

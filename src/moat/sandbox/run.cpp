@@ -875,8 +875,10 @@ public:
         path = e.substr(5);
     }
     envp.push_back(nullptr);
-    // Every descriptor moat holds closes at exec (CVE-2024-21626).
-    ::syscall(SYS_close_range, 3U, ~0U, 4U /* CLOSE_RANGE_CLOEXEC */);
+    // Every descriptor moat holds closes at exec (CVE-2024-21626), but for
+    // those the caller asked to pass on (--preserve-fds).
+    ::syscall(SYS_close_range, 3U + static_cast<unsigned>(m_spec.preserve_fds), ~0U,
+              4U /* CLOSE_RANGE_CLOEXEC */);
     const std::string& program = m_spec.args.front();
     // Every file to try, made before the first execve: from there on,
     // nothing is allocated (see shared_memory()).
@@ -1528,9 +1530,18 @@ core::Result<Created> create(const Spec& spec, const fs::path& mount_point,
   limits.cpu_quota = spec.cpu_quota;
   limits.cpu_period = spec.cpu_period;
   limits.devices = spec.device_rules;
-  auto cgroup = Cgroup::create_at(spec.cgroup_path, limits);
-  if (!cgroup)
-    return std::unexpected(cgroup.error());
+  std::optional<Cgroup> cgroup;
+  std::string no_cgroup;
+  if (auto made = Cgroup::create_at(spec.cgroup_path, limits)) {
+    cgroup.emplace(std::move(*made));
+  } else if (::geteuid() != 0) {
+    // An ordinary user may not make cgroups where none are delegated to
+    // it: as rootless runc does, the container goes on without them.
+    no_cgroup = made.error().to_string();
+    cgroup.emplace(Cgroup::open({}));
+  } else {
+    return std::unexpected(made.error());
+  }
   // Without a devices controller to hold them to the config's rules, a
   // container with CAP_MKNOD outside a user namespace could make a node for
   // the host's disk and open it: it does not get CAP_MKNOD.
@@ -1586,6 +1597,10 @@ core::Result<Created> create(const Spec& spec, const fs::path& mount_point,
     };
     if (auto st = write_map(pid, "uid_map", map_text(oci.uid_mappings)); !st)
       return abandon(st.error());
+    // An ordinary user may map its own group only once setgroups is denied.
+    if (::geteuid() != 0)
+      if (auto st = write_map(pid, "setgroups", "deny"); !st)
+        return abandon(st.error());
     if (auto st = write_map(pid, "gid_map", map_text(oci.gid_mappings)); !st)
       return abandon(st.error());
   }
@@ -1645,7 +1660,7 @@ core::Result<Created> create(const Spec& spec, const fs::path& mount_point,
   }
   // The init waits for moat start; the cgroup outlives this process.
   cgroup->release();
-  return Created{pid, cgroup->dirs(), mknod_dropped};
+  return Created{pid, cgroup->dirs(), mknod_dropped, no_cgroup};
 }
 
 core::Result<int> exec_in(const Spec& spec, int init_pid, const std::vector<fs::path>& cgroup_dirs,

@@ -158,6 +158,10 @@ struct Spec {
   bool terminal = false;
   std::string console_socket;
   int console_fd = -1;
+  // Descriptors 3 to 3+N-1, open when moat started, stay open in the
+  // process (--preserve-fds N, as runc passes them); every other one
+  // closes at exec.
+  int preserve_fds = 0;
   unsigned short rows = 0; // process.consoleSize; 0: left as it is
   unsigned short columns = 0;
   // moat create: hooks the init runs itself, with the state the parent
@@ -201,6 +205,9 @@ struct Created {
   int pid = 0;
   std::vector<std::filesystem::path> cgroup_dirs;
   bool mknod_dropped = false; // no devices controller: CAP_MKNOD was withheld
+  // Why there is no cgroup (an ordinary user with none delegated); empty
+  // when there is one.
+  std::string no_cgroup;
 };
 // STATE_JSON gives the state document for the init's pid, which the
 // createContainer and startContainer hooks read. RUNTIME_HOOKS (prestart
