@@ -158,8 +158,11 @@ core::Status unpack(const image::Image& image, const fs::path& blobs, const fs::
   // lack them (one built FROM scratch), and the cached tree is not written
   // to afterwards.
   for (const auto* dir : {"proc", "sys", "dev", "tmp", "run"})
-    if (::mkdirat(root, dir, 0755) == 0 && options.owners)
-      (void)::fchownat(root, dir, unpack.uid_first, unpack.gid_first, AT_SYMLINK_NOFOLLOW);
+    if (::mkdirat(root, dir, 0755) == 0 && options.owners) {
+      // Best effort: a mount point owned by host root works as well.
+      [[maybe_unused]] const int owned =
+          ::fchownat(root, dir, unpack.uid_first, unpack.gid_first, AT_SYMLINK_NOFOLLOW);
+    }
   return {};
 }
 

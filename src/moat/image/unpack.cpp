@@ -182,9 +182,11 @@ private:
       return std::unexpected(above.error());
     if (::mkdirat(above->get(), name.c_str(), 0755) != 0 && errno != EEXIST)
       return std::unexpected(io_error(raw, "cannot make its directory").error());
-    if (m_options.chown)
-      (void)::fchownat(above->get(), name.c_str(), m_options.uid_first, m_options.gid_first,
-                       AT_SYMLINK_NOFOLLOW);
+    if (m_options.chown) {
+      // Best effort: the directory's own entry, if the layer has one, sets it.
+      [[maybe_unused]] const int owned = ::fchownat(above->get(), name.c_str(), m_options.uid_first,
+                                                    m_options.gid_first, AT_SYMLINK_NOFOLLOW);
+    }
     Fd made(util::open_in_root(m_root, parent, O_RDONLY | O_DIRECTORY, true));
     if (!made.ok())
       return fail(ErrorKind::io, m_input,

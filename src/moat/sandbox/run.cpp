@@ -393,8 +393,11 @@ public:
     if (const int dir = util::open_in_root(m_root, path, O_PATH | O_DIRECTORY, false); dir >= 0) {
       for (const auto& [controllers, where] : mine)
         if (controllers.find(',') != std::string::npos && !controllers.starts_with("name="))
-          for (const auto part : split_commas(controllers))
-            ::symlinkat(controllers.c_str(), dir, std::string(part).c_str());
+          for (const auto part : split_commas(controllers)) {
+            // Best effort: a name the tmpfs has already stays as it is.
+            [[maybe_unused]] const int linked =
+                ::symlinkat(controllers.c_str(), dir, std::string(part).c_str());
+          }
       ::close(dir);
     }
     if ((flags & MS_RDONLY) != 0)
