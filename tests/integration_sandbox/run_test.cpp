@@ -219,13 +219,9 @@ TEST_F(SandboxTest, TtyGivesTheCommandATerminalAndRelaysInput) {
 }
 
 TEST_F(SandboxTest, RootlessAsAnOrdinaryUser) {
-  const auto who = run_command("id -u moat-rootless");
-  if (who.exit_code != 0)
-    GTEST_SKIP() << "the user moat-rootless does not exist (scripts/install-deps.sh makes it)";
-  auto probe = run_command("runuser -u moat-rootless -- unshare -U true");
-  if (probe.exit_code != 0)
-    GTEST_SKIP() << "this kernel does not let an ordinary user create a user namespace: "
-                 << probe.output;
+  const auto user = moat::test::rootless_user();
+  if (!user)
+    GTEST_SKIP() << user.error();
   fs::permissions(dir.path(),
                   fs::perms::owner_all | fs::perms::others_read | fs::perms::others_exec);
   auto r =
@@ -234,8 +230,7 @@ TEST_F(SandboxTest, RootlessAsAnOrdinaryUser) {
                   " -- /bin/sh -c 'cat /proc/self/uid_map; id -u; grep ^CapEff /proc/self/status'");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_THAT(r.output, HasSubstr("ordinary user"));
-  EXPECT_THAT(r.output, ::testing::ContainsRegex(
-                            "0 +" + who.output.substr(0, who.output.find('\n')) + " +1"));
+  EXPECT_THAT(r.output, ::testing::ContainsRegex("0 +" + std::to_string(*user) + " +1"));
   EXPECT_THAT(r.output, HasSubstr("CapEff:\t0000000000000000"));
   // The same defences as under root, seen by the helper.
   auto inside = run_command("cd / && runuser -u moat-rootless -- " + std::string(MOAT_BINARY) +

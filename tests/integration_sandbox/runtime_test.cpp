@@ -485,14 +485,10 @@ TEST_F(RuntimeTest, FeaturesDescribeTheRuntime) {
 // that user, no cgroup can be made (none is delegated here), so the
 // container runs without one and the log says which limits do not apply.
 TEST_F(RuntimeTest, ARootlessBundleRunsAsAnOrdinaryUser) {
-  const auto who = run_command("id -u moat-rootless");
-  if (who.exit_code != 0)
-    GTEST_SKIP() << "the user moat-rootless does not exist (scripts/install-deps.sh makes it)";
-  auto probe = run_command("runuser -u moat-rootless -- unshare -U true");
-  if (probe.exit_code != 0)
-    GTEST_SKIP() << "this kernel does not let an ordinary user create a user namespace: "
-                 << probe.output;
-  const int uid = std::stoi(who.output);
+  const auto user = moat::test::rootless_user();
+  if (!user)
+    GTEST_SKIP() << user.error();
+  const int uid = *user;
   const int gid = std::stoi(run_command("id -g moat-rootless").output);
   json config = docker_like_config("cat /proc/self/uid_map > /out/seen; id -u >> /out/seen; "
                                    "grep ^CapEff /proc/self/status >> /out/seen");

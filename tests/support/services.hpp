@@ -80,6 +80,21 @@ inline bool have_program(const std::string& program) {
   return run_command("command -v " + shell_quote(program) + " >/dev/null").exit_code == 0;
 }
 
+// The uid of moat-rootless, the ordinary user the rootless tests run as
+// (scripts/install-deps.sh makes it), or why it cannot be used here: it
+// does not exist, or the kernel does not let it create a user namespace.
+inline std::expected<int, std::string> rootless_user() {
+  const auto who = run_command("id -u moat-rootless");
+  if (who.exit_code != 0)
+    return std::unexpected(
+        std::string("the user moat-rootless does not exist (scripts/install-deps.sh makes it)"));
+  const auto probe = run_command("runuser -u moat-rootless -- unshare -U true");
+  if (probe.exit_code != 0)
+    return std::unexpected("this kernel does not let an ordinary user create a user namespace: " +
+                           probe.output);
+  return std::stoi(who.output);
+}
+
 // Checks that every program is installed; the error names the missing one.
 inline Started require_programs(std::initializer_list<const char*> programs) {
   for (const char* program : programs)
