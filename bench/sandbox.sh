@@ -25,13 +25,52 @@ for applet in $("$work/rootfs/bin/busybox" --list); do
   [ "$applet" = busybox ] || ln -s busybox "$work/rootfs/bin/$applet"
 done
 (cd "$work" && runc spec)
-python3 - "$work/config.json" <<'PY'
-import json, sys
-path = sys.argv[1]
+# Two bundles: the one `runc spec` writes (no seccomp filter), and the same
+# with Docker's default seccomp profile resolved as dockerd resolves it for
+# these capabilities, this architecture and kernel (what `docker run
+# --runtime crun` hands the runtime). moat run always loads that profile.
+mkdir -p "$work/seccomp"
+python3 - "$work/config.json" "$work/seccomp/config.json" "$work/rootfs" \
+  "$root/../shared/conformance/seccomp/moby-default.json" <<'PY'
+import json, os, sys
+path, seccomp_path, rootfs, moby = sys.argv[1:5]
 config = json.load(open(path))
 config["process"]["args"] = ["/bin/true"]
 config["process"]["terminal"] = False
 json.dump(config, open(path, "w"), indent=1)
+profile = json.load(open(moby))
+caps = set(config["process"]["capabilities"]["bounding"])
+kernel = tuple(int(x) for x in os.uname().release.split("-")[0].split(".")[:2])
+def holds(cond, default):
+    if not cond:
+        return default
+    if "caps" in cond and not set(cond["caps"]) & caps:
+        return False
+    if "arches" in cond and "amd64" not in cond["arches"]:
+        return False
+    if "minKernel" in cond and kernel < tuple(int(x) for x in cond["minKernel"].split(".")[:2]):
+        return False
+    return True
+def excluded(cond):
+    return bool(cond) and (bool(set(cond.get("caps", [])) & caps) or "amd64" in cond.get("arches", []))
+syscalls = []
+for entry in profile["syscalls"]:
+    if not holds(entry.get("includes"), True) or excluded(entry.get("excludes")):
+        continue
+    rule = {"names": entry["names"], "action": entry["action"]}
+    for key in ("args", "errnoRet"):
+        if key in entry:
+            rule[key] = entry[key]
+    syscalls.append(rule)
+arch = next(a for a in profile["archMap"] if a["architecture"] == "SCMP_ARCH_X86_64")
+config["root"]["path"] = rootfs
+config["linux"]["seccomp"] = {
+    "defaultAction": profile["defaultAction"],
+    "defaultErrnoRet": profile.get("defaultErrnoRet", 1),
+    "architectures": [arch["architecture"]] + arch["subArchitectures"],
+    "syscalls": syscalls,
+}
+json.dump(config, open(seccomp_path, "w"), indent=1)
 PY
 # The filter cache is warm after the first start, as for any second start.
 "$moat" run --rootfs "$work/rootfs" -- /bin/true
@@ -49,7 +88,9 @@ for round in 1 2 3; do
   hyperfine -N --warmup 3 --runs $runs --export-json "$work/times-\$round.json" \\
     -n "moat run --rootfs (all defaults)" "$moat run --rootfs $work/rootfs -- /bin/true" \\
     -n "crun run" "crun run -b $work c1" \\
+    -n "crun run (Docker's default seccomp)" "crun run -b $work/seccomp c2" \\
     -n "runc run" "runc run -b $work r1" \\
+    -n "runc run (Docker's default seccomp)" "runc run -b $work/seccomp r2" \\
     -n "moat --version (start-up and exit)" "$moat --version" \\
     -n "/bin/true (a process start and exit)" "/bin/true"
 done
@@ -70,16 +111,19 @@ for command, times in pooled.items():
           f"± {statistics.stdev(times):.1f} | {min(times):.1f} | {max(times):.1f} |")
 moat = medians["moat run --rootfs (all defaults)"]
 print()
-print(f"moat / crun (medians): {moat / medians['crun run']:.2f}; "
-      f"moat / runc: {moat / medians['runc run']:.2f}")
+for peer in ("crun run", "crun run (Docker's default seccomp)", "runc run",
+             "runc run (Docker's default seccomp)"):
+    print(f"moat / {peer} (medians): {moat / medians[peer]:.2f}")
 PY
 echo
 echo "peak memory (max RSS of the process tree's largest process, KiB):"
-for name in moat crun runc; do
+for name in moat crun crun+seccomp runc runc+seccomp; do
   case $name in
     moat) cmd=("$moat" run --rootfs "$work/rootfs" -- /bin/true) ;;
     crun) cmd=(crun run -b "$work" c1) ;;
+    crun+seccomp) cmd=(crun run -b "$work/seccomp" c2) ;;
     runc) cmd=(runc run -b "$work" r1) ;;
+    runc+seccomp) cmd=(runc run -b "$work/seccomp" r2) ;;
   esac
   unshare -m sh -c 'umount /sys/fs/cgroup/unified 2>/dev/null; exec "$@"' sh \
     /usr/bin/time -f "  $name %M" "${cmd[@]}" 2>&1 >/dev/null | tail -n1

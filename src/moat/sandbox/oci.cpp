@@ -498,7 +498,7 @@ core::Result<Bundle> parse_config(std::string_view text, const std::string& name
           const bool allow = r.boolean(d, "allow", "linux.resources.devices", false);
           std::string type = r.text(d, "type", "linux.resources.devices");
           if (type.empty())
-            type = "a";
+            type.push_back('a'); // (an assignment trips GCC 12's -Wrestrict, bug 105329)
           const auto major = r.integer<std::int64_t>(d, "major", "linux.resources.devices");
           const auto minor = r.integer<std::int64_t>(d, "minor", "linux.resources.devices");
           std::string access = r.text(d, "access", "linux.resources.devices");

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <cerrno>
@@ -160,9 +161,17 @@ std::expected<std::string, std::string> read_file(const std::filesystem::path& p
       return out;
     }
   }
-  char buf[65536];
+  // Read straight into the string, which grows as it fills: no buffer on
+  // the stack (a large one costs a page fault per page on every call, as
+  // the stack-clash probes touch it all), and small /proc files stay small.
+  std::size_t have = out.size();
+  std::size_t step = 4096;
   for (;;) {
-    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (have == out.size()) {
+      out.resize(have + step);
+      step = std::min<std::size_t>(step * 2, 1 << 20);
+    }
+    ssize_t n = ::read(fd, out.data() + have, out.size() - have);
     if (n < 0) {
       if (errno == EINTR)
         continue;
@@ -172,12 +181,13 @@ std::expected<std::string, std::string> read_file(const std::filesystem::path& p
     }
     if (n == 0)
       break;
-    if (out.size() + static_cast<std::size_t>(n) > max_bytes) {
+    have += static_cast<std::size_t>(n);
+    if (have > max_bytes) {
       ::close(fd);
       return std::unexpected("file is larger than " + std::to_string(max_bytes) + " bytes");
     }
-    out.append(buf, static_cast<std::size_t>(n));
   }
+  out.resize(have);
   ::close(fd);
   if (out.empty() && S_ISFIFO(st.st_mode))
     return std::unexpected(std::string("a FIFO or pipe with no data (no writer)"));
