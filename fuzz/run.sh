@@ -96,6 +96,12 @@ printf '{"spdxVersion":"SPDX-2.3","packages":[{"name":"a","versionInfo":"1","ext
 run fuzz_version_os "$work/versions"
 run fuzz_version_lang "$work/versions"
 run fuzz_cvss "$work/cvss"
+# Secrets: the first byte is the block size; lines that come near every rule.
+mkdir -p "$work/secrets"
+printf '\007AWS_KEY=AKIAQWERTYUIOPASDFGH\naws_secret_access_key=abcdefghijklmnopqrstuvwxyzABCDEFGHIJ0123\n' >"$work/secrets/1"
+printf '\003-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEAq1w2e3r4t5y6u7i8o9p0aAsSdDfFgGhHjJkKlL\n-----END RSA PRIVATE KEY-----\n' >"$work/secrets/2"
+printf '\011url=https://user:pa55word@example.org token = "ghp_abcdefghijklmnopqrstuvwxyz0123456789" {"auth": "dXNlcjpwYXNz"}\n' >"$work/secrets/3"
+run fuzz_secrets "$work/secrets"
 run fuzz_osv "$work/osv"
 run fuzz_distro_feeds "$work/feeds"
 run fuzz_vex "$work/vex"

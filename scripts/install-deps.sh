@@ -5,13 +5,16 @@ export DEBIAN_FRONTEND=noninteractive
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 $SUDO apt-get update -qq
+# Hyperscan is built for x86-64 only; Vectorscan has the same API elsewhere.
+hyperscan=libvectorscan-dev
+[ "$(dpkg --print-architecture)" = amd64 ] && hyperscan=libhyperscan-dev
 $SUDO apt-get install -y -qq --no-install-recommends \
   ca-certificates git cmake ninja-build g++ make pkg-config \
   libfmt-dev libcli11-dev nlohmann-json3-dev libyaml-cpp-dev \
   googletest libgtest-dev libgmock-dev libbenchmark-dev \
   clang-16 libclang-rt-16-dev clang-format-16 clang-tidy-16 \
   libarchive-dev libssl-dev libsodium-dev libsqlite3-dev libcurl4-openssl-dev zlib1g-dev libzstd-dev libisal-dev \
-  libseccomp-dev \
+  libseccomp-dev "$hyperscan" \
   hyperfine >/dev/null
 # Real components for the image tests: a Debian rootfs, image packers, a
 # Docker daemon and a registry, rpm for a real rpmdb, and real Go and Java

@@ -82,8 +82,10 @@ step "g++: every source with -Werror (no code generated)"
 # warnings, without the code generation the clang build already did.
 cmake --preset asan-ubsan >/dev/null
 python3 -c '
-import json, shlex, sys
+import json, os, shlex, sys
 for e in json.load(open(sys.argv[1])):
+    if not os.path.exists(e["file"]):
+        continue  # generated at build time (the secret rules' database)
     args = shlex.split(e["command"])
     out = []
     skip = False
@@ -120,5 +122,5 @@ wait "$images_pid" || true
 ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=print_stacktrace=1 \
   ctest --preset ci -LE unit -j "$jobs"
 
-step "fuzzing: each target for 15 s"
-fuzz/run.sh build/ci 15 "$jobs"
+step "fuzzing: each target for 12 s"
+fuzz/run.sh build/ci 12 "$jobs"

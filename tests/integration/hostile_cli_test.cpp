@@ -205,11 +205,12 @@ TEST(Hostile, UnknownCommandsAndFlagsAreAnsweredInMoatsWords) {
       {"bogus", "moat: unknown command 'bogus'; run 'moat --help'\n"},
       {"lnit Dockerfile", "moat: unknown command 'lnit' (did you mean 'lint'?); run 'moat "
                           "--help'\n"},
-      {"", "moat: a command is needed: bench, config, db, harden, image, key, lint, rules, run, "
-           "sbom, seccomp, sign, verify, vuln, create, start, state, kill, delete, ps, exec, "
-           "features; "
-           "run 'moat "
-           "--help'\n"},
+      {"",
+       "moat: a command is needed: bench, config, db, harden, image, key, lint, rules, run, "
+       "sbom, seccomp, secrets, sign, verify, vuln, create, start, state, kill, delete, ps, exec, "
+       "features; "
+       "run 'moat "
+       "--help'\n"},
       {"lint --formt json Dockerfile",
        "moat: lint: unknown flag '--formt' (did you mean '--format'?); run 'moat lint "
        "--help'\n"},

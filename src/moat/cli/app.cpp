@@ -35,7 +35,7 @@ struct Verb {
 };
 
 // Every verb, in the order --help lists them.
-constexpr std::array<Verb, 14> k_verbs{{
+constexpr std::array<Verb, 15> k_verbs{{
     {"bench", attach_bench, false},
     {"config", attach_config, false},
     {"db", attach_db, true},
@@ -47,6 +47,7 @@ constexpr std::array<Verb, 14> k_verbs{{
     {"run", attach_run, false},
     {"sbom", attach_sbom, true},
     {"seccomp", attach_seccomp, false},
+    {"secrets", attach_secrets, true},
     {"sign", attach_sign, true},
     {"verify", attach_verify, true},
     {"vuln", attach_vuln, true},

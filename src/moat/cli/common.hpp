@@ -62,7 +62,10 @@ inline constexpr const char* k_quiet_help =
     "Print only the report: no summary line, no progress bar, no success message";
 
 // Adds --format, --output, --fail-on, --ignore, --enable, --config, --quiet, --no-color.
-void add_common_options(CLI::App& app, CommonOptions& options, const std::string& formats);
+// Without SHORT_FORMAT, --format has no -f (a command where -f names a
+// Dockerfile, as for docker build).
+void add_common_options(CLI::App& app, CommonOptions& options, const std::string& formats,
+                        bool short_format = true);
 
 // Builds the policy: .moat.yaml (from --config or found upward from START), then
 // the command line on top of it.

@@ -6,6 +6,7 @@
 #include <moat/report/writer.hpp>
 #include <moat/runconf/runconf.hpp>
 #include <moat/seccomp/seccomp.hpp>
+#include <moat/secrets/rules.hpp>
 #include <moat/trust/trust.hpp>
 #include <moat/util/capabilities.hpp>
 #include <moat/util/file.hpp>
@@ -27,8 +28,10 @@
 
 namespace moat::cli {
 
-void add_common_options(CLI::App& app, CommonOptions& options, const std::string& formats) {
-  app.add_option("-f,--format", options.format, "Output format: " + formats)
+void add_common_options(CLI::App& app, CommonOptions& options, const std::string& formats,
+                        bool short_format) {
+  app.add_option(short_format ? "-f,--format" : "--format", options.format,
+                 "Output format: " + formats)
       ->default_str("text")
       ->option_text("FORMAT");
   app.add_option("-o,--output", options.output,
@@ -287,12 +290,13 @@ core::Result<std::vector<int>> capability_numbers(std::string_view flag,
 }
 
 std::span<const core::CheckTable> all_check_tables() {
-  static const std::array<core::CheckTable, 6> tables{{{"dockerfile", dockerfile::checks()},
+  static const std::array<core::CheckTable, 7> tables{{{"dockerfile", dockerfile::checks()},
                                                        {"image", image::checks()},
                                                        {"config", runconf::checks()},
                                                        {"bench", host::checks()},
                                                        {"verify", trust::checks()},
-                                                       {"seccomp", seccomp::checks()}}};
+                                                       {"seccomp", seccomp::checks()},
+                                                       {"secrets", secrets::checks()}}};
   return tables;
 }
 

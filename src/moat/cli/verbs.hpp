@@ -19,6 +19,7 @@ void attach_run(CLI::App& root, int& exit_code);
 // and their global flags (--root, --log, --log-format, --systemd-cgroup).
 void attach_runtime(CLI::App& root, int& exit_code);
 void attach_sbom(CLI::App& root, int& exit_code);
+void attach_secrets(CLI::App& root, int& exit_code);
 void attach_seccomp(CLI::App& root, int& exit_code);
 void attach_sign(CLI::App& root, int& exit_code);
 void attach_verify(CLI::App& root, int& exit_code);

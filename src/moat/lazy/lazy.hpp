@@ -22,6 +22,7 @@ inline constexpr Library k_crypto{"libcrypto.so.3", "for digests, keys and signa
 inline constexpr Library k_sqlite{"libsqlite3.so.0", "for the vulnerability database"};
 inline constexpr Library k_seccomp{"libseccomp.so.2", "to compile seccomp profiles"};
 inline constexpr Library k_isal{"libisal.so.2", "to inflate gzip layers"};
+inline constexpr Library k_hyperscan{"libhs.so.5", "to scan for secrets"};
 
 // The address of NAME in LIB, opening LIB the first time. A library or a
 // function that cannot be found means a broken installation: the process

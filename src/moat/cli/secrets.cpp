@@ -1,0 +1,305 @@
+// moat secrets: credentials in files and directories, found by the secret
+// engine (secrets/engine.hpp) reading each file once, in blocks.
+#include <moat/cli/common.hpp>
+#include <moat/cli/verbs.hpp>
+#include <moat/secrets/engine.hpp>
+#include <moat/util/file.hpp>
+#include <moat/util/strings.hpp>
+
+#include <fmt/format.h>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <memory>
+
+namespace moat::cli {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct SecretsOptions {
+  CommonOptions common;
+  std::vector<std::string> paths;
+  std::string context;
+  std::string dockerfile;
+};
+
+constexpr std::size_t k_block = std::size_t{1} << 20;
+
+// Scans the regular file PATH (as named in the report: SHOWN) into REPORT.
+core::Status scan_file(secrets::Scanner& scanner, const fs::path& path, const std::string& shown,
+                       core::TargetReport& report, std::string& buffer) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
+  if (fd < 0)
+    return core::fail(core::ErrorKind::io, shown, std::strerror(errno));
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
+  MOAT_TRY(scanner.begin(shown));
+  buffer.resize(k_block);
+  for (;;) {
+    const ssize_t n = ::read(fd, buffer.data(), buffer.size());
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0)
+      return core::fail(core::ErrorKind::io, shown, std::strerror(errno));
+    if (n == 0)
+      break;
+    MOAT_TRY(scanner.feed(std::string_view(buffer.data(), static_cast<std::size_t>(n))));
+  }
+  MOAT_TRY_ASSIGN(hits, scanner.finish());
+  for (auto& hit : hits) {
+    core::Finding f;
+    f.check = &secrets::check_of(*hit.rule);
+    f.severity = f.check->severity;
+    f.message =
+        fmt::format("{} ({}); fingerprint {}", f.check->title, hit.redacted, hit.fingerprint);
+    f.location.file = shown;
+    f.location.line = static_cast<int>(hit.line);
+    f.location.column = static_cast<int>(hit.column);
+    report.findings.push_back(std::move(f));
+  }
+  return {};
+}
+
+// PATH and, for a directory, every regular file under it (symlinks are not
+// followed; .git is skipped).
+core::Status scan_path(secrets::Scanner& scanner, const std::string& path,
+                       core::TargetReport& report, std::string& buffer) {
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) != 0)
+    return core::fail(core::ErrorKind::io, path, std::strerror(errno));
+  if (S_ISREG(st.st_mode))
+    return scan_file(scanner, path, path, report, buffer);
+  if (!S_ISDIR(st.st_mode))
+    return core::fail(core::ErrorKind::usage, path, "not a regular file or a directory");
+  std::error_code ec;
+  std::vector<fs::path> files;
+  for (auto it = fs::recursive_directory_iterator(path, fs::directory_options::none, ec);
+       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    if (it->is_directory(ec) && !it->is_symlink(ec) && it->path().filename() == ".git") {
+      it.disable_recursion_pending();
+      continue;
+    }
+    if (it->is_regular_file(ec) && !it->is_symlink(ec))
+      files.push_back(it->path());
+  }
+  if (ec)
+    return core::fail(core::ErrorKind::io, path, ec.message());
+  std::sort(files.begin(), files.end());
+  for (const auto& file : files)
+    MOAT_TRY(scan_file(scanner, file, file.string(), report, buffer));
+  return {};
+}
+
+// One line of a .dockerignore, as BuildKit reads it: trimmed, '!' for an
+// exception, the path cleaned and made relative.
+struct IgnorePattern {
+  std::string pattern;
+  bool exception = false;
+};
+
+std::vector<IgnorePattern> read_dockerignore(std::string_view text) {
+  std::vector<IgnorePattern> out;
+  for (auto line : util::split(text, '\n')) {
+    auto pattern = util::trim(line);
+    if (pattern.empty() || pattern.front() == '#')
+      continue;
+    IgnorePattern p;
+    if (pattern.front() == '!') {
+      p.exception = true;
+      pattern = util::trim(pattern.substr(1));
+    }
+    std::string cleaned = fs::path(std::string(pattern)).lexically_normal().generic_string();
+    while (cleaned.size() > 1 && cleaned.back() == '/')
+      cleaned.pop_back();
+    if (cleaned.size() > 1 && cleaned.front() == '/')
+      cleaned.erase(0, 1);
+    if (cleaned.empty())
+      cleaned = ".";
+    p.pattern = std::move(cleaned);
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
+// Whether PATH (relative to the context) is left out of it: the last
+// pattern that matches it or a directory above it decides, as BuildKit's
+// pattern matcher decides.
+bool left_out(const std::vector<IgnorePattern>& patterns, std::string_view path) {
+  bool matched = false;
+  for (const auto& p : patterns) {
+    if (p.exception != matched)
+      continue; // it could not change the verdict
+    bool match = util::path_match(p.pattern, path);
+    for (auto slash = path.find('/'); !match && slash != std::string_view::npos;
+         slash = path.find('/', slash + 1))
+      match = util::path_match(p.pattern, path.substr(0, slash));
+    if (match)
+      matched = !p.exception;
+  }
+  return matched;
+}
+
+// The build context DIR as `docker build` sends it: the .dockerignore
+// applied (DOCKERFILE.dockerignore beside the Dockerfile first, as BuildKit
+// looks for it), symlinks sent as links (not read), and the Dockerfile,
+// which is sent whatever the .dockerignore says.
+core::Status scan_context(secrets::Scanner& scanner, const std::string& dir,
+                          const std::string& dockerfile, core::TargetReport& report,
+                          std::string& buffer) {
+  struct stat st {};
+  if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+    return core::fail(core::ErrorKind::usage, dir, "--context: not a directory");
+  const fs::path file = dockerfile.empty() ? fs::path(dir) / "Dockerfile" : fs::path(dockerfile);
+  std::vector<IgnorePattern> patterns;
+  for (const auto& candidate :
+       {fs::path(file.string() + ".dockerignore"), fs::path(dir) / ".dockerignore"}) {
+    std::error_code ec;
+    if (!fs::is_regular_file(candidate, ec))
+      continue;
+    auto text = util::read_file(candidate, std::size_t{16} << 20);
+    if (!text)
+      return core::fail(core::ErrorKind::io, candidate.string(), text.error());
+    patterns = read_dockerignore(*text);
+    break;
+  }
+  const bool exceptions =
+      std::any_of(patterns.begin(), patterns.end(), [](const auto& p) { return p.exception; });
+  std::error_code ec;
+  std::vector<fs::path> files;
+  const fs::path root(dir);
+  for (auto it = fs::recursive_directory_iterator(root, fs::directory_options::none, ec);
+       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    const std::string rel = it->path().lexically_relative(root).generic_string();
+    const bool symlink = it->is_symlink(ec);
+    if (!symlink && it->is_directory(ec)) {
+      // A directory left out is not walked, unless an exception may bring
+      // something under it back.
+      if (!exceptions && left_out(patterns, rel))
+        it.disable_recursion_pending();
+      continue;
+    }
+    if (!symlink && it->is_regular_file(ec) && !left_out(patterns, rel))
+      files.push_back(it->path());
+  }
+  if (ec)
+    return core::fail(core::ErrorKind::io, dir, ec.message());
+  std::sort(files.begin(), files.end());
+  std::error_code same_ec;
+  if (fs::is_regular_file(file, same_ec) &&
+      std::none_of(files.begin(), files.end(),
+                   [&](const fs::path& f) { return fs::equivalent(f, file, same_ec); }))
+    files.insert(files.begin(), file);
+  else if (!dockerfile.empty() && !fs::is_regular_file(file, same_ec))
+    return core::fail(core::ErrorKind::io, dockerfile, "-f: no such Dockerfile");
+  for (const auto& f : files)
+    MOAT_TRY(scan_file(scanner, f, f.string(), report, buffer));
+  return {};
+}
+
+int run_secrets(SecretsOptions& opts) {
+  if (opts.paths.empty() && opts.context.empty())
+    return report_error(core::Error{core::ErrorKind::usage, "moat secrets",
+                                    "name a file or directory, or --context DIR", 0, 0});
+  if (!opts.dockerfile.empty() && opts.context.empty())
+    return report_error(core::Error{core::ErrorKind::usage, "moat secrets",
+                                    "-f names the Dockerfile of --context DIR", 0, 0});
+  if (auto st = check_output_option(opts.common.output_given, opts.common.output); !st)
+    return report_error(st.error());
+  auto policy =
+      build_policy(opts.common, fs::path(opts.paths.empty() ? opts.context : opts.paths.front()));
+  if (!policy)
+    return report_error(policy.error());
+  auto db = secrets::Database::builtin();
+  if (!db)
+    return report_error(db.error());
+  auto scanner = secrets::Scanner::open(*db);
+  if (!scanner)
+    return report_error(scanner.error());
+  std::vector<core::TargetReport> reports;
+  std::vector<fs::path> inputs;
+  std::string buffer;
+  if (!opts.context.empty()) {
+    core::TargetReport report;
+    report.target = opts.context;
+    report.kind = "build context";
+    if (auto st = scan_context(*scanner, opts.context, opts.dockerfile, report, buffer); !st)
+      return report_error(st.error());
+    core::apply_policy(*policy, report);
+    core::sort_findings(report.findings);
+    reports.push_back(std::move(report));
+    inputs.emplace_back(opts.context);
+  }
+  for (const auto& path : opts.paths) {
+    core::TargetReport report;
+    report.target = path;
+    report.kind = "secrets";
+    if (auto st = scan_path(*scanner, path, report, buffer); !st)
+      return report_error(st.error());
+    core::apply_policy(*policy, report);
+    core::sort_findings(report.findings);
+    reports.push_back(std::move(report));
+    inputs.emplace_back(path);
+  }
+  if (auto status =
+          emit_reports(opts.common, "secrets", secrets::checks(), *policy, reports, inputs);
+      !status)
+    return report_error(status.error());
+  return findings_exit_code(opts.common, *policy, reports);
+}
+
+} // namespace
+
+void attach_secrets(CLI::App& root, int& exit_code) {
+  auto opts = std::make_shared<SecretsOptions>();
+  auto* cmd = root.add_subcommand("secrets", "Find credentials in files and directories");
+  cmd->add_option("PATH", opts->paths, "Files and directories to scan (directories recursively)");
+  cmd->add_option("--context", opts->context,
+                  "A build context: scan exactly what docker build sends (.dockerignore applied)")
+      ->option_text("DIR");
+  cmd->add_option("-f,--file", opts->dockerfile,
+                  "The Dockerfile of --context (default DIR/Dockerfile); its NAME.dockerignore "
+                  "wins over the context's")
+      ->option_text("DOCKERFILE");
+  // -f is the Dockerfile here, as for docker build: --format has no short form.
+  add_common_options(*cmd, opts->common, "text, json, sarif, junit", false);
+  cmd->footer(
+      std::string("DESCRIPTION:\n"
+                  "  Reads every byte of each file once, in blocks, against all secret rules\n"
+                  "  at once (one Hyperscan database): cloud keys (AWS, Google Cloud,\n"
+                  "  Azure), private keys (PEM blocks with a body, PuTTY), GitHub, GitLab,\n"
+                  "  Slack, Stripe, Twilio, SendGrid, npm and PyPI tokens, registry\n"
+                  "  credentials in Docker configs, passwords in URLs, JSON Web Tokens, and\n"
+                  "  values assigned to names like password or api_key. A match is\n"
+                  "  confirmed on the text before it: the secret is cut out, its entropy\n"
+                  "  must reach the rule's floor, and placeholders (${VAR}, <token>, xxxx,\n"
+                  "  EXAMPLE, changeme) and the documentation and test data of installed\n"
+                  "  packages are left alone. Findings show the secret redacted, never\n"
+                  "  whole, and a fingerprint of the rule and the secret. Directories are\n"
+                  "  walked without following symlinks; .git is skipped. `moat rules`\n"
+                  "  lists the rules (SE ids, with gitleaks' rule ids as aliases).\n"
+                  "  --context DIR scans the build context as `docker build` sends it, which\n"
+                  "  is what can end up in an image: the .dockerignore applied as BuildKit\n"
+                  "  applies it (exceptions with '!', '**', the last matching pattern\n"
+                  "  deciding, Dockerfile.dockerignore beside the Dockerfile first), symlinks\n"
+                  "  not followed, and the Dockerfile itself.\n\n"
+                  "EXAMPLES:\n"
+                  "  moat secrets .\n"
+                  "  moat secrets config/ deploy/.env --fail-on high\n"
+                  "  moat secrets . --format sarif -o secrets.sarif\n"
+                  "  moat secrets . --ignore SE024,jwt\n"
+                  "  moat secrets --context . -f build/Dockerfile --fail-on high\n\n") +
+      exit_status_help());
+  cmd->callback(verb_callback(exit_code, [opts] { return run_secrets(*opts); }));
+}
+
+} // namespace moat::cli

@@ -1,0 +1,569 @@
+#include <moat/secrets/engine.hpp>
+
+#include <moat/secrets/builtin_db.hpp>
+#include <moat/util/base64.hpp>
+#include <moat/util/sha256.hpp>
+
+#include <fmt/format.h>
+#include <hs/hs.h>
+
+#include <algorithm>
+#include <array>
+#include <bitset>
+#include <cmath>
+#include <mutex>
+
+namespace moat::secrets {
+
+namespace {
+
+// What a match may look back at: the longest secret a rule confirms (a
+// PGP private key block) fits.
+constexpr std::size_t k_window = std::size_t{16} << 10;
+
+using CharSet = std::bitset<256>;
+
+// A class body ("A-Za-z0-9_+/-") as a set of bytes; a '-' first or last
+// stands for itself.
+CharSet char_set(std::string_view body) {
+  CharSet set;
+  for (std::size_t i = 0; i < body.size(); ++i) {
+    const auto c = static_cast<unsigned char>(body[i]);
+    if (i + 2 < body.size() && body[i + 1] == '-') {
+      for (unsigned x = c; x <= static_cast<unsigned char>(body[i + 2]); ++x)
+        set.set(x);
+      i += 2;
+    } else {
+      set.set(c);
+    }
+  }
+  return set;
+}
+
+char lower(char c) {
+  return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+bool contains_caseless(std::string_view text, std::string_view word) {
+  if (word.size() > text.size())
+    return false;
+  for (std::size_t i = 0; i + word.size() <= text.size(); ++i) {
+    std::size_t j = 0;
+    while (j < word.size() && lower(text[i + j]) == word[j])
+      ++j;
+    if (j == word.size())
+      return true;
+  }
+  return false;
+}
+
+std::string redact_value(std::string_view secret) {
+  const std::size_t shown = secret.size() >= 16 ? 4 : secret.size() >= 8 ? 2 : 0;
+  return std::string(secret.substr(0, shown)) + "****";
+}
+
+} // namespace
+
+struct Database::Impl {
+  hs_database_t* db = nullptr;
+  std::vector<const Rule*> rules;
+  std::vector<CharSet> chars; // per rule
+  ~Impl() {
+    if (db != nullptr)
+      hs_free_database(db);
+  }
+};
+
+Database::Database(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
+Database::~Database() = default;
+
+core::Result<std::shared_ptr<const Database>> Database::builtin() {
+  static std::mutex lock;
+  static std::shared_ptr<const Database> compiled;
+  std::lock_guard guard(lock);
+  if (compiled)
+    return compiled;
+  auto impl = std::make_unique<Impl>();
+  const auto rules = builtin_rules();
+  for (const Rule& r : rules) {
+    impl->rules.push_back(&r);
+    impl->chars.push_back(char_set(r.chars));
+  }
+  // The database compiled at build time for the best level this CPU runs.
+  hs_platform_info_t host{};
+  const unsigned long long features =
+      hs_populate_platform(&host) == HS_SUCCESS ? host.cpu_features : 0ULL;
+  for (const auto& serialized : serialized_databases()) {
+    if ((serialized.cpu_features & ~features) != 0)
+      continue;
+    if (hs_deserialize_database(reinterpret_cast<const char*>(serialized.bytes.data()),
+                                serialized.bytes.size(), &impl->db) == HS_SUCCESS) {
+      compiled = std::shared_ptr<const Database>(new Database(std::move(impl)));
+      return compiled;
+    }
+  }
+  // A library other than the one moat was built with: compile here.
+  std::vector<const char*> expressions;
+  std::vector<unsigned> flags;
+  std::vector<unsigned> ids;
+  std::vector<std::string> texts;
+  texts.reserve(rules.size());
+  flags.reserve(rules.size());
+  ids.reserve(rules.size());
+  for (std::size_t i = 0; i < rules.size(); ++i) {
+    const Rule& r = rules[i];
+    texts.emplace_back(r.pattern);
+    flags.push_back(r.caseless ? HS_FLAG_CASELESS : 0U);
+    ids.push_back(static_cast<unsigned>(i));
+  }
+  expressions.reserve(texts.size());
+  for (const auto& t : texts)
+    expressions.push_back(t.c_str());
+  hs_compile_error_t* error = nullptr;
+  if (hs_compile_multi(expressions.data(), flags.data(), ids.data(),
+                       static_cast<unsigned>(expressions.size()), HS_MODE_STREAM, nullptr,
+                       &impl->db, &error) != HS_SUCCESS) {
+    std::string what = error != nullptr && error->message != nullptr ? error->message : "unknown";
+    const int which = error != nullptr ? error->expression : -1;
+    hs_free_compile_error(error);
+    return core::fail(core::ErrorKind::internal, "secret rules",
+                      fmt::format("rule {} does not compile: {}",
+                                  which >= 0
+                                      ? std::string(rules[static_cast<std::size_t>(which)].id)
+                                      : std::string("?"),
+                                  what));
+  }
+  compiled = std::shared_ptr<const Database>(new Database(std::move(impl)));
+  return compiled;
+}
+
+struct Scanner::State {
+  std::shared_ptr<const Database> db;
+  hs_scratch_t* scratch = nullptr;
+  hs_stream_t* stream = nullptr;
+  std::string path;
+  bool path_allowed = false;
+  // The stream so far: its length, its lines, and its last k_window bytes.
+  std::uint64_t length = 0;
+  std::uint32_t lines_before_block = 0;
+  std::string tail;       // the bytes before the current block (at most k_window)
+  std::string_view block; // the block being scanned
+  std::vector<Hit> hits;
+  struct Span {
+    std::uint64_t begin, end;
+    std::size_t hit;
+  };
+  std::vector<Span> spans; // of the hits, to drop a generic rule's overlaps
+  std::string window;      // scratch for confirmations
+
+  ~State() {
+    if (stream != nullptr)
+      hs_close_stream(stream, nullptr, nullptr, nullptr);
+    if (scratch != nullptr)
+      hs_free_scratch(scratch);
+  }
+
+  // The text from stream offset FROM (clamped to what is kept) to END, and
+  // the stream offset where it starts.
+  std::pair<std::string_view, std::uint64_t> text_before(std::uint64_t end, std::size_t want) {
+    const std::uint64_t block_start = length;
+    const std::uint64_t kept_start = block_start - tail.size();
+    const std::uint64_t from =
+        end > want ? std::max<std::uint64_t>(end - want, kept_start) : kept_start;
+    if (from >= block_start)
+      return {block.substr(static_cast<std::size_t>(from - block_start),
+                           static_cast<std::size_t>(end - from)),
+              from};
+    window.assign(tail, static_cast<std::size_t>(from - kept_start), std::string::npos);
+    window.append(block.substr(0, static_cast<std::size_t>(end - block_start)));
+    return {window, from};
+  }
+
+  // The 1-based line and column of stream offset AT, at or before END
+  // (the end of the match, in the current block or just past it). Reads
+  // the kept text: call it once the secret's view is no longer needed.
+  std::pair<std::uint32_t, std::uint32_t> position(std::uint64_t at, std::uint64_t end) {
+    const std::uint64_t block_start = length;
+    std::uint32_t line = lines_before_block + 1;
+    if (end > block_start)
+      line += static_cast<std::uint32_t>(std::count(
+          block.begin(), block.begin() + static_cast<std::ptrdiff_t>(end - block_start), '\n'));
+    auto [text, text_start] = text_before(end, k_window);
+    const auto rel_at = static_cast<std::size_t>(at - text_start);
+    line -= static_cast<std::uint32_t>(
+        std::count(text.begin() + static_cast<std::ptrdiff_t>(rel_at), text.end(), '\n'));
+    // A line longer than what is kept is counted from where that starts.
+    const auto nl = text.substr(0, rel_at).rfind('\n');
+    const auto column =
+        static_cast<std::uint32_t>(nl == std::string_view::npos ? rel_at + 1 : rel_at - nl);
+    return {line, column};
+  }
+
+  // Whether a generic rule's value looks like a secret rather than code
+  // (request.form, _messages.StringField, EncryptedSSLCredentials(path),
+  // Www-Authenticate, an unquoted TEST_DATA_BASE64 or args.client_secret):
+  // letters and digits both, not a call, and when it is not quoted, not a
+  // dotted or snake_case name. PREV and NEXT: the bytes around it.
+  static bool looks_random(std::string_view value, char prev, char next) {
+    bool digit = false;
+    bool letter = false;
+    bool name_chars = true;
+    bool joined = false;
+    for (char c : value) {
+      const bool is_digit = c >= '0' && c <= '9';
+      const bool is_letter = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+      digit = digit || is_digit;
+      letter = letter || is_letter;
+      joined = joined || c == '_' || c == '.';
+      name_chars = name_chars && (is_digit || is_letter || c == '_' || c == '.');
+    }
+    const bool quoted = prev == '"' || prev == '\'';
+    return digit && letter && next != '(' && (quoted || !(name_chars && joined));
+  }
+
+  // PREV and NEXT: the bytes around the secret (0 where there is none).
+  void add(const Rule& rule, std::uint64_t begin, std::uint64_t end, std::string_view secret,
+           std::string redacted, std::uint64_t match_end, char prev = 0, char next = 0) {
+    // The cheapest test first: a generic rule matches often.
+    if (path_allowed || (rule.generic && !looks_random(secret, prev, next)))
+      return;
+    if (is_placeholder(secret) || (rule.min_entropy > 0 && entropy(secret) < rule.min_entropy))
+      return;
+    for (const auto& s : spans)
+      if (s.begin == begin && s.end == end && hits[s.hit].rule == &rule)
+        return; // the same secret again (a pattern with several ends)
+    Hit h;
+    h.rule = &rule;
+    h.offset = begin;
+    h.redacted = std::move(redacted);
+    h.fingerprint = util::sha256_hex(fmt::format("{}\n{}", rule.id, secret)).substr(0, 16);
+    std::tie(h.line, h.column) = position(begin, match_end); // SECRET may be gone after this
+    spans.push_back(Span{begin, end, hits.size()});
+    hits.push_back(std::move(h));
+  }
+
+  void confirm_token(const Rule& rule, std::size_t index, std::uint64_t match_end) {
+    const CharSet& set = db->impl().chars[index];
+    auto [text, start] = text_before(match_end, static_cast<std::size_t>(rule.max_length) + 2);
+    std::size_t end = text.size();
+    if (end > 0 && !set.test(static_cast<unsigned char>(text[end - 1])))
+      --end; // the delimiter after the token
+    std::size_t begin = end;
+    if (rule.min_length == rule.max_length) {
+      if (end < rule.max_length)
+        return;
+      begin = end - rule.max_length;
+      for (std::size_t i = begin; i < end; ++i)
+        if (!set.test(static_cast<unsigned char>(text[i])))
+          return;
+    } else {
+      while (begin > 0 && end - begin < rule.max_length &&
+             set.test(static_cast<unsigned char>(text[begin - 1])))
+        --begin;
+      if (end - begin < rule.min_length ||
+          (begin > 0 && set.test(static_cast<unsigned char>(text[begin - 1]))))
+        return; // too short, or longer than the rule's longest
+    }
+    const std::string_view secret = text.substr(begin, end - begin);
+    add(rule, start + begin, start + end, secret, redact_value(secret), match_end,
+        begin > 0 ? text[begin - 1] : '\0', end < text.size() ? text[end] : '\0');
+  }
+
+  // A PEM private key: the END line matched; its BEGIN line must come
+  // before it, with a body of base64 between (escaped newlines in a JSON
+  // string and indentation in YAML allowed).
+  void confirm_pem(const Rule& rule, std::uint64_t match_end) {
+    auto [text, start] = text_before(match_end, k_window);
+    const auto end_line = text.rfind("-----END");
+    if (end_line == std::string_view::npos)
+      return;
+    const std::string_view label = text.substr(end_line + 8, text.size() - 5 - end_line - 8);
+    const auto begin_line = text.rfind(fmt::format("-----BEGIN{}-----", label), end_line);
+    if (begin_line == std::string_view::npos)
+      return;
+    const std::size_t body_start = begin_line + 10 + label.size() + 5;
+    std::string_view body = text.substr(body_start, end_line - body_start);
+    std::size_t base64 = 0;
+    bool header = false; // Proc-Type: and DEK-Info: of an encrypted key
+    for (std::size_t i = 0; i < body.size(); ++i) {
+      const char c = body[i];
+      if (c == '\\' && i + 1 < body.size() && (body[i + 1] == 'n' || body[i + 1] == 'r')) {
+        ++i;
+        header = false;
+      } else if (c == '\n' || c == '\r') {
+        header = false;
+      } else if (c == ':') {
+        header = true;
+      } else if (!header && (std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '+' ||
+                             c == '/' || c == '=')) {
+        ++base64;
+      }
+    }
+    if (base64 < 32)
+      return;
+    std::string first;
+    for (char c : body) {
+      if (first.size() == 4)
+        break;
+      if (std::isalnum(static_cast<unsigned char>(c)) != 0 && c != 'n')
+        first += c;
+    }
+    const std::string_view secret = text.substr(begin_line, text.size() - begin_line);
+    add(rule, start + begin_line, match_end, secret,
+        fmt::format("-----BEGIN{}----- {}****", label, first.substr(0, 4)), match_end);
+  }
+
+  void confirm_putty(const Rule& rule, std::uint64_t match_end) {
+    auto [text, start] = text_before(match_end, k_window);
+    const auto header = text.rfind("PuTTY-User-Key-File-");
+    if (header == std::string_view::npos)
+      return;
+    const auto eol = text.find('\n', header);
+    const std::string_view first_line =
+        text.substr(header, eol == std::string_view::npos ? std::string_view::npos : eol - header);
+    add(rule, start + header, match_end, text.substr(header),
+        std::string(first_line.substr(0, std::min<std::size_t>(first_line.size(), 32))) + " ****",
+        match_end);
+  }
+
+  // scheme://user:password@host: the match ends on the host's first byte.
+  void confirm_url(const Rule& rule, std::uint64_t match_end) {
+    auto [text, start] = text_before(match_end, 300);
+    if (text.size() < 2)
+      return;
+    const std::size_t at = text.size() - 2;
+    if (text[at] != '@')
+      return;
+    const auto scheme_end = text.rfind("://", at);
+    if (scheme_end == std::string_view::npos)
+      return;
+    const auto colon = text.find(':', scheme_end + 3);
+    if (colon == std::string_view::npos || colon >= at)
+      return;
+    const std::string_view password = text.substr(colon + 1, at - colon - 1);
+    const std::string_view user = text.substr(scheme_end + 3, colon - scheme_end - 3);
+    if (password.size() < 4 || password == user ||
+        std::string_view("$%{<[*").find(password.front()) != std::string_view::npos)
+      return;
+    // The passwords of examples and tests.
+    for (std::string_view word :
+         {"pass", "password", "passwd", "pwd", "secret", "foo", "bar", "baz", "test", "testing",
+          "user", "username", "admin", "root", "guest", "hunter2", "letmein", "s3cret"}) {
+      if (password.size() == word.size() &&
+          std::equal(password.begin(), password.end(), word.begin(),
+                     [](char a, char b) { return lower(a) == b; }))
+        return;
+    }
+    add(rule, start + colon + 1, start + at, password,
+        fmt::format("{}:{}@", user, redact_value(password)), match_end);
+  }
+
+  // "auth": "base64(user:password)".
+  void confirm_docker_auth(const Rule& rule, std::uint64_t match_end) {
+    auto [text, start] = text_before(match_end, static_cast<std::size_t>(rule.max_length) + 2);
+    if (text.empty() || text.back() != '"')
+      return;
+    const auto open = text.rfind('"', text.size() - 2);
+    if (open == std::string_view::npos)
+      return;
+    const std::string_view encoded = text.substr(open + 1, text.size() - open - 2);
+    auto decoded = util::base64_decode(encoded);
+    if (!decoded)
+      return;
+    const auto colon = decoded->find(':');
+    if (colon == std::string::npos || colon + 1 >= decoded->size())
+      return;
+    const std::string_view password = std::string_view(*decoded).substr(colon + 1);
+    if (is_placeholder(password))
+      return;
+    add(rule, start + open + 1, start + text.size() - 1, encoded,
+        fmt::format("{}:{}", decoded->substr(0, colon), redact_value(password)), match_end);
+  }
+
+  void on_match(unsigned id, std::uint64_t end) {
+    const auto& impl = db->impl();
+    if (id >= impl.rules.size())
+      return;
+    const Rule& rule = *impl.rules[id];
+    switch (rule.confirm) {
+    case Confirm::token:
+      confirm_token(rule, id, end);
+      break;
+    case Confirm::pem:
+      confirm_pem(rule, end);
+      break;
+    case Confirm::putty:
+      confirm_putty(rule, end);
+      break;
+    case Confirm::url:
+      confirm_url(rule, end);
+      break;
+    case Confirm::docker_auth:
+      confirm_docker_auth(rule, end);
+      break;
+    }
+  }
+
+  static int callback(unsigned id, unsigned long long /*from*/, unsigned long long to,
+                      unsigned /*flags*/, void* context) {
+    static_cast<State*>(context)->on_match(id, to);
+    return 0;
+  }
+};
+
+core::Result<Scanner> Scanner::open(std::shared_ptr<const Database> db) {
+  Scanner s;
+  s.m_state = std::make_unique<State>();
+  s.m_state->db = std::move(db);
+  if (hs_alloc_scratch(s.m_state->db->impl().db, &s.m_state->scratch) != HS_SUCCESS)
+    return core::fail(core::ErrorKind::internal, "secret scanner", "cannot allocate its scratch");
+  return s;
+}
+
+Scanner::~Scanner() = default;
+Scanner::Scanner(Scanner&&) noexcept = default;
+Scanner& Scanner::operator=(Scanner&&) noexcept = default;
+
+core::Status Scanner::begin(std::string_view path) {
+  auto& s = *m_state;
+  if (s.stream != nullptr) {
+    hs_close_stream(s.stream, nullptr, nullptr, nullptr);
+    s.stream = nullptr;
+  }
+  if (hs_open_stream(s.db->impl().db, 0, &s.stream) != HS_SUCCESS)
+    return core::fail(core::ErrorKind::internal, std::string(path), "cannot open a scan stream");
+  s.path = path;
+  s.path_allowed = allowed_path(path);
+  s.length = 0;
+  s.lines_before_block = 0;
+  s.tail.clear();
+  s.block = {};
+  s.hits.clear();
+  s.spans.clear();
+  return {};
+}
+
+core::Status Scanner::feed(std::string_view block) {
+  auto& s = *m_state;
+  while (!block.empty()) {
+    // Hyperscan takes at most 4 GiB at a time.
+    const std::string_view part = block.substr(0, std::size_t{1} << 30);
+    block.remove_prefix(part.size());
+    s.block = part;
+    if (hs_scan_stream(s.stream, part.data(), static_cast<unsigned>(part.size()), 0, s.scratch,
+                       State::callback, &s) != HS_SUCCESS)
+      return core::fail(core::ErrorKind::internal, s.path, "the secret scan failed");
+    s.lines_before_block += static_cast<std::uint32_t>(std::count(part.begin(), part.end(), '\n'));
+    s.length += part.size();
+    if (part.size() >= k_window) {
+      s.tail.assign(part.substr(part.size() - k_window));
+    } else {
+      s.tail.append(part);
+      if (s.tail.size() > k_window)
+        s.tail.erase(0, s.tail.size() - k_window);
+    }
+    s.block = {};
+  }
+  return {};
+}
+
+core::Result<std::vector<Hit>> Scanner::finish() {
+  auto& s = *m_state;
+  // Matches anchored at the end ($) are reported on close; the whole
+  // stream is then the tail (block empty).
+  if (s.stream != nullptr) {
+    const hs_error_t rc = hs_close_stream(s.stream, s.scratch, State::callback, &s);
+    s.stream = nullptr;
+    if (rc != HS_SUCCESS)
+      return core::fail(core::ErrorKind::internal, s.path, "the secret scan failed");
+  }
+  // A generic rule's hit inside another rule's is the same secret.
+  std::vector<bool> drop(s.hits.size(), false);
+  for (const auto& g : s.spans) {
+    if (!s.hits[g.hit].rule->generic)
+      continue;
+    for (const auto& o : s.spans)
+      if (!s.hits[o.hit].rule->generic && o.begin < g.end && g.begin < o.end)
+        drop[g.hit] = true;
+  }
+  std::vector<Hit> out;
+  for (std::size_t i = 0; i < s.hits.size(); ++i)
+    if (!drop[i])
+      out.push_back(std::move(s.hits[i]));
+  std::stable_sort(out.begin(), out.end(),
+                   [](const Hit& a, const Hit& b) { return a.offset < b.offset; });
+  s.hits.clear();
+  s.spans.clear();
+  return out;
+}
+
+core::Result<std::vector<Hit>> scan_text(std::string_view text, std::string_view path) {
+  MOAT_TRY_ASSIGN(db, Database::builtin());
+  MOAT_TRY_ASSIGN(scanner, Scanner::open(db));
+  MOAT_TRY(scanner.begin(path));
+  MOAT_TRY(scanner.feed(text));
+  return scanner.finish();
+}
+
+bool allowed_path(std::string_view path) {
+  for (std::string_view dir :
+       {std::string_view("usr/share/doc/"), std::string_view("usr/share/man/")}) {
+    const auto at = path.find(dir);
+    if (at == 0 || (at != std::string_view::npos && path[at - 1] == '/'))
+      return true;
+  }
+  // A package's own tests: site-packages/NAME/tests/, dist-packages/...,
+  // node_modules/NAME/test/, Go's testdata/.
+  for (auto root : {std::string_view("site-packages/"), std::string_view("dist-packages/"),
+                    std::string_view("node_modules/")}) {
+    const auto at = path.find(root);
+    if (at == std::string_view::npos)
+      continue;
+    const std::string_view rest = path.substr(at + root.size());
+    for (auto dir :
+         {std::string_view("/tests/"), std::string_view("/test/"), std::string_view("/testing/")})
+      if (rest.find(dir) != std::string_view::npos)
+        return true;
+  }
+  if (path.find("/testdata/") != std::string_view::npos)
+    return true;
+  // Anything an installed package keeps under a test directory in /usr.
+  if (path.starts_with("/usr/") || path.starts_with("usr/")) {
+    for (auto dir : {std::string_view("/tests/"), std::string_view("/test/")})
+      if (path.find(dir) != std::string_view::npos)
+        return true;
+  }
+  return false;
+}
+
+bool is_placeholder(std::string_view secret) {
+  if (secret.empty())
+    return true;
+  if (std::all_of(secret.begin(), secret.end(), [&](char c) { return c == secret.front(); }))
+    return true;
+  for (std::string_view word :
+       {"example", "xxxx", "changeme", "change_me", "placeholder", "dummy", "redacted", "your_",
+        "your-", "<", "${", "{{", "****", "1234567890", "abcdefgh", "sample"})
+    if (contains_caseless(secret, word))
+      return true;
+  return false;
+}
+
+double entropy(std::string_view text) {
+  if (text.empty())
+    return 0;
+  std::array<std::size_t, 256> counts{};
+  for (char c : text)
+    ++counts[static_cast<unsigned char>(c)];
+  double bits = 0;
+  const auto n = static_cast<double>(text.size());
+  for (std::size_t c : counts) {
+    if (c == 0)
+      continue;
+    const double p = static_cast<double>(c) / n;
+    bits -= p * std::log2(p);
+  }
+  return bits;
+}
+
+} // namespace moat::secrets

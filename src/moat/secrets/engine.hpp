@@ -1,0 +1,86 @@
+#pragma once
+// The secret scanner: every rule in one Hyperscan database, scanned in
+// streaming mode, so a file or a layer is read once, in blocks of any
+// size, and a secret split across two blocks is still found. Each match is
+// confirmed on a bounded window of the text before it (the last 16 KiB are
+// kept across blocks): the secret is cut out, its entropy measured and the
+// placeholder and path allow rules applied.
+
+#include <moat/core/result.hpp>
+#include <moat/secrets/rules.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace moat::secrets {
+
+// A confirmed secret.
+struct Hit {
+  const Rule* rule = nullptr;
+  std::uint64_t offset = 0; // of the secret's first byte in the stream
+  std::uint32_t line = 1;   // 1-based, of its first byte
+  std::uint32_t column = 1; // 1-based, in bytes
+  std::string redacted;     // never the whole secret
+  std::string fingerprint;  // stable for the rule and the secret: for ignores
+};
+
+// The compiled rules, shared by every scanner (and thread).
+class Database {
+public:
+  // The built-in rules, compiled on first use.
+  [[nodiscard]] static core::Result<std::shared_ptr<const Database>> builtin();
+  ~Database();
+  Database(const Database&) = delete;
+  Database& operator=(const Database&) = delete;
+
+  struct Impl;
+  [[nodiscard]] const Impl& impl() const { return *m_impl; }
+
+private:
+  explicit Database(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> m_impl;
+};
+
+// Scans one stream (a file) at a time; reusable for the next. Not
+// thread-safe: one per thread.
+class Scanner {
+public:
+  static core::Result<Scanner> open(std::shared_ptr<const Database> db);
+  ~Scanner();
+  Scanner(Scanner&&) noexcept;
+  Scanner& operator=(Scanner&&) noexcept;
+
+  // Starts a stream; PATH decides the path allow rules (package
+  // documentation and test data).
+  core::Status begin(std::string_view path);
+  // The next block of the stream.
+  core::Status feed(std::string_view block);
+  // Ends the stream: its hits, in the order of their offsets.
+  core::Result<std::vector<Hit>> finish();
+
+private:
+  Scanner() = default;
+  struct State;
+  std::unique_ptr<State> m_state;
+};
+
+// Scans TEXT as one whole stream.
+[[nodiscard]] core::Result<std::vector<Hit>> scan_text(std::string_view text,
+                                                       std::string_view path = {});
+
+// Whether PATH is documentation or test data of an installed package,
+// where examples of secrets are expected: /usr/share/doc,
+// site-packages/*/tests, ...
+[[nodiscard]] bool allowed_path(std::string_view path);
+
+// Whether SECRET is a placeholder or an example: ${VAR}, <token>, xxxx,
+// EXAMPLE, changeme, one character repeated, ...
+[[nodiscard]] bool is_placeholder(std::string_view secret);
+
+// Shannon entropy of TEXT, in bits per byte.
+[[nodiscard]] double entropy(std::string_view text);
+
+} // namespace moat::secrets

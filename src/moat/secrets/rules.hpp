@@ -1,0 +1,45 @@
+#pragma once
+// The secret rules, as data: one sorted table, each rule a check (SE0xx)
+// with its Hyperscan pattern and how a match is confirmed and cut out.
+
+#include <moat/core/check.hpp>
+
+#include <cstdint>
+#include <span>
+#include <string_view>
+
+namespace moat::secrets {
+
+// How a match is confirmed, and its secret cut out of the text, once the
+// pattern has matched. Every pattern's match ends where the secret ends, or
+// one delimiter after it.
+enum class Confirm : std::uint8_t {
+  token,       // the run of the rule's characters that ends there
+  pem,         // a PEM END line: its BEGIN line and a body must come before
+  putty,       // PuTTY's Private-Lines: the key file's header must come before
+  url,         // scheme://user:password@: the password
+  docker_auth, // a registry's "auth": base64 of user:password
+};
+
+struct Rule {
+  std::string_view id;      // the check's id, "SE001"
+  std::string_view family;  // "AWS", "GitHub", ... (the corpus's families)
+  std::string_view pattern; // Hyperscan expression
+  bool caseless;
+  Confirm confirm;
+  std::string_view chars;   // the secret's characters, a class body: "A-Za-z0-9_"
+  std::uint16_t min_length; // of the secret (a fixed length takes the last
+  std::uint16_t max_length; // max_length characters)
+  double min_entropy;       // Shannon bits per character of the secret; 0: none
+  bool generic;             // a hit that overlaps another rule's is dropped
+};
+
+// The built-in rules, sorted by id; checks() has their CheckInfo in the
+// same order.
+[[nodiscard]] std::span<const Rule> builtin_rules();
+[[nodiscard]] std::span<const core::CheckInfo> checks();
+
+// The check of a rule.
+[[nodiscard]] const core::CheckInfo& check_of(const Rule& rule);
+
+} // namespace moat::secrets

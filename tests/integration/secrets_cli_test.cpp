@@ -1,0 +1,118 @@
+// moat secrets, end to end.
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "testutil.hpp"
+
+#include <algorithm>
+#include <filesystem>
+#include <set>
+#include <string>
+
+using moat::test::run_moat;
+using moat::test::TempDir;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+namespace {
+
+// A token that looks real, built here so no file in the repository holds one.
+std::string fake_github_token() {
+  std::string body;
+  for (int i = 0; i < 36; ++i)
+    body += "Zq7xW2kLp9RtY4vBn8MhJ3cF6dGs5aE1"[(i * 7 + 3) % 32];
+  return "ghp_" + body;
+}
+
+} // namespace
+
+TEST(SecretsCli, ADirectoryWithASecretFailsAndNamesFileLineAndRule) {
+  TempDir dir;
+  std::filesystem::create_directories(dir.path() / "app" / ".git");
+  const std::string secret = fake_github_token();
+  dir.write("app/README.md", "# app\nNothing here.\n");
+  dir.write("app/deploy.env", "REGION=eu\nGITHUB_TOKEN=" + secret + "\n");
+  dir.write("app/.git/config", "token=" + secret + "\n"); // skipped
+  auto r = run_moat("secrets --format json " + (dir.path() / "app").string());
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_THAT(r.out, Not(HasSubstr(secret)));
+  const auto doc = nlohmann::json::parse(r.out);
+  EXPECT_EQ(doc["command"], "secrets");
+  const auto& findings = doc["targets"][0]["findings"];
+  ASSERT_EQ(findings.size(), 1U) << r.out;
+  EXPECT_EQ(findings[0]["id"], "SE009");
+  EXPECT_THAT(findings[0]["aliases"].dump(), HasSubstr("github-pat"));
+  EXPECT_THAT(findings[0]["location"]["file"].get<std::string>(), HasSubstr("deploy.env"));
+  EXPECT_EQ(findings[0]["location"]["line"], 2);
+  EXPECT_EQ(findings[0]["location"]["column"], 14);
+}
+
+TEST(SecretsCli, ACleanDirectoryPassesAndIgnoreByAliasWorks) {
+  TempDir dir;
+  dir.write("ok.txt", "password = ${DB_PASSWORD}\nAKIAIOSFODNN7EXAMPLE\n");
+  auto clean = run_moat("secrets " + dir.path().string());
+  EXPECT_EQ(clean.exit_code, 0) << clean.out << clean.err;
+  dir.write("bad.txt", "GITHUB_TOKEN=" + fake_github_token() + "\n");
+  auto bad = run_moat("secrets " + dir.path().string());
+  EXPECT_EQ(bad.exit_code, 1) << bad.out << bad.err;
+  auto ignored = run_moat("secrets --ignore github-pat " + dir.path().string());
+  EXPECT_EQ(ignored.exit_code, 0) << ignored.out << ignored.err;
+}
+
+TEST(SecretsCli, SarifCarriesTheRuleAndNeverTheSecret) {
+  TempDir dir;
+  const std::string secret = fake_github_token();
+  dir.write("env", "T=" + secret + "\n");
+  auto r = run_moat("secrets --format sarif " + (dir.path() / "env").string());
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_THAT(r.out, Not(HasSubstr(secret)));
+  const auto doc = nlohmann::json::parse(r.out);
+  EXPECT_EQ(doc["version"], "2.1.0");
+  EXPECT_EQ(doc["runs"][0]["results"][0]["ruleId"], "SE009");
+}
+
+TEST(SecretsCli, AMissingPathIsOneLineAndExitTwo) {
+  auto r = run_moat("secrets /nonexistent/moat-secrets-path");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("/nonexistent/moat-secrets-path"));
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1);
+  EXPECT_EQ(r.out, "");
+}
+
+TEST(SecretsCli, TheBuildContextIsWhatDockerBuildSends) {
+  TempDir dir;
+  const std::string secret = fake_github_token();
+  const std::string line = "T=" + secret + "\n";
+  dir.write(".dockerignore", "# comment\nsecrets\n*.env\n!keep.env\n**/*.bak\nDockerfile\n");
+  dir.write("secrets/a.txt", line);                     // left out (a directory)
+  dir.write("app.env", line);                           // left out (*.env)
+  dir.write("keep.env", line);                          // brought back by !keep.env
+  dir.write("src/old/config.bak", line);                // left out (**/*.bak)
+  dir.write("src/config.txt", line);                    // sent
+  dir.write("Dockerfile", "FROM scratch\nENV " + line); // always sent
+  auto r = run_moat("secrets --format json --context " + dir.path().string());
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  const auto doc = nlohmann::json::parse(r.out);
+  std::set<std::string> files;
+  for (const auto& f : doc["targets"][0]["findings"])
+    files.insert(std::filesystem::path(f["location"]["file"].get<std::string>())
+                     .lexically_relative(dir.path())
+                     .generic_string());
+  EXPECT_EQ(files, (std::set<std::string>{"Dockerfile", "keep.env", "src/config.txt"})) << r.out;
+}
+
+TEST(SecretsCli, ADockerfilesOwnIgnoreFileWinsOverTheContexts) {
+  TempDir dir;
+  const std::string line = "T=" + fake_github_token() + "\n";
+  dir.write(".dockerignore", "nothing-matches\n");
+  dir.write("build/app.Dockerfile", "FROM scratch\n");
+  dir.write("build/app.Dockerfile.dockerignore", "conf\n");
+  dir.write("conf/x.txt", line);
+  auto own = run_moat("secrets --context " + dir.path().string() + " -f " +
+                      (dir.path() / "build/app.Dockerfile").string());
+  EXPECT_EQ(own.exit_code, 0) << own.out << own.err;
+  auto context = run_moat("secrets --context " + dir.path().string());
+  EXPECT_EQ(context.exit_code, 1) << context.out << context.err;
+}
