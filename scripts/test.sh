@@ -85,7 +85,7 @@ python3 -c '
 import json, os, shlex, sys
 for e in json.load(open(sys.argv[1])):
     if not os.path.exists(e["file"]):
-        continue  # generated at build time (the secret rules' database)
+        continue  # generated at build time (the database of the secret rules)
     args = shlex.split(e["command"])
     out = []
     skip = False
