@@ -11,10 +11,7 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 runs=${1:-10}
 cache=${MOAT_BENCH_CACHE:-/var/cache/moat-bench}
-mirror=${MOAT_DEBIAN_MIRROR:-http://deb.debian.org/debian}
-packages=python3,perl,git,curl,openssl,ca-certificates,gnupg,build-essential,libssl-dev,\
-procps,less,vim-tiny,iproute2,iputils-ping,net-tools,rsync,unzip,xz-utils,zstd,file,\
-python3-pip,python3-venv,python3-requests,python3-yaml,runc
+. "$root/bench/rootfs.sh"
 
 for tool in debootstrap umoci skopeo hyperfine zstd bsdtar; do
   command -v "$tool" >/dev/null || { echo "bench/image.sh: $tool is needed" >&2; exit 2; }
@@ -24,12 +21,7 @@ cmake --preset release >/dev/null
 cmake --build --preset release --target moat >/dev/null
 moat="$root/build/release/src/moat"
 
-mkdir -p "$cache"
-if [ ! -d "$cache/rootfs/usr" ]; then
-  rm -rf "$cache/rootfs"
-  debootstrap --variant=minbase --include="$packages" bookworm "$cache/rootfs" "$mirror" >/dev/null
-  rm -rf "$cache/rootfs/dev/"* "$cache/rootfs/proc/"* "$cache/rootfs/sys/"*
-fi
+bench_rootfs "$cache"
 if [ ! -f "$cache/oci/index.json" ]; then
   rm -rf "$cache/oci" "$cache/oci-zstd" "$cache/bundle"
   umoci init --layout "$cache/oci"

@@ -47,6 +47,11 @@ TEST(SecretsCli, ADirectoryWithASecretFailsAndNamesFileLineAndRule) {
   EXPECT_THAT(findings[0]["location"]["file"].get<std::string>(), HasSubstr("deploy.env"));
   EXPECT_EQ(findings[0]["location"]["line"], 2);
   EXPECT_EQ(findings[0]["location"]["column"], 14);
+  // The text report names the file inside the directory, then line:column.
+  auto text = run_moat("secrets " + (dir.path() / "app").string());
+  EXPECT_EQ(text.exit_code, 1);
+  EXPECT_THAT(text.out, HasSubstr("/app/deploy.env:2:14  CRITICAL  SE009 (github-pat)"));
+  EXPECT_THAT(text.out, Not(HasSubstr(secret)));
 }
 
 TEST(SecretsCli, ACleanDirectoryPassesAndIgnoreByAliasWorks) {
@@ -115,4 +120,51 @@ TEST(SecretsCli, ADockerfilesOwnIgnoreFileWinsOverTheContexts) {
   EXPECT_EQ(own.exit_code, 0) << own.out << own.err;
   auto context = run_moat("secrets --context " + dir.path().string());
   EXPECT_EQ(context.exit_code, 1) << context.out << context.err;
+}
+
+TEST(SecretsCli, TheReportIsTheSameOnOneThreadAndOnMany) {
+  TempDir dir;
+  for (int i = 0; i < 24; ++i)
+    dir.write("d" + std::to_string(i % 3) + "/f" + std::to_string(i) + ".txt",
+              i % 2 == 0 ? "T=" + fake_github_token() + "\n" : "nothing\n");
+  auto one = run_moat("secrets --format json --threads 1 " + dir.path().string());
+  auto many = run_moat("secrets --format json --threads 4 " + dir.path().string());
+  EXPECT_EQ(one.exit_code, 1) << one.err;
+  EXPECT_EQ(many.exit_code, 1) << many.err;
+  EXPECT_EQ(nlohmann::json::parse(one.out)["targets"][0]["findings"].size(), 12U);
+  EXPECT_EQ(one.out, many.out);
+}
+
+TEST(SecretsCli, MoatignoreTakesAFingerprintOrACheckUnderAPath) {
+  TempDir dir;
+  const std::string secret = fake_github_token();
+  dir.write("src/app.env", "T=" + secret + "\n");
+  dir.write("fixtures/keys.env", "T=" + secret + "x\n"); // another secret (length 41 is no token)
+  dir.write("fixtures/more.env", "NPM_TOKEN=npm_" + fake_github_token().substr(4) + "\n");
+  auto all = run_moat("secrets --format json .", dir.path());
+  ASSERT_EQ(all.exit_code, 1) << all.err;
+  const auto doc = nlohmann::json::parse(all.out);
+  const auto& findings = doc["targets"][0]["findings"];
+  ASSERT_EQ(findings.size(), 2U) << all.out;
+  const auto github = std::find_if(findings.begin(), findings.end(),
+                                   [](const auto& f) { return f["id"] == "SE009"; });
+  ASSERT_NE(github, findings.end()) << all.out;
+  const std::string message = (*github)["message"];
+  const std::string fingerprint = message.substr(message.rfind(' ') + 1);
+  ASSERT_EQ(fingerprint.size(), 16U) << message;
+  // The fingerprint ignores that secret; the npm token under fixtures/ is
+  // ignored by its check and the path.
+  dir.write(".moatignore", fingerprint + "  # rotated\nnpm-access-token path:./fixtures/\n");
+  auto quiet = run_moat("secrets --format json .", dir.path());
+  EXPECT_EQ(quiet.exit_code, 0) << quiet.out << quiet.err;
+  EXPECT_EQ(nlohmann::json::parse(quiet.out)["targets"][0]["suppressed"], 2);
+  // An expired rule ignores nothing.
+  dir.write(".moatignore", fingerprint + " exp:2020-01-01\n");
+  auto expired = run_moat("secrets --format json .", dir.path());
+  EXPECT_EQ(expired.exit_code, 1) << expired.out << expired.err;
+  // A broken ignore file is one line and exit 2.
+  dir.write(".moatignore", fingerprint + " exp:yesterday\n");
+  auto broken = run_moat("secrets .", dir.path());
+  EXPECT_EQ(broken.exit_code, 2);
+  EXPECT_THAT(broken.err, HasSubstr(".moatignore"));
 }

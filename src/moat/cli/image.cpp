@@ -8,6 +8,7 @@
 #include <moat/image/checks.hpp>
 #include <moat/image/source.hpp>
 #include <moat/image/union.hpp>
+#include <moat/secrets/rules.hpp>
 #include <moat/trust/trust.hpp>
 #include <moat/util/file.hpp>
 #include <moat/util/strings.hpp>
@@ -28,6 +29,7 @@ struct ImageOptions {
   std::string target;
   bool list_packages = false;
   std::string trust_policy;
+  bool skip_secrets = false;
 };
 
 int run_image(ImageOptions& opts) {
@@ -51,6 +53,7 @@ int run_image(ImageOptions& opts) {
         "update` (online) or `moat db import` (offline), or pass --skip-vulns",
         vuln::default_db_path().string());
   }
+  opts.source.scan_secrets = !opts.skip_secrets;
   auto loaded = load_and_catalog(opts.target, opts.source, opts.common);
   if (!loaded)
     return report_error(loaded.error());
@@ -96,6 +99,7 @@ int run_image(ImageOptions& opts) {
   // Findings come from the image table and, for the history, the Dockerfile table.
   std::vector<core::CheckInfo> all(image::checks().begin(), image::checks().end());
   all.insert(all.end(), dockerfile::checks().begin(), dockerfile::checks().end());
+  all.insert(all.end(), secrets::checks().begin(), secrets::checks().end());
   if (!opts.trust_policy.empty())
     all.insert(all.end(), trust::checks().begin(), trust::checks().end());
   if (auto status = emit_reports(opts.common, "image", all, *policy, reports,
@@ -115,6 +119,8 @@ void attach_image(CLI::App& root, int& exit_code) {
   add_image_source_options(*cmd, opts->source);
   cmd->add_flag("--list-packages", opts->list_packages,
                 "Include the package inventory (SBOM) in the report");
+  cmd->add_flag("--skip-secrets", opts->skip_secrets,
+                "Do not run every file's bytes through the secret rules (SE ids)");
   cmd->add_option("--policy", opts->trust_policy,
                   "Also judge the image's signatures by this trust policy (TR003)")
       ->option_text("FILE");

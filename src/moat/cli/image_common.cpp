@@ -56,6 +56,7 @@ core::Result<image::ScannedImage> load_image_with_progress(const std::string& ta
     return std::unexpected(layer_size.error());
   source.limits.max_uncompressed = *layer_size;
   source.limits.max_entries = options.max_files;
+  source.limits.scan_secrets = options.scan_secrets;
   const auto timeout = parse_timeout_option(options.timeout);
   if (!timeout)
     return std::unexpected(timeout.error());

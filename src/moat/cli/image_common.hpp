@@ -24,8 +24,9 @@ struct ImageSourceOptions {
   std::string max_layer_size = "256GiB";
   std::uint64_t max_files = 1'000'000;
   bool no_progress = false;
-  std::string keep_blobs;   // image::SourceOptions::keep_blobs (moat run)
-  bool skip_layers = false; // image::SourceOptions::skip_layers (moat run)
+  std::string keep_blobs;    // image::SourceOptions::keep_blobs (moat run)
+  bool skip_layers = false;  // image::SourceOptions::skip_layers (moat run)
+  bool scan_secrets = false; // image::ScanLimits::scan_secrets (moat image, moat run --fail-on)
 };
 
 // Adds --platform, --ca-cert, --insecure, --no-progress.

@@ -216,6 +216,7 @@ core::Result<PreparedImage> prepare_image(const RunImageOptions& options) {
     return fail(ErrorKind::io, work.path.string(), ec.message());
   auto source = options.source;
   source.keep_blobs = blobs.string();
+  source.scan_secrets = !options.fail_on.empty(); // judged as moat image judges it
   image::Image image;
   if (!options.fail_on.empty()) {
     auto loaded = load_and_catalog(options.target, source, common);

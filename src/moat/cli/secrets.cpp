@@ -5,6 +5,8 @@
 #include <moat/secrets/engine.hpp>
 #include <moat/util/file.hpp>
 #include <moat/util/strings.hpp>
+#include <moat/util/time.hpp>
+#include <moat/vuln/suppress.hpp>
 
 #include <fmt/format.h>
 
@@ -13,10 +15,14 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <ctime>
 #include <filesystem>
 #include <memory>
+#include <optional>
+#include <thread>
 
 namespace moat::cli {
 
@@ -29,13 +35,43 @@ struct SecretsOptions {
   std::vector<std::string> paths;
   std::string context;
   std::string dockerfile;
+  unsigned threads = 0; // 0: one per core
+  std::string ignore_file;
+};
+
+// .moatignore: a line whose id is a finding's fingerprint ignores that
+// secret wherever it is; a check id or alias with path:PREFIX ignores the
+// check under that path.
+struct Ignores {
+  std::vector<vuln::IgnoreRule> rules;
+  std::string today;
+
+  [[nodiscard]] bool covers(const core::CheckInfo& check, std::string_view fingerprint,
+                            std::string_view file) const {
+    for (const auto& r : rules) {
+      if (!vuln::rule_active(r, today))
+        continue;
+      if (r.id == fingerprint)
+        return true;
+      if (core::check_matches(check, r.id) && !r.path.empty() && file.starts_with(r.path))
+        return true;
+    }
+    return false;
+  }
+};
+
+struct Scanned {
+  core::Findings findings;
+  int suppressed = 0;
 };
 
 constexpr std::size_t k_block = std::size_t{1} << 20;
 
-// Scans the regular file PATH (as named in the report: SHOWN) into REPORT.
-core::Status scan_file(secrets::Scanner& scanner, const fs::path& path, const std::string& shown,
-                       core::TargetReport& report, std::string& buffer) {
+// The findings in the regular file PATH (named SHOWN in the report),
+// read once in blocks of BUFFER's size.
+core::Result<Scanned> scan_file(secrets::Scanner& scanner, const fs::path& path,
+                                const std::string& shown, const Ignores& ignores,
+                                std::string& buffer) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
   if (fd < 0)
     return core::fail(core::ErrorKind::io, shown, std::strerror(errno));
@@ -56,29 +92,33 @@ core::Status scan_file(secrets::Scanner& scanner, const fs::path& path, const st
     MOAT_TRY(scanner.feed(std::string_view(buffer.data(), static_cast<std::size_t>(n))));
   }
   MOAT_TRY_ASSIGN(hits, scanner.finish());
+  Scanned out;
   for (auto& hit : hits) {
     core::Finding f;
     f.check = &secrets::check_of(*hit.rule);
+    if (ignores.covers(*f.check, hit.fingerprint, shown)) {
+      ++out.suppressed;
+      continue;
+    }
     f.severity = f.check->severity;
     f.message =
         fmt::format("{} ({}); fingerprint {}", f.check->title, hit.redacted, hit.fingerprint);
     f.location.file = shown;
     f.location.line = static_cast<int>(hit.line);
     f.location.column = static_cast<int>(hit.column);
-    report.findings.push_back(std::move(f));
+    out.findings.push_back(std::move(f));
   }
-  return {};
+  return out;
 }
 
 // PATH and, for a directory, every regular file under it (symlinks are not
 // followed; .git is skipped).
-core::Status scan_path(secrets::Scanner& scanner, const std::string& path,
-                       core::TargetReport& report, std::string& buffer) {
+core::Result<std::vector<fs::path>> list_path(const std::string& path) {
   struct stat st {};
   if (::lstat(path.c_str(), &st) != 0)
     return core::fail(core::ErrorKind::io, path, std::strerror(errno));
   if (S_ISREG(st.st_mode))
-    return scan_file(scanner, path, path, report, buffer);
+    return std::vector<fs::path>{fs::path(path)};
   if (!S_ISDIR(st.st_mode))
     return core::fail(core::ErrorKind::usage, path, "not a regular file or a directory");
   std::error_code ec;
@@ -95,9 +135,7 @@ core::Status scan_path(secrets::Scanner& scanner, const std::string& path,
   if (ec)
     return core::fail(core::ErrorKind::io, path, ec.message());
   std::sort(files.begin(), files.end());
-  for (const auto& file : files)
-    MOAT_TRY(scan_file(scanner, file, file.string(), report, buffer));
-  return {};
+  return files;
 }
 
 // One line of a .dockerignore, as BuildKit reads it: trimmed, '!' for an
@@ -153,9 +191,8 @@ bool left_out(const std::vector<IgnorePattern>& patterns, std::string_view path)
 // applied (DOCKERFILE.dockerignore beside the Dockerfile first, as BuildKit
 // looks for it), symlinks sent as links (not read), and the Dockerfile,
 // which is sent whatever the .dockerignore says.
-core::Status scan_context(secrets::Scanner& scanner, const std::string& dir,
-                          const std::string& dockerfile, core::TargetReport& report,
-                          std::string& buffer) {
+core::Result<std::vector<fs::path>> list_context(const std::string& dir,
+                                                 const std::string& dockerfile) {
   struct stat st {};
   if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
     return core::fail(core::ErrorKind::usage, dir, "--context: not a directory");
@@ -201,8 +238,56 @@ core::Status scan_context(secrets::Scanner& scanner, const std::string& dir,
     files.insert(files.begin(), file);
   else if (!dockerfile.empty() && !fs::is_regular_file(file, same_ec))
     return core::fail(core::ErrorKind::io, dockerfile, "-f: no such Dockerfile");
-  for (const auto& f : files)
-    MOAT_TRY(scan_file(scanner, f, f.string(), report, buffer));
+  return files;
+}
+
+// Scans the files of every report, THREADS at a time (each thread with its
+// own scanner); findings keep the order of the files, and the first error
+// in that order wins, so the output does not depend on timing.
+core::Status scan_all(const std::shared_ptr<const secrets::Database>& db, unsigned threads,
+                      const Ignores& ignores, std::vector<core::TargetReport>& reports,
+                      const std::vector<std::vector<fs::path>>& files) {
+  struct Job {
+    std::size_t report;
+    const fs::path* file;
+  };
+  std::vector<Job> jobs;
+  for (std::size_t r = 0; r < files.size(); ++r)
+    for (const auto& f : files[r])
+      jobs.push_back(Job{r, &f});
+  std::vector<std::optional<core::Result<Scanned>>> results(jobs.size());
+  std::atomic<std::size_t> next{0};
+  std::atomic<bool> failed{false};
+  auto worker = [&]() -> core::Status {
+    MOAT_TRY_ASSIGN(scanner, secrets::Scanner::open(db));
+    std::string buffer;
+    for (std::size_t i = next++; i < jobs.size() && !failed; i = next++) {
+      results[i] = scan_file(scanner, *jobs[i].file, jobs[i].file->string(), ignores, buffer);
+      if (!*results[i])
+        failed = true;
+    }
+    return {};
+  };
+  const std::size_t count = std::max<std::size_t>(1, std::min<std::size_t>(threads, jobs.size()));
+  std::vector<core::Status> started(count);
+  {
+    std::vector<std::jthread> pool;
+    for (std::size_t t = 1; t < count; ++t)
+      pool.emplace_back([&, t] { started[t] = worker(); });
+    started[0] = worker();
+  }
+  for (const auto& st : started)
+    MOAT_TRY(st);
+  for (std::size_t i = 0; i < jobs.size(); ++i) {
+    if (!results[i])
+      continue; // not reached: an earlier file failed
+    if (!*results[i])
+      return std::unexpected(results[i]->error());
+    auto& report = reports[jobs[i].report];
+    for (auto& f : (*results[i])->findings)
+      report.findings.push_back(std::move(f));
+    report.suppressed += (*results[i])->suppressed;
+  }
   return {};
 }
 
@@ -222,33 +307,54 @@ int run_secrets(SecretsOptions& opts) {
   auto db = secrets::Database::builtin();
   if (!db)
     return report_error(db.error());
-  auto scanner = secrets::Scanner::open(*db);
-  if (!scanner)
-    return report_error(scanner.error());
   std::vector<core::TargetReport> reports;
+  std::vector<std::vector<fs::path>> files;
   std::vector<fs::path> inputs;
-  std::string buffer;
   if (!opts.context.empty()) {
+    auto listed = list_context(opts.context, opts.dockerfile);
+    if (!listed)
+      return report_error(listed.error());
     core::TargetReport report;
     report.target = opts.context;
     report.kind = "build context";
-    if (auto st = scan_context(*scanner, opts.context, opts.dockerfile, report, buffer); !st)
-      return report_error(st.error());
-    core::apply_policy(*policy, report);
-    core::sort_findings(report.findings);
     reports.push_back(std::move(report));
+    files.push_back(std::move(*listed));
     inputs.emplace_back(opts.context);
   }
   for (const auto& path : opts.paths) {
+    auto listed = list_path(path);
+    if (!listed)
+      return report_error(listed.error());
     core::TargetReport report;
     report.target = path;
     report.kind = "secrets";
-    if (auto st = scan_path(*scanner, path, report, buffer); !st)
-      return report_error(st.error());
+    reports.push_back(std::move(report));
+    files.push_back(std::move(*listed));
+    inputs.emplace_back(path);
+  }
+  Ignores ignores;
+  ignores.today = util::format_utc(std::time(nullptr), "%Y-%m-%d");
+  std::string ignore_path = opts.ignore_file;
+  std::error_code ec;
+  if (ignore_path.empty() && fs::is_regular_file(".moatignore", ec))
+    ignore_path = ".moatignore";
+  if (!ignore_path.empty()) {
+    auto text = util::read_file(ignore_path, std::size_t{16} << 20);
+    if (!text)
+      return report_error(core::Error{core::ErrorKind::io, ignore_path, text.error(), 0, 0});
+    auto rules = vuln::parse_ignore_file(*text, ignore_path);
+    if (!rules)
+      return report_error(rules.error());
+    ignores.rules = std::move(*rules);
+    inputs.emplace_back(ignore_path);
+  }
+  const unsigned threads =
+      opts.threads > 0 ? opts.threads : std::max(1U, std::thread::hardware_concurrency());
+  if (auto st = scan_all(*db, threads, ignores, reports, files); !st)
+    return report_error(st.error());
+  for (auto& report : reports) {
     core::apply_policy(*policy, report);
     core::sort_findings(report.findings);
-    reports.push_back(std::move(report));
-    inputs.emplace_back(path);
   }
   if (auto status =
           emit_reports(opts.common, "secrets", secrets::checks(), *policy, reports, inputs);
@@ -270,34 +376,48 @@ void attach_secrets(CLI::App& root, int& exit_code) {
                   "The Dockerfile of --context (default DIR/Dockerfile); its NAME.dockerignore "
                   "wins over the context's")
       ->option_text("DOCKERFILE");
+  cmd->add_option("--ignore-file", opts->ignore_file,
+                  "Suppressions: fingerprints, or check ids with path:PREFIX (default: "
+                  ".moatignore in the working directory)")
+      ->option_text("FILE");
+  cmd->add_option("--threads", opts->threads,
+                  "Files scanned at once, each on a thread of its own (default: one per core)")
+      ->option_text("N");
   // -f is the Dockerfile here, as for docker build: --format has no short form.
   add_common_options(*cmd, opts->common, "text, json, sarif, junit", false);
   cmd->footer(
-      std::string("DESCRIPTION:\n"
-                  "  Reads every byte of each file once, in blocks, against all secret rules\n"
-                  "  at once (one Hyperscan database): cloud keys (AWS, Google Cloud,\n"
-                  "  Azure), private keys (PEM blocks with a body, PuTTY), GitHub, GitLab,\n"
-                  "  Slack, Stripe, Twilio, SendGrid, npm and PyPI tokens, registry\n"
-                  "  credentials in Docker configs, passwords in URLs, JSON Web Tokens, and\n"
-                  "  values assigned to names like password or api_key. A match is\n"
-                  "  confirmed on the text before it: the secret is cut out, its entropy\n"
-                  "  must reach the rule's floor, and placeholders (${VAR}, <token>, xxxx,\n"
-                  "  EXAMPLE, changeme) and the documentation and test data of installed\n"
-                  "  packages are left alone. Findings show the secret redacted, never\n"
-                  "  whole, and a fingerprint of the rule and the secret. Directories are\n"
-                  "  walked without following symlinks; .git is skipped. `moat rules`\n"
-                  "  lists the rules (SE ids, with gitleaks' rule ids as aliases).\n"
-                  "  --context DIR scans the build context as `docker build` sends it, which\n"
-                  "  is what can end up in an image: the .dockerignore applied as BuildKit\n"
-                  "  applies it (exceptions with '!', '**', the last matching pattern\n"
-                  "  deciding, Dockerfile.dockerignore beside the Dockerfile first), symlinks\n"
-                  "  not followed, and the Dockerfile itself.\n\n"
-                  "EXAMPLES:\n"
-                  "  moat secrets .\n"
-                  "  moat secrets config/ deploy/.env --fail-on high\n"
-                  "  moat secrets . --format sarif -o secrets.sarif\n"
-                  "  moat secrets . --ignore SE024,jwt\n"
-                  "  moat secrets --context . -f build/Dockerfile --fail-on high\n\n") +
+      std::string(
+          "DESCRIPTION:\n"
+          "  Reads every byte of each file once, in blocks, against all secret rules\n"
+          "  at once (one Hyperscan database): cloud keys (AWS, Google Cloud,\n"
+          "  Azure), private keys (PEM blocks with a body, PuTTY), GitHub, GitLab,\n"
+          "  Slack, Stripe, Twilio, SendGrid, npm and PyPI tokens, registry\n"
+          "  credentials in Docker configs, passwords in URLs, JSON Web Tokens, and\n"
+          "  values assigned to names like password or api_key. A match is\n"
+          "  confirmed on the text before it: the secret is cut out, its entropy\n"
+          "  must reach the rule's floor, and placeholders (${VAR}, <token>, xxxx,\n"
+          "  EXAMPLE, changeme) and the documentation and test data of installed\n"
+          "  packages are left alone. Findings show the secret redacted, never\n"
+          "  whole, and a fingerprint of the rule and the secret. Directories are\n"
+          "  walked without following symlinks; .git is skipped. `moat rules`\n"
+          "  lists the rules (SE ids, with gitleaks' rule ids as aliases).\n"
+          "  --context DIR scans the build context as `docker build` sends it, which\n"
+          "  is what can end up in an image: the .dockerignore applied as BuildKit\n"
+          "  applies it (exceptions with '!', '**', the last matching pattern\n"
+          "  deciding, Dockerfile.dockerignore beside the Dockerfile first), symlinks\n"
+          "  not followed, and the Dockerfile itself.\n\n"
+          "SUPPRESSION:\n"
+          "  .moatignore (or --ignore-file), one rule a line:\n"
+          "    FINGERPRINT [exp:YYYY-MM-DD] [# why]   that secret, wherever it is\n"
+          "    ID path:PREFIX [exp:YYYY-MM-DD]        a check (SE id or alias) under PREFIX\n"
+          "  --ignore ID turns a check off everywhere; suppressed findings never\n"
+          "  fail the run.\n\n"
+          "EXAMPLES:\n"
+          "  moat secrets .\n"
+          "  moat secrets config/ deploy/.env --fail-on high\n"
+          "  moat secrets . --format sarif -o secrets.sarif\n"
+          "  moat secrets . --ignore SE024,jwt\n"
+          "  moat secrets --context . -f build/Dockerfile --fail-on high\n\n") +
       exit_status_help());
   cmd->callback(verb_callback(exit_code, [opts] { return run_secrets(*opts); }));
 }

@@ -1,6 +1,8 @@
 #include <moat/image/checks.hpp>
 
 #include <moat/dockerfile/lint.hpp>
+#include <moat/secrets/engine.hpp>
+#include <moat/secrets/rules.hpp>
 #include <moat/secrets/secrets.hpp>
 #include <moat/util/strings.hpp>
 
@@ -112,12 +114,33 @@ void check_config(const ScannedImage& scanned, Reporter& r) {
     const auto name = std::string_view(pair).substr(0, eq);
     const auto value =
         eq == std::string::npos ? std::string_view() : std::string_view(pair).substr(eq + 1);
-    if (auto hit = secrets::find_secret_value(value)) {
-      r.add("IM003",
-            fmt::format("ENV {} holds a {} ({})", name, hit->kind, secrets::redact(hit->value)));
+    // The secret engine reads NAME=value (its generic rule needs the name);
+    // the shapes it does not know (a key's first line alone) still count.
+    const auto found = secrets::scan_text(pair, "ENV");
+    if (found && !found->empty()) {
+      const auto& hit = found->front();
+      r.add("IM003", fmt::format("ENV {} holds a {} ({}, {})", name,
+                                 secrets::check_of(*hit.rule).title, hit.rule->id, hit.redacted));
+    } else if (auto shape = secrets::find_secret_value(value)) {
+      r.add("IM003", fmt::format("ENV {} holds a {} ({})", name, shape->kind,
+                                 secrets::redact(shape->value)));
     } else if (secrets::is_secret_name(name) && !value.empty()) {
       r.add("IM004", fmt::format("ENV {} looks like a secret ({})", name, secrets::redact(value)));
     }
+  }
+  // Labels are published with the image too. (The build history is read
+  // as a Dockerfile by the Dockerfile checks, whose DF064 reports secrets.)
+  for (const auto& [key, value] : c.labels) {
+    std::string pair = key;
+    pair += '=';
+    pair += value;
+    const auto found = secrets::scan_text(pair, "LABEL");
+    if (found)
+      for (const auto& hit : *found)
+        r.add(secrets::check_of(*hit.rule),
+              fmt::format("LABEL {}: {} ({}); fingerprint {}", key,
+                          secrets::check_of(*hit.rule).title, hit.redacted, hit.fingerprint),
+              {});
   }
   for (const auto& volume : c.volumes) {
     std::string v = volume;
@@ -382,8 +405,40 @@ void check_files(const ScannedImage& scanned, const UnionView& view, const Inven
       if (capture_kind(e.path) != Capture::credential)
         continue;
       const auto problem = credential_problem(e.path, c.content);
-      if (!problem.empty())
+      if (!problem.empty()) {
+        keyed.insert(c.entry);
         report_secret(static_cast<int>(l), c.entry, problem, "IM013");
+      }
+    }
+    // What the secret engine found in every file's bytes: under the rule's
+    // own id (SE...) where the file is visible, IM014 where a later layer
+    // deleted or overwrote it. A file already reported as a key or a
+    // credential file is not reported twice.
+    for (const auto& hit : layers[l].secrets) {
+      if (keyed.contains(hit.entry) || hit.rule == nullptr)
+        continue;
+      const auto& e = layers[l].entries[hit.entry];
+      const auto& check = secrets::check_of(*hit.rule);
+      const int by = view.hidden_by(static_cast<int>(l), hit.entry);
+      auto loc = r.at_layer(static_cast<int>(l), e.path);
+      loc.line = static_cast<int>(hit.line);
+      loc.column = static_cast<int>(hit.column);
+      if (by == -1) {
+        r.add(check,
+              fmt::format("/{}:{}:{}: {} ({}), added in {}; fingerprint {}", e.path, hit.line,
+                          hit.column, check.title, hit.redacted,
+                          r.describe_layer(static_cast<int>(l)), hit.fingerprint),
+              loc);
+      } else if (by >= 0) {
+        r.add("IM014",
+              fmt::format("/{}:{}:{}: {} ({}, {}) added in {} and {} in {}; it is still in the "
+                          "image",
+                          e.path, hit.line, hit.column, check.title, check.id, hit.redacted,
+                          r.describe_layer(static_cast<int>(l)),
+                          replaced_in(by, e.path) ? "overwritten" : "deleted",
+                          r.describe_layer(by)),
+              loc);
+      }
     }
   }
 

@@ -4,6 +4,7 @@
 #include <moat/inventory/java.hpp>
 #include <moat/inventory/rpm.hpp>
 #include <moat/lazy/lazy.hpp>
+#include <moat/secrets/engine.hpp>
 #include <moat/util/sha256.hpp>
 #include <moat/util/strings.hpp>
 
@@ -176,7 +177,22 @@ class EntryProcessor {
 public:
   EntryProcessor(LayerScan& scan, const ScanLimits& limits,
                  std::atomic<std::uint64_t>& capture_budget)
-      : m_scan(scan), m_limits(limits), m_capture_budget(capture_budget) {}
+      : m_scan(scan), m_limits(limits), m_capture_budget(capture_budget) {
+    if (!limits.scan_secrets)
+      return;
+    // One scanner per layer (layers are read in parallel); the database is
+    // shared and loaded once.
+    auto db = secrets::Database::builtin();
+    if (!db) {
+      m_error = db.error().to_string();
+      return;
+    }
+    auto scanner = secrets::Scanner::open(*db);
+    if (scanner)
+      m_secrets.emplace(std::move(*scanner));
+    else
+      m_error = scanner.error().to_string();
+  }
 
   // Set when the image's captured files outgrow ScanLimits::max_captured.
   [[nodiscard]] const std::optional<std::string>& error() const { return m_error; }
@@ -190,8 +206,10 @@ public:
     m_overflow = false;
     m_go.reset();
     m_first_chunk = true;
+    m_secret_feed = false;
     if (e.type != EntryType::file)
       return false;
+    m_secret_feed = m_secrets && m_secrets->begin("/" + e.path).has_value();
     m_capture = capture_kind(e.path);
     m_key_scan = e.size <= m_limits.max_key_scan;
     m_cap = cap_for(m_capture);
@@ -211,7 +229,7 @@ public:
           kind == inventory::RpmdbKind::ndb ? "an" : "a", inventory::rpmdb_kind_name(kind)));
     // Executables are looked at for Go build info; that needs their bytes.
     m_maybe_binary = e.size >= 64 && (e.mode & 0111U) != 0;
-    return m_capture != Capture::none || m_key_scan || m_maybe_binary;
+    return m_capture != Capture::none || m_key_scan || m_maybe_binary || m_secret_feed;
   }
 
   void feed(std::span<const std::byte> data) {
@@ -222,6 +240,9 @@ public:
     }
     if (m_go)
       m_go->feed(data);
+    if (m_secret_feed &&
+        !m_secrets->feed(std::string_view(reinterpret_cast<const char*>(data.data()), data.size())))
+      m_secret_feed = false;
     if (m_overflow || (m_capture == Capture::none && !m_key_scan))
       return;
     const std::size_t limit =
@@ -235,6 +256,13 @@ public:
 
   void end() {
     const auto& path = m_scan.entries[m_index].path;
+    if (m_secret_feed) {
+      m_secret_feed = false;
+      if (auto hits = m_secrets->finish())
+        for (auto& h : *hits)
+          m_scan.secrets.push_back(SecretHit{m_index, h.rule, h.line, h.column,
+                                             std::move(h.redacted), std::move(h.fingerprint)});
+    }
     if (m_go) {
       auto info = m_go->finish("/" + path);
       if (!info)
@@ -302,6 +330,8 @@ private:
   std::optional<inventory::GoBuildInfoScanner> m_go;
   std::atomic<std::uint64_t>& m_capture_budget;
   std::optional<std::string> m_error;
+  std::optional<secrets::Scanner> m_secrets;
+  bool m_secret_feed = false; // the current entry's bytes go to m_secrets
 };
 
 // Feeds a ByteReader to libarchive, hashing and counting the blob's bytes
@@ -553,6 +583,8 @@ core::Result<LayerScan> scan_layer(ByteReader& blob, std::string_view expected_d
   if (archive_read_open(a.get(), &feed, nullptr, feed_read, nullptr) != ARCHIVE_OK)
     return std::unexpected(archive_error("not a layer tar"));
   EntryProcessor processor(scan, limits, captures);
+  if (processor.error()) // the secret engine could not start
+    return fail(ErrorKind::internal, input, *processor.error());
   auto check_size = [&]() -> core::Status {
     const auto out = static_cast<std::uint64_t>(archive_filter_bytes(a.get(), 0));
     // Nothing is extracted, so a highly compressible layer (a disk image of
@@ -706,6 +738,8 @@ core::Result<LayerScan> scan_directory(const std::string& root, const std::strin
   LayerScan scan;
   std::atomic<std::uint64_t> captures{limits.max_captured};
   EntryProcessor processor(scan, limits, captures);
+  if (processor.error()) // the secret engine could not start
+    return fail(ErrorKind::internal, name, *processor.error());
   fs::recursive_directory_iterator it(root, fs::directory_options::none, ec);
   if (ec)
     return fail(ErrorKind::io, name, ec.message());

@@ -15,6 +15,10 @@
 #include <string_view>
 #include <vector>
 
+namespace moat::secrets {
+struct Rule;
+} // namespace moat::secrets
+
 namespace moat::image {
 
 enum class EntryType : std::uint8_t {
@@ -50,6 +54,16 @@ struct KeyHit {
   std::string kind; // "RSA private key", "OpenSSH private key", ...
 };
 
+// A secret the secret engine (secrets/engine.hpp) found in a file's bytes.
+struct SecretHit {
+  std::size_t entry = 0; // index into LayerScan::entries
+  const secrets::Rule* rule = nullptr;
+  std::uint32_t line = 0;
+  std::uint32_t column = 0;
+  std::string redacted;
+  std::string fingerprint;
+};
+
 // An entry that a careless extractor would obey: traversal, absolute path,
 // link escaping the root, device node.
 struct Anomaly {
@@ -71,6 +85,7 @@ struct LayerScan {
   std::vector<FileEntry> entries;
   std::vector<CapturedFile> captured;
   std::vector<KeyHit> keys;
+  std::vector<SecretHit> secrets; // every file, whole, whatever its size
   std::vector<Anomaly> anomalies;
   std::vector<UnreadFile> unread;
   std::vector<core::Package> packages; // found in binaries (Go build info, Java archives)
@@ -89,6 +104,7 @@ struct ScanLimits {
   std::size_t max_key_scan = std::size_t{1} << 20U;       // files scanned for private keys
   std::size_t max_archive = std::size_t{64} << 20U;       // a Java archive read for packages
   std::uint64_t max_captured = std::uint64_t{512} << 20U; // all captured files of the image
+  bool scan_secrets = false; // every byte of every file through the secret engine (moat image)
 };
 
 // What to do with a file's content, decided from its path.

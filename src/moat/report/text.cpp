@@ -41,16 +41,20 @@ std::string_view color_of(core::Severity s) {
 
 // Every field is escaped for the terminal: paths come from images, ids and
 // aliases from advisory feeds.
-std::string position_of(const core::Location& loc) {
+// A finding in another file than its target's (a file of a directory
+// that was scanned) names that file first.
+std::string position_of(const core::Location& loc, const std::string& target) {
   if (!loc.path.empty())
     return util::terminal_safe(loc.path);
   if (loc.history >= 0)
     return fmt::format("history[{}]", loc.history);
+  const std::string file =
+      loc.file.empty() || loc.file == target ? std::string() : util::terminal_safe(loc.file) + ":";
   if (loc.line <= 0)
-    return "-";
+    return file.empty() ? "-" : file.substr(0, file.size() - 1);
   if (loc.column <= 0)
-    return fmt::format("{}", loc.line);
-  return fmt::format("{}:{}", loc.line, loc.column);
+    return fmt::format("{}{}", file, loc.line);
+  return fmt::format("{}{}:{}", file, loc.line, loc.column);
 }
 
 std::string label_of(const core::CheckInfo& check) {
@@ -121,7 +125,7 @@ private:
     std::vector<std::string> positions;
     std::size_t position_width = 0;
     for (const auto* finding : listed) {
-      positions.push_back(position_of(finding->location));
+      positions.push_back(position_of(finding->location, report.target));
       position_width = std::max(position_width, positions.back().size());
     }
 

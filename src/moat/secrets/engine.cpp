@@ -3,6 +3,7 @@
 #include <moat/secrets/builtin_db.hpp>
 #include <moat/util/base64.hpp>
 #include <moat/util/sha256.hpp>
+#include <moat/util/strings.hpp>
 
 #include <fmt/format.h>
 #include <hs/hs.h>
@@ -20,6 +21,10 @@ namespace {
 // What a match may look back at: the longest secret a rule confirms (a
 // PGP private key block) fits.
 constexpr std::size_t k_window = std::size_t{16} << 10;
+
+// How far before a token's longest a run of its characters is followed,
+// to find where the token starts (Rule::starts).
+constexpr std::size_t k_lead = 64;
 
 using CharSet = std::bitset<256>;
 
@@ -244,7 +249,8 @@ struct Scanner::State {
 
   void confirm_token(const Rule& rule, std::size_t index, std::uint64_t match_end) {
     const CharSet& set = db->impl().chars[index];
-    auto [text, start] = text_before(match_end, static_cast<std::size_t>(rule.max_length) + 2);
+    auto [text, start] =
+        text_before(match_end, static_cast<std::size_t>(rule.max_length) + k_lead + 2);
     std::size_t end = text.size();
     if (end > 0 && !set.test(static_cast<unsigned char>(text[end - 1])))
       --end; // the delimiter after the token
@@ -257,12 +263,27 @@ struct Scanner::State {
         if (!set.test(static_cast<unsigned char>(text[i])))
           return;
     } else {
-      while (begin > 0 && end - begin < rule.max_length &&
+      const std::size_t walk = std::size_t{rule.max_length} + k_lead;
+      while (begin > 0 && end - begin < walk &&
              set.test(static_cast<unsigned char>(text[begin - 1])))
         --begin;
-      if (end - begin < rule.min_length ||
-          (begin > 0 && set.test(static_cast<unsigned char>(text[begin - 1]))))
-        return; // too short, or longer than the rule's longest
+      if (!rule.starts.empty()) {
+        // The token starts at the last of its prefixes that begins a word.
+        std::size_t found = std::string_view::npos;
+        for (auto prefix : util::split(rule.starts, ','))
+          for (auto at = text.find(prefix, begin); at != std::string_view::npos && at < end;
+               at = text.find(prefix, at + 1))
+            if ((at == 0 || std::isalnum(static_cast<unsigned char>(text[at - 1])) == 0) &&
+                (found == std::string_view::npos || at > found))
+              found = at;
+        if (found == std::string_view::npos)
+          return;
+        begin = found;
+      } else if (begin > 0 && set.test(static_cast<unsigned char>(text[begin - 1]))) {
+        return; // longer than the rule's longest
+      }
+      if (end - begin < rule.min_length || end - begin > rule.max_length)
+        return;
     }
     const std::string_view secret = text.substr(begin, end - begin);
     add(rule, start + begin, start + end, secret, redact_value(secret), match_end,
@@ -527,6 +548,30 @@ bool allowed_path(std::string_view path) {
   }
   if (path.find("/testdata/") != std::string_view::npos)
     return true;
+  // The shared libraries of the system's library directories: they carry
+  // self-test vectors (GnuTLS's FIPS keys), not anyone's secrets.
+  {
+    std::string_view p = path;
+    if (p.starts_with('/'))
+      p.remove_prefix(1);
+    const auto slash = p.rfind('/');
+    const std::string_view dir =
+        slash == std::string_view::npos ? std::string_view() : p.substr(0, slash);
+    const std::string_view name = slash == std::string_view::npos ? p : p.substr(slash + 1);
+    auto triplet_dir = [&](std::string_view root) { // usr/lib/x86_64-linux-gnu
+      if (!dir.starts_with(root))
+        return false;
+      const auto rest = dir.substr(root.size());
+      return rest.find('/') == std::string_view::npos &&
+             (rest.ends_with("-linux-gnu") || rest.ends_with("-linux-musl") ||
+              rest.ends_with("-linux-gnueabihf"));
+    };
+    const bool library_dir = dir == "lib" || dir == "lib64" || dir == "usr/lib" ||
+                             dir == "usr/lib64" || triplet_dir("lib/") || triplet_dir("usr/lib/");
+    if (library_dir && name.starts_with("lib") &&
+        (name.find(".so") != std::string_view::npos || name.ends_with(".a")))
+      return true;
+  }
   // Anything an installed package keeps under a test directory in /usr.
   if (path.starts_with("/usr/") || path.starts_with("usr/")) {
     for (auto dir : {std::string_view("/tests/"), std::string_view("/test/")})

@@ -32,6 +32,10 @@ struct Rule {
   std::uint16_t max_length; // max_length characters)
   double min_entropy;       // Shannon bits per character of the secret; 0: none
   bool generic;             // a hit that overlaps another rule's is dropped
+  // A token's possible first characters, comma-separated ("xox,xapp"): it
+  // starts at the last of them that begins a word in the run, not where
+  // the run of its characters begins (mate-xapp-status is no Slack token).
+  std::string_view starts;
 };
 
 // The built-in rules, sorted by id; checks() has their CheckInfo in the

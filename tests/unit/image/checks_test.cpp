@@ -68,6 +68,7 @@ std::unique_ptr<Run> run_target(const std::string& target, std::size_t max_datab
     options.limits.max_database = max_database;
   options.platform = "linux/amd64";
   options.threads = 2;
+  options.limits.scan_secrets = true; // as moat image reads
   auto scanned = load_image(target, options);
   if (!scanned)
     throw std::runtime_error(scanned.error().to_string());
@@ -518,6 +519,68 @@ TEST(ImageChecks, VisibleKeyIsReportedWhereItWasAdded) {
   EXPECT_EQ(f[0]->location.layer_digest, r->scanned.image.layers[1].digest);
   EXPECT_NE(f[0]->message.find("EC private key"), std::string::npos);
   EXPECT_FALSE(r->has("IM014"));
+}
+
+// --- every file through the secret engine ---------------------------------------
+
+// A GitHub token built here, so no file of the repository holds one.
+std::string fake_token() {
+  std::string body;
+  for (int i = 0; i < 36; ++i)
+    body += "Zq7xW2kLp9RtY4vBn8MhJ3cF6dGs5aE1"[(i * 5 + 1) % 32];
+  return "ghp_" + body;
+}
+
+TEST(ImageChecks, ATokenInAnyFileIsReportedUnderItsRuleWithLineAndLayer) {
+  auto r =
+      run(clean({tar_file("app/settings.env", "# app\nREGION=eu\nTOKEN=" + fake_token() + "\n")}));
+  auto f = r->with_id("SE009");
+  ASSERT_EQ(f.size(), 1U) << r->ids();
+  EXPECT_EQ(f[0]->location.path, "/app/settings.env");
+  EXPECT_EQ(f[0]->location.layer, 1);
+  EXPECT_EQ(f[0]->location.line, 3);
+  EXPECT_EQ(f[0]->location.column, 7);
+  EXPECT_EQ(f[0]->message.find(fake_token()), std::string::npos) << f[0]->message;
+  EXPECT_NE(f[0]->message.find("ghp_****"), std::string::npos) << f[0]->message;
+}
+
+TEST(ImageChecks, ATokenDeepInALargeFileIsFoundWholeNoSizeCap) {
+  // 3 MiB of text before it: beyond any per-file cap, and across many
+  // of the reader's blocks.
+  std::string big;
+  while (big.size() < (std::size_t{3} << 20))
+    big += "lorem ipsum dolor sit amet, consectetur adipiscing elit\n";
+  auto r = run(clean({tar_file("app/data.log", big + "token " + fake_token() + "\n")}));
+  auto f = r->with_id("SE009");
+  ASSERT_EQ(f.size(), 1U) << r->ids();
+  EXPECT_EQ(f[0]->location.line, static_cast<int>(std::count(big.begin(), big.end(), '\n')) + 1);
+}
+
+TEST(ImageChecks, ATokenInAFileALaterLayerDeletedIsIM014WithTheRule) {
+  auto r = run(clean_plus_layer({tar_file("app/settings.env", "TOKEN=" + fake_token() + "\n")},
+                                {tar_whiteout("app/settings.env")}));
+  EXPECT_FALSE(r->has("SE009"));
+  auto f = r->with_id("IM014");
+  ASSERT_EQ(f.size(), 1U) << r->ids();
+  EXPECT_EQ(f[0]->location.layer, 1);
+  EXPECT_NE(f[0]->message.find("SE009"), std::string::npos) << f[0]->message;
+  EXPECT_NE(f[0]->message.find("deleted in layer 3"), std::string::npos) << f[0]->message;
+}
+
+TEST(ImageChecks, AKeyIsReportedOnceAsAKeyNotAgainByTheEngine) {
+  auto r = run(clean({tar_file("app/tls/server.key", fake_key())}));
+  EXPECT_TRUE(r->has("IM012")) << r->ids();
+  EXPECT_FALSE(r->has("SE007")) << r->ids();
+}
+
+TEST(ImageChecks, ATokenInALabelIsReported) {
+  auto in = clean();
+  in.image.config["Labels"] = {{"ci.token", fake_token()},
+                               {"org.opencontainers.image.title", "app"}};
+  auto r = run(in);
+  auto f = r->with_id("SE009");
+  ASSERT_EQ(f.size(), 1U) << r->ids();
+  EXPECT_NE(f[0]->message.find("LABEL ci.token"), std::string::npos) << f[0]->message;
 }
 
 // --- credentials ------------------------------------------------------------------

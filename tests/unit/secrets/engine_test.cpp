@@ -117,6 +117,10 @@ std::vector<Sample> corpus() {
        "curl -X POST https://hooks.slack.com/services/T" + token(k_upper, 8, 24) + "/B" +
            token(k_upper, 10, 25) + "/" + token(k_alnum, 24, 26) + " -d @msg.json\n"},
       {"Slack", "", "bot.py", "SLACK = 'xoxb-your-token'\n"},
+      {"Slack", "", "Packages", "Depends: mate-applet-xapp-status-0123456789-abcdefghijklmnop\n"},
+      {"Slack", "SE013", "app.json",
+       "{\"token\": \"xapp-1-A0" + token(k_upper, 8, 43) + "-" + token("0123456789", 12, 44) + "-" +
+           token("abcdef0123456789", 64, 45) + "\"}\n"},
       // Stripe
       {"Stripe", "SE015", "pay.rb",
        "Stripe.api_key = \"sk_live_" + token(k_alnum, 24, 27) + "\"\n"},
@@ -329,6 +333,10 @@ TEST(SecretEngine, PlaceholdersEntropyAndPathsAreJudgedAsDocumented) {
   EXPECT_TRUE(allowed_path("/usr/share/doc/git/README"));
   EXPECT_TRUE(allowed_path("usr/lib/python3/dist-packages/requests/tests/test_x.py"));
   EXPECT_TRUE(allowed_path("src/pkg/testdata/key.pem"));
+  EXPECT_TRUE(allowed_path("/usr/lib/x86_64-linux-gnu/libgnutls.so.30.34.3"));
+  EXPECT_TRUE(allowed_path("lib/libcrypto.so.3"));
+  EXPECT_FALSE(allowed_path("/usr/lib/x86_64-linux-gnu/app/libsecret.so"));
+  EXPECT_FALSE(allowed_path("/opt/app/lib/libapp.so"));
   EXPECT_FALSE(allowed_path("/etc/app/config.yaml"));
   EXPECT_FALSE(allowed_path("/root/usr/share/documents/x"));
 }
