@@ -2,6 +2,7 @@
 // engine (secrets/engine.hpp) reading each file once, in blocks.
 #include <moat/cli/common.hpp>
 #include <moat/cli/verbs.hpp>
+#include <moat/cli/vuln_common.hpp>
 #include <moat/secrets/engine.hpp>
 #include <moat/util/file.hpp>
 #include <moat/util/strings.hpp>
@@ -334,20 +335,12 @@ int run_secrets(SecretsOptions& opts) {
   }
   Ignores ignores;
   ignores.today = util::format_utc(std::time(nullptr), "%Y-%m-%d");
-  std::string ignore_path = opts.ignore_file;
-  std::error_code ec;
-  if (ignore_path.empty() && fs::is_regular_file(".moatignore", ec))
-    ignore_path = ".moatignore";
-  if (!ignore_path.empty()) {
-    auto text = util::read_file(ignore_path, std::size_t{16} << 20);
-    if (!text)
-      return report_error(core::Error{core::ErrorKind::io, ignore_path, text.error(), 0, 0});
-    auto rules = vuln::parse_ignore_file(*text, ignore_path);
-    if (!rules)
-      return report_error(rules.error());
-    ignores.rules = std::move(*rules);
-    inputs.emplace_back(ignore_path);
-  }
+  auto ignore_file = read_ignore_file(opts.ignore_file);
+  if (!ignore_file)
+    return report_error(ignore_file.error());
+  ignores.rules = std::move(ignore_file->rules);
+  if (!ignore_file->path.empty())
+    inputs.emplace_back(ignore_file->path);
   const unsigned threads =
       opts.threads > 0 ? opts.threads : std::max(1U, std::thread::hardware_concurrency());
   if (auto st = scan_all(*db, threads, ignores, reports, files); !st)

@@ -86,20 +86,9 @@ core::Status add_vulnerabilities(const vuln::Database& db, const core::PackageSo
   }
   fo.ignore_unfixed = options.ignore_unfixed;
   fo.show_suppressed = options.show_suppressed;
-  std::string ignore_path = options.ignore_file;
-  std::error_code ec;
-  if (ignore_path.empty() && std::filesystem::is_regular_file(".moatignore", ec))
-    ignore_path = ".moatignore";
-  if (!ignore_path.empty()) {
-    auto text = util::read_file(ignore_path, k_max_suppression_file);
-    if (!text)
-      return core::fail(core::ErrorKind::io, ignore_path, text.error());
-    auto rules = vuln::parse_ignore_file(*text, ignore_path);
-    if (!rules)
-      return std::unexpected(rules.error());
-    fo.ignores = std::move(*rules);
-    fo.ignore_file = ignore_path;
-  }
+  MOAT_TRY_ASSIGN(ignores, read_ignore_file(options.ignore_file));
+  fo.ignores = std::move(ignores.rules);
+  fo.ignore_file = ignores.path;
   for (const auto& file : options.vex) {
     auto text = util::read_file(file, k_max_suppression_file);
     if (!text)
@@ -116,6 +105,24 @@ core::Status add_vulnerabilities(const vuln::Database& db, const core::PackageSo
     return std::unexpected(matched.error());
   vuln::add_findings(*matched, packages, fo, report);
   return {};
+}
+
+core::Result<IgnoreFile> read_ignore_file(const std::string& given) {
+  IgnoreFile out;
+  out.path = given;
+  std::error_code ec;
+  if (out.path.empty() && std::filesystem::is_regular_file(".moatignore", ec))
+    out.path = ".moatignore";
+  if (out.path.empty())
+    return out;
+  auto text = util::read_file(out.path, k_max_suppression_file);
+  if (!text)
+    return core::fail(core::ErrorKind::io, out.path, text.error());
+  auto rules = vuln::parse_ignore_file(*text, out.path);
+  if (!rules)
+    return std::unexpected(rules.error());
+  out.rules = std::move(*rules);
+  return out;
 }
 
 std::string vuln_db_help() {

@@ -8,6 +8,7 @@
 #include <moat/image/source.hpp>
 #include <moat/vuln/db.hpp>
 #include <moat/vuln/match.hpp>
+#include <moat/vuln/suppress.hpp>
 
 #include <optional>
 #include <span>
@@ -49,6 +50,14 @@ add_vulnerabilities(const vuln::Database& db, const core::PackageSource& package
                     core::TargetReport& report, const image::ScannedImage* scanned = nullptr);
 
 // The DATABASE, SUPPRESSION and OS-installed package sections of --help.
+// .moatignore: GIVEN (--ignore-file), else .moatignore in the working
+// directory when there is one; no rules and an empty path otherwise.
+struct IgnoreFile {
+  std::string path;
+  std::vector<vuln::IgnoreRule> rules;
+};
+[[nodiscard]] core::Result<IgnoreFile> read_ignore_file(const std::string& given);
+
 [[nodiscard]] std::string vuln_db_help();
 
 } // namespace moat::cli

@@ -151,6 +151,11 @@ struct Scanner::State {
   // The stream so far: its length, its lines, and its last k_window bytes.
   std::uint64_t length = 0;
   std::uint32_t lines_before_block = 0;
+  std::int64_t last_nl_before_block = -1; // stream offset of the last newline so far
+  // Where newlines have been counted to in the current block (position()).
+  std::uint64_t mark = 0;
+  std::uint32_t mark_lines = 0;
+  std::int64_t mark_last_nl = -1;
   std::string tail;       // the bytes before the current block (at most k_window)
   std::string_view block; // the block being scanned
   std::vector<Hit> hits;
@@ -184,24 +189,44 @@ struct Scanner::State {
     return {window, from};
   }
 
-  // The 1-based line and column of stream offset AT, at or before END
-  // (the end of the match, in the current block or just past it). Reads
+  // The 1-based line and column of stream offset AT. Newlines are counted
+  // from a mark that only moves forward within a block, so many secrets on
+  // one line or in one block cost a pass over it, not one pass each. Reads
   // the kept text: call it once the secret's view is no longer needed.
-  std::pair<std::uint32_t, std::uint32_t> position(std::uint64_t at, std::uint64_t end) {
-    const std::uint64_t block_start = length;
-    std::uint32_t line = lines_before_block + 1;
-    if (end > block_start)
-      line += static_cast<std::uint32_t>(std::count(
-          block.begin(), block.begin() + static_cast<std::ptrdiff_t>(end - block_start), '\n'));
-    auto [text, text_start] = text_before(end, k_window);
+  std::pair<std::uint32_t, std::uint32_t> position(std::uint64_t at) {
+    if (at >= mark) { // in the current block (the mark is at or after its start)
+      const auto from = static_cast<std::size_t>(mark - length);
+      const std::string_view span = block.substr(from, static_cast<std::size_t>(at - mark));
+      mark_lines += static_cast<std::uint32_t>(std::count(span.begin(), span.end(), '\n'));
+      if (const auto nl = span.rfind('\n'); nl != std::string_view::npos)
+        mark_last_nl = static_cast<std::int64_t>(mark + nl);
+      mark = at;
+      return {mark_lines + 1, column_after(at, mark_last_nl)};
+    }
+    // A secret that began before the mark (a key block): its first line is
+    // the mark's less the newlines in between.
+    auto [text, text_start] = text_before(mark, static_cast<std::size_t>(mark - at));
     const auto rel_at = static_cast<std::size_t>(at - text_start);
-    line -= static_cast<std::uint32_t>(
+    const auto between = static_cast<std::uint32_t>(
         std::count(text.begin() + static_cast<std::ptrdiff_t>(rel_at), text.end(), '\n'));
-    // A line longer than what is kept is counted from where that starts.
-    const auto nl = text.substr(0, rel_at).rfind('\n');
-    const auto column =
-        static_cast<std::uint32_t>(nl == std::string_view::npos ? rel_at + 1 : rel_at - nl);
-    return {line, column};
+    if (between == 0)
+      return {mark_lines + 1, column_after(at, mark_last_nl)};
+    auto [before, before_start] = text_before(at, k_window);
+    const auto nl = before.rfind('\n');
+    const std::int64_t last =
+        nl == std::string_view::npos ? -1 : static_cast<std::int64_t>(before_start + nl);
+    return {mark_lines + 1 - between, column_after(at, last)};
+  }
+
+  static std::uint32_t column_after(std::uint64_t at, std::int64_t last_newline) {
+    return static_cast<std::uint32_t>(static_cast<std::int64_t>(at) - last_newline);
+  }
+
+  // Moves the mark to the start of the next block (or the stream's end).
+  void mark_block_start() {
+    mark = length;
+    mark_lines = lines_before_block;
+    mark_last_nl = last_nl_before_block;
   }
 
   // Whether a generic rule's value looks like a secret rather than code
@@ -228,7 +253,7 @@ struct Scanner::State {
 
   // PREV and NEXT: the bytes around the secret (0 where there is none).
   void add(const Rule& rule, std::uint64_t begin, std::uint64_t end, std::string_view secret,
-           std::string redacted, std::uint64_t match_end, char prev = 0, char next = 0) {
+           std::string redacted, char prev = 0, char next = 0) {
     // The cheapest test first: a generic rule matches often.
     if (path_allowed || (rule.generic && !looks_random(secret, prev, next)))
       return;
@@ -242,7 +267,7 @@ struct Scanner::State {
     h.offset = begin;
     h.redacted = std::move(redacted);
     h.fingerprint = util::sha256_hex(fmt::format("{}\n{}", rule.id, secret)).substr(0, 16);
-    std::tie(h.line, h.column) = position(begin, match_end); // SECRET may be gone after this
+    std::tie(h.line, h.column) = position(begin); // SECRET may be gone after this
     spans.push_back(Span{begin, end, hits.size()});
     hits.push_back(std::move(h));
   }
@@ -286,7 +311,7 @@ struct Scanner::State {
         return;
     }
     const std::string_view secret = text.substr(begin, end - begin);
-    add(rule, start + begin, start + end, secret, redact_value(secret), match_end,
+    add(rule, start + begin, start + end, secret, redact_value(secret),
         begin > 0 ? text[begin - 1] : '\0', end < text.size() ? text[end] : '\0');
   }
 
@@ -331,7 +356,7 @@ struct Scanner::State {
     }
     const std::string_view secret = text.substr(begin_line, text.size() - begin_line);
     add(rule, start + begin_line, match_end, secret,
-        fmt::format("-----BEGIN{}----- {}****", label, first.substr(0, 4)), match_end);
+        fmt::format("-----BEGIN{}----- {}****", label, first.substr(0, 4)));
   }
 
   void confirm_putty(const Rule& rule, std::uint64_t match_end) {
@@ -343,8 +368,7 @@ struct Scanner::State {
     const std::string_view first_line =
         text.substr(header, eol == std::string_view::npos ? std::string_view::npos : eol - header);
     add(rule, start + header, match_end, text.substr(header),
-        std::string(first_line.substr(0, std::min<std::size_t>(first_line.size(), 32))) + " ****",
-        match_end);
+        std::string(first_line.substr(0, std::min<std::size_t>(first_line.size(), 32))) + " ****");
   }
 
   // scheme://user:password@host: the match ends on the host's first byte.
@@ -376,7 +400,7 @@ struct Scanner::State {
         return;
     }
     add(rule, start + colon + 1, start + at, password,
-        fmt::format("{}:{}@", user, redact_value(password)), match_end);
+        fmt::format("{}:{}@", user, redact_value(password)));
   }
 
   // "auth": "base64(user:password)".
@@ -398,7 +422,7 @@ struct Scanner::State {
     if (is_placeholder(password))
       return;
     add(rule, start + open + 1, start + text.size() - 1, encoded,
-        fmt::format("{}:{}", decoded->substr(0, colon), redact_value(password)), match_end);
+        fmt::format("{}:{}", decoded->substr(0, colon), redact_value(password)));
   }
 
   void on_match(unsigned id, std::uint64_t end) {
@@ -457,6 +481,8 @@ core::Status Scanner::begin(std::string_view path) {
   s.path_allowed = allowed_path(path);
   s.length = 0;
   s.lines_before_block = 0;
+  s.last_nl_before_block = -1;
+  s.mark_block_start();
   s.tail.clear();
   s.block = {};
   s.hits.clear();
@@ -471,10 +497,13 @@ core::Status Scanner::feed(std::string_view block) {
     const std::string_view part = block.substr(0, std::size_t{1} << 30);
     block.remove_prefix(part.size());
     s.block = part;
+    s.mark_block_start();
     if (hs_scan_stream(s.stream, part.data(), static_cast<unsigned>(part.size()), 0, s.scratch,
                        State::callback, &s) != HS_SUCCESS)
       return core::fail(core::ErrorKind::internal, s.path, "the secret scan failed");
     s.lines_before_block += static_cast<std::uint32_t>(std::count(part.begin(), part.end(), '\n'));
+    if (const auto nl = part.rfind('\n'); nl != std::string_view::npos)
+      s.last_nl_before_block = static_cast<std::int64_t>(s.length + nl);
     s.length += part.size();
     if (part.size() >= k_window) {
       s.tail.assign(part.substr(part.size() - k_window));
@@ -493,6 +522,8 @@ core::Result<std::vector<Hit>> Scanner::finish() {
   // Matches anchored at the end ($) are reported on close; the whole
   // stream is then the tail (block empty).
   if (s.stream != nullptr) {
+    s.block = {};
+    s.mark_block_start();
     const hs_error_t rc = hs_close_stream(s.stream, s.scratch, State::callback, &s);
     s.stream = nullptr;
     if (rc != HS_SUCCESS)

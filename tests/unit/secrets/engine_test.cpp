@@ -340,3 +340,29 @@ TEST(SecretEngine, PlaceholdersEntropyAndPathsAreJudgedAsDocumented) {
   EXPECT_FALSE(allowed_path("/etc/app/config.yaml"));
   EXPECT_FALSE(allowed_path("/root/usr/share/documents/x"));
 }
+
+TEST(SecretEngine, ManySecretsOnALineEachGetTheirOwnLineAndColumn) {
+  std::vector<std::string> tokens;
+  for (std::uint64_t i = 0; i < 5; ++i)
+    tokens.push_back("ghp_" + token(k_alnum, 36, 100 + i));
+  const std::string text = "first line\n" + tokens[0] + " " + tokens[1] + " " + tokens[2] +
+                           "\n\n  x=" + tokens[3] + ";" + tokens[4] + "\n";
+  auto db = moat::secrets::Database::builtin();
+  ASSERT_TRUE(db.has_value());
+  auto scanner = moat::secrets::Scanner::open(*db);
+  ASSERT_TRUE(scanner.has_value());
+  for (std::size_t step : {std::size_t{5}, std::size_t{64}, text.size()}) {
+    ASSERT_TRUE(scanner->begin("f").has_value());
+    for (std::size_t at = 0; at < text.size(); at += step)
+      ASSERT_TRUE(scanner->feed(std::string_view(text).substr(at, step)).has_value());
+    auto hits = scanner->finish();
+    ASSERT_TRUE(hits.has_value());
+    ASSERT_EQ(hits->size(), 5U) << "blocks of " << step;
+    const std::vector<std::pair<std::uint32_t, std::uint32_t>> want = {
+        {2, 1}, {2, 42}, {2, 83}, {4, 5}, {4, 46}};
+    for (std::size_t i = 0; i < 5; ++i) {
+      EXPECT_EQ((*hits)[i].line, want[i].first) << i << " in blocks of " << step;
+      EXPECT_EQ((*hits)[i].column, want[i].second) << i << " in blocks of " << step;
+    }
+  }
+}
