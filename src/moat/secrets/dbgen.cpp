@@ -5,6 +5,7 @@
 //
 // Usage: moat_secrets_dbgen OUTPUT.cpp
 
+#include <moat/secrets/compile.hpp>
 #include <moat/secrets/rules.hpp>
 
 #include <hs/hs.h>
@@ -34,38 +35,13 @@ const std::vector<Level>& levels() {
 }
 
 bool compile(unsigned long long features, std::string& out, std::string& error) {
-  std::vector<const char*> expressions;
-  std::vector<unsigned> flags;
-  std::vector<unsigned> ids;
-  std::vector<std::string> texts;
-  const auto rules = moat::secrets::builtin_rules();
-  texts.reserve(rules.size());
-  flags.reserve(rules.size());
-  ids.reserve(rules.size());
-  expressions.reserve(rules.size());
-  for (std::size_t i = 0; i < rules.size(); ++i) {
-    texts.emplace_back(rules[i].pattern);
-    flags.push_back(rules[i].caseless ? HS_FLAG_CASELESS : 0U);
-    ids.push_back(static_cast<unsigned>(i));
-  }
-  for (const auto& t : texts)
-    expressions.push_back(t.c_str());
   hs_platform_info_t platform{};
   platform.tune = HS_TUNE_FAMILY_GENERIC;
   platform.cpu_features = features;
-  hs_database_t* db = nullptr;
-  hs_compile_error_t* compile_error = nullptr;
-  if (hs_compile_multi(expressions.data(), flags.data(), ids.data(),
-                       static_cast<unsigned>(expressions.size()), HS_MODE_STREAM, &platform, &db,
-                       &compile_error) != HS_SUCCESS) {
-    error = compile_error != nullptr && compile_error->message != nullptr ? compile_error->message
-                                                                          : "unknown error";
-    if (compile_error != nullptr && compile_error->expression >= 0)
-      error =
-          std::string(rules[static_cast<std::size_t>(compile_error->expression)].id) + ": " + error;
-    hs_free_compile_error(compile_error);
+  hs_database_t* db =
+      moat::secrets::compile_rules(moat::secrets::builtin_rules(), &platform, error);
+  if (db == nullptr)
     return false;
-  }
   char* bytes = nullptr;
   std::size_t length = 0;
   const bool ok = hs_serialize_database(db, &bytes, &length) == HS_SUCCESS;

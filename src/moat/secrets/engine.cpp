@@ -1,6 +1,7 @@
 #include <moat/secrets/engine.hpp>
 
 #include <moat/secrets/builtin_db.hpp>
+#include <moat/secrets/compile.hpp>
 #include <moat/util/base64.hpp>
 #include <moat/util/sha256.hpp>
 #include <moat/util/strings.hpp>
@@ -13,6 +14,8 @@
 #include <bitset>
 #include <cmath>
 #include <mutex>
+#include <set>
+#include <tuple>
 
 namespace moat::secrets {
 
@@ -108,36 +111,11 @@ core::Result<std::shared_ptr<const Database>> Database::builtin() {
     }
   }
   // A library other than the one moat was built with: compile here.
-  std::vector<const char*> expressions;
-  std::vector<unsigned> flags;
-  std::vector<unsigned> ids;
-  std::vector<std::string> texts;
-  texts.reserve(rules.size());
-  flags.reserve(rules.size());
-  ids.reserve(rules.size());
-  for (std::size_t i = 0; i < rules.size(); ++i) {
-    const Rule& r = rules[i];
-    texts.emplace_back(r.pattern);
-    flags.push_back(r.caseless ? HS_FLAG_CASELESS : 0U);
-    ids.push_back(static_cast<unsigned>(i));
-  }
-  expressions.reserve(texts.size());
-  for (const auto& t : texts)
-    expressions.push_back(t.c_str());
-  hs_compile_error_t* error = nullptr;
-  if (hs_compile_multi(expressions.data(), flags.data(), ids.data(),
-                       static_cast<unsigned>(expressions.size()), HS_MODE_STREAM, nullptr,
-                       &impl->db, &error) != HS_SUCCESS) {
-    std::string what = error != nullptr && error->message != nullptr ? error->message : "unknown";
-    const int which = error != nullptr ? error->expression : -1;
-    hs_free_compile_error(error);
+  std::string error;
+  impl->db = compile_rules(rules, nullptr, error);
+  if (impl->db == nullptr)
     return core::fail(core::ErrorKind::internal, "secret rules",
-                      fmt::format("rule {} does not compile: {}",
-                                  which >= 0
-                                      ? std::string(rules[static_cast<std::size_t>(which)].id)
-                                      : std::string("?"),
-                                  what));
-  }
+                      fmt::format("a rule does not compile: {}", error));
   compiled = std::shared_ptr<const Database>(new Database(std::move(impl)));
   return compiled;
 }
@@ -164,7 +142,8 @@ struct Scanner::State {
     std::size_t hit;
   };
   std::vector<Span> spans; // of the hits, to drop a generic rule's overlaps
-  std::string window;      // scratch for confirmations
+  std::set<std::tuple<const Rule*, std::uint64_t, std::uint64_t>> seen; // rule, begin, end
+  std::string window;                                                   // scratch for confirmations
 
   ~State() {
     if (stream != nullptr)
@@ -259,9 +238,8 @@ struct Scanner::State {
       return;
     if (is_placeholder(secret) || (rule.min_entropy > 0 && entropy(secret) < rule.min_entropy))
       return;
-    for (const auto& s : spans)
-      if (s.begin == begin && s.end == end && hits[s.hit].rule == &rule)
-        return; // the same secret again (a pattern with several ends)
+    if (!seen.emplace(&rule, begin, end).second)
+      return; // the same secret again (a pattern with several ends)
     Hit h;
     h.rule = &rule;
     h.offset = begin;
@@ -487,6 +465,7 @@ core::Status Scanner::begin(std::string_view path) {
   s.block = {};
   s.hits.clear();
   s.spans.clear();
+  s.seen.clear();
   return {};
 }
 
@@ -529,14 +508,27 @@ core::Result<std::vector<Hit>> Scanner::finish() {
     if (rc != HS_SUCCESS)
       return core::fail(core::ErrorKind::internal, s.path, "the secret scan failed");
   }
-  // A generic rule's hit inside another rule's is the same secret.
+  // A generic rule's hit inside another rule's is the same secret. The
+  // other rules' spans sorted by start, with the furthest end so far: a
+  // generic span overlaps one of them when some span starting before its
+  // end reaches past its start (a sweep, not a pass per hit).
+  std::vector<State::Span> specific;
+  for (const auto& o : s.spans)
+    if (!s.hits[o.hit].rule->generic)
+      specific.push_back(o);
+  std::sort(specific.begin(), specific.end(),
+            [](const State::Span& a, const State::Span& b) { return a.begin < b.begin; });
+  std::vector<std::uint64_t> reach(specific.size());
+  for (std::size_t i = 0; i < specific.size(); ++i)
+    reach[i] = std::max(specific[i].end, i > 0 ? reach[i - 1] : 0);
   std::vector<bool> drop(s.hits.size(), false);
   for (const auto& g : s.spans) {
     if (!s.hits[g.hit].rule->generic)
       continue;
-    for (const auto& o : s.spans)
-      if (!s.hits[o.hit].rule->generic && o.begin < g.end && g.begin < o.end)
-        drop[g.hit] = true;
+    const auto before = std::partition_point(specific.begin(), specific.end(),
+                                             [&](const State::Span& o) { return o.begin < g.end; });
+    const auto n = static_cast<std::size_t>(before - specific.begin());
+    drop[g.hit] = n > 0 && reach[n - 1] > g.begin;
   }
   std::vector<Hit> out;
   for (std::size_t i = 0; i < s.hits.size(); ++i)
@@ -546,6 +538,7 @@ core::Result<std::vector<Hit>> Scanner::finish() {
                    [](const Hit& a, const Hit& b) { return a.offset < b.offset; });
   s.hits.clear();
   s.spans.clear();
+  s.seen.clear();
   return out;
 }
 
