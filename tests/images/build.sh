@@ -131,10 +131,11 @@ rm -f "$r/root/.ssh/id_rsa"
 umoci repack --image "$oci:planted" \
   --history.created_by "RUN /bin/sh -c rm /root/.ssh/id_rsa # buildkit" "$out/bundle"
 umoci config --image "$oci:planted" --config.user root \
-  --config.env 'AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' \
-  --config.env 'AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE' \
+  --config.env 'AWS_SECRET_ACCESS_KEY=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' \
+  --config.env 'AWS_ACCESS_KEY_ID=AKIA4HG7JQ2K9WX3M5PZ' \
+  --config.env 'DB_PASSWORD=correct-horse-battery' \
   --config.exposedports 22/tcp \
-  --history.created_by 'ENV AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE'
+  --history.created_by 'ENV AWS_ACCESS_KEY_ID=AKIA4HG7JQ2K9WX3M5PZ'
 rm -rf "$out/bundle"
 
 # The vuln image: one layer with the whole rootfs.

@@ -66,8 +66,8 @@ TEST(RealImage, PlantedProblemsAreFoundInTheDockerArchive) {
   EXPECT_NE(find_finding(doc, "IM011", "/srv/shared"), nullptr);
   EXPECT_NE(find_finding(doc, "IM013", "/app/.npmrc"), nullptr);
   // Secret values never appear unredacted.
-  EXPECT_EQ(doc.dump().find("AKIAIOSFODNN7EXAMPLE"), std::string::npos);
-  EXPECT_EQ(doc.dump().find("wJalrXUtnFEMI"), std::string::npos);
+  EXPECT_EQ(doc.dump().find("AKIA4HG7JQ2K9WX3M5PZ"), std::string::npos);
+  EXPECT_EQ(doc.dump().find("q7Jz0Vb3Xk9L"), std::string::npos);
 }
 
 TEST(RealImage, EverySourceFormGivesTheSameFindings) {

@@ -3,6 +3,7 @@
 // credentials in URLs.
 
 #include <moat/dockerfile/check_helpers.hpp>
+#include <moat/secrets/engine.hpp>
 #include <moat/secrets/secrets.hpp>
 
 #include <moat/util/strings.hpp>
@@ -15,8 +16,6 @@
 
 namespace moat::dockerfile::detail {
 
-using secrets::find_secret_value;
-using secrets::redact;
 using util::iequals;
 
 // Secrets in ENV and ARG (by name and by value) and in RUN/LABEL (by value).
@@ -147,16 +146,22 @@ void check_secret_names(Context& ctx) {
   }
 }
 
+// Values through the secret engine: a variable as NAME=value, so its
+// generic rule sees the name.
 void check_secrets(Context& ctx) {
-  auto scan_value = [&](const Instruction& ins, std::string_view where, std::string_view value) {
-    if (auto hit = find_secret_value(value))
+  auto scan_value = [&](const Instruction& ins, std::string_view where, std::string_view text) {
+    if (auto hit = secrets::first_secret(text))
       ctx.report("DF064", ins,
-                 fmt::format("{} holds a secret: {} ({})", where, hit->kind, redact(hit->value)));
+                 fmt::format("{} holds a secret: {}", where, secrets::describe(*hit)));
+  };
+  auto scan_pair = [&](const Instruction& ins, std::string_view keyword, std::string_view name,
+                       std::string_view value) {
+    scan_value(ins, fmt::format("{} {}", keyword, name), fmt::format("{}={}", name, value));
   };
   for (const auto& ins : ctx.ast.instructions) {
     if (ins.keyword == "env") {
       for (const auto& pair : ins.pairs())
-        scan_value(ins, "ENV " + pair.key, pair.value);
+        scan_pair(ins, "ENV", pair.key, pair.value);
       for (const auto& pair : ins.pairs())
         if (pair.key == "NODE_TLS_REJECT_UNAUTHORIZED" && util::trim(pair.value) == "0")
           ctx.report("DF067", ins,
@@ -169,16 +174,13 @@ void check_secrets(Context& ctx) {
     } else if (ins.keyword == "arg") {
       for (const auto& word : ins.args) {
         auto eq = word.find('=');
-        std::string name = word.substr(0, eq);
-        std::optional<std::string> value;
         if (eq != std::string::npos)
-          value = word.substr(eq + 1);
-        if (value)
-          scan_value(ins, "ARG " + name, *value);
+          scan_pair(ins, "ARG", std::string_view(word).substr(0, eq),
+                    std::string_view(word).substr(eq + 1));
       }
     } else if (ins.keyword == "label") {
       for (const auto& pair : ins.pairs())
-        scan_value(ins, "LABEL " + pair.key, pair.value);
+        scan_pair(ins, "LABEL", pair.key, pair.value);
     } else if (ins.keyword == "run") {
       for (const auto& a : ins.args)
         scan_value(ins, "RUN", a);

@@ -114,16 +114,9 @@ void check_config(const ScannedImage& scanned, Reporter& r) {
     const auto name = std::string_view(pair).substr(0, eq);
     const auto value =
         eq == std::string::npos ? std::string_view() : std::string_view(pair).substr(eq + 1);
-    // The secret engine reads NAME=value (its generic rule needs the name);
-    // the shapes it does not know (a key's first line alone) still count.
-    const auto found = secrets::scan_text(pair, "ENV");
-    if (found && !found->empty()) {
-      const auto& hit = found->front();
-      r.add("IM003", fmt::format("ENV {} holds a {} ({}, {})", name,
-                                 secrets::check_of(*hit.rule).title, hit.rule->id, hit.redacted));
-    } else if (auto shape = secrets::find_secret_value(value)) {
-      r.add("IM003", fmt::format("ENV {} holds a {} ({})", name, shape->kind,
-                                 secrets::redact(shape->value)));
+    // The secret engine reads NAME=value (its generic rule needs the name).
+    if (const auto hit = secrets::first_secret(pair, "ENV")) {
+      r.add("IM003", fmt::format("ENV {} holds a {}", name, secrets::describe(*hit)));
     } else if (secrets::is_secret_name(name) && !value.empty()) {
       r.add("IM004", fmt::format("ENV {} looks like a secret ({})", name, secrets::redact(value)));
     }
@@ -291,7 +284,7 @@ std::string credential_problem(std::string_view path, std::string_view content) 
       const auto value = util::trim(line.substr(eq + 1));
       if ((secrets::is_secret_name(util::trim(line.substr(0, eq))) && !value.empty() &&
            value != "\"\"" && value != "''") ||
-          secrets::find_secret_value(value))
+          secrets::first_secret(line))
         return "a .env file with secrets";
     }
     return {};
@@ -305,6 +298,38 @@ std::string credential_problem(std::string_view path, std::string_view content) 
   if (name == ".pgpass")
     return "a PostgreSQL .pgpass file";
   return {};
+}
+
+// Whether RULE finds private keys (PEM blocks, PuTTY key files).
+bool is_key_rule(const secrets::Rule& rule) {
+  return rule.confirm == secrets::Confirm::pem || rule.confirm == secrets::Confirm::putty;
+}
+
+// The kind of key a key rule's redacted match shows: "-----BEGIN RSA
+// PRIVATE KEY----- MIIE****" is an "RSA private key".
+std::string key_kind(std::string_view redacted) {
+  if (redacted.starts_with("PuTTY"))
+    return "PuTTY private key";
+  constexpr std::string_view begin = "-----BEGIN ";
+  if (!redacted.starts_with(begin))
+    return "private key";
+  auto label = redacted.substr(begin.size());
+  label = label.substr(0, label.find("-----"));
+  const auto at = label.find("PRIVATE KEY");
+  const auto prefix = label.substr(0, at == std::string_view::npos ? 0 : at);
+  if (prefix.empty())
+    return "private key";
+  if (prefix == "OPENSSH ")
+    return "OpenSSH private key";
+  if (prefix == "ENCRYPTED ")
+    return "encrypted private key";
+  return fmt::format("{}private key", prefix);
+}
+
+std::string_view article(std::string_view noun) {
+  return !noun.empty() && std::string_view("AEIOU").find(noun.front()) != std::string_view::npos
+             ? "an"
+             : "a";
 }
 
 void check_files(const ScannedImage& scanned, const UnionView& view, const Inventory& inventory,
@@ -393,11 +418,13 @@ void check_files(const ScannedImage& scanned, const UnionView& view, const Inven
     }
   };
   for (std::size_t l = 0; l < layers.size(); ++l) {
+    // Private keys (the engine's key rules) are IM012: one per file.
     std::set<std::size_t> keyed;
-    for (const auto& k : layers[l].keys) {
-      keyed.insert(k.entry);
-      report_secret(static_cast<int>(l), k.entry, fmt::format("a {}", k.kind), "IM012");
-    }
+    for (const auto& hit : layers[l].secrets)
+      if (hit.rule != nullptr && is_key_rule(*hit.rule) && keyed.insert(hit.entry).second)
+        report_secret(static_cast<int>(l), hit.entry,
+                      fmt::format("{} {}", article(key_kind(hit.redacted)), key_kind(hit.redacted)),
+                      "IM012");
     for (const auto& c : layers[l].captured) {
       if (keyed.contains(c.entry))
         continue; // already reported as a key

@@ -116,60 +116,6 @@ bool normalize_entry_path(std::string_view raw, std::string& out, bool& absolute
   return true;
 }
 
-std::string find_private_key(std::string_view text) {
-  static constexpr std::string_view k_begin = "-----BEGIN ";
-  for (auto pos = text.find(k_begin); pos != std::string_view::npos;
-       pos = text.find(k_begin, pos + 1)) {
-    auto rest = text.substr(pos + k_begin.size());
-    const auto end = rest.find("-----");
-    if (end == std::string_view::npos || end > 40)
-      continue;
-    const auto label = rest.substr(0, end);
-    if (!label.ends_with("PRIVATE KEY") || !std::ranges::all_of(label, [](char c) {
-          return (c >= 'A' && c <= 'Z') || c == ' ' || (c >= '0' && c <= '9');
-        }))
-      continue;
-    rest.remove_prefix(end + 5);
-    // The body: optional RFC 1421 headers, then base64 lines.
-    std::size_t base64_run = 0;
-    bool first = true;
-    // RFC 1421 headers are a few lines right after the marker; looking
-    // further would make crafted files quadratic.
-    for (int lines = 0; !rest.empty() && base64_run < 40 && lines < 16; ++lines) {
-      const auto nl = rest.find('\n');
-      auto line = rest.substr(0, nl);
-      rest = nl == std::string_view::npos ? std::string_view() : rest.substr(nl + 1);
-      if (!line.empty() && line.back() == '\r')
-        line.remove_suffix(1);
-      if (first) {
-        first = false;
-        if (!line.empty())
-          break; // the marker must end its line
-        continue;
-      }
-      if (line.empty() || line.find(':') != std::string_view::npos)
-        continue;
-      const bool base64 = std::ranges::all_of(line, [](char c) {
-        return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '+' || c == '/' || c == '=';
-      });
-      if (!base64)
-        break;
-      base64_run += line.size();
-    }
-    if (base64_run < 40)
-      continue;
-    const auto prefix = label.substr(0, label.size() - std::string_view("PRIVATE KEY").size());
-    if (prefix.empty())
-      return "private key";
-    if (prefix == "OPENSSH ")
-      return "OpenSSH private key";
-    if (prefix == "ENCRYPTED ")
-      return "encrypted private key";
-    return fmt::format("{}private key", prefix);
-  }
-  return {};
-}
-
 namespace {
 
 // What the scan does with every entry, whether it comes from a tar or a directory.
@@ -211,7 +157,6 @@ public:
       return false;
     m_secret_feed = m_secrets && m_secrets->begin("/" + e.path).has_value();
     m_capture = capture_kind(e.path);
-    m_key_scan = e.size <= m_limits.max_key_scan;
     m_cap = cap_for(m_capture);
     if (m_capture != Capture::none && e.size > m_cap) {
       // A package database moat cannot read must not look like "no packages":
@@ -229,7 +174,7 @@ public:
           kind == inventory::RpmdbKind::ndb ? "an" : "a", inventory::rpmdb_kind_name(kind)));
     // Executables are looked at for Go build info; that needs their bytes.
     m_maybe_binary = e.size >= 64 && (e.mode & 0111U) != 0;
-    return m_capture != Capture::none || m_key_scan || m_maybe_binary || m_secret_feed;
+    return m_capture != Capture::none || m_maybe_binary || m_secret_feed;
   }
 
   void feed(std::span<const std::byte> data) {
@@ -243,11 +188,9 @@ public:
     if (m_secret_feed &&
         !m_secrets->feed(std::string_view(reinterpret_cast<const char*>(data.data()), data.size())))
       m_secret_feed = false;
-    if (m_overflow || (m_capture == Capture::none && !m_key_scan))
+    if (m_overflow || m_capture == Capture::none)
       return;
-    const std::size_t limit =
-        std::max(m_capture != Capture::none ? m_cap : 0, m_key_scan ? m_limits.max_key_scan : 0);
-    if (m_buffer.size() + data.size() > limit) {
+    if (m_buffer.size() + data.size() > m_cap) {
       m_overflow = true; // the entry is larger than its header said
       return;
     }
@@ -281,10 +224,6 @@ public:
       else
         for (auto& p : *packages)
           m_scan.packages.push_back(std::move(p));
-    }
-    if (m_key_scan) {
-      if (auto kind = find_private_key(m_buffer); !kind.empty())
-        m_scan.keys.push_back(KeyHit{m_index, std::move(kind)});
     }
     if (m_capture != Capture::none && m_capture != Capture::archive) {
       // Many small metadata files can add up: the image as a whole has a budget.
@@ -323,7 +262,6 @@ private:
   std::string m_buffer;
   Capture m_capture = Capture::none;
   std::size_t m_cap = 0;
-  bool m_key_scan = false;
   bool m_overflow = false;
   bool m_maybe_binary = false;
   bool m_first_chunk = true;

@@ -48,12 +48,6 @@ struct CapturedFile {
   std::string content;
 };
 
-// A private key found by content.
-struct KeyHit {
-  std::size_t entry = 0;
-  std::string kind; // "RSA private key", "OpenSSH private key", ...
-};
-
 // A secret the secret engine (secrets/engine.hpp) found in a file's bytes.
 struct SecretHit {
   std::size_t entry = 0; // index into LayerScan::entries
@@ -84,7 +78,6 @@ struct LayerScan {
   std::uint64_t uncompressed_bytes = 0;
   std::vector<FileEntry> entries;
   std::vector<CapturedFile> captured;
-  std::vector<KeyHit> keys;
   std::vector<SecretHit> secrets; // every file, whole, whatever its size
   std::vector<Anomaly> anomalies;
   std::vector<UnreadFile> unread;
@@ -101,7 +94,6 @@ struct ScanLimits {
   // A package database or metadata file (dpkg status, apk installed, rpmdb,
   // Python METADATA, package.json): real ones reach tens of MiB.
   std::size_t max_database = std::size_t{256} << 20U;
-  std::size_t max_key_scan = std::size_t{1} << 20U;       // files scanned for private keys
   std::size_t max_archive = std::size_t{64} << 20U;       // a Java archive read for packages
   std::uint64_t max_captured = std::uint64_t{512} << 20U; // all captured files of the image
   bool scan_secrets = false; // every byte of every file through the secret engine (moat image)
@@ -128,9 +120,5 @@ scan_layer(ByteReader& blob, std::string_view expected_digest, const ScanLimits&
 // Scans a root file system directory as one layer (dir:// targets).
 [[nodiscard]] core::Result<LayerScan>
 scan_directory(const std::string& root, const std::string& name, const ScanLimits& limits);
-
-// The kind of the first PEM private key in TEXT ("-----BEGIN ... PRIVATE
-// KEY-----" followed by base64 lines), e.g. "RSA private key"; empty when none.
-[[nodiscard]] std::string find_private_key(std::string_view text);
 
 } // namespace moat::image

@@ -1,6 +1,7 @@
 // The run-configuration checks over one ContainerSpec.
 
 #include <moat/runconf/runconf.hpp>
+#include <moat/secrets/engine.hpp>
 #include <moat/secrets/secrets.hpp>
 #include <moat/util/strings.hpp>
 
@@ -417,9 +418,8 @@ void check_runtime(const ContainerSpec& spec, Checker& c) {
       }
     }
   for (const auto& [name, value] : spec.env) {
-    if (auto hit = secrets::find_secret_value(value.value))
-      c.add("RC033", value.origin,
-            fmt::format("{} holds a {} ({})", name, hit->kind, secrets::redact(hit->value)));
+    if (auto hit = secrets::first_secret(fmt::format("{}={}", name, value.value)))
+      c.add("RC033", value.origin, fmt::format("{} holds a {}", name, secrets::describe(*hit)));
     else if (secrets::is_secret_name(name) && !value.value.empty())
       c.add("RC034", value.origin,
             fmt::format("{} looks like a secret ({})", name, secrets::redact(value.value)));

@@ -14,6 +14,7 @@
 #include <bitset>
 #include <cmath>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <tuple>
 
@@ -28,6 +29,11 @@ constexpr std::size_t k_window = std::size_t{16} << 10;
 // How far before a token's longest a run of its characters is followed,
 // to find where the token starts (Rule::starts).
 constexpr std::size_t k_lead = 64;
+
+// Texts up to this size are checked for a rule's keyword before the
+// engine is started (has_keyword); a keyword search costs a pass per
+// keyword, so longer ones go straight to Hyperscan.
+constexpr std::size_t k_prefilter_limit = std::size_t{64} << 10;
 
 using CharSet = std::bitset<256>;
 
@@ -144,6 +150,7 @@ struct Scanner::State {
   std::vector<Span> spans; // of the hits, to drop a generic rule's overlaps
   std::set<std::tuple<const Rule*, std::uint64_t, std::uint64_t>> seen; // rule, begin, end
   std::string window;                                                   // scratch for confirmations
+  std::vector<std::size_t> partial; // hits of a key's BEGIN line alone (confirm_pem_start)
 
   ~State() {
     if (stream != nullptr)
@@ -231,15 +238,16 @@ struct Scanner::State {
   }
 
   // PREV and NEXT: the bytes around the secret (0 where there is none).
-  void add(const Rule& rule, std::uint64_t begin, std::uint64_t end, std::string_view secret,
+  // Returns whether the hit was kept.
+  bool add(const Rule& rule, std::uint64_t begin, std::uint64_t end, std::string_view secret,
            std::string redacted, char prev = 0, char next = 0) {
     // The cheapest test first: a generic rule matches often.
     if (path_allowed || (rule.generic && !looks_random(secret, prev, next)))
-      return;
+      return false;
     if (is_placeholder(secret) || (rule.min_entropy > 0 && entropy(secret) < rule.min_entropy))
-      return;
+      return false;
     if (!seen.emplace(&rule, begin, end).second)
-      return; // the same secret again (a pattern with several ends)
+      return false; // the same secret again (a pattern with several ends)
     Hit h;
     h.rule = &rule;
     h.offset = begin;
@@ -248,6 +256,7 @@ struct Scanner::State {
     std::tie(h.line, h.column) = position(begin); // SECRET may be gone after this
     spans.push_back(Span{begin, end, hits.size()});
     hits.push_back(std::move(h));
+    return true;
   }
 
   void confirm_token(const Rule& rule, std::size_t index, std::uint64_t match_end) {
@@ -298,6 +307,10 @@ struct Scanner::State {
   // string and indentation in YAML allowed).
   void confirm_pem(const Rule& rule, std::uint64_t match_end) {
     auto [text, start] = text_before(match_end, k_window);
+    if (!text.ends_with("-----")) {
+      confirm_pem_start(rule, text, start);
+      return;
+    }
     const auto end_line = text.rfind("-----END");
     if (end_line == std::string_view::npos)
       return;
@@ -335,6 +348,23 @@ struct Scanner::State {
     const std::string_view secret = text.substr(begin_line, text.size() - begin_line);
     add(rule, start + begin_line, match_end, secret,
         fmt::format("-----BEGIN{}----- {}****", label, first.substr(0, 4)));
+  }
+
+  // A BEGIN line and the first 40 characters of a body: a key, even when
+  // its END line never comes (a value cut short). finish() drops it when
+  // the whole block was found.
+  void confirm_pem_start(const Rule& rule, std::string_view text, std::uint64_t start) {
+    const auto begin_line = text.rfind("-----BEGIN");
+    if (begin_line == std::string_view::npos)
+      return;
+    const auto label_end = text.find("-----", begin_line + 10);
+    if (label_end == std::string_view::npos)
+      return;
+    const std::string_view label = text.substr(begin_line + 10, label_end - begin_line - 10);
+    const std::string_view first = text.substr(text.size() - 40, 4);
+    if (add(rule, start + begin_line, start + text.size(), text.substr(begin_line),
+            fmt::format("-----BEGIN{}----- {}****", label, first)))
+      partial.push_back(hits.size() - 1);
   }
 
   void confirm_putty(const Rule& rule, std::uint64_t match_end) {
@@ -466,6 +496,7 @@ core::Status Scanner::begin(std::string_view path) {
   s.hits.clear();
   s.spans.clear();
   s.seen.clear();
+  s.partial.clear();
   return {};
 }
 
@@ -522,6 +553,14 @@ core::Result<std::vector<Hit>> Scanner::finish() {
   for (std::size_t i = 0; i < specific.size(); ++i)
     reach[i] = std::max(specific[i].end, i > 0 ? reach[i - 1] : 0);
   std::vector<bool> drop(s.hits.size(), false);
+  // A key's first line reported alone is the same key as its whole block.
+  for (const std::size_t p : s.partial)
+    for (auto o =
+             std::partition_point(specific.begin(), specific.end(),
+                                  [&](const State::Span& x) { return x.begin < s.hits[p].offset; });
+         o != specific.end() && o->begin == s.hits[p].offset; ++o)
+      if (o->hit != p && s.hits[o->hit].rule == s.hits[p].rule)
+        drop[p] = true;
   for (const auto& g : s.spans) {
     if (!s.hits[g.hit].rule->generic)
       continue;
@@ -539,15 +578,46 @@ core::Result<std::vector<Hit>> Scanner::finish() {
   s.hits.clear();
   s.spans.clear();
   s.seen.clear();
+  s.partial.clear();
   return out;
 }
 
+bool has_keyword(std::string_view text) {
+  for (const Rule& rule : builtin_rules())
+    for (auto keyword : util::split(rule.keywords, ','))
+      if (rule.caseless ? contains_caseless(text, keyword)
+                        : text.find(keyword) != std::string_view::npos)
+        return true;
+  return false;
+}
+
 core::Result<std::vector<Hit>> scan_text(std::string_view text, std::string_view path) {
-  MOAT_TRY_ASSIGN(db, Database::builtin());
-  MOAT_TRY_ASSIGN(scanner, Scanner::open(db));
-  MOAT_TRY(scanner.begin(path));
-  MOAT_TRY(scanner.feed(text));
-  return scanner.finish();
+  // The keyword prefilter: what the checks scan is short, and mostly
+  // holds none.
+  if (text.size() <= k_prefilter_limit && !has_keyword(text))
+    return std::vector<Hit>{};
+  // Checks call this once per value (every ENV, every RUN): one scanner
+  // per thread, with its scratch space, serves them all.
+  thread_local std::optional<Scanner> scanner;
+  if (!scanner) {
+    MOAT_TRY_ASSIGN(db, Database::builtin());
+    MOAT_TRY_ASSIGN(opened, Scanner::open(db));
+    scanner.emplace(std::move(opened));
+  }
+  MOAT_TRY(scanner->begin(path));
+  MOAT_TRY(scanner->feed(text));
+  return scanner->finish();
+}
+
+std::optional<Hit> first_secret(std::string_view text, std::string_view path) {
+  auto hits = scan_text(text, path);
+  if (!hits || hits->empty())
+    return std::nullopt;
+  return std::move(hits->front());
+}
+
+std::string describe(const Hit& hit) {
+  return fmt::format("{} ({}, {})", check_of(*hit.rule).title, hit.rule->id, hit.redacted);
 }
 
 bool allowed_path(std::string_view path) {

@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -67,9 +68,22 @@ private:
   std::unique_ptr<State> m_state;
 };
 
+// Whether TEXT holds a keyword of some rule (Rule::keywords).
+[[nodiscard]] bool has_keyword(std::string_view text);
+
 // Scans TEXT as one whole stream.
 [[nodiscard]] core::Result<std::vector<Hit>> scan_text(std::string_view text,
                                                        std::string_view path = {});
+
+// The first secret in TEXT, for the checks that judge one value at a time
+// (an ENV, a RUN line, a label). Give a variable as NAME=value: the
+// generic rule needs the name. Nothing when there is none, or when the
+// engine cannot run.
+[[nodiscard]] std::optional<Hit> first_secret(std::string_view text, std::string_view path = {});
+
+// How a check names a hit in its message: "GitHub personal access token
+// (classic) (SE009, ghp_****)". Never the whole secret.
+[[nodiscard]] std::string describe(const Hit& hit);
 
 // Whether PATH is documentation or test data of an installed package,
 // where examples of secrets are expected: /usr/share/doc,

@@ -15,7 +15,8 @@ namespace moat::secrets {
 // one delimiter after it.
 enum class Confirm : std::uint8_t {
   token,       // the run of the rule's characters that ends there
-  pem,         // a PEM END line: its BEGIN line and a body must come before
+  pem,         // a PEM END line: its BEGIN line and a body must come before;
+               // or a BEGIN line and the start of a body, for a key cut short
   putty,       // PuTTY's Private-Lines: the key file's header must come before
   url,         // scheme://user:password@: the password
   docker_auth, // a registry's "auth": base64 of user:password
@@ -36,6 +37,11 @@ struct Rule {
   // starts at the last of them that begins a word in the run, not where
   // the run of its characters begins (mate-xapp-status is no Slack token).
   std::string_view starts;
+  // Words every match holds, comma-separated (case-insensitive for a
+  // caseless rule). A short text with none of any rule's keywords is not
+  // scanned at all: a lint of a Dockerfile with no secret in it never
+  // loads the engine.
+  std::string_view keywords;
 };
 
 // The built-in rules, sorted by id; checks() has their CheckInfo in the

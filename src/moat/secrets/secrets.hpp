@@ -1,21 +1,11 @@
 #pragma once
-// Secrets recognised by their shape (cloud keys, tokens, private keys) and
-// by the names that usually hold them. Shared by the Dockerfile and image checks.
+// The names that usually hold secrets, and redaction. What a secret looks
+// like by its value is the secret engine's (engine.hpp) alone.
 
-#include <optional>
 #include <string>
 #include <string_view>
 
 namespace moat::secrets {
-
-// A secret found in some text: what kind it is and the matched value.
-struct SecretHit {
-  std::string kind;  // "AWS access key id", "private key", ...
-  std::string value; // the matched text; never print it unredacted
-};
-
-// The first secret in TEXT recognised by its shape, if any.
-[[nodiscard]] std::optional<SecretHit> find_secret_value(std::string_view text);
 
 // The first four characters of VALUE followed by "****".
 [[nodiscard]] std::string redact(std::string_view value);

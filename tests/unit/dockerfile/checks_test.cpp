@@ -4,6 +4,8 @@
 #include <moat/core/config.hpp>
 #include <moat/dockerfile/lint.hpp>
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -142,10 +144,10 @@ TEST(DockerfileChecks, UserFromVariableIsExpanded) {
 
 TEST(DockerfileChecks, SecretValuesAreRedacted) {
   auto findings = lint_findings(
-      "FROM debian:12\nUSER app\nENV GITHUB_TOKEN=ghp_abcdefghijklmnopqrstuvwxyz0123456789\n");
+      "FROM debian:12\nUSER app\nENV GITHUB_TOKEN=ghp_Zk3uR8vQ1xW5yT7pL2mN4bC6dF9gH0jKa1s2\n");
   bool saw = false;
   for (const auto& f : findings) {
-    EXPECT_EQ(f.message.find("abcdefghijklmnop"), std::string::npos) << f.message;
+    EXPECT_EQ(f.message.find("Zk3uR8vQ"), std::string::npos) << f.message;
     if (f.check->id == "DF064")
       saw = true;
   }
@@ -153,9 +155,44 @@ TEST(DockerfileChecks, SecretValuesAreRedacted) {
 }
 
 TEST(DockerfileChecks, PrivateKeyInHeredocIsFound) {
+  const std::string body = "b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtz\n";
   auto ids = lint_ids("FROM debian:12\nUSER app\nCOPY <<EOF /root/.ssh/id_rsa\n-----BEGIN OPENSSH "
-                      "PRIVATE KEY-----\nabc\n-----END OPENSSH PRIVATE KEY-----\nEOF\n");
+                      "PRIVATE KEY-----\n" +
+                      body + "-----END OPENSSH PRIVATE KEY-----\nEOF\n");
   EXPECT_TRUE(ids.count("DF064"));
+  auto empty =
+      lint_ids("FROM debian:12\nUSER app\nCOPY <<EOF /root/.ssh/id_rsa\n-----BEGIN OPENSSH "
+               "PRIVATE KEY-----\nabc\n-----END OPENSSH PRIVATE KEY-----\nEOF\n");
+  EXPECT_FALSE(empty.count("DF064")) << "a block with no key in it";
+}
+
+TEST(DockerfileChecks, SecretsThroughTheSecretEngine) {
+  // The engine's rules: a generic assignment in RUN, a token in ARG, and a
+  // key cut short in ENV (its first lines only).
+  auto findings = lint_findings(
+      "FROM debian:12\nUSER app\n"
+      "ARG NPM=npm_Zk3uR8vQ1xW5yT7pL2mN4bC6dF9gH0jKa1s2\n"
+      "RUN echo 'db_password = \"Vq8#kLz2$Rw9mT4x\"' > /etc/app.conf\n"
+      "ENV SSH_KEY=\"-----BEGIN RSA PRIVATE "
+      "KEY-----\\nMIIEpAIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gunVT\"\n");
+  std::vector<std::string> messages;
+  for (const auto& f : findings)
+    if (f.check->id == "DF064")
+      messages.push_back(f.message);
+  ASSERT_EQ(messages.size(), 3U) << fmt::format("{}", fmt::join(messages, " | "));
+  EXPECT_NE(messages[0].find("SE018"), std::string::npos) << messages[0];
+  EXPECT_NE(messages[1].find("SE024"), std::string::npos) << messages[1];
+  EXPECT_NE(messages[2].find("SE007"), std::string::npos) << messages[2];
+  for (const auto& m : messages) {
+    EXPECT_EQ(m.find("Zk3uR8vQ"), std::string::npos) << m;
+    EXPECT_EQ(m.find("Vq8#kLz2"), std::string::npos) << m;
+    EXPECT_EQ(m.find("AAKCAQEA"), std::string::npos) << m;
+  }
+  // Placeholders and variables are not secrets.
+  auto clean = lint_findings("FROM debian:12\nUSER app\nARG TOKEN=${CI_TOKEN}\n"
+                             "RUN echo \"password=changeme\" > /tmp/x\n");
+  for (const auto& f : clean)
+    EXPECT_NE(f.check->id, std::string_view("DF064")) << f.message;
 }
 
 TEST(DockerfileChecks, RunHeredocScriptIsRead) {

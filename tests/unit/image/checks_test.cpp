@@ -203,7 +203,7 @@ const std::map<std::string, CheckCase, std::less<>>& cases() {
       {"IM003",
        {[] {
           auto in = clean();
-          in.image.config["Env"].push_back("AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE");
+          in.image.config["Env"].push_back("AWS_ACCESS_KEY_ID=AKIA4HG7JQ2K9WX3M5PZ");
           return in;
         },
         [] {
@@ -439,11 +439,11 @@ TEST(ImageChecks, RootUserForms) {
 
 TEST(ImageChecks, EnvironmentSecretsAreRedacted) {
   auto in = clean();
-  in.image.config["Env"].push_back("GITHUB_TOKEN=ghp_" + std::string(36, 'a'));
+  in.image.config["Env"].push_back("GITHUB_TOKEN=ghp_Zk3uR8vQ1xW5yT7pL2mN4bC6dF9gH0jKa1s2");
   in.image.config["Env"].push_back("ADMIN_PASSWORD=correct-horse-battery");
   auto r = run(in);
   for (const auto& f : r->report.findings) {
-    EXPECT_EQ(f.message.find(std::string(36, 'a')), std::string::npos) << f.message;
+    EXPECT_EQ(f.message.find("Zk3uR8vQ"), std::string::npos) << f.message;
     EXPECT_EQ(f.message.find("correct-horse"), std::string::npos) << f.message;
   }
   EXPECT_TRUE(r->has("IM003"));

@@ -5,6 +5,7 @@
 #include "testutil.hpp"
 
 #include <moat/image/layer.hpp>
+#include <moat/secrets/engine.hpp>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -325,61 +326,83 @@ const Pems& pems() {
   return p;
 }
 
-TEST(FindPrivateKey, RealKeysOfEveryKind) {
+// The label of the first private key the secret engine finds in TEXT
+// ("RSA PRIVATE KEY"); empty when it finds none.
+std::string key_label(std::string_view text) {
+  auto hits = moat::secrets::scan_text(text);
+  if (!hits)
+    return "error: " + hits.error().to_string();
+  for (const auto& h : *hits)
+    if (h.rule->id == "SE007") {
+      const std::string_view r = h.redacted;
+      const auto open = r.find("-----BEGIN ");
+      const auto close = r.find("-----", open + 11);
+      if (open == 0 && close != std::string_view::npos)
+        return std::string(r.substr(11, close - 11));
+    }
+  return {};
+}
+
+TEST(PrivateKeys, RealKeysOfEveryKind) {
   const auto& p = pems();
   if (!p.ok)
     GTEST_SKIP() << "openssl is not available to make test keys";
-  EXPECT_EQ(find_private_key(p.pkcs8), "private key");
-  EXPECT_EQ(find_private_key(p.ec), "EC private key");
-  EXPECT_EQ(find_private_key(p.rsa), "RSA private key");
-  EXPECT_EQ(find_private_key(p.rsa_encrypted), "RSA private key");
-  EXPECT_EQ(find_private_key(p.encrypted), "encrypted private key");
+  EXPECT_EQ(key_label(p.pkcs8), "PRIVATE KEY");
+  EXPECT_EQ(key_label(p.ec), "EC PRIVATE KEY");
+  EXPECT_EQ(key_label(p.rsa), "RSA PRIVATE KEY");
+  EXPECT_EQ(key_label(p.rsa_encrypted), "RSA PRIVATE KEY");
+  EXPECT_EQ(key_label(p.encrypted), "ENCRYPTED PRIVATE KEY");
   if (!p.openssh.empty()) {
-    EXPECT_EQ(find_private_key(p.openssh), "OpenSSH private key");
+    EXPECT_EQ(key_label(p.openssh), "OPENSSH PRIVATE KEY");
   }
   // Inside other text, with Windows line ends, after a public key.
-  EXPECT_EQ(find_private_key("config:\n" + p.rsa + "\nmore"), "RSA private key");
+  EXPECT_EQ(key_label("config:\n" + p.rsa + "\nmore"), "RSA PRIVATE KEY");
   std::string crlf;
   for (const char c : p.pkcs8) {
     if (c == '\n')
       crlf += '\r';
     crlf += c;
   }
-  EXPECT_EQ(find_private_key(crlf), "private key");
-  EXPECT_EQ(find_private_key(p.public_key + p.certificate + p.ec), "EC private key");
+  EXPECT_EQ(key_label(crlf), "PRIVATE KEY");
+  EXPECT_EQ(key_label(p.public_key + p.certificate + p.ec), "EC PRIVATE KEY");
+  // Cut short after its first lines: still a key.
+  EXPECT_EQ(key_label(p.rsa.substr(0, p.rsa.find('\n', p.rsa.find('\n') + 1) + 1)),
+            "RSA PRIVATE KEY");
+  // A whole key is reported once, not again for its first line.
+  auto hits = moat::secrets::scan_text(p.rsa);
+  ASSERT_TRUE(hits);
+  EXPECT_EQ(hits->size(), 1U);
 }
 
-TEST(FindPrivateKey, NotKeys) {
+TEST(PrivateKeys, NotKeys) {
   const auto& p = pems();
   if (!p.ok)
     GTEST_SKIP() << "openssl is not available to make test keys";
-  EXPECT_EQ(find_private_key(p.public_key), "");
-  EXPECT_EQ(find_private_key(p.certificate), "");
-  EXPECT_EQ(find_private_key(""), "");
+  EXPECT_EQ(key_label(p.public_key), "");
+  EXPECT_EQ(key_label(p.certificate), "");
+  EXPECT_EQ(key_label(""), "");
   // The marker alone, the way parsers and tests mention it.
-  EXPECT_EQ(find_private_key("if (line == \"-----BEGIN RSA PRIVATE KEY-----\") {\n  return "
-                             "parse_rsa(lines);\n}\n"),
+  EXPECT_EQ(key_label("if (line == \"-----BEGIN RSA PRIVATE KEY-----\") {\n  return "
+                      "parse_rsa(lines);\n}\n"),
             "");
-  EXPECT_EQ(find_private_key("PEM_HEADER = '''\n-----BEGIN PRIVATE KEY-----\n'''\n"
-                             "def load(text):\n    return text\n"),
+  EXPECT_EQ(key_label("PEM_HEADER = '''\n-----BEGIN PRIVATE KEY-----\n'''\n"
+                      "def load(text):\n    return text\n"),
             "");
-  EXPECT_EQ(find_private_key("-----BEGIN PRIVATE KEY-----\n-----END PRIVATE KEY-----\n"), "");
+  EXPECT_EQ(key_label("-----BEGIN PRIVATE KEY-----\n-----END PRIVATE KEY-----\n"), "");
   // A truncated body: too short to be a key.
   const auto first_line_end = p.rsa.find('\n');
-  EXPECT_EQ(find_private_key(p.rsa.substr(0, first_line_end + 1) + "MIICXAIBAAKBgQ\n"), "");
-  // Lower-case or odd labels are not PEM private keys.
-  EXPECT_EQ(find_private_key("-----BEGIN my private key-----\n" + std::string(64, 'A') + "\n"), "");
-  EXPECT_EQ(find_private_key("-----BEGIN PRIVATE KEY BLOCK-----\n" + std::string(64, 'A') + "\n"),
-            "");
+  EXPECT_EQ(key_label(p.rsa.substr(0, first_line_end + 1) + "MIICXAIBAAKBgQ\n"), "");
+  // Lower-case labels are not PEM private keys.
+  EXPECT_EQ(key_label("-----BEGIN my private key-----\n" + std::string(64, 'A') + "\n"), "");
 }
 
-TEST(ScanLayer, FindsKeysByContentWithinTheSizeLimit) {
+TEST(ScanLayer, FindsKeysByContentWhateverTheirSize) {
   const auto& p = pems();
   if (!p.ok)
     GTEST_SKIP() << "openssl is not available to make test keys";
   ScanLimits limits;
-  limits.max_key_scan = 4096;
-  const std::string padded = std::string(5000, '#') + "\n" + p.rsa;
+  limits.scan_secrets = true;
+  const std::string padded = std::string(5U << 20U, '#') + "\n" + p.rsa;
   auto s =
       scan(make_tar({tar_file("srv/tls/server.pem", p.rsa), tar_file("srv/pub.pem", p.public_key),
                      tar_file("srv/big.pem", padded), tar_file("root/.ssh/id_ecdsa", p.ec)},
@@ -387,13 +410,14 @@ TEST(ScanLayer, FindsKeysByContentWithinTheSizeLimit) {
            {}, limits);
   ASSERT_TRUE(s) << s.error().to_string();
   std::map<std::string, std::string> found;
-  for (const auto& k : s->keys)
-    found[s->entries[k.entry].path] = k.kind;
-  EXPECT_EQ(found.size(), 2U);
-  EXPECT_EQ(found["srv/tls/server.pem"], "RSA private key");
-  EXPECT_EQ(found["root/.ssh/id_ecdsa"], "EC private key");
+  for (const auto& k : s->secrets)
+    found[s->entries[k.entry].path] =
+        std::string(k.rule->id) + " " + k.redacted.substr(0, k.redacted.find("----- ") + 5);
+  EXPECT_EQ(found.size(), 3U);
+  EXPECT_EQ(found["srv/tls/server.pem"], "SE007 -----BEGIN RSA PRIVATE KEY-----");
+  EXPECT_EQ(found["root/.ssh/id_ecdsa"], "SE007 -----BEGIN EC PRIVATE KEY-----");
+  EXPECT_EQ(found["srv/big.pem"], "SE007 -----BEGIN RSA PRIVATE KEY-----"); // no size cap
   EXPECT_FALSE(found.contains("srv/pub.pem"));
-  EXPECT_FALSE(found.contains("srv/big.pem")); // over max_key_scan: not read for keys
 }
 
 // --- captures and limits on them -------------------------------------------------

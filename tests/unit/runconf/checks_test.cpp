@@ -100,7 +100,7 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"RC029", "--cgroup-parent /custom"}, Case{"RC030", "", "--ulimit nofile=1024:2048"},
         Case{"RC032", "", "--network appnet"},
         Case{"RC033", "-e AWS_ACCESS_KEY_ID=AKIA4HG7JQ2K9WX3M5PZ"},
-        Case{"RC034", "-e DB_PASSWORD=hunter2-but-longer"},
+        Case{"RC034", "-e DB_PASSWORD=correct-horse-battery"},
         Case{"RC035", "--sysctl vm.swappiness=10"}));
 
 // The image is the last word of these lines: its pin is judged alone.

@@ -186,7 +186,7 @@ TEST(Compose, VariablesAreInterpolatedAsComposeDoes) {
 // line; environment: wins over them, and a later file over an earlier one.
 TEST(Compose, EnvFilesAreRead) {
   std::map<std::string, std::string> files = {
-      {"app.env", "# app\nMODE=dev\nAPI_TOKEN=s3cr3t-value-here\n"},
+      {"app.env", "# app\nMODE=dev\nAPI_TOKEN=correct-horse-battery\n"},
       {"override.env", "MODE=prod\n"},
   };
   std::vector<std::string> asked;
@@ -220,8 +220,9 @@ TEST(Compose, EnvFilesAreRead) {
   std::map<std::string, std::string> env;
   for (const auto& [name, value] : (*specs)[0].env)
     env[name] = value.value;
-  EXPECT_EQ(env, (std::map<std::string, std::string>{
-                     {"API_TOKEN", "s3cr3t-value-here"}, {"LEVEL", "debug"}, {"MODE", "prod"}}));
+  EXPECT_EQ(env,
+            (std::map<std::string, std::string>{
+                {"API_TOKEN", "correct-horse-battery"}, {"LEVEL", "debug"}, {"MODE", "prod"}}));
   // The secret is reported in the env file, at its line.
   bool found = false;
   for (const auto& f : moat::runconf::check((*specs)[0]))

@@ -191,7 +191,7 @@ INSTANTIATE_TEST_SUITE_P(
             {"RC031"},
             {"", "image: registry.example.com:5000/web", "image: registry.example.com/web:1.25.3"}},
         Case{{"RC034"},
-             {"", "              value: hunter2-but-longer\n",
+             {"", "              value: correct-horse-battery\n",
               "              valueFrom:\n                secretKeyRef:\n                  name: "
               "db\n                  key: password\n"}},
         Case{{"RC035", "RC042"},

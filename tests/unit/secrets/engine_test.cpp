@@ -14,8 +14,11 @@
 #include <string>
 #include <vector>
 
+using moat::secrets::Database;
+using moat::secrets::has_keyword;
 using moat::secrets::Hit;
 using moat::secrets::scan_text;
+using moat::secrets::Scanner;
 
 namespace {
 
@@ -33,6 +36,7 @@ std::string token(std::string_view chars, std::size_t n, std::uint64_t seed) {
 
 constexpr std::string_view k_alnum =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+constexpr std::string_view k_letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 constexpr std::string_view k_upper = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
 constexpr std::string_view k_base64 =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -160,6 +164,15 @@ std::vector<Sample> corpus() {
        "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4ifQ." +
            token(k_alnum, 43, 35) + "\n"},
       {"JWT", "", "uuid.txt", "id: 123e4567-e89b-12d3-a456-426614174000\n"},
+      // Hugging Face
+      {"Hugging Face", "SE025", "train.py",
+       "login(token=\"hf_" + token(k_letters, 34, 40) + "\")\n"},
+      {"Hugging Face", "", "train.py", "model = \"hf_internal_testing/tiny-random-bert\"\n"},
+      // OpenAI
+      {"OpenAI", "SE026", ".env",
+       "OPENAI_API_KEY=sk-proj-" + token(k_alnum, 40, 41) + "T3BlbkFJ" + token(k_alnum, 40, 42) +
+           "\n"},
+      {"OpenAI", "", "client.py", "api_key = os.environ[\"OPENAI_API_KEY\"]  # sk-...\n"},
       // generic
       {"generic", "SE024", "app.conf", "db_password = \"Xk3" + token(k_alnum, 13, 36) + "\"\n"},
       {"generic", "SE024", "settings.yaml", "api_key: " + token(k_alnum, 32, 37) + "\n"},
@@ -209,6 +222,28 @@ TEST(SecretEngine, EveryRuleCompiles) {
       EXPECT_LT(rules[i - 1].id, rules[i].id);
     }
   }
+}
+
+// The keyword prefilter of scan_text must never hide what the engine
+// finds: the corpus scanned as a stream (no prefilter) gives the same.
+TEST(SecretEngine, TheKeywordPrefilterHidesNothing) {
+  auto db = Database::builtin();
+  ASSERT_TRUE(db) << db.error().to_string();
+  auto scanner = Scanner::open(*db);
+  ASSERT_TRUE(scanner);
+  for (const auto& sample : corpus()) {
+    ASSERT_TRUE(scanner->begin(sample.path));
+    ASSERT_TRUE(scanner->feed(sample.text));
+    auto streamed = scanner->finish();
+    ASSERT_TRUE(streamed);
+    auto prefiltered = scan_text(sample.text, sample.path);
+    ASSERT_TRUE(prefiltered);
+    EXPECT_EQ(ids(*streamed), ids(*prefiltered)) << sample.path << ":\n" << sample.text;
+    if (!sample.rule.empty()) {
+      EXPECT_TRUE(has_keyword(sample.text)) << sample.rule;
+    }
+  }
+  EXPECT_FALSE(has_keyword("FROM debian:12\nENV LANG=C.UTF-8\nRUN apt-get update\n"));
 }
 
 TEST(SecretEngine, TheLabelledCorpusGivesEveryFamilyATrueHitAndNoFalseOne) {
