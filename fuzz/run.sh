@@ -19,6 +19,8 @@ done < <(find "$shared"/conformance/buildkit-parser "$shared"/conformance/buildk
               "$root"/tests/fixtures/dockerfile "$shared"/corpus/dockerfiles \
               -type f \( -name Dockerfile -o -path '*/corpus/*' \) ! -name SOURCE.md | sort)
 printf 'fail-on: high\nignore: [DL3008]\nseverity:\n  DF001: low\n' >"$work/yaml/1"
+printf 'secrets:\n  disable: [SE024]\n  placeholders: [xyz]\n  allow:\n    - paths: [fixtures/**]\n      rules: [SE022]\n    - regex: "^AKIA"\n' >"$work/yaml/2"
+printf 'secrets:\n  rules:\n    - id: acme\n      pattern: "acme_([0-9a-f]{16})"\n      secret-group: 1\n      keywords: [acme_]\n' >"$work/yaml/3"
 mkdir -p "$work/dpkg"
 printf 'Package: libc6\nStatus: install ok installed\nSource: glibc (2.36-9)\nVersion: 2.36-9+b1\nArchitecture: amd64\nDescription: x\n y\n\n' >"$work/dpkg/1"
 

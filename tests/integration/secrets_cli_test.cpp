@@ -75,7 +75,17 @@ TEST(SecretsCli, SarifCarriesTheRuleAndNeverTheSecret) {
   EXPECT_THAT(r.out, Not(HasSubstr(secret)));
   const auto doc = nlohmann::json::parse(r.out);
   EXPECT_EQ(doc["version"], "2.1.0");
-  EXPECT_EQ(doc["runs"][0]["results"][0]["ruleId"], "SE009");
+  const auto& result = doc["runs"][0]["results"][0];
+  EXPECT_EQ(result["ruleId"], "SE009");
+  // The fingerprint .moatignore takes is the result's partial fingerprint.
+  const auto fingerprint = result["properties"]["secret"]["fingerprint"].get<std::string>();
+  EXPECT_EQ(fingerprint.size(), 16U);
+  EXPECT_EQ(result["partialFingerprints"]["moatSecret/v1"], fingerprint);
+  EXPECT_EQ(result["properties"]["secret"]["redacted"], "ghp_****");
+  dir.write(".moatignore", fingerprint + "\n");
+  auto ignored = run_moat("secrets --ignore-file " + (dir.path() / ".moatignore").string() + " " +
+                          (dir.path() / "env").string());
+  EXPECT_EQ(ignored.exit_code, 0) << ignored.out << ignored.err;
 }
 
 TEST(SecretsCli, AMissingPathIsOneLineAndExitTwo) {
@@ -167,4 +177,56 @@ TEST(SecretsCli, MoatignoreTakesAFingerprintOrACheckUnderAPath) {
   auto broken = run_moat("secrets .", dir.path());
   EXPECT_EQ(broken.exit_code, 2);
   EXPECT_THAT(broken.err, HasSubstr(".moatignore"));
+}
+
+TEST(SecretsCli, TheConfigurationAddsRulesAllowsPathsAndDisablesBuiltIns) {
+  TempDir dir;
+  std::string key = "acme_";
+  for (int i = 0; i < 32; ++i)
+    key += "Zq7xW2kLp9RtY4vBn8MhJ3cF6dGs5aE1"[(i * 11 + 5) % 32];
+  dir.write(".moat.yaml", "secrets:\n"
+                          "  disable: [SE009]\n"
+                          "  rules:\n"
+                          "    - id: acme-api-key\n"
+                          "      title: ACME API key\n"
+                          "      severity: medium\n"
+                          "      pattern: 'acme_[A-Za-z0-9]{32}'\n"
+                          "      keywords: [acme_]\n"
+                          "  allow:\n"
+                          "    - paths: ['fixtures/**']\n");
+  dir.write("app/settings.py", "ACME = \"" + key + "\"\nGH = \"" + fake_github_token() + "\"\n");
+  dir.write("fixtures/sample.py", "ACME = \"" + key + "\"\n");
+  auto r = run_moat("secrets --format json " + dir.path().string());
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_THAT(r.out, Not(HasSubstr(key)));
+  const auto doc = nlohmann::json::parse(r.out);
+  const auto& findings = doc["targets"][0]["findings"];
+  ASSERT_EQ(findings.size(), 1U) << r.out;
+  EXPECT_EQ(findings[0]["id"], "acme-api-key");
+  EXPECT_EQ(findings[0]["severity"], "medium");
+  EXPECT_THAT(findings[0]["location"]["file"].get<std::string>(), HasSubstr("settings.py"));
+  // Its id works like any other: ignored, and judged by --fail-on.
+  EXPECT_EQ(run_moat("secrets --ignore acme-api-key " + dir.path().string()).exit_code, 0);
+  EXPECT_EQ(run_moat("secrets --fail-on high " + dir.path().string()).exit_code, 0);
+  // moat rules lists the rule and the allow rule, and shows a rule's keywords.
+  auto rules = run_moat("rules --config " + (dir.path() / ".moat.yaml").string());
+  EXPECT_EQ(rules.exit_code, 0) << rules.err;
+  EXPECT_THAT(rules.out, HasSubstr("acme-api-key"));
+  EXPECT_THAT(rules.out, HasSubstr("allow rule:   paths fixtures/**"));
+  EXPECT_THAT(rules.out, HasSubstr("placeholders: example, xxxx"));
+  auto one = run_moat("rules SE009 --config " + (dir.path() / ".moat.yaml").string());
+  EXPECT_THAT(one.out, HasSubstr("Keywords:    ghp_"));
+  EXPECT_THAT(one.out, HasSubstr("Disabled:    yes"));
+}
+
+TEST(SecretsCli, ARuleThatDoesNotCompileIsOneLineAndExitTwo) {
+  TempDir dir;
+  dir.write(".moat.yaml", "secrets:\n  rules:\n    - id: bad\n      pattern: '(a)\\1'\n");
+  dir.write("a.txt", "aa\n");
+  auto r = run_moat("secrets " + dir.path().string());
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_TRUE(r.out.empty()) << r.out;
+  EXPECT_THAT(r.err, HasSubstr(".moat.yaml"));
+  EXPECT_THAT(r.err, HasSubstr("bad"));
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
 }

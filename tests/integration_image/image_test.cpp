@@ -56,6 +56,9 @@ TEST(RealImage, PlantedProblemsAreFoundInTheDockerArchive) {
   EXPECT_EQ((*key)["location"]["layer"]["index"], 1);
   EXPECT_EQ((*key)["location"]["layer"]["created_by"], "RUN /bin/sh -c apt-get update # buildkit");
   EXPECT_EQ((*key)["location"]["layer"]["digest"].get<std::string>().substr(0, 7), "sha256:");
+  EXPECT_EQ((*key)["secret"]["rule"], "SE007");
+  EXPECT_EQ((*key)["secret"]["shadowed_by"]["layer"], 2);
+  EXPECT_EQ((*key)["secret"]["shadowed_by"]["how"], "deleted");
 
   const auto* busybox = find_finding(doc, "IM010", "/usr/local/bin/busybox");
   ASSERT_NE(busybox, nullptr);

@@ -6,6 +6,7 @@
 #include <moat/report/writer.hpp>
 #include <moat/runconf/runconf.hpp>
 #include <moat/seccomp/seccomp.hpp>
+#include <moat/secrets/engine.hpp>
 #include <moat/secrets/rules.hpp>
 #include <moat/trust/trust.hpp>
 #include <moat/util/capabilities.hpp>
@@ -95,6 +96,9 @@ core::Status check_ids(const std::vector<std::string>& ids, std::string_view whe
   for (const auto& id : ids) {
     if (core::find_check(tables, id) != nullptr || looks_like_advisory_id(id))
       continue;
+    const auto user = secrets::user_checks();
+    if (std::ranges::any_of(user, [&](const core::CheckInfo* c) { return c->id == id; }))
+      continue;
     std::vector<std::string> known;
     for (const auto& table : tables)
       for (const auto& check : table.checks) {
@@ -125,6 +129,11 @@ core::Result<core::Policy> build_policy(const CommonOptions& options,
     auto config = core::load_config(*config_path);
     if (!config)
       return std::unexpected(config.error());
+    // The secret engine's tuning, before the ids are checked: the user's
+    // rules are checks too.
+    if (config->secrets)
+      if (auto status = secrets::configure(*config->secrets, config_path->string()); !status)
+        return std::unexpected(status.error());
     std::vector<std::string> named = config->ignores;
     named.insert(named.end(), config->enables.begin(), config->enables.end());
     for (const auto& [id, severity] : config->overrides)

@@ -2,11 +2,15 @@
 
 #include <moat/cli/common.hpp>
 #include <moat/cli/verbs.hpp>
+#include <moat/core/config.hpp>
+#include <moat/secrets/engine.hpp>
 #include <moat/util/strings.hpp>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
+#include <filesystem>
 #include <iostream>
 #include <memory>
 
@@ -17,7 +21,46 @@ namespace {
 struct RulesOptions {
   std::string id;
   std::string format = "text";
+  std::string config;
 };
+
+// The secret engine's noise controls for CHECK (keywords, entropy floor,
+// disabled), as JSON; null for other checks.
+nlohmann::json secret_controls_json(const core::CheckInfo& c) {
+  const auto rc = secrets::rule_controls(c.id);
+  if (!rc)
+    return nullptr;
+  nlohmann::json j;
+  j["keywords"] = nlohmann::json::array();
+  for (auto k : util::split(rc->keywords, ','))
+    j["keywords"].push_back(k);
+  j["min_entropy"] = rc->min_entropy;
+  j["disabled"] = rc->disabled;
+  return j;
+}
+
+// The noise controls every secret rule shares, as text.
+std::string secret_controls_text() {
+  const auto c = secrets::controls();
+  std::string out = "\nSecret rules leave alone:\n";
+  out += fmt::format("  placeholders: {}\n", fmt::join(c.placeholders, ", "));
+  for (const auto& p : c.package_paths)
+    out += fmt::format("  package path: {}\n", p);
+  for (const auto& a : c.allow)
+    out += fmt::format("  allow rule:   {}\n", a);
+  out += "Tune them under secrets: in .moat.yaml (disable, rules, allow, placeholders,\n"
+         "entropy, package-paths); 'moat rules SE024' shows a rule's keywords and entropy floor.\n";
+  return out;
+}
+
+nlohmann::json secret_controls_json() {
+  const auto c = secrets::controls();
+  nlohmann::json j;
+  j["placeholders"] = c.placeholders;
+  j["package_paths"] = c.package_paths;
+  j["allow"] = c.allow;
+  return j;
+}
 
 nlohmann::json to_json(const core::CheckInfo& c, std::string_view module) {
   nlohmann::json j;
@@ -38,6 +81,8 @@ nlohmann::json to_json(const core::CheckInfo& c, std::string_view module) {
   j["opt_in"] = c.opt_in;
   if (!c.differences.empty())
     j["differences"] = c.differences;
+  if (auto controls = secret_controls_json(c); !controls.is_null())
+    j["secret"] = std::move(controls);
   return j;
 }
 
@@ -76,7 +121,27 @@ int run_rules(const RulesOptions& opts) {
     return report_error(core::Error{
         core::ErrorKind::usage, "--format",
         "unknown format '" + opts.format + "' (expected text, json or markdown)", 0, 0});
-  const auto tables = all_check_tables();
+  // The configuration's secrets: section tunes the secret rules, and its
+  // rules are checks too.
+  std::optional<std::filesystem::path> config_path;
+  if (!opts.config.empty())
+    config_path = opts.config;
+  else
+    config_path = core::find_config(std::filesystem::current_path());
+  if (config_path) {
+    auto config = core::load_config(*config_path);
+    if (!config)
+      return report_error(config.error());
+    if (config->secrets)
+      if (auto status = secrets::configure(*config->secrets, config_path->string()); !status)
+        return report_error(status.error());
+  }
+  std::vector<core::CheckInfo> user_checks;
+  for (const auto* c : secrets::user_checks())
+    user_checks.push_back(*c);
+  std::vector<core::CheckTable> tables(all_check_tables().begin(), all_check_tables().end());
+  if (!user_checks.empty())
+    tables.push_back(core::CheckTable{"secrets (.moat.yaml)", user_checks});
   if (!opts.id.empty()) {
     const core::CheckInfo* check = core::find_check(tables, opts.id);
     if (check == nullptr)
@@ -88,7 +153,10 @@ int run_rules(const RulesOptions& opts) {
         if (&c == check)
           module = t.module;
     if (opts.format == "json") {
-      std::cout << to_json(*check, module).dump(2) << "\n";
+      auto j = to_json(*check, module);
+      if (j.contains("secret"))
+        j["secret"]["leaves_alone"] = secret_controls_json();
+      std::cout << j.dump(2) << "\n";
       return k_exit_clean;
     }
     std::string out = fmt::format("{}  {}\n\n", check->id, check->title);
@@ -109,11 +177,19 @@ int run_rules(const RulesOptions& opts) {
       for (auto r : refs)
         out += fmt::format("  {}\n", r);
     }
+    if (const auto rc = secrets::rule_controls(check->id)) {
+      out += fmt::format("\nKeywords:    {}{}\n",
+                         rc->keywords.empty() ? "(none: every text is scanned)" : rc->keywords,
+                         rc->disabled ? "\nDisabled:    yes (secrets: disable in .moat.yaml)" : "");
+      if (rc->min_entropy > 0)
+        out += fmt::format("Entropy:     at least {:.1f} bits per character\n", rc->min_entropy);
+      out += secret_controls_text();
+    }
     std::cout << out;
     return k_exit_clean;
   }
   if (opts.format == "markdown") {
-    std::cout << markdown(tables);
+    std::cout << markdown(all_check_tables());
     return k_exit_clean;
   }
   if (opts.format == "json") {
@@ -136,6 +212,7 @@ int run_rules(const RulesOptions& opts) {
       out +=
           fmt::format("{:<7} {:<9} {:<{}} {}\n", c.id, core::to_string(c.severity),
                       c.aliases.empty() ? std::string_view("-") : c.aliases, alias_width, c.title);
+  out += secret_controls_text();
   std::cout << out;
   return k_exit_clean;
 }
@@ -149,10 +226,17 @@ void attach_rules(CLI::App& root, int& exit_code) {
   cmd->add_option("ID", opts->id, "A moat id (DF003) or an alias (DL3002, DS-0002)");
   cmd->add_option("-f,--format", opts->format, "Output format: text, json or markdown")
       ->option_text("FORMAT");
+  cmd->add_option("--config", opts->config,
+                  "The .moat.yaml whose secrets: section tunes the secret rules (default: "
+                  "found upward from the current directory)")
+      ->option_text("FILE");
   cmd->footer(
       "DESCRIPTION:\n  Lists every check with its id, default severity, aliases and title, or\n"
       "  explains one check (by moat id or any alias) with its rationale and fix.\n"
-      "  '--format markdown' prints the reference page docs/checks.md.\n\n"
+      "  '--format markdown' prints the reference page docs/checks.md. The secret\n"
+      "  rules' noise controls (keywords, entropy floors, placeholders, package\n"
+      "  paths, allow rules) are listed too, as .moat.yaml's secrets: section tunes\n"
+      "  them, with the rules it adds.\n\n"
       "EXAMPLES:\n  moat rules\n  moat rules DL3008\n  moat rules --format json\n\n"
       "EXIT STATUS:\n  0  success\n  2  unknown check id or usage error");
   cmd->callback(verb_callback(exit_code, [opts] { return run_rules(*opts); }));

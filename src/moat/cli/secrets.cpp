@@ -107,6 +107,11 @@ core::Result<Scanned> scan_file(secrets::Scanner& scanner, const fs::path& path,
     f.location.file = shown;
     f.location.line = static_cast<int>(hit.line);
     f.location.column = static_cast<int>(hit.column);
+    auto detail = std::make_shared<core::SecretDetail>();
+    detail->rule = hit.rule->id;
+    detail->redacted = std::move(hit.redacted);
+    detail->fingerprint = std::move(hit.fingerprint);
+    f.secret = std::move(detail);
     out.findings.push_back(std::move(f));
   }
   return out;
@@ -305,7 +310,7 @@ int run_secrets(SecretsOptions& opts) {
       build_policy(opts.common, fs::path(opts.paths.empty() ? opts.context : opts.paths.front()));
   if (!policy)
     return report_error(policy.error());
-  auto db = secrets::Database::builtin();
+  auto db = secrets::Database::active();
   if (!db)
     return report_error(db.error());
   std::vector<core::TargetReport> reports;

@@ -5,6 +5,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <regex>
 #include <system_error>
 
 namespace moat::core {
@@ -57,6 +58,172 @@ std::optional<Severity> config_severity(std::string_view name) {
   if (util::iequals(name, "style"))
     return Severity::info;
   return std::nullopt;
+}
+
+// A string list: a sequence of strings, or one string.
+Result<std::vector<std::string>> read_strings(const std::string& name, const YAML::Node& node,
+                                              const std::string& key) {
+  std::vector<std::string> out;
+  if (node.IsScalar()) {
+    out.push_back(node.Scalar());
+    return out;
+  }
+  if (!node.IsSequence())
+    return node_error(name, node, "'" + key + "' must be a string or a list of strings");
+  for (const auto& item : node) {
+    if (!item.IsScalar())
+      return node_error(name, item, "'" + key + "' must be a string or a list of strings");
+    out.push_back(item.Scalar());
+  }
+  return out;
+}
+
+// A regular expression the engine will compile with std::regex: refused
+// here, with its line, when it does not compile.
+Status check_regex(const std::string& name, const YAML::Node& node, const std::string& text,
+                   bool caseless) {
+  // std::regex compiles recursively: a bounded pattern cannot exhaust the stack.
+  constexpr std::size_t k_max_pattern = 2048;
+  constexpr int k_max_depth = 32;
+  if (text.size() > k_max_pattern)
+    return node_error(name, node, "a regular expression longer than 2048 characters");
+  int depth = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '\\') {
+      ++i;
+    } else if (text[i] == '(' && ++depth > k_max_depth) {
+      return node_error(name, node, "a regular expression nested more than 32 groups deep");
+    } else if (text[i] == ')') {
+      --depth;
+    }
+  }
+  try {
+    const std::regex re(text, caseless ? std::regex::ECMAScript | std::regex::icase
+                                       : std::regex::ECMAScript);
+  } catch (const std::regex_error& e) {
+    return node_error(name, node, "invalid regular expression '" + text + "': " + e.what());
+  }
+  return {};
+}
+
+Result<SecretRuleConfig> read_secret_rule(const std::string& name, const YAML::Node& node) {
+  if (!node.IsMap())
+    return node_error(name, node, "a secret rule must be a mapping with id and pattern");
+  SecretRuleConfig rule;
+  rule.line = node.Mark().line + 1;
+  for (const auto& entry : node) {
+    const auto key = entry.first.as<std::string>();
+    const YAML::Node& value = entry.second;
+    if (key == "id" || key == "title" || key == "pattern") {
+      if (!value.IsScalar() || value.Scalar().empty())
+        return node_error(name, value, "'" + key + "' must be a non-empty string");
+      (key == "id" ? rule.id : key == "title" ? rule.title : rule.pattern) = value.Scalar();
+    } else if (key == "severity") {
+      auto level = value.IsScalar() ? config_severity(value.Scalar()) : std::nullopt;
+      if (!level)
+        return node_error(name, value, "'severity' must be critical, high, medium, low or info");
+      rule.severity = *level;
+    } else if (key == "keywords" || key == "allow") {
+      MOAT_TRY_ASSIGN(list, read_strings(name, value, key));
+      (key == "keywords" ? rule.keywords : rule.allow) = std::move(list);
+    } else if (key == "entropy") {
+      if (!value.IsScalar() || !YAML::convert<double>::decode(value, rule.entropy) ||
+          rule.entropy < 0 || rule.entropy > 8)
+        return node_error(name, value, "'entropy' must be a number from 0 to 8");
+    } else if (key == "caseless") {
+      if (!value.IsScalar() || !YAML::convert<bool>::decode(value, rule.caseless))
+        return node_error(name, value, "'caseless' must be true or false");
+    } else if (key == "secret-group" || key == "secretGroup") {
+      if (!value.IsScalar() || !YAML::convert<int>::decode(value, rule.secret_group) ||
+          rule.secret_group < 0 || rule.secret_group > 9)
+        return node_error(name, value, "'" + key + "' must be a group number from 0 to 9");
+    } else {
+      return node_error(name, entry.first, "unknown key '" + key + "' in a secret rule");
+    }
+  }
+  if (rule.id.empty() || rule.pattern.empty())
+    return node_error(name, node, "a secret rule needs an id and a pattern");
+  if (rule.title.empty())
+    rule.title = rule.id;
+  MOAT_TRY(check_regex(name, node, rule.pattern, rule.caseless));
+  for (const auto& a : rule.allow)
+    MOAT_TRY(check_regex(name, node, a, false));
+  return rule;
+}
+
+Result<SecretAllowConfig> read_secret_allow(const std::string& name, const YAML::Node& node) {
+  if (!node.IsMap())
+    return node_error(name, node, "an allow rule must be a mapping of paths, regex and rules");
+  SecretAllowConfig allow;
+  allow.line = node.Mark().line + 1;
+  for (const auto& entry : node) {
+    const auto key = entry.first.as<std::string>();
+    const YAML::Node& value = entry.second;
+    if (key == "paths" || key == "rules") {
+      MOAT_TRY_ASSIGN(list, read_strings(name, value, key));
+      (key == "paths" ? allow.paths : allow.rules) = std::move(list);
+    } else if (key == "regex") {
+      if (!value.IsScalar() || value.Scalar().empty())
+        return node_error(name, value, "'regex' must be a non-empty string");
+      allow.regex = value.Scalar();
+      MOAT_TRY(check_regex(name, value, allow.regex, false));
+    } else {
+      return node_error(name, entry.first, "unknown key '" + key + "' in an allow rule");
+    }
+  }
+  if (allow.paths.empty() && allow.regex.empty())
+    return node_error(name, node, "an allow rule needs paths or a regex");
+  return allow;
+}
+
+Result<SecretsConfig> read_secrets(const std::string& name, const YAML::Node& node) {
+  if (!node.IsMap())
+    return node_error(name, node, "'secrets' must be a mapping");
+  SecretsConfig out;
+  for (const auto& entry : node) {
+    const auto key = entry.first.as<std::string>();
+    const YAML::Node& value = entry.second;
+    if (key == "disable") {
+      MOAT_TRY_ASSIGN(ids, read_id_list(name, value, key));
+      out.disable = std::move(ids);
+    } else if (key == "placeholders") {
+      MOAT_TRY_ASSIGN(words, read_strings(name, value, key));
+      out.placeholders = std::move(words);
+    } else if (key == "rules" || key == "allow") {
+      if (!value.IsSequence())
+        return node_error(name, value, "'" + key + "' must be a list");
+      for (const auto& item : value) {
+        if (key == "rules") {
+          MOAT_TRY_ASSIGN(rule, read_secret_rule(name, item));
+          out.rules.push_back(std::move(rule));
+        } else {
+          MOAT_TRY_ASSIGN(allow, read_secret_allow(name, item));
+          out.allow.push_back(std::move(allow));
+        }
+      }
+    } else if (key == "entropy") {
+      if (!value.IsMap())
+        return node_error(name, value, "'entropy' must map rule ids to numbers");
+      for (const auto& item : value) {
+        double floor = 0;
+        if (!item.second.IsScalar() || !YAML::convert<double>::decode(item.second, floor) ||
+            floor < 0 || floor > 8)
+          return node_error(name, item.second, "an entropy floor must be a number from 0 to 8");
+        out.entropy[item.first.as<std::string>()] = floor;
+      }
+    } else if (key == "package-paths") {
+      bool flag = true;
+      if (!value.IsScalar() || !YAML::convert<bool>::decode(value, flag))
+        return node_error(name, value, "'package-paths' must be true or false");
+      out.package_paths = flag;
+    } else {
+      return node_error(name, entry.first,
+                        "unknown key '" + key +
+                            "' in secrets (disable, rules, allow, placeholders, entropy or "
+                            "package-paths)");
+    }
+  }
+  return out;
 }
 
 } // namespace
@@ -149,6 +316,11 @@ Result<Config> parse_config(std::string_view text, const std::string& name) {
         if (!value.IsScalar() || !YAML::convert<bool>::decode(value, flag))
           return node_error(name, value, "'" + key + "' must be true or false");
         (key == "strict-labels" ? config.strict_labels : config.disable_ignore_pragma) = flag;
+      } else if (key == "secrets") {
+        auto secrets = read_secrets(name, value);
+        if (!secrets)
+          return std::unexpected(secrets.error());
+        config.secrets = std::move(*secrets);
       } else {
         return node_error(name, entry.first, "unknown key '" + key + "'");
       }

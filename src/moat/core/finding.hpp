@@ -15,6 +15,17 @@
 
 namespace moat::core {
 
+// A secret's finding: what .moatignore and review tools key on, and for a
+// file of an image whether a later layer hid it.
+struct SecretDetail {
+  std::string rule;        // the secret rule ("SE009"), also under IM012 and IM014
+  std::string redacted;    // never the whole secret
+  std::string fingerprint; // of the rule and the secret
+  int shadowed_by = -1;    // the layer that deleted or overwrote the file; -1: none
+  std::string shadowed_digest{};
+  std::string shadowed_how{}; // "deleted" or "overwritten"
+};
+
 struct Finding {
   const CheckInfo* check = nullptr;   // never null once emitted
   Severity severity = Severity::info; // effective severity (after overrides)
@@ -22,6 +33,8 @@ struct Finding {
   Location location;
   // Vulnerability findings: the advisory and the package; null for checks.
   std::shared_ptr<const Vulnerability> vulnerability{};
+  // Secret findings: the rule, fingerprint and shadowing; null otherwise.
+  std::shared_ptr<const SecretDetail> secret{};
 };
 
 // A deque, not a vector: a lint can report a million findings, and a

@@ -27,15 +27,18 @@ public:
   Reporter(const ScannedImage& scanned, const core::Policy& policy, core::TargetReport& report)
       : m_scanned(scanned), m_policy(policy), m_report(report) {}
 
-  void add(std::string_view id, std::string message, core::Location location = {}) {
-    add(info(id), std::move(message), std::move(location));
+  void add(std::string_view id, std::string message, core::Location location = {},
+           std::shared_ptr<const core::SecretDetail> secret = nullptr) {
+    add(info(id), std::move(message), std::move(location), std::move(secret));
   }
-  void add(const core::CheckInfo& check, std::string message, core::Location location) {
+  void add(const core::CheckInfo& check, std::string message, core::Location location,
+           std::shared_ptr<const core::SecretDetail> secret = nullptr) {
     core::Finding f;
     f.check = &check;
     f.severity = m_policy.severity_for(check);
     f.message = std::move(message);
     f.location = std::move(location);
+    f.secret = std::move(secret);
     m_report.findings.push_back(std::move(f));
   }
 
@@ -402,19 +405,37 @@ void check_files(const ScannedImage& scanned, const UnionView& view, const Inven
         return other.type != EntryType::whiteout;
     return false;
   };
+  // The detail of a secret finding: the engine's hit (none for a
+  // credential file) and the layer that hid the file (-1: none).
+  auto secret_detail = [&](const SecretHit* hit, std::string_view rule, int by,
+                           std::string_view path) {
+    auto d = std::make_shared<core::SecretDetail>();
+    d->rule = rule;
+    if (hit != nullptr) {
+      d->redacted = hit->redacted;
+      d->fingerprint = hit->fingerprint;
+    }
+    if (by >= 0) {
+      d->shadowed_by = by;
+      d->shadowed_digest = layers[static_cast<std::size_t>(by)].digest;
+      d->shadowed_how = replaced_in(by, path) ? "overwritten" : "deleted";
+    }
+    return d;
+  };
   auto report_secret = [&](int l, std::size_t entry, const std::string& what,
-                           std::string_view visible_id) {
+                           std::string_view visible_id, const SecretHit* hit = nullptr) {
     const auto& e = layers[static_cast<std::size_t>(l)].entries[entry];
     const int by = view.hidden_by(l, entry);
+    const std::string_view rule = hit != nullptr ? hit->rule->id : visible_id;
     if (by == -1) {
       r.add(visible_id, fmt::format("/{}: {}, added in {}", e.path, what, r.describe_layer(l)),
-            r.at_layer(l, e.path));
+            r.at_layer(l, e.path), secret_detail(hit, rule, by, e.path));
     } else if (by >= 0) {
       r.add("IM014",
             fmt::format("/{}: {} added in {} and {} in {}; it is still in the image", e.path, what,
                         r.describe_layer(l), replaced_in(by, e.path) ? "overwritten" : "deleted",
                         r.describe_layer(by)),
-            r.at_layer(l, e.path));
+            r.at_layer(l, e.path), secret_detail(hit, rule, by, e.path));
     }
   };
   for (std::size_t l = 0; l < layers.size(); ++l) {
@@ -424,7 +445,7 @@ void check_files(const ScannedImage& scanned, const UnionView& view, const Inven
       if (hit.rule != nullptr && is_key_rule(*hit.rule) && keyed.insert(hit.entry).second)
         report_secret(static_cast<int>(l), hit.entry,
                       fmt::format("{} {}", article(key_kind(hit.redacted)), key_kind(hit.redacted)),
-                      "IM012");
+                      "IM012", &hit);
     for (const auto& c : layers[l].captured) {
       if (keyed.contains(c.entry))
         continue; // already reported as a key
@@ -455,7 +476,7 @@ void check_files(const ScannedImage& scanned, const UnionView& view, const Inven
               fmt::format("/{}:{}:{}: {} ({}), added in {}; fingerprint {}", e.path, hit.line,
                           hit.column, check.title, hit.redacted,
                           r.describe_layer(static_cast<int>(l)), hit.fingerprint),
-              loc);
+              loc, secret_detail(&hit, hit.rule->id, by, e.path));
       } else if (by >= 0) {
         r.add("IM014",
               fmt::format("/{}:{}:{}: {} ({}, {}) added in {} and {} in {}; it is still in the "
@@ -464,7 +485,7 @@ void check_files(const ScannedImage& scanned, const UnionView& view, const Inven
                           r.describe_layer(static_cast<int>(l)),
                           replaced_in(by, e.path) ? "overwritten" : "deleted",
                           r.describe_layer(by)),
-              loc);
+              loc, secret_detail(&hit, hit.rule->id, by, e.path));
       }
     }
   }

@@ -128,7 +128,7 @@ public:
       return;
     // One scanner per layer (layers are read in parallel); the database is
     // shared and loaded once.
-    auto db = secrets::Database::builtin();
+    auto db = secrets::Database::active();
     if (!db) {
       m_error = db.error().to_string();
       return;

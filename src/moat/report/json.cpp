@@ -331,6 +331,23 @@ private:
     e.close('}');
     if (finding.vulnerability)
       write_vulnerability(e, *finding.vulnerability);
+    if (const auto& s = finding.secret) {
+      e.key("secret");
+      e.open('{');
+      e.field("rule", s->rule);
+      e.field("redacted", s->redacted);
+      if (!s->fingerprint.empty())
+        e.field("fingerprint", s->fingerprint);
+      if (s->shadowed_by >= 0) {
+        e.key("shadowed_by");
+        e.open('{');
+        e.field("layer", s->shadowed_by);
+        e.field("digest", s->shadowed_digest);
+        e.field("how", s->shadowed_how);
+        e.close('}');
+      }
+      e.close('}');
+    }
     e.field("remediation", check.remediation);
     e.split_array("references", check.references, ' ');
     e.close('}');

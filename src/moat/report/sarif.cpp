@@ -138,7 +138,20 @@ Json result_json(const core::TargetReport& report, const core::Finding& finding,
     layer["index"] = loc.layer;
     layer["digest"] = loc.layer_digest;
     layer["createdBy"] = loc.created_by;
+    if (finding.secret && finding.secret->shadowed_by >= 0)
+      layer["shadowedBy"] = {{"index", finding.secret->shadowed_by},
+                             {"digest", finding.secret->shadowed_digest},
+                             {"how", finding.secret->shadowed_how}};
     properties["layer"] = std::move(layer);
+  }
+  if (const auto& s = finding.secret) {
+    properties["secret"] = {{"rule", s->rule}, {"redacted", s->redacted}};
+    // Review tools follow a result across commits by its partial
+    // fingerprints: the secret's, not the line it sits on.
+    if (!s->fingerprint.empty()) {
+      properties["secret"]["fingerprint"] = s->fingerprint;
+      result["partialFingerprints"] = {{"moatSecret/v1", s->fingerprint}};
+    }
   }
   if (const auto& v = finding.vulnerability) {
     // The rule is shared by every package the advisory affects; what this

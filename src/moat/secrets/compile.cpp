@@ -5,7 +5,7 @@
 namespace moat::secrets {
 
 hs_database_t* compile_rules(std::span<const Rule> rules, const hs_platform_info_t* platform,
-                             std::string& error) {
+                             std::string& error, unsigned first_id) {
   std::vector<std::string> texts;
   std::vector<const char*> expressions;
   std::vector<unsigned> flags;
@@ -17,7 +17,7 @@ hs_database_t* compile_rules(std::span<const Rule> rules, const hs_platform_info
   for (std::size_t i = 0; i < rules.size(); ++i) {
     texts.emplace_back(rules[i].pattern); // NUL-terminated copies
     flags.push_back(rules[i].caseless ? HS_FLAG_CASELESS : 0U);
-    ids.push_back(static_cast<unsigned>(i));
+    ids.push_back(first_id + static_cast<unsigned>(i));
   }
   for (const auto& t : texts)
     expressions.push_back(t.c_str());

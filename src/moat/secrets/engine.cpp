@@ -7,15 +7,19 @@
 #include <moat/util/strings.hpp>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <hs/hs.h>
 
 #include <algorithm>
 #include <array>
 #include <bitset>
 #include <cmath>
+#include <deque>
 #include <mutex>
 #include <optional>
+#include <regex>
 #include <set>
+#include <span>
 #include <tuple>
 
 namespace moat::secrets {
@@ -34,6 +38,9 @@ constexpr std::size_t k_lead = 64;
 // engine is started (has_keyword); a keyword search costs a pass per
 // keyword, so longer ones go straight to Hyperscan.
 constexpr std::size_t k_prefilter_limit = std::size_t{64} << 10;
+
+// How far before its end a match of a user's rule is looked for.
+constexpr std::uint16_t k_user_window = 1024;
 
 using CharSet = std::bitset<256>;
 
@@ -78,18 +85,130 @@ std::string redact_value(std::string_view secret) {
 
 } // namespace
 
+// A rule of the user's (.moat.yaml): the strings its Rule and CheckInfo
+// view, and its regular expressions.
+struct UserRule {
+  std::string id, title, pattern, keywords;
+  Rule rule{};
+  core::CheckInfo info{};
+  std::regex anchored; // the pattern, ending where the match ends
+  int secret_group = 0;
+  std::vector<std::regex> allow;
+};
+
+// An allow rule of the user's.
+struct AllowRule {
+  std::vector<std::string> paths; // globs
+  std::optional<std::regex> regex;
+  std::vector<std::string> rules; // ids or aliases; empty: all
+  std::string text;               // as moat rules shows it
+};
+
 struct Database::Impl {
   hs_database_t* db = nullptr;
   std::vector<const Rule*> rules;
-  std::vector<CharSet> chars; // per rule
+  std::vector<CharSet> chars;            // per rule
+  std::vector<bool> disabled;            // per rule
+  std::vector<double> min_entropy;       // per rule
+  std::deque<UserRule> user;             // the rules of .moat.yaml, after the built-in ones
+  std::vector<AllowRule> allow;          // of .moat.yaml
+  std::vector<std::string> placeholders; // more words, lower case
+  bool package_paths = true;             // allowed_path() applies
+  // The database whose Hyperscan database this one shares (when the user
+  // adds no rules); db is then not this one's to free.
+  std::shared_ptr<const Database> shared;
+  // The user's rules, compiled apart (the built-in database stays the one
+  // compiled at build time) and scanned as a second stream.
+  hs_database_t* user_db = nullptr;
   ~Impl() {
-    if (db != nullptr)
+    if (db != nullptr && !shared)
       hs_free_database(db);
+    if (user_db != nullptr)
+      hs_free_database(user_db);
+  }
+
+  void add_rule(const Rule& rule) {
+    rules.push_back(&rule);
+    chars.push_back(char_set(rule.chars));
+    disabled.push_back(false);
+    min_entropy.push_back(rule.min_entropy);
+  }
+
+  [[nodiscard]] const UserRule* user_rule(std::size_t index) const {
+    const std::size_t builtin = rules.size() - user.size();
+    return index >= builtin ? &user[index - builtin] : nullptr;
   }
 };
 
 Database::Database(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
 Database::~Database() = default;
+
+namespace {
+
+std::mutex g_active_lock;
+std::shared_ptr<const Database> g_active; // set by configure()
+
+// Whether the glob PATTERN (*, ?, ** for any directories; a trailing /
+// for everything under a directory) matches PATH. Both are taken without
+// a leading / or ./, so "fixtures/**" matches "./fixtures/a" and
+// "/fixtures/a".
+bool glob_at(std::string_view pattern, std::string_view path) {
+  auto strip = [](std::string_view p) {
+    while (p.starts_with("./"))
+      p.remove_prefix(2);
+    while (p.starts_with('/'))
+      p.remove_prefix(1);
+    return p;
+  };
+  pattern = strip(pattern);
+  path = strip(path);
+  if (pattern.ends_with('/'))
+    return path.starts_with(pattern);
+  // ** matches any run of characters, slashes included; * and ? stop at /.
+  std::size_t p = 0;
+  std::size_t t = 0;
+  std::size_t star_p = std::string_view::npos;
+  std::size_t star_t = 0;
+  bool star_deep = false;
+  while (t < path.size()) {
+    if (p < pattern.size() && pattern[p] == '*') {
+      star_deep = p + 1 < pattern.size() && pattern[p + 1] == '*';
+      p += star_deep ? 2 : 1;
+      if (star_deep && p < pattern.size() && pattern[p] == '/')
+        ++p; // "**/" also matches no directory at all
+      star_p = p;
+      star_t = t;
+    } else if (p < pattern.size() &&
+               (pattern[p] == path[t] || (pattern[p] == '?' && path[t] != '/'))) {
+      ++p;
+      ++t;
+    } else if (star_p != std::string_view::npos && (star_deep || path[star_t] != '/')) {
+      p = star_p;
+      t = ++star_t;
+    } else {
+      return false;
+    }
+  }
+  while (p < pattern.size() && pattern[p] == '*')
+    ++p;
+  return p == pattern.size();
+}
+
+// A glob matches PATH, or any tail of PATH that starts after a '/': the
+// paths of a scan are absolute or relative to where moat runs, the globs
+// of .moat.yaml relative to the project ("fixtures/**" matches
+// /src/app/fixtures/a.json).
+bool path_glob(std::string_view pattern, std::string_view path) {
+  if (glob_at(pattern, path))
+    return true;
+  for (auto slash = path.find('/'); slash != std::string_view::npos;
+       slash = path.find('/', slash + 1))
+    if (glob_at(pattern, path.substr(slash + 1)))
+      return true;
+  return false;
+}
+
+} // namespace
 
 core::Result<std::shared_ptr<const Database>> Database::builtin() {
   static std::mutex lock;
@@ -99,10 +218,8 @@ core::Result<std::shared_ptr<const Database>> Database::builtin() {
     return compiled;
   auto impl = std::make_unique<Impl>();
   const auto rules = builtin_rules();
-  for (const Rule& r : rules) {
-    impl->rules.push_back(&r);
-    impl->chars.push_back(char_set(r.chars));
-  }
+  for (const Rule& r : rules)
+    impl->add_rule(r);
   // The database compiled at build time for the best level this CPU runs.
   hs_platform_info_t host{};
   const unsigned long long features =
@@ -126,12 +243,184 @@ core::Result<std::shared_ptr<const Database>> Database::builtin() {
   return compiled;
 }
 
+core::Result<std::shared_ptr<const Database>> Database::active() {
+  {
+    std::lock_guard guard(g_active_lock);
+    if (g_active)
+      return g_active;
+  }
+  return builtin();
+}
+
+core::Status configure(const core::SecretsConfig& config, const std::string& source) {
+  auto impl = std::make_unique<Database::Impl>();
+  for (const Rule& r : builtin_rules())
+    impl->add_rule(r);
+  // A built-in rule named by its id or an alias; the user's by id.
+  auto find = [&](std::string_view id) -> std::optional<std::size_t> {
+    for (std::size_t i = 0; i < impl->rules.size(); ++i)
+      if (core::check_matches(check_of(*impl->rules[i]), id))
+        return i;
+    return std::nullopt;
+  };
+  for (const auto& r : config.rules) {
+    if (find(r.id))
+      return core::fail(core::ErrorKind::parse, source,
+                        fmt::format("secret rule '{}' has the id of another rule", r.id), r.line);
+    auto& u = impl->user.emplace_back();
+    u.id = r.id;
+    u.title = r.title;
+    u.pattern = r.pattern;
+    std::string keywords;
+    for (const auto& k : r.keywords) {
+      if (!keywords.empty())
+        keywords += ',';
+      keywords += r.caseless ? util::to_lower(k) : k;
+    }
+    u.keywords = std::move(keywords);
+    const auto flags =
+        r.caseless ? std::regex::ECMAScript | std::regex::icase : std::regex::ECMAScript;
+    try {
+      u.anchored = std::regex("(?:" + r.pattern + ")$", flags);
+      for (const auto& a : r.allow)
+        u.allow.emplace_back(a, std::regex::ECMAScript);
+    } catch (const std::regex_error& e) {
+      return core::fail(
+          core::ErrorKind::parse, source,
+          fmt::format("secret rule '{}': invalid regular expression: {}", r.id, e.what()), r.line);
+    }
+    if (static_cast<unsigned>(r.secret_group) > u.anchored.mark_count())
+      return core::fail(
+          core::ErrorKind::parse, source,
+          fmt::format("secret rule '{}': its pattern has no group {}", r.id, r.secret_group),
+          r.line);
+    u.secret_group = r.secret_group;
+    u.info = core::CheckInfo{u.id,
+                             "",
+                             r.severity.value_or(core::Severity::high),
+                             u.title,
+                             "A rule of this project's .moat.yaml.",
+                             "Revoke the credential and pass it at run time instead.",
+                             ""};
+    u.rule = Rule{u.id,          "user",    u.pattern, r.caseless, Confirm::regex, "",     1,
+                  k_user_window, r.entropy, false,     "",         u.keywords,     &u.info};
+    impl->add_rule(u.rule);
+  }
+  for (const auto& id : config.disable) {
+    const auto index = find(id);
+    if (!index)
+      return core::fail(core::ErrorKind::parse, source,
+                        fmt::format("secrets: disable names an unknown rule '{}'", id));
+    impl->disabled[*index] = true;
+  }
+  for (const auto& [id, floor] : config.entropy) {
+    const auto index = find(id);
+    if (!index)
+      return core::fail(core::ErrorKind::parse, source,
+                        fmt::format("secrets: entropy names an unknown rule '{}'", id));
+    impl->min_entropy[*index] = floor;
+  }
+  for (const auto& a : config.allow) {
+    AllowRule allow;
+    allow.paths = a.paths;
+    allow.rules = a.rules;
+    for (const auto& id : a.rules)
+      if (!find(id))
+        return core::fail(core::ErrorKind::parse, source,
+                          fmt::format("an allow rule names an unknown rule '{}'", id), a.line);
+    if (!a.regex.empty()) {
+      try {
+        allow.regex.emplace(a.regex, std::regex::ECMAScript);
+      } catch (const std::regex_error& e) {
+        return core::fail(core::ErrorKind::parse, source,
+                          fmt::format("allow rule: invalid regular expression: {}", e.what()),
+                          a.line);
+      }
+    }
+    allow.text = fmt::format(
+        "{}{}{}", a.paths.empty() ? "" : fmt::format("paths {}", fmt::join(a.paths, ", ")),
+        a.regex.empty()
+            ? ""
+            : fmt::format("{}secret matching /{}/", a.paths.empty() ? "" : "; ", a.regex),
+        a.rules.empty() ? "" : fmt::format("; only {}", fmt::join(a.rules, ", ")));
+    impl->allow.push_back(std::move(allow));
+  }
+  for (const auto& w : config.placeholders)
+    if (!w.empty())
+      impl->placeholders.push_back(util::to_lower(w));
+  impl->package_paths = config.package_paths.value_or(true);
+
+  // The built-in database serves as it is; the user's rules are compiled
+  // alone, which takes milliseconds where all of them would take most of a
+  // second.
+  MOAT_TRY_ASSIGN(builtin_db, Database::builtin());
+  impl->db = builtin_db->impl().db;
+  impl->shared = std::move(builtin_db);
+  if (!impl->user.empty()) {
+    std::vector<Rule> user;
+    for (const auto& u : impl->user)
+      user.push_back(u.rule);
+    std::string error;
+    impl->user_db = compile_rules(user, nullptr, error,
+                                  static_cast<unsigned>(impl->rules.size() - impl->user.size()));
+    if (impl->user_db == nullptr)
+      return core::fail(core::ErrorKind::parse, source,
+                        fmt::format("a secret rule does not compile: {}", error));
+  }
+  std::lock_guard guard(g_active_lock);
+  g_active = std::shared_ptr<const Database>(new Database(std::move(impl)));
+  return {};
+}
+
+std::vector<const core::CheckInfo*> user_checks() {
+  std::vector<const core::CheckInfo*> out;
+  std::lock_guard guard(g_active_lock);
+  if (g_active)
+    for (const auto& u : g_active->impl().user)
+      out.push_back(&u.info);
+  return out;
+}
+
+std::optional<RuleControls> rule_controls(std::string_view id) {
+  auto db = Database::active();
+  if (!db)
+    return std::nullopt;
+  const auto& impl = (*db)->impl();
+  for (std::size_t i = 0; i < impl.rules.size(); ++i)
+    if (impl.rules[i]->id == id)
+      return RuleControls{std::string(impl.rules[i]->keywords), impl.min_entropy[i],
+                          impl.disabled[i]};
+  return std::nullopt;
+}
+
+Controls controls() {
+  Controls out;
+  for (auto word : placeholder_words())
+    out.placeholders.emplace_back(word);
+  out.placeholders.emplace_back("(one character repeated)");
+  auto db = Database::active();
+  if (!db)
+    return out;
+  const auto& impl = (*db)->impl();
+  for (const auto& word : impl.placeholders)
+    out.placeholders.push_back(word);
+  if (impl.package_paths)
+    for (auto rule : package_path_rules())
+      out.package_paths.emplace_back(rule);
+  for (const auto& a : impl.allow)
+    out.allow.push_back(a.text);
+  return out;
+}
+
 struct Scanner::State {
   std::shared_ptr<const Database> db;
   hs_scratch_t* scratch = nullptr;
   hs_stream_t* stream = nullptr;
+  hs_stream_t* user_stream = nullptr; // of the user's rules, when there are some
   std::string path;
   bool path_allowed = false;
+  std::vector<const AllowRule*> allow_here; // the user's allow rules that apply to the path
+  std::size_t current = 0;                  // the rule being confirmed
   // The stream so far: its length, its lines, and its last k_window bytes.
   std::uint64_t length = 0;
   std::uint32_t lines_before_block = 0;
@@ -155,6 +444,8 @@ struct Scanner::State {
   ~State() {
     if (stream != nullptr)
       hs_close_stream(stream, nullptr, nullptr, nullptr);
+    if (user_stream != nullptr)
+      hs_close_stream(user_stream, nullptr, nullptr, nullptr);
     if (scratch != nullptr)
       hs_free_scratch(scratch);
   }
@@ -244,7 +535,11 @@ struct Scanner::State {
     // The cheapest test first: a generic rule matches often.
     if (path_allowed || (rule.generic && !looks_random(secret, prev, next)))
       return false;
-    if (is_placeholder(secret) || (rule.min_entropy > 0 && entropy(secret) < rule.min_entropy))
+    const auto& impl = db->impl();
+    const double floor = impl.min_entropy[current];
+    if (is_placeholder(secret) || (floor > 0 && entropy(secret) < floor))
+      return false;
+    if (!allowed_here(rule, secret))
       return false;
     if (!seen.emplace(&rule, begin, end).second)
       return false; // the same secret again (a pattern with several ends)
@@ -433,10 +728,64 @@ struct Scanner::State {
         fmt::format("{}:{}", decoded->substr(0, colon), redact_value(password)));
   }
 
+  // False when a placeholder word or an allow rule of the user's covers
+  // SECRET, found by RULE.
+  bool allowed_here(const Rule& rule, std::string_view secret) const {
+    const auto& impl = db->impl();
+    for (const auto& word : impl.placeholders)
+      if (contains_caseless(secret, word))
+        return false;
+    if (const auto* user = impl.user_rule(current))
+      for (const auto& re : user->allow)
+        if (std::regex_search(secret.begin(), secret.end(), re))
+          return false;
+    for (const AllowRule* a : allow_here) {
+      if (!a->rules.empty() &&
+          std::none_of(a->rules.begin(), a->rules.end(), [&](const std::string& id) {
+            return core::check_matches(check_of(rule), id);
+          }))
+        continue;
+      if (!a->regex || std::regex_search(secret.begin(), secret.end(), *a->regex))
+        return false;
+    }
+    return true;
+  }
+
+  // A rule of the user's: the leftmost match of its expression that ends
+  // where Hyperscan's did, within the last k_user_window bytes; the secret
+  // is the match or its secret group. Several ends of one match keep the
+  // longest.
+  void confirm_regex(const Rule& rule, std::uint64_t match_end) {
+    const UserRule* user = db->impl().user_rule(current);
+    if (user == nullptr)
+      return;
+    auto [text, start] = text_before(match_end, k_user_window);
+    std::match_results<std::string_view::const_iterator> m;
+    if (!std::regex_search(text.begin(), text.end(), m, user->anchored))
+      return;
+    const auto& group = m[static_cast<std::size_t>(user->secret_group)];
+    if (!group.matched || group.length() == 0)
+      return;
+    const auto begin = static_cast<std::size_t>(group.first - text.begin());
+    const auto size = static_cast<std::size_t>(group.length());
+    const std::string_view secret = text.substr(begin, size);
+    // A longer end of the secret just found: it replaces that hit.
+    if (!hits.empty() && hits.back().rule == &rule && hits.back().offset == start + begin &&
+        !spans.empty() && spans.back().hit == hits.size() - 1) {
+      hits.back().redacted = redact_value(secret);
+      hits.back().fingerprint =
+          util::sha256_hex(fmt::format("{}\n{}", rule.id, secret)).substr(0, 16);
+      spans.back().end = start + begin + size;
+      return;
+    }
+    add(rule, start + begin, start + begin + size, secret, redact_value(secret));
+  }
+
   void on_match(unsigned id, std::uint64_t end) {
     const auto& impl = db->impl();
-    if (id >= impl.rules.size())
+    if (id >= impl.rules.size() || impl.disabled[id])
       return;
+    current = id;
     const Rule& rule = *impl.rules[id];
     switch (rule.confirm) {
     case Confirm::token:
@@ -454,6 +803,9 @@ struct Scanner::State {
     case Confirm::docker_auth:
       confirm_docker_auth(rule, end);
       break;
+    case Confirm::regex:
+      confirm_regex(rule, end);
+      break;
     }
   }
 
@@ -468,7 +820,11 @@ core::Result<Scanner> Scanner::open(std::shared_ptr<const Database> db) {
   Scanner s;
   s.m_state = std::make_unique<State>();
   s.m_state->db = std::move(db);
-  if (hs_alloc_scratch(s.m_state->db->impl().db, &s.m_state->scratch) != HS_SUCCESS)
+  const auto& impl = s.m_state->db->impl();
+  // One scratch serves both databases: the second call grows it.
+  if (hs_alloc_scratch(impl.db, &s.m_state->scratch) != HS_SUCCESS ||
+      (impl.user_db != nullptr &&
+       hs_alloc_scratch(impl.user_db, &s.m_state->scratch) != HS_SUCCESS))
     return core::fail(core::ErrorKind::internal, "secret scanner", "cannot allocate its scratch");
   return s;
 }
@@ -479,14 +835,29 @@ Scanner& Scanner::operator=(Scanner&&) noexcept = default;
 
 core::Status Scanner::begin(std::string_view path) {
   auto& s = *m_state;
-  if (s.stream != nullptr) {
-    hs_close_stream(s.stream, nullptr, nullptr, nullptr);
-    s.stream = nullptr;
-  }
-  if (hs_open_stream(s.db->impl().db, 0, &s.stream) != HS_SUCCESS)
+  for (auto* open : {&s.stream, &s.user_stream})
+    if (*open != nullptr) {
+      hs_close_stream(*open, nullptr, nullptr, nullptr);
+      *open = nullptr;
+    }
+  if (hs_open_stream(s.db->impl().db, 0, &s.stream) != HS_SUCCESS ||
+      (s.db->impl().user_db != nullptr &&
+       hs_open_stream(s.db->impl().user_db, 0, &s.user_stream) != HS_SUCCESS))
     return core::fail(core::ErrorKind::internal, std::string(path), "cannot open a scan stream");
   s.path = path;
-  s.path_allowed = allowed_path(path);
+  const auto& impl = s.db->impl();
+  s.path_allowed = impl.package_paths && allowed_path(path);
+  s.allow_here.clear();
+  for (const auto& a : impl.allow) {
+    if (!a.paths.empty() &&
+        std::none_of(a.paths.begin(), a.paths.end(),
+                     [&](const std::string& glob) { return path_glob(glob, path); }))
+      continue;
+    if (!a.regex && a.rules.empty())
+      s.path_allowed = true; // the whole file
+    else
+      s.allow_here.push_back(&a);
+  }
   s.length = 0;
   s.lines_before_block = 0;
   s.last_nl_before_block = -1;
@@ -511,6 +882,12 @@ core::Status Scanner::feed(std::string_view block) {
     if (hs_scan_stream(s.stream, part.data(), static_cast<unsigned>(part.size()), 0, s.scratch,
                        State::callback, &s) != HS_SUCCESS)
       return core::fail(core::ErrorKind::internal, s.path, "the secret scan failed");
+    if (s.user_stream != nullptr) {
+      s.mark_block_start(); // its matches start from the block's start again
+      if (hs_scan_stream(s.user_stream, part.data(), static_cast<unsigned>(part.size()), 0,
+                         s.scratch, State::callback, &s) != HS_SUCCESS)
+        return core::fail(core::ErrorKind::internal, s.path, "the secret scan failed");
+    }
     s.lines_before_block += static_cast<std::uint32_t>(std::count(part.begin(), part.end(), '\n'));
     if (const auto nl = part.rfind('\n'); nl != std::string_view::npos)
       s.last_nl_before_block = static_cast<std::int64_t>(s.length + nl);
@@ -527,15 +904,21 @@ core::Status Scanner::feed(std::string_view block) {
   return {};
 }
 
+const Database* Scanner::database() const {
+  return m_state->db.get();
+}
+
 core::Result<std::vector<Hit>> Scanner::finish() {
   auto& s = *m_state;
   // Matches anchored at the end ($) are reported on close; the whole
   // stream is then the tail (block empty).
-  if (s.stream != nullptr) {
+  for (auto* open : {&s.stream, &s.user_stream}) {
+    if (*open == nullptr)
+      continue;
     s.block = {};
     s.mark_block_start();
-    const hs_error_t rc = hs_close_stream(s.stream, s.scratch, State::callback, &s);
-    s.stream = nullptr;
+    const hs_error_t rc = hs_close_stream(*open, s.scratch, State::callback, &s);
+    *open = nullptr;
     if (rc != HS_SUCCESS)
       return core::fail(core::ErrorKind::internal, s.path, "the secret scan failed");
   }
@@ -582,25 +965,40 @@ core::Result<std::vector<Hit>> Scanner::finish() {
   return out;
 }
 
-bool has_keyword(std::string_view text) {
-  for (const Rule& rule : builtin_rules())
+namespace {
+
+bool has_keyword(const Database::Impl& impl, std::string_view text) {
+  for (std::size_t i = 0; i < impl.rules.size(); ++i) {
+    const Rule& rule = *impl.rules[i];
+    if (impl.disabled[i])
+      continue;
+    if (rule.keywords.empty())
+      return true; // a rule of the user's without keywords: always scanned
     for (auto keyword : util::split(rule.keywords, ','))
       if (rule.caseless ? contains_caseless(text, keyword)
                         : text.find(keyword) != std::string_view::npos)
         return true;
+  }
   return false;
+}
+
+} // namespace
+
+bool has_keyword(std::string_view text) {
+  auto db = Database::active();
+  return !db || has_keyword((*db)->impl(), text);
 }
 
 core::Result<std::vector<Hit>> scan_text(std::string_view text, std::string_view path) {
   // The keyword prefilter: what the checks scan is short, and mostly
   // holds none.
-  if (text.size() <= k_prefilter_limit && !has_keyword(text))
+  MOAT_TRY_ASSIGN(db, Database::active());
+  if (text.size() <= k_prefilter_limit && !has_keyword(db->impl(), text))
     return std::vector<Hit>{};
   // Checks call this once per value (every ENV, every RUN): one scanner
   // per thread, with its scratch space, serves them all.
   thread_local std::optional<Scanner> scanner;
-  if (!scanner) {
-    MOAT_TRY_ASSIGN(db, Database::builtin());
+  if (!scanner || scanner->database() != db.get()) {
     MOAT_TRY_ASSIGN(opened, Scanner::open(db));
     scanner.emplace(std::move(opened));
   }
@@ -675,14 +1073,37 @@ bool allowed_path(std::string_view path) {
   return false;
 }
 
+namespace {
+
+constexpr std::array<std::string_view, 16> k_placeholder_words = {
+    "example", "xxxx", "changeme", "change_me", "placeholder", "dummy",      "redacted", "your_",
+    "your-",   "<",    "${",       "{{",        "****",        "1234567890", "abcdefgh", "sample"};
+
+// What allowed_path() leaves alone, in words.
+constexpr std::array<std::string_view, 5> k_package_path_rules = {
+    "usr/share/doc/ and usr/share/man/ anywhere in the path",
+    "tests/, test/ and testing/ under site-packages/, dist-packages/ and node_modules/",
+    "testdata/ anywhere in the path",
+    "lib*.so* and lib*.a in lib, lib64, usr/lib, usr/lib64 and their <arch>-linux-gnu "
+    "directories (self-test vectors)",
+    "tests/ and test/ anywhere under /usr"};
+
+} // namespace
+
+std::span<const std::string_view> placeholder_words() {
+  return k_placeholder_words;
+}
+
+std::span<const std::string_view> package_path_rules() {
+  return k_package_path_rules;
+}
+
 bool is_placeholder(std::string_view secret) {
   if (secret.empty())
     return true;
   if (std::all_of(secret.begin(), secret.end(), [&](char c) { return c == secret.front(); }))
     return true;
-  for (std::string_view word :
-       {"example", "xxxx", "changeme", "change_me", "placeholder", "dummy", "redacted", "your_",
-        "your-", "<", "${", "{{", "****", "1234567890", "abcdefgh", "sample"})
+  for (std::string_view word : k_placeholder_words)
     if (contains_caseless(secret, word))
       return true;
   return false;

@@ -6,12 +6,14 @@
 // kept across blocks): the secret is cut out, its entropy measured and the
 // placeholder and path allow rules applied.
 
+#include <moat/core/config.hpp>
 #include <moat/core/result.hpp>
 #include <moat/secrets/rules.hpp>
 
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -28,11 +30,16 @@ struct Hit {
   std::string fingerprint;  // stable for the rule and the secret: for ignores
 };
 
+core::Status configure(const core::SecretsConfig& config, const std::string& source);
+
 // The compiled rules, shared by every scanner (and thread).
 class Database {
 public:
   // The built-in rules, compiled on first use.
   [[nodiscard]] static core::Result<std::shared_ptr<const Database>> builtin();
+  // What the process scans with: the database configure() made, or the
+  // built-in one.
+  [[nodiscard]] static core::Result<std::shared_ptr<const Database>> active();
   ~Database();
   Database(const Database&) = delete;
   Database& operator=(const Database&) = delete;
@@ -41,9 +48,37 @@ public:
   [[nodiscard]] const Impl& impl() const { return *m_impl; }
 
 private:
+  friend core::Status configure(const core::SecretsConfig& config, const std::string& source);
   explicit Database(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> m_impl;
 };
+
+// Tunes the engine for the rest of the process from the secrets: section
+// of .moat.yaml (SOURCE names the file in errors): rules of the user's
+// (compiled with the built-in ones, so only when there are some), built-in
+// rules disabled, entropy floors, allow rules, placeholder words, and
+// whether package documentation and test data are left alone. Every
+// command calls it once, before it scans.
+[[nodiscard]] core::Status configure(const core::SecretsConfig& config, const std::string& source);
+
+// The checks of the user's rules (configure()), for ids on the command
+// line and in the configuration.
+[[nodiscard]] std::vector<const core::CheckInfo*> user_checks();
+
+// The noise controls in force (the built-in ones and configure()'s), for
+// `moat rules`.
+struct RuleControls {
+  std::string keywords; // comma-separated; empty: every text is scanned
+  double min_entropy = 0;
+  bool disabled = false;
+};
+struct Controls {
+  std::vector<std::string> placeholders;  // words; a secret holding one is not reported
+  std::vector<std::string> package_paths; // what allowed_path() leaves alone, in words
+  std::vector<std::string> allow;         // the user's allow rules, in words
+};
+[[nodiscard]] std::optional<RuleControls> rule_controls(std::string_view id);
+[[nodiscard]] Controls controls();
 
 // Scans one stream (a file) at a time; reusable for the next. Not
 // thread-safe: one per thread.
@@ -61,6 +96,8 @@ public:
   core::Status feed(std::string_view block);
   // Ends the stream: its hits, in the order of their offsets.
   core::Result<std::vector<Hit>> finish();
+  // The database it scans with.
+  [[nodiscard]] const Database* database() const;
 
 private:
   Scanner() = default;
@@ -93,6 +130,11 @@ private:
 // Whether SECRET is a placeholder or an example: ${VAR}, <token>, xxxx,
 // EXAMPLE, changeme, one character repeated, ...
 [[nodiscard]] bool is_placeholder(std::string_view secret);
+
+// The words is_placeholder() looks for, and what allowed_path() allows,
+// in words, for `moat rules`.
+[[nodiscard]] std::span<const std::string_view> placeholder_words();
+[[nodiscard]] std::span<const std::string_view> package_path_rules();
 
 // Shannon entropy of TEXT, in bits per byte.
 [[nodiscard]] double entropy(std::string_view text);

@@ -185,6 +185,8 @@ std::span<const core::CheckInfo> checks() {
 }
 
 const core::CheckInfo& check_of(const Rule& rule) {
+  if (rule.info != nullptr)
+    return *rule.info;
   for (std::size_t i = 0; i < k_rules.size(); ++i)
     if (k_rules[i].id == rule.id)
       return k_checks[i];

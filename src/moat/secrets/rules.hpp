@@ -20,6 +20,7 @@ enum class Confirm : std::uint8_t {
   putty,       // PuTTY's Private-Lines: the key file's header must come before
   url,         // scheme://user:password@: the password
   docker_auth, // a registry's "auth": base64 of user:password
+  regex,       // a rule of the user's: its regular expression, ending there
 };
 
 struct Rule {
@@ -42,6 +43,8 @@ struct Rule {
   // scanned at all: a lint of a Dockerfile with no secret in it never
   // loads the engine.
   std::string_view keywords;
+  // The check of a rule from .moat.yaml; the built-in rules' are in checks().
+  const core::CheckInfo* info = nullptr;
 };
 
 // The built-in rules, sorted by id; checks() has their CheckInfo in the

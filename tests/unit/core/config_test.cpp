@@ -88,3 +88,67 @@ TEST(Config, MergeLetsTheCommandLineWin) {
   EXPECT_EQ(p.fail_on, Severity::critical);
   EXPECT_EQ(p.ignores.size(), 1U);
 }
+
+TEST(Config, ReadsTheSecretsSection) {
+  auto c = parse_config(R"(secrets:
+  disable: [SE024, jwt]
+  placeholders: [not-a-real]
+  package-paths: false
+  entropy:
+    SE001: 3.5
+  rules:
+    - id: acme-api-key
+      title: ACME API key
+      severity: critical
+      pattern: 'acme_([A-Za-z0-9]{32})'
+      secret-group: 1
+      keywords: acme_
+      entropy: 3
+      allow: ['^acme_test']
+  allow:
+    - paths: ['fixtures/**', docs/]
+    - regex: 'AKIA[A-Z0-9]{12}TEST'
+      rules: [SE001]
+)",
+                        "cfg.yaml");
+  ASSERT_TRUE(c.has_value()) << c.error().to_string();
+  ASSERT_TRUE(c->secrets.has_value());
+  const auto& s = *c->secrets;
+  EXPECT_EQ(s.disable, (std::vector<std::string>{"SE024", "jwt"}));
+  EXPECT_EQ(s.placeholders, std::vector<std::string>{"not-a-real"});
+  EXPECT_EQ(s.package_paths, std::optional<bool>(false));
+  EXPECT_EQ(s.entropy.at("SE001"), 3.5);
+  ASSERT_EQ(s.rules.size(), 1U);
+  EXPECT_EQ(s.rules[0].id, "acme-api-key");
+  EXPECT_EQ(s.rules[0].severity, std::optional(moat::core::Severity::critical));
+  EXPECT_EQ(s.rules[0].secret_group, 1);
+  EXPECT_EQ(s.rules[0].keywords, std::vector<std::string>{"acme_"});
+  EXPECT_EQ(s.rules[0].line, 8);
+  ASSERT_EQ(s.allow.size(), 2U);
+  EXPECT_EQ(s.allow[0].paths, (std::vector<std::string>{"fixtures/**", "docs/"}));
+  EXPECT_EQ(s.allow[1].rules, std::vector<std::string>{"SE001"});
+}
+
+TEST(Config, BadSecretsSectionsNameTheLine) {
+  struct Case {
+    const char* text;
+    int line;
+    const char* says;
+  };
+  for (const auto& c : {
+           Case{"secrets:\n  rules:\n    - id: x\n      pattern: 'a(b'\n", 3,
+                "invalid regular expression"},
+           Case{"secrets:\n  rules:\n    - id: x\n", 3, "needs an id and a pattern"},
+           Case{"secrets:\n  allow:\n    - rules: [SE001]\n", 3, "needs paths or a regex"},
+           Case{"secrets:\n  bogus: 1\n", 2, "unknown key 'bogus'"},
+           Case{"secrets:\n  entropy:\n    SE001: lots\n", 3, "from 0 to 8"},
+           Case{"secrets:\n  rules:\n    - id: x\n      pattern: a\n      colour: red\n", 5,
+                "unknown key 'colour'"},
+       }) {
+    auto r = parse_config(c.text, "cfg.yaml");
+    ASSERT_FALSE(r.has_value()) << c.text;
+    EXPECT_EQ(r.error().input, "cfg.yaml");
+    EXPECT_EQ(r.error().line, c.line) << c.text << r.error().to_string();
+    EXPECT_NE(r.error().message.find(c.says), std::string::npos) << r.error().to_string();
+  }
+}

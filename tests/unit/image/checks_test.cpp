@@ -478,6 +478,13 @@ TEST(ImageChecks, KeyDeletedInALaterLayerIsStillReported) {
   EXPECT_NE(f[0]->message.find("RSA private key"), std::string::npos) << f[0]->message;
   EXPECT_NE(f[0]->message.find("deleted in layer 3"), std::string::npos) << f[0]->message;
   EXPECT_NE(f[0]->message.find(layers[2].digest.substr(0, 19)), std::string::npos);
+  // The finding says which rule, which layer hid the file, and how.
+  ASSERT_NE(f[0]->secret, nullptr);
+  EXPECT_EQ(f[0]->secret->rule, "SE007");
+  EXPECT_EQ(f[0]->secret->shadowed_by, 2);
+  EXPECT_EQ(f[0]->secret->shadowed_digest, layers[2].digest);
+  EXPECT_EQ(f[0]->secret->shadowed_how, "deleted");
+  EXPECT_EQ(f[0]->secret->fingerprint.size(), 16U);
 }
 
 TEST(ImageChecks, KeyOverwrittenInALaterLayerIsStillReported) {

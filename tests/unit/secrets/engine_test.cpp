@@ -401,3 +401,119 @@ TEST(SecretEngine, ManySecretsOnALineEachGetTheirOwnLineAndColumn) {
     }
   }
 }
+
+// --- tuning from .moat.yaml (configure) --------------------------------------
+
+// Tunes the engine for one test and puts the built-in rules back after it.
+class Tuned : public ::testing::Test {
+protected:
+  void TearDown() override { ASSERT_TRUE(moat::secrets::configure({}, "reset")); }
+
+  static void tune(const std::string& yaml) {
+    auto config = moat::core::parse_config(yaml, ".moat.yaml");
+    ASSERT_TRUE(config.has_value()) << config.error().to_string();
+    ASSERT_TRUE(config->secrets.has_value());
+    auto status = moat::secrets::configure(*config->secrets, ".moat.yaml");
+    ASSERT_TRUE(status.has_value()) << status.error().to_string();
+  }
+
+  static std::set<std::string> found(std::string_view text, std::string_view path = "app.conf") {
+    auto hits = scan_text(text, path);
+    EXPECT_TRUE(hits.has_value());
+    return hits ? ids(*hits) : std::set<std::string>{};
+  }
+};
+
+TEST_F(Tuned, AUserRuleFindsItsSecretWithItsIdAndGroup) {
+  tune("secrets:\n  rules:\n    - id: acme-api-key\n      title: ACME API key\n"
+       "      severity: critical\n      pattern: 'acme_key=\"(acme_[A-Za-z0-9]{32})\"'\n"
+       "      secret-group: 1\n      keywords: [acme_]\n      allow: ['^acme_test']\n");
+  const std::string key = "acme_" + token(k_alnum, 32, 50);
+  auto hits = scan_text("x = 1\nacme_key=\"" + key + "\"\n", "app.conf");
+  ASSERT_TRUE(hits.has_value());
+  ASSERT_EQ(hits->size(), 1U);
+  const auto& hit = (*hits)[0];
+  EXPECT_EQ(hit.rule->id, "acme-api-key");
+  EXPECT_EQ(moat::secrets::check_of(*hit.rule).severity, moat::core::Severity::critical);
+  EXPECT_EQ(moat::secrets::check_of(*hit.rule).title, "ACME API key");
+  EXPECT_EQ(hit.line, 2U);
+  EXPECT_EQ(hit.column, 11U) << "the group, not the whole match";
+  EXPECT_EQ(hit.redacted, "acme****");
+  EXPECT_EQ(hit.redacted.find(key.substr(5, 8)), std::string::npos);
+  // Its allow pattern, and a text without its keyword.
+  EXPECT_TRUE(found("acme_key=\"acme_test" + token(k_alnum, 27, 51) + "\"\n").empty());
+  EXPECT_TRUE(found("nothing to see\n").empty());
+  // The built-in rules still run beside it.
+  EXPECT_EQ(found("ghp_" + token(k_alnum, 36, 52) + "\n"), std::set<std::string>{"SE009"});
+  ASSERT_EQ(moat::secrets::user_checks().size(), 1U);
+  EXPECT_EQ(moat::secrets::user_checks()[0]->id, "acme-api-key");
+  // Streamed in small blocks, beside a built-in rule's secret: both found,
+  // each at its own line and column.
+  auto db = Database::active();
+  ASSERT_TRUE(db);
+  auto scanner = Scanner::open(*db);
+  ASSERT_TRUE(scanner);
+  const std::string text =
+      "a\nacme_key=\"" + key + "\"\ntoken ghp_" + token(k_alnum, 36, 55) + "\n";
+  ASSERT_TRUE(scanner->begin("f"));
+  for (std::size_t at = 0; at < text.size(); at += 7)
+    ASSERT_TRUE(scanner->feed(std::string_view(text).substr(at, 7)));
+  auto streamed = scanner->finish();
+  ASSERT_TRUE(streamed);
+  ASSERT_EQ(streamed->size(), 2U);
+  EXPECT_EQ((*streamed)[0].rule->id, "acme-api-key");
+  EXPECT_EQ((*streamed)[0].line, 2U);
+  EXPECT_EQ((*streamed)[0].column, 11U);
+  EXPECT_EQ((*streamed)[1].rule->id, "SE009");
+  EXPECT_EQ((*streamed)[1].line, 3U);
+  EXPECT_EQ((*streamed)[1].column, 7U);
+}
+
+TEST_F(Tuned, DisabledRulesEntropyAllowRulesPlaceholdersAndPackagePaths) {
+  const std::string generic = "db_password = \"Xk3" + token(k_alnum, 13, 53) + "\"\n";
+  const std::string aws = "id = AKIA" + token(k_upper, 16, 54) + "\n";
+  ASSERT_EQ(found(generic), std::set<std::string>{"SE024"});
+  ASSERT_EQ(found(aws), std::set<std::string>{"SE001"});
+  ASSERT_TRUE(found(aws, "usr/share/doc/x/README").empty());
+
+  tune("secrets:\n  disable: [generic-api-key]\n");
+  EXPECT_TRUE(found(generic).empty()) << "disabled by its gitleaks alias";
+  EXPECT_EQ(found(aws), std::set<std::string>{"SE001"});
+
+  tune("secrets:\n  entropy:\n    SE001: 4.5\n");
+  EXPECT_TRUE(found(aws).empty()) << "20 characters cannot reach 4.5 bits";
+
+  tune("secrets:\n  allow:\n    - paths: ['fixtures/**']\n");
+  EXPECT_TRUE(found(aws, "fixtures/a/b.conf").empty());
+  EXPECT_TRUE(found(aws, "./fixtures/b.conf").empty());
+  EXPECT_EQ(found(aws, "src/fixtures.conf"), std::set<std::string>{"SE001"});
+
+  tune("secrets:\n  allow:\n    - regex: '^AKIA'\n      rules: [SE001]\n");
+  EXPECT_TRUE(found(aws).empty());
+  EXPECT_EQ(found(generic), std::set<std::string>{"SE024"}) << "the allow rule names SE001 only";
+
+  tune("secrets:\n  placeholders: [Xk3]\n");
+  EXPECT_TRUE(found(generic).empty());
+
+  tune("secrets:\n  package-paths: false\n");
+  EXPECT_EQ(found(aws, "usr/share/doc/x/README"), std::set<std::string>{"SE001"});
+}
+
+TEST_F(Tuned, BadTuningIsRefusedWithTheFileNamed) {
+  for (const char* yaml : {
+           "secrets:\n  disable: [SE999]\n",
+           "secrets:\n  rules:\n    - id: SE001\n      pattern: x\n",
+           "secrets:\n  rules:\n    - id: x\n      pattern: '(a)\\1'\n", // no backreferences in
+                                                                         // Hyperscan
+           "secrets:\n  rules:\n    - id: x\n      pattern: 'ab'\n      secret-group: 2\n",
+           "secrets:\n  allow:\n    - regex: x\n      rules: [nope]\n",
+       }) {
+    auto config = moat::core::parse_config(yaml, ".moat.yaml");
+    if (!config)
+      continue; // refused while reading: also fine
+    ASSERT_TRUE(config->secrets.has_value());
+    auto status = moat::secrets::configure(*config->secrets, ".moat.yaml");
+    ASSERT_FALSE(status.has_value()) << yaml;
+    EXPECT_EQ(status.error().input, ".moat.yaml") << yaml;
+  }
+}
