@@ -56,11 +56,36 @@ echo "date: $(date -u +%Y-%m-%d)"
 echo "image: $npkg packages, 3 layers, $size_gz bytes gzip, $size_raw bytes of tar"
 hyperfine --warmup 2 --runs "$runs" --export-markdown "$root/bench/.image.md" \
   -n "moat image (gzip layers)" "$moat image --no-progress --format json --fail-on none $cache/oci >/dev/null" \
+  -n "moat image --skip-secrets (gzip layers)" "$moat image --no-progress --skip-secrets --format json --fail-on none $cache/oci >/dev/null" \
   -n "gzip -dc | tar -t (same layers)" "for l in $gz_layers; do gzip -dc \$l | tar -t >/dev/null; done" \
   -n "bsdtar -tf, one layer after another (libarchive, same layers)" "for l in $gz_layers; do bsdtar -tf \$l >/dev/null; done" \
   -n "bsdtar -tf, layers in parallel (same layers)" "for l in $gz_layers; do bsdtar -tf \$l >/dev/null & done; wait" \
   -n "moat image (zstd layers)" "$moat image --no-progress --format json --fail-on none $cache/oci-zstd >/dev/null" \
+  -n "moat image --skip-secrets (zstd layers)" "$moat image --no-progress --skip-secrets --format json --fail-on none $cache/oci-zstd >/dev/null" \
   -n "zstd -dc | tar -t (same layers)" "for l in $zst_layers; do zstd -qdc \$l | tar -t >/dev/null; done"
 cat "$root/bench/.image.md"
 # Peak memory of one full scan.
 /usr/bin/time -f "moat image peak RSS: %M KiB" "$moat" image --no-progress --format json --fail-on none "$cache/oci" >/dev/null
+
+# The cost of secret scanning: moat image with and without it
+# (--skip-secrets), in rounds of 3 runs each, so each ratio compares runs
+# made seconds apart (this VM's speed drifts by tens of percent over
+# minutes). Goal: at most 1.15x.
+for layout in oci oci-zstd; do
+  ratios=""
+  for round in 1 2 3 4 5 6; do
+    hyperfine --warmup 1 --runs 3 --export-json "$root/bench/.ratio.json" \
+      -n with "$moat image --no-progress --format json --fail-on none --skip-vulns $cache/$layout >/dev/null" \
+      -n without "$moat image --no-progress --skip-secrets --format json --fail-on none --skip-vulns $cache/$layout >/dev/null" >/dev/null
+    ratios="$ratios $(python3 -c 'import json,sys; r={x["command"]: x["median"] for x in json.load(open(sys.argv[1]))["results"]}; w=r["with"]; wo=r["without"]; print("%.3f:%.0f:%.0f" % (w / wo, w * 1000, wo * 1000))' "$root/bench/.ratio.json")"
+  done
+  python3 - "$layout" $ratios <<'PY'
+import statistics, sys
+rounds = [tuple(map(float, r.split(":"))) for r in sys.argv[2:]]
+print(f"{sys.argv[1]}: with/without secret scanning per round (median of 3 runs each):")
+for ratio, w, wo in rounds:
+    print(f"  {ratio:.3f}  ({w:.0f} ms / {wo:.0f} ms)")
+print(f"  median ratio {statistics.median(r[0] for r in rounds):.3f}")
+PY
+done
+rm -f "$root/bench/.ratio.json"

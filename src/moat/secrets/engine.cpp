@@ -3,6 +3,7 @@
 #include <moat/secrets/builtin_db.hpp>
 #include <moat/secrets/compile.hpp>
 #include <moat/util/base64.hpp>
+#include <moat/util/bytes.hpp>
 #include <moat/util/sha256.hpp>
 #include <moat/util/strings.hpp>
 
@@ -417,6 +418,7 @@ struct Scanner::State {
   hs_scratch_t* scratch = nullptr;
   hs_stream_t* stream = nullptr;
   hs_stream_t* user_stream = nullptr; // of the user's rules, when there are some
+  bool ready = true;                  // the streams hold no file (finish() reset them)
   std::string path;
   bool path_allowed = false;
   std::vector<const AllowRule*> allow_here; // the user's allow rules that apply to the path
@@ -474,7 +476,7 @@ struct Scanner::State {
     if (at >= mark) { // in the current block (the mark is at or after its start)
       const auto from = static_cast<std::size_t>(mark - length);
       const std::string_view span = block.substr(from, static_cast<std::size_t>(at - mark));
-      mark_lines += static_cast<std::uint32_t>(std::count(span.begin(), span.end(), '\n'));
+      mark_lines += static_cast<std::uint32_t>(util::count_byte(span, '\n'));
       if (const auto nl = span.rfind('\n'); nl != std::string_view::npos)
         mark_last_nl = static_cast<std::int64_t>(mark + nl);
       mark = at;
@@ -835,15 +837,17 @@ Scanner& Scanner::operator=(Scanner&&) noexcept = default;
 
 core::Status Scanner::begin(std::string_view path) {
   auto& s = *m_state;
-  for (auto* open : {&s.stream, &s.user_stream})
-    if (*open != nullptr) {
-      hs_close_stream(*open, nullptr, nullptr, nullptr);
-      *open = nullptr;
-    }
-  if (hs_open_stream(s.db->impl().db, 0, &s.stream) != HS_SUCCESS ||
-      (s.db->impl().user_db != nullptr &&
+  // The streams are opened once and reset for every file after: opening
+  // one allocates its state, a malloc and a free per file.
+  if (!s.ready)
+    for (auto* open : {s.stream, s.user_stream})
+      if (open != nullptr)
+        hs_reset_stream(open, 0, nullptr, nullptr, nullptr); // a stream left unfinished
+  if ((s.stream == nullptr && hs_open_stream(s.db->impl().db, 0, &s.stream) != HS_SUCCESS) ||
+      (s.db->impl().user_db != nullptr && s.user_stream == nullptr &&
        hs_open_stream(s.db->impl().user_db, 0, &s.user_stream) != HS_SUCCESS))
     return core::fail(core::ErrorKind::internal, std::string(path), "cannot open a scan stream");
+  s.ready = false;
   s.path = path;
   const auto& impl = s.db->impl();
   s.path_allowed = impl.package_paths && allowed_path(path);
@@ -888,7 +892,7 @@ core::Status Scanner::feed(std::string_view block) {
                          s.scratch, State::callback, &s) != HS_SUCCESS)
         return core::fail(core::ErrorKind::internal, s.path, "the secret scan failed");
     }
-    s.lines_before_block += static_cast<std::uint32_t>(std::count(part.begin(), part.end(), '\n'));
+    s.lines_before_block += static_cast<std::uint32_t>(util::count_byte(part, '\n'));
     if (const auto nl = part.rfind('\n'); nl != std::string_view::npos)
       s.last_nl_before_block = static_cast<std::int64_t>(s.length + nl);
     s.length += part.size();
@@ -912,15 +916,18 @@ core::Result<std::vector<Hit>> Scanner::finish() {
   auto& s = *m_state;
   // Matches anchored at the end ($) are reported on close; the whole
   // stream is then the tail (block empty).
-  for (auto* open : {&s.stream, &s.user_stream}) {
-    if (*open == nullptr)
-      continue;
-    s.block = {};
-    s.mark_block_start();
-    const hs_error_t rc = hs_close_stream(*open, s.scratch, State::callback, &s);
-    *open = nullptr;
-    if (rc != HS_SUCCESS)
-      return core::fail(core::ErrorKind::internal, s.path, "the secret scan failed");
+  // Resetting a stream reports what closing it would (matches anchored at
+  // its end) and leaves it ready for the next file.
+  if (!s.ready) {
+    for (auto* open : {s.stream, s.user_stream}) {
+      if (open == nullptr)
+        continue;
+      s.block = {};
+      s.mark_block_start();
+      if (hs_reset_stream(open, 0, s.scratch, State::callback, &s) != HS_SUCCESS)
+        return core::fail(core::ErrorKind::internal, s.path, "the secret scan failed");
+    }
+    s.ready = true;
   }
   // A generic rule's hit inside another rule's is the same secret. The
   // other rules' spans sorted by start, with the furthest end so far: a

@@ -66,4 +66,8 @@ inline std::uint64_t has_byte(std::uint64_t w, std::uint8_t b) {
   return i;
 }
 
+// How many bytes of TEXT are B: 32 bytes at a time where the CPU has
+// AVX2 (the secret engine counts the lines of every byte it scans).
+[[nodiscard]] std::size_t count_byte(std::string_view text, char b);
+
 } // namespace moat::util

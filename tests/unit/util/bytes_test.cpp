@@ -62,5 +62,32 @@ TEST(Bytes, WordScansAgreeWithAByteLoopOnRandomInput) {
   }
 }
 
+// count_byte against a plain loop: every length around the vector widths
+// and the 255-step flush, every alignment, dense and sparse bytes.
+TEST(CountByte, AgreesWithAPlainCountAtEveryLengthAndAlignment) {
+  std::mt19937 rng(7);
+  std::string buffer(40000, '\0');
+  for (auto& c : buffer)
+    c = static_cast<char>(rng() % 4 == 0 ? '\n' : 'a' + rng() % 26);
+  auto plain = [](std::string_view s) {
+    std::size_t n = 0;
+    for (char c : s)
+      n += c == '\n' ? 1 : 0;
+    return n;
+  };
+  for (std::size_t offset = 0; offset < 33; ++offset)
+    for (std::size_t length : {0U, 1U, 15U, 16U, 17U, 31U, 32U, 33U, 255U * 16U, 255U * 32U,
+                               255U * 32U + 1U, 9000U, 39000U}) {
+      const auto view = std::string_view(buffer).substr(offset, length);
+      EXPECT_EQ(count_byte(view, '\n'), plain(view)) << offset << "+" << length;
+    }
+  // Every byte the one counted: the byte lanes must not overflow.
+  const std::string all(100000, '\n');
+  EXPECT_EQ(count_byte(all, '\n'), all.size());
+  EXPECT_EQ(count_byte(all, 'x'), 0U);
+  const std::string high(70000, static_cast<char>(0xff));
+  EXPECT_EQ(count_byte(high, static_cast<char>(0xff)), high.size());
+}
+
 } // namespace
 } // namespace moat::util
