@@ -230,3 +230,57 @@ TEST(SecretsCli, ARuleThatDoesNotCompileIsOneLineAndExitTwo) {
   EXPECT_THAT(r.err, HasSubstr("bad"));
   EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
 }
+
+// On a terminal a progress bar is drawn on stderr and erased at the end;
+// --no-progress and a pipe draw none. The terminal is a pseudo-terminal
+// from util-linux's script(1).
+TEST(SecretsCli, AProgressBarOnATerminalOnly) {
+  if (std::system("command -v script >/dev/null 2>&1") != 0)
+    GTEST_SKIP() << "script(1) from util-linux is not installed";
+  TempDir dir;
+  dir.write("data/a.txt", std::string(1 << 20, 'a') + "\n");
+  dir.write("data/b.txt", "GITHUB_TOKEN=" + fake_github_token() + "\n");
+  const auto typescript = dir.path() / "typescript";
+  auto on_tty = [&](const std::string& flags) {
+    const std::string cmd = "script -qec \"'" + std::string(MOAT_BINARY) + "' secrets " + flags +
+                            " --threads 1 " + (dir.path() / "data").string() + "\" '" +
+                            typescript.string() + "' >/dev/null 2>&1";
+    (void)std::system(cmd.c_str());
+    return moat::test::read_text(typescript);
+  };
+  const auto drawn = on_tty("");
+  EXPECT_THAT(drawn, HasSubstr("scanning ["));
+  EXPECT_THAT(drawn, HasSubstr("\r\x1b[K")); // erased before the report
+  EXPECT_THAT(drawn, HasSubstr("SE009"));
+  EXPECT_THAT(on_tty("--no-progress"), Not(HasSubstr("scanning [")));
+  auto piped = run_moat("secrets " + (dir.path() / "data").string());
+  EXPECT_EQ(piped.err.find("scanning"), std::string::npos) << piped.err;
+}
+
+// moat image reads the same configuration: a rule of the user's finds its
+// secret in the image's files.
+TEST(SecretsCli, MoatImageAppliesTheConfiguredRules) {
+  TempDir dir;
+  std::string key = "acme_";
+  for (int i = 0; i < 32; ++i)
+    key += "Zq7xW2kLp9RtY4vBn8MhJ3cF6dGs5aE1"[(i * 13 + 1) % 32];
+  dir.write("cfg.yaml", "secrets:\n  rules:\n    - id: acme-api-key\n"
+                        "      pattern: 'acme_[A-Za-z0-9]{32}'\n      keywords: [acme_]\n");
+  dir.write("rootfs/etc/os-release", "ID=debian\nVERSION_ID=\"12\"\n");
+  dir.write("rootfs/app/settings.py", "KEY = \"" + key + "\"\n");
+  auto r =
+      run_moat("image --no-progress --skip-vulns --fail-on none --format json --config " +
+               (dir.path() / "cfg.yaml").string() + " dir://" + (dir.path() / "rootfs").string());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, Not(HasSubstr(key)));
+  const auto doc = nlohmann::json::parse(r.out);
+  bool found = false;
+  for (const auto& f : doc["targets"][0]["findings"])
+    if (f["id"] == "acme-api-key") {
+      found = true;
+      EXPECT_EQ(f["location"]["path"], "/app/settings.py");
+      EXPECT_EQ(f["location"]["line"], 1);
+      EXPECT_EQ(f["secret"]["rule"], "acme-api-key");
+    }
+  EXPECT_TRUE(found) << r.out;
+}

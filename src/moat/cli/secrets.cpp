@@ -18,6 +18,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <ctime>
 #include <filesystem>
@@ -38,6 +39,7 @@ struct SecretsOptions {
   std::string dockerfile;
   unsigned threads = 0; // 0: one per core
   std::string ignore_file;
+  bool no_progress = false;
 };
 
 // .moatignore: a line whose id is a finding's fingerprint ignores that
@@ -250,27 +252,47 @@ core::Result<std::vector<fs::path>> list_context(const std::string& dir,
 // Scans the files of every report, THREADS at a time (each thread with its
 // own scanner); findings keep the order of the files, and the first error
 // in that order wins, so the output does not depend on timing.
+// BAR: draw a progress bar on stderr (bytes of the files scanned).
 core::Status scan_all(const std::shared_ptr<const secrets::Database>& db, unsigned threads,
                       const Ignores& ignores, std::vector<core::TargetReport>& reports,
-                      const std::vector<std::vector<fs::path>>& files) {
+                      const std::vector<std::vector<fs::path>>& files, bool bar) {
   struct Job {
     std::size_t report;
     const fs::path* file;
+    std::uint64_t size = 0; // for the progress bar only
   };
   std::vector<Job> jobs;
+  std::uint64_t total = 0;
   for (std::size_t r = 0; r < files.size(); ++r)
-    for (const auto& f : files[r])
-      jobs.push_back(Job{r, &f});
+    for (const auto& f : files[r]) {
+      std::uint64_t size = 0;
+      if (bar) {
+        std::error_code ec;
+        size = fs::file_size(f, ec);
+        size = ec ? 0 : size;
+        total += size;
+      }
+      jobs.push_back(Job{r, &f, size});
+    }
   std::vector<std::optional<core::Result<Scanned>>> results(jobs.size());
   std::atomic<std::size_t> next{0};
   std::atomic<bool> failed{false};
-  auto worker = [&]() -> core::Status {
+  std::atomic<std::uint64_t> done{0};
+  // The first worker draws, at most ten times a second.
+  auto worker = [&](bool draws) -> core::Status {
     MOAT_TRY_ASSIGN(scanner, secrets::Scanner::open(db));
     std::string buffer;
+    auto drawn = std::chrono::steady_clock::now() - std::chrono::seconds(1); // draw at once
     for (std::size_t i = next++; i < jobs.size() && !failed; i = next++) {
       results[i] = scan_file(scanner, *jobs[i].file, jobs[i].file->string(), ignores, buffer);
       if (!*results[i])
         failed = true;
+      done += jobs[i].size;
+      if (bar && draws &&
+          std::chrono::steady_clock::now() - drawn > std::chrono::milliseconds(100)) {
+        draw_progress("scanning", done, total);
+        drawn = std::chrono::steady_clock::now();
+      }
     }
     return {};
   };
@@ -279,9 +301,11 @@ core::Status scan_all(const std::shared_ptr<const secrets::Database>& db, unsign
   {
     std::vector<std::jthread> pool;
     for (std::size_t t = 1; t < count; ++t)
-      pool.emplace_back([&, t] { started[t] = worker(); });
-    started[0] = worker();
+      pool.emplace_back([&, t] { started[t] = worker(false); });
+    started[0] = worker(true);
   }
+  if (bar)
+    clear_progress();
   for (const auto& st : started)
     MOAT_TRY(st);
   for (std::size_t i = 0; i < jobs.size(); ++i) {
@@ -348,7 +372,8 @@ int run_secrets(SecretsOptions& opts) {
     inputs.emplace_back(ignore_file->path);
   const unsigned threads =
       opts.threads > 0 ? opts.threads : std::max(1U, std::thread::hardware_concurrency());
-  if (auto st = scan_all(*db, threads, ignores, reports, files); !st)
+  const bool bar = !opts.no_progress && !opts.common.quiet && util::is_tty(STDERR_FILENO);
+  if (auto st = scan_all(*db, threads, ignores, reports, files, bar); !st)
     return report_error(st.error());
   for (auto& report : reports) {
     core::apply_policy(*policy, report);
@@ -378,6 +403,7 @@ void attach_secrets(CLI::App& root, int& exit_code) {
                   "Suppressions: fingerprints, or check ids with path:PREFIX (default: "
                   ".moatignore in the working directory)")
       ->option_text("FILE");
+  cmd->add_flag("--no-progress", opts->no_progress, "Never draw the progress bar");
   cmd->add_option("--threads", opts->threads,
                   "Files scanned at once, each on a thread of its own (default: one per core)")
       ->option_text("N");
@@ -389,21 +415,27 @@ void attach_secrets(CLI::App& root, int& exit_code) {
           "  Reads every byte of each file once, in blocks, against all secret rules\n"
           "  at once (one Hyperscan database): cloud keys (AWS, Google Cloud,\n"
           "  Azure), private keys (PEM blocks with a body, PuTTY), GitHub, GitLab,\n"
-          "  Slack, Stripe, Twilio, SendGrid, npm and PyPI tokens, registry\n"
-          "  credentials in Docker configs, passwords in URLs, JSON Web Tokens, and\n"
-          "  values assigned to names like password or api_key. A match is\n"
-          "  confirmed on the text before it: the secret is cut out, its entropy\n"
-          "  must reach the rule's floor, and placeholders (${VAR}, <token>, xxxx,\n"
-          "  EXAMPLE, changeme) and the documentation and test data of installed\n"
-          "  packages are left alone. Findings show the secret redacted, never\n"
-          "  whole, and a fingerprint of the rule and the secret. Directories are\n"
-          "  walked without following symlinks; .git is skipped. `moat rules`\n"
+          "  Slack, Stripe, Twilio, SendGrid, npm, PyPI, Hugging Face and OpenAI\n"
+          "  tokens, registry credentials in Docker configs, passwords in URLs, JSON\n"
+          "  Web Tokens, and values assigned to names like password or api_key. A\n"
+          "  match is confirmed on the text before it: the secret is cut out, its\n"
+          "  entropy must reach the rule's floor, and placeholders (${VAR}, <token>,\n"
+          "  xxxx, EXAMPLE, changeme) and the documentation and test data of\n"
+          "  installed packages are left alone. Findings show the secret redacted,\n"
+          "  never whole, and a fingerprint of the rule and the secret. Directories\n"
+          "  are walked without following symlinks; .git is skipped. `moat rules`\n"
           "  lists the rules (SE ids, with gitleaks' rule ids as aliases).\n"
           "  --context DIR scans the build context as `docker build` sends it, which\n"
           "  is what can end up in an image: the .dockerignore applied as BuildKit\n"
           "  applies it (exceptions with '!', '**', the last matching pattern\n"
           "  deciding, Dockerfile.dockerignore beside the Dockerfile first), symlinks\n"
-          "  not followed, and the Dockerfile itself.\n\n"
+          "  not followed, and the Dockerfile itself. On a terminal a progress bar\n"
+          "  shows the bytes scanned (--no-progress turns it off).\n\n"
+          "CONFIGURATION:\n"
+          "  The secrets: section of .moat.yaml adds rules of your own (id, pattern,\n"
+          "  keywords, entropy, secret-group), allow rules (path globs, a regex on the\n"
+          "  secret), placeholder words and entropy floors, and disables built-in\n"
+          "  rules; `moat rules` shows every control in force.\n\n"
           "SUPPRESSION:\n"
           "  .moatignore (or --ignore-file), one rule a line:\n"
           "    FINGERPRINT [exp:YYYY-MM-DD] [# why]   that secret, wherever it is\n"
