@@ -75,7 +75,9 @@ TEST_F(RuntimeDaemonTest, DockerRunThroughMoatKeepsDockersDefencesAndItsExitCode
   // Docker's flags arrive through config.json.
   auto limited = docker("run --rm --runtime moat --read-only --user 1000:1000 "
                         "--security-opt no-new-privileges moat/busybox:1 sh -c "
-                        "'id -u; grep NoNewPrivs /proc/self/status; touch /x'");
+                        "'id -u; grep NoNewPrivs /proc/self/status; touch /x 2>&1'");
+  // Docker copies stdout and stderr on separate streams: touch's complaint goes to
+  // stdout so the order of the lines is the container's own.
   EXPECT_NE(limited.exit_code, 0);
   EXPECT_THAT(limited.output, HasSubstr("1000\nNoNewPrivs:\t1"));
   EXPECT_THAT(limited.output, HasSubstr("Read-only file system"));
