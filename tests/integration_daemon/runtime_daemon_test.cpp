@@ -8,6 +8,7 @@
 #include "services.hpp"
 #include "testutil.hpp"
 
+#include <filesystem>
 #include <memory>
 #include <string>
 
@@ -46,6 +47,7 @@ protected:
     const auto rootfs = dir / "rootfs";
     if (auto ok = moat::test::make_busybox_rootfs(rootfs); !ok)
       return ok;
+    std::filesystem::copy_file(MOAT_TRACED, rootfs / "bin/moat-traced");
     auto imported =
         moat::test::run_command("tar -C " + shell_quote(rootfs.string()) + " -c . | docker -H " +
                                 shell_quote(s_daemon->host()) + " import - moat/busybox:1 2>&1");
@@ -83,6 +85,33 @@ TEST_F(RuntimeDaemonTest, DockerRunThroughMoatKeepsDockersDefencesAndItsExitCode
   EXPECT_THAT(limited.output, HasSubstr("Read-only file system"));
   auto missing = docker("run --rm --runtime moat moat/busybox:1 /bin/not-there");
   EXPECT_EQ(missing.exit_code, 127) << missing.output;
+}
+
+// A profile moat seccomp generate wrote from moat-traced run on the host:
+// docker run with it (runc, and moat as the runtime) runs the same program
+// (threads, fork, vfork and exec, clone3 refused with ENOSYS and the fork
+// it falls back to), and refuses the mount that Docker's default lets a
+// container with CAP_SYS_ADMIN make.
+TEST_F(RuntimeDaemonTest, AGeneratedProfileRunsUnderDockerAndIsTighterThanItsDefault) {
+  const auto profile = s_dir->path() / "traced-seccomp.json";
+  auto traced = moat::test::run_moat("seccomp generate -q -o " + shell_quote(profile.string()) +
+                                     " -- " + shell_quote(MOAT_TRACED) + " all");
+  if (traced.exit_code == 2 && traced.err.find("cannot trace") != std::string::npos)
+    GTEST_SKIP() << "this machine does not let moat trace: " << traced.err;
+  ASSERT_EQ(traced.exit_code, 0) << traced.err;
+  const std::string opt = "--security-opt seccomp=" + shell_quote(profile.string());
+  for (const std::string runtime : {"", "--runtime moat "}) {
+    auto r = docker("run --rm " + runtime + opt + " moat/busybox:1 /bin/moat-traced all");
+    EXPECT_EQ(r.exit_code, 0) << runtime << r.output;
+    EXPECT_THAT(r.output, HasSubstr("all: done")) << runtime;
+    auto refused = docker("run --rm --cap-add SYS_ADMIN " + runtime + opt +
+                          " moat/busybox:1 /bin/moat-traced probe mount");
+    EXPECT_THAT(refused.output, HasSubstr("mount: EPERM")) << runtime;
+  }
+  // Docker's default lets the same container mount.
+  auto by_default =
+      docker("run --rm --cap-add SYS_ADMIN moat/busybox:1 /bin/moat-traced probe mount");
+  EXPECT_THAT(by_default.output, HasSubstr("mount: ok"));
 }
 
 TEST_F(RuntimeDaemonTest, PsExecLogsStopAndRmWork) {

@@ -184,4 +184,37 @@ TEST_F(RunImageTest, AHostileLayerIsRefusedAndNothingIsKept) {
   EXPECT_TRUE(fs::is_empty(rootfs_cache(), ec)) << "left in the cache";
 }
 
+// moat seccomp generate --image: Python's HTTP server (real Debian
+// python3), serving a request from a thread of its own, traced in moat's
+// sandbox; the profile runs the same script under moat run and refuses a
+// call the script never made, which Docker's default allows.
+TEST_F(RunImageTest, SeccompGenerateTracesAnImagesPythonServerAndItsProfileRunsIt) {
+  const std::string script =
+      "import http.server, threading, urllib.request\n"
+      "s = http.server.HTTPServer(('127.0.0.1', 0), http.server.SimpleHTTPRequestHandler)\n"
+      "threading.Thread(target=s.serve_forever, daemon=True).start()\n"
+      "print('status', urllib.request.urlopen('http://127.0.0.1:%d/' % s.server_port).status)\n"
+      "s.shutdown()\n";
+  const auto profile = dir.path() / "python.json";
+  auto traced = moat("seccomp generate -o " + shell_quote(profile.string()) + " --image " +
+                     image("vuln") + " -- python3 -c " + shell_quote(script));
+  ASSERT_EQ(traced.exit_code, 0) << traced.output;
+  EXPECT_THAT(traced.output, HasSubstr("status 200"));
+  const auto text = moat::test::read_text(profile);
+  for (const auto* call : {"\"bind\"", "\"listen\"", "\"accept4\"", "\"socket\"", "\"clone3\""})
+    EXPECT_THAT(text, HasSubstr(call)) << call;
+  EXPECT_THAT(text, Not(HasSubstr("\"chmod\"")));
+  const std::string opt = "--security-opt seccomp=" + shell_quote(profile.string()) + " ";
+  auto runs = moat("run " + opt + image("vuln") + " python3 -c " + shell_quote(script));
+  EXPECT_EQ(runs.exit_code, 0) << runs.output;
+  EXPECT_THAT(runs.output, HasSubstr("status 200"));
+  const std::string chmod =
+      " python3 -c " + shell_quote("import os; os.chmod('/tmp', 0o1777); print('chmod ok')");
+  auto refused = moat("run " + opt + image("vuln") + chmod);
+  EXPECT_NE(refused.exit_code, 0);
+  EXPECT_THAT(refused.output, HasSubstr("Operation not permitted"));
+  auto by_default = moat("run " + image("vuln") + chmod);
+  EXPECT_THAT(by_default.output, HasSubstr("chmod ok"));
+}
+
 } // namespace

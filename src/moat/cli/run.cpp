@@ -60,6 +60,9 @@ struct RunOptions {
   bool tty = false;
   bool interactive = false;
   bool rm = false;
+  // moat seccomp generate --image: traced from just before the exec.
+  std::function<int(pid_t)> follow;
+  std::vector<std::byte> trace_filter;
 };
 
 int cannot_start(const std::string& what) {
@@ -354,6 +357,10 @@ int run_run(RunOptions& opts) {
                                       program.error().to_string()));
     spec.seccomp = std::move(*program);
   }
+  if (opts.follow) {
+    spec.seccomp = opts.trace_filter;
+    spec.follow = opts.follow;
+  }
   if (!root) {
     std::fprintf(stderr, "moat: warning: running as an ordinary user: the container's root is "
                          "this user, and no cgroup limits are set\n");
@@ -369,6 +376,18 @@ int run_run(RunOptions& opts) {
 }
 
 } // namespace
+
+int run_traced(const TracedRun& traced) {
+  RunOptions opts;
+  opts.words = traced.words;
+  opts.env = traced.env;
+  opts.user = traced.user;
+  opts.network = traced.network;
+  opts.volumes = traced.volumes;
+  opts.follow = traced.follow;
+  opts.trace_filter = traced.filter;
+  return run_run(opts);
+}
 
 void attach_run(CLI::App& root, int& exit_code) {
   auto opts = std::make_shared<RunOptions>();

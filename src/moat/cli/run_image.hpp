@@ -7,8 +7,11 @@
 #include <moat/image/image.hpp>
 #include <moat/sandbox/sandbox.hpp>
 
+#include <cstddef>
 #include <filesystem>
+#include <functional>
 #include <string>
+#include <vector>
 
 namespace moat::cli {
 
@@ -35,5 +38,19 @@ struct PreparedImage {
 
 // Judges, unpacks (or finds in the cache) and describes OPTIONS.target.
 [[nodiscard]] core::Result<PreparedImage> prepare_image(const RunImageOptions& options);
+
+// moat run WORDS (IMAGE [CMD...]) with moat run's defaults and these few
+// flags, the process traced by FOLLOW from just before its exec under
+// FILTER (moat seccomp generate --image). Returns moat run's exit code.
+struct TracedRun {
+  std::vector<std::string> words;
+  std::vector<std::string> env;     // -e
+  std::string user;                 // -u
+  std::string network = "none";     // --network none|host
+  std::vector<std::string> volumes; // -v
+  std::function<int(pid_t)> follow;
+  std::vector<std::byte> filter;
+};
+[[nodiscard]] int run_traced(const TracedRun& traced);
 
 } // namespace moat::cli

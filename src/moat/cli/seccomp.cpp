@@ -1,17 +1,26 @@
 // moat seccomp check: Docker and OCI seccomp profiles, checked against the
-// format and against Docker's default profile.
+// format and against Docker's default profile. moat seccomp generate: a
+// least-privilege profile from a traced run.
 
 #include <moat/cli/common.hpp>
+#include <moat/cli/run_image.hpp>
 #include <moat/cli/verbs.hpp>
 #include <moat/seccomp/seccomp.hpp>
+#include <moat/trace/trace.hpp>
 #include <moat/util/capabilities.hpp>
 #include <moat/util/file.hpp>
 #include <moat/util/strings.hpp>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <iostream>
 #include <memory>
+#include <optional>
 
 namespace moat::cli {
 
@@ -67,10 +76,256 @@ int run_check(CheckOptions& opts) {
   return findings_exit_code(opts.common, *policy, reports);
 }
 
+struct GenerateOptions {
+  std::vector<std::string> command;
+  std::string output;
+  bool output_given = false;
+  std::vector<std::string> merge;
+  bool diff_default = false;
+  std::string format = "text";
+  std::string timeout;
+  bool quiet = false;
+  // --image: the container, as moat run sets it up.
+  std::string image;
+  std::vector<std::string> env;
+  std::string user;
+  std::string network = "none";
+  std::vector<std::string> volumes;
+};
+
+// Exit codes for a command that cannot be run, as docker run has them.
+constexpr int k_exit_not_found = 127;
+constexpr int k_exit_not_executable = 126;
+
+std::string cap_short(int cap) {
+  auto name = util::capability_name(cap);
+  return std::string(name.starts_with("CAP_") ? name.substr(4) : name);
+}
+
+void print_diff_text(const seccomp::DefaultDiff& diff, const seccomp::Generated& generated,
+                     const trace::Trace* traced) {
+  fmt::print("Profile: {} system calls observed, {} added as the runtime's floor.\n",
+             generated.observed.size(), generated.floor.size());
+  if (traced != nullptr) {
+    std::string flags = "--cap-drop ALL";
+    for (const auto& [cap, use] : traced->capabilities)
+      flags += " --cap-add " + cap_short(cap);
+    fmt::print("Capabilities: {}\n", flags);
+    for (const auto& [cap, use] : traced->capabilities)
+      fmt::print("  {:<18} {} ({})\n", cap_short(cap), use.reason, use.syscall);
+  }
+  fmt::print("Docker's default allows {} system calls on this machine; this profile allows {}.\n",
+             diff.default_allowed, diff.profile_allowed);
+  auto list = [](std::string_view title, const std::vector<std::string>& names) {
+    fmt::print("{} ({}):\n", title, names.size());
+    std::string line = " ";
+    for (const auto& name : names) {
+      if (line.size() + name.size() + 1 > 78) {
+        fmt::print("{}\n", line);
+        line = " ";
+      }
+      line += " " + name;
+    }
+    if (line.size() > 1)
+      fmt::print("{}\n", line);
+  };
+  list("Removed from Docker's default", diff.removed);
+  list("Allowed only under conditions where Docker's default allows them always", diff.narrowed);
+  std::vector<std::string> added;
+  added.reserve(diff.added.size());
+  for (const auto& w : diff.added)
+    added.push_back(w.syscall);
+  list("Allowed beyond Docker's default", added);
+}
+
+std::string diff_json(const seccomp::DefaultDiff& diff, const seccomp::Generated& generated,
+                      const trace::Trace* traced) {
+  nlohmann::ordered_json doc;
+  doc["observed"] = generated.observed;
+  doc["floor"] = generated.floor;
+  if (traced != nullptr) {
+    auto caps = nlohmann::ordered_json::array();
+    for (const auto& [cap, use] : traced->capabilities)
+      caps.push_back({{"capability", cap_short(cap)},
+                      {"syscall", use.syscall},
+                      {"reason", use.reason},
+                      {"refused", use.refused}});
+    doc["capabilities"] = std::move(caps);
+    doc["exitCode"] = traced->exit_status;
+  }
+  doc["dockerDefaultAllows"] = diff.default_allowed;
+  doc["profileAllows"] = diff.profile_allowed;
+  doc["removed"] = diff.removed;
+  doc["narrowed"] = diff.narrowed;
+  auto added = nlohmann::ordered_json::array();
+  for (const auto& w : diff.added)
+    added.push_back(w.syscall);
+  doc["added"] = std::move(added);
+  return doc.dump(2) + "\n";
+}
+
+int run_generate(GenerateOptions& opts) {
+  if (auto ok = check_output_option(opts.output_given, opts.output); !ok)
+    return report_error(ok.error());
+  if (opts.format != "text" && opts.format != "json")
+    return report_error(core::fail(core::ErrorKind::usage, "",
+                                   fmt::format("--format {}: moat seccomp generate writes its "
+                                               "report as text or json",
+                                               opts.format))
+                            .error());
+  if (opts.command.empty() && opts.merge.empty() && opts.image.empty())
+    return report_error(core::fail(core::ErrorKind::usage, "",
+                                   "nothing to trace: give a command (moat seccomp generate -- "
+                                   "CMD ARGS...), --image IMAGE, or profiles to --merge")
+                            .error());
+  if (opts.image.empty() &&
+      (!opts.env.empty() || !opts.user.empty() || opts.network != "none" || !opts.volumes.empty()))
+    return report_error(core::fail(core::ErrorKind::usage, "",
+                                   "-e, -u, --network and -v set up the container of --image")
+                            .error());
+  std::chrono::milliseconds timeout{0};
+  if (!opts.timeout.empty()) {
+    auto parsed = parse_timeout_option(opts.timeout);
+    if (!parsed)
+      return report_error(parsed.error());
+    timeout = *parsed;
+  }
+  seccomp::Observed observed;
+  std::vector<std::filesystem::path> inputs;
+  for (const auto& file : opts.merge) {
+    auto text = read_profile_text(file);
+    if (!text)
+      return report_error(text.error());
+    auto profile = seccomp::parse_profile(*text, file);
+    if (!profile)
+      return report_error(profile.error());
+    seccomp::merge(observed, seccomp::observed_in(*profile));
+    if (file != "-")
+      inputs.emplace_back(file);
+  }
+  std::optional<trace::Trace> traced;
+  // The profile goes to stdout: the command's own output must not.
+  const bool profile_to_stdout = opts.output.empty() && !opts.diff_default;
+  int image_exit = 0;
+  if (!opts.image.empty()) {
+    TracedRun run;
+    run.words.push_back(opts.image);
+    run.words.insert(run.words.end(), opts.command.begin(), opts.command.end());
+    run.env = opts.env;
+    run.user = opts.user;
+    run.network = opts.network;
+    run.volumes = opts.volumes;
+    const auto filter = trace::tracing_filter();
+    run.filter.assign(filter.begin(), filter.end());
+    std::optional<core::Error> failure;
+    run.follow = [&](pid_t pid) {
+      auto result = trace::follow(pid, timeout);
+      if (!result) {
+        failure = result.error();
+        return k_exit_error << 8;
+      }
+      traced = std::move(*result);
+      const int status = traced->exit_status;
+      return status >= 128 ? status - 128 : status << 8; // a wait status
+    };
+    std::fflush(stdout);
+    const int saved = profile_to_stdout ? ::dup(STDOUT_FILENO) : -1;
+    if (saved >= 0)
+      ::dup2(STDERR_FILENO, STDOUT_FILENO);
+    image_exit = run_traced(run);
+    std::fflush(stdout);
+    if (saved >= 0) {
+      ::dup2(saved, STDOUT_FILENO);
+      ::close(saved);
+    }
+    if (failure)
+      return report_error(*failure);
+    if (!traced)
+      return image_exit; // moat run said why it could not start
+    traced->exit_status = image_exit;
+  } else if (!opts.command.empty()) {
+    trace::Options topts;
+    topts.argv = opts.command;
+    topts.timeout = timeout;
+    // The profile goes to stdout: the command's own output must not.
+    topts.stdout_to_stderr = profile_to_stdout;
+    auto result = trace::run(topts);
+    if (!result)
+      return report_error(result.error());
+    if (result->start_error != 0) {
+      fmt::print(stderr, "moat: cannot run {}: {}\n", opts.command.front(),
+                 std::strerror(result->start_error));
+      return result->start_error == ENOENT ? k_exit_not_found : k_exit_not_executable;
+    }
+    traced = std::move(*result);
+  }
+  if (traced) {
+    std::size_t unknown = 0;
+    for (const auto& [key, stats] : traced->calls) {
+      auto name = trace::call_name(key);
+      auto arch = trace::scmp_arch(key.arch);
+      if ((static_cast<std::uint32_t>(key.number) & 0x40000000U) != 0)
+        arch = "SCMP_ARCH_X32";
+      if (name.empty() || arch.empty()) {
+        ++unknown;
+        continue;
+      }
+      observed.names.insert(name);
+      observed.arches.insert(arch);
+    }
+    observed.socket_domains.insert(traced->socket_domains.begin(), traced->socket_domains.end());
+    observed.personalities.insert(traced->personalities.begin(), traced->personalities.end());
+    observed.clone_namespace_flags |= traced->clone_namespace_flags;
+    if (unknown > 0)
+      fmt::print(stderr, "moat: {} system calls had numbers moat cannot name; they are left out\n",
+                 unknown);
+  }
+  const auto generated = seccomp::generate(observed);
+  if (!opts.output.empty()) {
+    if (auto written = util::write_output_file(opts.output, generated.text, inputs); !written)
+      return report_error(core::fail(core::ErrorKind::io, opts.output, written.error()).error());
+  } else if (!opts.diff_default) {
+    fmt::print("{}", generated.text);
+    std::fflush(stdout);
+  }
+  const trace::Trace* t = traced ? &*traced : nullptr;
+  if (opts.diff_default) {
+    auto profile = seccomp::parse_profile(generated.text, "generated profile");
+    if (!profile)
+      return report_error(profile.error());
+    seccomp::Conditions conditions = seccomp::host_conditions();
+    conditions.caps = seccomp::docker_default_caps();
+    const auto diff = seccomp::diff_default(seccomp::resolve(*profile, conditions), conditions);
+    if (opts.format == "json")
+      fmt::print("{}", diff_json(diff, generated, t));
+    else
+      print_diff_text(diff, generated, t);
+  }
+  if (!opts.quiet) {
+    std::string summary = fmt::format("moat: {} system calls observed, {} from the runtime's floor",
+                                      generated.observed.size(), generated.floor.size());
+    if (t != nullptr) {
+      summary += fmt::format(" ({} processes and threads traced)", t->tasks);
+      std::string caps = "--cap-drop ALL";
+      for (const auto& [cap, use] : t->capabilities)
+        caps += " --cap-add " + cap_short(cap);
+      summary += fmt::format("; capabilities: {}", caps);
+    }
+    fmt::print(stderr, "{}\n", summary);
+  }
+  if (t != nullptr && !t->stopped_by_moat && t->exit_status != 0) {
+    fmt::print(stderr,
+               "moat: {} exited with status {}; the profile covers what it did until then\n",
+               opts.command.front(), t->exit_status);
+    return t->exit_status;
+  }
+  return k_exit_clean;
+}
+
 } // namespace
 
 void attach_seccomp(CLI::App& root, int& exit_code) {
-  auto* cmd = root.add_subcommand("seccomp", "Check seccomp profiles");
+  auto* cmd = root.add_subcommand("seccomp", "Check seccomp profiles, and write them from a trace");
   cmd->require_subcommand(1);
   auto opts = std::make_shared<CheckOptions>();
   auto* check = cmd->add_subcommand(
@@ -111,6 +366,84 @@ void attach_seccomp(CLI::App& root, int& exit_code) {
           "  jq .linux.seccomp bundle/config.json | moat seccomp check -\n\n") +
       exit_status_help());
   check->callback(verb_callback(exit_code, [opts] { return run_check(*opts); }));
+
+  auto gen = std::make_shared<GenerateOptions>();
+  auto* generate = cmd->add_subcommand(
+      "generate", "Trace a command and write the least-privilege seccomp profile it needs");
+  generate->add_option("CMD", gen->command, "The command to trace, and its arguments");
+  generate->add_option("-o,--output", gen->output, "Write the profile to FILE instead of stdout")
+      ->option_text("FILE")
+      ->each([gen](const std::string&) { gen->output_given = true; });
+  generate
+      ->add_option("--merge", gen->merge,
+                   "Fold this profile (an earlier run's) into the result (repeatable; with no "
+                   "command, only merge)")
+      ->allow_extra_args(false)
+      ->option_text("FILE");
+  generate->add_flag("--diff-default", gen->diff_default,
+                     "Report what the profile removes from Docker's default (and what it adds) "
+                     "on stdout, instead of the profile");
+  generate->add_option("-f,--format", gen->format, "The report's format: text or json")
+      ->option_text("FORMAT");
+  generate
+      ->add_option("--timeout", gen->timeout,
+                   "Stop the command after this long (90s, 5m): SIGTERM, then SIGKILL 5s later")
+      ->option_text("DURATION");
+  generate->add_flag("-q,--quiet", gen->quiet, k_quiet_help);
+  generate
+      ->add_option("--image", gen->image,
+                   "Trace the image's command (or CMD) in moat's sandbox, as moat run runs it")
+      ->option_text("IMAGE");
+  generate->add_option("-e,--env", gen->env, "With --image: set this variable (NAME=VALUE)")
+      ->allow_extra_args(false)
+      ->option_text("NAME=VALUE");
+  generate->add_option("-u,--user", gen->user, "With --image: run as NAME|UID[:GROUP|GID]")
+      ->option_text("USER");
+  generate->add_option("--network", gen->network, "With --image: none (loopback only) or host")
+      ->option_text("NET");
+  generate->add_option("-v,--volume", gen->volumes, "With --image: bind HOST:CONTAINER[:rw]")
+      ->allow_extra_args(false)
+      ->option_text("VOLUME");
+  generate->positionals_at_end(true);
+  generate->footer(
+      std::string("DESCRIPTION:\n"
+                  "  Runs CMD (or, with --image, the image's command or CMD in moat's\n"
+                  "  sandbox, set up as moat run sets it up, from just before its exec)\n"
+                  "  and traces every system call of its whole process tree\n"
+                  "  (threads, forks, vforks, clone3 and execs) with ptrace, at one stop\n"
+                  "  per call that a seccomp filter asks for; then writes a Docker-format\n"
+                  "  profile that allows what it saw and refuses the rest with EPERM, as\n"
+                  "  Docker's default does:\n"
+                  "    - socket only for the address families seen, personality only for\n"
+                  "      the values seen, clone only without new namespaces (Docker's\n"
+                  "      condition); clone3 answers ENOSYS so libc falls back to clone;\n"
+                  "    - the runtime's floor: what runc, crun and moat call after they load\n"
+                  "      the filter, and calls a trace cannot see (the vDSO's clocks);\n"
+                  "    - newer calls not seen (statx, openat2, rseq, io_uring_setup) answer\n"
+                  "      ENOSYS, so libraries fall back to older ones.\n"
+                  "  Each rule's comment says whether it was observed or is the floor.\n"
+                  "  The trace also notes the capabilities the command used or was refused:\n"
+                  "  a port below 1024 bound, files given away, ids changed, a file its mode\n"
+                  "  does not let it open, device nodes, raw sockets, mounts. The summary\n"
+                  "  on stderr gives them as --cap-drop ALL and the --cap-add list.\n"
+                  "  The profile goes to stdout (the command's own stdout then goes to\n"
+                  "  stderr) or to --output, written whole or not at all. A server runs\n"
+                  "  until it exits, --timeout, or Ctrl-C: the command gets SIGTERM and the\n"
+                  "  profile covers what it did. Trace each path of a program (start-up,\n"
+                  "  requests, shutdown, its tests) and fold the runs with --merge.\n"
+                  "  What a trace cannot see: a process it did not start, and code paths the\n"
+                  "  run did not take.\n\n"
+                  "  Exit status: the command's own, when it failed on its own (the profile\n"
+                  "  is still written); 126 or 127 when it cannot be run; 2 for an error.\n\n"
+                  "EXAMPLES:\n"
+                  "  moat seccomp generate -o web.json -- python3 -m http.server 8080\n"
+                  "  moat seccomp generate --image nginx:1.27 --timeout 20s -o nginx.json\n"
+                  "  moat seccomp generate --timeout 30s -o web.json -- nginx -g 'daemon off;'\n"
+                  "  moat seccomp generate --merge start.json --merge tests.json -o all.json\n"
+                  "  moat seccomp generate --diff-default --merge all.json\n"
+                  "  docker run --security-opt seccomp=web.json IMAGE\n\n") +
+      exit_status_help());
+  generate->callback(verb_callback(exit_code, [gen] { return run_generate(*gen); }));
 }
 
 } // namespace moat::cli

@@ -17,6 +17,7 @@ MOAT_LAZY_FORWARD(seccomp_lib, uint32_t, seccomp_arch_native, (void), ())
 MOAT_LAZY_FORWARD(seccomp_lib, int, seccomp_attr_set, (scmp_filter_ctx ctx, enum scmp_filter_attr attr, uint32_t value),
                   (ctx, attr, value))
 MOAT_LAZY_FORWARD(seccomp_lib, int, seccomp_syscall_resolve_name_arch, (uint32_t arch, const char* name), (arch, name))
+MOAT_LAZY_FORWARD(seccomp_lib, char*, seccomp_syscall_resolve_num_arch, (uint32_t arch, int num), (arch, num))
 MOAT_LAZY_FORWARD(seccomp_lib, int, seccomp_rule_add_array,
                   (scmp_filter_ctx ctx, uint32_t action, int syscall, unsigned int count,
                    const struct scmp_arg_cmp* args),

@@ -24,6 +24,7 @@
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/ptrace.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -856,6 +857,12 @@ public:
       fail_setup("set no_new_privs");
     if (m_spec.seccomp.empty())
       return;
+    if (m_spec.follow) {
+      // moat seccomp generate: moat traces the process from here.
+      if (::ptrace(PTRACE_TRACEME, 0, nullptr, nullptr) != 0)
+        fail_setup("be traced");
+      ::raise(SIGSTOP);
+    }
     sock_fprog prog{};
     prog.len = static_cast<unsigned short>(m_spec.seccomp.size() / sizeof(sock_filter));
     prog.filter = reinterpret_cast<sock_filter*>(const_cast<std::byte*>(m_spec.seccomp.data()));
@@ -863,37 +870,40 @@ public:
       fail_setup("load the seccomp filter");
   }
 
-  [[noreturn]] void exec() {
-    std::vector<char*> argv;
-    argv.reserve(m_spec.args.size() + 1);
+  // The command's arguments, environment and every file to try, made
+  // before the seccomp filter is loaded: from there on the process only
+  // closes its descriptors and execs (nothing is allocated, see
+  // shared_memory(), and a generated profile's floor covers what is left).
+  void plan_exec() {
+    m_argv.reserve(m_spec.args.size() + 1);
     for (const auto& a : m_spec.args)
-      argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    std::vector<char*> envp;
-    envp.reserve(m_spec.env.size() + 1);
+      m_argv.push_back(const_cast<char*>(a.c_str()));
+    m_argv.push_back(nullptr);
+    m_envp.reserve(m_spec.env.size() + 1);
     std::string path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
     for (const auto& e : m_spec.env) {
-      envp.push_back(const_cast<char*>(e.c_str()));
+      m_envp.push_back(const_cast<char*>(e.c_str()));
       if (e.starts_with("PATH="))
         path = e.substr(5);
     }
-    envp.push_back(nullptr);
+    m_envp.push_back(nullptr);
+    const std::string& program = m_spec.args.front();
+    if (program.find('/') != std::string::npos) {
+      m_candidates.push_back(program);
+    } else {
+      std::stringstream dirs(path);
+      std::string dir;
+      while (std::getline(dirs, dir, ':'))
+        m_candidates.push_back((dir.empty() ? std::string(".") : dir) + "/" + program);
+    }
+  }
+
+  [[noreturn]] void exec() {
     // Every descriptor moat holds closes at exec (CVE-2024-21626), but for
     // those the caller asked to pass on (--preserve-fds).
     ::syscall(SYS_close_range, 3U + static_cast<unsigned>(m_spec.preserve_fds), ~0U,
               4U /* CLOSE_RANGE_CLOEXEC */);
     const std::string& program = m_spec.args.front();
-    // Every file to try, made before the first execve: from there on,
-    // nothing is allocated (see shared_memory()).
-    std::vector<std::string> candidates;
-    if (program.find('/') != std::string::npos) {
-      candidates.push_back(program);
-    } else {
-      std::stringstream dirs(path);
-      std::string dir;
-      while (std::getline(dirs, dir, ':'))
-        candidates.push_back((dir.empty() ? std::string(".") : dir) + "/" + program);
-    }
     if (m_shared != nullptr) {
       m_shared->reached_exec.store(true);
       ::sigprocmask(SIG_SETMASK, &m_shared->signal_mask, nullptr);
@@ -902,8 +912,8 @@ public:
     // "not found".
     int err = ENOENT;
     int refused = 0;
-    for (const auto& candidate : candidates) {
-      ::execve(candidate.c_str(), argv.data(), envp.data());
+    for (const auto& candidate : m_candidates) {
+      ::execve(candidate.c_str(), m_argv.data(), m_envp.data());
       err = errno;
       if (err == EACCES || err == ENOEXEC || err == EPERM)
         refused = err;
@@ -974,6 +984,7 @@ public:
     // Without no_new_privs only CAP_SYS_ADMIN may load a filter: it goes in
     // before the capabilities are dropped (as runc orders it), and the
     // rest of the setup runs under it.
+    plan_exec();
     const bool early = !m_spec.no_new_privileges;
     if (early)
       load_seccomp();
@@ -1025,6 +1036,7 @@ public:
     set_limits();
     if (::chdir(m_spec.cwd.c_str()) != 0)
       fail_setup(fmt::format("working directory {}", m_spec.cwd));
+    plan_exec();
     const bool early = !m_spec.no_new_privileges;
     if (early)
       load_seccomp();
@@ -1041,6 +1053,9 @@ private:
   int m_console = -1;
   std::string m_state; // for the createContainer and startContainer hooks
   int m_sync = -1;
+  std::vector<char*> m_argv; // plan_exec()
+  std::vector<char*> m_envp;
+  std::vector<std::string> m_candidates;
   std::vector<int> m_sources;               // per mount; -1 for a tmpfs
   std::vector<std::pair<int, int>> m_joins; // namespace type, descriptor
   int m_fifo = -1;
@@ -1469,6 +1484,8 @@ core::Result<Outcome> run(const Spec& spec) {
     return abandon(
         core::Error{core::ErrorKind::io, "moat run", "the container did not start", 0, 0});
   ::close(sync[1]);
+  // Traced: the tracer waits for it (and every process it starts).
+  const int traced_status = spec.follow ? spec.follow(pid) : -1;
   ChildError report;
   ssize_t got = 0;
   do {
@@ -1494,8 +1511,8 @@ core::Result<Outcome> run(const Spec& spec) {
       ::close(master);
     }
   }
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  int status = traced_status;
+  while (!spec.follow && ::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
   g_child.store(0);
   if (got == static_cast<ssize_t>(sizeof report)) {

@@ -142,6 +142,11 @@ struct Spec {
   // The compiled seccomp program (struct sock_filter records); empty with
   // seccomp=unconfined.
   std::vector<std::byte> seccomp;
+  // moat seccomp generate --image: the process calls PTRACE_TRACEME and
+  // stops itself (SIGSTOP) before it loads SECCOMP (the tracing filter),
+  // and run() hands its pid to FOLLOW, which traces it to the end and
+  // returns its wait status, instead of waiting for it.
+  std::function<int(pid_t)> follow;
   std::uint64_t memory_bytes = std::uint64_t{512} << 20; // 0: no limit
   std::uint32_t pids = 256;                              // 0: no limit
   double cpus = 0;                                       // 0: no limit

@@ -150,6 +150,10 @@ core::Result<Rule> read_rule(const core::JsonReader& in, const nlohmann::json& o
   if (!name->empty() && !names->empty())
     return in.error(where, "both name and names are given; dockerd refuses that");
   r.names = name->empty() ? std::move(*names) : std::vector<std::string>{std::move(*name)};
+  auto comment = in.string(object, "comment", where);
+  if (!comment)
+    return std::unexpected(comment.error());
+  r.comment = std::move(*comment);
   auto action = in.string(object, "action", where);
   if (!action)
     return std::unexpected(action.error());

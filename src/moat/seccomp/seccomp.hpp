@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <span>
 #include <string>
 #include <string_view>
@@ -49,6 +50,7 @@ struct Rule {
   Filter includes;
   Filter excludes;
   std::string pointer; // JSON pointer of the rule ("/syscalls/3"); empty when built
+  std::string comment; // Docker's "comment"
 };
 
 struct ArchMapEntry {
@@ -158,6 +160,49 @@ enum class Layout : std::uint8_t {
 // the profile's other architectures.
 [[nodiscard]] core::Result<std::vector<std::byte>> compile(const Profile& resolved,
                                                            Layout layout = Layout::ranges_first);
+
+// What a trace saw, in a profile's terms (moat seccomp generate).
+struct Observed {
+  std::set<std::string> arches; // SCMP_ARCH_*
+  std::set<std::string> names;  // system calls made
+  std::set<std::uint64_t> socket_domains;
+  std::set<std::uint64_t> personalities;
+  std::uint64_t clone_namespace_flags = 0; // CLONE_NEW* asked for
+};
+
+struct Generated {
+  std::string text;                  // the profile, Docker's JSON format
+  std::vector<std::string> observed; // the calls allowed because they were seen
+  std::vector<std::string> floor;    // the calls allowed for the runtime (not seen)
+};
+
+// The least-privilege profile for OBSERVED: default action errno 1, the
+// observed calls allowed (socket and personality only for the values seen;
+// clone under Docker's flag condition; clone3 answering ENOSYS), the
+// runtime's floor, and newer calls not seen answering ENOSYS. Each rule's
+// comment says whether it was observed or is the floor.
+[[nodiscard]] Generated generate(const Observed& observed);
+
+// The calls the runtime floor adds.
+[[nodiscard]] std::span<const std::string_view> runtime_floor();
+
+// What a profile allows, read back as observations (--merge): the floor's
+// rules are left out, so a merged profile adds them once.
+[[nodiscard]] Observed observed_in(const Profile& profile);
+void merge(Observed& into, const Observed& other);
+
+// What a resolved profile removes from Docker's default resolved under the
+// same CONDITIONS: calls the default allows that it refuses, calls the
+// default allows whatever their arguments that it allows only under
+// conditions, and what it allows beyond the default.
+struct DefaultDiff {
+  std::size_t default_allowed = 0; // x86-64 calls Docker's default allows in any way
+  std::size_t profile_allowed = 0;
+  std::vector<std::string> removed;
+  std::vector<std::string> narrowed;
+  std::vector<Widening> added;
+};
+[[nodiscard]] DefaultDiff diff_default(const Profile& resolved, const Conditions& conditions);
 
 // The checks of `moat seccomp check`.
 [[nodiscard]] std::span<const core::CheckInfo> checks();
