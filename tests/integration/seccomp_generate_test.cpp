@@ -257,4 +257,36 @@ TEST_F(SeccompGenerate, ErrorsAreOneLineAndLeaveNoFile) {
   EXPECT_EQ(format.exit_code, 2);
 }
 
+// moat harden apparmor on a command of this machine: the profile names what
+// busybox read, wrote and ran, and apparmor_parser accepts it.
+TEST_F(SeccompGenerate, HardenApparmorWritesAProfileTheParserAccepts) {
+  auto r =
+      run_moat("harden apparmor --name moat-busybox -o " + path("aa") + " -- /bin/busybox sh -c " +
+                   shell_quote("cat /etc/passwd >/dev/null; echo hi > out.txt; "
+                               "/bin/busybox ls / >/dev/null"),
+               dir.path());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("moat: profile moat-busybox:"));
+  const auto text = moat::test::read_text(dir.path() / "aa");
+  EXPECT_THAT(text, HasSubstr("profile moat-busybox flags=(attach_disconnected,mediate_deleted)"));
+  EXPECT_THAT(text, HasSubstr("/etc/passwd r,"));
+  EXPECT_THAT(text, ::testing::ContainsRegex("/busybox r?ix,"));
+  // out.txt was written in the test's directory, under /tmp: the whole tree.
+  EXPECT_THAT(text, HasSubstr("/tmp/** rw,"));
+  EXPECT_THAT(text, Not(HasSubstr("out.txt")));
+  EXPECT_THAT(text, HasSubstr("/ r,")) << "ls / lists the root";
+  EXPECT_THAT(text, HasSubstr("deny mount,"));
+  if (!fs::exists("/usr/sbin/apparmor_parser") ||
+      !fs::exists("/usr/share/apparmor-features/features"))
+    GTEST_SKIP() << "Debian's apparmor package (apparmor_parser) is not installed";
+  auto parsed = run_command("apparmor_parser -Q -K -M /usr/share/apparmor-features/features "
+                            "--warn=all " +
+                            path("aa") + " 2>&1");
+  EXPECT_EQ(parsed.exit_code, 0) << parsed.output << text;
+  // A bad name is refused before anything runs.
+  auto bad = run_moat("harden apparmor --name 'two words' -- /bin/true");
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_THAT(bad.err, HasSubstr("--name two words"));
+}
+
 } // namespace

@@ -217,4 +217,34 @@ TEST_F(RunImageTest, SeccompGenerateTracesAnImagesPythonServerAndItsProfileRunsI
   EXPECT_THAT(by_default.output, HasSubstr("chmod ok"));
 }
 
+// moat harden apparmor --image: the same Python server's profile names the
+// interpreter, its modules as one tree, the socket families it used, and
+// apparmor_parser accepts it (loading it needs a kernel with AppArmor,
+// which this machine does not have).
+TEST_F(RunImageTest, HardenApparmorProfilesAnImagesPythonServer) {
+  const std::string script =
+      "import http.server, threading, urllib.request\n"
+      "s = http.server.HTTPServer(('127.0.0.1', 0), http.server.SimpleHTTPRequestHandler)\n"
+      "threading.Thread(target=s.serve_forever, daemon=True).start()\n"
+      "print('status', urllib.request.urlopen('http://127.0.0.1:%d/' % s.server_port).status)\n"
+      "s.shutdown()\n";
+  const auto profile = dir.path() / "moat-python";
+  auto traced = moat("harden apparmor -o " + shell_quote(profile.string()) + " --image " +
+                     image("vuln") + " -- python3 -c " + shell_quote(script));
+  ASSERT_EQ(traced.exit_code, 0) << traced.output;
+  EXPECT_THAT(traced.output, HasSubstr("status 200"));
+  const auto text = moat::test::read_text(profile);
+  EXPECT_THAT(text, HasSubstr("profile moat-"));
+  EXPECT_THAT(text, HasSubstr("network inet stream,"));
+  EXPECT_THAT(text, ::testing::ContainsRegex("/usr/bin/python3[.0-9]* r?m?ix,"));
+  EXPECT_THAT(text, ::testing::ContainsRegex("/usr/lib/python3[.0-9]*/\\*\\* r"));
+  if (!fs::exists("/usr/sbin/apparmor_parser") ||
+      !fs::exists("/usr/share/apparmor-features/features"))
+    GTEST_SKIP() << "Debian's apparmor package (apparmor_parser) is not installed";
+  auto parsed = run_command("apparmor_parser -Q -K -M /usr/share/apparmor-features/features "
+                            "--warn=all " +
+                            shell_quote(profile.string()) + " 2>&1");
+  EXPECT_EQ(parsed.exit_code, 0) << parsed.output << text;
+}
+
 } // namespace

@@ -3,7 +3,7 @@
 // least-privilege profile from a traced run.
 
 #include <moat/cli/common.hpp>
-#include <moat/cli/run_image.hpp>
+#include <moat/cli/trace_common.hpp>
 #include <moat/cli/verbs.hpp>
 #include <moat/seccomp/seccomp.hpp>
 #include <moat/trace/trace.hpp>
@@ -77,25 +77,14 @@ int run_check(CheckOptions& opts) {
 }
 
 struct GenerateOptions {
-  std::vector<std::string> command;
+  TraceTarget target;
   std::string output;
   bool output_given = false;
   std::vector<std::string> merge;
   bool diff_default = false;
   std::string format = "text";
-  std::string timeout;
   bool quiet = false;
-  // --image: the container, as moat run sets it up.
-  std::string image;
-  std::vector<std::string> env;
-  std::string user;
-  std::string network = "none";
-  std::vector<std::string> volumes;
 };
-
-// Exit codes for a command that cannot be run, as docker run has them.
-constexpr int k_exit_not_found = 127;
-constexpr int k_exit_not_executable = 126;
 
 std::string cap_short(int cap) {
   auto name = util::capability_name(cap);
@@ -173,23 +162,13 @@ int run_generate(GenerateOptions& opts) {
                                                "report as text or json",
                                                opts.format))
                             .error());
-  if (opts.command.empty() && opts.merge.empty() && opts.image.empty())
+  if (!has_trace_target(opts.target) && opts.merge.empty())
     return report_error(core::fail(core::ErrorKind::usage, "",
                                    "nothing to trace: give a command (moat seccomp generate -- "
                                    "CMD ARGS...), --image IMAGE, or profiles to --merge")
                             .error());
-  if (opts.image.empty() &&
-      (!opts.env.empty() || !opts.user.empty() || opts.network != "none" || !opts.volumes.empty()))
-    return report_error(core::fail(core::ErrorKind::usage, "",
-                                   "-e, -u, --network and -v set up the container of --image")
-                            .error());
-  std::chrono::milliseconds timeout{0};
-  if (!opts.timeout.empty()) {
-    auto parsed = parse_timeout_option(opts.timeout);
-    if (!parsed)
-      return report_error(parsed.error());
-    timeout = *parsed;
-  }
+  if (auto ok = check_trace_target(opts.target); !ok)
+    return report_error(ok.error());
   seccomp::Observed observed;
   std::vector<std::filesystem::path> inputs;
   for (const auto& file : opts.merge) {
@@ -206,59 +185,9 @@ int run_generate(GenerateOptions& opts) {
   std::optional<trace::Trace> traced;
   // The profile goes to stdout: the command's own output must not.
   const bool profile_to_stdout = opts.output.empty() && !opts.diff_default;
-  int image_exit = 0;
-  if (!opts.image.empty()) {
-    TracedRun run;
-    run.words.push_back(opts.image);
-    run.words.insert(run.words.end(), opts.command.begin(), opts.command.end());
-    run.env = opts.env;
-    run.user = opts.user;
-    run.network = opts.network;
-    run.volumes = opts.volumes;
-    const auto filter = trace::tracing_filter();
-    run.filter.assign(filter.begin(), filter.end());
-    std::optional<core::Error> failure;
-    run.follow = [&](pid_t pid) {
-      auto result = trace::follow(pid, timeout);
-      if (!result) {
-        failure = result.error();
-        return k_exit_error << 8;
-      }
-      traced = std::move(*result);
-      const int status = traced->exit_status;
-      return status >= 128 ? status - 128 : status << 8; // a wait status
-    };
-    std::fflush(stdout);
-    const int saved = profile_to_stdout ? ::dup(STDOUT_FILENO) : -1;
-    if (saved >= 0)
-      ::dup2(STDERR_FILENO, STDOUT_FILENO);
-    image_exit = run_traced(run);
-    std::fflush(stdout);
-    if (saved >= 0) {
-      ::dup2(saved, STDOUT_FILENO);
-      ::close(saved);
-    }
-    if (failure)
-      return report_error(*failure);
-    if (!traced)
-      return image_exit; // moat run said why it could not start
-    traced->exit_status = image_exit;
-  } else if (!opts.command.empty()) {
-    trace::Options topts;
-    topts.argv = opts.command;
-    topts.timeout = timeout;
-    // The profile goes to stdout: the command's own output must not.
-    topts.stdout_to_stderr = profile_to_stdout;
-    auto result = trace::run(topts);
-    if (!result)
-      return report_error(result.error());
-    if (result->start_error != 0) {
-      fmt::print(stderr, "moat: cannot run {}: {}\n", opts.command.front(),
-                 std::strerror(result->start_error));
-      return result->start_error == ENOENT ? k_exit_not_found : k_exit_not_executable;
-    }
-    traced = std::move(*result);
-  }
+  if (has_trace_target(opts.target))
+    if (const int failed = run_trace_target(opts.target, profile_to_stdout, traced); failed != 0)
+      return failed;
   if (traced) {
     std::size_t unknown = 0;
     for (const auto& [key, stats] : traced->calls) {
@@ -316,7 +245,7 @@ int run_generate(GenerateOptions& opts) {
   if (t != nullptr && !t->stopped_by_moat && t->exit_status != 0) {
     fmt::print(stderr,
                "moat: {} exited with status {}; the profile covers what it did until then\n",
-               opts.command.front(), t->exit_status);
+               trace_target_name(opts.target), t->exit_status);
     return t->exit_status;
   }
   return k_exit_clean;
@@ -370,7 +299,7 @@ void attach_seccomp(CLI::App& root, int& exit_code) {
   auto gen = std::make_shared<GenerateOptions>();
   auto* generate = cmd->add_subcommand(
       "generate", "Trace a command and write the least-privilege seccomp profile it needs");
-  generate->add_option("CMD", gen->command, "The command to trace, and its arguments");
+  add_trace_target_options(*generate, gen->target);
   generate->add_option("-o,--output", gen->output, "Write the profile to FILE instead of stdout")
       ->option_text("FILE")
       ->each([gen](const std::string&) { gen->output_given = true; });
@@ -385,26 +314,7 @@ void attach_seccomp(CLI::App& root, int& exit_code) {
                      "on stdout, instead of the profile");
   generate->add_option("-f,--format", gen->format, "The report's format: text or json")
       ->option_text("FORMAT");
-  generate
-      ->add_option("--timeout", gen->timeout,
-                   "Stop the command after this long (90s, 5m): SIGTERM, then SIGKILL 5s later")
-      ->option_text("DURATION");
   generate->add_flag("-q,--quiet", gen->quiet, k_quiet_help);
-  generate
-      ->add_option("--image", gen->image,
-                   "Trace the image's command (or CMD) in moat's sandbox, as moat run runs it")
-      ->option_text("IMAGE");
-  generate->add_option("-e,--env", gen->env, "With --image: set this variable (NAME=VALUE)")
-      ->allow_extra_args(false)
-      ->option_text("NAME=VALUE");
-  generate->add_option("-u,--user", gen->user, "With --image: run as NAME|UID[:GROUP|GID]")
-      ->option_text("USER");
-  generate->add_option("--network", gen->network, "With --image: none (loopback only) or host")
-      ->option_text("NET");
-  generate->add_option("-v,--volume", gen->volumes, "With --image: bind HOST:CONTAINER[:rw]")
-      ->allow_extra_args(false)
-      ->option_text("VOLUME");
-  generate->positionals_at_end(true);
   generate->footer(
       std::string("DESCRIPTION:\n"
                   "  Runs CMD (or, with --image, the image's command or CMD in moat's\n"

@@ -39,6 +39,7 @@
 #include <cerrno>
 #include <csignal>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <optional>
 #include <sstream>
@@ -184,6 +185,8 @@ struct Pending {
   int port = -1;      // bind: the port asked for
   bool armed = false; // stopped at the exit
   Creds before;       // set*id: the ids before the call
+  // Files the call uses, noted when it succeeds: path (PID's view), FileUse.
+  std::vector<std::pair<std::string, unsigned>> files;
 };
 
 struct Task {
@@ -193,16 +196,61 @@ struct Task {
 // Calls whose result or arguments can show a capability at work; these are
 // stopped at their exit too.
 bool wants_exit(std::string_view name) {
-  static constexpr std::array<std::string_view, 46> k_names = {
-      "acct",         "bind",          "chmod",         "chown",    "chroot",    "clock_settime",
-      "creat",        "delete_module", "fchmod",        "fchmodat", "fchown",    "fchownat",
-      "finit_module", "init_module",   "ioperm",        "iopl",     "kill",      "lchown",
-      "mknod",        "mknodat",       "mount",         "open",     "openat",    "openat2",
-      "pivot_root",   "reboot",        "setdomainname", "setfsgid", "setfsuid",  "setgid",
-      "setgroups",    "sethostname",   "setns",         "setregid", "setresgid", "setresuid",
-      "setreuid",     "settimeofday",  "setuid",        "socket",   "swapoff",   "swapon",
-      "tgkill",       "tkill",         "umount2",       "unshare"};
+  static constexpr auto k_names = std::to_array<std::string_view>(
+      {"acct",     "bind",          "chmod",       "chown",     "chroot",       "clock_settime",
+       "creat",    "delete_module", "execve",      "fchmod",    "fchmodat",     "fchown",
+       "fchownat", "finit_module",  "init_module", "ioperm",    "iopl",         "kill",
+       "lchown",   "link",          "linkat",      "mkdir",     "mkdirat",      "mknod",
+       "mknodat",  "mount",         "open",        "openat",    "openat2",      "pivot_root",
+       "reboot",   "rename",        "renameat",    "renameat2", "rmdir",        "setdomainname",
+       "setfsgid", "setfsuid",      "setgid",      "setgroups", "sethostname",  "setns",
+       "setregid", "setresgid",     "setresuid",   "setreuid",  "settimeofday", "setuid",
+       "socket",   "swapoff",       "swapon",      "symlink",   "symlinkat",    "tgkill",
+       "tkill",    "truncate",      "umount2",     "unlink",    "unlinkat",     "unshare"});
   return std::find(k_names.begin(), k_names.end(), name) != k_names.end();
+}
+
+// What a descriptor of PID names: an absolute path, or "" for pipes,
+// sockets and other objects without one.
+std::string fd_path(pid_t pid, long fd) {
+  std::array<char, 4096> buf{};
+  const auto n =
+      ::readlink(fmt::format("/proc/{}/fd/{}", pid, fd).c_str(), buf.data(), buf.size() - 1);
+  if (n <= 0 || buf[0] != '/')
+    return {};
+  std::string out(buf.data(), static_cast<std::size_t>(n));
+  constexpr std::string_view deleted = " (deleted)";
+  if (out.ends_with(deleted))
+    out.resize(out.size() - deleted.size());
+  return out;
+}
+
+// PATH, an argument of PID's call, as a path in PID's own view: absolute
+// as it is, relative from its working directory or from DIRFD; "" when
+// that cannot be told.
+std::string task_path(pid_t pid, long dirfd, const std::string& path) {
+  std::string full;
+  if (path.starts_with('/')) {
+    full = path;
+  } else {
+    std::string base;
+    if (dirfd == AT_FDCWD) {
+      std::array<char, 4096> buf{};
+      const auto n =
+          ::readlink(fmt::format("/proc/{}/cwd", pid).c_str(), buf.data(), buf.size() - 1);
+      if (n > 0 && buf[0] == '/')
+        base.assign(buf.data(), static_cast<std::size_t>(n));
+    } else {
+      base = fd_path(pid, dirfd);
+    }
+    if (base.empty())
+      return {};
+    full = base + "/" + path;
+  }
+  auto normal = std::filesystem::path(full).lexically_normal().string();
+  while (normal.size() > 1 && normal.ends_with('/'))
+    normal.pop_back();
+  return normal;
 }
 
 class Tracer {
@@ -239,9 +287,16 @@ public:
           ++trace_.untraced_cleared;
       }
     }
+    if (name == "mmap" && (args[2] & 4U /* PROT_EXEC */) != 0 && static_cast<int>(args[4]) >= 0) {
+      note_file(fd_path(pid, static_cast<int>(args[4])), k_file_map_exec | k_file_read);
+    } else if (name == "flock" ||
+               (name == "fcntl" && (args[1] == F_SETLK || args[1] == F_SETLKW ||
+                                    args[1] == F_OFD_SETLK || args[1] == F_OFD_SETLKW))) {
+      note_file(fd_path(pid, static_cast<int>(args[0])), k_file_lock);
+    }
     if (!wants_exit(name))
       return false;
-    task.pending = Pending{key, name, {}, {}, -1, true, {}};
+    task.pending = Pending{key, name, {}, {}, -1, true, {}, {}};
     std::copy(args, args + 6, task.pending.args.begin());
     auto& p = task.pending;
     if (name == "bind" && args[2] >= sizeof(sockaddr_in)) {
@@ -262,7 +317,49 @@ public:
     } else if (name.starts_with("set") && (name.ends_with("uid") || name.ends_with("gid"))) {
       p.before = read_creds(pid);
     }
+    note_targets(pid, p);
     return true;
+  }
+
+  void note_file(const std::string& path, unsigned use) {
+    if (!path.empty())
+      trace_.files[path] |= use;
+  }
+
+  // The paths a call that changes the file system names, read at its entry.
+  static void note_targets(pid_t pid, Pending& p) {
+    const auto& a = p.args;
+    auto at = [&](std::size_t dirfd_arg, std::size_t path_arg, unsigned use) {
+      if (auto path = read_string(pid, a[path_arg]))
+        p.files.emplace_back(
+            task_path(pid, dirfd_arg == SIZE_MAX ? AT_FDCWD : static_cast<int>(a[dirfd_arg]),
+                      *path),
+            use);
+    };
+    const auto& n = p.name;
+    if (n == "execve") {
+      at(SIZE_MAX, 0, k_file_exec);
+    } else if (n == "mkdir" || n == "rmdir" || n == "unlink" || n == "truncate" || n == "chmod" ||
+               n == "chown" || n == "lchown" || n == "mknod") {
+      at(SIZE_MAX, 0, k_file_write);
+    } else if (n == "mkdirat" || n == "unlinkat" || n == "fchmodat" || n == "fchownat" ||
+               n == "mknodat") {
+      at(0, 1, k_file_write);
+    } else if (n == "rename") {
+      at(SIZE_MAX, 0, k_file_write);
+      at(SIZE_MAX, 1, k_file_write);
+    } else if (n == "renameat" || n == "renameat2") {
+      at(0, 1, k_file_write);
+      at(2, 3, k_file_write);
+    } else if (n == "link") {
+      at(SIZE_MAX, 1, k_file_link);
+    } else if (n == "linkat") {
+      at(2, 3, k_file_link);
+    } else if (n == "symlink") {
+      at(SIZE_MAX, 1, k_file_write);
+    } else if (n == "symlinkat") {
+      at(1, 2, k_file_write);
+    }
   }
 
   // At the exit stop: the result, and what it shows.
@@ -275,6 +372,9 @@ public:
     const int error = failed ? static_cast<int>(-info.exit.rval) : 0;
     if (failed)
       ++trace_.calls[p.key].errors[error];
+    if (!failed)
+      for (const auto& [path, use] : p.files)
+        note_file(path, use);
     const bool refused = failed && (error == EPERM || error == EACCES);
     if (failed && !refused)
       return;
@@ -291,6 +391,8 @@ public:
         note(CAP_NET_BIND_SERVICE, fmt::format("bound port {}", p.port));
     } else if (n == "socket") {
       const auto type = a[1] & 0xf;
+      if (!failed)
+        trace_.sockets.emplace(static_cast<int>(a[0]), static_cast<int>(type));
       if (type == SOCK_RAW || a[0] == AF_PACKET)
         note(CAP_NET_RAW, type == SOCK_RAW ? "opened a raw socket" : "opened a packet socket");
     } else if (n == "chown" || n == "lchown" || n == "fchown" || n == "fchownat") {
@@ -328,6 +430,13 @@ public:
       const unsigned want = (flags & O_ACCMODE) == O_RDONLY   ? 4U
                             : (flags & O_ACCMODE) == O_WRONLY ? 2U
                                                               : 6U;
+      if (auto path = fd_path(pid, info.exit.rval); !path.empty()) {
+        if (S_ISDIR(st.st_mode) && path != "/")
+          path += '/';
+        note_file(path,
+                  ((want & 4U) != 0 ? k_file_read : 0U) |
+                      ((want & 2U) != 0 || (flags & (O_CREAT | O_TRUNC)) != 0 ? k_file_write : 0U));
+      }
       const Creds creds = read_creds(pid);
       if (!permits(st, creds, want))
         note(want == 4U ? CAP_DAC_READ_SEARCH : CAP_DAC_OVERRIDE,
@@ -500,6 +609,9 @@ void merge(Trace& a, const Trace& b) {
       a.capabilities[cap] = use;
   }
   a.executed.insert(b.executed.begin(), b.executed.end());
+  for (const auto& [path, use] : b.files)
+    a.files[path] |= use;
+  a.sockets.insert(b.sockets.begin(), b.sockets.end());
   a.tasks += b.tasks;
   a.stops += b.stops;
   a.untraced_cleared += b.untraced_cleared;
@@ -676,8 +788,11 @@ core::Result<Trace> follow(pid_t child, std::chrono::milliseconds timeout) {
         std::array<char, 4096> exe{};
         const auto n =
             ::readlink(fmt::format("/proc/{}/exe", pid).c_str(), exe.data(), exe.size() - 1);
-        if (n > 0)
+        if (n > 0) {
           trace.executed.emplace(exe.data(), static_cast<std::size_t>(n));
+          tracer.note_file(std::string(exe.data(), static_cast<std::size_t>(n)),
+                           k_file_exec | k_file_read);
+        }
       }
       resume(pid, tasks[pid].pending.armed, 0);
       continue;

@@ -14,6 +14,7 @@
 #include <set>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <sys/types.h>
@@ -43,6 +44,16 @@ struct CapabilityUse {
   bool refused = false; // the call failed for want of it (EPERM/EACCES)
 };
 
+// How a program used a file (AppArmor's file permissions).
+enum FileUse : unsigned {
+  k_file_read = 1,     // r
+  k_file_write = 2,    // w: written, created, removed, renamed, its mode or owner changed
+  k_file_map_exec = 4, // m: mapped executable (libraries)
+  k_file_exec = 8,     // x: executed
+  k_file_link = 16,    // l: a hard link made
+  k_file_lock = 32,    // k: locked
+};
+
 struct Trace {
   std::map<CallKey, CallStats> calls;
   std::set<std::uint64_t> socket_domains;    // socket(2)'s first argument, as seen
@@ -50,12 +61,16 @@ struct Trace {
   std::uint64_t clone_namespace_flags = 0;   // CLONE_NEW* any clone or clone3 asked for
   std::map<int, CapabilityUse> capabilities; // by capability number
   std::set<std::string> executed;            // programs execve'd, as the kernel resolved them
-  std::uint64_t tasks = 0;                   // processes and threads traced
-  std::uint64_t stops = 0;                   // ptrace stops handled
-  std::uint64_t untraced_cleared = 0;        // CLONE_UNTRACED taken off clone calls
-  int exit_status = 0;                       // the command's exit code, or 128 + signal
-  bool stopped_by_moat = false;              // the timeout or a signal to moat ended it
-  int start_error = 0;                       // the command could not be run: its errno
+  // The files the program used successfully, by path in its own mount
+  // namespace (directories end in '/'), with FileUse bits.
+  std::map<std::string, unsigned> files;
+  std::set<std::pair<int, int>> sockets; // (domain, type) of the sockets it opened
+  std::uint64_t tasks = 0;               // processes and threads traced
+  std::uint64_t stops = 0;               // ptrace stops handled
+  std::uint64_t untraced_cleared = 0;    // CLONE_UNTRACED taken off clone calls
+  int exit_status = 0;                   // the command's exit code, or 128 + signal
+  bool stopped_by_moat = false;          // the timeout or a signal to moat ended it
+  int start_error = 0;                   // the command could not be run: its errno
 };
 
 struct Options {

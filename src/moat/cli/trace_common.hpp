@@ -1,0 +1,47 @@
+#pragma once
+// What moat seccomp generate and moat harden apparmor trace: a command on
+// this machine (CMD...), or an image's command in moat's sandbox (--image
+// IMAGE [CMD...], set up as moat run sets it up), until it ends, --timeout
+// or Ctrl-C.
+
+#include <moat/trace/trace.hpp>
+
+#include <CLI/CLI.hpp>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace moat::cli {
+
+struct TraceTarget {
+  std::vector<std::string> command;
+  std::string image;
+  std::vector<std::string> env;
+  std::string user;
+  std::string network = "none";
+  std::vector<std::string> volumes;
+  std::string timeout;
+};
+
+// CMD, --image, -e, -u, --network, -v and --timeout.
+void add_trace_target_options(CLI::App& cmd, TraceTarget& target);
+
+// Whether the options name something to trace; a usage error for the
+// container's options without --image.
+[[nodiscard]] bool has_trace_target(const TraceTarget& target);
+[[nodiscard]] core::Status check_trace_target(const TraceTarget& target);
+
+// Runs TARGET traced. With STDOUT_TO_STDERR the command's standard output
+// goes to moat's stderr (moat's own stdout carries the result). On success
+// TRACE holds what it did (its exit_status the command's own) and the
+// result is 0; otherwise the exit code after the error was printed: 2 for
+// an error, 125 when the container could not start, 126 or 127 when the
+// command could not be run.
+[[nodiscard]] int run_trace_target(const TraceTarget& target, bool stdout_to_stderr,
+                                   std::optional<trace::Trace>& trace);
+
+// "python3" or the image: what the messages call the traced program.
+[[nodiscard]] std::string trace_target_name(const TraceTarget& target);
+
+} // namespace moat::cli
