@@ -9,6 +9,7 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -245,6 +246,61 @@ TEST_F(RunImageTest, HardenApparmorProfilesAnImagesPythonServer) {
                             "--warn=all " +
                             shell_quote(profile.string()) + " 2>&1");
   EXPECT_EQ(parsed.exit_code, 0) << parsed.output << text;
+}
+
+// moat harden run-flags: the flags it prints for a program that writes
+// under /srv and binds port 80, and the same program run by moat run
+// with those flags (moat run takes docker run's) still works.
+TEST_F(RunImageTest, HardenRunFlagsPrintsACommandTheProgramStillRunsUnder) {
+  const std::string script = "import os, socket\n"
+                             "os.makedirs('/srv/state', exist_ok=True)\n"
+                             "open('/srv/state/out.txt', 'w').write('x')\n"
+                             "s = socket.socket()\n"
+                             "s.bind(('127.0.0.1', 80))\n"
+                             "print('worked as', os.getuid())\n";
+  const auto profile = dir.path() / "python-seccomp.json";
+  auto text = moat("harden run-flags --seccomp-output " + shell_quote(profile.string()) + " " +
+                   image("vuln") + " -- python3 -c " + shell_quote(script));
+  ASSERT_EQ(text.exit_code, 0) << text.output;
+  for (const auto* flag : {"  --user 65534:65534 \\\n", "  --read-only \\\n", "  --tmpfs /srv \\\n",
+                           "  --cap-drop ALL \\\n", "  --security-opt no-new-privileges \\\n",
+                           "  --memory 512m \\\n", "  --pids-limit 256 \\\n"})
+    EXPECT_THAT(text.output, HasSubstr(flag)) << flag;
+  EXPECT_THAT(text.output, HasSubstr("--security-opt seccomp=" + profile.string()));
+  EXPECT_THAT(text.output, HasSubstr("http://127.0.0.1:80/")) << "the health check's example";
+  // Port 80 needs NET_BIND_SERVICE, and nothing else was used.
+  EXPECT_THAT(text.output, HasSubstr("  --cap-add NET_BIND_SERVICE \\\n"));
+  std::size_t cap_adds = 0;
+  for (auto at = text.output.find("--cap-add "); at != std::string::npos;
+       at = text.output.find("--cap-add ", at + 1))
+    ++cap_adds;
+  EXPECT_EQ(cap_adds, 2U) << "once with its reason, once in the command: " << text.output;
+  ASSERT_TRUE(fs::exists(profile));
+  // The flags as JSON, given to moat run (all but the health check's, which
+  // moat run does not take).
+  auto json =
+      moat("harden run-flags -q --format json --seccomp-output " + shell_quote(profile.string()) +
+           " " + image("vuln") + " -- python3 -c " + shell_quote(script));
+  ASSERT_EQ(json.exit_code, 0) << json.output;
+  const auto start = json.output.find("{\n");
+  ASSERT_NE(start, std::string::npos) << json.output;
+  const auto doc =
+      nlohmann::json::parse(json.output.substr(start, json.output.rfind('}') - start + 1));
+  std::string flags;
+  for (const auto& f : doc["flags"]) {
+    const auto flag = f["flag"].get<std::string>();
+    if (!flag.empty() && !flag.starts_with("--health"))
+      flags += flag + " ";
+  }
+  auto hardened = moat("run " + flags + image("vuln") + " python3 -c " + shell_quote(script));
+  EXPECT_EQ(hardened.exit_code, 0) << flags << "\n" << hardened.output;
+  EXPECT_THAT(hardened.output, HasSubstr("worked as 65534"));
+  // Without the tmpfs the read-only root refuses the write: the flag is needed.
+  const auto without =
+      flags.substr(0, flags.find("--tmpfs /srv")) + flags.substr(flags.find("--tmpfs /srv") + 13);
+  auto refused = moat("run " + without + image("vuln") + " python3 -c " + shell_quote(script));
+  EXPECT_NE(refused.exit_code, 0);
+  EXPECT_THAT(refused.output, HasSubstr("Read-only file system"));
 }
 
 } // namespace

@@ -2,6 +2,7 @@
 // auditd rules for Docker's files and programs on this host; apparmor
 // writes an AppArmor profile from a traced run.
 #include <moat/cli/common.hpp>
+#include <moat/cli/image_common.hpp>
 #include <moat/cli/trace_common.hpp>
 #include <moat/cli/verbs.hpp>
 #include <moat/harden/apparmor.hpp>
@@ -12,11 +13,18 @@
 #include <moat/util/file.hpp>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <linux/capability.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
 #include <iostream>
 #include <memory>
+#include <optional>
+#include <set>
 
 namespace moat::cli {
 
@@ -142,6 +150,204 @@ int run_apparmor(AppArmorOptions& opts) {
   return k_exit_clean;
 }
 
+struct RunFlagsOptions {
+  std::vector<std::string> words; // IMAGE [CMD...]
+  TraceTarget target;             // the container's setup for the trace
+  bool no_trace = false;
+  std::string seccomp_output;
+  std::string format = "text";
+  bool quiet = false;
+};
+
+// One flag of the hardened command, and why.
+struct Flag {
+  std::string flag;
+  std::string why;
+};
+
+std::string shell_word(const std::string& word) {
+  if (!word.empty() && word.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                              "0123456789-_./:=@%+,") == std::string::npos)
+    return word;
+  std::string out = "'";
+  for (char c : word)
+    out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+bool runs_as_root(const std::string& user) {
+  const auto name = user.substr(0, user.find(':'));
+  return name.empty() || name == "root" || name == "0";
+}
+
+// The directories the program wrote in, to mount as tmpfs under a
+// read-only root: the parent of each file written (a directory made is
+// itself), nested ones folded into the outermost; the kernel's own
+// (/dev, /proc, /sys) left out.
+std::vector<std::string> written_dirs(const trace::Trace& traced) {
+  std::set<std::string> dirs;
+  for (const auto& [path, use] : traced.files) {
+    if ((use & trace::k_file_write) == 0 || path.starts_with("/dev/") ||
+        path.starts_with("/proc/") || path.starts_with("/sys/"))
+      continue;
+    std::string dir = path;
+    if (dir.ends_with('/'))
+      dir.pop_back();
+    else
+      dir = dir.substr(0, std::max<std::size_t>(dir.rfind('/'), 1));
+    if (dir.size() > 1)
+      dirs.insert(dir);
+  }
+  std::vector<std::string> out;
+  for (const auto& d : dirs)
+    if (std::none_of(out.begin(), out.end(),
+                     [&](const std::string& o) { return d.starts_with(o + "/"); }))
+      out.push_back(d);
+  return out;
+}
+
+int run_run_flags(RunFlagsOptions& opts) {
+  if (opts.format != "text" && opts.format != "json")
+    return report_error(core::fail(core::ErrorKind::usage, "",
+                                   fmt::format("--format {}: moat harden run-flags writes text "
+                                               "(a docker run command) or json",
+                                               opts.format))
+                            .error());
+  if (opts.words.empty())
+    return report_error(
+        core::fail(core::ErrorKind::usage, "", "no image given (moat harden run-flags IMAGE)")
+            .error());
+  const std::string target = opts.words.front();
+  if (target.ends_with(".yaml") || target.ends_with(".yml"))
+    return report_error(core::fail(core::ErrorKind::usage, target,
+                                   "Compose files and Kubernetes manifests are not supported "
+                                   "by run-flags yet; give an image")
+                            .error());
+  std::vector<std::string> command(opts.words.begin() + 1, opts.words.end());
+  if (!command.empty() && command.front() == "--") // IMAGE -- CMD
+    command.erase(command.begin());
+  if (auto ok = check_trace_target(opts.target); !ok)
+    return report_error(ok.error());
+  ImageSourceOptions source;
+  source.skip_layers = true;
+  source.no_progress = true;
+  CommonOptions common;
+  common.quiet = true;
+  auto loaded = load_image_with_progress(target, source, common);
+  if (!loaded)
+    return report_error(loaded.error());
+  const auto& config = loaded->image.config;
+
+  std::optional<trace::Trace> traced;
+  if (!opts.no_trace) {
+    auto t = opts.target;
+    t.image = target;
+    t.command = command;
+    // A writable root (an overlay moat discards), so the writes the
+    // program needs are seen rather than refused.
+    t.read_write = ::geteuid() == 0;
+    // Docker's capabilities, so the program runs as it would under docker
+    // run and the ones it uses are seen at work.
+    for (const auto& cap : seccomp::docker_default_caps())
+      t.cap_add.push_back(cap);
+    if (const int failed = run_trace_target(t, true, traced); failed != 0)
+      return failed;
+  }
+
+  std::vector<Flag> flags;
+  const bool changes_ids = traced && (traced->capabilities.contains(CAP_SETUID) ||
+                                      traced->capabilities.contains(CAP_SETGID));
+  if (runs_as_root(config.user)) {
+    if (changes_ids)
+      flags.push_back({"", "the image runs as root and the program changes its own user: keep "
+                           "root, confined by the flags below"});
+    else
+      flags.push_back({"--user 65534:65534", config.user.empty()
+                                                 ? "the image names no user, so it runs as root"
+                                                 : "the image runs as root"});
+  }
+  flags.push_back({"--read-only", "a root file system the program cannot change"});
+  if (traced)
+    for (const auto& dir : written_dirs(*traced))
+      flags.push_back({"--tmpfs " + shell_word(dir), "the program wrote there"});
+  flags.push_back({"--cap-drop ALL", "no capability but those the program used"});
+  if (traced)
+    for (const auto& [cap, use] : traced->capabilities) {
+      // One refused was needed all the same: the program asked for it.
+      std::string name(util::capability_name(cap));
+      if (name.starts_with("CAP_"))
+        name = name.substr(4);
+      flags.push_back({"--cap-add " + name, fmt::format("{} ({})", use.reason, use.syscall)});
+    }
+  flags.push_back({"--security-opt no-new-privileges", "set-user-ID programs gain nothing"});
+  std::string seccomp_file;
+  if (traced) {
+    std::size_t unknown = 0;
+    const auto generated = seccomp::generate(observations(*traced, unknown));
+    TraceTarget named;
+    named.image = target;
+    seccomp_file = opts.seccomp_output.empty() ? default_profile_name(named) + "-seccomp.json"
+                                               : opts.seccomp_output;
+    if (auto written = util::write_output_file(seccomp_file, generated.text); !written)
+      return report_error(core::fail(core::ErrorKind::io, seccomp_file, written.error()).error());
+    flags.push_back({"--security-opt seccomp=" + shell_word(seccomp_file),
+                     fmt::format("the {} system calls the program made and the runtime's floor",
+                                 generated.observed.size())});
+  }
+  flags.push_back({"--memory 512m", "a memory limit (moat run's default; raise it to the "
+                                    "program's need)"});
+  flags.push_back({"--cpus 1", "a CPU limit"});
+  flags.push_back({"--pids-limit 256", "a process limit: no fork bomb takes the host down"});
+  std::string health_note;
+  if (!config.healthcheck) {
+    std::optional<int> port;
+    if (traced && !traced->bound_ports.empty())
+      port = *traced->bound_ports.begin();
+    else if (!config.exposed_ports.empty())
+      port = std::atoi(config.exposed_ports.front().c_str());
+    health_note = port && *port > 0
+                      ? fmt::format("the image has no HEALTHCHECK: give one that asks the "
+                                    "service, for example --health-cmd 'wget -q -O /dev/null "
+                                    "http://127.0.0.1:{}/ || exit 1' --health-interval 30s",
+                                    *port)
+                      : "the image has no HEALTHCHECK: give one with --health-cmd and "
+                        "--health-interval";
+    flags.push_back({"--health-interval 30s --health-retries 3",
+                     "with a --health-cmd of yours: " + health_note});
+  }
+
+  if (opts.format == "json") {
+    nlohmann::ordered_json doc;
+    doc["image"] = target;
+    auto list = nlohmann::ordered_json::array();
+    for (const auto& f : flags)
+      list.push_back({{"flag", f.flag}, {"why", f.why}});
+    doc["flags"] = std::move(list);
+    if (!seccomp_file.empty())
+      doc["seccompProfile"] = seccomp_file;
+    fmt::print("{}\n", doc.dump(2));
+  } else {
+    fmt::print("# The hardened docker run for {} (moat harden run-flags{}):\n", target,
+               traced ? ", from its configuration and a traced run" : ", from its configuration");
+    for (const auto& f : flags)
+      fmt::print("#   {:<34} {}\n", f.flag.empty() ? "(root)" : f.flag, f.why);
+    fmt::print("docker run \\\n");
+    for (const auto& f : flags)
+      if (!f.flag.empty())
+        fmt::print("  {} \\\n", f.flag);
+    std::string tail = shell_word(target);
+    for (const auto& word : command)
+      tail += " " + shell_word(word);
+    fmt::print("  {}\n", tail);
+  }
+  if (traced && !opts.quiet && !traced->stopped_by_moat && traced->exit_status != 0)
+    fmt::print(stderr,
+               "moat: {} exited with status {} during the trace; the flags cover what it did "
+               "until then\n",
+               target, traced->exit_status);
+  return k_exit_clean;
+}
+
 } // namespace
 
 void attach_harden(CLI::App& root, int& exit_code) {
@@ -218,6 +424,58 @@ void attach_harden(CLI::App& root, int& exit_code) {
                   "  docker run --security-opt apparmor=moat-nginx-1.27 nginx:1.27\n\n") +
       exit_status_help());
   apparmor->callback(verb_callback(exit_code, [aa] { return run_apparmor(*aa); }));
+
+  auto rf = std::make_shared<RunFlagsOptions>();
+  auto* run_flags = cmd->add_subcommand(
+      "run-flags", "Print the hardened docker run command for an image, from a traced run");
+  run_flags->add_option("IMAGE CMD", rf->words,
+                        "The image (any target moat image reads), then the command to trace");
+  run_flags->add_flag("--no-trace", rf->no_trace,
+                      "Judge the image's configuration only: no tmpfs, capabilities or seccomp "
+                      "profile from a run");
+  run_flags
+      ->add_option("--seccomp-output", rf->seccomp_output,
+                   "Write the generated seccomp profile to FILE (default: moat-NAME-seccomp.json)")
+      ->option_text("FILE");
+  run_flags->add_option("-e,--env", rf->target.env, "For the trace: set this variable")
+      ->allow_extra_args(false)
+      ->option_text("NAME=VALUE");
+  run_flags->add_option("--network", rf->target.network, "For the trace: none or host")
+      ->option_text("NET");
+  run_flags
+      ->add_option("-v,--volume", rf->target.volumes, "For the trace: bind HOST:CONTAINER[:rw]")
+      ->allow_extra_args(false)
+      ->option_text("VOLUME");
+  run_flags
+      ->add_option("--timeout", rf->target.timeout,
+                   "Stop the traced command after this long (90s, 5m)")
+      ->option_text("DURATION");
+  run_flags->add_option("-f,--format", rf->format, "text (a docker run command) or json")
+      ->option_text("FORMAT");
+  run_flags->add_flag("-q,--quiet", rf->quiet, k_quiet_help);
+  run_flags->positionals_at_end(true);
+  run_flags->footer(
+      std::string("DESCRIPTION:\n"
+                  "  Runs the image's command (or CMD) in moat's sandbox on a writable\n"
+                  "  overlay that is thrown away, traces it as moat seccomp generate does,\n"
+                  "  and prints the docker run command that gives the program what it\n"
+                  "  needed and nothing more, each flag with its reason:\n"
+                  "    - a non-root user (--user 65534:65534) when the image runs as root,\n"
+                  "      unless the program changes its own ids;\n"
+                  "    - --read-only, with --tmpfs for each directory the program wrote in;\n"
+                  "    - --cap-drop ALL and --cap-add for each capability it used;\n"
+                  "    - --security-opt no-new-privileges;\n"
+                  "    - the generated seccomp profile, written to --seccomp-output;\n"
+                  "    - memory, CPU and process limits;\n"
+                  "    - a health check's interval when the image has no HEALTHCHECK, with\n"
+                  "      an example command for the port the program listened on.\n"
+                  "  With --no-trace only the image's configuration is read. Compose files\n"
+                  "  and Kubernetes manifests are not supported yet.\n\n"
+                  "EXAMPLES:\n"
+                  "  moat harden run-flags --timeout 20s nginx:1.27\n"
+                  "  moat harden run-flags --format json ./app.tar -- /app/server --selftest\n\n") +
+      exit_status_help());
+  run_flags->callback(verb_callback(exit_code, [rf] { return run_run_flags(*rf); }));
 }
 
 } // namespace moat::cli

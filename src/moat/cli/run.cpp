@@ -384,6 +384,8 @@ int run_traced(const TracedRun& traced) {
   opts.user = traced.user;
   opts.network = traced.network;
   opts.volumes = traced.volumes;
+  opts.read_write = traced.read_write;
+  opts.cap_add = traced.cap_add;
   opts.follow = traced.follow;
   opts.trace_filter = traced.filter;
   return run_run(opts);

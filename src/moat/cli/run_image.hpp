@@ -48,6 +48,8 @@ struct TracedRun {
   std::string user;                 // -u
   std::string network = "none";     // --network none|host
   std::vector<std::string> volumes; // -v
+  bool read_write = false;          // --read-write (an overlay, discarded)
+  std::vector<std::string> cap_add; // --cap-add
   std::function<int(pid_t)> follow;
   std::vector<std::byte> filter;
 };

@@ -190,21 +190,7 @@ int run_generate(GenerateOptions& opts) {
       return failed;
   if (traced) {
     std::size_t unknown = 0;
-    for (const auto& [key, stats] : traced->calls) {
-      auto name = trace::call_name(key);
-      auto arch = trace::scmp_arch(key.arch);
-      if ((static_cast<std::uint32_t>(key.number) & 0x40000000U) != 0)
-        arch = "SCMP_ARCH_X32";
-      if (name.empty() || arch.empty()) {
-        ++unknown;
-        continue;
-      }
-      observed.names.insert(name);
-      observed.arches.insert(arch);
-    }
-    observed.socket_domains.insert(traced->socket_domains.begin(), traced->socket_domains.end());
-    observed.personalities.insert(traced->personalities.begin(), traced->personalities.end());
-    observed.clone_namespace_flags |= traced->clone_namespace_flags;
+    seccomp::merge(observed, observations(*traced, unknown));
     if (unknown > 0)
       fmt::print(stderr, "moat: {} system calls had numbers moat cannot name; they are left out\n",
                  unknown);

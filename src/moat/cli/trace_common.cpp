@@ -60,6 +60,27 @@ core::Status check_trace_target(const TraceTarget& target) {
   return {};
 }
 
+seccomp::Observed observations(const trace::Trace& traced, std::size_t& unknown) {
+  seccomp::Observed observed;
+  unknown = 0;
+  for (const auto& [key, stats] : traced.calls) {
+    auto name = trace::call_name(key);
+    auto arch = trace::scmp_arch(key.arch);
+    if ((static_cast<std::uint32_t>(key.number) & 0x40000000U) != 0)
+      arch = "SCMP_ARCH_X32";
+    if (name.empty() || arch.empty()) {
+      ++unknown;
+      continue;
+    }
+    observed.names.insert(name);
+    observed.arches.insert(arch);
+  }
+  observed.socket_domains = traced.socket_domains;
+  observed.personalities = traced.personalities;
+  observed.clone_namespace_flags = traced.clone_namespace_flags;
+  return observed;
+}
+
 std::string trace_target_name(const TraceTarget& target) {
   return target.image.empty() ? target.command.front() : target.image;
 }
@@ -96,6 +117,8 @@ int run_trace_target(const TraceTarget& target, bool stdout_to_stderr,
   run.user = target.user;
   run.network = target.network;
   run.volumes = target.volumes;
+  run.read_write = target.read_write;
+  run.cap_add = target.cap_add;
   const auto filter = trace::tracing_filter();
   run.filter.assign(filter.begin(), filter.end());
   std::optional<core::Error> failure;

@@ -4,6 +4,7 @@
 // IMAGE [CMD...], set up as moat run sets it up), until it ends, --timeout
 // or Ctrl-C.
 
+#include <moat/seccomp/seccomp.hpp>
 #include <moat/trace/trace.hpp>
 
 #include <CLI/CLI.hpp>
@@ -22,6 +23,8 @@ struct TraceTarget {
   std::string network = "none";
   std::vector<std::string> volumes;
   std::string timeout;
+  bool read_write = false; // --image: a writable root (an overlay, discarded), so writes are seen
+  std::vector<std::string> cap_add; // --image: capabilities the container keeps
 };
 
 // CMD, --image, -e, -u, --network, -v and --timeout.
@@ -40,6 +43,10 @@ void add_trace_target_options(CLI::App& cmd, TraceTarget& target);
 // command could not be run.
 [[nodiscard]] int run_trace_target(const TraceTarget& target, bool stdout_to_stderr,
                                    std::optional<trace::Trace>& trace);
+
+// What TRACE saw, in a seccomp profile's terms; UNKNOWN counts the calls
+// whose numbers moat cannot name (left out).
+[[nodiscard]] seccomp::Observed observations(const trace::Trace& trace, std::size_t& unknown);
 
 // "python3" or the image: what the messages call the traced program.
 [[nodiscard]] std::string trace_target_name(const TraceTarget& target);

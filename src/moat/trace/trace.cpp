@@ -387,6 +387,8 @@ public:
     };
     const auto& n = p.name;
     if (n == "bind") {
+      if (!failed && p.port > 0)
+        trace_.bound_ports.insert(p.port);
       if (p.port > 0 && p.port < 1024)
         note(CAP_NET_BIND_SERVICE, fmt::format("bound port {}", p.port));
     } else if (n == "socket") {
@@ -612,6 +614,7 @@ void merge(Trace& a, const Trace& b) {
   for (const auto& [path, use] : b.files)
     a.files[path] |= use;
   a.sockets.insert(b.sockets.begin(), b.sockets.end());
+  a.bound_ports.insert(b.bound_ports.begin(), b.bound_ports.end());
   a.tasks += b.tasks;
   a.stops += b.stops;
   a.untraced_cleared += b.untraced_cleared;

@@ -65,6 +65,7 @@ struct Trace {
   // namespace (directories end in '/'), with FileUse bits.
   std::map<std::string, unsigned> files;
   std::set<std::pair<int, int>> sockets; // (domain, type) of the sockets it opened
+  std::set<int> bound_ports;             // TCP/UDP ports it bound (bind succeeded)
   std::uint64_t tasks = 0;               // processes and threads traced
   std::uint64_t stops = 0;               // ptrace stops handled
   std::uint64_t untraced_cleared = 0;    // CLONE_UNTRACED taken off clone calls
