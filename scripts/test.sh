@@ -119,10 +119,8 @@ for e in json.load(open(sys.argv[1])):
 
 step "integration and real-image tests"
 wait "$images_pid" || true
-# Most of these wait on daemons, registries and containers more than they
-# compute: two more at a time than there are cores keeps the cores busy.
 ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=print_stacktrace=1 \
-  ctest --preset ci -LE unit -j "$((jobs + 2))"
+  ctest --preset ci -LE unit -j "$jobs"
 
-step "fuzzing: each target for 10 s"
-fuzz/run.sh build/ci 10 "$jobs"
+step "fuzzing: each target for 8 s"
+fuzz/run.sh build/ci 8 "$jobs"
