@@ -178,8 +178,10 @@ protected:
 };
 
 TEST_F(RuntimeTest, CreateWaitsStartRunsAndDeleteCleansUp) {
-  write_config(docker_like_config("echo ran > /out/marker; echo $$ > /out/pid; hostname > "
-                                  "/out/hostname; sleep 30 & wait"));
+  // The sleep starts before the file the test waits for is written, so ps
+  // below finds both processes.
+  write_config(docker_like_config("echo ran > /out/marker; echo $$ > /out/pid; sleep 30 & "
+                                  "hostname > /out/hostname; wait"));
   create();
   // create returned: the pid file names the waiting init, which has not run the command.
   const auto pid = std::stoi(moat::test::read_text(dir.path() / "init.pid"));
