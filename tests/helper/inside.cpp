@@ -5,6 +5,8 @@
 // interfaces, whether the masked paths show anything, and what the system
 // calls a hardened container must not make return.
 
+#include "outcome.hpp"
+
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -53,24 +55,7 @@ std::string shows(const char* path) {
 }
 
 // "ok" or the errno's name the call failed with.
-std::string outcome(long rc) {
-  if (rc >= 0)
-    return "ok";
-  switch (errno) {
-  case EPERM:
-    return "EPERM";
-  case EACCES:
-    return "EACCES";
-  case ENOSYS:
-    return "ENOSYS";
-  case EINVAL:
-    return "EINVAL";
-  case EFAULT:
-    return "EFAULT";
-  default:
-    return "errno " + std::to_string(errno);
-  }
-}
+using moat::test::outcome;
 
 } // namespace
 

@@ -11,6 +11,8 @@
 //   probe NAME...  makes each named call and prints "NAME: ok" or the errno's name
 // Exits 0 when every child did its part.
 
+#include "outcome.hpp"
+
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
@@ -94,24 +96,7 @@ int untraced_mode() {
   return pid < 0 ? 1 : wait_ok(static_cast<pid_t>(pid));
 }
 
-std::string outcome(long rc) {
-  if (rc >= 0)
-    return "ok";
-  switch (errno) {
-  case EPERM:
-    return "EPERM";
-  case EACCES:
-    return "EACCES";
-  case ENOSYS:
-    return "ENOSYS";
-  case EINVAL:
-    return "EINVAL";
-  case EFAULT:
-    return "EFAULT";
-  default:
-    return "errno " + std::to_string(errno);
-  }
-}
+using moat::test::outcome;
 
 long probe(const std::string& name) {
   if (name == "mount")

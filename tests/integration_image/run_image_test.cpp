@@ -28,6 +28,15 @@ using ::testing::Not;
 
 namespace {
 
+// Python's HTTP server (real Debian python3) serving one request from a
+// thread of its own: what the tracing tests run in the vuln image.
+constexpr const char* k_python_server =
+    "import http.server, threading, urllib.request\n"
+    "s = http.server.HTTPServer(('127.0.0.1', 0), http.server.SimpleHTTPRequestHandler)\n"
+    "threading.Thread(target=s.serve_forever, daemon=True).start()\n"
+    "print('status', urllib.request.urlopen('http://127.0.0.1:%d/' % s.server_port).status)\n"
+    "s.shutdown()\n";
+
 class RunImageTest : public ::testing::Test {
 protected:
   void SetUp() override {
@@ -190,12 +199,7 @@ TEST_F(RunImageTest, AHostileLayerIsRefusedAndNothingIsKept) {
 // sandbox; the profile runs the same script under moat run and refuses a
 // call the script never made, which Docker's default allows.
 TEST_F(RunImageTest, SeccompGenerateTracesAnImagesPythonServerAndItsProfileRunsIt) {
-  const std::string script =
-      "import http.server, threading, urllib.request\n"
-      "s = http.server.HTTPServer(('127.0.0.1', 0), http.server.SimpleHTTPRequestHandler)\n"
-      "threading.Thread(target=s.serve_forever, daemon=True).start()\n"
-      "print('status', urllib.request.urlopen('http://127.0.0.1:%d/' % s.server_port).status)\n"
-      "s.shutdown()\n";
+  const std::string script = k_python_server;
   const auto profile = dir.path() / "python.json";
   auto traced = moat("seccomp generate -o " + shell_quote(profile.string()) + " --image " +
                      image("vuln") + " -- python3 -c " + shell_quote(script));
@@ -223,12 +227,7 @@ TEST_F(RunImageTest, SeccompGenerateTracesAnImagesPythonServerAndItsProfileRunsI
 // apparmor_parser accepts it (loading it needs a kernel with AppArmor,
 // which this machine does not have).
 TEST_F(RunImageTest, HardenApparmorProfilesAnImagesPythonServer) {
-  const std::string script =
-      "import http.server, threading, urllib.request\n"
-      "s = http.server.HTTPServer(('127.0.0.1', 0), http.server.SimpleHTTPRequestHandler)\n"
-      "threading.Thread(target=s.serve_forever, daemon=True).start()\n"
-      "print('status', urllib.request.urlopen('http://127.0.0.1:%d/' % s.server_port).status)\n"
-      "s.shutdown()\n";
+  const std::string script = k_python_server;
   const auto profile = dir.path() / "moat-python";
   auto traced = moat("harden apparmor -o " + shell_quote(profile.string()) + " --image " +
                      image("vuln") + " -- python3 -c " + shell_quote(script));

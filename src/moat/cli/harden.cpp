@@ -120,9 +120,7 @@ int run_apparmor(AppArmorOptions& opts) {
   for (const auto& [cap, use] : traced->capabilities) {
     if (use.refused)
       continue;
-    std::string c(util::capability_name(cap));
-    if (c.starts_with("CAP_"))
-      c = c.substr(4);
+    std::string c(util::capability_short_name(cap));
     std::transform(c.begin(), c.end(), c.begin(),
                    [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
     input.capabilities.push_back(std::move(c));
@@ -141,13 +139,7 @@ int run_apparmor(AppArmorOptions& opts) {
                "capabilities ({} processes and threads traced)\n",
                name, profile.file_rules, traced->files.size(), traced->sockets.size(),
                input.capabilities.size(), traced->tasks);
-  if (!traced->stopped_by_moat && traced->exit_status != 0) {
-    fmt::print(stderr,
-               "moat: {} exited with status {}; the profile covers what it did until then\n",
-               trace_target_name(opts.target), traced->exit_status);
-    return traced->exit_status;
-  }
-  return k_exit_clean;
+  return traced_exit_code(opts.target, *traced, "the profile covers");
 }
 
 struct RunFlagsOptions {
@@ -274,10 +266,8 @@ int run_run_flags(RunFlagsOptions& opts) {
   if (traced)
     for (const auto& [cap, use] : traced->capabilities) {
       // One refused was needed all the same: the program asked for it.
-      std::string name(util::capability_name(cap));
-      if (name.starts_with("CAP_"))
-        name = name.substr(4);
-      flags.push_back({"--cap-add " + name, fmt::format("{} ({})", use.reason, use.syscall)});
+      flags.push_back({fmt::format("--cap-add {}", util::capability_short_name(cap)),
+                       fmt::format("{} ({})", use.reason, use.syscall)});
     }
   flags.push_back({"--security-opt no-new-privileges", "set-user-ID programs gain nothing"});
   std::string seccomp_file;

@@ -86,9 +86,12 @@ struct GenerateOptions {
   bool quiet = false;
 };
 
-std::string cap_short(int cap) {
-  auto name = util::capability_name(cap);
-  return std::string(name.starts_with("CAP_") ? name.substr(4) : name);
+// "--cap-drop ALL --cap-add ..." for the capabilities TRACED used or was refused.
+std::string cap_flags(const trace::Trace& traced) {
+  std::string flags = "--cap-drop ALL";
+  for (const auto& [cap, use] : traced.capabilities)
+    flags += fmt::format(" --cap-add {}", util::capability_short_name(cap));
+  return flags;
 }
 
 void print_diff_text(const seccomp::DefaultDiff& diff, const seccomp::Generated& generated,
@@ -96,12 +99,9 @@ void print_diff_text(const seccomp::DefaultDiff& diff, const seccomp::Generated&
   fmt::print("Profile: {} system calls observed, {} added as the runtime's floor.\n",
              generated.observed.size(), generated.floor.size());
   if (traced != nullptr) {
-    std::string flags = "--cap-drop ALL";
+    fmt::print("Capabilities: {}\n", cap_flags(*traced));
     for (const auto& [cap, use] : traced->capabilities)
-      flags += " --cap-add " + cap_short(cap);
-    fmt::print("Capabilities: {}\n", flags);
-    for (const auto& [cap, use] : traced->capabilities)
-      fmt::print("  {:<18} {} ({})\n", cap_short(cap), use.reason, use.syscall);
+      fmt::print("  {:<18} {} ({})\n", util::capability_short_name(cap), use.reason, use.syscall);
   }
   fmt::print("Docker's default allows {} system calls on this machine; this profile allows {}.\n",
              diff.default_allowed, diff.profile_allowed);
@@ -135,7 +135,7 @@ std::string diff_json(const seccomp::DefaultDiff& diff, const seccomp::Generated
   if (traced != nullptr) {
     auto caps = nlohmann::ordered_json::array();
     for (const auto& [cap, use] : traced->capabilities)
-      caps.push_back({{"capability", cap_short(cap)},
+      caps.push_back({{"capability", util::capability_short_name(cap)},
                       {"syscall", use.syscall},
                       {"reason", use.reason},
                       {"refused", use.refused}});
@@ -220,21 +220,12 @@ int run_generate(GenerateOptions& opts) {
     std::string summary = fmt::format("moat: {} system calls observed, {} from the runtime's floor",
                                       generated.observed.size(), generated.floor.size());
     if (t != nullptr) {
-      summary += fmt::format(" ({} processes and threads traced)", t->tasks);
-      std::string caps = "--cap-drop ALL";
-      for (const auto& [cap, use] : t->capabilities)
-        caps += " --cap-add " + cap_short(cap);
-      summary += fmt::format("; capabilities: {}", caps);
+      summary += fmt::format(" ({} processes and threads traced); capabilities: {}", t->tasks,
+                             cap_flags(*t));
     }
     fmt::print(stderr, "{}\n", summary);
   }
-  if (t != nullptr && !t->stopped_by_moat && t->exit_status != 0) {
-    fmt::print(stderr,
-               "moat: {} exited with status {}; the profile covers what it did until then\n",
-               trace_target_name(opts.target), t->exit_status);
-    return t->exit_status;
-  }
-  return k_exit_clean;
+  return t != nullptr ? traced_exit_code(opts.target, *t, "the profile covers") : k_exit_clean;
 }
 
 } // namespace

@@ -63,11 +63,9 @@ core::Status check_trace_target(const TraceTarget& target) {
 seccomp::Observed observations(const trace::Trace& traced, std::size_t& unknown) {
   seccomp::Observed observed;
   unknown = 0;
-  for (const auto& [key, stats] : traced.calls) {
+  for (const auto& key : traced.calls) {
     auto name = trace::call_name(key);
-    auto arch = trace::scmp_arch(key.arch);
-    if ((static_cast<std::uint32_t>(key.number) & 0x40000000U) != 0)
-      arch = "SCMP_ARCH_X32";
+    auto arch = trace::scmp_arch(key);
     if (name.empty() || arch.empty()) {
       ++unknown;
       continue;
@@ -79,6 +77,15 @@ seccomp::Observed observations(const trace::Trace& traced, std::size_t& unknown)
   observed.personalities = traced.personalities;
   observed.clone_namespace_flags = traced.clone_namespace_flags;
   return observed;
+}
+
+int traced_exit_code(const TraceTarget& target, const trace::Trace& traced,
+                     std::string_view result) {
+  if (traced.stopped_by_moat || traced.exit_status == 0)
+    return k_exit_clean;
+  fmt::print(stderr, "moat: {} exited with status {}; {} what it did until then\n",
+             trace_target_name(target), traced.exit_status, result);
+  return traced.exit_status;
 }
 
 std::string trace_target_name(const TraceTarget& target) {

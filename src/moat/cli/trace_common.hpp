@@ -48,6 +48,12 @@ void add_trace_target_options(CLI::App& cmd, TraceTarget& target);
 // whose numbers moat cannot name (left out).
 [[nodiscard]] seccomp::Observed observations(const trace::Trace& trace, std::size_t& unknown);
 
+// The exit code of a command that ran traced: 0 when it succeeded or moat
+// stopped it; its own status when it failed on its own, said on stderr
+// ("... exited with status N; RESULT what it did until then").
+[[nodiscard]] int traced_exit_code(const TraceTarget& target, const trace::Trace& trace,
+                                   std::string_view result);
+
 // "python3" or the image: what the messages call the traced program.
 [[nodiscard]] std::string trace_target_name(const TraceTarget& target);
 

@@ -22,7 +22,7 @@ namespace {
 // allowed as a whole (DIR/**).
 constexpr std::size_t k_collapse_at = 6;
 
-constexpr unsigned k_read_only = k_use_read | k_use_map_exec | k_use_lock;
+constexpr unsigned k_read_only = k_file_read | k_file_map_exec | k_file_lock;
 
 // Directories too broad to allow as a whole, whatever was read in them.
 constexpr auto k_broad = std::to_array<std::string_view>(
@@ -84,17 +84,17 @@ std::string quote(const std::string& path, bool generalised) {
 
 std::string permissions(unsigned use) {
   std::string p;
-  if ((use & k_use_read) != 0)
+  if ((use & k_file_read) != 0)
     p += 'r';
-  if ((use & k_use_write) != 0)
+  if ((use & k_file_write) != 0)
     p += 'w';
-  if ((use & k_use_link) != 0)
+  if ((use & k_file_link) != 0)
     p += 'l';
-  if ((use & k_use_lock) != 0)
+  if ((use & k_file_lock) != 0)
     p += 'k';
-  if ((use & k_use_map_exec) != 0)
+  if ((use & k_file_map_exec) != 0)
     p += 'm';
-  if ((use & k_use_exec) != 0)
+  if ((use & k_file_exec) != 0)
     p += "ix";
   return p;
 }
@@ -175,14 +175,14 @@ AppArmorProfile apparmor_profile(const AppArmorInput& input) {
     for (const auto& [path, u] : files)
       if (path.starts_with(prefix)) {
         use |= u;
-        written = written || (u & k_use_write) != 0;
+        written = written || (u & k_file_write) != 0;
       }
     if (!written)
       continue;
     for (auto it = files.begin(); it != files.end();)
       it = it->first.starts_with(prefix) ? files.erase(it) : std::next(it);
-    rules[prefix] |= k_use_read;
-    rules[prefix + "**"] |= (use & ~k_use_exec) | k_use_read | k_use_write;
+    rules[prefix] |= k_file_read;
+    rules[prefix + "**"] |= (use & ~k_file_exec) | k_file_read | k_file_write;
     generalised.insert(prefix + "**");
   }
   // How many files each directory holds that were only read or mapped,
@@ -217,7 +217,7 @@ AppArmorProfile apparmor_profile(const AppArmorInput& input) {
   // Directories listed inside a collapsed tree are covered by it.
   for (auto it = rules.begin(); it != rules.end();) {
     bool covered = false;
-    if (it->first.ends_with('/') && (it->second & ~k_use_read) == 0)
+    if (it->first.ends_with('/') && (it->second & ~k_file_read) == 0)
       for (const auto& dir : ancestors(it->first))
         if (dir.size() + 1 < it->first.size() && rules.contains(dir + "/**"))
           covered = true;

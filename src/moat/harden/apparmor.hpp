@@ -5,6 +5,8 @@
 // blanket `file,`, `network,` and `capability,`; docker-default's denials
 // of /proc, /sys and mount are kept.
 
+#include <moat/trace/trace.hpp>
+
 #include <map>
 #include <set>
 #include <string>
@@ -13,13 +15,13 @@
 
 namespace moat::harden {
 
-// Bits of how a file was used (the same values as trace::FileUse).
-inline constexpr unsigned k_use_read = 1;
-inline constexpr unsigned k_use_write = 2;
-inline constexpr unsigned k_use_map_exec = 4;
-inline constexpr unsigned k_use_exec = 8;
-inline constexpr unsigned k_use_link = 16;
-inline constexpr unsigned k_use_lock = 32;
+// How a file was used: trace::FileUse bits.
+using trace::k_file_exec;
+using trace::k_file_link;
+using trace::k_file_lock;
+using trace::k_file_map_exec;
+using trace::k_file_read;
+using trace::k_file_write;
 
 struct AppArmorInput {
   std::string name;                      // the profile's name

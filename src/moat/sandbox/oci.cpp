@@ -223,7 +223,7 @@ std::string cap_list(std::uint64_t set) {
   std::vector<std::string_view> names;
   for (int cap = 0; cap < 64; ++cap)
     if ((set & (std::uint64_t{1} << cap)) != 0)
-      names.push_back(util::capability_name(cap).substr(4));
+      names.push_back(util::capability_short_name(cap));
   return fmt::format("{}", fmt::join(names, ", "));
 }
 

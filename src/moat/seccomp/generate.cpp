@@ -121,15 +121,7 @@ nlohmann::ordered_json rule_json(const std::vector<std::string>& names, std::str
   return r;
 }
 
-bool contains(const std::set<std::string>& set, std::string_view name) {
-  return set.find(std::string(name)) != set.end();
-}
-
 } // namespace
-
-std::span<const std::string_view> runtime_floor() {
-  return k_floor;
-}
 
 Generated generate(const Observed& observed) {
   Generated out;
@@ -157,8 +149,8 @@ Generated generate(const Observed& observed) {
                               std::string(k_observed) + ": made by the traced program"));
 
   const bool namespaces = (observed.clone_namespace_flags & k_clone_namespaces) != 0;
-  const bool clone = contains(observed.names, "clone");
-  const bool clone3 = contains(observed.names, "clone3");
+  const bool clone = observed.names.contains("clone");
+  const bool clone3 = observed.names.contains("clone3");
   if ((clone || clone3) && namespaces) {
     std::vector<std::string> names;
     if (clone)
@@ -187,7 +179,7 @@ Generated generate(const Observed& observed) {
     rules.push_back(rule_json({"personality"}, "SCMP_ACT_ALLOW",
                               {ArgCondition{0, value, 0, "SCMP_CMP_EQ"}}, std::nullopt,
                               fmt::format("{}: personality({:#x})", k_observed, value)));
-  if (contains(observed.names, "socket")) {
+  if (observed.names.contains("socket")) {
     if (observed.socket_domains.empty())
       rules.push_back(rule_json({"socket"}, "SCMP_ACT_ALLOW", {}, std::nullopt,
                                 std::string(k_observed) + ": socket"));
@@ -199,7 +191,7 @@ Generated generate(const Observed& observed) {
 
   std::vector<std::string> floor;
   for (auto name : k_floor)
-    if (!contains(observed.names, name))
+    if (!observed.names.contains(std::string(name)))
       floor.emplace_back(name);
   std::sort(floor.begin(), floor.end());
   out.floor = floor;
@@ -212,7 +204,7 @@ Generated generate(const Observed& observed) {
             "handlers)"));
   std::vector<std::string> probes;
   for (auto name : k_probes)
-    if (!contains(observed.names, name))
+    if (!observed.names.contains(std::string(name)))
       probes.emplace_back(name);
   if (!probes.empty())
     rules.push_back(rule_json(probes, "SCMP_ACT_ERRNO", {}, k_enosys,

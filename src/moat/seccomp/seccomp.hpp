@@ -183,9 +183,6 @@ struct Generated {
 // comment says whether it was observed or is the floor.
 [[nodiscard]] Generated generate(const Observed& observed);
 
-// The calls the runtime floor adds.
-[[nodiscard]] std::span<const std::string_view> runtime_floor();
-
 // What a profile allows, read back as observations (--merge): the floor's
 // rules are left out, so a merged profile adds them once.
 [[nodiscard]] Observed observed_in(const Profile& profile);

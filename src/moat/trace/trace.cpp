@@ -36,6 +36,7 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <cctype>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
@@ -165,23 +166,12 @@ std::optional<std::string> read_string(pid_t pid, std::uint64_t addr) {
   return std::nullopt;
 }
 
-// A path argument of PID's call resolved as the kernel would start it: in
-// the process's root, from its working directory or from DIRFD.
-std::string host_path(pid_t pid, long dirfd, const std::string& path) {
-  if (path.starts_with('/'))
-    return fmt::format("/proc/{}/root{}", pid, path);
-  if (dirfd == AT_FDCWD)
-    return fmt::format("/proc/{}/cwd/{}", pid, path);
-  return fmt::format("/proc/{}/fd/{}/{}", pid, dirfd, path);
-}
-
 // What a task is doing between the stop at a call's entry and the one at
 // its exit.
 struct Pending {
-  CallKey key;
   std::string name;
   std::array<std::uint64_t, 6> args{};
-  std::string path;   // a path argument, resolved on the host
+  std::string path;   // chmod, chown: the file, as moat reaches it (/proc/PID/...)
   int port = -1;      // bind: the port asked for
   bool armed = false; // stopped at the exit
   Creds before;       // set*id: the ids before the call
@@ -210,15 +200,20 @@ bool wants_exit(std::string_view name) {
   return std::find(k_names.begin(), k_names.end(), name) != k_names.end();
 }
 
+// The target of the symbolic link LINK (a /proc entry) when it is an
+// absolute path; "" otherwise.
+std::string read_link(const std::string& link) {
+  std::array<char, 4096> buf{};
+  const auto n = ::readlink(link.c_str(), buf.data(), buf.size() - 1);
+  if (n <= 0 || buf[0] != '/')
+    return {};
+  return {buf.data(), static_cast<std::size_t>(n)};
+}
+
 // What a descriptor of PID names: an absolute path, or "" for pipes,
 // sockets and other objects without one.
 std::string fd_path(pid_t pid, long fd) {
-  std::array<char, 4096> buf{};
-  const auto n =
-      ::readlink(fmt::format("/proc/{}/fd/{}", pid, fd).c_str(), buf.data(), buf.size() - 1);
-  if (n <= 0 || buf[0] != '/')
-    return {};
-  std::string out(buf.data(), static_cast<std::size_t>(n));
+  std::string out = read_link(fmt::format("/proc/{}/fd/{}", pid, fd));
   constexpr std::string_view deleted = " (deleted)";
   if (out.ends_with(deleted))
     out.resize(out.size() - deleted.size());
@@ -233,16 +228,8 @@ std::string task_path(pid_t pid, long dirfd, const std::string& path) {
   if (path.starts_with('/')) {
     full = path;
   } else {
-    std::string base;
-    if (dirfd == AT_FDCWD) {
-      std::array<char, 4096> buf{};
-      const auto n =
-          ::readlink(fmt::format("/proc/{}/cwd", pid).c_str(), buf.data(), buf.size() - 1);
-      if (n > 0 && buf[0] == '/')
-        base.assign(buf.data(), static_cast<std::size_t>(n));
-    } else {
-      base = fd_path(pid, dirfd);
-    }
+    const std::string base =
+        dirfd == AT_FDCWD ? read_link(fmt::format("/proc/{}/cwd", pid)) : fd_path(pid, dirfd);
     if (base.empty())
       return {};
     full = base + "/" + path;
@@ -268,8 +255,14 @@ public:
   // At the seccomp stop: the call's arguments.
   bool on_entry(pid_t pid, Task& task, const __ptrace_syscall_info& info) {
     const CallKey key{info.arch, static_cast<std::int32_t>(info.seccomp.nr)};
-    ++trace_.calls[key].count;
-    const std::string name = call_name(key);
+    // A call's name and whether its exit is wanted, found once per call number.
+    auto [known, is_new] = known_.try_emplace(key);
+    if (is_new) {
+      trace_.calls.insert(key);
+      known->second.name = call_name(key);
+      known->second.wants_exit = wants_exit(known->second.name);
+    }
+    const std::string& name = known->second.name;
     const auto* args = info.seccomp.args;
     if (name == "socket") {
       trace_.socket_domains.insert(args[0]);
@@ -277,14 +270,14 @@ public:
       trace_.personalities.insert(args[0] & 0xffffffffU);
     } else if (name == "clone") {
       trace_.clone_namespace_flags |= args[0] & k_clone_namespaces;
-      if ((args[0] & k_clone_untraced) != 0 && clear_untraced_clone(pid))
-        ++trace_.untraced_cleared;
+      if ((args[0] & k_clone_untraced) != 0)
+        clear_untraced_clone(pid);
     } else if (name == "clone3") {
       std::uint64_t flags = 0;
       if (read_memory(pid, args[0], &flags, sizeof flags)) {
         trace_.clone_namespace_flags |= flags & k_clone_namespaces;
-        if ((flags & k_clone_untraced) != 0 && clear_untraced_clone3(pid, args[0], flags))
-          ++trace_.untraced_cleared;
+        if ((flags & k_clone_untraced) != 0)
+          clear_untraced_clone3(pid, args[0], flags);
       }
     }
     if (name == "mmap" && (args[2] & 4U /* PROT_EXEC */) != 0 && static_cast<int>(args[4]) >= 0) {
@@ -294,9 +287,9 @@ public:
                                     args[1] == F_OFD_SETLK || args[1] == F_OFD_SETLKW))) {
       note_file(fd_path(pid, static_cast<int>(args[0])), k_file_lock);
     }
-    if (!wants_exit(name))
+    if (!known->second.wants_exit)
       return false;
-    task.pending = Pending{key, name, {}, {}, -1, true, {}, {}};
+    task.pending = Pending{name, {}, {}, -1, true, {}, {}};
     std::copy(args, args + 6, task.pending.args.begin());
     auto& p = task.pending;
     if (name == "bind" && args[2] >= sizeof(sockaddr_in)) {
@@ -305,19 +298,16 @@ public:
       if (read_memory(pid, args[1], &addr, len) &&
           (addr.sin6_family == AF_INET || addr.sin6_family == AF_INET6))
         p.port = ntohs(addr.sin6_port); // sin_port and sin6_port share their place
-    } else if (name == "chmod" || name == "chown" || name == "lchown") {
-      if (auto path = read_string(pid, args[0]))
-        p.path = host_path(pid, AT_FDCWD, *path);
-    } else if (name == "fchmodat" || name == "fchownat") {
-      if (auto path = read_string(pid, args[1]))
-        p.path = path->empty() ? fmt::format("/proc/{}/fd/{}", pid, static_cast<int>(args[0]))
-                               : host_path(pid, static_cast<int>(args[0]), *path);
     } else if (name == "fchmod" || name == "fchown") {
       p.path = fmt::format("/proc/{}/fd/{}", pid, static_cast<int>(args[0]));
     } else if (name.starts_with("set") && (name.ends_with("uid") || name.ends_with("gid"))) {
       p.before = read_creds(pid);
     }
     note_targets(pid, p);
+    // chmod and chown: the file they name, reached through the process's root.
+    if (p.path.empty() && !p.files.empty() && !p.files.front().first.empty() &&
+        (name.find("chmod") != std::string::npos || name.find("chown") != std::string::npos))
+      p.path = fmt::format("/proc/{}/root{}", pid, p.files.front().first);
     return true;
   }
 
@@ -370,8 +360,6 @@ public:
     p.armed = false;
     const bool failed = info.exit.is_error != 0;
     const int error = failed ? static_cast<int>(-info.exit.rval) : 0;
-    if (failed)
-      ++trace_.calls[p.key].errors[error];
     if (!failed)
       for (const auto& [path, use] : p.files)
         note_file(path, use);
@@ -496,21 +484,26 @@ public:
   }
 
 private:
-  static bool clear_untraced_clone(pid_t pid) {
+  struct Known {
+    std::string name;
+    bool wants_exit = false;
+  };
+
+  static void clear_untraced_clone(pid_t pid) {
     user_regs_struct regs{};
     if (::ptrace(PTRACE_GETREGS, pid, nullptr, &regs) != 0)
-      return false;
+      return;
     regs.rdi &= ~k_clone_untraced;
-    return ::ptrace(PTRACE_SETREGS, pid, nullptr, &regs) == 0;
+    ::ptrace(PTRACE_SETREGS, pid, nullptr, &regs);
   }
-  static bool clear_untraced_clone3(pid_t pid, std::uint64_t addr, std::uint64_t flags) {
-    errno = 0;
+  static void clear_untraced_clone3(pid_t pid, std::uint64_t addr, std::uint64_t flags) {
     // clone_args.flags is the first 8 bytes of the structure.
-    return ::ptrace(PTRACE_POKEDATA, pid, reinterpret_cast<void*>(addr),      // NOLINT
-                    reinterpret_cast<void*>(flags & ~k_clone_untraced)) == 0; // NOLINT
+    ::ptrace(PTRACE_POKEDATA, pid, reinterpret_cast<void*>(addr), // NOLINT
+             reinterpret_cast<void*>(flags & ~k_clone_untraced)); // NOLINT
   }
 
   Trace& trace_;
+  std::map<CallKey, Known> known_;
 };
 
 // Restores moat's handling of the stop signals and the timer.
@@ -553,10 +546,11 @@ private:
 
 } // namespace
 
-std::string scmp_arch(std::uint32_t audit_arch) {
-  switch (audit_arch) {
+std::string scmp_arch(CallKey key) {
+  switch (key.arch) {
   case AUDIT_ARCH_X86_64:
-    return "SCMP_ARCH_X86_64";
+    return (static_cast<std::uint32_t>(key.number) & k_x32_bit) != 0 ? "SCMP_ARCH_X32"
+                                                                     : "SCMP_ARCH_X86_64";
   case AUDIT_ARCH_I386:
     return "SCMP_ARCH_X86";
   case AUDIT_ARCH_AARCH64:
@@ -569,55 +563,25 @@ std::string scmp_arch(std::uint32_t audit_arch) {
 }
 
 std::string call_name(CallKey key) {
-  if (key.arch == AUDIT_ARCH_X86_64) {
-    if ((static_cast<std::uint32_t>(key.number) & k_x32_bit) != 0) {
-      // x32: libseccomp knows the numbers.
-      if (char* name = ::seccomp_syscall_resolve_num_arch(SCMP_ARCH_X32, key.number)) {
-        std::string out = name;
-        ::free(name); // NOLINT(cppcoreguidelines-no-malloc)
-        return out;
-      }
-      return {};
-    }
+  const auto arch = scmp_arch(key);
+  if (arch == "SCMP_ARCH_X86_64")
     return std::string(seccomp::x86_64_name(key.number));
-  }
-  const auto arch = scmp_arch(key.arch);
   if (arch.empty())
     return {};
-  const std::uint32_t scmp = ::seccomp_arch_resolve_name(arch.substr(10).c_str());
+  // Other ABIs (x32, i386, ...): libseccomp knows their numbers.
+  // libseccomp names architectures in lower case ("x32", "aarch64").
+  std::string short_name = arch.substr(10); // after "SCMP_ARCH_"
+  std::transform(short_name.begin(), short_name.end(), short_name.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  const std::uint32_t scmp = ::seccomp_arch_resolve_name(short_name.c_str());
   if (scmp == 0)
     return {};
-  if (char* name = ::seccomp_syscall_resolve_num_arch(scmp, key.number)) {
-    std::string out = name;
-    ::free(name); // NOLINT(cppcoreguidelines-no-malloc)
-    return out;
-  }
-  return {};
-}
-
-void merge(Trace& a, const Trace& b) {
-  for (const auto& [key, stats] : b.calls) {
-    auto& into = a.calls[key];
-    into.count += stats.count;
-    for (const auto& [error, times] : stats.errors)
-      into.errors[error] += times;
-  }
-  a.socket_domains.insert(b.socket_domains.begin(), b.socket_domains.end());
-  a.personalities.insert(b.personalities.begin(), b.personalities.end());
-  a.clone_namespace_flags |= b.clone_namespace_flags;
-  for (const auto& [cap, use] : b.capabilities) {
-    auto it = a.capabilities.find(cap);
-    if (it == a.capabilities.end() || (it->second.refused && !use.refused))
-      a.capabilities[cap] = use;
-  }
-  a.executed.insert(b.executed.begin(), b.executed.end());
-  for (const auto& [path, use] : b.files)
-    a.files[path] |= use;
-  a.sockets.insert(b.sockets.begin(), b.sockets.end());
-  a.bound_ports.insert(b.bound_ports.begin(), b.bound_ports.end());
-  a.tasks += b.tasks;
-  a.stops += b.stops;
-  a.untraced_cleared += b.untraced_cleared;
+  char* name = ::seccomp_syscall_resolve_num_arch(scmp, key.number);
+  if (name == nullptr)
+    return {};
+  std::string out = name;
+  ::free(name); // NOLINT(cppcoreguidelines-no-malloc)
+  return out;
 }
 
 std::span<const std::byte> tracing_filter() {
@@ -716,7 +680,6 @@ core::Result<Trace> follow(pid_t child, std::chrono::milliseconds timeout) {
         continue;
       break; // ECHILD: nothing left to trace
     }
-    ++trace.stops;
     if (WIFEXITED(status) || WIFSIGNALED(status)) {
       tasks.erase(pid);
       if (pid == child)
@@ -749,7 +712,7 @@ core::Result<Trace> follow(pid_t child, std::chrono::milliseconds timeout) {
         child_execed = true; // its own memory from here on: handled below
         // Its calls until here were not recorded: the exec is the one that
         // matters (the rest belong to moat or the runtime's floor).
-        ++trace.calls[CallKey{k_native_arch, SYS_execve}].count;
+        trace.calls.insert(CallKey{k_native_arch, SYS_execve});
       } else {
         siginfo_t si{};
         const bool delivery = stop_sig != SIGTRAP && (stop_sig & 0x80) == 0 &&
@@ -788,16 +751,9 @@ core::Result<Trace> follow(pid_t child, std::chrono::milliseconds timeout) {
         if (::ptrace(PTRACE_GETEVENTMSG, pid, nullptr, &former) == 0 &&
             static_cast<pid_t>(former) != pid)
           tasks.erase(static_cast<pid_t>(former));
-        std::array<char, 4096> exe{};
-        const auto n =
-            ::readlink(fmt::format("/proc/{}/exe", pid).c_str(), exe.data(), exe.size() - 1);
-        if (n > 0) {
-          trace.executed.emplace(exe.data(), static_cast<std::size_t>(n));
-          tracer.note_file(std::string(exe.data(), static_cast<std::size_t>(n)),
-                           k_file_exec | k_file_read);
-        }
+        tracer.note_file(read_link(fmt::format("/proc/{}/exe", pid)), k_file_exec | k_file_read);
       }
-      resume(pid, tasks[pid].pending.armed, 0);
+      resume(pid, task.pending.armed, 0);
       continue;
     }
     if (is_new && stop_sig == SIGSTOP) {

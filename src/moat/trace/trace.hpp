@@ -30,11 +30,6 @@ struct CallKey {
   friend auto operator<=>(const CallKey&, const CallKey&) = default;
 };
 
-struct CallStats {
-  std::uint64_t count = 0;
-  std::map<int, std::uint64_t> errors; // errno -> times the call failed with it
-};
-
 // A capability the program used or was refused, with the first call that
 // showed it.
 struct CapabilityUse {
@@ -55,20 +50,17 @@ enum FileUse : unsigned {
 };
 
 struct Trace {
-  std::map<CallKey, CallStats> calls;
+  std::set<CallKey> calls;                   // every call made, by architecture
   std::set<std::uint64_t> socket_domains;    // socket(2)'s first argument, as seen
   std::set<std::uint64_t> personalities;     // personality(2)'s argument, as seen
   std::uint64_t clone_namespace_flags = 0;   // CLONE_NEW* any clone or clone3 asked for
   std::map<int, CapabilityUse> capabilities; // by capability number
-  std::set<std::string> executed;            // programs execve'd, as the kernel resolved them
   // The files the program used successfully, by path in its own mount
   // namespace (directories end in '/'), with FileUse bits.
   std::map<std::string, unsigned> files;
   std::set<std::pair<int, int>> sockets; // (domain, type) of the sockets it opened
   std::set<int> bound_ports;             // TCP/UDP ports it bound (bind succeeded)
   std::uint64_t tasks = 0;               // processes and threads traced
-  std::uint64_t stops = 0;               // ptrace stops handled
-  std::uint64_t untraced_cleared = 0;    // CLONE_UNTRACED taken off clone calls
   int exit_status = 0;                   // the command's exit code, or 128 + signal
   bool stopped_by_moat = false;          // the timeout or a signal to moat ended it
   int start_error = 0;                   // the command could not be run: its errno
@@ -99,14 +91,11 @@ struct Options {
 // TIMEOUT and signals to moat as for run().
 [[nodiscard]] core::Result<Trace> follow(pid_t child, std::chrono::milliseconds timeout);
 
-// Merges B into A.
-void merge(Trace& a, const Trace& b);
-
 // The name of a call for its architecture ("openat"); "" when unknown.
 [[nodiscard]] std::string call_name(CallKey key);
 
-// SCMP_ARCH_* name of an audit architecture ("SCMP_ARCH_X86_64"); "" when
-// moat does not know it.
-[[nodiscard]] std::string scmp_arch(std::uint32_t audit_arch);
+// The SCMP_ARCH_* name of the ABI a call was made in ("SCMP_ARCH_X86_64",
+// "SCMP_ARCH_X32" for an x32 number); "" when moat does not know it.
+[[nodiscard]] std::string scmp_arch(CallKey key);
 
 } // namespace moat::trace

@@ -71,6 +71,11 @@ std::string_view capability_name(int number) {
   return k_capabilities[static_cast<std::size_t>(number)];
 }
 
+std::string_view capability_short_name(int number) {
+  const auto name = capability_name(number);
+  return name.empty() ? name : name.substr(4); // after "CAP_"
+}
+
 std::vector<std::string_view> all_capabilities() {
   return {k_capabilities.begin(), k_capabilities.end()};
 }

@@ -16,6 +16,10 @@ namespace moat::util {
 // "CAP_SYS_ADMIN" for 21; empty for an unknown number.
 [[nodiscard]] std::string_view capability_name(int number);
 
+// "SYS_ADMIN" for 21, as docker run's --cap-add takes it; empty for an
+// unknown number.
+[[nodiscard]] std::string_view capability_short_name(int number);
+
 // Every capability's name, in number order.
 [[nodiscard]] std::vector<std::string_view> all_capabilities();
 

@@ -23,10 +23,10 @@ namespace {
 harden::AppArmorInput python_server() {
   harden::AppArmorInput in;
   in.name = "moat-web";
-  const unsigned r = harden::k_use_read;
-  const unsigned m = harden::k_use_map_exec;
-  const unsigned w = harden::k_use_write;
-  in.files["/usr/bin/python3.11"] = r | harden::k_use_exec;
+  const unsigned r = harden::k_file_read;
+  const unsigned m = harden::k_file_map_exec;
+  const unsigned w = harden::k_file_write;
+  in.files["/usr/bin/python3.11"] = r | harden::k_file_exec;
   in.files["/usr/lib/x86_64-linux-gnu/libc.so.6"] = r | m;
   for (const char* mod : {"os.py", "json/__init__.py", "json/decoder.py", "http/server.py",
                           "socketserver.py", "email/parser.py", "encodings/utf_8.py"})
@@ -40,9 +40,9 @@ harden::AppArmorInput python_server() {
   in.files["/dev/pts/3"] = r | w;
   in.files["/tmp/upload-1"] = w;
   in.files["/tmp/cache/x"] = r | w;
-  in.files["/srv/data/state.db"] = r | w | harden::k_use_lock;
+  in.files["/srv/data/state.db"] = r | w | harden::k_file_lock;
   in.files["/srv/data/odd name [1].txt"] = r;
-  in.files["/srv/data/link"] = harden::k_use_link;
+  in.files["/srv/data/link"] = harden::k_file_link;
   in.sockets = {{2, 1}, {10, 1}, {1, 2}, {2, 2}};
   in.capabilities = {"net_bind_service", "setuid"};
   return in;
