@@ -44,6 +44,13 @@ fuzz_one() {
 }
 run fuzz_dockerfile_parser "$work/dockerfiles"
 run fuzz_dockerfile_lint "$work/dockerfiles"
+mkdir -p "$work/fix"
+cp "$work"/dockerfiles/* "$work/fix/"
+i=0
+while IFS= read -r f; do
+  { printf '%%'; cat "$f"; } >"$work/fix/yaml-$i"; i=$((i+1))
+done < <(find "$root"/tests/fixtures/fix -type f \( -name '*.yaml' -o -name '*.yml' \) | sort)
+run fuzz_fix "$work/fix"
 run fuzz_shell "$work/dockerfiles"
 run fuzz_expand "$work/dockerfiles"
 run fuzz_config "$work/yaml"

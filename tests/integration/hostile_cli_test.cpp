@@ -206,7 +206,7 @@ TEST(Hostile, UnknownCommandsAndFlagsAreAnsweredInMoatsWords) {
       {"lnit Dockerfile", "moat: unknown command 'lnit' (did you mean 'lint'?); run 'moat "
                           "--help'\n"},
       {"",
-       "moat: a command is needed: bench, config, db, harden, image, key, lint, rules, run, "
+       "moat: a command is needed: bench, config, db, fix, harden, image, key, lint, rules, run, "
        "sbom, seccomp, secrets, sign, verify, vuln, create, start, state, kill, delete, ps, exec, "
        "features; "
        "run 'moat "

@@ -35,10 +35,11 @@ struct Verb {
 };
 
 // Every verb, in the order --help lists them.
-constexpr std::array<Verb, 15> k_verbs{{
+constexpr std::array<Verb, 16> k_verbs{{
     {"bench", attach_bench, false},
     {"config", attach_config, false},
     {"db", attach_db, true},
+    {"fix", attach_fix, false},
     {"harden", attach_harden, false},
     {"image", attach_image, true},
     {"key", attach_key, false},

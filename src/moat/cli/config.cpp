@@ -1,6 +1,7 @@
 // moat config: how containers are run, read from docker inspect JSON, live
 // containers, Compose files and docker run command lines.
 #include <moat/cli/common.hpp>
+#include <moat/cli/compose_vars.hpp>
 #include <moat/cli/verbs.hpp>
 #include <moat/engine/engine.hpp>
 #include <moat/runconf/runconf.hpp>
@@ -58,29 +59,6 @@ std::vector<core::TargetReport> reports_for(const std::string& target, const std
     it->findings.push_back(std::move(finding));
   }
   return reports;
-}
-
-// Compose's variables: the `.env` file beside the Compose file, then the
-// environment, which wins.
-core::Result<runconf::Variables> compose_variables(const std::string& path) {
-  runconf::Variables vars;
-  if (path != "-") {
-    const auto dotenv = std::filesystem::path(path).parent_path() / ".env";
-    std::error_code ec;
-    if (std::filesystem::is_regular_file(dotenv, ec)) {
-      auto text = util::read_file(dotenv, k_max_config_bytes);
-      if (!text)
-        return core::fail(core::ErrorKind::io, dotenv.string(), text.error());
-      vars = runconf::read_dotenv(*text);
-    }
-  }
-  for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
-    const std::string_view entry(*e);
-    const auto eq = entry.find('=');
-    if (eq != std::string_view::npos)
-      vars.insert_or_assign(std::string(entry.substr(0, eq)), std::string(entry.substr(eq + 1)));
-  }
-  return vars;
 }
 
 // A file: docker or podman inspect JSON, or a Compose file.
@@ -203,6 +181,29 @@ int run_config(ConfigOptions& opts) {
 }
 
 } // namespace
+
+// Compose's variables: the `.env` file beside the Compose file, then the
+// environment, which wins.
+core::Result<runconf::Variables> compose_variables(const std::string& path) {
+  runconf::Variables vars;
+  if (path != "-") {
+    const auto dotenv = std::filesystem::path(path).parent_path() / ".env";
+    std::error_code ec;
+    if (std::filesystem::is_regular_file(dotenv, ec)) {
+      auto text = util::read_file(dotenv, k_max_config_bytes);
+      if (!text)
+        return core::fail(core::ErrorKind::io, dotenv.string(), text.error());
+      vars = runconf::read_dotenv(*text);
+    }
+  }
+  for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
+    const std::string_view entry(*e);
+    const auto eq = entry.find('=');
+    if (eq != std::string_view::npos)
+      vars.insert_or_assign(std::string(entry.substr(0, eq)), std::string(entry.substr(eq + 1)));
+  }
+  return vars;
+}
 
 void attach_config(CLI::App& root, int& exit_code) {
   auto opts = std::make_shared<ConfigOptions>();

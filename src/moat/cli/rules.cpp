@@ -3,6 +3,7 @@
 #include <moat/cli/common.hpp>
 #include <moat/cli/verbs.hpp>
 #include <moat/core/config.hpp>
+#include <moat/fix/fix.hpp>
 #include <moat/secrets/engine.hpp>
 #include <moat/util/strings.hpp>
 
@@ -79,6 +80,11 @@ nlohmann::json to_json(const core::CheckInfo& c, std::string_view module) {
     refs.push_back(r);
   j["references"] = refs;
   j["opt_in"] = c.opt_in;
+  // The fixes `moat fix` writes for it: none is an empty list.
+  auto fixes = nlohmann::json::array();
+  for (const auto* f : fix::fixes_for(c.id))
+    fixes.push_back({{"id", f->id}, {"title", f->title}, {"resolves", f->resolves}});
+  j["autofix"] = fixes;
   if (!c.differences.empty())
     j["differences"] = c.differences;
   if (auto controls = secret_controls_json(c); !controls.is_null())
@@ -103,6 +109,8 @@ std::string markdown(std::span<const core::CheckTable> tables) {
       if (!aliases.empty())
         out += fmt::format(" — aliases: {}", fmt::join(aliases, ", "));
       out += fmt::format("\n\n{}\n\n*Fix:* {}\n", c.rationale, c.remediation);
+      for (const auto* f : fix::fixes_for(c.id))
+        out += fmt::format("\n*`moat fix`:* {} ({})\n", f->title, f->id);
       if (!c.differences.empty())
         out += fmt::format("\n*Where moat differs:* {}\n", c.differences);
       auto refs = core::references_of(c);
@@ -169,6 +177,12 @@ int run_rules(const RulesOptions& opts) {
                                                   : fmt::format("{}", fmt::join(aliases, ", ")));
     out += fmt::format("Why:\n  {}\n\n", check->rationale);
     out += fmt::format("Fix:\n  {}\n", check->remediation);
+    const auto fixes = fix::fixes_for(check->id);
+    if (fixes.empty())
+      out += "\nmoat fix:\n  no mechanical fix: change it by hand\n";
+    else
+      for (const auto* f : fixes)
+        out += fmt::format("\nmoat fix:\n  {} ({})\n", f->title, f->id);
     if (!check->differences.empty())
       out += fmt::format("\nWhere moat differs:\n  {}\n", check->differences);
     auto refs = core::references_of(*check);

@@ -9,6 +9,7 @@ namespace moat::cli {
 void attach_bench(CLI::App& root, int& exit_code);
 void attach_config(CLI::App& root, int& exit_code);
 void attach_db(CLI::App& root, int& exit_code);
+void attach_fix(CLI::App& root, int& exit_code);
 void attach_harden(CLI::App& root, int& exit_code);
 void attach_image(CLI::App& root, int& exit_code);
 void attach_key(CLI::App& root, int& exit_code);
