@@ -62,13 +62,14 @@ fi
 # rootfs. /proc and a minimal /dev (apt's gpgv needs /dev/null, or it cannot
 # verify the new indexes) are mounted in a private mount namespace, so the
 # mounts cannot outlive the build even when this script is killed.
-vuln_tar="$cache/bookworm-vuln.tar"
-vuln_packages="python3-requests python3-urllib3 python3-jinja2 runc"
-if [ ! -s "$vuln_tar" ]; then
-  work=$(mktemp -d "$cache/vuln.XXXXXX")
+# Installs PACKAGES with apt-get into a copy of the root file system in
+# the tar BASE, and writes the result as the tar DEST.
+install_into() (
+  base=$1 dest=$2 packages=$3
+  work=$(mktemp -d "$cache/install.XXXXXX")
   trap 'rm -rf "$work"' EXIT
   mkdir "$work/rootfs"
-  tar -C "$work/rootfs" --numeric-owner -xf "$rootfs_tar"
+  tar -C "$work/rootfs" --numeric-owner -xf "$base"
   cp -p "$work/rootfs/etc/resolv.conf" "$work/resolv.conf"
   cp /etc/resolv.conf "$work/rootfs/etc/resolv.conf"
   if ! unshare --mount --propagation private sh -ec '
@@ -83,19 +84,24 @@ if [ ! -s "$vuln_tar" ]; then
       chroot "$1" apt-get update --error-on=any
       chroot "$1" env DEBIAN_FRONTEND=noninteractive \
         apt-get install -y --no-install-recommends $2
-    ' sh "$work/rootfs" "$vuln_packages" >"$work/log" 2>&1; then
+    ' sh "$work/rootfs" "$packages" >"$work/log" 2>&1; then
     tail -5 "$work/log" >&2
-    echo "build.sh: apt-get install $vuln_packages failed (mirror $mirror unreachable?)" >&2
+    echo "build.sh: apt-get install $packages failed (mirror $mirror unreachable?)" >&2
     exit 77
   fi
   cp -p "$work/resolv.conf" "$work/rootfs/etc/resolv.conf"
   find "$work/rootfs/var/lib/apt/lists" "$work/rootfs/var/cache/apt" ! -type d -delete
   tar -C "$work/rootfs" --numeric-owner --exclude=./dev/* --exclude=./proc/* --exclude=./sys/* \
-    -cf "$work/vuln.tar" .
-  mv "$work/vuln.tar" "$vuln_tar"
-  rm -rf "$work"
-  trap - EXIT
-fi
+    -cf "$work/out.tar" .
+  mv "$work/out.tar" "$dest"
+)
+
+vuln_tar="$cache/bookworm-vuln.tar"
+vuln_packages="python3-requests python3-urllib3 python3-jinja2 runc"
+[ -s "$vuln_tar" ] || install_into "$rootfs_tar" "$vuln_tar" "$vuln_packages"
+# The web image: the vuln image with Debian's nginx (the tracing tests).
+web_tar="$cache/bookworm-web.tar"
+[ -s "$web_tar" ] || install_into "$vuln_tar" "$web_tar" "nginx"
 
 rm -rf "$out/oci" "$out/oci-zstd" "$out/bundle" "$out/planted.tar" "$out/planted-oci.tar" "$out/rootfs" \
   "$out/vuln.tar" "$out/vuln-rootfs"
@@ -146,6 +152,15 @@ umoci repack --image "$oci:vuln" \
   --history.created_by "/bin/sh -c #(nop) ADD file:bookworm-vuln in / " "$out/bundle"
 umoci config --image "$oci:vuln" --config.cmd bash \
   --history.created_by '/bin/sh -c #(nop)  CMD ["bash"]'
+rm -rf "$out/bundle"
+umoci new --image "$oci:web"
+umoci unpack --image "$oci:web" "$out/bundle"
+tar -C "$out/bundle/rootfs" --numeric-owner -xf "$web_tar"
+umoci repack --image "$oci:web" \
+  --history.created_by "/bin/sh -c #(nop) ADD file:bookworm-web in / " "$out/bundle"
+umoci config --image "$oci:web" --config.cmd nginx --config.cmd -g --config.cmd 'daemon off;' \
+  --config.exposedports 80/tcp \
+  --history.created_by '/bin/sh -c #(nop)  CMD ["nginx", "-g", "daemon off;"]'
 rm -rf "$out/bundle"
 mkdir -p "$out/vuln-rootfs"
 tar -C "$out/vuln-rootfs" --numeric-owner -xf "$vuln_tar"

@@ -222,6 +222,54 @@ TEST_F(RunImageTest, SeccompGenerateTracesAnImagesPythonServerAndItsProfileRunsI
   EXPECT_THAT(by_default.output, HasSubstr("chmod ok"));
 }
 
+// moat seccomp generate --image on Debian's nginx: a master and two
+// worker processes (forks), epoll, a request served; the profile runs
+// nginx again under moat run and refuses a call it never made.
+TEST_F(RunImageTest, SeccompGenerateTracesNginxWorkersAndItsProfileRunsThem) {
+  const std::string script =
+      "import os, subprocess, time, urllib.request\n"
+      "os.makedirs('/tmp/www', exist_ok=True)\n"
+      "open('/tmp/www/index.html', 'w').write('hello')\n"
+      "open('/tmp/nginx.conf', 'w').write('worker_processes 2; pid /tmp/nginx.pid; "
+      "error_log stderr; events {} http { access_log off; client_body_temp_path /tmp/b; "
+      "proxy_temp_path /tmp/p; fastcgi_temp_path /tmp/f; uwsgi_temp_path /tmp/u; "
+      "scgi_temp_path /tmp/s; server { listen 127.0.0.1:8080; root /tmp/www; } }')\n"
+      "p = subprocess.Popen(['nginx', '-c', '/tmp/nginx.conf', '-e', 'stderr', '-g', "
+      "'daemon off;'])\n"
+      "for i in range(100):\n"
+      "    try:\n"
+      "        r = urllib.request.urlopen('http://127.0.0.1:8080/')\n"
+      "        print('status', r.status, r.read().decode())\n"
+      "        break\n"
+      "    except OSError:\n"
+      "        time.sleep(0.1)\n"
+      "p.terminate()\n"
+      "p.wait()\n";
+  const auto profile = dir.path() / "nginx.json";
+  auto traced = moat("seccomp generate -o " + shell_quote(profile.string()) + " -u 65534 --image " +
+                     image("web") + " -- python3 -c " + shell_quote(script));
+  ASSERT_EQ(traced.exit_code, 0) << traced.output;
+  EXPECT_THAT(traced.output, HasSubstr("status 200 hello"));
+  const auto text = moat::test::read_text(profile);
+  for (const auto* call :
+       {"\"epoll_ctl\"", "\"accept4\"", "\"bind\"", "\"listen\"", "\"socketpair\"", "\"wait4\""})
+    EXPECT_THAT(text, HasSubstr(call)) << call;
+  const std::string opt = "-u 65534 --security-opt seccomp=" + shell_quote(profile.string()) + " ";
+  auto runs = moat("run " + opt + image("web") + " python3 -c " + shell_quote(script));
+  EXPECT_EQ(runs.exit_code, 0) << runs.output;
+  EXPECT_THAT(runs.output, HasSubstr("status 200 hello"));
+  // chmod, which Docker's default allows and nginx never made.
+  const std::string chmod = " python3 -c " + shell_quote("import os\n"
+                                                         "open('/tmp/x', 'w').close()\n"
+                                                         "os.chmod('/tmp/x', 0o600)\n"
+                                                         "print('chmod ok')\n");
+  auto refused = moat("run " + opt + image("web") + chmod);
+  EXPECT_NE(refused.exit_code, 0);
+  EXPECT_THAT(refused.output, HasSubstr("Operation not permitted")) << refused.output;
+  auto by_default = moat("run -u 65534 " + image("web") + chmod);
+  EXPECT_THAT(by_default.output, HasSubstr("chmod ok")) << by_default.output;
+}
+
 // moat harden apparmor --image: the same Python server's profile names the
 // interpreter, its modules as one tree, the socket families it used, and
 // apparmor_parser accepts it (loading it needs a kernel with AppArmor,
@@ -300,6 +348,104 @@ TEST_F(RunImageTest, HardenRunFlagsPrintsACommandTheProgramStillRunsUnder) {
   auto refused = moat("run " + without + image("vuln") + " python3 -c " + shell_quote(script));
   EXPECT_NE(refused.exit_code, 0);
   EXPECT_THAT(refused.output, HasSubstr("Read-only file system"));
+}
+
+// A program that writes under /srv and binds port 80, as a service of a
+// Compose file and a container of a Kubernetes manifest.
+constexpr const char* k_writer_binder = "import os, socket\n"
+                                        "os.makedirs('/srv/state', exist_ok=True)\n"
+                                        "open('/srv/state/out.txt', 'w').write('x')\n"
+                                        "s = socket.socket()\n"
+                                        "s.bind(('127.0.0.1', 80))\n"
+                                        "print('worked as', os.getuid())\n";
+
+// moat harden run-flags on a Compose file: an override with the service's
+// hardened settings, which moat config finds nothing to say about, and
+// whose flags moat run runs the service's own command under.
+TEST_F(RunImageTest, HardenRunFlagsWritesAComposeOverride) {
+  const auto compose = dir.path() / "app" / "compose.yaml";
+  fs::create_directories(compose.parent_path());
+  moat::test::write_text(compose, "# the app\nservices:\n  web:\n    image: moat/vuln:1\n"
+                                  "    command: [\"python3\", \"-c\", " +
+                                      nlohmann::json(k_writer_binder).dump() + "]\n");
+  const std::string source = "--image-source moat/vuln:1=" + image("vuln") + " ";
+  // Standard output alone: the traced program's own output goes to stderr.
+  auto run = moat::test::run_moat("harden run-flags -q " + source + shell_quote(compose.string()),
+                                  {}, {}, 300);
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const moat::test::CommandResult text{run.exit_code, run.out};
+  for (const auto* line :
+       {"services:\n  web:\n", "    user: \"65534:65534\"", "    read_only: true", "      - /srv\n",
+        "    cap_drop:\n      - ALL\n", "    cap_add:\n      - NET_BIND_SERVICE  #",
+        "      - no-new-privileges:true\n", "      - seccomp:moat-web-seccomp.json  #",
+        "    pids_limit: 256\n",
+        "#   test: [\"CMD-SHELL\", \"wget -q -O /dev/null "
+        "http://127.0.0.1:80/ || exit 1\"]"})
+    EXPECT_THAT(text.output, HasSubstr(line)) << line;
+  EXPECT_TRUE(fs::exists(compose.parent_path() / "moat-web-seccomp.json"));
+  // The override as a Compose file of its own: none of the findings it is
+  // there to settle.
+  const auto override_file = dir.path() / "app" / "hardened.yaml";
+  moat::test::write_text(override_file, text.output);
+  auto checked = moat("config --format json " + shell_quote(override_file.string()));
+  ASSERT_NE(checked.exit_code, 2) << checked.output;
+  for (const auto* id : {"\"RC001\"", "\"RC004\"", "\"RC009\"", "\"RC020\"", "\"RC021\"",
+                         "\"RC022\"", "\"RC023\"", "\"RC024\""})
+    EXPECT_THAT(checked.output, Not(HasSubstr(id))) << id;
+  // The same settings as flags, under moat run: the service still works.
+  auto json = moat::test::run_moat(
+      "harden run-flags -q --format json " + source + shell_quote(compose.string()), {}, {}, 300);
+  ASSERT_EQ(json.exit_code, 0) << json.err;
+  const auto doc = nlohmann::json::parse(json.out);
+  ASSERT_EQ(doc["services"].size(), 1U);
+  std::string flags;
+  for (const auto& f : doc["services"][0]["flags"]) {
+    const auto flag = f["flag"].get<std::string>();
+    if (!flag.empty() && !flag.starts_with("--health"))
+      flags += flag + " ";
+  }
+  auto hardened =
+      moat("run " + flags + image("vuln") + " python3 -c " + shell_quote(k_writer_binder));
+  EXPECT_EQ(hardened.exit_code, 0) << flags << "\n" << hardened.output;
+  EXPECT_THAT(hardened.output, HasSubstr("worked as 65534"));
+}
+
+// moat harden run-flags on a Kubernetes manifest: the manifest with the
+// container's securityContext patched, its comment kept, and moat config
+// satisfied on the restricted profile's controls.
+TEST_F(RunImageTest, HardenRunFlagsPatchesAKubernetesManifest) {
+  const auto manifest = dir.path() / "k8s" / "pod.yaml";
+  fs::create_directories(manifest.parent_path());
+  moat::test::write_text(manifest, "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n"
+                                   "  containers:\n  - name: web  # the server\n"
+                                   "    image: moat/vuln:1\n"
+                                   "    command: [\"python3\", \"-c\", " +
+                                       nlohmann::json(k_writer_binder).dump() + "]\n");
+  auto run =
+      moat::test::run_moat("harden run-flags -q --image-source moat/vuln:1=" + image("vuln") + " " +
+                               shell_quote(manifest.string()),
+                           {}, {}, 300);
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const moat::test::CommandResult text{run.exit_code, run.out};
+  for (const auto* line :
+       {"  - name: web  # the server\n", "    securityContext:\n",
+        "      allowPrivilegeEscalation: false\n", "      readOnlyRootFilesystem: true\n",
+        "      runAsNonRoot: true\n", "      runAsUser: 65534\n",
+        "      capabilities:\n        drop:\n          - ALL\n        add:\n"
+        "          - NET_BIND_SERVICE\n",
+        "      seccompProfile:\n        type: Localhost\n"
+        "        localhostProfile: moat-web-seccomp.json\n",
+        "    volumeMounts:\n      - name: moat-web-tmp-0\n        mountPath: /srv\n",
+        "  volumes:\n    - name: moat-web-tmp-0\n      emptyDir: {}\n"})
+    EXPECT_THAT(text.output, HasSubstr(line)) << line;
+  EXPECT_TRUE(fs::exists(manifest.parent_path() / "moat-web-seccomp.json"));
+  const auto patched = dir.path() / "k8s" / "patched.yaml";
+  moat::test::write_text(patched, text.output);
+  auto checked = moat("config --format json " + shell_quote(patched.string()));
+  ASSERT_NE(checked.exit_code, 2) << checked.output;
+  for (const auto* id : {"\"RC009\"", "\"RC020\"", "\"RC021\"", "\"RC023\"", "\"RC044\"",
+                         "\"RC045\"", "\"RC046\"", "\"RC047\""})
+    EXPECT_THAT(checked.output, Not(HasSubstr(id))) << id << checked.output;
 }
 
 } // namespace

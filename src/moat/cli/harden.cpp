@@ -2,13 +2,16 @@
 // auditd rules for Docker's files and programs on this host; apparmor
 // writes an AppArmor profile from a traced run.
 #include <moat/cli/common.hpp>
+#include <moat/cli/compose_vars.hpp>
 #include <moat/cli/image_common.hpp>
 #include <moat/cli/trace_common.hpp>
 #include <moat/cli/verbs.hpp>
+#include <moat/fix/fix.hpp>
 #include <moat/harden/apparmor.hpp>
 #include <moat/harden/audit.hpp>
 #include <moat/host/bench.hpp>
 #include <moat/report/writer.hpp>
+#include <moat/runconf/runconf.hpp>
 #include <moat/util/capabilities.hpp>
 #include <moat/util/file.hpp>
 
@@ -21,6 +24,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -143,8 +147,9 @@ int run_apparmor(AppArmorOptions& opts) {
 }
 
 struct RunFlagsOptions {
-  std::vector<std::string> words; // IMAGE [CMD...]
-  TraceTarget target;             // the container's setup for the trace
+  std::vector<std::string> words;         // IMAGE [CMD...], or a Compose file or manifest
+  std::vector<std::string> image_sources; // IMAGE=TARGET
+  TraceTarget target;                     // the container's setup for the trace
   bool no_trace = false;
   std::string seccomp_output;
   std::string format = "text";
@@ -198,28 +203,50 @@ std::vector<std::string> written_dirs(const trace::Trace& traced) {
   return out;
 }
 
-int run_run_flags(RunFlagsOptions& opts) {
-  if (opts.format != "text" && opts.format != "json")
-    return report_error(core::fail(core::ErrorKind::usage, "",
-                                   fmt::format("--format {}: moat harden run-flags writes text "
-                                               "(a docker run command) or json",
-                                               opts.format))
-                            .error());
-  if (opts.words.empty())
-    return report_error(
-        core::fail(core::ErrorKind::usage, "", "no image given (moat harden run-flags IMAGE)")
-            .error());
-  const std::string target = opts.words.front();
-  if (target.ends_with(".yaml") || target.ends_with(".yml"))
-    return report_error(core::fail(core::ErrorKind::usage, target,
-                                   "Compose files and Kubernetes manifests are not supported "
-                                   "by run-flags yet; give an image")
-                            .error());
-  std::vector<std::string> command(opts.words.begin() + 1, opts.words.end());
-  if (!command.empty() && command.front() == "--") // IMAGE -- CMD
-    command.erase(command.begin());
-  if (auto ok = check_trace_target(opts.target); !ok)
-    return report_error(ok.error());
+// What the hardened configuration of one image holds: its configuration,
+// and what the traced run did.
+struct Plan {
+  std::string target; // the moat image target
+  std::string user;   // the image's USER
+  bool has_healthcheck = false;
+  std::optional<int> port;
+  std::optional<trace::Trace> traced;
+  std::string seccomp_file;
+  std::size_t seccomp_calls = 0;
+
+  [[nodiscard]] bool changes_ids() const {
+    return traced &&
+           (traced->capabilities.contains(CAP_SETUID) || traced->capabilities.contains(CAP_SETGID));
+  }
+  [[nodiscard]] bool set_user() const { return runs_as_root(user) && !changes_ids(); }
+  // The capabilities to add after dropping all, with why.
+  [[nodiscard]] std::vector<Flag> caps() const {
+    std::vector<Flag> out;
+    if (traced)
+      for (const auto& [cap, use] : traced->capabilities)
+        // One refused was needed all the same: the program asked for it.
+        out.push_back({std::string(util::capability_short_name(cap)),
+                       fmt::format("{} ({})", use.reason, use.syscall)});
+    return out;
+  }
+  [[nodiscard]] std::vector<std::string> tmpfs() const {
+    return traced ? written_dirs(*traced) : std::vector<std::string>{};
+  }
+  [[nodiscard]] std::string health_example() const {
+    if (!port || *port <= 0)
+      return {};
+    return fmt::format("wget -q -O /dev/null http://127.0.0.1:{}/ || exit 1", *port);
+  }
+};
+
+// Reads TARGET's configuration and, unless --no-trace, traces its command
+// (ENTRYPOINT and COMMAND in place of the image's when given) and writes
+// the seccomp profile to SECCOMP_FILE. 0, or the exit code after an error
+// was printed.
+int make_plan(const RunFlagsOptions& opts, const std::string& target,
+              const std::optional<std::vector<std::string>>& entrypoint,
+              const std::vector<std::string>& command, const std::string& seccomp_file,
+              Plan& plan) {
   ImageSourceOptions source;
   source.skip_layers = true;
   source.no_progress = true;
@@ -229,11 +256,13 @@ int run_run_flags(RunFlagsOptions& opts) {
   if (!loaded)
     return report_error(loaded.error());
   const auto& config = loaded->image.config;
-
-  std::optional<trace::Trace> traced;
+  plan.target = target;
+  plan.user = config.user;
+  plan.has_healthcheck = config.healthcheck.has_value();
   if (!opts.no_trace) {
     auto t = opts.target;
     t.image = target;
+    t.entrypoint = entrypoint;
     t.command = command;
     // A writable root (an overlay moat discards), so the writes the
     // program needs are seen rather than refused.
@@ -242,99 +271,317 @@ int run_run_flags(RunFlagsOptions& opts) {
     // run and the ones it uses are seen at work.
     for (const auto& cap : seccomp::docker_default_caps())
       t.cap_add.push_back(cap);
-    if (const int failed = run_trace_target(t, true, traced); failed != 0)
+    if (const int failed = run_trace_target(t, true, plan.traced); failed != 0)
       return failed;
+    std::size_t unknown = 0;
+    const auto generated = seccomp::generate(observations(*plan.traced, unknown));
+    if (auto written = util::write_output_file(seccomp_file, generated.text); !written)
+      return report_error(core::fail(core::ErrorKind::io, seccomp_file, written.error()).error());
+    plan.seccomp_file = seccomp_file;
+    plan.seccomp_calls = generated.observed.size();
   }
+  if (plan.traced && !plan.traced->bound_ports.empty())
+    plan.port = *plan.traced->bound_ports.begin();
+  else if (!config.exposed_ports.empty())
+    plan.port = std::atoi(config.exposed_ports.front().c_str());
+  if (plan.traced && !opts.quiet && !plan.traced->stopped_by_moat && plan.traced->exit_status != 0)
+    fmt::print(stderr,
+               "moat: {} exited with status {} during the trace; the settings cover what it did "
+               "until then\n",
+               target, plan.traced->exit_status);
+  return k_exit_clean;
+}
 
+// The docker run flags of PLAN, each with its reason.
+std::vector<Flag> docker_flags(const Plan& plan) {
   std::vector<Flag> flags;
-  const bool changes_ids = traced && (traced->capabilities.contains(CAP_SETUID) ||
-                                      traced->capabilities.contains(CAP_SETGID));
-  if (runs_as_root(config.user)) {
-    if (changes_ids)
+  if (runs_as_root(plan.user)) {
+    if (plan.changes_ids())
       flags.push_back({"", "the image runs as root and the program changes its own user: keep "
                            "root, confined by the flags below"});
     else
-      flags.push_back({"--user 65534:65534", config.user.empty()
+      flags.push_back({"--user 65534:65534", plan.user.empty()
                                                  ? "the image names no user, so it runs as root"
                                                  : "the image runs as root"});
   }
   flags.push_back({"--read-only", "a root file system the program cannot change"});
-  if (traced)
-    for (const auto& dir : written_dirs(*traced))
-      flags.push_back({"--tmpfs " + shell_word(dir), "the program wrote there"});
+  for (const auto& dir : plan.tmpfs())
+    flags.push_back({"--tmpfs " + shell_word(dir), "the program wrote there"});
   flags.push_back({"--cap-drop ALL", "no capability but those the program used"});
-  if (traced)
-    for (const auto& [cap, use] : traced->capabilities) {
-      // One refused was needed all the same: the program asked for it.
-      flags.push_back({fmt::format("--cap-add {}", util::capability_short_name(cap)),
-                       fmt::format("{} ({})", use.reason, use.syscall)});
-    }
+  for (const auto& cap : plan.caps())
+    flags.push_back({"--cap-add " + cap.flag, cap.why});
   flags.push_back({"--security-opt no-new-privileges", "set-user-ID programs gain nothing"});
-  std::string seccomp_file;
-  if (traced) {
-    std::size_t unknown = 0;
-    const auto generated = seccomp::generate(observations(*traced, unknown));
-    TraceTarget named;
-    named.image = target;
-    seccomp_file = opts.seccomp_output.empty() ? default_profile_name(named) + "-seccomp.json"
-                                               : opts.seccomp_output;
-    if (auto written = util::write_output_file(seccomp_file, generated.text); !written)
-      return report_error(core::fail(core::ErrorKind::io, seccomp_file, written.error()).error());
-    flags.push_back({"--security-opt seccomp=" + shell_word(seccomp_file),
+  if (!plan.seccomp_file.empty())
+    flags.push_back({"--security-opt seccomp=" + shell_word(plan.seccomp_file),
                      fmt::format("the {} system calls the program made and the runtime's floor",
-                                 generated.observed.size())});
-  }
+                                 plan.seccomp_calls)});
   flags.push_back({"--memory 512m", "a memory limit (moat run's default; raise it to the "
                                     "program's need)"});
   flags.push_back({"--cpus 1", "a CPU limit"});
   flags.push_back({"--pids-limit 256", "a process limit: no fork bomb takes the host down"});
-  std::string health_note;
-  if (!config.healthcheck) {
-    std::optional<int> port;
-    if (traced && !traced->bound_ports.empty())
-      port = *traced->bound_ports.begin();
-    else if (!config.exposed_ports.empty())
-      port = std::atoi(config.exposed_ports.front().c_str());
-    health_note = port && *port > 0
-                      ? fmt::format("the image has no HEALTHCHECK: give one that asks the "
-                                    "service, for example --health-cmd 'wget -q -O /dev/null "
-                                    "http://127.0.0.1:{}/ || exit 1' --health-interval 30s",
-                                    *port)
-                      : "the image has no HEALTHCHECK: give one with --health-cmd and "
-                        "--health-interval";
-    flags.push_back({"--health-interval 30s --health-retries 3",
-                     "with a --health-cmd of yours: " + health_note});
+  if (!plan.has_healthcheck) {
+    const auto example = plan.health_example();
+    flags.push_back(
+        {"--health-interval 30s --health-retries 3",
+         "with a --health-cmd of yours: " +
+             (example.empty() ? std::string("the image has no HEALTHCHECK: give one with "
+                                            "--health-cmd and --health-interval")
+                              : fmt::format("the image has no HEALTHCHECK: give one that asks "
+                                            "the service, for example --health-cmd '{}' "
+                                            "--health-interval 30s",
+                                            example))});
   }
+  return flags;
+}
 
+nlohmann::ordered_json flags_json(const std::vector<Flag>& flags) {
+  auto list = nlohmann::ordered_json::array();
+  for (const auto& f : flags)
+    list.push_back({{"flag", f.flag}, {"why", f.why}});
+  return list;
+}
+
+// A YAML scalar as Compose reads it: plain when it is safe, else JSON-quoted.
+std::string yaml_scalar(const std::string& text) {
+  const bool plain = !text.empty() &&
+                     text.find_first_not_of(
+                         "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:") ==
+                         std::string::npos &&
+                     !text.ends_with(':') && !text.starts_with(':') && !text.starts_with('-') &&
+                     text != "true" && text != "false" && text != "null" && text != "yes" &&
+                     text != "no";
+  return plain ? text : nlohmann::json(text).dump();
+}
+
+// The image target a service's or container's IMAGE is read from:
+// --image-source IMAGE=TARGET, else the local daemon's copy.
+std::string image_target(const RunFlagsOptions& opts, const std::string& image) {
+  for (const auto& mapping : opts.image_sources) {
+    const auto eq = mapping.find('=');
+    if (eq != std::string::npos && mapping.substr(0, eq) == image)
+      return mapping.substr(eq + 1);
+  }
+  return "docker://" + image;
+}
+
+// moat-NAME-seccomp.json beside FILE.
+std::string profile_beside(const std::string& file, const std::string& name) {
+  std::string base = "moat-";
+  for (char c : name)
+    base +=
+        std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-' ? c : '-';
+  return (std::filesystem::path(file).parent_path() / (base + "-seccomp.json")).string();
+}
+
+int run_flags_for_config(RunFlagsOptions& opts, const std::string& file) {
+  auto text = util::read_file(file, std::size_t{16} << 20);
+  if (!text)
+    return report_error(core::fail(core::ErrorKind::io, file, text.error()).error());
+  const bool k8s = runconf::looks_like_kubernetes(*text);
+  std::vector<runconf::ContainerSpec> specs;
+  if (k8s) {
+    auto read = runconf::read_kubernetes(*text, file);
+    if (!read)
+      return report_error(read.error());
+    specs = std::move(*read);
+  } else {
+    auto vars = compose_variables(file);
+    if (!vars)
+      return report_error(vars.error());
+    auto read = runconf::read_compose(*text, file, *vars);
+    if (!read)
+      return report_error(read.error());
+    specs = std::move(*read);
+  }
+  if (specs.empty())
+    return report_error(
+        core::fail(core::ErrorKind::usage, file,
+                   k8s ? "no containers in the manifest" : "no services in the Compose file")
+            .error());
+  // One plan per container, in the file's order.
+  std::vector<std::pair<const runconf::ContainerSpec*, Plan>> plans;
+  for (const auto& spec : specs) {
+    if (spec.image.value.empty()) {
+      if (!opts.quiet)
+        fmt::print(stderr, "moat: {}: {} names no image (build it and name it); left as it is\n",
+                   file, spec.name);
+      continue;
+    }
+    Plan plan;
+    const auto name = k8s ? spec.name : spec.name.substr(0, spec.name.find(' '));
+    if (const int failed = make_plan(opts, image_target(opts, spec.image.value), spec.entrypoint,
+                                     spec.command.value_or(std::vector<std::string>{}),
+                                     profile_beside(file, name), plan);
+        failed != 0)
+      return failed;
+    plans.emplace_back(&spec, std::move(plan));
+  }
+  if (opts.format == "json") {
+    nlohmann::ordered_json doc;
+    doc["file"] = file;
+    auto list = nlohmann::ordered_json::array();
+    for (const auto& [spec, plan] : plans)
+      list.push_back({{"name", spec->name},
+                      {"image", spec->image.value},
+                      {"flags", flags_json(docker_flags(plan))},
+                      {"seccompProfile", plan.seccomp_file}});
+    doc[k8s ? "containers" : "services"] = std::move(list);
+    fmt::print("{}\n", doc.dump(2));
+    return k_exit_clean;
+  }
+  if (k8s) {
+    const fix::HardeningFor harden =
+        [&](std::string_view container,
+            std::string_view image) -> std::optional<fix::ContainerHardening> {
+      for (const auto& [spec, plan] : plans) {
+        if (spec->name != container || spec->image.value != image)
+          continue;
+        fix::ContainerHardening h;
+        if (plan.set_user())
+          h.run_as_user = 65534;
+        for (const auto& cap : plan.caps())
+          h.cap_add.push_back(cap.flag);
+        if (!plan.seccomp_file.empty())
+          h.seccomp_profile = std::filesystem::path(plan.seccomp_file).filename().string();
+        h.writable = plan.tmpfs();
+        return h;
+      }
+      return std::nullopt;
+    };
+    auto patched = fix::harden_kubernetes(*text, file, harden);
+    if (!patched)
+      return report_error(patched.error());
+    fmt::print("# {} hardened by moat harden run-flags{}.\n", file,
+               opts.no_trace ? "" : " from traced runs");
+    bool localhost = false;
+    for (const auto& [spec, plan] : plans)
+      localhost = localhost || !plan.seccomp_file.empty();
+    if (localhost)
+      fmt::print("# Copy the moat-*-seccomp.json profiles written beside it into the kubelet's "
+                 "seccomp\n# directory (/var/lib/kubelet/seccomp) of every node.\n");
+    fmt::print("{}", *patched);
+    return k_exit_clean;
+  }
+  // A Compose override file: Compose merges it into the services.
+  std::string out =
+      fmt::format("# Hardened settings for the services of {} (moat harden run-flags{}).\n"
+                  "# Use them with: docker compose -f {} -f THIS_FILE up\n"
+                  "services:\n",
+                  file, opts.no_trace ? "" : ", from traced runs",
+                  std::filesystem::path(file).filename().string());
+  for (const auto& [spec, plan] : plans) {
+    const auto service = spec->name.substr(0, spec->name.find(' '));
+    out += fmt::format("  {}:\n", yaml_scalar(service));
+    const bool user_set = spec->user && !runs_as_root(spec->user->value);
+    if (!user_set && plan.set_user())
+      out += fmt::format("    user: \"65534:65534\"  # {}\n",
+                         plan.user.empty() ? "the image names no user, so it runs as root"
+                                           : "the image runs as root");
+    else if (!user_set && runs_as_root(plan.user))
+      out += "    # user: root kept: the program changes its own user\n";
+    out += "    read_only: true  # a root file system the program cannot change\n";
+    const auto dirs = plan.tmpfs();
+    if (!dirs.empty()) {
+      out += "    tmpfs:  # the program wrote there\n";
+      for (const auto& d : dirs)
+        out += fmt::format("      - {}\n", yaml_scalar(d));
+    }
+    out += "    cap_drop:\n      - ALL\n";
+    const auto caps = plan.caps();
+    if (!caps.empty()) {
+      out += "    cap_add:\n";
+      for (const auto& c : caps)
+        out += fmt::format("      - {}  # {}\n", c.flag, c.why);
+    }
+    out += "    security_opt:\n      - no-new-privileges:true\n";
+    if (!plan.seccomp_file.empty())
+      out += fmt::format(
+          "      - {}  # the {} system calls the program made and the runtime's floor\n",
+          yaml_scalar("seccomp:" + std::filesystem::path(plan.seccomp_file).filename().string()),
+          plan.seccomp_calls);
+    out += "    mem_limit: 512m  # raise it to the program's need\n";
+    out += "    cpus: 1\n";
+    out += "    pids_limit: 256\n";
+    if (!plan.has_healthcheck && spec->health.value != runconf::ContainerSpec::Health::configured) {
+      const auto example = plan.health_example();
+      out += "    # The image has no HEALTHCHECK: give one that asks the service";
+      if (example.empty()) {
+        out += ".\n";
+      } else {
+        out += ", for example:\n";
+        out += "    # healthcheck:\n";
+        out += fmt::format("    #   test: [\"CMD-SHELL\", {}]\n", nlohmann::json(example).dump());
+        out += "    #   interval: 30s\n    #   retries: 3\n";
+      }
+    }
+  }
+  fmt::print("{}", out);
+  return k_exit_clean;
+}
+
+int run_run_flags(RunFlagsOptions& opts) {
+  if (opts.format != "text" && opts.format != "json")
+    return report_error(core::fail(core::ErrorKind::usage, "",
+                                   fmt::format("--format {}: moat harden run-flags writes text "
+                                               "(a docker run command, a Compose override or a "
+                                               "manifest) or json",
+                                               opts.format))
+                            .error());
+  if (opts.words.empty())
+    return report_error(
+        core::fail(core::ErrorKind::usage, "", "no image given (moat harden run-flags IMAGE)")
+            .error());
+  if (auto ok = check_trace_target(opts.target); !ok)
+    return report_error(ok.error());
+  const std::string target = opts.words.front();
+  std::vector<std::string> command(opts.words.begin() + 1, opts.words.end());
+  if (!command.empty() && command.front() == "--") // IMAGE -- CMD
+    command.erase(command.begin());
+  if (target.ends_with(".yaml") || target.ends_with(".yml")) {
+    if (!command.empty())
+      return report_error(core::fail(core::ErrorKind::usage, target,
+                                     "a Compose file or manifest names each container's "
+                                     "command itself; give no CMD")
+                              .error());
+    if (!opts.seccomp_output.empty())
+      return report_error(core::fail(core::ErrorKind::usage, target,
+                                     "--seccomp-output is for one image: the profiles of a "
+                                     "Compose file or manifest are written beside it")
+                              .error());
+    return run_flags_for_config(opts, target);
+  }
+  TraceTarget named;
+  named.image = target;
+  Plan plan;
+  const auto seccomp_file = opts.seccomp_output.empty()
+                                ? default_profile_name(named) + "-seccomp.json"
+                                : opts.seccomp_output;
+  if (const int failed = make_plan(opts, target, std::nullopt, command, seccomp_file, plan);
+      failed != 0)
+    return failed;
+  const auto flags = docker_flags(plan);
   if (opts.format == "json") {
     nlohmann::ordered_json doc;
     doc["image"] = target;
-    auto list = nlohmann::ordered_json::array();
-    for (const auto& f : flags)
-      list.push_back({{"flag", f.flag}, {"why", f.why}});
-    doc["flags"] = std::move(list);
-    if (!seccomp_file.empty())
-      doc["seccompProfile"] = seccomp_file;
+    doc["flags"] = flags_json(flags);
+    if (!plan.seccomp_file.empty())
+      doc["seccompProfile"] = plan.seccomp_file;
     fmt::print("{}\n", doc.dump(2));
-  } else {
-    fmt::print("# The hardened docker run for {} (moat harden run-flags{}):\n", target,
-               traced ? ", from its configuration and a traced run" : ", from its configuration");
-    for (const auto& f : flags)
-      fmt::print("#   {:<34} {}\n", f.flag.empty() ? "(root)" : f.flag, f.why);
-    fmt::print("docker run \\\n");
-    for (const auto& f : flags)
-      if (!f.flag.empty())
-        fmt::print("  {} \\\n", f.flag);
-    std::string tail = shell_word(target);
-    for (const auto& word : command)
-      tail += " " + shell_word(word);
-    fmt::print("  {}\n", tail);
+    return k_exit_clean;
   }
-  if (traced && !opts.quiet && !traced->stopped_by_moat && traced->exit_status != 0)
-    fmt::print(stderr,
-               "moat: {} exited with status {} during the trace; the flags cover what it did "
-               "until then\n",
-               target, traced->exit_status);
+  fmt::print("# The hardened docker run for {} (moat harden run-flags{}):\n", target,
+             plan.traced ? ", from its configuration and a traced run"
+                         : ", from its configuration");
+  for (const auto& f : flags)
+    fmt::print("#   {:<34} {}\n", f.flag.empty() ? "(root)" : f.flag, f.why);
+  fmt::print("docker run \\\n");
+  for (const auto& f : flags)
+    if (!f.flag.empty())
+      fmt::print("  {} \\\n", f.flag);
+  std::string tail = shell_word(target);
+  for (const auto& word : command)
+    tail += " " + shell_word(word);
+  fmt::print("  {}\n", tail);
   return k_exit_clean;
 }
 
@@ -417,9 +664,18 @@ void attach_harden(CLI::App& root, int& exit_code) {
 
   auto rf = std::make_shared<RunFlagsOptions>();
   auto* run_flags = cmd->add_subcommand(
-      "run-flags", "Print the hardened docker run command for an image, from a traced run");
+      "run-flags", "Print the hardened configuration of an image, a Compose file or a Kubernetes "
+                   "manifest, from traced runs");
   run_flags->add_option("IMAGE CMD", rf->words,
-                        "The image (any target moat image reads), then the command to trace");
+                        "The image (any target moat image reads), then the command to trace; or "
+                        "a Compose file or Kubernetes manifest (*.yaml, *.yml)");
+  run_flags
+      ->add_option("--image-source", rf->image_sources,
+                   "Read the image a service or container names from TARGET (an archive, an OCI "
+                   "layout, registry://...) instead of the local daemon (docker://IMAGE); "
+                   "repeatable")
+      ->allow_extra_args(false)
+      ->option_text("IMAGE=TARGET");
   run_flags->add_flag("--no-trace", rf->no_trace,
                       "Judge the image's configuration only: no tmpfs, capabilities or seccomp "
                       "profile from a run");
@@ -445,25 +701,39 @@ void attach_harden(CLI::App& root, int& exit_code) {
   run_flags->add_flag("-q,--quiet", rf->quiet, k_quiet_help);
   run_flags->positionals_at_end(true);
   run_flags->footer(
-      std::string("DESCRIPTION:\n"
-                  "  Runs the image's command (or CMD) in moat's sandbox on a writable\n"
-                  "  overlay that is thrown away, traces it as moat seccomp generate does,\n"
-                  "  and prints the docker run command that gives the program what it\n"
-                  "  needed and nothing more, each flag with its reason:\n"
-                  "    - a non-root user (--user 65534:65534) when the image runs as root,\n"
-                  "      unless the program changes its own ids;\n"
-                  "    - --read-only, with --tmpfs for each directory the program wrote in;\n"
-                  "    - --cap-drop ALL and --cap-add for each capability it used;\n"
-                  "    - --security-opt no-new-privileges;\n"
-                  "    - the generated seccomp profile, written to --seccomp-output;\n"
-                  "    - memory, CPU and process limits;\n"
-                  "    - a health check's interval when the image has no HEALTHCHECK, with\n"
-                  "      an example command for the port the program listened on.\n"
-                  "  With --no-trace only the image's configuration is read. Compose files\n"
-                  "  and Kubernetes manifests are not supported yet.\n\n"
-                  "EXAMPLES:\n"
-                  "  moat harden run-flags --timeout 20s nginx:1.27\n"
-                  "  moat harden run-flags --format json ./app.tar -- /app/server --selftest\n\n") +
+      std::string(
+          "DESCRIPTION:\n"
+          "  Runs the image's command (or CMD) in moat's sandbox on a writable\n"
+          "  overlay that is thrown away, traces it as moat seccomp generate does,\n"
+          "  and prints the configuration that gives the program what it needed\n"
+          "  and nothing more, each setting with its reason:\n"
+          "    - a non-root user (65534:65534) when the image runs as root, unless\n"
+          "      the program changes its own ids;\n"
+          "    - a read-only root, with a tmpfs on each directory the program wrote in;\n"
+          "    - every capability dropped, and those it used added back;\n"
+          "    - no-new-privileges;\n"
+          "    - the generated seccomp profile, written to --seccomp-output;\n"
+          "    - memory, CPU and process limits;\n"
+          "    - a health check's interval when the image has no HEALTHCHECK, with\n"
+          "      an example command for the port the program listened on.\n"
+          "  For an image the result is a docker run command. For a Compose file\n"
+          "  it is an override file with these settings for every service (use\n"
+          "  it with docker compose -f compose.yaml -f OVERRIDE up). For a\n"
+          "  Kubernetes manifest it is the manifest itself with each container's\n"
+          "  securityContext patched (allowPrivilegeEscalation, readOnlyRootFilesystem,\n"
+          "  runAsNonRoot and runAsUser, capabilities, a Localhost seccompProfile),\n"
+          "  an emptyDir on each directory written and resource limits where there\n"
+          "  are none; the text is edited, so comments and order stay. Each service\n"
+          "  or container runs its own entrypoint and command as the file sets them;\n"
+          "  its image is read from the local daemon unless --image-source names\n"
+          "  it, and its seccomp profile is written beside the file as\n"
+          "  moat-NAME-seccomp.json. With --no-trace only the images'\n"
+          "  configurations are read.\n\n"
+          "EXAMPLES:\n"
+          "  moat harden run-flags --timeout 20s nginx:1.27\n"
+          "  moat harden run-flags --format json ./app.tar -- /app/server --selftest\n"
+          "  moat harden run-flags --timeout 20s compose.yaml > compose.hardened.yaml\n"
+          "  moat harden run-flags --timeout 20s --image-source web:1=./web.tar pod.yaml\n\n") +
       exit_status_help());
   run_flags->callback(verb_callback(exit_code, [rf] { return run_run_flags(*rf); }));
 }

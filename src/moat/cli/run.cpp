@@ -386,6 +386,10 @@ int run_traced(const TracedRun& traced) {
   opts.volumes = traced.volumes;
   opts.read_write = traced.read_write;
   opts.cap_add = traced.cap_add;
+  if (traced.entrypoint) {
+    opts.entrypoint = *traced.entrypoint;
+    opts.entrypoint_given = true;
+  }
   opts.follow = traced.follow;
   opts.trace_filter = traced.filter;
   return run_run(opts);

@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -44,12 +45,13 @@ struct PreparedImage {
 // FILTER (moat seccomp generate --image). Returns moat run's exit code.
 struct TracedRun {
   std::vector<std::string> words;
-  std::vector<std::string> env;     // -e
-  std::string user;                 // -u
-  std::string network = "none";     // --network none|host
-  std::vector<std::string> volumes; // -v
-  bool read_write = false;          // --read-write (an overlay, discarded)
-  std::vector<std::string> cap_add; // --cap-add
+  std::vector<std::string> env;          // -e
+  std::string user;                      // -u
+  std::string network = "none";          // --network none|host
+  std::vector<std::string> volumes;      // -v
+  bool read_write = false;               // --read-write (an overlay, discarded)
+  std::vector<std::string> cap_add;      // --cap-add
+  std::optional<std::string> entrypoint; // --entrypoint
   std::function<int(pid_t)> follow;
   std::vector<std::byte> filter;
 };

@@ -119,6 +119,12 @@ int run_trace_target(const TraceTarget& target, bool stdout_to_stderr,
   }
   TracedRun run;
   run.words.push_back(target.image);
+  if (target.entrypoint) {
+    // docker run --entrypoint takes the program; its arguments come first.
+    run.entrypoint = target.entrypoint->empty() ? std::string() : target.entrypoint->front();
+    if (!target.entrypoint->empty())
+      run.words.insert(run.words.end(), target.entrypoint->begin() + 1, target.entrypoint->end());
+  }
   run.words.insert(run.words.end(), target.command.begin(), target.command.end());
   run.env = target.env;
   run.user = target.user;

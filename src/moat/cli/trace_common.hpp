@@ -25,6 +25,9 @@ struct TraceTarget {
   std::string timeout;
   bool read_write = false; // --image: a writable root (an overlay, discarded), so writes are seen
   std::vector<std::string> cap_add; // --image: capabilities the container keeps
+  // --image: the ENTRYPOINT in place of the image's (the image's CMD is
+  // dropped with it, as docker run --entrypoint drops it); COMMAND follows.
+  std::optional<std::vector<std::string>> entrypoint;
 };
 
 // CMD, --image, -e, -u, --network, -v and --timeout.

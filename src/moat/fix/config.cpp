@@ -11,6 +11,8 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
+#include <map>
 #include <set>
 
 namespace moat::fix {
@@ -416,6 +418,155 @@ std::optional<YamlTarget> target_of(const YamlText& t, const runconf::ContainerS
   return YamlTarget{false, *block, std::max(block->column - key_col, 1)};
 }
 
+// A setting wanted in a block mapping: a scalar, sequence items (each
+// item's lines; a one-line item is a scalar), or a mapping of its own.
+struct Want {
+  std::string key;
+  std::string scalar;
+  std::vector<std::vector<std::string>> items;
+  std::vector<Want> children;
+  bool only_if_present = false; // change it where set, never add it
+  bool keep = false;            // add it where missing, never change it
+  std::string replace_if;       // where set, change only this value
+};
+
+void render(const Want& w, int column, int step, std::string& out) {
+  if (w.only_if_present)
+    return;
+  if (!w.scalar.empty()) {
+    out += fmt::format("{}{}: {}\n", spaces(column), w.key, w.scalar);
+    return;
+  }
+  out += fmt::format("{}{}:\n", spaces(column), w.key);
+  for (const auto& item : w.items)
+    for (std::size_t i = 0; i < item.size(); ++i)
+      out += fmt::format("{}{}{}\n", spaces(column + step), i == 0 ? "- " : "  ", item[i]);
+  for (const auto& c : w.children)
+    render(c, column + step, step, out);
+}
+
+// Whether the block sequence SEQ (or the flow sequence VALUE) holds ITEM,
+// known by its first line.
+bool has_item(const YamlText& t, const std::optional<Block>& seq, std::string_view value,
+              const std::vector<std::string>& item) {
+  const auto first = util::trim(item.front());
+  if (!value.empty()) {
+    std::string_view rest = value.substr(1, value.size() - 2);
+    while (!rest.empty()) {
+      const auto comma = rest.find(',');
+      if (util::trim(rest.substr(0, comma)) == first)
+        return true;
+      rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+    }
+    return false;
+  }
+  for (int n = seq->first; n <= seq->last; ++n) {
+    auto l = util::trim(t.line(n));
+    if (l.starts_with("- "))
+      l = util::trim(l.substr(2));
+    if (l == first)
+      return true;
+  }
+  return false;
+}
+
+// Makes block mapping B hold WANTS: scalars replaced, missing items
+// appended, missing keys added after its last line. False when a value
+// to change is written in a form these edits do not handle.
+bool ensure(const YamlText& t, const Block& b, const std::vector<Want>& wants, int step,
+            std::vector<Edit>& edits) {
+  std::string added;
+  for (const auto& w : wants) {
+    const auto k = find_key(t, b, w.key);
+    if (!k) {
+      if (!w.only_if_present)
+        render(w, b.column, step, added);
+      continue;
+    }
+    if (w.keep)
+      continue;
+    const auto value = t.text().substr(k->value_begin, k->value_end - k->value_begin);
+    if (!w.scalar.empty()) {
+      if (value.empty())
+        return false;
+      if (value != w.scalar && (w.replace_if.empty() || value == w.replace_if))
+        edits.push_back(Edit{k->value_begin, value.size(), w.scalar});
+      continue;
+    }
+    if (!w.items.empty()) {
+      if (value.starts_with('[') && value.ends_with(']')) {
+        std::string more;
+        const bool empty = util::trim(value.substr(1, value.size() - 2)).empty();
+        for (const auto& item : w.items) {
+          if (item.size() != 1)
+            return false;
+          if (!has_item(t, std::nullopt, value, item)) {
+            more += (empty && more.empty() ? "" : ", ") + item.front();
+          }
+        }
+        if (!more.empty())
+          edits.push_back(Edit{k->value_end - 1, 0, more});
+        continue;
+      }
+      if (!value.empty())
+        return false;
+      const auto seq = child_block(t, *k);
+      if (!seq ||
+          !t.line(seq->first).substr(static_cast<std::size_t>(seq->column)).starts_with("-"))
+        return false;
+      std::string more;
+      for (const auto& item : w.items)
+        if (!has_item(t, seq, {}, item))
+          for (std::size_t i = 0; i < item.size(); ++i)
+            more += fmt::format("{}{}{}\n", spaces(seq->column), i == 0 ? "- " : "  ", item[i]);
+      if (!more.empty())
+        edits.push_back(insert_line(t, after_block(t, *seq), more));
+      continue;
+    }
+    if (!value.empty())
+      return false;
+    const auto child = child_block(t, *k);
+    if (!child ||
+        t.line(child->first).substr(static_cast<std::size_t>(child->column)).starts_with("-"))
+      return false;
+    if (!ensure(t, *child, w.children, step, edits))
+      return false;
+  }
+  if (!added.empty())
+    edits.push_back(insert_line(t, after_block(t, b), added));
+  return true;
+}
+
+Want scalar(std::string key, std::string value) {
+  Want w;
+  w.key = std::move(key);
+  w.scalar = std::move(value);
+  return w;
+}
+
+Want mapping(std::string key, std::vector<Want> children) {
+  Want w;
+  w.key = std::move(key);
+  w.children = std::move(children);
+  return w;
+}
+
+Want sequence(std::string key, std::vector<std::vector<std::string>> items) {
+  Want w;
+  w.key = std::move(key);
+  w.items = std::move(items);
+  return w;
+}
+
+// Characters a volume name may hold (a DNS label).
+std::string volume_name(std::string_view container, std::size_t index) {
+  std::string name = "moat-";
+  for (const char c : container)
+    name += std::isalnum(static_cast<unsigned char>(c)) ? static_cast<char>(std::tolower(c)) : '-';
+  name = name.substr(0, 50);
+  return fmt::format("{}-tmp-{}", name, index);
+}
+
 } // namespace
 
 std::span<const FixInfo> config_fixes() {
@@ -459,6 +610,101 @@ core::Result<Analysis> analyze_config(const std::string& text, const std::string
     }
   }
   return analysis;
+}
+
+} // namespace moat::fix
+
+namespace moat::fix {
+
+core::Result<std::string> harden_kubernetes(const std::string& text, const std::string& name,
+                                            const HardeningFor& plan) {
+  if (!runconf::looks_like_kubernetes(text))
+    return core::fail(core::ErrorKind::parse, name,
+                      "not a Kubernetes manifest (no apiVersion and kind)");
+  MOAT_TRY_ASSIGN(specs, runconf::read_kubernetes(text, name));
+  const YamlText t(text);
+  std::vector<Edit> edits;
+  // Pod-level volumes, per pod spec line, added after every container's edits.
+  std::map<int, std::pair<runconf::Origin, std::vector<std::vector<std::string>>>> pod_volumes;
+  for (const auto& spec : specs) {
+    if (!spec.k8s)
+      continue;
+    const auto h = plan(spec.name, spec.image.value);
+    if (!h)
+      continue;
+    const auto target = target_of(t, spec);
+    if (!target)
+      return core::fail(
+          core::ErrorKind::parse, name,
+          fmt::format("container '{}' is not a block mapping moat can edit", spec.name),
+          spec.origin.line, spec.origin.column);
+    std::vector<Want> security{scalar("allowPrivilegeEscalation", "false")};
+    {
+      auto privileged = scalar("privileged", "false");
+      privileged.only_if_present = true;
+      security.push_back(std::move(privileged));
+    }
+    security.push_back(scalar("readOnlyRootFilesystem", "true"));
+    security.push_back(scalar("runAsNonRoot", "true"));
+    if (h->run_as_user) {
+      auto user = scalar("runAsUser", std::to_string(*h->run_as_user));
+      user.replace_if = "0";
+      security.push_back(std::move(user));
+    }
+    std::vector<Want> caps{sequence("drop", {{"ALL"}})};
+    if (!h->cap_add.empty()) {
+      std::vector<std::vector<std::string>> add;
+      for (const auto& c : h->cap_add)
+        add.push_back({c});
+      caps.push_back(sequence("add", std::move(add)));
+    }
+    security.push_back(mapping("capabilities", std::move(caps)));
+    if (h->seccomp_profile.empty())
+      security.push_back(mapping("seccompProfile", {scalar("type", "RuntimeDefault")}));
+    else
+      security.push_back(
+          mapping("seccompProfile",
+                  {scalar("type", "Localhost"), scalar("localhostProfile", h->seccomp_profile)}));
+    std::vector<Want> wants{mapping("securityContext", std::move(security))};
+    auto memory = scalar("memory", h->memory);
+    memory.keep = true;
+    auto cpu = scalar("cpu", h->cpu);
+    cpu.keep = true;
+    auto limits = mapping("limits", {memory, cpu});
+    wants.push_back(mapping("resources", {limits}));
+    if (!h->writable.empty()) {
+      std::vector<std::vector<std::string>> mounts;
+      auto& volumes = pod_volumes[spec.k8s->pod_origin.line];
+      volumes.first = spec.k8s->pod_origin;
+      for (std::size_t i = 0; i < h->writable.size(); ++i) {
+        const auto volume = volume_name(spec.name, i);
+        mounts.push_back({"name: " + volume, "mountPath: " + h->writable[i]});
+        volumes.second.push_back({"name: " + volume, "emptyDir: {}"});
+      }
+      wants.push_back(sequence("volumeMounts", std::move(mounts)));
+    }
+    if (!ensure(t, target->block, wants, target->step, edits))
+      return core::fail(core::ErrorKind::parse, name,
+                        fmt::format("container '{}' writes a setting in a form moat cannot edit "
+                                    "(flow style); write it in block style",
+                                    spec.name),
+                        spec.origin.line, spec.origin.column);
+  }
+  for (const auto& [line, pod] : pod_volumes) {
+    const auto& [origin, volumes] = pod;
+    const int col = origin.column - 1;
+    const auto l = t.line(origin.line);
+    const auto colon = l.find(':', static_cast<std::size_t>(std::max(col, 0)));
+    if (colon == std::string_view::npos)
+      continue;
+    Key key{origin.line, col, t.start(origin.line) + colon + 1, t.start(origin.line) + colon + 1};
+    const auto block = child_block(t, key);
+    if (!block || !ensure(t, *block, {sequence("volumes", volumes)}, 2, edits))
+      return core::fail(core::ErrorKind::parse, name,
+                        "the pod spec is not a block mapping moat can edit", origin.line,
+                        origin.column);
+  }
+  return apply_edits(text, std::move(edits));
 }
 
 } // namespace moat::fix

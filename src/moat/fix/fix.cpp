@@ -140,8 +140,9 @@ std::vector<const FixInfo*> fixes_for(std::string_view check_id) {
 }
 
 std::string apply_edits(std::string_view text, std::vector<Edit> edits) {
-  std::sort(edits.begin(), edits.end(),
-            [](const Edit& a, const Edit& b) { return a.offset < b.offset; });
+  // Stable: insertions at one offset go in the order they were made.
+  std::stable_sort(edits.begin(), edits.end(),
+                   [](const Edit& a, const Edit& b) { return a.offset < b.offset; });
   std::string out;
   out.reserve(text.size() + 256);
   std::size_t at = 0;

@@ -8,6 +8,7 @@
 #include <moat/core/result.hpp>
 
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -121,5 +122,32 @@ struct DockerfileInput {
 [[nodiscard]] core::Result<Analysis>
 analyze_config(const std::string& text, const std::string& name, const core::Policy& policy,
                const std::map<std::string, std::string>& variables);
+
+// --- Hardened Kubernetes containers (moat harden run-flags) -------------
+
+// What one container gets: its securityContext (allowPrivilegeEscalation
+// false, privileged false where set, readOnlyRootFilesystem, runAsNonRoot,
+// capabilities dropped and those added, the seccomp profile), an emptyDir
+// on each directory it writes, and resource limits where it has none.
+struct ContainerHardening {
+  std::optional<std::int64_t> run_as_user; // set when the image runs as root
+  std::vector<std::string> cap_add;        // short names: NET_BIND_SERVICE
+  std::string seccomp_profile;             // Localhost profile; empty: RuntimeDefault
+  std::vector<std::string> writable;       // directories that get an emptyDir
+  std::string memory = "512Mi";
+  std::string cpu = "1";
+};
+
+// The hardening of the container CONTAINER running IMAGE; nullopt leaves
+// it as it is.
+using HardeningFor = std::function<std::optional<ContainerHardening>(std::string_view container,
+                                                                     std::string_view image)>;
+
+// The manifest TEXT (NAME in errors) with each container's hardening
+// written in: settings replaced or added at the file's own indentation,
+// comments and the rest left as they were. An error when TEXT is not a
+// manifest, or a container's block cannot be edited (flow style).
+[[nodiscard]] core::Result<std::string>
+harden_kubernetes(const std::string& text, const std::string& name, const HardeningFor& plan);
 
 } // namespace moat::fix

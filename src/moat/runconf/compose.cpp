@@ -217,6 +217,23 @@ private:
       MOAT_TRY_ASSIGN(v, text(n, "image"));
       spec.image = {v, at(n)};
     }
+    for (const auto& [key, member] : {std::pair{"entrypoint", &ContainerSpec::entrypoint},
+                                      std::pair{"command", &ContainerSpec::command}})
+      if (auto n = get(node, key); n.IsDefined() && !n.IsNull()) {
+        std::vector<std::string> words;
+        if (n.IsScalar()) {
+          MOAT_TRY_ASSIGN(line, text(n, key));
+          auto split = detail::shell_words(line, m_name);
+          if (!split)
+            return error(n, fmt::format("{}: {}", key, split.error().message));
+          words = std::move(*split);
+        } else {
+          MOAT_TRY_ASSIGN(list, strings(n, key));
+          for (auto& w : list)
+            words.push_back(std::move(w.value));
+        }
+        spec.*member = std::move(words);
+      }
     if (auto n = get(node, "privileged"); n.IsDefined()) {
       MOAT_TRY_ASSIGN(v, flag(n, "privileged"));
       spec.privileged = {v, at(n)};

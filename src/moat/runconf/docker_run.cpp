@@ -511,4 +511,20 @@ core::Result<ContainerSpec> read_docker_run(std::string_view line) {
   return spec;
 }
 
+namespace detail {
+
+core::Result<std::vector<std::string>> shell_words(std::string_view line,
+                                                   const std::string& input) {
+  auto words = split_words(line);
+  if (!words)
+    return core::fail(core::ErrorKind::parse, input, words.error().message);
+  std::vector<std::string> out;
+  out.reserve(words->size());
+  for (auto& w : *words)
+    out.push_back(std::move(w.text));
+  return out;
+}
+
+} // namespace detail
+
 } // namespace moat::runconf

@@ -288,6 +288,21 @@ private:
       MOAT_TRY_ASSIGN(v, text(n, "image"));
       spec.image = {v, at(n)};
     }
+    // command replaces the image's ENTRYPOINT, args its CMD.
+    for (const auto& [key, member] : {std::pair{"command", &ContainerSpec::entrypoint},
+                                      std::pair{"args", &ContainerSpec::command}}) {
+      const auto list = get(node, key);
+      if (!list.IsDefined() || list.IsNull())
+        continue;
+      if (!list.IsSequence())
+        return error(list, fmt::format("{} must be a list", key));
+      std::vector<std::string> words;
+      for (const auto& item : list) {
+        MOAT_TRY_ASSIGN(word, text(item, key));
+        words.push_back(std::move(word));
+      }
+      spec.*member = std::move(words);
+    }
     // A pod is on the cluster's pod network unless it shares the host's.
     spec.network_mode.value = "pod";
     if (pod.host_network && pod.host_network->value)

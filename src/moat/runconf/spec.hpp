@@ -100,6 +100,11 @@ struct ContainerSpec {
   std::string pod;
   std::optional<KubernetesContext> k8s;
   Set<std::string> image;
+  // The command the source sets in place of the image's: ENTRYPOINT
+  // (Compose's entrypoint, Kubernetes' command) and CMD (Compose's command,
+  // Kubernetes' args); unset keeps the image's.
+  std::optional<std::vector<std::string>> entrypoint;
+  std::optional<std::vector<std::string>> command;
 
   Set<bool> privileged;
   std::vector<Set<std::string>> cap_add;  // upper case, without CAP_; "ALL" kept

@@ -1,6 +1,7 @@
 #pragma once
 // Value forms docker run and Compose share.
 
+#include <moat/core/result.hpp>
 #include <moat/runconf/spec.hpp>
 
 #include <cstdint>
@@ -33,5 +34,10 @@ namespace moat::runconf::detail {
 
 // -v and Compose's short volume syntax: SRC:DST[:OPTIONS] or DST.
 [[nodiscard]] Mount volume_of(std::string_view value, Origin origin);
+
+// The words of a command line as a POSIX shell splits them (Compose's
+// string form of command and entrypoint); INPUT names it in errors.
+[[nodiscard]] core::Result<std::vector<std::string>> shell_words(std::string_view line,
+                                                                 const std::string& input);
 
 } // namespace moat::runconf::detail

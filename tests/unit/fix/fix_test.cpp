@@ -207,6 +207,101 @@ TEST(Rules, EveryFixResolvesAKnownCheck) {
   EXPECT_TRUE(moat::fix::fixes_for("DF001").empty());
 }
 
+// harden_kubernetes: settings already written are changed in place,
+// missing ones added at the file's indentation, emptyDir volumes joined to
+// the pod's own, other containers and comments left alone.
+TEST(HardenKubernetes, PatchesEachContainerAtItsOwnIndentation) {
+  const std::string manifest = "apiVersion: apps/v1\n"
+                               "kind: Deployment\n"
+                               "metadata:\n"
+                               "  name: web\n"
+                               "spec:\n"
+                               "  template:\n"
+                               "    spec:\n"
+                               "      containers:\n"
+                               "        - name: web  # the server\n"
+                               "          image: web:1\n"
+                               "          securityContext:\n"
+                               "            runAsUser: 0\n"
+                               "            capabilities:\n"
+                               "              drop: [NET_RAW]\n"
+                               "          resources:\n"
+                               "            limits:\n"
+                               "              memory: 1Gi\n"
+                               "        - name: sidecar\n"
+                               "          image: other:1\n"
+                               "      volumes:\n"
+                               "        - name: data\n"
+                               "          emptyDir: {}\n";
+  const moat::fix::HardeningFor plan =
+      [](std::string_view container,
+         std::string_view) -> std::optional<moat::fix::ContainerHardening> {
+    if (container != "web")
+      return std::nullopt;
+    moat::fix::ContainerHardening h;
+    h.run_as_user = 65534;
+    h.cap_add = {"NET_BIND_SERVICE"};
+    h.seccomp_profile = "moat-web-seccomp.json";
+    h.writable = {"/var/cache/nginx"};
+    return h;
+  };
+  auto patched = moat::fix::harden_kubernetes(manifest, "web.yaml", plan);
+  ASSERT_TRUE(patched.has_value()) << patched.error().message;
+  EXPECT_EQ(*patched, "apiVersion: apps/v1\n"
+                      "kind: Deployment\n"
+                      "metadata:\n"
+                      "  name: web\n"
+                      "spec:\n"
+                      "  template:\n"
+                      "    spec:\n"
+                      "      containers:\n"
+                      "        - name: web  # the server\n"
+                      "          image: web:1\n"
+                      "          securityContext:\n"
+                      "            runAsUser: 65534\n"
+                      "            capabilities:\n"
+                      "              drop: [NET_RAW, ALL]\n"
+                      "              add:\n"
+                      "                - NET_BIND_SERVICE\n"
+                      "            allowPrivilegeEscalation: false\n"
+                      "            readOnlyRootFilesystem: true\n"
+                      "            runAsNonRoot: true\n"
+                      "            seccompProfile:\n"
+                      "              type: Localhost\n"
+                      "              localhostProfile: moat-web-seccomp.json\n"
+                      "          resources:\n"
+                      "            limits:\n"
+                      "              memory: 1Gi\n"
+                      "              cpu: 1\n"
+                      "          volumeMounts:\n"
+                      "            - name: moat-web-tmp-0\n"
+                      "              mountPath: /var/cache/nginx\n"
+                      "        - name: sidecar\n"
+                      "          image: other:1\n"
+                      "      volumes:\n"
+                      "        - name: data\n"
+                      "          emptyDir: {}\n"
+                      "        - name: moat-web-tmp-0\n"
+                      "          emptyDir: {}\n");
+  // The patched manifest reads back.
+  moat::core::Policy policy;
+  auto analysis = moat::fix::analyze_config(*patched, "web.yaml", policy, {});
+  ASSERT_TRUE(analysis.has_value());
+}
+
+TEST(HardenKubernetes, AFlowStyleSecurityContextIsAnError) {
+  const std::string manifest = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n"
+                               "  containers:\n  - name: a\n    image: a:1\n"
+                               "    securityContext: {runAsUser: 0}\n";
+  auto patched =
+      moat::fix::harden_kubernetes(manifest, "p.yaml", [](std::string_view, std::string_view) {
+        return std::optional<moat::fix::ContainerHardening>(moat::fix::ContainerHardening{});
+      });
+  ASSERT_FALSE(patched.has_value());
+  EXPECT_NE(patched.error().message.find("container 'a'"), std::string::npos);
+  EXPECT_FALSE(moat::fix::harden_kubernetes("services: {}\n", "c.yaml", {}).has_value());
+}
+
 bool is_dockerfile_name(const std::string& name) {
   return name == "Dockerfile" || name.ends_with(".Dockerfile") || name.starts_with("Dockerfile.");
 }

@@ -269,4 +269,20 @@ TEST(Compose, BadFilesAreOneErrorWithAPosition) {
   }
 }
 
+// The command a service runs instead of the image's: a list, or a string
+// split as a shell splits it.
+TEST(Compose, EntrypointAndCommandAreRead) {
+  auto specs = read_ok("services:\n  a:\n    image: x:1\n    command: python3 -c 'print(1)'\n"
+                       "  b:\n    image: x:1\n    entrypoint: [\"/bin/sh\", \"-c\"]\n"
+                       "    command: [\"echo hi\"]\n  c:\n    image: x:1\n");
+  ASSERT_EQ(specs.size(), 3U);
+  EXPECT_EQ(specs[0].command, (std::vector<std::string>{"python3", "-c", "print(1)"}));
+  EXPECT_FALSE(specs[0].entrypoint.has_value());
+  EXPECT_EQ(specs[1].entrypoint, (std::vector<std::string>{"/bin/sh", "-c"}));
+  EXPECT_EQ(specs[1].command, (std::vector<std::string>{"echo hi"}));
+  EXPECT_FALSE(specs[2].command.has_value());
+  EXPECT_FALSE(read_compose("services:\n  a:\n    command: \"unclosed 'quote\"\n", "c.yaml", {})
+                   .has_value());
+}
+
 } // namespace runconf_compose_test

@@ -457,4 +457,16 @@ TEST(Kubernetes, TellsManifestsFromComposeFiles) {
 }
 
 } // namespace
+// command replaces the image's ENTRYPOINT and args its CMD.
+TEST(Kubernetes, CommandAndArgsAreRead) {
+  auto specs = read_ok("apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n"
+                       "  - name: a\n    image: x:1\n    command: [\"nginx\"]\n"
+                       "    args: [\"-g\", \"daemon off;\"]\n  - name: b\n    image: x:1\n");
+  ASSERT_EQ(specs.size(), 2U);
+  EXPECT_EQ(specs[0].entrypoint, (std::vector<std::string>{"nginx"}));
+  EXPECT_EQ(specs[0].command, (std::vector<std::string>{"-g", "daemon off;"}));
+  EXPECT_FALSE(specs[1].entrypoint.has_value());
+  EXPECT_FALSE(specs[1].command.has_value());
+}
+
 } // namespace runconf_kubernetes_test
