@@ -122,5 +122,5 @@ wait "$images_pid" || true
 ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=print_stacktrace=1 \
   ctest --preset ci -LE unit -j "$jobs"
 
-step "fuzzing: each target for 8 s"
-fuzz/run.sh build/ci 8 "$jobs"
+step "fuzzing: each target for 5 s"
+fuzz/run.sh build/ci 5 "$jobs"

@@ -3,7 +3,9 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
 #include <nlohmann/json.hpp>
+#include <regex>
 
 #include "testutil.hpp"
 
@@ -26,6 +28,14 @@ TEST(Cli, VersionAndHelp) {
   auto v = run_moat("--version");
   EXPECT_EQ(v.exit_code, 0);
   EXPECT_THAT(v.out, HasSubstr("moat "));
+  // The commit it was built from, and each optional library with whether
+  // this system has it.
+  EXPECT_TRUE(std::regex_match(v.out, std::regex(R"(moat [0-9.]+\ncommit: ([0-9a-f]{12}|unknown)\n)"
+                                                 R"(features:\n(  [^\n]* \(lib[^\n]*: )"
+                                                 R"((found|not found)\)\n)+)")))
+      << v.out;
+  EXPECT_THAT(v.out, HasSubstr("Hyperscan   to scan for secrets (libhs.so.5: found)"));
+  EXPECT_EQ(run_moat("-V").out, v.out);
   auto h = run_moat("lint --help");
   EXPECT_EQ(h.exit_code, 0);
   EXPECT_THAT(h.out, HasSubstr("--fail-on"));

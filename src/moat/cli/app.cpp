@@ -2,6 +2,7 @@
 
 #include <moat/cli/common.hpp>
 #include <moat/cli/verbs.hpp>
+#include <moat/lazy/lazy.hpp>
 
 #include <moat/util/heap.hpp>
 #include <moat/util/strings.hpp>
@@ -12,6 +13,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <functional>
 #include <iostream>
 #include <string>
 #include <string_view>
@@ -160,12 +162,38 @@ std::string parse_error_line(CLI::App& root, const CLI::ParseError& e) {
   return util::terminal_safe(parse_error_text(root, e));
 }
 
+// moat --version: the version, the commit, and the libraries behind the
+// optional features with whether this system has them (they are opened on
+// first use, so a missing one only fails the commands that need it).
+std::string version_text() {
+  struct Feature {
+    const char* name;
+    const lazy::Library* lib;
+  };
+  static constexpr std::array k_features{
+#ifdef MOAT_HAVE_ISAL
+      Feature{"ISA-L", &lazy::k_isal},
+#endif
+      Feature{"Hyperscan", &lazy::k_hyperscan}, Feature{"libseccomp", &lazy::k_seccomp},
+      Feature{"libarchive", &lazy::k_archive},  Feature{"SQLite", &lazy::k_sqlite},
+      Feature{"OpenSSL", &lazy::k_crypto},
+  };
+  std::string out = "moat " MOAT_VERSION "\ncommit: " MOAT_GIT_COMMIT "\nfeatures:\n";
+  for (const auto& f : k_features)
+    out += fmt::format("  {:<11} {} ({}: {})\n", f.name, f.lib->purpose, f.lib->soname,
+                       lazy::available(*f.lib) ? "found" : "not found");
+  out.pop_back();
+  return out;
+}
+
 // The root and, when ONLY names a verb, that verb alone: building every
 // verb's options is most of a short command's run time (`moat run`, the
 // OCI runtime's verbs). Anything else (no verb, a misspelt one, the root's
 // help) gets them all, for the listing and the suggestions.
 void build_app(CLI::App& app, int& exit_code, std::string_view only = {}) {
-  app.set_version_flag("-V,--version", "moat " MOAT_VERSION, "Print the version and exit");
+  // A function: the libraries are only looked for when --version is given.
+  app.set_version_flag("-V,--version", std::function<std::string()>(version_text),
+                       "Print the version, the commit and the optional features, and exit");
   app.require_subcommand(1);
   app.footer(std::string("Run 'moat COMMAND --help' for a command's options.\n\n") +
              exit_status_help());
@@ -207,7 +235,7 @@ std::string check_arguments(const std::vector<std::string>& args) {
 int run(int argc, char** argv) {
   if (argc == 2 &&
       (std::string_view(argv[1]) == "--version" || std::string_view(argv[1]) == "-V")) {
-    fmt::print("moat " MOAT_VERSION "\n"); // what the root's version flag prints
+    fmt::print("{}\n", version_text()); // what the root's version flag prints
     return k_exit_clean;
   }
   const std::string_view verb = named_verb(argc, argv);

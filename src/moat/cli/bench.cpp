@@ -73,7 +73,8 @@ void attach_bench(CLI::App& root, int& exit_code) {
   cmd->add_option("--timeout", opts->timeout,
                   "Give up on the daemon after this long in all: 90s, 5m (default 2m)")
       ->option_text("DURATION");
-  add_common_options(*cmd, opts->common, "text, json, sarif, junit");
+  add_common_options(*cmd, opts->common,
+                     "text, json, sarif, junit, github, gitlab, checkstyle, sonarqube, markdown");
   cmd->footer(
       std::string(
           "DESCRIPTION:\n"

@@ -125,7 +125,9 @@ void attach_image(CLI::App& root, int& exit_code) {
                   "Also judge the image's signatures by this trust policy (TR003)")
       ->option_text("FILE");
   add_vuln_options(*cmd, opts->vuln, true);
-  add_common_options(*cmd, opts->common, "text, table, json, sarif, junit");
+  add_common_options(
+      *cmd, opts->common,
+      "text, table, json, sarif, junit, github, gitlab, checkstyle, sonarqube, markdown");
   cmd->footer(
       std::string("DESCRIPTION:\n"
                   "  Reads the image in one streamed pass, layers in parallel, nothing\n"

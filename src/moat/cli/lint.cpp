@@ -231,7 +231,9 @@ void attach_lint(CLI::App& root, int& exit_code) {
   cmd->add_option("PATH", opts->paths, "Dockerfiles or directories ('-' = stdin)");
   cmd->add_flag("--ast", opts->ast,
                 "Print the parse in BuildKit's AST dump format instead of linting");
-  add_common_options(*cmd, opts->common, "text, table, json, sarif, junit");
+  add_common_options(
+      *cmd, opts->common,
+      "text, table, json, sarif, junit, github, gitlab, checkstyle, sonarqube, markdown");
   cmd->footer(
       std::string(
           "DESCRIPTION:\n"

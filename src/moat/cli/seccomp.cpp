@@ -247,7 +247,8 @@ void attach_seccomp(CLI::App& root, int& exit_code) {
                    "Compare for a container that also has this capability (repeatable): "
                    "Docker's default allows more calls with some capabilities")
       ->option_text("CAP");
-  add_common_options(*check, opts->common, "text, json, sarif, junit");
+  add_common_options(*check, opts->common,
+                     "text, json, sarif, junit, github, gitlab, checkstyle, sonarqube, markdown");
   check->footer(
       std::string(
           "DESCRIPTION:\n"

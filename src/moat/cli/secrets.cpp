@@ -408,7 +408,9 @@ void attach_secrets(CLI::App& root, int& exit_code) {
                   "Files scanned at once, each on a thread of its own (default: one per core)")
       ->option_text("N");
   // -f is the Dockerfile here, as for docker build: --format has no short form.
-  add_common_options(*cmd, opts->common, "text, json, sarif, junit", false);
+  add_common_options(*cmd, opts->common,
+                     "text, json, sarif, junit, github, gitlab, checkstyle, sonarqube, markdown",
+                     false);
   cmd->footer(
       std::string(
           "DESCRIPTION:\n"

@@ -490,7 +490,8 @@ void attach_verify_verb(CLI::App& root, int& exit_code) {
                   "How the signed identity must match IMAGE: repository (default) or exact")
       ->option_text("RULE");
   add_registry_flags(*cmd, opts->registry);
-  add_common_options(*cmd, opts->common, "text, json, sarif, junit");
+  add_common_options(*cmd, opts->common,
+                     "text, json, sarif, junit, github, gitlab, checkstyle, sonarqube, markdown");
   cmd->footer(
       "DESCRIPTION:\n"
       "  Finds every cosign signature of the image's manifest digest and checks\n"

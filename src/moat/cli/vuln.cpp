@@ -148,7 +148,8 @@ void attach_vuln(CLI::App& root, int& exit_code) {
   add_vuln_options(*cmd, opts->vuln, false);
   add_image_source_options(*cmd, opts->source);
   add_common_options(*cmd, opts->common,
-                     "text, table (PACKAGE, INSTALLED, FIXED, ID, SEVERITY), json, sarif, junit");
+                     "text, table (PACKAGE, INSTALLED, FIXED, ID, SEVERITY), json, sarif, junit, "
+                     "github, gitlab, checkstyle, sonarqube, markdown");
   cmd->footer(
       std::string("DESCRIPTION:\n"
                   "  Catalogues the packages (as `moat sbom` does) or reads them from an SBOM\n"

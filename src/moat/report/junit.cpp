@@ -15,8 +15,6 @@ namespace moat::report {
 
 namespace {
 
-enum class XmlContext { text, attribute };
-
 // Decodes one UTF-8 sequence at TEXT[I]; returns its code point and length,
 // or length 0 when the bytes are not well-formed UTF-8.
 std::pair<std::uint32_t, std::size_t> decode_utf8(std::string_view text, std::size_t i) {
@@ -59,6 +57,8 @@ bool xml_char(std::uint32_t cp) {
   return cp == 0x9 || cp == 0xa || cp == 0xd || (cp >= 0x20 && cp <= 0xd7ff) ||
          (cp >= 0xe000 && cp <= 0xfffd) || (cp >= 0x10000 && cp <= 0x10ffff);
 }
+
+} // namespace
 
 // Escapes TEXT for XML. Characters XML 1.0 cannot carry at all (most control
 // characters, malformed UTF-8) become U+FFFD. In attributes, tab and line
@@ -109,6 +109,8 @@ std::string xml_escape(std::string_view text, XmlContext context) {
   }
   return out;
 }
+
+namespace {
 
 std::string attr(std::string_view text) {
   return xml_escape(text, XmlContext::attribute);

@@ -32,13 +32,25 @@ core::Result<std::unique_ptr<Writer>> make_writer(std::string_view format,
     return make_sarif_writer();
   if (format == "junit")
     return make_junit_writer();
-  return core::fail(
-      core::ErrorKind::usage, "--format",
-      fmt::format("unknown format '{}' (expected text, table, json, sarif or junit)", format));
+  if (format == "github")
+    return make_github_writer();
+  if (format == "gitlab")
+    return make_gitlab_writer();
+  if (format == "checkstyle")
+    return make_checkstyle_writer();
+  if (format == "sonarqube")
+    return make_sonarqube_writer();
+  if (format == "markdown")
+    return make_markdown_writer();
+  return core::fail(core::ErrorKind::usage, "--format",
+                    fmt::format("unknown format '{}' (expected text, table, json, sarif, junit, "
+                                "github, gitlab, checkstyle, sonarqube or markdown)",
+                                format));
 }
 
 std::vector<std::string_view> writer_formats() {
-  return {"text", "table", "json", "sarif", "junit"};
+  return {"text",   "table",  "json",       "sarif",     "junit",
+          "github", "gitlab", "checkstyle", "sonarqube", "markdown"};
 }
 
 core::Status write_output(const std::string& path, std::string_view content,

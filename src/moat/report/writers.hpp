@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <memory>
 #include <span>
+#include <string>
 #include <string_view>
 
 namespace moat::report {
@@ -23,6 +24,22 @@ namespace moat::report {
 
 // The JUnit XML writer: one test suite per target, one test case per finding.
 [[nodiscard]] std::unique_ptr<Writer> make_junit_writer();
+
+// The GitHub Actions workflow commands, the GitLab Code Quality report,
+// Checkstyle XML, SonarQube's generic issue import and a Markdown table
+// (ci_formats.cpp).
+[[nodiscard]] std::unique_ptr<Writer> make_github_writer();
+[[nodiscard]] std::unique_ptr<Writer> make_gitlab_writer();
+[[nodiscard]] std::unique_ptr<Writer> make_checkstyle_writer();
+[[nodiscard]] std::unique_ptr<Writer> make_sonarqube_writer();
+[[nodiscard]] std::unique_ptr<Writer> make_markdown_writer();
+
+enum class XmlContext { text, attribute };
+
+// TEXT escaped for XML 1.0: markup characters as entities, characters XML
+// cannot carry (most control characters, malformed UTF-8) as U+FFFD, and in
+// attributes tab and line breaks as references (junit.cpp).
+[[nodiscard]] std::string xml_escape(std::string_view text, XmlContext context);
 
 // Severities from most to least severe, the order summaries list them in.
 inline constexpr std::array<core::Severity, 5> k_severities_descending{

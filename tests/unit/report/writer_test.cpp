@@ -18,7 +18,9 @@ using namespace moat::report;
 
 TEST(MakeWriter, KnowsEveryListedFormat) {
   auto formats = writer_formats();
-  EXPECT_EQ(formats, (std::vector<std::string_view>{"text", "table", "json", "sarif", "junit"}));
+  EXPECT_EQ(formats,
+            (std::vector<std::string_view>{"text", "table", "json", "sarif", "junit", "github",
+                                           "gitlab", "checkstyle", "sonarqube", "markdown"}));
   for (auto format : formats) {
     auto writer = make_writer(format);
     ASSERT_TRUE(writer.has_value()) << format;
@@ -51,7 +53,8 @@ TEST(MakeWriter, UnknownFormatIsAUsageError) {
     EXPECT_EQ(writer.error().kind, ErrorKind::usage);
     EXPECT_EQ(writer.error().input, "--format");
     EXPECT_EQ(writer.error().message, "unknown format '" + std::string(bad) +
-                                          "' (expected text, table, json, sarif or junit)");
+                                          "' (expected text, table, json, sarif, junit, github, "
+                                          "gitlab, checkstyle, sonarqube or markdown)");
   }
 }
 
