@@ -23,7 +23,7 @@ $SUDO apt-get install -y -qq --no-install-recommends \
 $SUDO apt-get install -y -qq --no-install-recommends \
   debootstrap umoci skopeo busybox-static zstd openssl openssh-client \
   docker.io docker-registry apache2-utils rpm runc libcommons-lang3-java \
-  python3 procps iproute2 jq apparmor patch pre-commit git >/dev/null
+  python3 procps iproute2 jq apparmor patch pre-commit git man-db groff zsh fish >/dev/null
 # Podman's Docker-compatible service and a rootless dockerd (rootlesskit,
 # newuidmap) for the engine tests; the rootless daemon's user, with the
 # subordinate id ranges useradd gives an ordinary user.

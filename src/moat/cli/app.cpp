@@ -1,6 +1,7 @@
 #include <moat/cli/app.hpp>
 
 #include <moat/cli/common.hpp>
+#include <moat/cli/docs_gen.hpp>
 #include <moat/cli/verbs.hpp>
 #include <moat/lazy/lazy.hpp>
 
@@ -232,7 +233,29 @@ std::string check_arguments(const std::vector<std::string>& args) {
   return {};
 }
 
+std::vector<std::string> generate_docs(const std::string& dir, std::string& error) {
+  CLI::App app{"moat: audit and harden Docker/OCI containers, from Dockerfile to runtime", "moat"};
+  int exit_code = k_exit_clean;
+  build_app(app, exit_code);
+  std::string ids;
+  for (const auto& table : all_check_tables())
+    for (const auto& c : table.checks)
+      ids += (ids.empty() ? "" : " ") + std::string(c.id);
+  return write_docs(app, dir, MOAT_VERSION, ids, error);
+}
+
 int run(int argc, char** argv) {
+  // The build writes the man pages and completions through this hidden
+  // entry (src/CMakeLists.txt), so they come from these very definitions.
+  if (argc == 3 && std::string_view(argv[1]) == "__generate-docs") {
+    std::string error;
+    const auto files = generate_docs(argv[2], error);
+    if (files.empty()) {
+      fmt::print(stderr, "moat: {}\n", error);
+      return k_exit_error;
+    }
+    return k_exit_clean;
+  }
   if (argc == 2 &&
       (std::string_view(argv[1]) == "--version" || std::string_view(argv[1]) == "-V")) {
     fmt::print("{}\n", version_text()); // what the root's version flag prints

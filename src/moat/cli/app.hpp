@@ -14,4 +14,10 @@ namespace moat::cli {
 // else the one-line error run() would print. For the argument fuzzer.
 [[nodiscard]] std::string check_arguments(const std::vector<std::string>& args);
 
+// Writes moat(1) and one page per command (moat-lint.1, moat-seccomp-generate.1,
+// ...) and the bash, zsh and fish completions into DIR, from the same
+// definitions as --help (the build runs it through moat_docs). Returns the
+// files written, or an error message.
+[[nodiscard]] std::vector<std::string> generate_docs(const std::string& dir, std::string& error);
+
 } // namespace moat::cli
