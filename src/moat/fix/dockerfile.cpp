@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <array>
 #include <map>
+#include <optional>
 
 namespace moat::fix {
 
@@ -83,6 +84,34 @@ struct Word {
 };
 using Segment = std::vector<Word>;
 
+// When the line at I (inside an instruction, blanks first) is a comment,
+// which BuildKit drops, where the next line starts; nullopt otherwise.
+std::optional<std::size_t> past_comment_line(std::string_view text, std::size_t i,
+                                             std::size_t end) {
+  while (i < end && (text[i] == ' ' || text[i] == '\t'))
+    ++i;
+  if (i >= end || text[i] != '#')
+    return std::nullopt;
+  while (i < end && text[i] != '\n')
+    ++i;
+  return std::min(i + 1, end);
+}
+
+// When ESCAPE at I ends its line (a continuation, blanks allowed before
+// the newline), where the next line starts; nullopt when it escapes a
+// character instead.
+std::optional<std::size_t> past_continuation(std::string_view text, std::size_t i, std::size_t end,
+                                             char escape) {
+  if (text[i] != escape)
+    return std::nullopt;
+  std::size_t j = i + 1;
+  while (j < end && (text[j] == ' ' || text[j] == '\t' || text[j] == '\r'))
+    ++j;
+  if (j < end && text[j] == '\n')
+    return j + 1;
+  return std::nullopt;
+}
+
 // The raw text from BEGIN to END split into simple commands at ; & | ( )
 // and unescaped newlines, into words at blanks and quotes. Quotes do not
 // protect operators: `sh -c "a && b"` gives the commands of the string, so
@@ -110,25 +139,17 @@ std::vector<Segment> segments(std::string_view text, std::size_t begin, std::siz
   while (i < end) {
     const char c = text[i];
     if (line_start) {
-      std::size_t j = i;
-      while (j < end && (text[j] == ' ' || text[j] == '\t'))
-        ++j;
       line_start = false;
-      if (j < end && text[j] == '#') {
-        while (j < end && text[j] != '\n')
-          ++j;
-        i = j + 1;
+      if (const auto next = past_comment_line(text, i, end)) {
+        i = *next;
         line_start = true;
         continue;
       }
     }
     if (c == escape && i + 1 < end) {
-      std::size_t j = i + 1;
-      while (j < end && (text[j] == ' ' || text[j] == '\t' || text[j] == '\r'))
-        ++j;
-      if (j < end && text[j] == '\n') { // a continuation
+      if (const auto next = past_continuation(text, i, end, escape)) {
         finish(i);
-        i = j + 1;
+        i = *next;
         line_start = true;
         continue;
       }
@@ -328,31 +349,22 @@ std::optional<std::vector<std::string>> plain_words(std::string_view cmd) {
 std::string joined(std::string_view text, std::size_t begin, std::size_t end, char escape) {
   std::string out;
   bool line_start = false;
-  for (std::size_t i = begin; i < end; ++i) {
+  std::size_t i = begin;
+  while (i < end) {
     if (line_start) {
-      auto j = i;
-      while (j < end && (text[j] == ' ' || text[j] == '\t'))
-        ++j;
       line_start = false;
-      if (j < end && text[j] == '#') {
-        while (j < end && text[j] != '\n')
-          ++j;
-        i = j;
+      if (const auto next = past_comment_line(text, i, end)) {
+        i = *next;
         line_start = true;
         continue;
       }
     }
-    if (text[i] == escape) {
-      auto j = i + 1;
-      while (j < end && (text[j] == ' ' || text[j] == '\t' || text[j] == '\r'))
-        ++j;
-      if (j < end && text[j] == '\n') {
-        i = j;
-        line_start = true;
-        continue;
-      }
+    if (const auto next = past_continuation(text, i, end, escape)) {
+      i = *next;
+      line_start = true;
+      continue;
     }
-    out += text[i];
+    out += text[i++];
   }
   return std::string(util::trim(out));
 }

@@ -57,7 +57,10 @@ std::string github_property(std::string_view text) {
   return out;
 }
 
-const char* github_level(core::Severity s) {
+// Three levels, as GitHub's annotations and Checkstyle have them: critical
+// and high are errors, medium and low warnings, info LOWEST ("notice" for
+// GitHub, "info" for Checkstyle).
+const char* three_levels(core::Severity s, const char* lowest) {
   switch (s) {
   case core::Severity::critical:
   case core::Severity::high:
@@ -68,7 +71,7 @@ const char* github_level(core::Severity s) {
   case core::Severity::info:
     break;
   }
-  return "notice";
+  return lowest;
 }
 
 class GithubWriter final : public Writer {
@@ -88,7 +91,7 @@ public:
         }
         props += ",title=" + github_property(fmt::format("{} {} ({})", check.id, check.title,
                                                          core::to_string(f.severity)));
-        out << "::" << github_level(f.severity) << ' ' << props
+        out << "::" << three_levels(f.severity, "notice") << ' ' << props
             << "::" << github_data(message_of(f)) << '\n';
       }
   }
@@ -154,20 +157,6 @@ public:
 
 // --- Checkstyle ------------------------------------------------------------
 
-const char* checkstyle_severity(core::Severity s) {
-  switch (s) {
-  case core::Severity::critical:
-  case core::Severity::high:
-    return "error";
-  case core::Severity::medium:
-  case core::Severity::low:
-    return "warning";
-  case core::Severity::info:
-    break;
-  }
-  return "info";
-}
-
 class CheckstyleWriter final : public Writer {
 public:
   void write(std::ostream& out, const ReportInfo& /*info*/,
@@ -200,7 +189,7 @@ public:
           out << " line=\"" << f->location.line << '"';
         if (f->location.column > 0)
           out << " column=\"" << f->location.column << '"';
-        out << " severity=\"" << checkstyle_severity(f->severity) << "\" message=\""
+        out << " severity=\"" << three_levels(f->severity, "info") << "\" message=\""
             << xml_escape(message_of(*f), XmlContext::attribute) << "\" source=\"moat."
             << xml_escape(check.id, XmlContext::attribute) << "\"/>\n";
       }
