@@ -19,11 +19,13 @@ $SUDO apt-get install -y -qq --no-install-recommends \
 # Real components for the image tests: a Debian rootfs, image packers, a
 # Docker daemon and a registry, rpm for a real rpmdb, and real Go and Java
 # binaries built by Debian for the catalogers; what docker-bench-security
-# runs (procps, iproute2, jq) for the comparison with moat bench.
+# runs (procps, iproute2, jq) for the comparison with moat bench; dpkg-dev
+# (dpkg-shlibdeps) and lintian for the Debian package.
 $SUDO apt-get install -y -qq --no-install-recommends \
   debootstrap umoci skopeo busybox-static zstd openssl openssh-client \
   docker.io docker-registry apache2-utils rpm runc libcommons-lang3-java \
-  python3 procps iproute2 jq apparmor patch pre-commit git man-db groff zsh fish >/dev/null
+  python3 procps iproute2 jq apparmor patch pre-commit git man-db groff zsh fish \
+  dpkg-dev lintian >/dev/null
 # Podman's Docker-compatible service and a rootless dockerd (rootlesskit,
 # newuidmap) for the engine tests; the rootless daemon's user, with the
 # subordinate id ranges useradd gives an ordinary user.

@@ -132,8 +132,9 @@ TEST(Completions, FishCompletesCommandsAndOptions) {
   EXPECT_THAT(r.output, HasSubstr("generate\tTrace a command"));
 }
 
-// cmake --install puts the binary, the pages, the completions and the
-// docs where Debian's man, bash-completion, zsh and fish look for them.
+// cmake --install puts the binary, the pages (compressed), the
+// completions, the licence and the docs where Debian's man, bash-completion,
+// zsh and fish look for them.
 TEST(Install, PutsEverythingInPlace) {
   if (auto ok = moat::test::require_programs({"cmake"}); !ok)
     GTEST_SKIP() << ok.error();
@@ -143,14 +144,21 @@ TEST(Install, PutsEverythingInPlace) {
                        shell_quote((dir.path() / "usr").string()));
   ASSERT_EQ(r.exit_code, 0) << r.output;
   for (const auto* file :
-       {"bin/moat", "share/man/man1/moat.1", "share/man/man1/moat-fix.1",
-        "share/man/man1/moat-seccomp-generate.1", "share/bash-completion/completions/moat",
+       {"bin/moat", "share/man/man1/moat.1.gz", "share/man/man1/moat-fix.1.gz",
+        "share/man/man1/moat-seccomp-generate.1.gz", "share/bash-completion/completions/moat",
         "share/zsh/vendor-completions/_moat", "share/fish/vendor_completions.d/moat.fish",
-        "share/doc/moat/README.md", "share/doc/moat/ci.md"})
+        "share/doc/moat/README.md", "share/doc/moat/ci.md", "share/doc/moat/LICENSE",
+        "share/doc/moat/copyright"})
     EXPECT_TRUE(std::filesystem::exists(dir.path() / "usr" / file)) << file;
   auto version = run_command(shell_quote((dir.path() / "usr/bin/moat").string()) + " --version");
   EXPECT_EQ(version.exit_code, 0);
   EXPECT_THAT(version.output, HasSubstr("commit: "));
+  // man reads the compressed page the install put in place.
+  auto page = run_command("man -l " +
+                          shell_quote((dir.path() / "usr/share/man/man1/moat-fix.1.gz").string()) +
+                          " | cat");
+  EXPECT_EQ(page.exit_code, 0);
+  EXPECT_THAT(page.output, HasSubstr("moat-fix"));
 }
 
 } // namespace

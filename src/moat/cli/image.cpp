@@ -15,7 +15,10 @@
 
 #include <fmt/format.h>
 
+#include <cstdlib>
+#include <filesystem>
 #include <memory>
+#include <sstream>
 #include <unistd.h>
 
 namespace moat::cli {
@@ -31,6 +34,45 @@ struct ImageOptions {
   std::string trust_policy;
   bool skip_secrets = false;
 };
+
+// True when PATH is a mount point of moat's mount namespace: a file bind
+// mount (docker run -v SOCKET:SOCKET) is a mount point of its own.
+bool is_mount_point(const std::filesystem::path& path) {
+  auto text = util::read_file("/proc/self/mountinfo", std::size_t{16} * 1024 * 1024);
+  if (!text)
+    return false;
+  std::error_code ec;
+  const auto target = std::filesystem::weakly_canonical(path, ec).string();
+  std::istringstream lines(*text);
+  std::string line;
+  while (std::getline(lines, line)) {
+    // ID PARENT MAJOR:MINOR ROOT MOUNT-POINT ...; a space in a path is \040,
+    // which a socket's path does not hold.
+    std::istringstream fields(line);
+    std::string id, parent, device, root, mount_point;
+    if (fields >> id >> parent >> device >> root >> mount_point && mount_point == target)
+      return true;
+  }
+  return false;
+}
+
+// For docker:// read through a daemon socket that was bind-mounted into
+// moat's container (docker run -v /var/run/docker.sock:...): the one mount
+// moat's image documents as the exception it needs, and the report says it
+// was made.
+std::string socket_mount_note(const std::string& target) {
+  if (!target.starts_with("docker://"))
+    return {};
+  const char* host = std::getenv("DOCKER_HOST");
+  const std::string socket =
+      host != nullptr && *host != '\0' ? std::string(host) : "unix:///var/run/docker.sock";
+  if (!socket.starts_with("unix://") || !is_mount_point(socket.substr(7)))
+    return {};
+  return fmt::format("moat ran with the Docker daemon's socket ({}) mounted into its container: "
+                     "whoever holds that socket is root on the host. It is the one mount moat's "
+                     "image needs, for docker:// targets only; never give it to other containers",
+                     socket.substr(7));
+}
 
 int run_image(ImageOptions& opts) {
   auto policy = build_policy(opts.common, image_config_start(opts.target));
@@ -89,6 +131,8 @@ int run_image(ImageOptions& opts) {
   report.notes.insert(report.notes.begin(), inventory.notes.begin(), inventory.notes.end());
   if (!unchecked.empty())
     report.notes.insert(report.notes.begin(), unchecked);
+  if (auto note = socket_mount_note(opts.target); !note.empty())
+    report.notes.insert(report.notes.begin(), std::move(note));
   report.os = describe_os(inventory);
   if (opts.list_packages) {
     report.list_packages = true;

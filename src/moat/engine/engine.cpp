@@ -13,9 +13,11 @@
 #include <filesystem>
 #include <optional>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <system_error>
 #include <unistd.h>
+#include <vector>
 
 namespace moat::engine {
 
@@ -31,6 +33,25 @@ std::string env(const char* name) {
   return value == nullptr ? std::string() : std::string(value);
 }
 
+// For a socket moat may not open: the group that may, when moat's user is
+// not in it. In moat's own container image (uid 65532) the Docker socket's
+// group is the host's docker group, which only --group-add brings in.
+std::string socket_group_hint(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0 || (st.st_mode & S_IRWXG) == 0)
+    return {};
+  if (::getegid() == st.st_gid)
+    return {};
+  const int count = ::getgroups(0, nullptr);
+  std::vector<gid_t> groups(count > 0 ? static_cast<std::size_t>(count) : 0);
+  if (count > 0 && ::getgroups(count, groups.data()) == count &&
+      std::find(groups.begin(), groups.end(), st.st_gid) != groups.end())
+    return {};
+  return fmt::format(" (the socket's group is {} and uid {} is not in it: join the group, or "
+                     "pass --group-add {} to docker run when moat runs in a container)",
+                     st.st_gid, ::geteuid(), st.st_gid);
+}
+
 // Why a unix socket cannot be reached, as the kernel says it; empty when it can.
 std::string unix_connect_problem(const std::string& path) {
   sockaddr_un addr{};
@@ -42,10 +63,15 @@ std::string unix_connect_problem(const std::string& path) {
   addr.sun_family = AF_UNIX;
   std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
   std::string problem;
+  int error = 0;
   // sockaddr_un is the documented argument type of connect for AF_UNIX.
-  if (::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)) != 0)
-    problem = util::to_lower(std::strerror(errno));
+  if (::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)) != 0) {
+    error = errno;
+    problem = util::to_lower(std::strerror(error));
+  }
   ::close(fd);
+  if (error == EACCES)
+    problem += socket_group_hint(path);
   return problem;
 }
 
