@@ -2,7 +2,8 @@
 # alone in the last one: the binary, the shared libraries it needs, the CA
 # bundle and nothing else (no shell, no package manager), run as 65532.
 #
-#   docker build -t moat .
+#   docker build -t moat --build-arg REVISION="$(git rev-parse --short=12 HEAD)" \
+#     --build-arg CREATED="$(date -u +%Y-%m-%dT%H:%M:%SZ)" .
 #   docker run --rm -v "$PWD:/src" moat lint /src/Dockerfile
 #   docker run --rm -v /var/run/docker.sock:/var/run/docker.sock \
 #     --group-add "$(stat -c %g /var/run/docker.sock)" moat image docker://IMAGE
@@ -22,14 +23,18 @@ ARG DEBIAN=debian:bookworm-slim@sha256:3783cc01769c7b2b1b83a5c5ad96c815348e28ed7
 ARG MOAT_BUILD=build
 
 FROM ${DEBIAN} AS build
+# Hyperscan is built for x86-64 only; elsewhere Vectorscan has the same API.
+ARG TARGETARCH
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
-RUN apt-get update \
- && apt-get install -y --no-install-recommends \
+RUN hyperscan="libhyperscan-dev=5.4.*" \
+ && if [ "${TARGETARCH:-amd64}" != amd64 ]; then hyperscan="libvectorscan-dev=5.4.*"; fi \
+ && apt-get update \
+ && apt-get install -y --no-install-recommends "${hyperscan}" \
       ca-certificates=202* cmake=3.25.* ninja-build=1.11.* g++=4:12.2.* pkg-config=1.8.* \
       libfmt-dev=9.1.* libcli11-dev=2.1.* nlohmann-json3-dev=3.11.* libyaml-cpp-dev=0.7.* \
       libsodium-dev=1.0.18* libarchive-dev=3.6.* libssl-dev=3.0.* libsqlite3-dev=3.40.* \
       libcurl4-openssl-dev=7.88.* zlib1g-dev=1:1.2.13* libzstd-dev=1.5.4* libisal-dev=2.30.* \
-      libseccomp-dev=2.5.* libhyperscan-dev=5.4.* \
+      libseccomp-dev=2.5.* \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .

@@ -9,6 +9,16 @@
 include(GNUInstallDirs)
 
 set(MOAT_MAINTAINER "moat developers <maintainers@moat.invalid>")
+# The changelog's date is the commit's (SOURCE_DATE_EPOCH when set), so a
+# rebuild of the same commit gives the same package.
+if(NOT DEFINED ENV{SOURCE_DATE_EPOCH})
+  execute_process(COMMAND git log -1 --format=%ct
+    WORKING_DIRECTORY ${CMAKE_CURRENT_SOURCE_DIR} OUTPUT_VARIABLE moat_commit_time
+    OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET)
+  if(moat_commit_time MATCHES "^[0-9]+$")
+    set(ENV{SOURCE_DATE_EPOCH} ${moat_commit_time})
+  endif()
+endif()
 string(TIMESTAMP MOAT_CHANGELOG_DATE "%a, %d %b %Y %H:%M:%S +0000" UTC)
 
 # The Debian changelog and the machine-readable copyright file, in
@@ -27,6 +37,19 @@ add_custom_target(moat_changelog ALL DEPENDS ${moat_pkg_dir}/changelog.gz)
 install(FILES ${moat_pkg_dir}/changelog.gz ${CMAKE_CURRENT_SOURCE_DIR}/packaging/debian/copyright
   DESTINATION ${CMAKE_INSTALL_DOCDIR})
 install(FILES ${CMAKE_CURRENT_SOURCE_DIR}/LICENSE DESTINATION ${CMAKE_INSTALL_DOCDIR})
+# The copyright files of the libraries compiled into moat, from the build
+# machine's Debian packages: CLI11 and nlohmann/json (header-only) always;
+# fmt, yaml-cpp and libsodium when MOAT_STATIC_DEPS links them in.
+set(moat_compiled_in libcli11-dev nlohmann-json3-dev)
+if(MOAT_STATIC_DEPS)
+  list(APPEND moat_compiled_in libfmt-dev libyaml-cpp-dev libsodium-dev)
+endif()
+foreach(pkg IN LISTS moat_compiled_in)
+  if(EXISTS /usr/share/doc/${pkg}/copyright)
+    install(FILES /usr/share/doc/${pkg}/copyright
+      DESTINATION ${CMAKE_INSTALL_DOCDIR}/third-party RENAME ${pkg})
+  endif()
+endforeach()
 
 set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGE_NAME moat)

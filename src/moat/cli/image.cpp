@@ -4,6 +4,7 @@
 #include <moat/cli/verbs.hpp>
 #include <moat/cli/vuln_common.hpp>
 #include <moat/dockerfile/lint.hpp>
+#include <moat/engine/engine.hpp>
 #include <moat/image/catalog.hpp>
 #include <moat/image/checks.hpp>
 #include <moat/image/source.hpp>
@@ -56,22 +57,28 @@ bool is_mount_point(const std::filesystem::path& path) {
   return false;
 }
 
-// For docker:// read through a daemon socket that was bind-mounted into
+// For docker:// read through an engine socket that was bind-mounted into
 // moat's container (docker run -v /var/run/docker.sock:...): the one mount
 // moat's image documents as the exception it needs, and the report says it
-// was made.
+// was made. The socket is the one the engine client connects to: DOCKER_HOST,
+// else the first of the default sockets that exists.
 std::string socket_mount_note(const std::string& target) {
   if (!target.starts_with("docker://"))
     return {};
-  const char* host = std::getenv("DOCKER_HOST");
-  const std::string socket =
-      host != nullptr && *host != '\0' ? std::string(host) : "unix:///var/run/docker.sock";
-  if (!socket.starts_with("unix://") || !is_mount_point(socket.substr(7)))
+  const char* env_host = std::getenv("DOCKER_HOST");
+  const char* runtime_dir = std::getenv("XDG_RUNTIME_DIR");
+  const std::string host =
+      env_host != nullptr && *env_host != '\0'
+          ? std::string(env_host)
+          : engine::default_docker_host(::geteuid() == 0,
+                                        runtime_dir != nullptr ? std::string(runtime_dir) : "");
+  if (!host.starts_with("unix://") || !is_mount_point(host.substr(7)))
     return {};
-  return fmt::format("moat ran with the Docker daemon's socket ({}) mounted into its container: "
-                     "whoever holds that socket is root on the host. It is the one mount moat's "
-                     "image needs, for docker:// targets only; never give it to other containers",
-                     socket.substr(7));
+  return fmt::format("moat ran with the container engine's socket ({}) mounted into its "
+                     "container: whoever holds that socket is root on the host. It is the one "
+                     "mount moat's image needs, for docker:// targets only; never give it to "
+                     "other containers",
+                     host.substr(7));
 }
 
 int run_image(ImageOptions& opts) {

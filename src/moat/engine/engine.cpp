@@ -33,12 +33,12 @@ std::string env(const char* name) {
   return value == nullptr ? std::string() : std::string(value);
 }
 
-// For a socket moat may not open: the group that may, when moat's user is
-// not in it. In moat's own container image (uid 65532) the Docker socket's
-// group is the host's docker group, which only --group-add brings in.
+// For a socket moat may not open: the group that may (connecting needs
+// write permission), when moat's user is not in it. In moat's own container image (uid 65532) the
+// Docker socket's group is the host's docker group, which only --group-add brings in.
 std::string socket_group_hint(const std::string& path) {
   struct stat st {};
-  if (::stat(path.c_str(), &st) != 0 || (st.st_mode & S_IRWXG) == 0)
+  if (::stat(path.c_str(), &st) != 0 || (st.st_mode & S_IWGRP) == 0)
     return {};
   if (::getegid() == st.st_gid)
     return {};
