@@ -239,8 +239,11 @@ std::vector<std::string> generate_docs(const std::string& dir, std::string& erro
   build_app(app, exit_code);
   std::string ids;
   for (const auto& table : all_check_tables())
-    for (const auto& c : table.checks)
-      ids += (ids.empty() ? "" : " ") + std::string(c.id);
+    for (const auto& c : table.checks) {
+      if (!ids.empty())
+        ids += ' ';
+      ids += c.id;
+    }
   return write_docs(app, dir, MOAT_VERSION, ids, error);
 }
 

@@ -420,10 +420,10 @@ const dockerfile::Stage* stage_of(const dockerfile::Model& model,
 // The stages STAGE builds on, STAGE last.
 std::vector<const dockerfile::Stage*> chain_of(const dockerfile::Model& model,
                                                const dockerfile::Stage& stage) {
-  std::vector<const dockerfile::Stage*> chain;
-  for (const auto* s = &stage; s != nullptr;
-       s = s->base_stage >= 0 ? &model.stages[static_cast<std::size_t>(s->base_stage)] : nullptr)
-    chain.insert(chain.begin(), s);
+  std::vector<const dockerfile::Stage*> chain{&stage};
+  while (chain.back()->base_stage >= 0)
+    chain.push_back(&model.stages[static_cast<std::size_t>(chain.back()->base_stage)]);
+  std::reverse(chain.begin(), chain.end());
   return chain;
 }
 
