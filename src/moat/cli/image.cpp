@@ -4,7 +4,6 @@
 #include <moat/cli/verbs.hpp>
 #include <moat/cli/vuln_common.hpp>
 #include <moat/dockerfile/lint.hpp>
-#include <moat/engine/engine.hpp>
 #include <moat/image/catalog.hpp>
 #include <moat/image/checks.hpp>
 #include <moat/image/source.hpp>
@@ -16,10 +15,7 @@
 
 #include <fmt/format.h>
 
-#include <cstdlib>
-#include <filesystem>
 #include <memory>
-#include <sstream>
 #include <unistd.h>
 
 namespace moat::cli {
@@ -35,51 +31,6 @@ struct ImageOptions {
   std::string trust_policy;
   bool skip_secrets = false;
 };
-
-// True when PATH is a mount point of moat's mount namespace: a file bind
-// mount (docker run -v SOCKET:SOCKET) is a mount point of its own.
-bool is_mount_point(const std::filesystem::path& path) {
-  auto text = util::read_file("/proc/self/mountinfo", std::size_t{16} * 1024 * 1024);
-  if (!text)
-    return false;
-  std::error_code ec;
-  const auto target = std::filesystem::weakly_canonical(path, ec).string();
-  std::istringstream lines(*text);
-  std::string line;
-  while (std::getline(lines, line)) {
-    // ID PARENT MAJOR:MINOR ROOT MOUNT-POINT ...; a space in a path is \040,
-    // which a socket's path does not hold.
-    std::istringstream fields(line);
-    std::string id, parent, device, root, mount_point;
-    if (fields >> id >> parent >> device >> root >> mount_point && mount_point == target)
-      return true;
-  }
-  return false;
-}
-
-// For docker:// read through an engine socket that was bind-mounted into
-// moat's container (docker run -v /var/run/docker.sock:...): the one mount
-// moat's image documents as the exception it needs, and the report says it
-// was made. The socket is the one the engine client connects to: DOCKER_HOST,
-// else the first of the default sockets that exists.
-std::string socket_mount_note(const std::string& target) {
-  if (!target.starts_with("docker://"))
-    return {};
-  const char* env_host = std::getenv("DOCKER_HOST");
-  const char* runtime_dir = std::getenv("XDG_RUNTIME_DIR");
-  const std::string host =
-      env_host != nullptr && *env_host != '\0'
-          ? std::string(env_host)
-          : engine::default_docker_host(::geteuid() == 0,
-                                        runtime_dir != nullptr ? std::string(runtime_dir) : "");
-  if (!host.starts_with("unix://") || !is_mount_point(host.substr(7)))
-    return {};
-  return fmt::format("moat ran with the container engine's socket ({}) mounted into its "
-                     "container: whoever holds that socket is root on the host. It is the one "
-                     "mount moat's image needs, for docker:// targets only; never give it to "
-                     "other containers",
-                     host.substr(7));
-}
 
 int run_image(ImageOptions& opts) {
   auto policy = build_policy(opts.common, image_config_start(opts.target));
@@ -138,8 +89,6 @@ int run_image(ImageOptions& opts) {
   report.notes.insert(report.notes.begin(), inventory.notes.begin(), inventory.notes.end());
   if (!unchecked.empty())
     report.notes.insert(report.notes.begin(), unchecked);
-  if (auto note = socket_mount_note(opts.target); !note.empty())
-    report.notes.insert(report.notes.begin(), std::move(note));
   report.os = describe_os(inventory);
   if (opts.list_packages) {
     report.list_packages = true;

@@ -1,4 +1,5 @@
 #include <moat/cli/image_common.hpp>
+#include <moat/engine/engine.hpp>
 
 #include <moat/util/file.hpp>
 #include <moat/util/strings.hpp>
@@ -8,7 +9,10 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 #include <memory>
+#include <sstream>
 #include <unistd.h>
 
 namespace moat::cli {
@@ -86,6 +90,55 @@ core::Result<image::ScannedImage> load_image_with_progress(const std::string& ta
   return scanned;
 }
 
+namespace {
+
+// True when PATH is a mount point of moat's mount namespace: a file bind
+// mount (docker run -v SOCKET:SOCKET) is a mount point of its own.
+bool is_mount_point(const std::filesystem::path& path) {
+  auto text = util::read_file("/proc/self/mountinfo", std::size_t{16} * 1024 * 1024);
+  if (!text)
+    return false;
+  std::error_code ec;
+  const auto target = std::filesystem::weakly_canonical(path, ec).string();
+  std::istringstream lines(*text);
+  std::string line;
+  while (std::getline(lines, line)) {
+    // ID PARENT MAJOR:MINOR ROOT MOUNT-POINT ...; a space in a path is \040,
+    // which a socket's path does not hold.
+    std::istringstream fields(line);
+    std::string id, parent, device, root, mount_point;
+    if (fields >> id >> parent >> device >> root >> mount_point && mount_point == target)
+      return true;
+  }
+  return false;
+}
+
+// For docker:// read through an engine socket that was bind-mounted into
+// moat's container (docker run -v /var/run/docker.sock:...): the one mount
+// moat's image documents as the exception it needs, and the report says it
+// was made. The socket is the one the engine client connects to: DOCKER_HOST,
+// else the first of the default sockets that exists.
+std::string socket_mount_note(const std::string& target) {
+  if (!target.starts_with("docker://"))
+    return {};
+  const char* env_host = std::getenv("DOCKER_HOST");
+  const char* runtime_dir = std::getenv("XDG_RUNTIME_DIR");
+  const std::string host =
+      env_host != nullptr && *env_host != '\0'
+          ? std::string(env_host)
+          : engine::default_docker_host(::geteuid() == 0,
+                                        runtime_dir != nullptr ? std::string(runtime_dir) : "");
+  if (!host.starts_with("unix://") || !is_mount_point(host.substr(7)))
+    return {};
+  return fmt::format("moat ran with the container engine's socket ({}) mounted into its "
+                     "container: whoever holds that socket is root on the host. It is the one "
+                     "mount moat's image needs, for docker:// targets only; never give it to "
+                     "other containers",
+                     host.substr(7));
+}
+
+} // namespace
+
 core::Result<std::unique_ptr<CataloguedImage>> load_and_catalog(const std::string& target,
                                                                 const ImageSourceOptions& options,
                                                                 const CommonOptions& common) {
@@ -99,6 +152,8 @@ core::Result<std::unique_ptr<CataloguedImage>> load_and_catalog(const std::strin
   if (!inventory)
     return std::unexpected(inventory.error());
   out->inventory = std::move(*inventory);
+  if (auto note = socket_mount_note(target); !note.empty())
+    out->inventory.notes.insert(out->inventory.notes.begin(), std::move(note));
   return out;
 }
 
