@@ -190,7 +190,10 @@ std::string image_targets_help() {
          "  PATH:REF                the image named REF in an OCI layout\n"
          "  dir://PATH              a root file system directory\n"
          "  docker://NAME[:TAG]     an image of the local Docker daemon (DOCKER_HOST or\n"
-         "                          /var/run/docker.sock), streamed, never saved to disk\n"
+         "                          /var/run/docker.sock), streamed, never saved to disk;\n"
+         "                          from moat's own image: docker run -v\n"
+         "                          /var/run/docker.sock:/var/run/docker.sock --group-add\n"
+         "                          GID (the socket's group), and the report notes the mount\n"
          "  registry://HOST[:PORT]/REPO[:TAG|@DIGEST]\n"
          "                          a registry (Distribution API; credentials from\n"
          "                          ~/.docker/config.json; --ca-cert, --insecure)\n\n";
