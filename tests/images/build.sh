@@ -17,6 +17,7 @@
 # Exit 77 when a tool or the Debian mirror is unavailable (tests skip).
 set -euo pipefail
 
+here=$(cd "$(dirname "$0")" && pwd)
 cache=${1:?usage: build.sh CACHE_DIR OUT_DIR}
 out=${2:?usage: build.sh CACHE_DIR OUT_DIR}
 mirror=${MOAT_DEBIAN_MIRROR:-http://deb.debian.org/debian}
@@ -59,9 +60,7 @@ if [ ! -s "$rootfs_tar" ]; then
 fi
 
 # The vuln rootfs: real Debian packages installed by apt inside the minbase
-# rootfs. /proc and a minimal /dev (apt's gpgv needs /dev/null, or it cannot
-# verify the new indexes) are mounted in a private mount namespace, so the
-# mounts cannot outlive the build even when this script is killed.
+# rootfs (in-root.sh mounts what apt needs there).
 # Installs PACKAGES with apt-get into a copy of the root file system in
 # the tar BASE, and writes the result as the tar DEST.
 install_into() (
@@ -72,19 +71,11 @@ install_into() (
   tar -C "$work/rootfs" --numeric-owner -xf "$base"
   cp -p "$work/rootfs/etc/resolv.conf" "$work/resolv.conf"
   cp /etc/resolv.conf "$work/rootfs/etc/resolv.conf"
-  if ! unshare --mount --propagation private sh -ec '
-      mount -t proc proc "$1/proc"
-      mount -t tmpfs -o mode=755 dev "$1/dev"
-      trap "umount \"$1/dev\" \"$1/proc\"" EXIT
-      mknod -m 666 "$1/dev/null" c 1 3
-      mknod -m 666 "$1/dev/zero" c 1 5
-      mknod -m 666 "$1/dev/random" c 1 8
-      mknod -m 666 "$1/dev/urandom" c 1 9
-      ln -s /proc/self/fd "$1/dev/fd"
+  if ! sh "$here/in-root.sh" "$work/rootfs" '
       chroot "$1" apt-get update --error-on=any
       chroot "$1" env DEBIAN_FRONTEND=noninteractive \
         apt-get install -y --no-install-recommends $2
-    ' sh "$work/rootfs" "$packages" >"$work/log" 2>&1; then
+    ' "$packages" >"$work/log" 2>&1; then
     tail -5 "$work/log" >&2
     echo "build.sh: apt-get install $packages failed (mirror $mirror unreachable?)" >&2
     exit 77

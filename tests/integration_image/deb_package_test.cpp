@@ -31,21 +31,11 @@ std::filesystem::path only_deb(const std::filesystem::path& dir) {
   return count == 1 ? found : std::filesystem::path();
 }
 
-// Runs SCRIPT (sh) with the root file system ROOT's /proc and a minimal
-// /dev mounted, in a private mount namespace, so the mounts go with it.
+// Runs SCRIPT (sh, ROOT as $1) with ROOT's /proc and a minimal /dev
+// mounted (tests/images/in-root.sh, as the image build does).
 CommandResult in_root(const std::filesystem::path& root, const std::string& script) {
-  const std::string mounts = R"(
-set -e
-mount -t proc proc "$1/proc"
-mount -t tmpfs -o mode=755 dev "$1/dev"
-mknod -m 666 "$1/dev/null" c 1 3
-mknod -m 666 "$1/dev/zero" c 1 5
-mknod -m 666 "$1/dev/random" c 1 8
-mknod -m 666 "$1/dev/urandom" c 1 9
-ln -s /proc/self/fd "$1/dev/fd"
-)";
-  return run_command("unshare --mount --propagation private sh -c " + shell_quote(mounts + script) +
-                     " sh " + shell_quote(root.string()));
+  return run_command("sh " + shell_quote((source_dir() / "tests/images/in-root.sh").string()) +
+                     " " + shell_quote(root.string()) + " " + shell_quote(script));
 }
 
 TEST(DebPackage, BuildsPassesLintianAndInstallsOnCleanDebian) {

@@ -62,6 +62,16 @@ protected:
   static std::string image(const std::string& name) {
     return shell_quote((images_dir() / "oci").string() + ":" + name);
   }
+  // moat config on TEXT, written to PATH, reports none of the check IDS.
+  void expect_config_settles(const fs::path& path, const std::string& text,
+                             std::initializer_list<const char*> ids) {
+    moat::test::write_text(path, text);
+    auto checked = moat("config --format json " + shell_quote(path.string()));
+    ASSERT_NE(checked.exit_code, 2) << checked.output;
+    for (const auto* id : ids)
+      EXPECT_THAT(checked.output, Not(HasSubstr("\"" + std::string(id) + "\"")))
+          << id << checked.output;
+  }
 
   TempDir dir;
 };
@@ -373,7 +383,6 @@ TEST_F(RunImageTest, HardenRunFlagsWritesAComposeOverride) {
   auto run = moat::test::run_moat("harden run-flags -q " + source + shell_quote(compose.string()),
                                   {}, {}, 300);
   ASSERT_EQ(run.exit_code, 0) << run.err;
-  const moat::test::CommandResult text{run.exit_code, run.out};
   for (const auto* line :
        {"services:\n  web:\n", "    user: \"65534:65534\"", "    read_only: true", "      - /srv\n",
         "    cap_drop:\n      - ALL\n", "    cap_add:\n      - NET_BIND_SERVICE  #",
@@ -381,17 +390,12 @@ TEST_F(RunImageTest, HardenRunFlagsWritesAComposeOverride) {
         "    pids_limit: 256\n",
         "#   test: [\"CMD-SHELL\", \"wget -q -O /dev/null "
         "http://127.0.0.1:80/ || exit 1\"]"})
-    EXPECT_THAT(text.output, HasSubstr(line)) << line;
+    EXPECT_THAT(run.out, HasSubstr(line)) << line;
   EXPECT_TRUE(fs::exists(compose.parent_path() / "moat-web-seccomp.json"));
   // The override as a Compose file of its own: none of the findings it is
   // there to settle.
-  const auto override_file = dir.path() / "app" / "hardened.yaml";
-  moat::test::write_text(override_file, text.output);
-  auto checked = moat("config --format json " + shell_quote(override_file.string()));
-  ASSERT_NE(checked.exit_code, 2) << checked.output;
-  for (const auto* id : {"\"RC001\"", "\"RC004\"", "\"RC009\"", "\"RC020\"", "\"RC021\"",
-                         "\"RC022\"", "\"RC023\"", "\"RC024\""})
-    EXPECT_THAT(checked.output, Not(HasSubstr(id))) << id;
+  expect_config_settles(dir.path() / "app" / "hardened.yaml", run.out,
+                        {"RC001", "RC004", "RC009", "RC020", "RC021", "RC022", "RC023", "RC024"});
   // The same settings as flags, under moat run: the service still works.
   auto json = moat::test::run_moat(
       "harden run-flags -q --format json " + source + shell_quote(compose.string()), {}, {}, 300);
@@ -426,7 +430,6 @@ TEST_F(RunImageTest, HardenRunFlagsPatchesAKubernetesManifest) {
                                shell_quote(manifest.string()),
                            {}, {}, 300);
   ASSERT_EQ(run.exit_code, 0) << run.err;
-  const moat::test::CommandResult text{run.exit_code, run.out};
   for (const auto* line :
        {"  - name: web  # the server\n", "    securityContext:\n",
         "      allowPrivilegeEscalation: false\n", "      readOnlyRootFilesystem: true\n",
@@ -437,15 +440,10 @@ TEST_F(RunImageTest, HardenRunFlagsPatchesAKubernetesManifest) {
         "        localhostProfile: moat-web-seccomp.json\n",
         "    volumeMounts:\n      - name: moat-web-tmp-0\n        mountPath: /srv\n",
         "  volumes:\n    - name: moat-web-tmp-0\n      emptyDir: {}\n"})
-    EXPECT_THAT(text.output, HasSubstr(line)) << line;
+    EXPECT_THAT(run.out, HasSubstr(line)) << line;
   EXPECT_TRUE(fs::exists(manifest.parent_path() / "moat-web-seccomp.json"));
-  const auto patched = dir.path() / "k8s" / "patched.yaml";
-  moat::test::write_text(patched, text.output);
-  auto checked = moat("config --format json " + shell_quote(patched.string()));
-  ASSERT_NE(checked.exit_code, 2) << checked.output;
-  for (const auto* id : {"\"RC009\"", "\"RC020\"", "\"RC021\"", "\"RC023\"", "\"RC044\"",
-                         "\"RC045\"", "\"RC046\"", "\"RC047\""})
-    EXPECT_THAT(checked.output, Not(HasSubstr(id))) << id << checked.output;
+  expect_config_settles(dir.path() / "k8s" / "patched.yaml", run.out,
+                        {"RC009", "RC020", "RC021", "RC023", "RC044", "RC045", "RC046", "RC047"});
 }
 
 } // namespace

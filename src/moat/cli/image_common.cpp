@@ -9,7 +9,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <cstdlib>
 #include <filesystem>
 #include <memory>
 #include <sstream>
@@ -116,18 +115,11 @@ bool is_mount_point(const std::filesystem::path& path) {
 // For docker:// read through an engine socket that was bind-mounted into
 // moat's container (docker run -v /var/run/docker.sock:...): the one mount
 // moat's image documents as the exception it needs, and the report says it
-// was made. The socket is the one the engine client connects to: DOCKER_HOST,
-// else the first of the default sockets that exists.
+// was made. The socket is the one the engine client connects to.
 std::string socket_mount_note(const std::string& target) {
   if (!target.starts_with("docker://"))
     return {};
-  const char* env_host = std::getenv("DOCKER_HOST");
-  const char* runtime_dir = std::getenv("XDG_RUNTIME_DIR");
-  const std::string host =
-      env_host != nullptr && *env_host != '\0'
-          ? std::string(env_host)
-          : engine::default_docker_host(::geteuid() == 0,
-                                        runtime_dir != nullptr ? std::string(runtime_dir) : "");
+  const std::string host = engine::docker_host_in_effect();
   if (!host.starts_with("unix://") || !is_mount_point(host.substr(7)))
     return {};
   return fmt::format("moat ran with the container engine's socket ({}) mounted into its "

@@ -156,11 +156,16 @@ core::Result<EngineClient> EngineClient::open(std::string docker_host) {
   return open(std::move(options));
 }
 
+std::string docker_host_in_effect(std::string configured) {
+  if (configured.empty())
+    configured = env("DOCKER_HOST");
+  if (configured.empty())
+    configured = default_docker_host(::geteuid() == 0, env("XDG_RUNTIME_DIR"));
+  return configured;
+}
+
 core::Result<EngineClient> EngineClient::open(EngineOptions options) {
-  if (options.docker_host.empty())
-    options.docker_host = env("DOCKER_HOST");
-  if (options.docker_host.empty())
-    options.docker_host = default_docker_host(::geteuid() == 0, env("XDG_RUNTIME_DIR"));
+  options.docker_host = docker_host_in_effect(std::move(options.docker_host));
   auto host = parse_docker_host(options.docker_host);
   if (!host)
     return std::unexpected(std::move(host).error());

@@ -35,8 +35,12 @@ struct DockerHost {
 [[nodiscard]] std::string default_docker_host(bool is_root, const std::string& xdg_runtime_dir,
                                               const std::string& root = {});
 
+// The daemon an engine client connects to: CONFIGURED when given, else
+// $DOCKER_HOST, else default_docker_host() for this user.
+[[nodiscard]] std::string docker_host_in_effect(std::string configured = {});
+
 struct EngineOptions {
-  std::string docker_host; // empty: $DOCKER_HOST, else default_docker_host()
+  std::string docker_host; // empty: docker_host_in_effect()
   // Directory with ca.pem, cert.pem and key.pem; when set, tcp:// uses TLS.
   // Empty: $DOCKER_CERT_PATH, or ~/.docker when $DOCKER_TLS_VERIFY is set.
   std::string cert_path;
