@@ -816,6 +816,24 @@ struct Scanner::State {
     static_cast<State*>(context)->on_match(id, to);
     return 0;
   }
+
+  // Scans PART into STREAM. Hyperscan 5.4 loads whole vectors near the end
+  // of the buffer it is given (its noodle and AVX-512 teddy engines), so it
+  // can read past the end and fault when the buffer ends at an unmapped
+  // page. The last bytes are therefore scanned from a copy with room after
+  // it: the stream sees the same bytes in the same order, so the matches
+  // and their offsets are the same.
+  bool scan_stream(hs_stream_t* into, std::string_view part) {
+    constexpr std::size_t k_tail = 64;
+    const std::size_t head = part.size() > k_tail ? part.size() - k_tail : 0;
+    if (head > 0 && hs_scan_stream(into, part.data(), static_cast<unsigned>(head), 0, scratch,
+                                   callback, this) != HS_SUCCESS)
+      return false;
+    std::array<char, 2 * k_tail> copy{};
+    std::copy(part.begin() + static_cast<std::ptrdiff_t>(head), part.end(), copy.begin());
+    return hs_scan_stream(into, copy.data(), static_cast<unsigned>(part.size() - head), 0, scratch,
+                          callback, this) == HS_SUCCESS;
+  }
 };
 
 core::Result<Scanner> Scanner::open(std::shared_ptr<const Database> db) {
@@ -886,13 +904,11 @@ core::Status Scanner::feed(std::string_view block) {
     block.remove_prefix(part.size());
     s.block = part;
     s.mark_block_start();
-    if (hs_scan_stream(s.stream, part.data(), static_cast<unsigned>(part.size()), 0, s.scratch,
-                       State::callback, &s) != HS_SUCCESS)
+    if (!s.scan_stream(s.stream, part))
       return core::fail(core::ErrorKind::internal, s.path, "the secret scan failed");
     if (s.user_stream != nullptr) {
       s.mark_block_start(); // its matches start from the block's start again
-      if (hs_scan_stream(s.user_stream, part.data(), static_cast<unsigned>(part.size()), 0,
-                         s.scratch, State::callback, &s) != HS_SUCCESS)
+      if (!s.scan_stream(s.user_stream, part))
         return core::fail(core::ErrorKind::internal, s.path, "the secret scan failed");
     }
     s.lines_before_block += static_cast<std::uint32_t>(util::count_byte(part, '\n'));

@@ -12,6 +12,8 @@
 #include <map>
 #include <set>
 #include <string>
+#include <sys/mman.h>
+#include <unistd.h>
 #include <vector>
 
 using moat::secrets::Database;
@@ -344,6 +346,36 @@ TEST(SecretEngine, ASecretAtTheVeryEndOfAStreamIsFound) {
   ASSERT_TRUE(hits.has_value());
   ASSERT_EQ(hits->size(), 1U);
   EXPECT_EQ(hits->front().rule->id, "SE018");
+}
+
+// A block that ends where the mapped memory ends: Hyperscan loads whole
+// vectors near the end of what it scans, which would fault here (the
+// fuzzer found it with an input the size of the block). Every block size,
+// every end: no fault, and the secret is still found.
+TEST(SecretEngine, ABlockEndingAtAnUnmappedPageIsScannedSafely) {
+  const auto page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+  void* map = ::mmap(nullptr, 2 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  ASSERT_NE(map, MAP_FAILED);
+  ASSERT_EQ(::mprotect(static_cast<char*>(map) + page, page, PROT_NONE), 0);
+  const std::string secret = "npm_" + token(k_alnum, 36, 90);
+  const std::string text = "\x03-token =1 ET KEY\xb5---_efgh----\nNPM_TOKEN=" + secret;
+  char* at = static_cast<char*>(map) + page - text.size();
+  std::copy(text.begin(), text.end(), at);
+  const std::string_view mapped(at, text.size());
+  auto db = moat::secrets::Database::builtin();
+  ASSERT_TRUE(db.has_value());
+  auto scanner = moat::secrets::Scanner::open(*db);
+  ASSERT_TRUE(scanner.has_value());
+  for (std::size_t step = 1; step <= 70; ++step) {
+    ASSERT_TRUE(scanner->begin("end-of-page").has_value());
+    for (std::size_t from = 0; from < mapped.size(); from += step)
+      ASSERT_TRUE(scanner->feed(mapped.substr(from, step)).has_value());
+    auto hits = scanner->finish();
+    ASSERT_TRUE(hits.has_value());
+    ASSERT_EQ(hits->size(), 1U) << "blocks of " << step;
+    EXPECT_EQ(hits->front().rule->id, "SE018");
+  }
+  ::munmap(map, 2 * page);
 }
 
 TEST(SecretEngine, AGenericMatchOnASecretAnotherRuleNamesIsDropped) {
