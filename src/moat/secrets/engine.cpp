@@ -982,8 +982,11 @@ core::Result<std::vector<Hit>> Scanner::finish() {
   for (std::size_t i = 0; i < s.hits.size(); ++i)
     if (!drop[i])
       out.push_back(std::move(s.hits[i]));
-  std::stable_sort(out.begin(), out.end(),
-                   [](const Hit& a, const Hit& b) { return a.offset < b.offset; });
+  // By offset, then rule: the order Hyperscan reports matches in depends on
+  // where the blocks were split, and two rules can match at one offset.
+  std::sort(out.begin(), out.end(), [](const Hit& a, const Hit& b) {
+    return std::tie(a.offset, a.rule->id) < std::tie(b.offset, b.rule->id);
+  });
   s.hits.clear();
   s.spans.clear();
   s.seen.clear();

@@ -378,6 +378,32 @@ TEST(SecretEngine, ABlockEndingAtAnUnmappedPageIsScannedSafely) {
   ::munmap(map, 2 * page);
 }
 
+// Two rules on one secret (an .npmrc _authToken that is a GitHub token):
+// the hits come in the same order however the blocks were split.
+TEST(SecretEngine, HitsAtOneOffsetComeInRuleOrderWhateverTheSplit) {
+  const std::string text =
+      std::string(80, 'O') + "5n _authToken= \"ghp_" + token(k_alnum, 36, 91) + "\"\n";
+  auto whole = scan_text(text, "npmrc");
+  ASSERT_TRUE(whole.has_value());
+  ASSERT_EQ(whole->size(), 2U);
+  EXPECT_EQ((*whole)[0].rule->id, "SE009");
+  EXPECT_EQ((*whole)[1].rule->id, "SE019");
+  auto db = moat::secrets::Database::builtin();
+  ASSERT_TRUE(db.has_value());
+  auto scanner = moat::secrets::Scanner::open(*db);
+  ASSERT_TRUE(scanner.has_value());
+  for (std::size_t step = 1; step <= 40; ++step) {
+    ASSERT_TRUE(scanner->begin("npmrc").has_value());
+    for (std::size_t from = 0; from < text.size(); from += step)
+      ASSERT_TRUE(scanner->feed(std::string_view(text).substr(from, step)).has_value());
+    auto split = scanner->finish();
+    ASSERT_TRUE(split.has_value());
+    ASSERT_EQ(split->size(), 2U) << "blocks of " << step;
+    EXPECT_EQ((*split)[0].rule->id, "SE009") << "blocks of " << step;
+    EXPECT_EQ((*split)[1].rule->id, "SE019") << "blocks of " << step;
+  }
+}
+
 TEST(SecretEngine, AGenericMatchOnASecretAnotherRuleNamesIsDropped) {
   auto hits = scan_text("token = \"ghp_" + token(k_alnum, 36, 80) + "\"\n", "app.conf");
   ASSERT_TRUE(hits.has_value());
